@@ -1,0 +1,79 @@
+// @ts-check
+'use strict';
+
+const path = require('node:path');
+const webpack = require('webpack');
+
+/**
+ * Two kinds of bundles:
+ *  - node: the extension (vscode external), the `drift-guard` CLI; they share src/core.
+ *  - web: the webview clients (target web, no Node built-ins).
+ */
+
+/** @type {import('webpack').Configuration} */
+const nodeConfig = {
+  name: 'node',
+  target: 'node20',
+  entry: {
+    extension: './src/extension.ts',
+    cli: './src/cli/main.ts',
+  },
+  output: {
+    path: path.resolve(__dirname, 'dist'),
+    filename: '[name].js',
+    libraryTarget: 'commonjs2',
+    devtoolModuleFilenameTemplate: '../[resource-path]',
+    clean: { keep: /^(webview|wasm)\// },
+  },
+  devtool: 'source-map',
+  externals: {
+    vscode: 'commonjs vscode',
+  },
+  resolve: {
+    extensions: ['.ts', '.js', '.mjs', '.cjs'],
+    conditionNames: ['node', 'require', 'import', 'default'],
+  },
+  module: {
+    rules: [
+      {
+        test: /\.ts$/,
+        exclude: /node_modules/,
+        use: [{ loader: 'ts-loader', options: { transpileOnly: true, configFile: 'tsconfig.json' } }],
+      },
+    ],
+  },
+  plugins: [
+    new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, test: /^cli\.js$/ }),
+  ],
+  node: { __dirname: false, __filename: false },
+  optimization: { minimize: false },
+  performance: { hints: false },
+  infrastructureLogging: { level: 'warn' },
+  stats: 'errors-warnings',
+};
+
+/** @type {import('webpack').Configuration} */
+const webviewConfig = {
+  name: 'webview',
+  target: 'web',
+  entry: {},
+  output: {
+    path: path.resolve(__dirname, 'dist', 'webview'),
+    filename: '[name].js',
+  },
+  devtool: 'source-map',
+  resolve: { extensions: ['.ts', '.js'] },
+  module: {
+    rules: [
+      {
+        test: /\.ts$/,
+        exclude: /node_modules/,
+        use: [{ loader: 'ts-loader', options: { transpileOnly: true, configFile: 'webview/tsconfig.json' } }],
+      },
+    ],
+  },
+  performance: { hints: false },
+  stats: 'errors-warnings',
+};
+
+module.exports = Object.keys(webviewConfig.entry ?? {}).length > 0 ? [nodeConfig, webviewConfig] : [nodeConfig];
