@@ -43,6 +43,7 @@ const nodeConfig = {
     ],
   },
   plugins: [
+    new webpack.DefinePlugin({ __DRIFT_GUARD_VERSION__: JSON.stringify(require('./package.json').version) }),
     new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, test: /^cli\.js$/ }),
   ],
   node: { __dirname: false, __filename: false },
