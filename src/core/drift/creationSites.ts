@@ -1,0 +1,206 @@
+import { type SourcePosition } from '../project/types';
+import { type DriftItem } from './diffItems';
+import { IDENT, positionAt, splitQualified, stripSqlComments, unquoteIdent } from './sqlText';
+
+/** A migration's SQL as read from disk. */
+export interface MigrationSource {
+  name: string;
+  /** Absolute path of migration.sql. */
+  sqlPath: string;
+  sql: string;
+}
+
+/** One object a migration creates, with the position of the creating text. */
+export interface CreatedObject {
+  object: DriftItem['object'];
+  table?: string;
+  column?: string;
+  enum?: string;
+  value?: string;
+  name?: string;
+  schema?: string;
+  migration: string;
+  location: SourcePosition;
+}
+
+/**
+ * Lists what a migration creates — tables, columns (in CREATE TABLE and ALTER TABLE … ADD),
+ * enums and values, indexes, primary and foreign keys — with 1-based positions in migration.sql.
+ * Comments are ignored; `DO $$ … $$` bodies are not looked into.
+ */
+export function createdObjects(migration: MigrationSource): CreatedObject[] {
+  const code = stripSqlComments(migration.sql);
+  const out: CreatedObject[] = [];
+  const at = (offset: number): SourcePosition => ({ file: migration.sqlPath, ...positionAt(migration.sql, offset) });
+  const push = (object: Omit<CreatedObject, 'migration' | 'location'>, offset: number): void => {
+    const clean = Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Omit<CreatedObject, 'migration' | 'location'>;
+    out.push({ ...clean, migration: migration.name, location: at(offset) });
+  };
+  const Q = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})?)`;
+  let m: RegExpExecArray | null;
+
+  const createTable = new RegExp(String.raw`\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${Q}\s*\(`, 'gi');
+  while ((m = createTable.exec(code))) {
+    const { schema, name: table } = splitQualified(m[1]);
+    push({ object: 'table', table, schema }, m.index);
+    const bodyStart = m.index + m[0].length;
+    const bodyEnd = matchingParen(code, bodyStart - 1);
+    let elementStart = bodyStart;
+    for (const element of splitTopLevelWithOffsets(code.slice(bodyStart, bodyEnd))) {
+      const offset = elementStart + element.offset;
+      const text = element.text;
+      const lead = text.length - text.trimStart().length;
+      const trimmed = text.trim();
+      const constraint = new RegExp(String.raw`^CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`, 'i').exec(trimmed);
+      if (constraint) {
+        const object = /^PRIMARY/i.test(constraint[2]) ? 'primaryKey' : /^FOREIGN/i.test(constraint[2]) ? 'foreignKey' : 'index';
+        push({ object, table, schema, name: unquoteIdent(constraint[1]) }, offset + lead);
+      } else if (/^PRIMARY\s+KEY/i.test(trimmed)) {
+        push({ object: 'primaryKey', table, schema, name: `${table}_pkey` }, offset + lead);
+      } else if (!/^(?:UNIQUE|CHECK|FOREIGN|EXCLUDE|LIKE)\b/i.test(trimmed)) {
+        const column = new RegExp(String.raw`^(${IDENT})`).exec(trimmed);
+        if (column) push({ object: 'column', table, schema, column: unquoteIdent(column[1]) }, offset + lead);
+      }
+    }
+    elementStart = bodyStart;
+    createTable.lastIndex = bodyEnd;
+  }
+
+  const alterTable = new RegExp(String.raw`\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}\s+`, 'gi');
+  while ((m = alterTable.exec(code))) {
+    const { schema, name: table } = splitQualified(m[1]);
+    const bodyStart = m.index + m[0].length;
+    const end = statementEnd(code, bodyStart);
+    for (const element of splitTopLevelWithOffsets(code.slice(bodyStart, end))) {
+      const trimmed = element.text.trim();
+      const offset = bodyStart + element.offset + (element.text.length - element.text.trimStart().length);
+      const constraint = new RegExp(String.raw`^ADD\s+CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`, 'i').exec(trimmed);
+      if (constraint) {
+        const object = /^PRIMARY/i.test(constraint[2]) ? 'primaryKey' : /^FOREIGN/i.test(constraint[2]) ? 'foreignKey' : 'index';
+        push({ object, table, schema, name: unquoteIdent(constraint[1]) }, offset);
+        continue;
+      }
+      const column = new RegExp(String.raw`^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!CONSTRAINT\b|PRIMARY\b|FOREIGN\b|UNIQUE\b|CHECK\b)(${IDENT})`, 'i').exec(trimmed);
+      if (column) push({ object: 'column', table, schema, column: unquoteIdent(column[1]) }, offset);
+    }
+    alterTable.lastIndex = end;
+  }
+
+  const createIndex = new RegExp(String.raw`\bCREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s+ON\s+(?:ONLY\s+)?${Q}`, 'gi');
+  while ((m = createIndex.exec(code))) {
+    const { schema, name: table } = splitQualified(m[2]);
+    push({ object: 'index', table, schema, name: unquoteIdent(m[1]) }, m.index);
+  }
+
+  const createEnum = new RegExp(String.raw`\bCREATE\s+TYPE\s+${Q}\s+AS\s+ENUM\s*\(`, 'gi');
+  while ((m = createEnum.exec(code))) {
+    const { schema, name } = splitQualified(m[1]);
+    push({ object: 'enum', enum: name, schema }, m.index);
+    const bodyStart = m.index + m[0].length;
+    const bodyEnd = matchingParen(code, bodyStart - 1);
+    for (const value of code.slice(bodyStart, bodyEnd).matchAll(/'((?:[^']|'')*)'/g)) {
+      push({ object: 'enumValue', enum: name, schema, value: value[1].replace(/''/g, "'") }, bodyStart + (value.index ?? 0));
+    }
+  }
+
+  const addValue = new RegExp(String.raw`\bALTER\s+TYPE\s+${Q}\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'`, 'gi');
+  while ((m = addValue.exec(code))) {
+    const { schema, name } = splitQualified(m[1]);
+    push({ object: 'enumValue', enum: name, schema, value: m[2].replace(/''/g, "'") }, m.index);
+  }
+  return out;
+}
+
+/**
+ * Sets `location` on removed items (objects the migrations create but the destination lacks) to
+ * the migration line that created them — the latest such migration, since that is the one whose
+ * object survives.
+ */
+export function locateRemovedObjects<T extends DriftItem>(items: readonly T[], migrations: readonly MigrationSource[]): T[] {
+  const removed = items.filter((i) => i.change === 'removed');
+  if (removed.length === 0) return [...items];
+  const created = migrations.flatMap((migration) => createdObjects(migration));
+  return items.map((item) => {
+    if (item.change !== 'removed' || item.location) return item;
+    const site = findLast(created, (c) => sameObject(c, item));
+    return site ? { ...item, location: site.location } : item;
+  });
+}
+
+/** Whether a created object is the object an item talks about. */
+export function sameObject(created: CreatedObject, item: DriftItem): boolean {
+  if ((created.schema ?? 'public') !== (item.schema ?? 'public') && created.schema !== undefined && item.schema !== undefined) return false;
+  switch (item.object) {
+    case 'table':
+      return created.object === 'table' && created.table === item.table;
+    case 'column':
+      return created.object === 'column' && created.table === item.table && created.column === item.column;
+    case 'enum':
+      return created.object === 'enum' && created.enum === item.enum;
+    case 'enumValue':
+      return created.object === 'enumValue' && created.enum === item.enum && created.value === item.value;
+    default:
+      return created.object === item.object && created.name !== undefined && created.name === item.name;
+  }
+}
+
+function findLast<T>(list: readonly T[], predicate: (value: T) => boolean): T | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (predicate(list[i])) return list[i];
+  return undefined;
+}
+
+function matchingParen(code: string, open: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = open; i < code.length; i++) {
+    const ch = code[i];
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return code.length;
+}
+
+function statementEnd(code: string, from: number): number {
+  let quote: string | undefined;
+  for (let i = from; i < code.length; i++) {
+    const ch = code[i];
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === ';') return i;
+  }
+  return code.length;
+}
+
+function splitTopLevelWithOffsets(text: string): Array<{ text: string; offset: number }> {
+  const parts: Array<{ text: string; offset: number }> = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push({ text: text.slice(start, i), offset: start });
+      start = i + 1;
+    }
+  }
+  parts.push({ text: text.slice(start), offset: start });
+  return parts;
+}

@@ -1,0 +1,113 @@
+import { type DriftItem } from '../drift/diffItems';
+import { type HistoryStatus } from '../history/status';
+import { type PrismaProject, type SchemaFile } from '../project/types';
+
+/** Where the shadow database for "schema vs migrations" comes from. */
+export type ShadowChoice =
+  /** Embedded PGlite (default): created once, kept migrated between analyses. */
+  | { kind: 'embedded' }
+  /** A PostgreSQL server: `url` is used as the shadow database itself (emptied first). */
+  | { kind: 'url'; url: string };
+
+/** Options of {@link EngineApi.diffMigrationsToSchema}. */
+export interface SchemaDiffOptions {
+  shadow?: ShadowChoice;
+  /** Schema contents to use instead of the project's files (unsaved editor buffers). Same paths. */
+  schemaFiles?: SchemaFile[];
+}
+
+/** The result of a diff: the engine's SQL script and the items parsed from it. */
+export interface DriftReport {
+  /** The script as `prisma migrate diff --script` prints it (empty string when there is nothing). */
+  script: string;
+  /** One item per table / column / enum / enum value / index / key, in database names. */
+  items: DriftItem[];
+  /** True when the engine found nothing to change. */
+  empty: boolean;
+  /** How the source side was obtained, for logs and benchmarks. */
+  shadow: 'embedded-cached' | 'embedded-migrated' | 'url' | 'none';
+  timings: { totalMs: number; migrateMs?: number; diffMs: number };
+}
+
+/** Options of {@link EngineApi.createBaseline}. */
+export interface BaselineOptions {
+  /** Folder name suffix, e.g. `baseline_invoicing`; sanitised to `[a-z0-9_]`. Default `baseline`. */
+  name?: string;
+  /** Clock for the timestamp (tests); default now (UTC). */
+  now?: string;
+}
+
+export interface BaselineResult {
+  created: boolean;
+  /** Folder name, e.g. `20260217093000_baseline_invoicing` (when created). */
+  migrationName?: string;
+  /** Absolute path of the written migration.sql (when created). */
+  sqlPath?: string;
+  /** The SQL written (or that would have been written). */
+  script: string;
+  items: DriftItem[];
+  /** Migrations + baseline diff empty against the schema (checked after writing). */
+  verified: boolean;
+  message: string;
+}
+
+/** Options of {@link EngineApi.resolve}. */
+export interface ResolveOptions {
+  /** Record this migration as applied (after the safety proof). */
+  applied?: string;
+  /** Record this (failed) migration as rolled back. */
+  rolledBack?: string;
+  /** Record even when the database lacks what the migration creates. */
+  force?: boolean;
+}
+
+export interface ResolveResult {
+  migration: string;
+  action: 'applied' | 'rolledBack';
+  /** True when something was written to `_prisma_migrations`. */
+  recorded: boolean;
+  /** Objects the migration creates that the database lacks (empty when the proof passed). */
+  missing: DriftItem[];
+  forced: boolean;
+  message: string;
+}
+
+export interface DeployResult {
+  applied: string[];
+  message: string;
+}
+
+/** Memory and state of a long-lived engine (session or worker). */
+export interface EngineStats {
+  engineVersion?: string;
+  rssBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+  embeddedShadowRunning: boolean;
+  /** Start mode and time of the embedded shadow, when started. */
+  embeddedStart?: { ms: number; source: string };
+}
+
+/**
+ * The engine layer's API, the same in-process ({@link EngineSession}) and across a process
+ * boundary ({@link EngineWorkerClient}). Plain data in, plain data out; failures reject with
+ * an `EngineError` (code + one clear message + optional location).
+ */
+export interface EngineApi {
+  /** Migrations applied to a shadow database, diffed to the schema ("schema vs migrations"). */
+  diffMigrationsToSchema(project: PrismaProject, options?: SchemaDiffOptions): Promise<DriftReport>;
+  /** Migrations (embedded shadow) diffed to a live database: `added` = in the database, in no migration. */
+  diffMigrationsToDatabase(project: PrismaProject, url: string): Promise<DriftReport>;
+  /** A live database diffed to the schema: `added` = in the schema, not in the database. */
+  diffDatabaseToSchema(project: PrismaProject, url: string): Promise<DriftReport>;
+  /** Every migration's state on a database, and ordering hazards. */
+  historyStatus(project: PrismaProject, url: string): Promise<HistoryStatus>;
+  /** Writes `<migrations>/<timestamp>_<name>/migration.sql` from the schema-vs-migrations SQL. */
+  createBaseline(project: PrismaProject, options?: BaselineOptions): Promise<BaselineResult>;
+  /** `migrate resolve --applied/--rolled-back` with the safety proof. */
+  resolve(project: PrismaProject, url: string, options: ResolveOptions): Promise<ResolveResult>;
+  /** `migrate deploy` (apply pending migrations). Callers must keep it away from production. */
+  deploy(project: PrismaProject, url: string): Promise<DeployResult>;
+  stats(): Promise<EngineStats>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,560 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
+import type { DiffParams, DiffTarget, MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
+import { createdObjects, locateRemovedObjects, sameObject } from '../drift/creationSites';
+import { type DriftItem, parseDiffScript } from '../drift/diffItems';
+import { positionAt } from '../drift/sqlText';
+import { readMigrationRecords } from '../history/records';
+import { computeHistoryStatus, type HistoryStatus, type LocalMigration } from '../history/status';
+import { type PrismaProject } from '../project/types';
+import {
+  type BaselineOptions,
+  type BaselineResult,
+  type DeployResult,
+  type DriftReport,
+  type EngineApi,
+  type EngineStats,
+  type ResolveOptions,
+  type ResolveResult,
+  type SchemaDiffOptions,
+} from './api';
+import { EmbeddedPostgres } from './embeddedShadow';
+import { fromEngineError } from './engineErrors';
+import { EngineError, describeUrl } from './errors';
+import { findExtensionRequests } from './extensions';
+import { guardEngineCall } from './guard';
+import { PgAdapterFactory, openPgClient, parsePgUrl } from './pgAdapter';
+import { ComposedAdapterFactory, PgliteDriverAdapter } from './pgliteAdapter';
+import { type EngineSchema, migrationList, migrationsKey, prepareSchema, readLocalMigrations, requireLockFile } from './projectInput';
+import { loadSchemaEngine, type SchemaEngineRuntime } from './wasmLoader';
+
+/** Per-call time limits in milliseconds. */
+export interface EngineTimeouts {
+  /** Diffs (including applying migrations to the shadow). Default 120 s. */
+  analysisMs: number;
+  /** Reads of `_prisma_migrations`, resolve. Default 30 s. */
+  historyMs: number;
+  /** `deploy`. Default 300 s. */
+  deployMs: number;
+  /** Opening a connection. Default 10 s. */
+  connectMs: number;
+}
+
+/** Options of {@link EngineSession}. */
+export interface EngineSessionOptions {
+  /** Folder with the engine assets (dist/ layout); default next to the bundle, else node_modules. */
+  assetsDir?: string;
+  /** Folder for persisted PGlite data dirs (fast cold start). Undefined: nothing persisted. */
+  cacheDir?: string;
+  timeouts?: Partial<EngineTimeouts>;
+  /** Log sink (URLs are never logged). */
+  log?: (message: string) => void;
+}
+
+const FILTERS = { externalTables: [] as string[], externalEnums: [] as string[] };
+
+interface PreparedProject {
+  schema: EngineSchema;
+  lockFile: { path: string; content: string };
+  migrations: LocalMigration[];
+  list: MigrationList;
+  key: string;
+}
+
+/**
+ * The engine layer in-process: one lazily loaded WASM schema engine, our own adapters, and one
+ * embedded PGlite shadow kept migrated between analyses. Calls are serialised and each one is
+ * guarded by a time limit. Used directly by the CLI and inside the engine worker process.
+ */
+export class EngineSession implements EngineApi {
+  private readonly timeouts: EngineTimeouts;
+  private embedded: EmbeddedPostgres;
+  private queue: Promise<unknown> = Promise.resolve();
+  private runtime: SchemaEngineRuntime | undefined;
+  private engineVersion: string | undefined;
+  /** Engine whose main database is the embedded shadow, with the PGlite instance it was built for. */
+  private embeddedEngine: { engine: SchemaEngine; db: PGlite } | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: EngineSessionOptions = {}) {
+    this.timeouts = { analysisMs: 120_000, historyMs: 30_000, deployMs: 300_000, connectMs: 10_000, ...options.timeouts };
+    this.embedded = this.newEmbedded();
+  }
+
+  diffMigrationsToSchema(project: PrismaProject, options: SchemaDiffOptions = {}): Promise<DriftReport> {
+    return this.serial('schema vs migrations', this.timeouts.analysisMs, async () => {
+      const prepared = await this.prepare(project, options.schemaFiles);
+      const shadow = options.shadow ?? { kind: 'embedded' };
+      const started = performance.now();
+      if (shadow.kind === 'url') {
+        await this.preflight(shadow.url, 'connecting to the shadow database');
+        const factory = new PgAdapterFactory({ url: shadow.url, shadowUrl: shadow.url, connectTimeoutMs: this.timeouts.connectMs });
+        // The shadow URL is also "main" so the engine never connects anywhere else.
+        const script = await this.withEngine(prepared.schema, factory, (engine) =>
+          engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatamodel', files: prepared.schema.files })),
+        );
+        return this.report(script, prepared, 'url', started, undefined);
+      }
+      const migrateStarted = performance.now();
+      const { db, reused } = await this.migratedEmbedded(prepared);
+      const migrateMs = performance.now() - migrateStarted;
+      const engine = await this.engineOverEmbedded(prepared.schema, db);
+      const result = await engine.diff(
+        diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root }, { tag: 'schemaDatamodel', files: prepared.schema.files }),
+      );
+      return this.report(result.stdout ?? '', prepared, reused ? 'embedded-cached' : 'embedded-migrated', started, reused ? undefined : migrateMs);
+    });
+  }
+
+  diffMigrationsToDatabase(project: PrismaProject, url: string): Promise<DriftReport> {
+    return this.serial('database vs migrations', this.timeouts.analysisMs, async () => {
+      const prepared = await this.prepare(project);
+      const target = parsePgUrl(url);
+      await this.preflight(target.url, 'connecting to the database');
+      const started = performance.now();
+      const script = await this.withEngine(prepared.schema, this.databaseWithEmbeddedShadow(url, prepared), (engine) =>
+        engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root })),
+      );
+      // The engine left the embedded shadow holding exactly these migrations.
+      this.embedded.markHolding(prepared.key);
+      return this.report(script, prepared, 'embedded-migrated', started, undefined);
+    });
+  }
+
+  diffDatabaseToSchema(project: PrismaProject, url: string): Promise<DriftReport> {
+    return this.serial('database vs schema', this.timeouts.analysisMs, async () => {
+      const schema = prepareSchema(project.schemaFiles);
+      parsePgUrl(url);
+      await this.preflight(url, 'connecting to the database');
+      const started = performance.now();
+      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
+      const script = normalizeScript(
+        await this.withEngine(schema, factory, (engine) =>
+          engine.diff(diffParams({ tag: 'schemaDatasource', files: schema.files, configDir: project.root }, { tag: 'schemaDatamodel', files: schema.files })),
+        ),
+      );
+      const items = parseDiffScript(script);
+      const totalMs = performance.now() - started;
+      return { script, items, empty: script.trim() === '', shadow: 'none', timings: { totalMs, diffMs: totalMs } };
+    });
+  }
+
+  historyStatus(project: PrismaProject, url: string): Promise<HistoryStatus> {
+    return this.serial('migration status', this.timeouts.historyMs, async () => {
+      const target = parsePgUrl(url);
+      requireLockFileOrFolder(project);
+      const migrations = await readLocalMigrations(project);
+      const client = await openPgClient(url, 'reading _prisma_migrations', this.timeouts.connectMs);
+      try {
+        const records = await readMigrationRecords(async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>, target.schema);
+        return computeHistoryStatus(migrations, records);
+      } catch (error) {
+        throw new EngineError({ code: 'engine-error', message: `Reading _prisma_migrations on ${describeUrl(url)} failed: ${(error as Error).message}` });
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    });
+  }
+
+  async createBaseline(project: PrismaProject, options: BaselineOptions = {}): Promise<BaselineResult> {
+    const report = await this.diffMigrationsToSchema(project);
+    if (report.empty) {
+      return { created: false, script: '', items: [], verified: true, message: 'Nothing to baseline: the migrations already produce the schema. No folder was written.' };
+    }
+    const name = `${timestamp(options.now)}_${sanitizeName(options.name ?? 'baseline')}`;
+    const dir = path.join(project.migrationsDir, name);
+    if (existsSync(dir)) {
+      throw new EngineError({ code: 'already-exists', message: `Migration folder ${dir} already exists: nothing was overwritten.` });
+    }
+    const later = project.migrations.filter((m) => m.name >= name).map((m) => m.name);
+    const sqlPath = path.join(dir, 'migration.sql');
+    await writeFolderAtomically(project.migrationsDir, name, report.script);
+    // Check: migrations + baseline must produce the schema exactly.
+    const withBaseline: PrismaProject = {
+      ...project,
+      migrations: [...project.migrations, { name, dir, sqlPath, hasSql: true }],
+    };
+    const check = await this.diffMigrationsToSchema(withBaseline);
+    if (!check.empty) {
+      await rm(dir, { recursive: true, force: true });
+      throw new EngineError({
+        code: 'refused',
+        message: `The baseline did not reproduce the schema (still ${check.items.length} difference(s) after it): the folder was removed. Remaining: ${check.script.slice(0, 500)}`,
+      });
+    }
+    const orderNote = later.length > 0 ? ` Warning: it sorts before ${later.join(', ')} — check the migration order.` : '';
+    return {
+      created: true,
+      migrationName: name,
+      sqlPath,
+      script: report.script,
+      items: report.items,
+      verified: true,
+      message: `Created ${path.relative(project.root, sqlPath) || sqlPath} with ${report.items.length} change(s); migrations + baseline now match the schema.${orderNote}`,
+    };
+  }
+
+  resolve(project: PrismaProject, url: string, options: ResolveOptions): Promise<ResolveResult> {
+    const name = options.applied ?? options.rolledBack;
+    if (!name || (options.applied && options.rolledBack)) {
+      return Promise.reject(new EngineError({ code: 'invalid-argument', message: 'resolve needs exactly one of --applied NAME or --rolled-back NAME.' }));
+    }
+    return this.serial(`resolve ${name}`, this.timeouts.analysisMs, async () => {
+      const prepared = await this.prepare(project);
+      await this.preflight(url, 'connecting to the database');
+      const index = prepared.migrations.findIndex((m) => m.name === name);
+      if (options.rolledBack) {
+        const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
+        await this.withEngine(prepared.schema, factory, async (engine) => {
+          await engine.markMigrationRolledBack({ migrationName: name });
+          return '';
+        });
+        return { migration: name, action: 'rolledBack', recorded: true, missing: [], forced: false, message: `Recorded ${name} as rolled back on ${describeUrl(url)}.` };
+      }
+      if (index < 0) {
+        throw new EngineError({ code: 'unknown-migration', message: `No migration named ${name} in ${project.migrationsDir}.`, migration: name });
+      }
+      const missing = await this.missingObjects(prepared, index, url, project.root);
+      if (missing.length > 0 && !options.force) {
+        throw new EngineError({
+          code: 'refused',
+          migration: name,
+          message: `Refusing to record ${name} as applied: the database ${describeUrl(url)} lacks what it creates — ${missing.map(describeItem).join(', ')}. Nothing was written (force overrides).`,
+        });
+      }
+      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
+      await this.withEngine(prepared.schema, factory, async (engine) => {
+        await engine.markMigrationApplied({ migrationName: name, migrationsList: prepared.list });
+        return '';
+      });
+      const forced = missing.length > 0;
+      return {
+        migration: name,
+        action: 'applied',
+        recorded: true,
+        missing,
+        forced,
+        message: forced
+          ? `FORCED: recorded ${name} as applied on ${describeUrl(url)} although the database lacks ${missing.map(describeItem).join(', ')}.`
+          : `Recorded ${name} as applied on ${describeUrl(url)}: the database already has everything it creates.`,
+      };
+    });
+  }
+
+  deploy(project: PrismaProject, url: string): Promise<DeployResult> {
+    return this.serial('deploy', this.timeouts.deployMs, async () => {
+      const prepared = await this.prepare(project);
+      await this.preflight(url, 'connecting to the database');
+      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
+      let applied: string[] = [];
+      await this.withEngine(prepared.schema, factory, async (engine) => {
+        applied = (await engine.applyMigrations({ migrationsList: prepared.list, filters: FILTERS })).appliedMigrationNames;
+        return '';
+      });
+      return { applied, message: applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}.` : 'No pending migration.' };
+    });
+  }
+
+  async stats(): Promise<EngineStats> {
+    const memory = process.memoryUsage();
+    const stats: EngineStats = {
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      externalBytes: memory.external,
+      embeddedShadowRunning: this.embedded.running,
+    };
+    if (this.engineVersion) stats.engineVersion = this.engineVersion;
+    if (this.embedded.startInfo) stats.embeddedStart = { ...this.embedded.startInfo };
+    return Promise.resolve(stats);
+  }
+
+  /** Frees the engine and closes the embedded shadow. The session can be used again afterwards. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.queue.catch(() => undefined);
+    this.dropEmbeddedEngine();
+    await this.embedded.close();
+    this.disposed = false;
+  }
+
+  /** For benchmarks: forget the migrated state so the next analysis re-applies every migration. */
+  async forgetMigratedShadow(): Promise<void> {
+    await this.serial('reset shadow', this.timeouts.analysisMs, async () => {
+      await this.embedded.reset();
+    });
+  }
+
+  /**
+   * For benchmarks: what `prisma migrate diff --from-migrations --to-schema-datamodel` does —
+   * a freshly emptied shadow, every migration applied by the engine, then the diff.
+   */
+  diffMigrationsToSchemaFresh(project: PrismaProject): Promise<DriftReport> {
+    return this.serial('schema vs migrations (fresh shadow)', this.timeouts.analysisMs, async () => {
+      const prepared = await this.prepare(project);
+      const started = performance.now();
+      const db = await this.embedded.instance(findExtensionRequests(prepared.migrations));
+      const factory = new ComposedAdapterFactory(
+        () => Promise.resolve(new PgliteDriverAdapter(db)),
+        async () => {
+          await this.embedded.reset();
+          return new PgliteDriverAdapter(db);
+        },
+      );
+      const script = await this.withEngine(prepared.schema, factory, (engine) =>
+        engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatamodel', files: prepared.schema.files })),
+      );
+      this.embedded.markHolding(prepared.key);
+      return this.report(script, prepared, 'embedded-migrated', started, undefined);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private newEmbedded(): EmbeddedPostgres {
+    return new EmbeddedPostgres({ assetsDir: this.options.assetsDir, cacheDir: this.options.cacheDir, log: this.options.log });
+  }
+
+  private log(message: string): void {
+    this.options.log?.(message);
+  }
+
+  /** Runs calls one at a time, each guarded by a time limit and the crash trap. */
+  private serial<T>(what: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
+    const run = (): Promise<T> =>
+      guardEngineCall(
+        what,
+        timeoutMs,
+        work,
+        (error) => fromEngineError(error, { what }),
+        (reason) => this.abandon(what, reason),
+      );
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** After a timeout or a crash the engine and the embedded database may be stuck: start over. */
+  private abandon(what: string, reason: 'timeout' | 'crash'): void {
+    this.log(`engine: abandoning the engine after ${reason} in ${what}`);
+    this.dropEmbeddedEngine();
+    const old = this.embedded;
+    this.embedded = this.newEmbedded();
+    void old.close();
+  }
+
+  private async ensureRuntime(): Promise<SchemaEngineRuntime> {
+    if (this.runtime) return this.runtime;
+    const loaded = await loadSchemaEngine(this.options.assetsDir);
+    this.runtime = loaded.runtime;
+    this.engineVersion = loaded.version;
+    this.log(`engine: schema engine ${loaded.version} loaded in ${Math.round(loaded.loadMs)} ms`);
+    return this.runtime;
+  }
+
+  private async newEngine(schema: EngineSchema, factory: SqlMigrationAwareDriverAdapterFactory): Promise<SchemaEngine> {
+    const runtime = await this.ensureRuntime();
+    const datamodels = schema.files.map((f): [string, string] => [f.path, f.content]);
+    try {
+      return await runtime.SchemaEngine.new({ datamodels }, (line: string) => this.engineLog(line), bindMigrationAwareSqlAdapterFactory(factory));
+    } catch (error) {
+      throw fromEngineError(error, { what: 'starting the schema engine', schemaFiles: schema.files.map((f) => f.path) });
+    }
+  }
+
+  private engineLog(line: string): void {
+    if (!this.options.log) return;
+    try {
+      const parsed = JSON.parse(line) as { level?: string; fields?: { message?: string } };
+      if (parsed.level === 'ERROR' || parsed.level === 'WARN') this.log(`engine ${parsed.level}: ${parsed.fields?.message ?? line.trim()}`);
+    } catch {
+      // not JSON: ignore
+    }
+  }
+
+  /** A short-lived engine for one operation: created, used, freed. */
+  private async withEngine(schema: EngineSchema, factory: SqlMigrationAwareDriverAdapterFactory, use: (engine: SchemaEngine) => Promise<{ stdout: string | null } | string>): Promise<string> {
+    const engine = await this.newEngine(schema, factory);
+    try {
+      const result = await use(engine);
+      return typeof result === 'string' ? result : (result.stdout ?? '');
+    } catch (error) {
+      throw fromEngineError(error, { what: 'the analysis', schemaFiles: schema.files.map((f) => f.path) });
+    } finally {
+      engine.free();
+    }
+  }
+
+  private async engineOverEmbedded(schema: EngineSchema, db: PGlite): Promise<SchemaEngine> {
+    if (this.embeddedEngine && this.embeddedEngine.db === db) return this.embeddedEngine.engine;
+    this.dropEmbeddedEngine();
+    const factory = new ComposedAdapterFactory(
+      () => Promise.resolve(new PgliteDriverAdapter(db)),
+      () => Promise.reject(new EngineError({ code: 'engine-error', message: 'internal: no shadow database for a migrated-shadow diff' })),
+    );
+    const engine = await this.newEngine(schema, factory);
+    this.embeddedEngine = { engine, db };
+    return engine;
+  }
+
+  private dropEmbeddedEngine(): void {
+    if (!this.embeddedEngine) return;
+    try {
+      this.embeddedEngine.engine.free();
+    } catch {
+      // already freed or poisoned
+    }
+    this.embeddedEngine = undefined;
+  }
+
+  /** Schema + lock file + migrations of a project, validated and read. */
+  private async prepare(project: PrismaProject, schemaFiles = project.schemaFiles): Promise<PreparedProject> {
+    if (this.disposed) throw new EngineError({ code: 'engine-error', message: 'The engine session is being disposed.' });
+    if (schemaFiles.length === 0) {
+      throw new EngineError({ code: 'invalid-schema', message: `No Prisma schema found for ${project.root}.` });
+    }
+    const schema = prepareSchema(schemaFiles);
+    const lockFile = requireLockFile(project);
+    const migrations = await readLocalMigrations(project);
+    const list = migrationList(project.migrationsDir, lockFile, migrations);
+    return { schema, lockFile, migrations, list, key: `${migrationsKey(migrations)}:${lockFile.content}` };
+  }
+
+  /** The embedded shadow holding exactly the project's migrations (re-applied only when they changed). */
+  private async migratedEmbedded(prepared: PreparedProject): Promise<{ db: PGlite; reused: boolean }> {
+    const requests = findExtensionRequests(prepared.migrations);
+    const db = await this.embedded.instance(requests, prepared.key);
+    if (this.embedded.holding === prepared.key) return { db, reused: true };
+    await this.embedded.reset();
+    for (const migration of prepared.migrations) {
+      try {
+        await db.exec(migration.sql);
+      } catch (error) {
+        await db.exec('ROLLBACK').catch(() => undefined);
+        this.embedded.markHolding(undefined);
+        throw migrationFailure(migration, error);
+      }
+    }
+    this.embedded.markHolding(prepared.key);
+    // Persist the migrated state for the next process, after this call has answered.
+    void this.serial('saving the shadow snapshot', this.timeouts.analysisMs, async () => {
+      if (this.embedded.holding === prepared.key) await this.embedded.saveSnapshot(prepared.key);
+    }).catch((error: unknown) => this.log(`embedded shadow: snapshot not saved: ${(error as Error).message}`));
+    return { db, reused: false };
+  }
+
+  /** Factory: main = the live database, shadow = the embedded PGlite (emptied first). */
+  private databaseWithEmbeddedShadow(url: string, prepared: PreparedProject): ComposedAdapterFactory {
+    const pgFactory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
+    const requests = findExtensionRequests(prepared.migrations);
+    return new ComposedAdapterFactory(
+      () => pgFactory.connect(),
+      async () => {
+        const db = await this.embedded.instance(requests);
+        await this.embedded.reset();
+        return new PgliteDriverAdapter(db);
+      },
+    );
+  }
+
+  /** Objects created by migration `index` that the database lacks (compared with migrations up to it). */
+  private async missingObjects(prepared: PreparedProject, index: number, url: string, configDir: string): Promise<DriftItem[]> {
+    const upTo = prepared.migrations.slice(0, index + 1);
+    const list = migrationList(prepared.list.baseDir, prepared.lockFile, upTo);
+    const factory = this.databaseWithEmbeddedShadow(url, { ...prepared, migrations: upTo, list });
+    const script = await this.withEngine(prepared.schema, factory, (engine) =>
+      engine.diff(diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir }, { tag: 'migrations', ...list })),
+    );
+    const created = createdObjects(prepared.migrations[index]);
+    return parseDiffScript(script).filter((item) => item.change !== 'removed' && created.some((object) => sameObject(object, item)));
+  }
+
+  private async preflight(url: string, purpose: string): Promise<void> {
+    // The engine reports some connection failures from a detached callback; checking first gives
+    // the user a precise message (wrong password, unreachable host, missing database).
+    const client = await openPgClient(url, purpose, this.timeouts.connectMs);
+    await client.end().catch(() => undefined);
+  }
+
+  private report(rawScript: string, prepared: PreparedProject, shadow: DriftReport['shadow'], started: number, migrateMs: number | undefined): DriftReport {
+    const script = normalizeScript(rawScript);
+    const items = locateRemovedObjects(parseDiffScript(script), prepared.migrations);
+    const totalMs = performance.now() - started;
+    const timings: DriftReport['timings'] = { totalMs, diffMs: totalMs - (migrateMs ?? 0) };
+    if (migrateMs !== undefined) timings.migrateMs = migrateMs;
+    return { script, items, empty: script.trim() === '', shadow, timings };
+  }
+}
+
+/** The engine prints `-- This is an empty migration.` for an empty diff: that is no script at all. */
+function normalizeScript(script: string): string {
+  return /^\s*-- This is an empty migration\.\s*$/.test(script) ? '' : script;
+}
+
+function diffParams(from: DiffTarget, to: DiffTarget): DiffParams {
+  return { from, to, script: true, exitCode: null, filters: FILTERS };
+}
+
+function requireLockFileOrFolder(project: PrismaProject): void {
+  if (!project.migrationsDirExists) {
+    throw new EngineError({ code: 'missing-migrations-folder', message: `The migrations folder ${project.migrationsDir} does not exist.` });
+  }
+}
+
+function migrationFailure(migration: LocalMigration, error: unknown): EngineError {
+  const e = error as { message?: string; code?: string; position?: string; where?: string };
+  const position = e.position ? positionAt(migration.sql, Number(e.position) - 1) : undefined;
+  const where = position ? ` (line ${position.line})` : '';
+  return new EngineError({
+    code: 'migration-failed',
+    migration: migration.name,
+    location: { file: migration.sqlPath, line: position?.line ?? 1, character: position?.character ?? 1 },
+    message: `Migration ${migration.name} failed on the shadow database${where}: ${e.message ?? String(error)}${e.code ? ` [${e.code}]` : ''}`,
+    detail: e.where,
+  });
+}
+
+function describeItem(item: DriftItem): string {
+  switch (item.object) {
+    case 'table':
+      return `table ${item.table}`;
+    case 'column':
+      return `column ${item.table}.${item.column}`;
+    case 'enum':
+      return `enum ${item.enum}`;
+    case 'enumValue':
+      return `enum value ${item.enum}.${item.value}`;
+    default:
+      return `${item.object} ${item.name ?? item.table ?? ''}`.trim();
+  }
+}
+
+/** `YYYYMMDDHHMMSS` in UTC, as `prisma migrate dev` names folders. */
+export function timestamp(now?: string): string {
+  const date = now ? new Date(now) : new Date();
+  return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+function sanitizeName(name: string): string {
+  const clean = name.trim().toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  return clean || 'baseline';
+}
+
+/** Writes `<dir>/<name>/migration.sql` via a temporary folder renamed into place. */
+async function writeFolderAtomically(migrationsDir: string, name: string, sql: string): Promise<void> {
+  const temp = path.join(migrationsDir, `.drift-guard-${randomBytes(4).toString('hex')}.tmp`);
+  await mkdir(temp, { recursive: false });
+  try {
+    await writeFile(path.join(temp, 'migration.sql'), sql);
+    if (existsSync(path.join(migrationsDir, name))) {
+      throw new EngineError({ code: 'already-exists', message: `Migration folder ${path.join(migrationsDir, name)} already exists: nothing was overwritten.` });
+    }
+    await rename(temp, path.join(migrationsDir, name));
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}

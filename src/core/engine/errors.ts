@@ -1,0 +1,170 @@
+import { type SourcePosition } from '../project/types';
+
+/** Stable machine-readable kinds of engine failures. Each comes with one clear message. */
+export type EngineErrorCode =
+  /** The datasource provider is not PostgreSQL. */
+  | 'unsupported-provider'
+  /** The schema has no datasource block. */
+  | 'no-datasource'
+  /** The engine rejected the schema (P1012 and friends); `location` points at the first error. */
+  | 'invalid-schema'
+  /** `migration_lock.toml` is missing. */
+  | 'missing-lock-file'
+  /** The migrations folder does not exist. */
+  | 'missing-migrations-folder'
+  /** A migration folder has no readable `migration.sql`. */
+  | 'unreadable-migration'
+  /** A migration failed when applied to the shadow database; `migration` names it. */
+  | 'migration-failed'
+  /** A migration needs a PostgreSQL extension the embedded shadow does not ship. */
+  | 'extension-unavailable'
+  /** Host unreachable, connection refused, DNS failure. */
+  | 'database-unreachable'
+  /** Wrong user or password. */
+  | 'authentication-failed'
+  /** The database named in the URL does not exist. */
+  | 'database-not-found'
+  /** The user may not create the shadow database, or read/write something it needs. */
+  | 'permission-denied'
+  /** The URL cannot be parsed. */
+  | 'invalid-url'
+  /** A call took longer than its limit; the engine was abandoned. */
+  | 'timeout'
+  /** The engine worker process died. */
+  | 'worker-crashed'
+  /** A baseline/resolve was refused (see the message for what is missing). */
+  | 'refused'
+  /** A migration name given by the user does not exist locally. */
+  | 'unknown-migration'
+  /** Target already exists (never overwritten). */
+  | 'already-exists'
+  /** A call was made with missing or contradictory arguments. */
+  | 'invalid-argument'
+  /** Any other error reported by the schema engine. */
+  | 'engine-error';
+
+/** Plain-data form of an {@link EngineError}, as sent between the worker and the extension. */
+export interface EngineErrorData {
+  code: EngineErrorCode;
+  message: string;
+  /** Prisma error code when the engine gave one (e.g. `P1012`, `P3006`, `P3018`). */
+  prismaCode?: string;
+  /** Where to show the error: schema line for invalid schemas, migration line when known. */
+  location?: SourcePosition;
+  /** Migration concerned, when there is one. */
+  migration?: string;
+  /** Extra detail for logs (engine message, PostgreSQL error), never a stack trace. */
+  detail?: string;
+}
+
+/** The one error type the engine layer throws: a code, one clear message, optional location. */
+export class EngineError extends Error implements EngineErrorData {
+  override readonly name = 'EngineError';
+  readonly code: EngineErrorCode;
+  readonly prismaCode?: string;
+  readonly location?: SourcePosition;
+  readonly migration?: string;
+  readonly detail?: string;
+
+  constructor(data: EngineErrorData) {
+    super(data.message);
+    this.code = data.code;
+    this.prismaCode = data.prismaCode;
+    this.location = data.location;
+    this.migration = data.migration;
+    this.detail = data.detail;
+  }
+
+  /** Plain data (no stack) for messages and JSON output. */
+  toData(): EngineErrorData {
+    const data: EngineErrorData = { code: this.code, message: this.message };
+    if (this.prismaCode) data.prismaCode = this.prismaCode;
+    if (this.location) data.location = this.location;
+    if (this.migration) data.migration = this.migration;
+    if (this.detail) data.detail = this.detail;
+    return data;
+  }
+
+  static fromData(data: EngineErrorData): EngineError {
+    return new EngineError(data);
+  }
+}
+
+export function isEngineError(error: unknown): error is EngineError {
+  return error instanceof EngineError;
+}
+
+/** Removes the password from a connection URL so it can appear in messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}
+
+/** `host:port/database` of a URL for messages (no user, no password). */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default database)';
+    return `${parsed.hostname}:${parsed.port || '5432'}/${database}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+interface PgLikeError {
+  code?: string;
+  errno?: number;
+  message?: string;
+  severity?: string;
+  detail?: string;
+  hint?: string;
+  position?: string;
+  where?: string;
+}
+
+/**
+ * Maps an error from `pg` (or a socket error) to an {@link EngineError} about a connection to
+ * `url`. Used where we connect ourselves (history reads, shadow database management).
+ */
+export function connectionError(error: unknown, url: string, purpose: string): EngineError {
+  const e = (error ?? {}) as PgLikeError;
+  const where = describeUrl(url);
+  let user = '';
+  try {
+    user = decodeURIComponent(new URL(url).username);
+  } catch {
+    // unparseable URL: keep the message generic
+  }
+  const detail = e.message;
+  switch (e.code) {
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ETIMEDOUT':
+    case 'ECONNRESET':
+      return new EngineError({ code: 'database-unreachable', message: `Cannot reach the database at ${where} (${e.code}) while ${purpose}.`, detail });
+    case '28P01':
+    case '28000':
+      return new EngineError({
+        code: 'authentication-failed',
+        message: `Authentication failed for user "${user}" on ${where} while ${purpose}: check the password in the URL.`,
+        detail,
+      });
+    case '3D000':
+      return new EngineError({ code: 'database-not-found', message: `Database ${where} does not exist (${purpose}).`, detail });
+    case '42501':
+      return new EngineError({ code: 'permission-denied', message: `Permission denied on ${where} while ${purpose}: ${e.message ?? ''}`.trim(), detail });
+    default:
+      if (e.message && /timeout|timed out/i.test(e.message)) {
+        return new EngineError({ code: 'database-unreachable', message: `Connection to ${where} timed out while ${purpose}.`, detail });
+      }
+      return new EngineError({ code: 'engine-error', message: `Database error on ${where} while ${purpose}: ${e.message ?? String(error)}`, detail });
+  }
+}

@@ -1,0 +1,332 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type ConnectionInfo,
+  type IsolationLevel,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+  type SqlQuery,
+  type SqlResultSet,
+  type Transaction,
+  type TransactionOptions,
+} from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { toAdapterError } from './driverErrors';
+import { EngineError, connectionError, describeUrl } from './errors';
+import { convertRow, pgTypeMapping } from './pgValues';
+
+const ADAPTER_NAME = 'prisma-drift-guard-pg';
+
+// Every value comes back as PostgreSQL's text output; pgValues converts it for the engine.
+const rawText = { getTypeParser: () => (value: string) => value };
+
+/** Connection settings derived from a Prisma-style PostgreSQL URL. */
+export interface PgTarget {
+  /** The URL as given (never logged: use {@link describeUrl}). */
+  url: string;
+  /** `?schema=` of the URL, `public` when absent (Prisma's default). */
+  schema: string;
+}
+
+/** Parses a `postgresql://` / `postgres://` URL; throws `invalid-url` with a clear message otherwise. */
+export function parsePgUrl(url: string): PgTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new EngineError({ code: 'invalid-url', message: 'The database URL cannot be parsed: expected postgresql://user:password@host:port/database.' });
+  }
+  if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
+    throw new EngineError({
+      code: 'unsupported-provider',
+      message: `Only PostgreSQL URLs are supported yet (got "${parsed.protocol.replace(/:$/, '')}://").`,
+    });
+  }
+  return { url, schema: parsed.searchParams.get('schema') || 'public' };
+}
+
+/** The URL with another database name, everything else (user, password, host, params) kept. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+function databaseOf(url: string): string {
+  const parsed = new URL(url);
+  return decodeURIComponent(parsed.pathname.replace(/^\//, '')) || decodeURIComponent(parsed.username) || 'postgres';
+}
+
+function clientConfig(url: string, connectTimeoutMs: number): pg.ClientConfig {
+  // Prisma-only parameters are not libpq options; pg would pass unknown ones to the server.
+  const parsed = new URL(url);
+  for (const key of ['schema', 'connection_limit', 'pool_timeout', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']) {
+    parsed.searchParams.delete(key);
+  }
+  return { connectionString: parsed.toString(), connectionTimeoutMillis: connectTimeoutMs, application_name: 'prisma-drift-guard' };
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Opens one `pg.Client` on `url` (our own reads: `_prisma_migrations`, shadow management). */
+export async function openPgClient(url: string, purpose: string, connectTimeoutMs = 10_000): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(url, connectTimeoutMs));
+  // A socket error after connect must not become an uncaught exception in the host process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw connectionError(error, url, purpose);
+  }
+  return client;
+}
+
+class PgQueryable {
+  readonly provider = 'postgres' as const;
+  readonly adapterName = ADAPTER_NAME;
+
+  constructor(protected readonly client: pg.Client) {}
+
+  async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    const result = await this.run(query);
+    const mappings = result.fields.map((field) => pgTypeMapping(field.dataTypeID));
+    return {
+      columnNames: result.fields.map((field) => field.name),
+      columnTypes: mappings.map((mapping) => mapping.columnType),
+      rows: (result.rows as unknown[][]).map((row) => convertRow(row, mappings)),
+    };
+  }
+
+  async executeRaw(query: SqlQuery): Promise<number> {
+    return (await this.run(query)).rowCount ?? 0;
+  }
+
+  private async run(query: SqlQuery): Promise<pg.QueryArrayResult> {
+    try {
+      return await this.client.query({ text: query.sql, values: query.args, rowMode: 'array', types: rawText });
+    } catch (error) {
+      throw toAdapterError(error);
+    }
+  }
+}
+
+class PgTransaction extends PgQueryable implements Transaction {
+  readonly options: TransactionOptions = { usePhantomQuery: false };
+
+  // The engine sends COMMIT / ROLLBACK itself through executeRaw (usePhantomQuery: false);
+  // the connection is the adapter's own, so there is nothing to release.
+  async commit(): Promise<void> {}
+
+  async rollback(): Promise<void> {}
+}
+
+/**
+ * A schema-engine driver adapter over one dedicated `pg.Client`: session state (advisory
+ * locks, `search_path`) stays on one connection, and scripts go to PostgreSQL whole through
+ * the simple query protocol, exactly as `psql -f` sends them — `DO $$ … $$` blocks, function
+ * bodies and `;` inside strings included.
+ */
+export class PgDriverAdapter extends PgQueryable implements SqlDriverAdapter {
+  constructor(
+    client: pg.Client,
+    private readonly schema: string,
+    private readonly onDispose: () => Promise<void>,
+  ) {
+    super(client);
+  }
+
+  async executeScript(script: string): Promise<void> {
+    try {
+      // No parameters → simple query protocol → the server splits statements itself.
+      await this.client.query(script);
+    } catch (error) {
+      throw toAdapterError(error);
+    }
+  }
+
+  async startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
+    const tx = new PgTransaction(this.client);
+    await tx.executeRaw({ sql: 'BEGIN', args: [], argTypes: [] });
+    if (isolationLevel) {
+      await tx.executeRaw({ sql: `SET TRANSACTION ISOLATION LEVEL ${isolationLevel}`, args: [], argTypes: [] });
+    }
+    return tx;
+  }
+
+  getConnectionInfo(): ConnectionInfo {
+    return { schemaName: this.schema, supportsRelationJoins: true };
+  }
+
+  async dispose(): Promise<void> {
+    await this.onDispose();
+  }
+}
+
+/** Options of {@link PgAdapterFactory}. */
+export interface PgAdapterFactoryOptions {
+  /** Main database. */
+  url: string;
+  /**
+   * Explicit shadow database (the project's `shadowDatabaseUrl`). It is emptied before use.
+   * Without it, a uniquely named database is created on the main server and dropped after.
+   */
+  shadowUrl?: string;
+  connectTimeoutMs?: number;
+  /** Called with the name of each temporary shadow database created/dropped (tests, logs). */
+  onShadowEvent?: (event: { kind: 'created' | 'dropped' | 'reset'; database: string }) => void;
+}
+
+/**
+ * Migration-aware adapter factory over `pg`. `connect()` opens the main database;
+ * `connectToShadowDb()` opens a database that is really separate from it:
+ *  - the configured shadow URL (refused when it points at the main database), emptied first; or
+ *  - `prisma_drift_guard_shadow_<random>` created on the main server through a maintenance
+ *    connection, whose pool is ended *before* `DROP DATABASE` runs.
+ */
+export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
+  readonly provider = 'postgres' as const;
+  readonly adapterName = ADAPTER_NAME;
+  private readonly target: PgTarget;
+  private readonly connectTimeoutMs: number;
+
+  constructor(private readonly options: PgAdapterFactoryOptions) {
+    this.target = parsePgUrl(options.url);
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    if (options.shadowUrl) parsePgUrl(options.shadowUrl);
+  }
+
+  async connect(): Promise<SqlDriverAdapter> {
+    return this.open(this.target.url, this.target.schema, 'connecting to the database');
+  }
+
+  async connectToShadowDb(): Promise<SqlDriverAdapter> {
+    if (this.options.shadowUrl) return this.connectToConfiguredShadow(this.options.shadowUrl);
+    return this.connectToTemporaryShadow();
+  }
+
+  private async open(url: string, schema: string, purpose: string, onDispose?: () => Promise<void>): Promise<PgDriverAdapter> {
+    let client: pg.Client;
+    try {
+      client = await openPgClient(url, purpose, this.connectTimeoutMs);
+    } catch (error) {
+      throw toAdapterError(errorCause(error));
+    }
+    if (schema !== 'public') {
+      await client.query(`SET search_path TO ${quoteIdent(schema)}`);
+    }
+    return new PgDriverAdapter(client, schema, async () => {
+      await client.end().catch(() => undefined);
+      await onDispose?.();
+    });
+  }
+
+  private async connectToConfiguredShadow(shadowUrl: string): Promise<SqlDriverAdapter> {
+    if (sameDatabase(shadowUrl, this.target.url)) {
+      throw new EngineError({
+        code: 'invalid-url',
+        message: `The shadow database URL points at the main database (${describeUrl(shadowUrl)}): refusing to run shadow migrations there.`,
+      });
+    }
+    const shadow = parsePgUrl(shadowUrl);
+    const adapter = await this.open(shadowUrl, shadow.schema, 'connecting to the shadow database');
+    // The engine does not empty a shadow database it is handed (P3006 on leftovers): do it here.
+    await adapter.executeScript(RESET_SCHEMAS_SQL);
+    this.options.onShadowEvent?.({ kind: 'reset', database: databaseOf(shadowUrl) });
+    return adapter;
+  }
+
+  private async connectToTemporaryShadow(): Promise<SqlDriverAdapter> {
+    const database = `prisma_drift_guard_shadow_${randomBytes(6).toString('hex')}`;
+    let maintenance: pg.Client;
+    try {
+      maintenance = await openPgClient(this.target.url, 'creating the shadow database', this.connectTimeoutMs);
+    } catch (error) {
+      throw toAdapterError(errorCause(error));
+    }
+    try {
+      await maintenance.query(`CREATE DATABASE ${quoteIdent(database)}`);
+    } catch (error) {
+      await maintenance.end().catch(() => undefined);
+      const code = (error as { code?: string }).code;
+      if (code === '42501') {
+        throw new EngineError({
+          code: 'permission-denied',
+          message: `The database user may not create the temporary shadow database on ${describeUrl(this.target.url)} (needs CREATEDB): set shadowDatabaseUrl, or use the embedded shadow.`,
+          detail: (error as Error).message,
+        });
+      }
+      throw toAdapterError(error);
+    }
+    this.options.onShadowEvent?.({ kind: 'created', database });
+    const shadowUrl = withDatabase(this.target.url, database);
+    const dropShadow = async (): Promise<void> => {
+      try {
+        await maintenance.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)}`);
+      } catch {
+        // A backend still closing: PostgreSQL 13+ can terminate it for us.
+        await maintenance.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`).catch(() => undefined);
+      } finally {
+        await maintenance.end().catch(() => undefined);
+      }
+      this.options.onShadowEvent?.({ kind: 'dropped', database });
+    };
+    try {
+      // Only the shadow's own client is ended before DROP DATABASE (see open()'s onDispose order).
+      return await this.open(shadowUrl, 'public', 'connecting to the shadow database', dropShadow);
+    } catch (error) {
+      await dropShadow();
+      throw error;
+    }
+  }
+}
+
+function errorCause(error: unknown): unknown {
+  // openPgClient wraps pg errors; the engine wants the driver error to map it to P1000/P1001/P1003.
+  return error instanceof EngineError ? { code: codeFor(error), message: error.message } : error;
+}
+
+function codeFor(error: EngineError): string {
+  switch (error.code) {
+    case 'authentication-failed':
+      return '28P01';
+    case 'database-not-found':
+      return '3D000';
+    case 'database-unreachable':
+      return 'ECONNREFUSED';
+    default:
+      return 'XX000';
+  }
+}
+
+function sameDatabase(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    const host = (u: URL) => (u.hostname === 'localhost' ? '127.0.0.1' : u.hostname);
+    return host(x) === host(y) && (x.port || '5432') === (y.port || '5432') && databaseOf(a) === databaseOf(b);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Empties a database the way the engine expects a shadow database: every non-system schema
+ * dropped (with what it holds, extensions included) and an empty `public` recreated.
+ */
+export const RESET_SCHEMAS_SQL = `DO $drift_guard_reset$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT nspname FROM pg_namespace
+    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+      AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+  LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
+  END LOOP;
+  FOR r IN SELECT e.evtname FROM pg_event_trigger e LOOP
+    EXECUTE format('DROP EVENT TRIGGER %I', r.evtname);
+  END LOOP;
+END
+$drift_guard_reset$;
+CREATE SCHEMA public;`;

@@ -1,0 +1,131 @@
+import {
+  type ConnectionInfo,
+  type IsolationLevel,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+  type SqlQuery,
+  type SqlResultSet,
+  type Transaction,
+  type TransactionOptions,
+} from '@prisma/driver-adapter-utils';
+import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
+import { toAdapterError } from './driverErrors';
+import { convertRow, pgTypeMapping } from './pgValues';
+
+const ADAPTER_NAME = 'prisma-drift-guard-pglite';
+
+type Parser = (value: string) => string;
+
+/**
+ * Per-query parsers that return PostgreSQL's text output unchanged for every type PGlite knows
+ * (PGlite merges them with a spread, so it must be a plain object with every OID as a key).
+ */
+function identityParsers(db: PGlite): Record<number, Parser> {
+  const identity: Parser = (value) => value;
+  const known = (db as unknown as { parsers?: Record<string, unknown> }).parsers ?? {};
+  const parsers: Record<number, Parser> = {};
+  for (const key of Object.keys(known)) parsers[Number(key)] = identity;
+  return parsers;
+}
+
+class PgliteQueryable {
+  readonly provider = 'postgres' as const;
+  readonly adapterName = ADAPTER_NAME;
+
+  constructor(protected readonly db: PGlite) {}
+
+  async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    let result;
+    try {
+      result = await this.db.query<unknown[]>(query.sql, query.args, { rowMode: 'array', parsers: identityParsers(this.db) });
+    } catch (error) {
+      throw toAdapterError(error);
+    }
+    const mappings = result.fields.map((field) => pgTypeMapping(field.dataTypeID));
+    return {
+      columnNames: result.fields.map((field) => field.name),
+      columnTypes: mappings.map((mapping) => mapping.columnType),
+      rows: result.rows.map((row) => convertRow(row, mappings)),
+    };
+  }
+
+  async executeRaw(query: SqlQuery): Promise<number> {
+    try {
+      const result = await this.db.query(query.sql, query.args);
+      return result.affectedRows ?? 0;
+    } catch (error) {
+      throw toAdapterError(error);
+    }
+  }
+}
+
+class PgliteTransaction extends PgliteQueryable implements Transaction {
+  readonly options: TransactionOptions = { usePhantomQuery: false };
+
+  // The engine sends COMMIT / ROLLBACK itself (usePhantomQuery: false).
+  async commit(): Promise<void> {}
+
+  async rollback(): Promise<void> {}
+}
+
+/**
+ * A schema-engine driver adapter over an in-process PGlite instance: `query` for statements,
+ * `exec` (simple query protocol) for whole scripts. `dispose` does not close the instance:
+ * its owner (the embedded shadow) keeps it for reuse.
+ */
+export class PgliteDriverAdapter extends PgliteQueryable implements SqlDriverAdapter {
+  constructor(
+    db: PGlite,
+    private readonly onDispose: () => Promise<void> = async () => {},
+  ) {
+    super(db);
+  }
+
+  async executeScript(script: string): Promise<void> {
+    try {
+      await this.db.exec(script);
+    } catch (error) {
+      throw toAdapterError(error);
+    }
+  }
+
+  async startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
+    const tx = new PgliteTransaction(this.db);
+    await tx.executeRaw({ sql: 'BEGIN', args: [], argTypes: [] });
+    if (isolationLevel) {
+      await tx.executeRaw({ sql: `SET TRANSACTION ISOLATION LEVEL ${isolationLevel}`, args: [], argTypes: [] });
+    }
+    return tx;
+  }
+
+  getConnectionInfo(): ConnectionInfo {
+    return { schemaName: 'public', supportsRelationJoins: true };
+  }
+
+  async dispose(): Promise<void> {
+    await this.onDispose();
+  }
+}
+
+/**
+ * A factory whose main database and shadow database are given as adapters by the caller —
+ * used to point the engine at an embedded PGlite (as main database for "migrated shadow" diffs,
+ * or as shadow for `migrations` targets) or to pair a `pg` main database with a PGlite shadow.
+ */
+export class ComposedAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
+  readonly provider = 'postgres' as const;
+  readonly adapterName = ADAPTER_NAME;
+
+  constructor(
+    private readonly main: () => Promise<SqlDriverAdapter>,
+    private readonly shadow: () => Promise<SqlDriverAdapter>,
+  ) {}
+
+  connect(): Promise<SqlDriverAdapter> {
+    return this.main();
+  }
+
+  connectToShadowDb(): Promise<SqlDriverAdapter> {
+    return this.shadow();
+  }
+}
