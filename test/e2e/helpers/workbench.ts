@@ -1,0 +1,231 @@
+/**
+ * Page helpers for e2e tests driving code-server's real workbench with Debian's Chromium (playwright-core).
+ * Every wait polls the DOM for a condition with a timeout and a message saying what it waited for; no
+ * fixed sleeps. The runner (test/harness/runE2e.mjs) starts code-server and passes:
+ *   DRIFT_GUARD_E2E_URL        workbench URL with ?folder= of the demo workspace copy
+ *   DRIFT_GUARD_E2E_RESULTS    folder for screenshots and timings (test-results/e2e)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { StopPolling, waitFor } from '../../fixtures/util';
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const QUICK_INPUT = '.quick-input-widget';
+const QUICK_INPUT_BOX = `${QUICK_INPUT} .quick-input-box input`;
+const PANEL = '.part.panel';
+const OUTPUT_EDITOR = `${PANEL} .output-view .monaco-editor`;
+
+/** The bit of the DOM's HTMLElement used here (this tsconfig has no DOM lib). */
+interface StyledElement {
+  style: { top: string };
+  textContent: string | null;
+}
+
+export interface OpenOptions {
+  url?: string;
+  viewport?: { width: number; height: number };
+  /** How long the workbench may take to show the workspace (ms). */
+  timeoutMs?: number;
+}
+
+/** One workbench page in its own Chromium. */
+export class Workbench {
+  /** `Date.now()` right before the page started loading. */
+  readonly loadStartedAt: number;
+  /** ms from {@link loadStartedAt} until the explorer showed the workspace folder. */
+  workbenchReadyMs = 0;
+
+  private constructor(
+    readonly browser: Browser,
+    readonly page: Page,
+    loadStartedAt: number,
+  ) {
+    this.loadStartedAt = loadStartedAt;
+  }
+
+  /** Launches Chromium, opens the workbench URL and waits until the explorer lists the workspace folder. */
+  static async open(options: OpenOptions = {}): Promise<Workbench> {
+    const url = options.url ?? process.env.DRIFT_GUARD_E2E_URL;
+    if (!url) throw new Error('DRIFT_GUARD_E2E_URL is not set: run the e2e tests through `node test/harness/runE2e.mjs`');
+    const browser = await chromium.launch({ executablePath: process.env.DRIFT_GUARD_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: options.viewport ?? { width: 1600, height: 1000 } });
+      const started = Date.now();
+      await page.goto(url);
+      const workbench = new Workbench(browser, page, started);
+      await workbench.waitForSelector('.explorer-folders-view .monaco-list-row', 'the explorer to list the workspace folder', options.timeoutMs ?? 60_000);
+      workbench.workbenchReadyMs = Date.now() - started;
+      return workbench;
+    } catch (error) {
+      await browser.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+
+  /** Polls `probe` (run in Node, may query the page) until it yields a value; see fixtures/util waitFor. */
+  waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+    return waitFor(what, probe, { timeoutMs, intervalMs: 100 });
+  }
+
+  /** Waits until an element matching `selector` is visible. */
+  async waitForSelector(selector: string, what = selector, timeoutMs = 30_000): Promise<void> {
+    await this.waitFor(what, async () => (await this.page.locator(selector).first().isVisible()) || undefined, timeoutMs);
+  }
+
+  /** Waits until the page's visible text contains `text` (or matches it). */
+  async waitForText(text: string | RegExp, timeoutMs = 30_000): Promise<void> {
+    await this.waitFor(`page text ${String(text)}`, async () => {
+      const body = await this.page.locator('body').innerText();
+      return (typeof text === 'string' ? body.includes(text) : text.test(body)) || undefined;
+    }, timeoutMs);
+  }
+
+  /** Opens the command palette (F1) and waits for its input. */
+  async openCommandPalette(): Promise<void> {
+    // Focus the workbench first so F1 reaches it rather than the browser chrome.
+    await this.page.locator('.monaco-workbench').first().focus().catch(() => undefined);
+    await this.page.keyboard.press('F1');
+    await this.waitForSelector(QUICK_INPUT_BOX, 'the command palette input');
+  }
+
+  /**
+   * Runs a command by its palette title (`Category: Title`), like a user: F1, type, click the entry.
+   * The palette lists the commands known when it opens; right after startup an extension's contributions may
+   * still be loading, so when the entry is missing the palette is closed and opened again until `timeoutMs`.
+   */
+  async runCommand(title: string, options: { timeoutMs?: number; opensQuickPick?: boolean } = {}): Promise<void> {
+    await this.pickFromPalette(`>${title}`, title, `"${title}" in the command palette`, options.timeoutMs ?? 30_000, !options.opensQuickPick);
+  }
+
+  /** Opens the palette with `query`, waits for an entry labelled `label` (reopening if needed) and picks it. */
+  private async pickFromPalette(query: string, label: string, what: string, timeoutMs: number, waitForClose: boolean): Promise<void> {
+    await this.waitFor(what, async () => {
+      await this.openCommandPalette();
+      await this.page.locator(QUICK_INPUT_BOX).fill(query);
+      const found = await waitFor(what, () => this.quickPickHas(label), { timeoutMs: 3_000, intervalMs: 100 }).catch(() => false);
+      if (!found) {
+        await this.page.keyboard.press('Escape');
+        return undefined;
+      }
+      return true;
+    }, timeoutMs);
+    await this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: label }).first().click();
+    if (waitForClose) await this.waitFor('the command palette to close', async () => !(await this.page.locator(QUICK_INPUT_BOX).isVisible()) || undefined);
+  }
+
+  /** True when the open quick pick lists an entry whose label is exactly `label`. */
+  private async quickPickHas(label: string): Promise<true | undefined> {
+    const labels = await this.page.locator(`${QUICK_INPUT} .monaco-list-row .label-name`).allInnerTexts();
+    return labels.some((text) => text.trim() === label) || undefined;
+  }
+
+  /** Text of the modal dialog on screen (e.g. "Command … resulted in an error"), if any. */
+  async dialog(): Promise<string | undefined> {
+    const box = this.page.locator('.monaco-dialog-box').first();
+    if (!(await box.isVisible().catch(() => false))) return undefined;
+    return (await box.innerText()).replace(/\s+/g, ' ').trim();
+  }
+
+  /** Throws (stopping any poll) when a modal dialog appeared: waiting longer cannot help then. */
+  async failOnDialog(): Promise<void> {
+    const text = await this.dialog();
+    if (text) throw new StopPolling(new Error(`a dialog appeared: ${text}`));
+  }
+
+  /** Texts of the notification toasts currently shown (errors of a failing command end up here). */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts();
+  }
+
+  /**
+   * Shows the Output panel with channel `name` selected. A command that shows its channel itself gets a few
+   * seconds to do so; otherwise the channel is picked through "Output: Show Output Channels...".
+   */
+  async showOutputChannel(name: string, graceMs = 5_000): Promise<void> {
+    const shown = await this.waitFor(`the Output panel to show "${name}"`, async () => {
+      await this.failOnDialog();
+      return (await this.currentOutputChannel()) === name || undefined;
+    }, graceMs).catch((error: Error) => {
+      if (/a dialog appeared/.test(error.message)) throw error;
+      return false;
+    });
+    if (shown) return;
+    await this.runCommand('Output: Show Output Channels...', { opensQuickPick: true });
+    // That command replaces the palette with a quick pick listing the channels.
+    await this.waitFor(`output channel "${name}" in the picker`, () => this.quickPickHas(name), 15_000);
+    await this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: name }).first().click();
+    await this.waitFor(`the Output panel to show "${name}"`, async () => (await this.currentOutputChannel()) === name || undefined, 15_000);
+  }
+
+  /** The channel selected in the Output panel, or undefined when the panel is not showing it. */
+  async currentOutputChannel(): Promise<string | undefined> {
+    const select = this.page.locator(`${PANEL} select[aria-label="Switch Output"]`).first();
+    if (!(await this.page.locator(OUTPUT_EDITOR).first().isVisible())) return undefined;
+    if ((await select.count()) === 0) return undefined;
+    return select.evaluate((el) => (el as unknown as { value: string }).value);
+  }
+
+  /**
+   * The full text of Output channel `name`, read from the rendered editor lines. The editor only renders
+   * what is in view, so this scrolls through it and collects each line once (keyed by its offset).
+   */
+  async readOutputChannel(name: string): Promise<string> {
+    await this.showOutputChannel(name);
+    const editor = this.page.locator(OUTPUT_EDITOR).first();
+    const lines = new Map<number, string>();
+    const rendered = () =>
+      editor.locator('.view-lines .view-line').evaluateAll((els) =>
+        els.map((el): [number, string] => {
+          const line = el as unknown as StyledElement;
+          return [parseFloat(line.style.top) || 0, (line.textContent ?? '').replace(/\u00a0/g, ' ')];
+        }),
+      );
+    const lastTop = async () => Math.max(-1, ...(await rendered()).map(([top]) => top));
+    // Keyboard navigation in the read-only editor: to the top, then a page at a time until it stops moving.
+    const box = await editor.boundingBox();
+    if (!box) throw new Error('the Output editor is not laid out');
+    await this.page.mouse.click(box.x + Math.min(60, box.width / 2), box.y + Math.min(10, box.height / 2));
+    await this.page.keyboard.press('Control+Home');
+    await this.waitFor('the Output editor to show its first line', async () => (await rendered()).some(([top]) => top === 0) || undefined, 5_000);
+    for (let page = 0; page < 500; page++) {
+      for (const [top, text] of await rendered()) lines.set(top, text);
+      const before = await lastTop();
+      await this.page.keyboard.press('PageDown');
+      const moved = await waitFor('the Output editor to scroll', async () => ((await lastTop()) > before ? true : undefined), { timeoutMs: 1_000, intervalMs: 50 }).catch(() => false);
+      if (!moved) break;
+    }
+    for (const [top, text] of await rendered()) lines.set(top, text);
+    return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, text]) => text).join('\n');
+  }
+
+  /** Polls the Output channel `name` until its text satisfies `accept`; the timeout names the last text and toasts. */
+  async waitForOutputChannel(name: string, accept: (text: string) => boolean, timeoutMs = 30_000): Promise<string> {
+    let last = '';
+    try {
+      await this.showOutputChannel(name);
+      return await this.waitFor(`Output channel "${name}" to show the expected text`, async () => {
+        await this.failOnDialog();
+        last = await this.readOutputChannel(name);
+        return accept(last) ? last : undefined;
+      }, timeoutMs);
+    } catch (error) {
+      const toasts = await this.notifications().catch(() => []);
+      throw new Error(`${(error as Error).message}\n--- last text of "${name}":\n${last || '(empty or not shown)'}\n--- notifications: ${toasts.length ? toasts.join(' | ') : 'none'}`);
+    }
+  }
+
+  /** Saves a PNG of the page under the results folder (test-results/e2e) and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    const dir = process.env.DRIFT_GUARD_E2E_RESULTS ?? path.resolve('test-results', 'e2e');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Integration tier: runs the mocha suite out/test/integration/index.js INSIDE the real extension host of
+// code-server, with the repo root loaded as the development extension (dist/extension.js), on a copy of demo/.
+//
+// code-server's CLI rejects --extensionDevelopmentPath/--extensionTestsPath, but its web workbench honours
+// developmentOptions.extensions + developmentOptions.extensionTestsPath from the page's configuration <meta>.
+// A Playwright init script patches that attribute before the workbench reads it; the workbench reports the
+// suite's exit code through window.codeAutomationExit and its log through window.codeAutomationLog.
+//
+//   node test/harness/runIntegration.mjs            (needs: setup.sh, npm run build, npm run compile-tests)
+//   DRIFT_GUARD_TEST_GREP=pattern …                 only tests matching pattern
+//   DRIFT_GUARD_INTEGRATION_TIMEOUT=ms              overall limit (default 300000)
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { format } from 'node:util';
+import {
+  Cleanup, HarnessError, RESULTS, ROOT, copyDemo, ensureFixtures, ensureRunId, launchChromium, makeTempDir,
+  prepareCodeServerDirs, requireCodeServer, requireFile, say, seconds, startCodeServer,
+} from './lib.mjs';
+
+const TIER = 'integration';
+const OUTPUT_PREFIX = '[integration] ';
+const RESULT_PREFIX = '[integration:result] ';
+const TESTS_ENTRY = path.join(ROOT, 'out', 'test', 'integration', 'index.js');
+const TIMEOUT_MS = Number(process.env.DRIFT_GUARD_INTEGRATION_TIMEOUT ?? 300_000);
+
+/** Runs in the page before any workbench script: adds the development extension and the tests module. */
+function patchWorkbenchConfiguration({ authority, extensionPath, testsPath }) {
+  /* global document, MutationObserver -- runs in the page */
+  const uri = (p) => ({ scheme: 'vscode-remote', authority, path: p });
+  const patch = (meta) => {
+    const settings = JSON.parse(meta.getAttribute('data-settings') ?? '{}');
+    settings.developmentOptions = { ...settings.developmentOptions, extensions: [uri(extensionPath)], extensionTestsPath: uri(testsPath) };
+    meta.setAttribute('data-settings', JSON.stringify(settings));
+    meta.dataset.driftGuardPatched = 'true';
+  };
+  const tryPatch = () => {
+    const meta = document.getElementById('vscode-workbench-web-configuration');
+    if (!meta || meta.dataset.driftGuardPatched) return false;
+    patch(meta);
+    return true;
+  };
+  if (!tryPatch()) {
+    const observer = new MutationObserver(() => {
+      if (tryPatch()) observer.disconnect();
+    });
+    observer.observe(document, { childList: true, subtree: true });
+  }
+}
+
+async function main() {
+  const started = Date.now();
+  ensureRunId();
+  requireCodeServer();
+  requireFile(path.join(ROOT, 'dist', 'extension.js'), 'run `npm run build` first');
+  requireFile(TESTS_ENTRY, 'run `npm run compile-tests` first');
+  const resultsDir = path.join(RESULTS, TIER);
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const workbenchLog = fs.createWriteStream(path.join(resultsDir, 'workbench.log'));
+
+  const cleanup = new Cleanup();
+  let exitCode = 1;
+  let counts;
+  try {
+    await ensureFixtures(cleanup, TIER);
+    const base = makeTempDir('drift-guard-integration-');
+    cleanup.add('remove temp dir', () => fs.rmSync(base, { recursive: true, force: true }));
+    const dirs = prepareCodeServerDirs(base);
+    const workspace = copyDemo(base);
+
+    const server = await startCodeServer(dirs, { logFile: path.join(resultsDir, 'code-server.log'), cleanup });
+    say(TIER, `code-server on ${server.authority}, workspace ${workspace}`);
+
+    const browser = await launchChromium();
+    cleanup.add('close Chromium', () => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+
+    let resolveExit;
+    const exited = new Promise((resolve) => (resolveExit = resolve));
+    await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
+    await page.exposeFunction('codeAutomationLog', (type, args) => {
+      const text = Array.isArray(args) ? format(...args) : String(args);
+      workbenchLog.write(`[${type}] ${text}\n`);
+      for (const line of text.split('\n')) {
+        if (line.startsWith(RESULT_PREFIX)) counts = JSON.parse(line.slice(RESULT_PREFIX.length));
+        else if (line.startsWith(OUTPUT_PREFIX)) process.stdout.write(`  ${line.slice(OUTPUT_PREFIX.length)}\n`);
+      }
+      // Activation failures and errors of our extension are worth seeing without opening the log.
+      if (type === 'error' && /prisma-drift-guard|driftGuard/i.test(text)) process.stdout.write(`  [extension host error] ${text.split('\n')[0]}\n`);
+    });
+    page.on('pageerror', (error) => workbenchLog.write(`[pageerror] ${error.stack ?? error.message}\n`));
+    await page.addInitScript(patchWorkbenchConfiguration, { authority: server.authority, extensionPath: ROOT, testsPath: TESTS_ENTRY });
+
+    const loadStarted = Date.now();
+    await page.goto(server.url(workspace));
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new HarnessError(`the integration suite did not finish within ${TIMEOUT_MS} ms (workbench log: test-results/integration/workbench.log)`)), TIMEOUT_MS);
+    });
+    try {
+      exitCode = await Promise.race([exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    say(TIER, `extension host finished with code ${exitCode} ${seconds(Date.now() - loadStarted)} after page load`);
+    if (exitCode !== 0) await page.screenshot({ path: path.join(resultsDir, 'failure.png') }).catch(() => undefined);
+  } catch (error) {
+    exitCode = 1;
+    process.stderr.write(`${TIER}: ${error instanceof HarnessError ? error.message : error.stack ?? error}\n`);
+  } finally {
+    await cleanup.run();
+    workbenchLog.end();
+  }
+  if (exitCode === 0 && !counts) {
+    process.stderr.write(`${TIER}: the suite exited 0 but reported no results\n`);
+    exitCode = 1;
+  }
+  const summary = { tier: TIER, exitCode, ...(counts ?? { passes: 0, failures: 0, pending: 0 }), durationMs: Date.now() - started };
+  fs.writeFileSync(path.join(resultsDir, 'result.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  say(TIER, `${exitCode === 0 ? 'passed' : 'FAILED'} in ${seconds(summary.durationMs)}`);
+  return exitCode;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,58 @@
+/**
+ * The extension activates by itself on the demo workspace, and package.json's commands match the
+ * registered ones both ways (the check the foundation issue asks for).
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
+const COMMAND_PREFIX = 'driftGuard.';
+
+interface Manifest {
+  contributes?: { commands?: { command: string }[] };
+}
+
+/** Polls `probe` until it is true; fails with `what` after `timeoutMs`. */
+async function waitUntil(what: string, probe: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) assert.fail(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('activation', () => {
+  let extension: vscode.Extension<unknown>;
+
+  before(() => {
+    const found = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(found, `extension ${EXTENSION_ID} is not loaded`);
+    extension = found;
+  });
+
+  it('opens the demo workspace', () => {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    assert.equal(folders.length, 1, `workspace folders: ${folders.map((f) => f.uri.toString()).join(', ')}`);
+    assert.match(folders[0].uri.path, /\/demo$/);
+  });
+
+  it('activates by itself on the demo workspace (workspaceContains)', async () => {
+    // No extension.activate() here: the activation events must do it.
+    await waitUntil(`${EXTENSION_ID} to activate`, () => extension.isActive);
+  });
+
+  it('registers every command declared in package.json, and declares every driftGuard.* command it registers', async () => {
+    await waitUntil(`${EXTENSION_ID} to activate`, () => extension.isActive);
+    const declared = ((extension.packageJSON as Manifest).contributes?.commands ?? []).map((c) => c.command).sort();
+    assert.ok(declared.length > 0, 'package.json declares no command');
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const notRegistered = declared.filter((id) => !registered.has(id));
+    assert.deepEqual(notRegistered, [], 'declared in package.json contributes.commands but not registered');
+    const notDeclared = [...registered].filter((id) => id.startsWith(COMMAND_PREFIX) && !declared.includes(id)).sort();
+    assert.deepEqual(notDeclared, [], 'registered but not declared in package.json contributes.commands');
+  });
+
+  it('runs "Show Project Summary" without error', async () => {
+    await vscode.commands.executeCommand('driftGuard.showProjectSummary');
+  });
+});
