@@ -50,9 +50,15 @@ export function seconds(ms) {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** Every process the harness starts inherits this id, so {@link sweepStragglers} can find leftovers. */
+/**
+ * Every process a runner starts inherits DRIFT_GUARD_RUN_ID, so {@link sweepStragglers} can find leftovers.
+ * A runner started by another runner extends its parent's id (`parent/child`): each sweeps only its own subtree,
+ * never the shared fixtures its parent started.
+ */
 export function ensureRunId() {
-  process.env.DRIFT_GUARD_RUN_ID ??= `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const own = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const parent = process.env.DRIFT_GUARD_RUN_ID;
+  process.env.DRIFT_GUARD_RUN_ID = parent ? `${parent}/${own}` : own;
   return process.env.DRIFT_GUARD_RUN_ID;
 }
 
@@ -95,11 +101,14 @@ export async function waitFor(what, probe, { timeoutMs = 30_000, intervalMs = 10
 export class Cleanup {
   #steps = [];
   #running;
+  /** The signal that started the cleanup, if one did: runners stop starting new work then. */
+  interrupted;
 
   constructor() {
     for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
       process.on(signal, () => {
         if (!this.#running) process.stderr.write(`\nharness: ${signal}, cleaning up…\n`);
+        this.interrupted ??= signal;
         void this.run().finally(() => process.exit(128 + number));
       });
     }
@@ -119,17 +128,15 @@ export class Cleanup {
           process.stderr.write(`harness: cleanup "${label}" failed: ${error.message}\n`);
         }
       }
-      const stray = sweepStragglers();
-      if (stray > 0) process.stderr.write(`harness: killed ${stray} leftover process(es) of this run\n`);
+      sweepStragglers();
     })();
     return this.#running;
   }
 }
 
-/** PIDs of live processes (other than this one and its ancestors) whose environment carries this run's id. */
+/** Live processes (not this one nor its ancestors) started under this run id or a sub-run of it. */
 export function processesOfRun(runId = process.env.DRIFT_GUARD_RUN_ID) {
   if (!runId) return [];
-  const needle = `DRIFT_GUARD_RUN_ID=${runId}\0`;
   const ancestors = new Set();
   for (let pid = process.pid; pid > 1; ) {
     ancestors.add(pid);
@@ -146,7 +153,11 @@ export function processesOfRun(runId = process.env.DRIFT_GUARD_RUN_ID) {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (`${fs.readFileSync(`/proc/${entry}/environ`, 'latin1')}\0`.includes(needle)) found.push(Number(entry));
+      const variable = fs.readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').find((v) => v.startsWith('DRIFT_GUARD_RUN_ID='));
+      const id = variable?.slice('DRIFT_GUARD_RUN_ID='.length);
+      if (id === runId || id?.startsWith(`${runId}/`)) {
+        found.push({ pid: Number(entry), command: fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1').replace(/\0/g, ' ').trim().slice(0, 160) });
+      }
     } catch {
       // Gone, or not ours to read.
     }
@@ -154,17 +165,18 @@ export function processesOfRun(runId = process.env.DRIFT_GUARD_RUN_ID) {
   return found;
 }
 
-/** Kills (SIGKILL) whatever this run started and is still alive; returns how many. Synchronous on purpose. */
+/** Kills (SIGKILL) whatever this run started and is still alive, naming each on stderr; returns how many. */
 export function sweepStragglers() {
-  const pids = processesOfRun();
-  for (const pid of pids) {
+  const processes = processesOfRun();
+  for (const { pid, command } of processes) {
     try {
       process.kill(pid, 'SIGKILL');
+      process.stderr.write(`harness: killed leftover process ${pid}: ${command}\n`);
     } catch {
       // Exited meanwhile.
     }
   }
-  return pids.length;
+  return processes.length;
 }
 
 /** Sends SIGTERM to a process group, then SIGKILL if it is still there after `graceMs`. */
@@ -302,7 +314,7 @@ async function freePort() {
 
 /**
  * Starts code-server (own process group) on 127.0.0.1 and waits for /healthz. `port` 0 = a free one.
- * Returns { port, authority, url(folder), stop() }; its output goes to `logFile`.
+ * Returns { port, authority, pid, url(folder), stop(), done } (`done` resolves when it exits); output goes to `logFile`.
  */
 export async function startCodeServer(dirs, { logFile, port = 0, env = {}, extraArgs = [], cleanup } = {}) {
   requireCodeServer();
@@ -330,7 +342,12 @@ export async function startCodeServer(dirs, { logFile, port = 0, env = {}, extra
     fs.closeSync(out);
     child.unref();
     let exited;
-    child.once('exit', (code, signal) => (exited = `code-server exited (${code ?? signal})`));
+    const done = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        exited = `code-server exited (${code ?? signal})`;
+        resolve(exited);
+      });
+    });
     const stop = async () => {
       if (exited) return;
       await killGroup(child.pid);
@@ -352,7 +369,7 @@ export async function startCodeServer(dirs, { logFile, port = 0, env = {}, extra
       throw error;
     }
     const authority = `127.0.0.1:${chosen}`;
-    return { port: chosen, authority, pid: child.pid, url: (folder) => `http://${authority}/?folder=${encodeURIComponent(folder)}`, stop };
+    return { port: chosen, authority, pid: child.pid, url: (folder) => `http://${authority}/?folder=${folder.split('/').map(encodeURIComponent).join('/')}`, stop, done };
   }
 }
 
