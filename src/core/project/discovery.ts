@@ -237,8 +237,9 @@ async function listMigrations(dir: string): Promise<MigrationFolder[]> {
     return [];
   }
   const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
-  // Prisma applies migrations in the byte order of their folder names.
-  folders.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // The order Prisma applies them in: its CLI sorts folder names with localeCompare (not byte
+  // order: `20260214_fix` comes before `20260214120000_x`).
+  folders.sort((a, b) => a.localeCompare(b));
   const out: MigrationFolder[] = [];
   for (const name of folders) {
     const folder = path.join(dir, name);
