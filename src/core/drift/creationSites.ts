@@ -1,6 +1,6 @@
 import { type SourcePosition } from '../project/types';
 import { type DriftItem } from './diffItems';
-import { IDENT, positionAt, splitQualified, stripSqlComments, unquoteIdent } from './sqlText';
+import { IDENT, positionAt, splitQualified, splitStatements, stripSqlComments, unquoteIdent } from './sqlText';
 
 /** A migration's SQL as read from disk. */
 export interface MigrationSource {
@@ -45,9 +45,8 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
     push({ object: 'table', table, schema }, m.index);
     const bodyStart = m.index + m[0].length;
     const bodyEnd = matchingParen(code, bodyStart - 1);
-    let elementStart = bodyStart;
     for (const element of splitTopLevelWithOffsets(code.slice(bodyStart, bodyEnd))) {
-      const offset = elementStart + element.offset;
+      const offset = bodyStart + element.offset;
       const text = element.text;
       const lead = text.length - text.trimStart().length;
       const trimmed = text.trim();
@@ -62,7 +61,6 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
         if (column) push({ object: 'column', table, schema, column: unquoteIdent(column[1]) }, offset + lead);
       }
     }
-    elementStart = bodyStart;
     createTable.lastIndex = bodyEnd;
   }
 
@@ -203,4 +201,45 @@ function splitTopLevelWithOffsets(text: string): Array<{ text: string; offset: n
   }
   parts.push({ text: text.slice(start), offset: start });
   return parts;
+}
+
+/**
+ * The values of every enum after all the migrations ran, replaying CREATE TYPE … AS ENUM,
+ * ADD VALUE (BEFORE/AFTER), RENAME VALUE, RENAME TO and DROP TYPE in order. Used to say which
+ * values an enum recreation in a diff removes.
+ */
+export function enumValuesAfter(migrations: readonly MigrationSource[]): Map<string, string[]> {
+  const enums = new Map<string, string[]>();
+  const Q = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})?)`;
+  const literal = (raw: string): string => raw.replace(/''/g, "'");
+  for (const migration of migrations) {
+    for (const { text } of splitStatements(migration.sql)) {
+      const statement = stripSqlComments(text).trim();
+      let m: RegExpExecArray | null;
+      if ((m = new RegExp(String.raw`^CREATE\s+TYPE\s+${Q}\s+AS\s+ENUM\s*\(([\s\S]*)\)`, 'i').exec(statement))) {
+        enums.set(splitQualified(m[1]).name, [...m[2].matchAll(/'((?:[^']|'')*)'/g)].map((v) => literal(v[1])));
+      } else if ((m = new RegExp(String.raw`^ALTER\s+TYPE\s+${Q}\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'(?:\s+(BEFORE|AFTER)\s+'((?:[^']|'')*)')?`, 'i').exec(statement))) {
+        const values = enums.get(splitQualified(m[1]).name);
+        const value = literal(m[2]);
+        if (!values || values.includes(value)) continue;
+        const anchor = m[4] !== undefined ? values.indexOf(literal(m[4])) : -1;
+        if (anchor < 0) values.push(value);
+        else values.splice(/^BEFORE$/i.test(m[3]) ? anchor : anchor + 1, 0, value);
+      } else if ((m = new RegExp(String.raw`^ALTER\s+TYPE\s+${Q}\s+RENAME\s+VALUE\s+'((?:[^']|'')*)'\s+TO\s+'((?:[^']|'')*)'`, 'i').exec(statement))) {
+        const values = enums.get(splitQualified(m[1]).name);
+        const index = values?.indexOf(literal(m[2])) ?? -1;
+        if (values && index >= 0) values[index] = literal(m[3]);
+      } else if ((m = new RegExp(String.raw`^ALTER\s+TYPE\s+${Q}\s+RENAME\s+TO\s+(${IDENT})`, 'i').exec(statement))) {
+        const from = splitQualified(m[1]).name;
+        const values = enums.get(from);
+        if (values) {
+          enums.delete(from);
+          enums.set(unquoteIdent(m[2]), values);
+        }
+      } else if ((m = /^DROP\s+TYPE\s+(?:IF\s+EXISTS\s+)?([\s\S]*?)(?:\s+(?:CASCADE|RESTRICT))?$/i.exec(statement))) {
+        for (const name of m[1].split(',')) enums.delete(splitQualified(name).name);
+      }
+    }
+  }
+  return enums;
 }

@@ -18,7 +18,7 @@ export interface DriftItem extends DatabaseDriftFacts {
  * of that action alone. Statements that are none of our object kinds (schemas, extensions,
  * sequences) give no item; they stay in the full script.
  */
-export function parseDiffScript(script: string): DriftItem[] {
+export function parseDiffScript(script: string, context: DiffContext = {}): DriftItem[] {
   const removedEnumValues = parseRemovedEnumValueWarnings(script);
   const items: DriftItem[] = [];
   let section = '';
@@ -32,8 +32,10 @@ export function parseDiffScript(script: string): DriftItem[] {
   // which, else one "altered" item for the enum.
   for (const key of enumsRecreated) {
     const { schema, name } = JSON.parse(key) as { schema?: string; name: string };
-    const values = removedEnumValues.get(name);
     const sql = recreateSql(script, name);
+    const before = context.enumValuesBefore?.(name);
+    const after = newEnumValues(script, name);
+    const values = removedEnumValues.get(name) ?? (before && after ? before.filter((v) => !after.includes(v)) : undefined);
     if (values && values.length > 0) {
       for (const value of values) items.push(withSchema({ object: 'enumValue', change: 'removed', enum: name, value, sql }, schema));
     } else {
@@ -41,6 +43,16 @@ export function parseDiffScript(script: string): DriftItem[] {
     }
   }
   return items;
+}
+
+/** What the diff's source side had, when the script alone does not say (enum values before a recreation). */
+export interface DiffContext {
+  enumValuesBefore?: (enumName: string) => string[] | undefined;
+}
+
+function newEnumValues(script: string, enumName: string): string[] | undefined {
+  const match = new RegExp(String.raw`CREATE\s+TYPE\s+(?:${IDENT}\s*\.\s*)?"?${escapeRegExp(enumName)}_new"?\s+AS\s+ENUM\s*\(([^)]*)\)`, 'i').exec(script);
+  return match ? [...match[1].matchAll(/'((?:[^']|'')*)'/g)].map((v) => v[1].replace(/''/g, "'")) : undefined;
 }
 
 function withSchema<T extends DriftItem>(item: T, schema: string | undefined): T {
@@ -133,9 +145,7 @@ function parseStatement(statement: string, section: string, enumsRecreated: Set<
     const { schema, name } = splitQualified(m[1]);
     return [withSchema({ object: 'enumValue', change: 'altered', enum: name, value: m[3].replace(/''/g, "'"), sql }, schema)];
   }
-  if (new RegExp(String.raw`^(?:ALTER\s+TYPE\s+${Q}\s+RENAME\s+TO|DROP\s+TYPE\s+${Q}_old\b|BEGIN|COMMIT)`, 'i').test(statement) && section === 'AlterEnum') {
-    return []; // the rest of an enum recreation, reported once above
-  }
+  if (section === 'AlterEnum') return []; // the rest of an enum recreation, reported once above
   if ((m = new RegExp(String.raw`^DROP\s+TYPE\s+(?:IF\s+EXISTS\s+)?${Q}`, 'i').exec(statement))) {
     const { schema, name } = splitQualified(m[1]);
     return [withSchema({ object: 'enum', change: 'removed', enum: name, sql }, schema)];

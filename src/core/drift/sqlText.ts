@@ -97,3 +97,54 @@ export function splitQualified(raw: string): { schema?: string; name: string } {
   if (match) return { schema: unquoteIdent(match[1]), name: unquoteIdent(match[2]) };
   return { name: unquoteIdent(raw) };
 }
+
+/**
+ * Splits a script into statements the way psql's lexer does (strings, quoted identifiers,
+ * dollar-quoted bodies and comments respected). Only used to *locate* a failing statement after
+ * PostgreSQL rejected a script sent whole — never to execute a migration piecewise for real.
+ */
+export function splitStatements(sql: string): Array<{ text: string; offset: number }> {
+  const code = stripSqlComments(sql);
+  const out: Array<{ text: string; offset: number }> = [];
+  let start = 0;
+  let i = 0;
+  const push = (end: number): void => {
+    const raw = sql.slice(start, end);
+    const lead = code.slice(start, end).search(/\S/);
+    if (lead >= 0) out.push({ text: raw.trim(), offset: start + lead });
+  };
+  while (i < code.length) {
+    const ch = code[i];
+    if (ch === "'" || ch === '"') {
+      let j = i + 1;
+      while (j < code.length) {
+        if (code[j] === ch) {
+          if (code[j + 1] === ch) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        if (ch === "'" && code[j] === '\\' && i > 0 && /[eE]/.test(code[i - 1])) j++;
+        j++;
+      }
+      i = j + 1;
+    } else if (ch === '$') {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(code.slice(i, i + 64));
+      if (tag && !(i > 0 && /[A-Za-z0-9_]/.test(code[i - 1]))) {
+        const end = code.indexOf(tag[0], i + tag[0].length);
+        i = end < 0 ? code.length : end + tag[0].length;
+      } else {
+        i++;
+      }
+    } else if (ch === ';') {
+      push(i + 1);
+      start = i + 1;
+      i++;
+    } else {
+      i++;
+    }
+  }
+  push(code.length);
+  return out;
+}

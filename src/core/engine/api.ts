@@ -6,8 +6,10 @@ import { type PrismaProject, type SchemaFile } from '../project/types';
 export type ShadowChoice =
   /** Embedded PGlite (default): created once, kept migrated between analyses. */
   | { kind: 'embedded' }
-  /** A PostgreSQL server: `url` is used as the shadow database itself (emptied first). */
-  | { kind: 'url'; url: string };
+  /** A dedicated shadow database (`shadowDatabaseUrl`): emptied, then migrated. */
+  | { kind: 'url'; url: string }
+  /** A temporary database created on the server of `url` (unique name), dropped afterwards. */
+  | { kind: 'server'; url: string };
 
 /** Options of {@link EngineApi.diffMigrationsToSchema}. */
 export interface SchemaDiffOptions {

@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
-import type { DiffParams, DiffTarget, MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
-import { createdObjects, locateRemovedObjects, sameObject } from '../drift/creationSites';
+import type { DiffParams, DiffTarget, MigrationList, SchemaContainer, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
+import { createdObjects, enumValuesAfter, locateRemovedObjects, sameObject } from '../drift/creationSites';
 import { type DriftItem, parseDiffScript } from '../drift/diffItems';
-import { positionAt } from '../drift/sqlText';
+import { positionAt, splitStatements, stripSqlComments } from '../drift/sqlText';
 import { readMigrationRecords } from '../history/records';
 import { computeHistoryStatus, type HistoryStatus, type LocalMigration } from '../history/status';
 import { type PrismaProject } from '../project/types';
@@ -28,7 +28,7 @@ import { EngineError, describeUrl } from './errors';
 import { findExtensionRequests } from './extensions';
 import { guardEngineCall } from './guard';
 import { PgAdapterFactory, openPgClient, parsePgUrl } from './pgAdapter';
-import { ComposedAdapterFactory, PgliteDriverAdapter } from './pgliteAdapter';
+import { ComposedAdapterFactory, OfflineDriverAdapter, PgliteDriverAdapter } from './pgliteAdapter';
 import { type EngineSchema, migrationList, migrationsKey, prepareSchema, readLocalMigrations, requireLockFile } from './projectInput';
 import { loadSchemaEngine, type SchemaEngineRuntime } from './wasmLoader';
 
@@ -62,7 +62,10 @@ interface PreparedProject {
   lockFile: { path: string; content: string };
   migrations: LocalMigration[];
   list: MigrationList;
+  /** Identity of the migrations (+ lock file): the migrated shadow's key. */
   key: string;
+  /** `key` + the datasource/generator blocks: the key of the cached end-state datamodel. */
+  datamodelKey: string;
 }
 
 /**
@@ -78,6 +81,15 @@ export class EngineSession implements EngineApi {
   private engineVersion: string | undefined;
   /** Engine whose main database is the embedded shadow, with the PGlite instance it was built for. */
   private embeddedEngine: { engine: SchemaEngine; db: PGlite } | undefined;
+  /** Engine with no database, for datamodel-to-datamodel diffs. */
+  private offline: SchemaEngine | undefined;
+  /**
+   * The migrations' end state introspected from the migrated shadow as a Prisma datamodel, keyed
+   * by migrations + datasource/generator blocks; `null` when it did not round-trip exactly.
+   */
+  private datamodels = new Map<string, SchemaContainer[] | null>();
+  /** Migrations currently applied to the embedded shadow (to apply only appended ones). */
+  private applied: LocalMigration[] = [];
   private disposed = false;
 
   constructor(private readonly options: EngineSessionOptions = {}) {
@@ -90,14 +102,29 @@ export class EngineSession implements EngineApi {
       const prepared = await this.prepare(project, options.schemaFiles);
       const shadow = options.shadow ?? { kind: 'embedded' };
       const started = performance.now();
-      if (shadow.kind === 'url') {
-        await this.preflight(shadow.url, 'connecting to the shadow database');
-        const factory = new PgAdapterFactory({ url: shadow.url, shadowUrl: shadow.url, connectTimeoutMs: this.timeouts.connectMs });
-        // The shadow URL is also "main" so the engine never connects anywhere else.
+      if (shadow.kind !== 'embedded') {
+        await this.preflight(shadow.url, 'connecting to the shadow database server');
+        // Only connectToShadowDb is ever used: the engine gets no "main" database at all here.
+        const pgFactory =
+          shadow.kind === 'url'
+            ? new PgAdapterFactory({ url: shadow.url, shadowUrl: shadow.url, connectTimeoutMs: this.timeouts.connectMs, allowShadowEqualsMain: true })
+            : new PgAdapterFactory({ url: shadow.url, connectTimeoutMs: this.timeouts.connectMs });
+        const factory = new ComposedAdapterFactory(
+          () => Promise.reject(new EngineError({ code: 'engine-error', message: 'internal: schema vs migrations needs no main database' })),
+          () => pgFactory.connectToShadowDb(),
+        );
         const script = await this.withEngine(prepared.schema, factory, (engine) =>
           engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatamodel', files: prepared.schema.files })),
         );
         return this.report(script, prepared, 'url', started, undefined);
+      }
+      // Fast path: the migrations' end state as a verified datamodel — no database involved.
+      await this.ensureRuntime();
+      const datamodel = await this.cachedDatamodel(prepared);
+      if (datamodel) {
+        const engine = await this.offlineEngine(prepared.schema);
+        const result = await engine.diff(diffParams({ tag: 'schemaDatamodel', files: datamodel }, { tag: 'schemaDatamodel', files: prepared.schema.files }));
+        return this.report(result.stdout ?? '', prepared, 'embedded-cached', started, undefined);
       }
       const migrateStarted = performance.now();
       const { db, reused } = await this.migratedEmbedded(prepared);
@@ -106,6 +133,7 @@ export class EngineSession implements EngineApi {
       const result = await engine.diff(
         diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root }, { tag: 'schemaDatamodel', files: prepared.schema.files }),
       );
+      this.scheduleDatamodelCapture(prepared, project.root);
       return this.report(result.stdout ?? '', prepared, reused ? 'embedded-cached' : 'embedded-migrated', started, reused ? undefined : migrateMs);
     });
   }
@@ -121,6 +149,7 @@ export class EngineSession implements EngineApi {
       );
       // The engine left the embedded shadow holding exactly these migrations.
       this.embedded.markHolding(prepared.key);
+      this.applied = prepared.migrations;
       return this.report(script, prepared, 'embedded-migrated', started, undefined);
     });
   }
@@ -308,6 +337,7 @@ export class EngineSession implements EngineApi {
         engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatamodel', files: prepared.schema.files })),
       );
       this.embedded.markHolding(prepared.key);
+      this.applied = prepared.migrations;
       return this.report(script, prepared, 'embedded-migrated', started, undefined);
     });
   }
@@ -343,6 +373,7 @@ export class EngineSession implements EngineApi {
     this.dropEmbeddedEngine();
     const old = this.embedded;
     this.embedded = this.newEmbedded();
+    this.applied = [];
     void old.close();
   }
 
@@ -401,6 +432,14 @@ export class EngineSession implements EngineApi {
   }
 
   private dropEmbeddedEngine(): void {
+    if (this.offline) {
+      try {
+        this.offline.free();
+      } catch {
+        // already freed
+      }
+      this.offline = undefined;
+    }
     if (!this.embeddedEngine) return;
     try {
       this.embeddedEngine.engine.free();
@@ -420,30 +459,101 @@ export class EngineSession implements EngineApi {
     const lockFile = requireLockFile(project);
     const migrations = await readLocalMigrations(project);
     const list = migrationList(project.migrationsDir, lockFile, migrations);
-    return { schema, lockFile, migrations, list, key: `${migrationsKey(migrations)}:${lockFile.content}` };
+    const key = createHash('sha256').update(`${migrationsKey(migrations)}\0${lockFile.content}`).digest('hex');
+    const config = schema.files.map((f) => (f.content.match(/^\s*(?:datasource|generator)\s+\w+\s*\{[^}]*\}/gm) ?? []).join('\n')).join('\n');
+    const datamodelKey = createHash('sha256').update(`${key}\0${config}`).digest('hex');
+    return { schema, lockFile, migrations, list, key, datamodelKey };
   }
 
-  /** The embedded shadow holding exactly the project's migrations (re-applied only when they changed). */
+  /**
+   * The embedded shadow holding exactly the project's migrations. Unchanged migrations: reused as
+   * is. Migrations appended after the ones it holds: only those are applied. Anything else: the
+   * shadow is emptied and every migration applied again, each failure naming its migration.
+   */
   private async migratedEmbedded(prepared: PreparedProject): Promise<{ db: PGlite; reused: boolean }> {
     const requests = findExtensionRequests(prepared.migrations);
     const db = await this.embedded.instance(requests, prepared.key);
-    if (this.embedded.holding === prepared.key) return { db, reused: true };
-    await this.embedded.reset();
-    for (const migration of prepared.migrations) {
+    if (this.embedded.holding === prepared.key) {
+      this.applied = prepared.migrations;
+      return { db, reused: true };
+    }
+    const held = this.embedded.holding !== undefined ? this.applied : [];
+    const appendOnly =
+      held.length > 0 && held.length < prepared.migrations.length && held.every((m, i) => m.name === prepared.migrations[i].name && m.sql === prepared.migrations[i].sql);
+    const toApply = appendOnly ? prepared.migrations.slice(held.length) : prepared.migrations;
+    if (!appendOnly) await this.embedded.reset();
+    this.embedded.markHolding(undefined);
+    this.applied = [];
+    for (const migration of toApply) {
       try {
         await db.exec(migration.sql);
       } catch (error) {
         await db.exec('ROLLBACK').catch(() => undefined);
-        this.embedded.markHolding(undefined);
-        throw migrationFailure(migration, error);
+        throw migrationFailure(migration, error, await failingStatementOffset(db, migration.sql));
       }
     }
     this.embedded.markHolding(prepared.key);
+    this.applied = prepared.migrations;
     // Persist the migrated state for the next process, after this call has answered.
     void this.serial('saving the shadow snapshot', this.timeouts.analysisMs, async () => {
       if (this.embedded.holding === prepared.key) await this.embedded.saveSnapshot(prepared.key);
     }).catch((error: unknown) => this.log(`embedded shadow: snapshot not saved: ${(error as Error).message}`));
     return { db, reused: false };
+  }
+
+  /** The verified end-state datamodel for these migrations, from memory or the cache folder. */
+  private async cachedDatamodel(prepared: PreparedProject): Promise<SchemaContainer[] | null | undefined> {
+    if (this.datamodels.has(prepared.datamodelKey)) return this.datamodels.get(prepared.datamodelKey);
+    const file = this.datamodelFile(prepared.datamodelKey);
+    if (!file) return undefined;
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    try {
+      const files = (JSON.parse(text) as { files: SchemaContainer[] }).files;
+      this.datamodels.set(prepared.datamodelKey, files);
+      return files;
+    } catch {
+      await rm(file, { force: true });
+      return undefined;
+    }
+  }
+
+  private datamodelFile(key: string): string | undefined {
+    if (!this.options.cacheDir || !this.engineVersion) return undefined;
+    const id = createHash('sha256').update(`${key}\0${this.engineVersion}`).digest('hex').slice(0, 24);
+    return path.join(this.options.cacheDir, `datamodel-${id}.json`);
+  }
+
+  /**
+   * After an analysis on the migrated shadow: introspect it into a datamodel and keep that datamodel
+   * only if diffing it against the shadow itself is empty (it then stands exactly for the migrations'
+   * end state). Runs after the current call has answered.
+   */
+  private scheduleDatamodelCapture(prepared: PreparedProject, configDir: string): void {
+    if (this.datamodels.has(prepared.datamodelKey)) return;
+    void this.serial('preparing fast re-analysis', this.timeouts.analysisMs, async () => {
+      if (this.embedded.holding !== prepared.key || this.datamodels.has(prepared.datamodelKey)) return;
+      const db = await this.embedded.instance(findExtensionRequests(prepared.migrations), prepared.key);
+      const engine = await this.engineOverEmbedded(prepared.schema, db);
+      const introspected = await engine.introspect({ schema: { files: prepared.schema.files }, baseDirectoryPath: configDir, force: true, compositeTypeDepth: 0, namespaces: null });
+      const files = introspected.schema.files;
+      const check = await engine.diff(diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir }, { tag: 'schemaDatamodel', files }));
+      if (normalizeScript(check.stdout ?? '').trim() !== '') {
+        this.log('engine: the migrated shadow does not round-trip through a datamodel; re-analyses will introspect the shadow');
+        this.datamodels.set(prepared.datamodelKey, null);
+        return;
+      }
+      this.datamodels.set(prepared.datamodelKey, files);
+      const file = this.datamodelFile(prepared.datamodelKey);
+      if (file) await writeFileAtomically(file, JSON.stringify({ files }));
+    }).catch((error: unknown) => this.log(`engine: fast re-analysis not prepared: ${(error as Error).message}`));
+  }
+
+  private async offlineEngine(schema: EngineSchema): Promise<SchemaEngine> {
+    if (this.offline) return this.offline;
+    const offline = (): Promise<OfflineDriverAdapter> => Promise.resolve(new OfflineDriverAdapter());
+    this.offline = await this.newEngine(schema, new ComposedAdapterFactory(offline, offline));
+    return this.offline;
   }
 
   /** Factory: main = the live database, shadow = the embedded PGlite (emptied first). */
@@ -481,7 +591,8 @@ export class EngineSession implements EngineApi {
 
   private report(rawScript: string, prepared: PreparedProject, shadow: DriftReport['shadow'], started: number, migrateMs: number | undefined): DriftReport {
     const script = normalizeScript(rawScript);
-    const items = locateRemovedObjects(parseDiffScript(script), prepared.migrations);
+    const enumsBefore = enumValuesAfter(prepared.migrations);
+    const items = locateRemovedObjects(parseDiffScript(script, { enumValuesBefore: (name) => enumsBefore.get(name) }), prepared.migrations);
     const totalMs = performance.now() - started;
     const timings: DriftReport['timings'] = { totalMs, diffMs: totalMs - (migrateMs ?? 0) };
     if (migrateMs !== undefined) timings.migrateMs = migrateMs;
@@ -504,9 +615,32 @@ function requireLockFileOrFolder(project: PrismaProject): void {
   }
 }
 
-function migrationFailure(migration: LocalMigration, error: unknown): EngineError {
+/**
+ * PostgreSQL gives no position for most errors of a script sent whole. The failed script was rolled
+ * back as one implicit transaction, so its statements are replayed one by one inside a transaction
+ * that is always rolled back, to find the one that fails. Only on the (throwaway) shadow.
+ */
+async function failingStatementOffset(db: PGlite, sql: string): Promise<number | undefined> {
+  const statements = splitStatements(sql);
+  if (statements.length < 2 || /^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END)\b/im.test(stripSqlComments(sql))) return undefined;
+  try {
+    await db.exec('BEGIN');
+    for (const statement of statements) {
+      try {
+        await db.exec(statement.text);
+      } catch {
+        return statement.offset;
+      }
+    }
+    return undefined;
+  } finally {
+    await db.exec('ROLLBACK').catch(() => undefined);
+  }
+}
+
+function migrationFailure(migration: LocalMigration, error: unknown, statementOffset?: number): EngineError {
   const e = error as { message?: string; code?: string; position?: string; where?: string };
-  const position = e.position ? positionAt(migration.sql, Number(e.position) - 1) : undefined;
+  const position = e.position ? positionAt(migration.sql, Number(e.position) - 1) : statementOffset !== undefined ? positionAt(migration.sql, statementOffset) : undefined;
   const where = position ? ` (line ${position.line})` : '';
   return new EngineError({
     code: 'migration-failed',
@@ -541,6 +675,18 @@ export function timestamp(now?: string): string {
 function sanitizeName(name: string): string {
   const clean = name.trim().toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
   return clean || 'baseline';
+}
+
+async function writeFileAtomically(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, content);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 /** Writes `<dir>/<name>/migration.sql` via a temporary folder renamed into place. */

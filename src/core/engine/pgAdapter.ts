@@ -174,6 +174,11 @@ export interface PgAdapterFactoryOptions {
    */
   shadowUrl?: string;
   connectTimeoutMs?: number;
+  /**
+   * Accept `shadowUrl` equal to `url`: only for callers that never use `connect()` (the shadow
+   * URL is then the only database the engine sees).
+   */
+  allowShadowEqualsMain?: boolean;
   /** Called with the name of each temporary shadow database created/dropped (tests, logs). */
   onShadowEvent?: (event: { kind: 'created' | 'dropped' | 'reset'; database: string }) => void;
 }
@@ -223,7 +228,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 
   private async connectToConfiguredShadow(shadowUrl: string): Promise<SqlDriverAdapter> {
-    if (sameDatabase(shadowUrl, this.target.url)) {
+    if (!this.options.allowShadowEqualsMain && sameDatabase(shadowUrl, this.target.url)) {
       throw new EngineError({
         code: 'invalid-url',
         message: `The shadow database URL points at the main database (${describeUrl(shadowUrl)}): refusing to run shadow migrations there.`,

@@ -129,3 +129,42 @@ export class ComposedAdapterFactory implements SqlMigrationAwareDriverAdapterFac
     return this.shadow();
   }
 }
+
+/**
+ * An adapter with no database behind it, for diffs between two datamodels. The engine probes its
+ * connection when it starts (namespace exists, server version); that probe is answered as a
+ * PostgreSQL 17 server (the embedded shadow's version). Anything else is refused.
+ */
+export class OfflineDriverAdapter implements SqlDriverAdapter {
+  readonly provider = 'postgres' as const;
+  readonly adapterName = ADAPTER_NAME;
+
+  queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    if (/^SELECT EXISTS\(SELECT 1 FROM pg_namespace WHERE nspname = \$1\), version\(\)/.test(query.sql)) {
+      return Promise.resolve({
+        columnNames: ['exists', 'version', 'numeric_version'],
+        columnTypes: [pgTypeMapping(16).columnType, pgTypeMapping(25).columnType, pgTypeMapping(23).columnType],
+        rows: [[true, 'PostgreSQL 17.5 (prisma-drift-guard offline datamodel diff)', 170005]],
+      });
+    }
+    return Promise.reject(toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }));
+  }
+
+  executeRaw(): Promise<number> {
+    return Promise.reject(toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }));
+  }
+
+  executeScript(): Promise<void> {
+    return Promise.reject(toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }));
+  }
+
+  startTransaction(): Promise<Transaction> {
+    return Promise.reject(toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }));
+  }
+
+  getConnectionInfo(): ConnectionInfo {
+    return { schemaName: 'public', supportsRelationJoins: true };
+  }
+
+  async dispose(): Promise<void> {}
+}

@@ -31,7 +31,7 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
     let inDatasource = false;
     let depth = 0;
     for (let i = 0; i < lines.length; i++) {
-      const code = lines[i].replace(/\/\/.*$/, '');
+      const code = lines[i].replace(/\r$/, '').replace(/\/\/.*$/, '');
       if (!inDatasource && /^\s*datasource\s+\w+\s*\{/.test(code)) {
         inDatasource = true;
         datasourceFound = true;

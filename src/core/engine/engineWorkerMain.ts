@@ -1,0 +1,50 @@
+import { EngineSession } from './engineSession';
+import { EngineError } from './errors';
+import { ENGINE_METHODS, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
+
+/**
+ * Body of the engine worker process (`dist/engineWorker.js`, forked by {@link EngineWorkerClient}).
+ * It owns one {@link EngineSession}; the extension host only exchanges plain messages with it,
+ * and kills it on timeout or when idle.
+ */
+export function runEngineWorker(): void {
+  const send = process.send?.bind(process);
+  if (!send) {
+    process.stderr.write('engineWorker must be started with child_process.fork (it talks over IPC).\n');
+    process.exitCode = 2;
+    return;
+  }
+  const post = (message: WorkerResponse): void => {
+    send(message);
+  };
+  let options: WorkerStartOptions = {};
+  try {
+    options = JSON.parse(process.argv[2] ?? '{}') as WorkerStartOptions;
+  } catch {
+    options = {};
+  }
+  const session = new EngineSession({
+    assetsDir: options.assetsDir,
+    cacheDir: options.cacheDir,
+    log: options.log ? (message) => post({ kind: 'log', message }) : undefined,
+  });
+
+  process.on('message', (raw: WorkerRequest) => {
+    if (raw.kind === 'shutdown') {
+      void session.dispose().finally(() => process.exit(0));
+      return;
+    }
+    if (raw.kind !== 'call' || !ENGINE_METHODS.includes(raw.method)) return;
+    const method = session[raw.method] as (...args: unknown[]) => Promise<unknown>;
+    method.apply(session, raw.args).then(
+      (value) => post({ kind: 'result', id: raw.id, ok: true, value }),
+      (error: unknown) => {
+        const data = error instanceof EngineError ? error.toData() : { code: 'engine-error' as const, message: error instanceof Error ? error.message : String(error) };
+        post({ kind: 'result', id: raw.id, ok: false, error: data });
+      },
+    );
+  });
+  // The host going away (extension host reload, crash) must not leave an orphan holding memory.
+  process.on('disconnect', () => process.exit(0));
+  post({ kind: 'ready', pid: process.pid });
+}

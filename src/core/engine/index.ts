@@ -1,0 +1,22 @@
+/**
+ * Public surface of the engine layer. The CLI uses {@link EngineSession} in-process; the extension
+ * uses {@link EngineWorkerClient} (same {@link EngineApi}, in a separate process).
+ */
+export type {
+  BaselineOptions,
+  BaselineResult,
+  DeployResult,
+  DriftReport,
+  EngineApi,
+  EngineStats,
+  ResolveOptions,
+  ResolveResult,
+  SchemaDiffOptions,
+  ShadowChoice,
+} from './api';
+export { runBenchmark, type BenchOptions, type BenchResult } from './bench';
+export { EngineSession, type EngineSessionOptions, type EngineTimeouts } from './engineSession';
+export { EngineError, isEngineError, redactUrl, describeUrl, type EngineErrorCode, type EngineErrorData } from './errors';
+export { EngineWorkerClient, type EngineWorkerClientOptions } from './workerClient';
+export type { DriftItem } from '../drift/diffItems';
+export type { HistoryStatus, MigrationStatus, MigrationState, OrderingHazard } from '../history/status';

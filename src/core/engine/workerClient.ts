@@ -1,0 +1,202 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import * as path from 'node:path';
+import { type HistoryStatus } from '../history/status';
+import { type PrismaProject } from '../project/types';
+import {
+  type BaselineOptions,
+  type BaselineResult,
+  type DeployResult,
+  type DriftReport,
+  type EngineApi,
+  type EngineStats,
+  type ResolveOptions,
+  type ResolveResult,
+  type SchemaDiffOptions,
+} from './api';
+import { EngineError } from './errors';
+import { type EngineMethod, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
+
+/** Options of {@link EngineWorkerClient}. */
+export interface EngineWorkerClientOptions extends WorkerStartOptions {
+  /** The worker script; default `engineWorker.js` next to this bundle (dist/). */
+  workerPath?: string;
+  /** Per-call limit; on expiry the worker is killed (and respawned by the next call). Default 120 s. */
+  callTimeoutMs?: number;
+  /** Shut the worker down after this long without calls, freeing its memory. Default 5 min; 0 = never. */
+  idleMs?: number;
+  /** Extra Node flags for the worker, e.g. `--max-old-space-size=1024`. */
+  execArgv?: string[];
+  onLog?: (message: string) => void;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: EngineError) => void;
+  timer: NodeJS.Timeout;
+  method: EngineMethod;
+}
+
+/**
+ * The engine API over a separate Node process, for the extension host: the WASM engine, the
+ * embedded shadow (hundreds of MB) and any hang live in the worker. Each call has a time limit —
+ * on expiry the worker is killed and the call rejects with `timeout`; the next call starts a new
+ * worker. An idle worker is shut down. A crash rejects the calls in flight with `worker-crashed`.
+ */
+export class EngineWorkerClient implements EngineApi {
+  private child: ChildProcess | undefined;
+  private ready: Promise<ChildProcess> | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly callTimeoutMs: number;
+  private readonly idleMs: number;
+  /** Times a worker was started (for tests and logs). */
+  starts = 0;
+
+  constructor(private readonly options: EngineWorkerClientOptions = {}) {
+    this.callTimeoutMs = options.callTimeoutMs ?? 120_000;
+    this.idleMs = options.idleMs ?? 300_000;
+  }
+
+  /** PID of the running worker, if any. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  diffMigrationsToSchema(project: PrismaProject, options?: SchemaDiffOptions): Promise<DriftReport> {
+    return this.call('diffMigrationsToSchema', [project, options]);
+  }
+
+  diffMigrationsToDatabase(project: PrismaProject, url: string): Promise<DriftReport> {
+    return this.call('diffMigrationsToDatabase', [project, url]);
+  }
+
+  diffDatabaseToSchema(project: PrismaProject, url: string): Promise<DriftReport> {
+    return this.call('diffDatabaseToSchema', [project, url]);
+  }
+
+  historyStatus(project: PrismaProject, url: string): Promise<HistoryStatus> {
+    return this.call('historyStatus', [project, url]);
+  }
+
+  createBaseline(project: PrismaProject, options?: BaselineOptions): Promise<BaselineResult> {
+    return this.call('createBaseline', [project, options]);
+  }
+
+  resolve(project: PrismaProject, url: string, options: ResolveOptions): Promise<ResolveResult> {
+    return this.call('resolve', [project, url, options]);
+  }
+
+  deploy(project: PrismaProject, url: string): Promise<DeployResult> {
+    return this.call('deploy', [project, url]);
+  }
+
+  /** Memory of the worker process (its RSS includes the engine and the embedded shadow). */
+  stats(): Promise<EngineStats> {
+    return this.call('stats', []);
+  }
+
+  /** Stops the worker (gracefully, then by force) and rejects nothing: no call may be in flight. */
+  async dispose(): Promise<void> {
+    this.clearIdle();
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    this.ready = undefined;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      if (child.connected) child.send({ kind: 'shutdown' } satisfies WorkerRequest);
+      else child.kill('SIGKILL');
+    });
+  }
+
+  private async call<T>(method: EngineMethod, args: unknown[]): Promise<T> {
+    this.clearIdle();
+    const child = await this.start();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new EngineError({ code: 'timeout', message: `The engine worker did not answer ${method} within ${Math.round(this.callTimeoutMs / 1000)} s; it was stopped and will restart on the next call.` }));
+        this.kill(child);
+      }, this.callTimeoutMs);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer, method });
+      // JSON round trip drops undefined and non-plain values, as the IPC channel would.
+      child.send({ kind: 'call', id, method, args: JSON.parse(JSON.stringify(args ?? [])) as unknown[] } satisfies WorkerRequest);
+    });
+  }
+
+  private start(): Promise<ChildProcess> {
+    if (this.ready) return this.ready;
+    const workerPath = this.options.workerPath ?? path.join(__dirname, 'engineWorker.js');
+    const startOptions: WorkerStartOptions = { assetsDir: this.options.assetsDir, cacheDir: this.options.cacheDir, log: Boolean(this.options.onLog) };
+    this.ready = new Promise<ChildProcess>((resolve, reject) => {
+      const child = fork(workerPath, [JSON.stringify(startOptions)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: this.options.execArgv ?? [], serialization: 'json' });
+      this.starts++;
+      this.child = child;
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-2000);
+      });
+      child.on('message', (message: WorkerResponse) => {
+        if (message.kind === 'ready') resolve(child);
+        else if (message.kind === 'log') this.options.onLog?.(message.message);
+        else if (message.kind === 'result') this.settle(message);
+      });
+      child.once('error', (error) => {
+        if (this.child === child) this.reset();
+        reject(new EngineError({ code: 'worker-crashed', message: `The engine worker could not start: ${error.message}` }));
+      });
+      child.once('exit', (code, signal) => {
+        if (this.child === child) this.reset();
+        const reason = signal ? `signal ${signal}` : `exit code ${code ?? '?'}`;
+        const tail = stderr.trim().split('\n').slice(-1)[0] ?? '';
+        const error = new EngineError({ code: 'worker-crashed', message: `The engine worker stopped (${reason})${tail ? `: ${tail}` : ''}.` });
+        reject(error);
+        for (const [id, pending] of this.pending) {
+          clearTimeout(pending.timer);
+          pending.reject(error);
+          this.pending.delete(id);
+        }
+      });
+    });
+    return this.ready;
+  }
+
+  private settle(message: Extract<WorkerResponse, { kind: 'result' }>): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    clearTimeout(pending.timer);
+    if (message.ok) pending.resolve(message.value);
+    else pending.reject(EngineError.fromData(message.error));
+    if (this.pending.size === 0) this.armIdle();
+  }
+
+  private kill(child: ChildProcess): void {
+    if (this.child === child) this.reset();
+    child.kill('SIGKILL');
+  }
+
+  private reset(): void {
+    this.child = undefined;
+    this.ready = undefined;
+    this.clearIdle();
+  }
+
+  private armIdle(): void {
+    this.clearIdle();
+    if (this.idleMs <= 0) return;
+    this.idleTimer = setTimeout(() => void this.dispose(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+}

@@ -1,0 +1,36 @@
+import { type EngineApi } from './api';
+import { type EngineErrorData } from './errors';
+
+/** Methods of {@link EngineApi} callable across the process boundary (dispose is handled by the client). */
+export type EngineMethod = Exclude<keyof EngineApi, 'dispose'>;
+
+/** Host → worker. */
+export type WorkerRequest =
+  | { kind: 'call'; id: number; method: EngineMethod; args: unknown[] }
+  | { kind: 'shutdown' };
+
+/** Worker → host. */
+export type WorkerResponse =
+  | { kind: 'ready'; pid: number }
+  | { kind: 'result'; id: number; ok: true; value: unknown }
+  | { kind: 'result'; id: number; ok: false; error: EngineErrorData }
+  | { kind: 'log'; message: string };
+
+/** Options passed to the worker at fork time (JSON in argv[2]). */
+export interface WorkerStartOptions {
+  assetsDir?: string;
+  cacheDir?: string;
+  /** Forward the session log to the host. */
+  log?: boolean;
+}
+
+export const ENGINE_METHODS: readonly EngineMethod[] = [
+  'diffMigrationsToSchema',
+  'diffMigrationsToDatabase',
+  'diffDatabaseToSchema',
+  'historyStatus',
+  'createBaseline',
+  'resolve',
+  'deploy',
+  'stats',
+];

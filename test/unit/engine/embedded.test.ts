@@ -1,0 +1,172 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EngineSession } from '../../../src/core/engine/engineSession';
+import { loadProject } from '../../../src/core/project/discovery';
+import { addMigration, copyFixture, loadFixture, rejectionOf, testCacheDir } from './helpers';
+
+/** Schema vs migrations on the embedded PGlite shadow, with the real WASM engine. */
+describe('engine on the embedded shadow (PGlite)', function () {
+  this.timeout(180_000);
+  let session: EngineSession;
+  const logs: string[] = [];
+
+  before(() => {
+    session = new EngineSession({ cacheDir: testCacheDir(), log: (m) => logs.push(m) });
+  });
+  after(async () => {
+    await session.dispose();
+  });
+
+  it('finds the drift of a Prisma 6 project (url/directUrl, @map/@@map, enums, DO $$, trigger, btree_gist)', async () => {
+    const project = await loadFixture('shop');
+    const report = await session.diffMigrationsToSchema(project);
+    assert.equal(report.empty, false);
+    const keys = report.items.map((i) => `${i.change} ${i.object} ${i.table ?? i.enum ?? ''}${i.column ? `.${i.column}` : ''}${i.value ? `.${i.value}` : ''}`).sort();
+    assert.deepEqual(keys, [
+      'added column users.activated_at',
+      'added column users.activation_token',
+      'added enum invoice_status',
+      'added enumValue Role.SUPPORT',
+      'added foreignKey invoices.user_id',
+      'added index invoices.number',
+      'added index users.activation_token',
+      'added table invoices',
+      'removed column orders.coupon_code',
+      'removed table legacy_notes',
+    ]);
+    // Removed objects point at the migration line that created them.
+    const legacy = report.items.find((i) => i.table === 'legacy_notes');
+    assert.equal(path.basename(path.dirname(legacy?.location?.file ?? '')), '20240104000000_legacy_notes');
+    assert.equal(legacy?.location?.line, 2);
+    const coupon = report.items.find((i) => i.column === 'coupon_code');
+    assert.equal(coupon?.location?.line, 10);
+    // The exclusion constraint (btree_gist) and the trigger are not drift.
+    assert.doesNotMatch(report.script, /bookings|trim_order_note/);
+  });
+
+  it('re-analyses a changed schema from the kept migrated state, identical to a fresh shadow, much faster', async () => {
+    const project = await loadFixture('shop');
+    await session.diffMigrationsToSchema(project); // migrated shadow kept; fast path prepared after it
+    const changed = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('  note       String?', '  note       String?\n  priority   Int     @default(0)') }));
+    const started = performance.now();
+    const warm = await session.diffMigrationsToSchema(project, { schemaFiles: changed });
+    const warmMs = performance.now() - started;
+    assert.equal(warm.shadow, 'embedded-cached');
+    assert.ok(warm.items.some((i) => i.table === 'orders' && i.column === 'priority' && i.change === 'added'));
+    const fresh = await session.diffMigrationsToSchemaFresh({ ...project, schemaFiles: changed });
+    assert.equal(warm.script, fresh.script);
+    logs.push(`warm ${Math.round(warmMs)} ms, fresh ${Math.round(fresh.timings.totalMs)} ms`);
+  });
+
+  it('reports an enum value removed from the schema, and a removed model at its creating line', async () => {
+    const project = await loadFixture('shop');
+    const schemaFiles = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('  ADMIN\n  SUPPORT\n', '  SUPPORT\n').replace(/model Booking \{[^}]*\}\n/, '') }));
+    const report = await session.diffMigrationsToSchema(project, { schemaFiles });
+    const admin = report.items.find((i) => i.object === 'enumValue' && i.value === 'ADMIN');
+    assert.equal(admin?.change, 'removed');
+    assert.equal(admin?.enum, 'Role');
+    assert.equal(admin?.location?.line, 2);
+    const bookings = report.items.find((i) => i.object === 'table' && i.table === 'bookings');
+    assert.equal(bookings?.change, 'removed');
+    assert.match(bookings?.location?.file ?? '', /20240103000000_bookings_overlap/);
+  });
+
+  it('reads a multi-file Prisma 7 schema (no URL in the datasource) and finds it in sync', async () => {
+    const project = await loadFixture('blog-multifile');
+    assert.equal(project.schemaFiles.length, 2);
+    const report = await session.diffMigrationsToSchema(project);
+    assert.equal(report.empty, true);
+    assert.equal(report.script, '');
+    assert.deepEqual(report.items, []);
+  });
+
+  it('baseline: writes the folder atomically, the result diffs empty, and a second baseline has nothing to do', async () => {
+    const project = await loadFixture('shop', true);
+    const result = await session.createBaseline(project, { name: 'Baseline invoicing!', now: '2026-02-17T09:30:00Z' });
+    assert.equal(result.created, true);
+    assert.equal(result.migrationName, '20260217093000_baseline_invoicing');
+    assert.equal(result.verified, true);
+    assert.equal(fs.readFileSync(result.sqlPath ?? '', 'utf8'), result.script);
+    assert.deepEqual(fs.readdirSync(project.migrationsDir).filter((n) => n.startsWith('.')), []);
+    const reloaded = await loadProject(project.root);
+    const after = await session.diffMigrationsToSchema(reloaded);
+    assert.equal(after.empty, true);
+    const again = await session.createBaseline(reloaded, { name: 'again' });
+    assert.equal(again.created, false);
+    assert.match(again.message, /Nothing to baseline/);
+    assert.equal(fs.readdirSync(reloaded.migrationsDir).filter((n) => n.endsWith('_again')).length, 0);
+  });
+
+  it('never overwrites an existing migration folder', async () => {
+    const project = await loadFixture('shop', true);
+    fs.mkdirSync(path.join(project.migrationsDir, '20260217093000_baseline'));
+    const error = await rejectionOf(session.createBaseline(project, { now: '2026-02-17T09:30:00Z' }));
+    assert.equal(error.code, 'already-exists');
+  });
+
+  it('a migration failing on the shadow names the migration, the line and the PostgreSQL error', async () => {
+    const project = await addMigration(await loadFixture('blog-multifile', true), '20250302000000_broken', 'ALTER TABLE "posts" ADD COLUMN "slug" TEXT;\n\nALTER TABLE "comments" ADD COLUMN "x" INT;\n');
+    const error = await rejectionOf(session.diffMigrationsToSchema(project));
+    assert.equal(error.code, 'migration-failed');
+    assert.equal(error.migration, '20250302000000_broken');
+    assert.equal(error.location?.line, 3);
+    assert.match(error.message, /20250302000000_broken failed on the shadow database \(line 3\): relation "comments" does not exist/);
+  });
+
+  it('an extension PGlite does not ship is named with its migration', async () => {
+    const project = await addMigration(await loadFixture('blog-multifile', true), '20250302000000_postgis', '-- maps\nCREATE EXTENSION IF NOT EXISTS "postgis";\n');
+    const error = await rejectionOf(session.diffMigrationsToSchema(project));
+    assert.equal(error.code, 'extension-unavailable');
+    assert.match(error.message, /Migration 20250302000000_postgis \(line 2\) creates the extension "postgis"/);
+  });
+
+  it('bad inputs: invalid schema (engine message with location), other provider, no lock file, no migrations folder', async () => {
+    const project = await loadFixture('blog-multifile');
+    const blog = project.schemaFiles.find((f) => f.path.endsWith('blog.prisma'));
+    assert.ok(blog);
+    const invalid = project.schemaFiles.map((f) => (f === blog ? { ...f, content: f.content.replace('  title    String', '  title    Strin') } : f));
+    const schemaError = await rejectionOf(session.diffMigrationsToSchema(project, { schemaFiles: invalid }));
+    assert.equal(schemaError.code, 'invalid-schema');
+    assert.equal(schemaError.location?.file, blog.path);
+    assert.equal(schemaError.location?.line, 16);
+    assert.match(schemaError.message, /blog\.prisma:16\): Type "Strin" is neither a built-in type/);
+
+    const mysql = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('"postgresql"', '"mysql"') }));
+    assert.equal((await rejectionOf(session.diffMigrationsToSchema(project, { schemaFiles: mysql }))).code, 'unsupported-provider');
+
+    const noLock = await loadFixture('blog-multifile', true);
+    fs.rmSync(path.join(noLock.migrationsDir, 'migration_lock.toml'));
+    const lockError = await rejectionOf(session.diffMigrationsToSchema(await loadProject(noLock.root)));
+    assert.equal(lockError.code, 'missing-lock-file');
+    assert.match(lockError.message, /migration_lock\.toml is missing/);
+
+    const noFolder = copyFixture('blog-multifile');
+    fs.rmSync(path.join(noFolder, 'prisma', 'migrations'), { recursive: true });
+    const folderError = await rejectionOf(session.diffMigrationsToSchema(await loadProject(noFolder)));
+    assert.equal(folderError.code, 'missing-migrations-folder');
+  });
+
+  it('applies only appended migrations to the kept shadow', async () => {
+    // No cache folder: nothing persisted by earlier runs can answer for the shadow.
+    const own = new EngineSession();
+    after(() => own.dispose());
+    const base = await loadFixture('blog-multifile', true);
+    await own.diffMigrationsToSchema(base);
+    const project = await addMigration(base, '20250303000000_add_slug', 'ALTER TABLE "posts" ADD COLUMN "slug" TEXT;\n');
+    const report = await own.diffMigrationsToSchema(project);
+    assert.equal(report.shadow, 'embedded-migrated');
+    assert.deepEqual(
+      report.items.map((i) => `${i.change} ${i.table}.${i.column}`),
+      ['removed posts.slug'],
+    );
+    assert.match(report.items[0].location?.file ?? '', /20250303000000_add_slug/);
+  });
+
+  it('reports its memory', async () => {
+    const stats = await session.stats();
+    assert.ok(stats.rssBytes > 0);
+    assert.equal(stats.embeddedShadowRunning, true);
+    assert.match(stats.engineVersion ?? '', /^[0-9a-f]{40}$/);
+  });
+});
