@@ -45,6 +45,11 @@ const nodeConfig = {
   plugins: [
     new webpack.DefinePlugin({ __DRIFT_GUARD_VERSION__: JSON.stringify(require('./package.json').version) }),
     new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, test: /^cli\.js$/ }),
+    // ssh2 tries two optional native addons inside try/catch: `cpu-features` (cipher order) and its own
+    // `sshcrypto.node` (faster ciphers). We ship pure JS: leave both out, so their require() throws
+    // MODULE_NOT_FOUND in the bundle and ssh2 uses Node's crypto — the same on every platform, built or not.
+    new webpack.IgnorePlugin({ resourceRegExp: /^cpu-features$/, contextRegExp: /[\\/]ssh2[\\/]/ }),
+    new webpack.IgnorePlugin({ resourceRegExp: /[\\/]sshcrypto\.node$/, contextRegExp: /[\\/]ssh2[\\/]/ }),
   ],
   node: { __dirname: false, __filename: false },
   optimization: { minimize: false },
