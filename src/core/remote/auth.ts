@@ -10,6 +10,10 @@ import { utils as ssh2Utils, type AnyAuthMethod, type AuthenticationType, type C
 import { SshError } from './errors';
 import { type ResolvedSshTarget, type SshAuth } from './target';
 
+const WINDOWS_OPENSSH_AGENT_PIPE = '\\\\.\\pipe\\openssh-ssh-agent';
+/** `\\.\pipe\…` with either slash, as ssh2 recognises named pipes. */
+const WINDOWS_PIPE = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
+
 /** The ssh2 auth handler for a target, and what happened during authentication. */
 export interface PreparedAuth {
   /** For logs and messages: `password`, `key ~/.ssh/id_ed25519`, `agent /run/…`. */
@@ -83,9 +87,10 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
       break;
     }
     case 'agent': {
-      const socket = auth.socket ?? process.env.SSH_AUTH_SOCK;
+      // Windows' OpenSSH agent listens on a fixed named pipe and sets no SSH_AUTH_SOCK.
+      const socket = auth.socket ?? process.env.SSH_AUTH_SOCK ?? (process.platform === 'win32' ? WINDOWS_OPENSSH_AGENT_PIPE : undefined);
       if (!socket) throw new SshError('agent-unavailable', `No SSH agent for ${label}: SSH_AUTH_SOCK is not set and no agent socket is configured`, label);
-      if (socket !== 'pageant' && !socket.startsWith('\\\\.\\pipe\\')) {
+      if (socket !== 'pageant' && !WINDOWS_PIPE.test(socket)) {
         try {
           await fsp.stat(socket);
         } catch {

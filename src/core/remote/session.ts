@@ -182,6 +182,7 @@ export class SshSession {
       let hostKeyError: SshError | undefined;
       let verified: VerifiedHostKey | undefined;
       let pendingSave: string | undefined;
+      let acceptedKey: Buffer | undefined;
       const abandon = new AbortController();
 
       // One deadline for every phase but the user's host key decision.
@@ -256,6 +257,12 @@ export class SshSession {
         });
 
         const hostVerifier = (blob: Buffer, verify: (ok: boolean) => void): void => {
+          // A re-key (ssh2 or the server renegotiates keys every GB or hour) must present the same key
+          // again: no second prompt, and a different key mid-session is refused, as ssh does.
+          if (acceptedKey) {
+            if (!acceptedKey.equals(blob)) log?.(`${label}: the server presented a different host key during a re-key; closing`);
+            return verify(acceptedKey.equals(blob));
+          }
           phase = 'host-key';
           const keyType = keyTypeOfBlob(blob) ?? 'unknown';
           const fingerprint = sha256Fingerprint(blob);
@@ -263,6 +270,7 @@ export class SshSession {
           switch (check.status) {
             case 'trusted':
               verified = { keyType, fingerprint, trust: 'known' };
+              acceptedKey = blob;
               return verify(true);
             case 'revoked':
               hostKeyError = hostKeyRevokedError(label, hostName, keyType, blob, check.entry);
@@ -291,9 +299,11 @@ export class SshSession {
               case 'accept-and-save':
                 pendingSave = formatKnownHostsLine(hostName, blob, { hash: options.hostKeys?.hashSavedHostNames ?? false });
                 verified = { keyType, fingerprint, trust: 'saved' };
+                acceptedKey = blob;
                 return verify(true);
               case 'accept-once':
                 verified = { keyType, fingerprint, trust: 'accepted-once' };
+                acceptedKey = blob;
                 return verify(true);
               default:
                 hostKeyError = hostKeyRejectedError(label, hostName, keyType, blob, 'rejected');

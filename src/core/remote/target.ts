@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 
 /** How to authenticate. One method per target; the error names it when the server refuses it. */
 export type SshAuth =
-  /** Keys held by an ssh-agent; `socket` defaults to `$SSH_AUTH_SOCK` (on Windows, `pageant` works too). */
+  /** Keys held by an ssh-agent; `socket` defaults to `$SSH_AUTH_SOCK` (on Windows: the OpenSSH agent's pipe; `pageant` works too). */
   | { kind: 'agent'; socket?: string }
   /** A private key file (OpenSSH, PEM or PuTTY format; `~/` is expanded), with its passphrase if encrypted. */
   | { kind: 'key'; path: string; passphrase?: string }
