@@ -31,7 +31,8 @@ function runTier(tier) {
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '-s', tier.script], {
       cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
+      // Tiers write to a pipe; keep colours only when this runner itself talks to a terminal.
+      env: { ...process.env, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' }) },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
