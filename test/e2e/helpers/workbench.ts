@@ -108,7 +108,7 @@ export class Workbench {
     await this.waitFor(what, async () => {
       await this.openCommandPalette();
       await this.page.locator(QUICK_INPUT_BOX).fill(query);
-      const found = await waitFor(what, () => this.quickPickHas(label), { timeoutMs: 3_000, intervalMs: 100 }).catch(() => false);
+      const found = await waitFor(what, () => this.quickPickHas(label), { timeoutMs: 1_500, intervalMs: 100 }).catch(() => false);
       if (!found) {
         await this.page.keyboard.press('Escape');
         return undefined;
