@@ -31,7 +31,8 @@ const nodeConfig = {
   },
   resolve: {
     extensions: ['.ts', '.js', '.mjs', '.cjs'],
-    conditionNames: ['node', 'require', 'import', 'default'],
+    // CommonJS entry points first: pg-pool's ESM build, bundled into CJS, breaks `class extends Pool`.
+    conditionNames: ['node', 'require', 'default'],
   },
   module: {
     rules: [
@@ -48,6 +49,8 @@ const nodeConfig = {
     // ssh2 tries two optional native addons inside try/catch: `cpu-features` (cipher order) and its own
     // `sshcrypto.node` (faster ciphers). We ship pure JS: leave both out, so their require() throws
     // MODULE_NOT_FOUND in the bundle and ssh2 uses Node's crypto — the same on every platform, built or not.
+    // pg loads its optional libpq binding only for `pg.native`, which we never use.
+    new webpack.IgnorePlugin({ resourceRegExp: /^pg-native$/ }),
     new webpack.IgnorePlugin({ resourceRegExp: /^cpu-features$/, contextRegExp: /[\\/]ssh2[\\/]/ }),
     new webpack.IgnorePlugin({ resourceRegExp: /[\\/]sshcrypto\.node$/, contextRegExp: /[\\/]ssh2[\\/]/ }),
   ],

@@ -1,0 +1,127 @@
+import * as path from 'node:path';
+import { type DatabaseDriftFacts, type ModelTerms, databaseName, modelTermsName } from '../core/drift/attribution';
+import { type DriftItem } from '../core/drift/diffItems';
+import { type HistoryStatus, type MigrationStatus } from '../core/history/status';
+import { type SourcePosition } from '../core/project/types';
+
+/** A drift item as `check --json` prints it. */
+export interface CheckItem {
+  object: DatabaseDriftFacts['object'];
+  change: DatabaseDriftFacts['change'];
+  table?: string;
+  column?: string;
+  enum?: string;
+  value?: string;
+  schema?: string;
+  name?: string;
+  model?: string;
+  field?: string;
+  location?: { file: string; line: number; character: number };
+  sql: string;
+}
+
+/** Paths in output are relative to the working directory when inside it (clickable, CI-friendly). */
+export function displayPath(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
+export function toCheckItem(item: DriftItem & ModelTerms, cwd: string): CheckItem {
+  const out: Partial<CheckItem> = { object: item.object, change: item.change };
+  for (const key of ['table', 'column', 'enum', 'value', 'schema', 'name', 'model', 'field'] as const) {
+    const v = item[key];
+    if (v !== undefined) out[key] = v;
+  }
+  if (item.location) out.location = { file: displayPath(item.location.file, cwd), line: item.location.line, character: item.location.character };
+  out.sql = item.sql;
+  return out as CheckItem;
+}
+
+export function at(location: SourcePosition | CheckItem['location'] | undefined, cwd: string): string {
+  if (!location) return '';
+  return `${displayPath(location.file, cwd)}:${location.line}`;
+}
+
+const OBJECT_WORDS: Record<CheckItem['object'], string> = {
+  table: 'table',
+  column: 'column',
+  enum: 'enum',
+  enumValue: 'enum value',
+  index: 'index',
+  foreignKey: 'foreign key',
+  primaryKey: 'primary key',
+};
+
+/** What an item means, phrased for the comparison it came from. */
+export type Direction = 'schemaVsMigrations' | 'databaseVsMigrations';
+
+function meaning(item: CheckItem, direction: Direction): string {
+  if (direction === 'schemaVsMigrations') {
+    return item.change === 'added' ? 'not created by any migration' : item.change === 'removed' ? 'created by the migrations, no longer in the schema' : 'differs from what the migrations create';
+  }
+  return item.change === 'added' ? 'in the database, in no migration' : item.change === 'removed' ? 'in the migrations, missing from the database' : 'differs between the database and the migrations';
+}
+
+/** Human output grouped by model (or by table/enum when the schema has no model for it). */
+export function formatItems(items: CheckItem[], direction: Direction, cwd: string): string[] {
+  const groups = new Map<string, CheckItem[]>();
+  for (const item of items) {
+    const key = item.model ?? (item.enum !== undefined && item.object.startsWith('enum') ? `enum ${item.enum}` : `table ${item.table ?? '?'}`);
+    const list = groups.get(key) ?? [];
+    list.push(item);
+    groups.set(key, list);
+  }
+  const lines: string[] = [];
+  for (const [group, list] of groups) {
+    lines.push(`  ${group}`);
+    for (const item of list) {
+      const sign = item.change === 'added' ? '+' : item.change === 'removed' ? '-' : '~';
+      const who = modelTermsName(item) ?? databaseName(item);
+      const db = databaseName(item);
+      const what = `${OBJECT_WORDS[item.object]}${item.name && item.object !== 'table' && item.object !== 'column' ? ` ${item.name}` : ''}`;
+      const where = at(item.location, cwd);
+      lines.push(`    ${sign} ${who}${who !== db ? ` (${db})` : ''} — ${what} ${meaning(item, direction)}${where ? `  ${where}` : ''}`);
+    }
+  }
+  return lines;
+}
+
+const STATE_MARK: Record<MigrationStatus['state'], string> = {
+  applied: '✓',
+  pending: '○',
+  failed: '✗',
+  rolledBack: '↶',
+  modified: '!',
+  missingLocally: '?',
+};
+
+const STATE_WORD: Record<MigrationStatus['state'], string> = {
+  applied: 'applied',
+  pending: 'pending',
+  failed: 'FAILED',
+  rolledBack: 'rolled back',
+  modified: 'MODIFIED after apply',
+  missingLocally: 'applied, missing locally',
+};
+
+export function formatStatus(status: HistoryStatus, target: string): string[] {
+  const lines: string[] = [];
+  const counts = new Map<string, number>();
+  for (const m of status.migrations) counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
+  const summary = [...counts].map(([state, n]) => `${n} ${STATE_WORD[state as MigrationStatus['state']]}`).join(', ');
+  lines.push(`Migrations on ${target}: ${summary || 'none'}`);
+  const width = Math.min(60, Math.max(...status.migrations.map((m) => m.name.length), 10));
+  for (const m of status.migrations) {
+    const when = m.appliedAt ? ` ${m.appliedAt.replace('T', ' ').replace(/:\d\d(\.\d+)?Z?$/, '')}` : '';
+    lines.push(`  ${STATE_MARK[m.state]} ${m.name.padEnd(width)}  ${STATE_WORD[m.state]}${when}${m.note ? ` — ${m.note}` : ''}`);
+    if (m.state === 'failed' && m.logs) {
+      for (const l of m.logs.trim().split('\n').slice(0, 6)) lines.push(`      | ${l}`);
+    }
+  }
+  for (const note of status.notes) lines.push(`  Note: ${note}`);
+  if (status.hazards.length > 0) {
+    lines.push('Ordering hazards (a fresh database would apply these in another order):');
+    for (const h of status.hazards) lines.push(`  ! ${h.message}`);
+  }
+  return lines;
+}

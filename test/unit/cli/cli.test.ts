@@ -1,0 +1,192 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { prepareHistoryOnly, prepareProdLike } from '../../fixtures/demoDatabase';
+import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
+
+const REPO = path.resolve(__dirname, '../../../..');
+const CLI = path.join(REPO, 'dist', 'cli.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the bundled CLI as users do: a separate process, no stdin. */
+function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DRIFT_GUARD_CACHE_DIR: cacheDir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function assertOneCleanLine(run: Run, pattern: RegExp): void {
+  assert.equal(run.code, 2, `exit code 2 expected, got ${run.code}: ${run.stderr}`);
+  const lines = run.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr expected:\n${run.stderr}`);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(run.stderr, /\n\s+at |TypeError|ReferenceError/);
+}
+
+let cacheDir = '';
+
+async function copyDemo(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-cli-demo-'));
+  await fs.cp(path.join(REPO, 'demo'), dir, { recursive: true });
+  return dir;
+}
+
+describe('drift-guard CLI (bundled dist/cli.js, real PostgreSQL, embedded shadow)', function () {
+  this.timeout(180_000);
+  let pg: PostgresFixture;
+  const cleanup: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+    cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-cli-cache-'));
+    cleanup.push(cacheDir);
+    pg = await sharedPostgres();
+  });
+  after(async () => {
+    for (const dir of cleanup) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the team runbook: check → baseline → check clean → resolve on prod → status clean', async () => {
+    const demo = await copyDemo();
+    cleanup.push(demo);
+    const prodUrl = await pg.createDatabase(`cli_prod_${Date.now()}`);
+    await prepareProdLike(prodUrl);
+
+    const check = await cli(['check', '--json'], demo);
+    assert.equal(check.code, 1, check.stderr);
+    const report = JSON.parse(check.stdout) as { schemaVsMigrations: { items: Array<Record<string, string | undefined> & { location?: unknown }> }; databaseVsMigrations: unknown };
+    assert.equal(report.databaseVsMigrations, null);
+    const names = report.schemaVsMigrations.items.map((i) => `${String(i.change)} ${String(i.object)} ${String(i.model ?? '')}${i.field ? `.${String(i.field)}` : ''}`);
+    for (const expected of ['added table Invoice', 'added table InvoiceItem', 'added table InvoiceSequence', 'added enum InvoiceStatus', 'added column User.activatedAt', 'added column User.activationToken', 'added column User.activationExpiry']) {
+      assert.ok(names.includes(expected), `${expected} missing from ${names.join(', ')}`);
+    }
+    const activated = report.schemaVsMigrations.items.find((i) => i.field === 'activatedAt')!;
+    assert.deepEqual(activated.location, { file: 'prisma/schema.prisma', line: lineOf(await fs.readFile(path.join(demo, 'prisma/schema.prisma'), 'utf8'), /^\s+activatedAt\s/), character: 3 });
+    assert.equal(activated.table, 'users');
+
+    const human = await cli(['check'], demo);
+    assert.equal(human.code, 1);
+    assert.match(human.stdout, /User\.activatedAt \(users\.activatedAt\) — column not created by any migration {2}prisma\/schema\.prisma:\d+/);
+
+    const baseline = await cli(['baseline', '--name', 'baseline_invoicing_and_drift', '--json'], demo);
+    assert.equal(baseline.code, 0, baseline.stderr);
+    const created = JSON.parse(baseline.stdout) as { created: boolean; migrationName: string; sqlPath: string; verified: boolean };
+    assert.equal(created.created, true);
+    assert.equal(created.verified, true);
+    assert.match(created.migrationName, /^\d{14}_baseline_invoicing_and_drift$/);
+    const sql = await fs.readFile(path.join(demo, created.sqlPath), 'utf8');
+    assert.match(sql, /CREATE TABLE "invoices"/);
+    assert.match(sql, /ADD COLUMN\s+"activatedAt"/);
+
+    const clean = await cli(['check'], demo);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    assert.match(clean.stdout, /✓ Schema matches migrations/);
+
+    const again = await cli(['baseline'], demo);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /Nothing to baseline/);
+    const folders = (await fs.readdir(path.join(demo, 'prisma/migrations'))).filter((f) => f.includes('baseline'));
+    assert.equal(folders.length, 1, 'no second folder when there is nothing to baseline');
+
+    const before = await cli(['status', '--url', prodUrl, '--json'], demo);
+    assert.equal(before.code, 1);
+    const pending = (JSON.parse(before.stdout) as { migrations: Array<{ name: string; state: string }> }).migrations.filter((m) => m.state !== 'applied');
+    assert.deepEqual(pending, [{ name: created.migrationName, state: 'pending' }]);
+
+    const resolve = await cli(['resolve', '--url', prodUrl, '--applied', created.migrationName], demo);
+    assert.equal(resolve.code, 0, resolve.stderr);
+    assert.match(resolve.stdout, /Recorded .* as applied/);
+
+    const after = await cli(['status', '--url', prodUrl, '--json'], demo);
+    const states = (JSON.parse(after.stdout) as { migrations: Array<{ state: string }> }).migrations.map((m) => m.state);
+    assert.ok(states.every((s) => s === 'applied'), states.join(','));
+
+    const live = await cli(['check', '--url', prodUrl], demo);
+    assert.equal(live.code, 0, live.stdout);
+    assert.match(live.stdout, /✓ Database matches migrations/);
+  });
+
+  it('refuses to resolve on a database that lacks what the baseline creates, and writes nothing', async () => {
+    const demo = await copyDemo();
+    cleanup.push(demo);
+    const baseline = await cli(['baseline', '--name', 'baseline_invoicing_and_drift', '--json'], demo);
+    assert.equal(baseline.code, 0, baseline.stderr);
+    const { migrationName } = JSON.parse(baseline.stdout) as { migrationName: string };
+    // A database with the ten migrations but none of the db-push objects: recording the baseline
+    // as applied there would hide three missing tables.
+    const dbName = `cli_dev_${Date.now()}`;
+    const devUrl = await pg.createDatabase(dbName);
+    await prepareHistoryOnly(devUrl);
+    const refused = await cli(['resolve', '--url', devUrl, '--applied', migrationName], demo);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, new RegExp(`Refusing to record ${migrationName} as applied`));
+    assert.match(refused.stderr, /invoices/);
+    assert.match(refused.stderr, /Nothing was written/);
+    const recorded = await pg.psql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${migrationName}'`, dbName);
+    assert.equal(recorded.trim(), '0');
+  });
+
+  it('answers bad input with exit code 2 and one clear line', async () => {
+    const demo = await copyDemo();
+    cleanup.push(demo);
+    assertOneCleanLine(await cli(['frobnicate'], demo), /^drift-guard: Unknown command "frobnicate"/);
+    assertOneCleanLine(await cli(['check', '--nope'], demo), /Unknown option '--nope'/);
+    assertOneCleanLine(await cli(['check', '--project', 'missing-dir'], demo), /--project missing-dir: no such folder/);
+    assertOneCleanLine(await cli(['status'], demo), /No database URL: pass --url \(the datasource url is env\("DATABASE_URL"\)/);
+    assertOneCleanLine(await cli(['status', '--url', `postgresql://nobody@127.0.0.1:1/x`], demo), /127\.0\.0\.1:1/);
+    assertOneCleanLine(
+      await cli(['status', '--url', pg.url({ user: 'password', password: 'wrong-password' })], demo),
+      /(authentication|password)/i,
+    );
+    assertOneCleanLine(await cli(['resolve', '--url', pg.url(), '--applied', 'a', '--rolled-back', 'b'], demo), /exactly one of --applied NAME or --rolled-back NAME/);
+    assertOneCleanLine(await cli(['bench', '--runs', 'lots'], demo), /--runs must be a whole number/);
+
+    const noLock = await copyDemo();
+    cleanup.push(noLock);
+    await fs.rm(path.join(noLock, 'prisma/migrations/migration_lock.toml'));
+    assertOneCleanLine(await cli(['check'], noLock), /No migration_lock\.toml in prisma\/migrations/);
+
+    const mysql = await copyDemo();
+    cleanup.push(mysql);
+    const schemaPath = path.join(mysql, 'prisma/schema.prisma');
+    await fs.writeFile(schemaPath, (await fs.readFile(schemaPath, 'utf8')).replace('provider = "postgresql"', 'provider = "mysql"'));
+    assertOneCleanLine(await cli(['check'], mysql), /Provider "mysql" is not supported yet.*\(prisma\/schema\.prisma:\d+\)/);
+
+    const noMigrations = await copyDemo();
+    cleanup.push(noMigrations);
+    await fs.rm(path.join(noMigrations, 'prisma/migrations'), { recursive: true });
+    assertOneCleanLine(await cli(['check'], noMigrations), /No migrations folder at prisma\/migrations/);
+
+    const invalid = await copyDemo();
+    cleanup.push(invalid);
+    const invalidSchema = path.join(invalid, 'prisma/schema.prisma');
+    const text = await fs.readFile(invalidSchema, 'utf8');
+    await fs.writeFile(invalidSchema, text.replace(/^(\s+activatedAt\s+)DateTime\?/m, '$1DateTme?'));
+    const invalidRun = await cli(['check'], invalid);
+    assertOneCleanLine(invalidRun, /DateTme/);
+    assert.match(invalidRun.stderr, new RegExp(`prisma/schema\\.prisma:${lineOf(text, /^\s+activatedAt\s/)}`));
+  });
+});
+
+function lineOf(text: string, pattern: RegExp): number {
+  const index = text.split('\n').findIndex((l) => pattern.test(l));
+  assert.ok(index >= 0, `no line matches ${pattern}`);
+  return index + 1;
+}
