@@ -56,7 +56,8 @@ function newEnumValues(script: string, enumName: string): string[] | undefined {
 }
 
 function withSchema<T extends DriftItem>(item: T, schema: string | undefined): T {
-  if (schema !== undefined) item.schema = schema;
+  // The engine qualifies some statements with "public"; that is the default schema, not a fact.
+  if (schema !== undefined && schema !== 'public') item.schema = schema;
   return item;
 }
 

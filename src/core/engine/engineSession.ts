@@ -109,8 +109,9 @@ export class EngineSession implements EngineApi {
           shadow.kind === 'url'
             ? new PgAdapterFactory({ url: shadow.url, shadowUrl: shadow.url, connectTimeoutMs: this.timeouts.connectMs, allowShadowEqualsMain: true })
             : new PgAdapterFactory({ url: shadow.url, connectTimeoutMs: this.timeouts.connectMs });
+        // The engine probes a main connection when it starts: it gets the offline one.
         const factory = new ComposedAdapterFactory(
-          () => Promise.reject(new EngineError({ code: 'engine-error', message: 'internal: schema vs migrations needs no main database' })),
+          () => Promise.resolve(new OfflineDriverAdapter()),
           () => pgFactory.connectToShadowDb(),
         );
         const script = await this.withEngine(prepared.schema, factory, (engine) =>
@@ -280,10 +281,23 @@ export class EngineSession implements EngineApi {
       await this.preflight(url, 'connecting to the database');
       const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
       let applied: string[] = [];
-      await this.withEngine(prepared.schema, factory, async (engine) => {
-        applied = (await engine.applyMigrations({ migrationsList: prepared.list, filters: FILTERS })).appliedMigrationNames;
-        return '';
-      });
+      try {
+        await this.withEngine(prepared.schema, factory, async (engine) => {
+          applied = (await engine.applyMigrations({ migrationsList: prepared.list, filters: FILTERS })).appliedMigrationNames;
+          return '';
+        });
+      } catch (error) {
+        const scriptError = factory.lastScriptError;
+        if (!scriptError) throw error;
+        // The engine says only "external connector error": name the migration and the real error.
+        const failed = await this.failedMigrationName(url);
+        throw new EngineError({
+          code: 'migration-failed',
+          migration: failed,
+          message: `Migration ${failed ?? '(unknown)'} failed on ${describeUrl(url)}: ${scriptError.message}${scriptError.code ? ` [${scriptError.code}]` : ''}. It is recorded as failed: fix it, mark it rolled back, then deploy again.`,
+          location: failed ? { file: path.join(project.migrationsDir, failed, 'migration.sql'), line: 1, character: 1 } : undefined,
+        });
+      }
       return { applied, message: applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}.` : 'No pending migration.' };
     });
   }
@@ -407,15 +421,24 @@ export class EngineSession implements EngineApi {
   }
 
   /** A short-lived engine for one operation: created, used, freed. */
-  private async withEngine(schema: EngineSchema, factory: SqlMigrationAwareDriverAdapterFactory, use: (engine: SchemaEngine) => Promise<{ stdout: string | null } | string>): Promise<string> {
-    const engine = await this.newEngine(schema, factory);
+  private async withEngine(
+    schema: EngineSchema,
+    factory: SqlMigrationAwareDriverAdapterFactory & { closeAll(): Promise<void> },
+    use: (engine: SchemaEngine) => Promise<{ stdout: string | null } | string>,
+  ): Promise<string> {
     try {
-      const result = await use(engine);
-      return typeof result === 'string' ? result : (result.stdout ?? '');
-    } catch (error) {
-      throw fromEngineError(error, { what: 'the analysis', schemaFiles: schema.files.map((f) => f.path) });
+      const engine = await this.newEngine(schema, factory);
+      try {
+        const result = await use(engine);
+        return typeof result === 'string' ? result : (result.stdout ?? '');
+      } catch (error) {
+        throw fromEngineError(error, { what: 'the analysis', schemaFiles: schema.files.map((f) => f.path) });
+      } finally {
+        engine.free();
+      }
     } finally {
-      engine.free();
+      // Connections (and Prisma's advisory lock with them) and temporary shadow databases.
+      await factory.closeAll();
     }
   }
 
@@ -580,6 +603,19 @@ export class EngineSession implements EngineApi {
     );
     const created = createdObjects(prepared.migrations[index]);
     return parseDiffScript(script).filter((item) => item.change !== 'removed' && created.some((object) => sameObject(object, item)));
+  }
+
+  private async failedMigrationName(url: string): Promise<string | undefined> {
+    const client = await openPgClient(url, 'reading _prisma_migrations', this.timeouts.connectMs).catch(() => undefined);
+    if (!client) return undefined;
+    try {
+      const records = await readMigrationRecords(async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>, parsePgUrl(url).schema);
+      return records?.filter((r) => !r.finishedAt && !r.rolledBackAt).pop()?.migrationName;
+    } catch {
+      return undefined;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   private async preflight(url: string, purpose: string): Promise<void> {

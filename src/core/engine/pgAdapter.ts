@@ -133,6 +133,7 @@ export class PgDriverAdapter extends PgQueryable implements SqlDriverAdapter {
     client: pg.Client,
     private readonly schema: string,
     private readonly onDispose: () => Promise<void>,
+    private readonly onScriptError: (error: ScriptError) => void = () => undefined,
   ) {
     super(client);
   }
@@ -142,6 +143,8 @@ export class PgDriverAdapter extends PgQueryable implements SqlDriverAdapter {
       // No parameters → simple query protocol → the server splits statements itself.
       await this.client.query(script);
     } catch (error) {
+      const e = error as { message?: string; code?: string };
+      this.onScriptError({ message: e.message ?? String(error), code: e.code });
       throw toAdapterError(error);
     }
   }
@@ -162,6 +165,12 @@ export class PgDriverAdapter extends PgQueryable implements SqlDriverAdapter {
   async dispose(): Promise<void> {
     await this.onDispose();
   }
+}
+
+/** The PostgreSQL error of the last script that failed (the engine reports it only as "external connector error"). */
+export interface ScriptError {
+  message: string;
+  code?: string;
 }
 
 /** Options of {@link PgAdapterFactory}. */
@@ -195,6 +204,10 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly adapterName = ADAPTER_NAME;
   private readonly target: PgTarget;
   private readonly connectTimeoutMs: number;
+  /** Adapters handed out and not disposed yet: freeing the engine does not dispose them. */
+  private readonly open = new Set<PgDriverAdapter>();
+  /** The last script (migration) PostgreSQL rejected through one of this factory's adapters. */
+  lastScriptError: ScriptError | undefined;
 
   constructor(private readonly options: PgAdapterFactoryOptions) {
     this.target = parsePgUrl(options.url);
@@ -203,7 +216,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 
   async connect(): Promise<SqlDriverAdapter> {
-    return this.open(this.target.url, this.target.schema, 'connecting to the database');
+    return this.openAdapter(this.target.url, this.target.schema, 'connecting to the database');
   }
 
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
@@ -211,7 +224,18 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     return this.connectToTemporaryShadow();
   }
 
-  private async open(url: string, schema: string, purpose: string, onDispose?: () => Promise<void>): Promise<PgDriverAdapter> {
+  /**
+   * Disposes every adapter still open (connections, temporary shadow databases). The WASM engine
+   * does not dispose its adapters when freed — a connection left open keeps Prisma's advisory
+   * lock — so whoever creates an engine over this factory calls this when done with it.
+   */
+  async closeAll(): Promise<void> {
+    const adapters = [...this.open];
+    this.open.clear();
+    await Promise.all(adapters.map((adapter) => adapter.dispose().catch(() => undefined)));
+  }
+
+  private async openAdapter(url: string, schema: string, purpose: string, onDispose?: () => Promise<void>): Promise<PgDriverAdapter> {
     let client: pg.Client;
     try {
       client = await openPgClient(url, purpose, this.connectTimeoutMs);
@@ -221,10 +245,23 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     if (schema !== 'public') {
       await client.query(`SET search_path TO ${quoteIdent(schema)}`);
     }
-    return new PgDriverAdapter(client, schema, async () => {
-      await client.end().catch(() => undefined);
-      await onDispose?.();
-    });
+    let disposed = false;
+    const adapter: PgDriverAdapter = new PgDriverAdapter(
+      client,
+      schema,
+      async () => {
+        if (disposed) return;
+        disposed = true;
+        this.open.delete(adapter);
+        await client.end().catch(() => undefined);
+        await onDispose?.();
+      },
+      (error) => {
+        this.lastScriptError = error;
+      },
+    );
+    this.open.add(adapter);
+    return adapter;
   }
 
   private async connectToConfiguredShadow(shadowUrl: string): Promise<SqlDriverAdapter> {
@@ -235,7 +272,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
       });
     }
     const shadow = parsePgUrl(shadowUrl);
-    const adapter = await this.open(shadowUrl, shadow.schema, 'connecting to the shadow database');
+    const adapter = await this.openAdapter(shadowUrl, shadow.schema, 'connecting to the shadow database');
     // The engine does not empty a shadow database it is handed (P3006 on leftovers): do it here.
     await adapter.executeScript(RESET_SCHEMAS_SQL);
     this.options.onShadowEvent?.({ kind: 'reset', database: databaseOf(shadowUrl) });
@@ -278,8 +315,8 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
       this.options.onShadowEvent?.({ kind: 'dropped', database });
     };
     try {
-      // Only the shadow's own client is ended before DROP DATABASE (see open()'s onDispose order).
-      return await this.open(shadowUrl, 'public', 'connecting to the shadow database', dropShadow);
+      // The shadow's own client is ended before DROP DATABASE (see openAdapter()'s onDispose order).
+      return await this.openAdapter(shadowUrl, 'public', 'connecting to the shadow database', dropShadow);
     } catch (error) {
       await dropShadow();
       throw error;

@@ -116,17 +116,32 @@ export class ComposedAdapterFactory implements SqlMigrationAwareDriverAdapterFac
   readonly provider = 'postgres' as const;
   readonly adapterName = ADAPTER_NAME;
 
+  private readonly open = new Set<SqlDriverAdapter>();
+
   constructor(
     private readonly main: () => Promise<SqlDriverAdapter>,
     private readonly shadow: () => Promise<SqlDriverAdapter>,
   ) {}
 
   connect(): Promise<SqlDriverAdapter> {
-    return this.main();
+    return this.track(this.main());
   }
 
   connectToShadowDb(): Promise<SqlDriverAdapter> {
-    return this.shadow();
+    return this.track(this.shadow());
+  }
+
+  /** Disposes the adapters handed out (the engine does not when it is freed). */
+  async closeAll(): Promise<void> {
+    const adapters = [...this.open];
+    this.open.clear();
+    await Promise.all(adapters.map((adapter) => adapter.dispose().catch(() => undefined)));
+  }
+
+  private async track(pending: Promise<SqlDriverAdapter>): Promise<SqlDriverAdapter> {
+    const adapter = await pending;
+    this.open.add(adapter);
+    return adapter;
   }
 }
 
