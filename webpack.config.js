@@ -3,6 +3,7 @@
 
 const path = require('node:path');
 const webpack = require('webpack');
+const CopyPlugin = require('copy-webpack-plugin');
 
 /**
  * Two kinds of bundles:
@@ -17,11 +18,15 @@ const nodeConfig = {
   entry: {
     extension: './src/extension.ts',
     cli: './src/cli/main.ts',
+    // The separate process the extension forks to run the schema engine and the embedded shadow.
+    engineWorker: './src/engineWorker.ts',
   },
   output: {
     path: path.resolve(__dirname, 'dist'),
     filename: '[name].js',
     libraryTarget: 'commonjs2',
+    // One file per entry: the engine glue and PGlite are imported lazily (import()) but not split out.
+    asyncChunks: false,
     devtoolModuleFilenameTemplate: '../[resource-path]',
     clean: { keep: /^(webview|wasm)\// },
   },
@@ -46,6 +51,16 @@ const nodeConfig = {
   plugins: [
     new webpack.DefinePlugin({ __DRIFT_GUARD_VERSION__: JSON.stringify(require('./package.json').version) }),
     new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, test: /^cli\.js$/ }),
+    // Binary assets the engine layer reads at run time from the bundle's folder (src/core/engine/assets.ts).
+    new CopyPlugin({
+      patterns: [
+        { from: require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm'), to: '[name][ext]' },
+        ...['pglite.wasm', 'initdb.wasm', 'pglite.data', '*.tar.gz'].map((file) => ({
+          from: path.join(path.dirname(require.resolve('@electric-sql/pglite')), file).replace(/\\/g, '/'),
+          to: '[name][ext]',
+        })),
+      ],
+    }),
     // ssh2 tries two optional native addons inside try/catch: `cpu-features` (cipher order) and its own
     // `sshcrypto.node` (faster ciphers). We ship pure JS: leave both out, so their require() throws
     // MODULE_NOT_FOUND in the bundle and ssh2 uses Node's crypto — the same on every platform, built or not.

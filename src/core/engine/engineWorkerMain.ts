@@ -36,7 +36,9 @@ export function runEngineWorker(): void {
     }
     if (raw.kind !== 'call' || !ENGINE_METHODS.includes(raw.method)) return;
     const method = session[raw.method] as (...args: unknown[]) => Promise<unknown>;
-    method.apply(session, raw.args).then(
+    // JSON turns an omitted optional argument into null: give the session undefined back.
+    const args = raw.args.map((arg) => (arg === null ? undefined : arg));
+    method.apply(session, args).then(
       (value) => post({ kind: 'result', id: raw.id, ok: true, value }),
       (error: unknown) => {
         const data = error instanceof EngineError ? error.toData() : { code: 'engine-error' as const, message: error instanceof Error ? error.message : String(error) };

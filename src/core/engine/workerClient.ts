@@ -121,7 +121,7 @@ export class EngineWorkerClient implements EngineApi {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new EngineError({ code: 'timeout', message: `The engine worker did not answer ${method} within ${Math.round(this.callTimeoutMs / 1000)} s; it was stopped and will restart on the next call.` }));
+        reject(new EngineError({ code: 'timeout', message: `The engine worker did not answer ${method} within ${(this.callTimeoutMs / 1000).toFixed(this.callTimeoutMs < 10_000 ? 1 : 0)} s; it was stopped and will restart on the next call.` }));
         this.kill(child);
       }, this.callTimeoutMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer, method });
