@@ -33,6 +33,7 @@ export interface KnownHostsProblem {
   message: string;
 }
 
+/** Result of {@link parseKnownHosts} / {@link readKnownHostsFiles}. */
 export interface ParsedKnownHosts {
   entries: KnownHostEntry[];
   problems: KnownHostsProblem[];

@@ -118,11 +118,15 @@ export class ChannelProcess implements RemoteProcess {
     channel.on('data', sink(outDecoder, options.onStdout, 'stdout'));
     channel.stderr.on('data', sink(errDecoder, options.onStderr, 'stderr'));
     channel.on('error', () => undefined);
-    channel.on('exit', (code: number | null, signal?: string) => {
+    const noteExit = (code: number | null | undefined, signal?: string) => {
+      if (this.gotExit || code === undefined) return;
       this.gotExit = true;
       this.exitCode = typeof code === 'number' ? code : null;
       if (signal) this.exitSignal = signal;
-    });
+    };
+    channel.on('exit', noteExit);
+    // ssh2 repeats the exit status on `close` (code, or null + signal; undefined when none came).
+    channel.once('close', noteExit);
 
     const onAbort = () => this.cancel();
     options.signal?.addEventListener('abort', onAbort, { once: true });

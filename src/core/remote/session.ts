@@ -509,11 +509,16 @@ export class SshSession {
   private async openProcess(options: RemoteProcessOptions, open: (done: (error: Error | undefined, channel: ClientChannel) => void) => void): Promise<RemoteProcess> {
     const started = Date.now();
     if (!(await this.acquireChannelSlot(options.signal))) return cancelledBeforeStart(started);
-    let channel: ClientChannel;
     try {
-      channel = await new Promise<ClientChannel>((resolve, reject) => {
+      return await new Promise<RemoteProcess>((resolve, reject) => {
         try {
-          open((error, ch) => (error ? reject(error) : resolve(ch)));
+          open((error, channel) => {
+            if (error) return reject(error);
+            // Wrap the channel right here, synchronously: ssh2 parses a whole TCP read in one go, so a quick
+            // command's exit status can be emitted in the same tick as this callback — before an awaiting
+            // caller would have attached its listeners.
+            resolve(new ChannelProcess(channel, options, started, () => this.releaseChannelSlot(), () => (this.stateValue === 'open' ? undefined : this.endError)));
+          });
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));
         }
@@ -523,7 +528,6 @@ export class SshSession {
       if (this.stateValue !== 'open') throw this.endedError();
       throw new SshError('channel-refused', `${this.label} refused to start a session channel: ${(error as Error).message} (too many at once for the server's MaxSessions?)`, this.label, { cause: error });
     }
-    return new ChannelProcess(channel, options, started, () => this.releaseChannelSlot(), () => (this.stateValue === 'open' ? undefined : this.endError));
   }
 
   private openForwardChannel(srcIP: string, srcPort: number, remoteHost: string, remotePort: number): Promise<Duplex> {

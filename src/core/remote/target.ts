@@ -37,9 +37,13 @@ export interface ResolvedSshTarget extends Required<Omit<SshTarget, 'auth'>> {
   auth: SshAuth;
 }
 
+/** Defaults of {@link SshTarget}: port 22, 20 s to connect, a keepalive every 15 s, lost after 3 unanswered. */
 export const DEFAULT_SSH_PORT = 22;
+/** See {@link SshTarget.connectTimeoutMs}. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+/** See {@link SshTarget.keepaliveIntervalMs}. */
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 15_000;
+/** See {@link SshTarget.keepaliveCountMax}. */
 export const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 
 /** Fills the defaults and validates host, port, user and timeouts; throws a plain Error on bad input. */

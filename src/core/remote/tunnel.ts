@@ -32,6 +32,7 @@ export interface LocalForward {
 /** Opens a channel to the remote end for one local connection. Internal to the session. */
 export type OpenForwardChannel = (srcIP: string, srcPort: number) => Promise<Duplex>;
 
+/** Options of a local forward. */
 export interface LocalForwardOptions {
   /** Called when a local connection could not be forwarded (the connection is then reset). */
   onConnectionError?: (error: SshError) => void;

@@ -313,6 +313,17 @@ describe('remote: SshSession against a real sshd', function () {
       assert.equal(result.stdout, all);
     });
 
+    it('never loses the exit status of instant commands (it can arrive in the same read as the exec reply)', async () => {
+      // Before the channel was wrapped synchronously in ssh2's callback, about a third of these came back null.
+      for (let round = 0; round < 5; round++) {
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => session.exec(i % 2 ? 'exit 7' : 'kill -KILL $$')));
+        for (const [i, r] of results.entries()) {
+          if (i % 2) assert.equal(r.exitCode, 7);
+          else assert.equal(r.signal, 'SIGKILL');
+        }
+      }
+    });
+
     it('reports a process killed by a signal', async () => {
       const result = await session.exec('kill -KILL $$');
       assert.equal(result.exitCode, null);
