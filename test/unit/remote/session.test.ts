@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isSshError, SshError, SshHostKeyError, SshSession, type OnUnknownHost, type SshConnectOptions } from '../../../src/core/remote';
+import { isSshError, quoteShellArg, SshError, SshHostKeyError, SshSession, type OnUnknownHost, type SshConnectOptions } from '../../../src/core/remote';
 import { sharedSshd, type SshdFixture } from '../../fixtures/sshd';
 import { freePort, run, waitFor } from '../../fixtures/util';
 import { fakeServer, opensshFingerprint, targetFor, TempDir, trustFixture } from './helpers';
@@ -18,6 +18,20 @@ function expectSshError(code: SshError['code'], message?: RegExp): (error: unkno
     if (message) assert.match(error.message, message);
     return true;
   };
+}
+
+let sleeps = 0;
+/**
+ * `sleep 30.<unique digits>`: a remote command line no other test (or a parallel run as the same test user)
+ * has, so `pgrep -fx` finds exactly ours.
+ */
+function uniqueSleep(): string {
+  return `sleep 30.${process.pid}${++sleeps}`;
+}
+
+/** Exit code of `pgrep -fx <commandLine>` on the server: 1 when no such process is left. */
+async function pgrepExit(session: SshSession, commandLine: string): Promise<number | null> {
+  return (await session.exec(`pgrep -fx ${quoteShellArg(commandLine)}`)).exitCode;
 }
 
 describe('remote: SshSession against a real sshd', function () {
@@ -333,37 +347,39 @@ describe('remote: SshSession against a real sshd', function () {
     it('cancel via AbortSignal stops `sleep 30` promptly and kills it on the server', async () => {
       const controller = new AbortController();
       const started = Date.now();
-      const running = session.exec('sleep 30.1', { signal: controller.signal });
+      const sleep = uniqueSleep();
+      const running = session.exec(sleep, { signal: controller.signal });
       setTimeout(() => controller.abort(), 300);
       const result = await running;
       const elapsed = Date.now() - started;
       assert.equal(result.cancelled, true);
       assert.equal(result.signal, 'SIGTERM');
       assert.ok(elapsed < 1_500, `took ${elapsed} ms`);
-      const left = await session.exec('pgrep -f "sleep 30.1"');
-      assert.equal(left.exitCode, 1, 'no sleep left on the server');
+      assert.equal(await pgrepExit(session, sleep), 1, 'no sleep left on the server');
     });
 
     it('cancel kills the whole command line (the process group), not only the shell', async () => {
       const controller = new AbortController();
-      const running = session.exec('sleep 30.2; echo never', { signal: controller.signal, capture: true });
+      const sleep = uniqueSleep();
+      const running = session.exec(`${sleep}; echo never`, { signal: controller.signal, capture: true });
       setTimeout(() => controller.abort(), 300);
       const result = await running;
       assert.equal(result.cancelled, true);
       assert.equal(result.stdout, '');
-      assert.equal((await session.exec('pgrep -f "sleep 30.2"')).exitCode, 1);
+      assert.equal(await pgrepExit(session, sleep), 1);
     });
 
     it('cancel of a command that ignores SIGTERM still returns after the grace period', async () => {
       const controller = new AbortController();
       const started = Date.now();
-      const running = session.exec(`trap '' TERM; sleep 30.3`, { signal: controller.signal, cancelGraceMs: 300, pty: true });
+      const sleep = uniqueSleep();
+      const running = session.exec(`trap '' TERM; ${sleep}`, { signal: controller.signal, cancelGraceMs: 300, pty: true });
       setTimeout(() => controller.abort(), 200);
       const result = await running;
       assert.equal(result.cancelled, true);
       assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
       // Closing a pty channel hangs up the terminal: the remote process goes away too.
-      await waitFor('the sleep to be gone', async () => (await session.exec('pgrep -f "sleep 30.3"')).exitCode === 1, { timeoutMs: 5_000 });
+      await waitFor('the sleep to be gone', async () => (await pgrepExit(session, sleep)) === 1, { timeoutMs: 5_000 });
     });
 
     it('an already aborted signal does not run the command', async () => {
@@ -415,12 +431,13 @@ describe('remote: SshSession against a real sshd', function () {
     it('cancel hangs up the shell', async () => {
       const session = await connect(targetFor(sshd), trusted);
       const shell = await session.shell({ cancelGraceMs: 200 });
-      shell.write('sleep 30.5\n');
+      const sleep = uniqueSleep();
+      shell.write(`${sleep}\n`);
       await new Promise((r) => setTimeout(r, 300));
       shell.cancel();
       const result = await shell.result;
       assert.equal(result.cancelled, true);
-      await waitFor('the sleep to be gone', async () => (await session.exec('pgrep -f "sleep 30.5"')).exitCode === 1, { timeoutMs: 5_000 });
+      await waitFor('the sleep to be gone', async () => (await pgrepExit(session, sleep)) === 1, { timeoutMs: 5_000 });
     });
   });
 
