@@ -232,16 +232,20 @@ export class SshSession {
           fail(new SshError(phase === 'auth' ? 'auth-failed' : 'protocol', `${label} closed the connection ${what}${phase === 'host-key' ? ' while we were waiting for the host key decision' : ''}`, label));
         });
         c.on('handshake', () => {
+          // Also emitted after each re-key: only the first one matters here.
+          if (settled || phase === 'auth') return;
           // The key exchange is complete: the server proved it holds the private host key.
           phase = 'auth';
           log?.(`${label}: host key ${verified?.fingerprint ?? '?'} ${verified?.trust ?? ''}, authenticating as ${t.user} (${auth.describe})`);
           if (pendingSave) {
             const line = pendingSave;
             pendingSave = undefined;
-            appendKnownHostLine(saveTo, line).then(
-              () => log?.(`${label}: saved the host key of ${hostName} to ${saveTo}`),
-              (error: Error) => log?.(`${label}: could not save the host key to ${saveTo}: ${error.message}`),
-            );
+            appendKnownHostLine(saveTo, line)
+              .then(
+                () => log?.(`${label}: saved the host key of ${hostName} to ${saveTo}`),
+                (error: Error) => log?.(`${label}: could not save the host key to ${saveTo}: ${error.message}`),
+              )
+              .catch(() => undefined);
           }
         });
         c.on('ready', () => {
@@ -312,7 +316,8 @@ export class SshSession {
           };
           Promise.resolve()
             .then(() => ask(fingerprint, keyType, { target: label, host: t.host, port: t.port, hostName, otherKnownTypes: check.otherTypes, saveTo }))
-            .then(decide, (error: unknown) => decide(error instanceof Error ? error : new Error(String(error))));
+            .then(decide, (error: unknown) => decide(error instanceof Error ? error : new Error(String(error))))
+            .catch((error: unknown) => fail(new SshError('protocol', `SSH handshake with ${label} failed after the host key decision: ${String(error)}`, label, { cause: error })));
         };
 
         const config: ConnectConfig = {

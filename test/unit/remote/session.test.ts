@@ -191,6 +191,18 @@ describe('remote: SshSession against a real sshd', function () {
       assert.equal(fs.readFileSync(knownHosts, 'utf8'), '');
     });
 
+    it('a failing callback (e.g. the prompt was dismissed with an error) refuses the host', async () => {
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd), {
+          hostKeys: {
+            knownHostsFiles: [tmp.file('kh_throw', '')],
+            onUnknownHost: () => Promise.reject(new Error('window closed')),
+          },
+        }),
+        expectSshError('host-key-rejected', /the confirmation failed: window closed/),
+      );
+    });
+
     it('without a callback an unknown host is refused', async () => {
       await assert.rejects(SshSession.connect(targetFor(sshd), { hostKeys: { knownHostsFiles: [tmp.file('kh_empty', '')] } }), expectSshError('host-key-rejected', /not in known_hosts/));
     });
