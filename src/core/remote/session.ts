@@ -429,7 +429,11 @@ export class SshSession {
     channel.destroy();
   }
 
-  /** Closes the connection (politely, then forcibly after 2 s). Running processes reject with `closed`. */
+  /**
+   * Closes the connection (politely, then forcibly after 2 s). Running processes reject with `closed`. As with
+   * `ssh`, the server hangs up commands running on a pty but lets commands without one run to completion
+   * (they only die if they write to the closed output): cancel those first if they must stop.
+   */
   async close(): Promise<void> {
     if (this.stateValue !== 'open') return;
     this.finish('closed', new SshError('closed', `SSH session to ${this.label} was closed`, this.label));

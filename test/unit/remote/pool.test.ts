@@ -136,7 +136,8 @@ describe('remote: SshSessionPool', function () {
       const lease = await pool.acquire(target);
       const pg = await sharedPostgres();
       const forward = await lease.session.forwardLocal('127.0.0.1', pg.port);
-      const running = lease.session.exec('sleep 30.6');
+      // Short: a crashed server leaves it running, orphaned, as a real one would.
+      const running = lease.session.exec('sleep 8');
       await new Promise((r) => setTimeout(r, 200));
 
       const stoppedAt = Date.now();
@@ -165,7 +166,7 @@ describe('remote: SshSessionPool', function () {
 
     it('a server that stops answering (frozen, no FIN) is detected by the keepalives', async () => {
       const session = await SshSession.connect({ ...target, keepaliveIntervalMs: 200, keepaliveCountMax: 2 }, { hostKeys: trustFixture(own, ownTmp) });
-      const running = session.exec('sleep 30.7');
+      const running = session.exec('sleep 8');
       await new Promise((r) => setTimeout(r, 200));
       // The connection's sshd processes are the listener's children, each leading its own process group.
       const listener = Number(fs.readFileSync(path.join(own.dir, 'sshd.pid'), 'utf8').trim());
