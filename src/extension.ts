@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
+import { registerDrift } from './features/drift/register';
+import { EngineService } from './features/engine/engineService';
+import { EnvironmentService } from './features/environments/environmentService';
 import { ProjectService } from './features/projects/projectService';
 import { registerProjects } from './features/projects/register';
 import { Logger } from './features/shared/logger';
 
 /**
- * Builds the services and lets each feature register itself. Activation stays cheap: no WASM,
- * no database and no SSH until a feature needs them.
+ * Builds the services and lets each feature register itself. Activation stays cheap: project
+ * discovery reads a few small files; the engine worker (WASM engine, embedded shadow database)
+ * starts with the first analysis, and no database or SSH server is contacted before that.
  */
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -13,13 +17,17 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(logger);
 
   const projects = new ProjectService(logger);
-  context.subscriptions.push(projects);
+  const engines = new EngineService(context, logger);
+  const environments = new EnvironmentService();
+  context.subscriptions.push(projects, engines, environments);
+
   registerProjects(context, projects, logger);
+  registerDrift(context, { projects, engines, environments, logger });
 
   void projects.refresh().catch((err: unknown) => logger.error(`Project discovery failed: ${String(err)}`));
   logger.info(`Activated in ${Math.round(performance.now() - started)} ms (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);
 }
 
 export function deactivate(): void {
-  // Everything is owned by context.subscriptions.
+  // Everything is owned by context.subscriptions (the engine worker is stopped by EngineService).
 }

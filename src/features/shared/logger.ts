@@ -12,6 +12,10 @@ export class Logger implements vscode.Disposable {
     this.channel.info(message);
   }
 
+  debug(message: string): void {
+    this.channel.debug(message);
+  }
+
   warn(message: string): void {
     this.channel.warn(message);
   }

@@ -1,0 +1,266 @@
+import * as vscode from 'vscode';
+import { attributeToSchema } from '../../core/drift/attribution';
+import { type DriftFinding, groupFindings } from '../../core/drift/findings';
+import { type EngineErrorData, type HistoryStatus, isEngineError } from '../../core/engine';
+import { redactUrl } from '../../core/project/discovery';
+import { type PrismaProject, type SchemaFile, type SourcePosition } from '../../core/project/types';
+import { type EngineService } from '../engine/engineService';
+import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
+import { type ProjectService } from '../projects/projectService';
+import { type Logger } from '../shared/logger';
+
+/** A failure shown to the user: one message, where it happened when known. */
+export interface AnalysisError {
+  code: string;
+  message: string;
+  location?: SourcePosition;
+  migration?: string;
+}
+
+export interface SchemaAnalysis {
+  findings: DriftFinding[];
+  /** The engine's full script (what a baseline would contain). */
+  script: string;
+  durationMs: number;
+  /** Whether unsaved editor content was analysed. */
+  fromBuffers: boolean;
+}
+
+export interface DatabaseAnalysis {
+  environment: DatabaseEnvironment;
+  findings?: DriftFinding[];
+  history?: HistoryStatus;
+  error?: AnalysisError;
+  durationMs: number;
+}
+
+/** Everything known about one project; replaced as a whole on each change. */
+export interface ProjectAnalysis {
+  project: PrismaProject;
+  running: boolean;
+  schema?: SchemaAnalysis;
+  schemaError?: AnalysisError;
+  databases: DatabaseAnalysis[];
+  databasesRunning: boolean;
+}
+
+export type AnalysisReason = 'open' | 'save' | 'typing' | 'migrations' | 'command' | 'projects' | 'baseline' | 'resolve';
+
+interface Lane {
+  generation: number;
+  running: Promise<void> | undefined;
+  again: boolean;
+}
+
+function toAnalysisError(err: unknown): AnalysisError {
+  if (isEngineError(err)) {
+    const data: EngineErrorData = err.toData();
+    const out: AnalysisError = { code: data.code, message: data.message };
+    if (data.location) out.location = data.location;
+    if (data.migration) out.migration = data.migration;
+    return out;
+  }
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Runs the analyses of each project through the engine worker and keeps the latest results.
+ * A request made while an analysis runs does not stack: when the running one ends its result is
+ * dropped and one new analysis runs with the latest input — stale results never overwrite newer.
+ */
+export class AnalysisService implements vscode.Disposable {
+  private readonly results = new Map<string, ProjectAnalysis>();
+  private readonly schemaLanes = new Map<string, Lane>();
+  private readonly databaseLanes = new Map<string, Lane>();
+  private readonly changeEmitter = new vscode.EventEmitter<ProjectAnalysis>();
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  private readonly notified = new Set<string>();
+
+  /** Fires whenever a project's analysis changes (started, finished, failed). */
+  readonly onDidChangeAnalysis = this.changeEmitter.event;
+
+  constructor(
+    private readonly projects: ProjectService,
+    private readonly engines: EngineService,
+    private readonly environments: EnvironmentService,
+    private readonly logger: Logger,
+  ) {}
+
+  get all(): ProjectAnalysis[] {
+    return [...this.results.values()];
+  }
+
+  get(projectRoot: string): ProjectAnalysis | undefined {
+    return this.results.get(projectRoot);
+  }
+
+  /** Analyses schema vs migrations (with unsaved buffers) of one project. Resolves when the latest request is done. */
+  analyzeSchema(project: PrismaProject, reason: AnalysisReason): Promise<void> {
+    return this.enqueue(this.schemaLanes, project.root, () => this.runSchema(project.root, reason));
+  }
+
+  /** Analyses every environment of one project (live drift and migration history). */
+  analyzeDatabases(project: PrismaProject, reason: AnalysisReason): Promise<void> {
+    return this.enqueue(this.databaseLanes, project.root, () => this.runDatabases(project.root, reason));
+  }
+
+  /** Both analyses for every project. */
+  async analyzeAll(reason: AnalysisReason): Promise<void> {
+    const projects = await this.projects.ready();
+    for (const root of [...this.results.keys()]) {
+      if (!projects.some((p) => p.root === root)) this.results.delete(root);
+    }
+    await Promise.all(projects.flatMap((p) => [this.analyzeSchema(p, reason), this.analyzeDatabases(p, reason)]));
+  }
+
+  private enqueue(lanes: Map<string, Lane>, key: string, run: () => Promise<void>): Promise<void> {
+    let lane = lanes.get(key);
+    if (!lane) {
+      lane = { generation: 0, running: undefined, again: false };
+      lanes.set(key, lane);
+    }
+    const current = lane;
+    current.generation++;
+    if (current.running) {
+      current.again = true;
+      return current.running;
+    }
+    const loop = async (): Promise<void> => {
+      do {
+        current.again = false;
+        await run();
+      } while (current.again);
+      current.running = undefined;
+    };
+    current.running = loop();
+    return current.running;
+  }
+
+  private latestProject(root: string): PrismaProject | undefined {
+    return this.projects.all.find((p) => p.root === root);
+  }
+
+  private update(root: string, change: (a: ProjectAnalysis) => ProjectAnalysis): ProjectAnalysis | undefined {
+    const project = this.latestProject(root);
+    if (!project) {
+      this.results.delete(root);
+      return undefined;
+    }
+    const previous = this.results.get(root) ?? { project, running: false, databases: [], databasesRunning: false };
+    const next = change({ ...previous, project });
+    this.results.set(root, next);
+    this.changeEmitter.fire(next);
+    return next;
+  }
+
+  /** Schema files with the content of unsaved editors. */
+  private buffers(project: PrismaProject): { files: SchemaFile[]; dirty: boolean } {
+    let dirty = false;
+    const files = project.schemaFiles.map((f) => {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === f.path);
+      if (doc && doc.isDirty) {
+        dirty = true;
+        return { path: f.path, content: doc.getText() };
+      }
+      return doc ? { path: f.path, content: doc.getText() } : f;
+    });
+    return { files, dirty };
+  }
+
+  private async runSchema(root: string, reason: AnalysisReason): Promise<void> {
+    const project = this.latestProject(root);
+    if (!project) return;
+    const lane = this.schemaLanes.get(root)!;
+    const generation = lane.generation;
+    const blocking = project.problems.find((p) => p.severity === 'error');
+    if (blocking) {
+      const error: AnalysisError = { code: blocking.code, message: blocking.message };
+      if (blocking.location) error.location = blocking.location;
+      this.update(root, (a) => ({ ...a, running: false, schema: undefined, schemaError: error }));
+      return;
+    }
+    this.update(root, (a) => ({ ...a, running: true }));
+    const { files, dirty } = this.buffers(project);
+    const shadowUrl = vscode.workspace.getConfiguration('driftGuard', vscode.Uri.file(root)).get<string>('shadowDatabaseUrl', '').trim();
+    const started = Date.now();
+    try {
+      const report = await this.engines.engine.diffMigrationsToSchema(project, {
+        schemaFiles: files,
+        ...(shadowUrl ? { shadow: { kind: 'url' as const, url: shadowUrl } } : {}),
+      });
+      if (generation !== lane.generation) return;
+      const findings = groupFindings(attributeToSchema(report.items, files), 'schemaVsMigrations');
+      const durationMs = Date.now() - started;
+      this.logger.info(
+        `Schema vs migrations for ${project.name}: ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${durationMs} ms (${reason}, shadow ${shadowUrl ? redactUrl(shadowUrl) : report.shadow}${dirty ? ', unsaved changes' : ''})`,
+      );
+      this.update(root, (a) => ({ ...a, running: false, schema: { findings, script: report.script, durationMs, fromBuffers: dirty }, schemaError: undefined }));
+    } catch (err) {
+      if (generation !== lane.generation) return;
+      const error = toAnalysisError(err);
+      this.logger.warn(`Schema vs migrations for ${project.name} failed after ${Date.now() - started} ms (${reason}): ${error.message}`);
+      this.update(root, (a) => ({ ...a, running: false, schema: undefined, schemaError: error }));
+      // While typing, a half-written schema is normal: the diagnostic says it; no popup.
+      if (reason !== 'typing') this.notifyOnce(`${project.name}: ${error.message}`);
+    }
+  }
+
+  private async runDatabases(root: string, reason: AnalysisReason): Promise<void> {
+    const project = this.latestProject(root);
+    if (!project) return;
+    const lane = this.databaseLanes.get(root)!;
+    const generation = lane.generation;
+    const environments = project.problems.some((p) => p.severity === 'error') ? [] : this.environments.environments(project);
+    if (environments.length === 0) {
+      this.update(root, (a) => ({ ...a, databases: [], databasesRunning: false }));
+      return;
+    }
+    this.update(root, (a) => ({ ...a, databasesRunning: true }));
+    const results: DatabaseAnalysis[] = [];
+    for (const environment of environments) {
+      results.push(await this.analyzeEnvironment(project, environment, reason));
+      if (generation !== lane.generation) return;
+    }
+    this.update(root, (a) => ({ ...a, databases: results, databasesRunning: false }));
+  }
+
+  private async analyzeEnvironment(project: PrismaProject, environment: DatabaseEnvironment, reason: AnalysisReason): Promise<DatabaseAnalysis> {
+    const started = Date.now();
+    let acquired: Awaited<ReturnType<DatabaseEnvironment['acquire']>> | undefined;
+    try {
+      acquired = await environment.acquire();
+      const history = await this.engines.engine.historyStatus(project, acquired.url);
+      const report = await this.engines.engine.diffMigrationsToDatabase(project, acquired.url);
+      const findings = groupFindings(attributeToSchema(report.items, project.schemaFiles), 'databaseVsMigrations');
+      const durationMs = Date.now() - started;
+      const notApplied = history.migrations.filter((m) => m.state !== 'applied').length;
+      this.logger.info(
+        `Database ${environment.name} (${environment.description}) of ${project.name}: ${findings.length} drift finding${findings.length === 1 ? '' : 's'}, ${notApplied} migration${notApplied === 1 ? '' : 's'} not applied, in ${durationMs} ms (${reason})`,
+      );
+      return { environment, findings, history, durationMs };
+    } catch (err) {
+      const error = toAnalysisError(err);
+      this.logger.warn(`Database ${environment.name} (${environment.description}) of ${project.name}: ${error.message}`);
+      return { environment, error, durationMs: Date.now() - started };
+    } finally {
+      acquired?.release();
+    }
+  }
+
+  private notifyOnce(message: string): void {
+    if (this.notified.has(message)) return;
+    this.notified.add(message);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Prisma Drift Guard: {0}', message), vscode.l10n.t('Show Output')).then((choice) => {
+      if (choice) this.logger.show(false);
+    });
+  }
+
+  /** Lets an error be notified again (after the user fixed and broke it again). */
+  forgetNotifications(): void {
+    this.notified.clear();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,143 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { type DriftFinding } from '../../core/drift/findings';
+import { type MigrationStatus } from '../../core/history/status';
+import { scanSchema } from '../../core/project/schemaScanner';
+import { type ProjectService } from '../projects/projectService';
+import { type AnalysisService, type ProjectAnalysis } from './analysisService';
+
+export const SCHEMA_SELECTOR: vscode.DocumentSelector = [
+  { language: 'prisma', scheme: 'file' },
+  { pattern: '**/*.prisma', scheme: 'file' },
+];
+export const MIGRATION_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/migration.sql', scheme: 'file' }];
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+const STATE_WORDS: Record<MigrationStatus['state'], string> = {
+  applied: 'applied',
+  pending: 'pending',
+  failed: 'failed',
+  rolledBack: 'rolled back',
+  modified: 'modified after apply',
+  missingLocally: 'missing locally',
+};
+
+/**
+ * Lenses on schema files (the drift summary on the datasource block, one per drifted model or
+ * enum) and on migration.sql files (state per environment, "Mark applied on …").
+ */
+export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changeEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+
+  constructor(
+    private readonly projects: ProjectService,
+    private readonly analysis: AnalysisService,
+  ) {
+    analysis.onDidChangeAnalysis(() => this.changeEmitter.fire(), this, this.disposables);
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const project = this.projects.projectFor(document.uri.fsPath);
+    if (!project) return [];
+    const result = this.analysis.get(project.root);
+    if (document.fileName.endsWith('.sql')) return this.migrationLenses(document, result);
+    return this.schemaLenses(document, result, project.root);
+  }
+
+  private schemaLenses(document: vscode.TextDocument, result: ProjectAnalysis | undefined, root: string): vscode.CodeLens[] {
+    const lenses: vscode.CodeLens[] = [];
+    // Positions from the live buffer, so lenses stay on their lines while typing.
+    const blocks = scanSchema(document.uri.fsPath, document.getText()).blocks;
+    const datasource = blocks.find((b) => b.kind === 'datasource');
+    const isMain = datasource !== undefined || result?.project.schemaFiles[0]?.path === document.uri.fsPath;
+    const top = new vscode.Range(datasource ? datasource.start.line - 1 : 0, 0, datasource ? datasource.start.line - 1 : 0, 0);
+    if (isMain) {
+      if (!result || (result.running && !result.schema && !result.schemaError)) {
+        lenses.push(new vscode.CodeLens(top, { title: '$(sync~spin) Checking drift…', command: '' }));
+      } else if (result.schemaError) {
+        lenses.push(new vscode.CodeLens(top, { title: `$(error) Drift check failed: ${truncate(result.schemaError.message, 80)}`, command: 'driftGuard.showOutput' }));
+      } else if (result.schema) {
+        const n = result.schema.findings.length;
+        if (n > 0) {
+          lenses.push(
+            new vscode.CodeLens(top, { title: `$(warning) ${plural(n, 'change')} not in any migration`, command: 'workbench.actions.view.problems' }),
+            new vscode.CodeLens(top, { title: 'Create baseline', command: 'driftGuard.createBaseline', arguments: [root] }),
+            new vscode.CodeLens(top, { title: 'Show SQL', command: 'driftGuard.showDriftSql', arguments: [root] }),
+          );
+        } else {
+          lenses.push(new vscode.CodeLens(top, { title: '$(check) Schema matches migrations', command: '' }));
+        }
+      }
+      for (const db of result?.databases ?? []) {
+        lenses.push(new vscode.CodeLens(top, { title: `$(database) ${db.environment.name}: ${databaseSummary(db)}`, command: 'driftGuard.checkDriftNow' }));
+      }
+    }
+    // One lens per drifted model or enum; field findings are counted on their model.
+    const byModel = new Map<string, DriftFinding[]>();
+    for (const f of result?.schema?.findings ?? []) {
+      if (f.primary.model === undefined || f.location?.file !== document.uri.fsPath) continue;
+      const list = byModel.get(f.primary.model) ?? [];
+      list.push(f);
+      byModel.set(f.primary.model, list);
+    }
+    for (const block of blocks) {
+      const findings = byModel.get(block.name);
+      if (!findings || (block.kind !== 'model' && block.kind !== 'enum' && block.kind !== 'view')) continue;
+      const range = new vscode.Range(block.start.line - 1, 0, block.start.line - 1, 0);
+      const whole = findings.find((f) => f.primary.field === undefined);
+      const fields = findings.filter((f) => f.primary.field !== undefined);
+      const title = whole ? (whole.primary.change === 'added' ? 'Not in migrations' : 'Differs from migrations') : `${plural(fields.length, 'field')} not in migrations`;
+      lenses.push(
+        new vscode.CodeLens(range, { title: `$(warning) ${title}`, command: '' }),
+        new vscode.CodeLens(range, { title: 'Show SQL', command: 'driftGuard.showDriftSql', arguments: [root, findings.map((f) => f.label)] }),
+      );
+    }
+    return lenses;
+  }
+
+  private migrationLenses(document: vscode.TextDocument, result: ProjectAnalysis | undefined): vscode.CodeLens[] {
+    if (!result) return [];
+    const name = path.basename(path.dirname(document.uri.fsPath));
+    const top = new vscode.Range(0, 0, 0, 0);
+    const lenses: vscode.CodeLens[] = [];
+    for (const db of result.databases) {
+      const status = db.history?.migrations.find((m) => m.name === name);
+      if (!status) continue;
+      const env = db.environment.name;
+      lenses.push(new vscode.CodeLens(top, { title: `${env}: ${STATE_WORDS[status.state]}`, command: '' }));
+      if (status.state === 'pending' || status.state === 'failed') {
+        lenses.push(new vscode.CodeLens(top, { title: `Mark applied on ${env}`, command: 'driftGuard.markApplied', arguments: [result.project.root, name, env] }));
+      }
+      if (status.state === 'failed') {
+        lenses.push(new vscode.CodeLens(top, { title: `Mark rolled back on ${env}`, command: 'driftGuard.markRolledBack', arguments: [result.project.root, name, env] }));
+      }
+    }
+    return lenses;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** `in sync`, `2 pending · 7 drifted`, `unreachable: …` */
+export function databaseSummary(db: ProjectAnalysis['databases'][number]): string {
+  if (db.error) return `unreachable — ${truncate(db.error.message, 60)}`;
+  const parts: string[] = [];
+  const counts = new Map<string, number>();
+  for (const m of db.history?.migrations ?? []) if (m.state !== 'applied') counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
+  for (const [state, n] of counts) parts.push(`${n} ${STATE_WORDS[state as MigrationStatus['state']]}`);
+  const drift = db.findings?.length ?? 0;
+  if (drift > 0) parts.push(`${drift} drifted`);
+  return parts.length > 0 ? parts.join(' · ') : 'in sync';
+}
+
+function truncate(s: string, n: number): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+}

@@ -1,0 +1,73 @@
+import * as vscode from 'vscode';
+import { type ProjectService } from '../projects/projectService';
+import { type AnalysisService } from './analysisService';
+
+/**
+ * "$(database) 2 pending · 7 drifted" or "$(check) in sync" for all projects together; hidden
+ * when the workspace has no Prisma project. Click: the Problems panel.
+ */
+export class DriftStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('driftGuard.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly disposables: vscode.Disposable[] = [this.item];
+
+  constructor(
+    private readonly projects: ProjectService,
+    private readonly analysis: AnalysisService,
+  ) {
+    this.item.name = 'Prisma Drift Guard';
+    this.item.command = 'workbench.actions.view.problems';
+    analysis.onDidChangeAnalysis(this.render, this, this.disposables);
+    projects.onDidChangeProjects(this.render, this, this.disposables);
+    this.render();
+  }
+
+  private render(): void {
+    const projects = this.projects.all;
+    if (projects.length === 0) {
+      this.item.hide();
+      return;
+    }
+    const results = this.analysis.all;
+    const running = results.some((r) => r.running || r.databasesRunning) || results.length < projects.length;
+    const drifted = results.reduce((n, r) => n + (r.schema?.findings.length ?? 0), 0);
+    const failed = results.filter((r) => r.schemaError).length;
+    let pending = 0;
+    let liveDrift = 0;
+    let unreachable = 0;
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown('**Prisma Drift Guard**\n\n');
+    for (const r of results) {
+      tooltip.appendMarkdown(`**${r.project.name}** — schema: ${r.schemaError ? `check failed (${r.schemaError.message})` : r.schema ? (r.schema.findings.length === 0 ? 'matches migrations' : `${r.schema.findings.length} change(s) not in any migration`) : 'checking…'}\n\n`);
+      for (const db of r.databases) {
+        const notApplied = db.history?.migrations.filter((m) => m.state !== 'applied').length ?? 0;
+        pending += notApplied;
+        liveDrift += db.findings?.length ?? 0;
+        if (db.error) unreachable++;
+        tooltip.appendMarkdown(
+          `- ${db.environment.name}: ${db.error ? `unreachable (${db.error.message})` : `${notApplied} migration(s) not applied, ${db.findings?.length ?? 0} drifted object(s)`}\n`,
+        );
+      }
+    }
+    const parts: string[] = [];
+    if (pending > 0) parts.push(vscode.l10n.t('{0} pending', String(pending)));
+    if (drifted + liveDrift > 0) parts.push(vscode.l10n.t('{0} drifted', String(drifted + liveDrift)));
+    if (failed > 0) parts.push(vscode.l10n.t('check failed'));
+    if (unreachable > 0) parts.push(vscode.l10n.t('{0} unreachable', String(unreachable)));
+    if (parts.length > 0) {
+      this.item.text = `$(database) ${parts.join(' · ')}`;
+      this.item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.errorBackground') : new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else if (running) {
+      this.item.text = `$(sync~spin) ${vscode.l10n.t('Checking drift…')}`;
+      this.item.backgroundColor = undefined;
+    } else {
+      this.item.text = `$(check) ${vscode.l10n.t('in sync')}`;
+      this.item.backgroundColor = undefined;
+    }
+    this.item.tooltip = tooltip;
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Drift diagnostics on the demo workspace, asserted through the vscode API in a real extension
+ * host: one diagnostic per drifted model/field at the declaration, live updates from the unsaved
+ * buffer, and a migration folder with the missing SQL clearing them.
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { driftDiagnostics, waitFor } from './helpers/wait';
+
+const DRIFTED = ['User.activatedAt', 'User.activationExpiry', 'User.activationToken', 'Invoice', 'InvoiceItem', 'InvoiceSequence', 'InvoiceStatus'];
+
+function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'no workspace folder');
+  return folder.uri.fsPath;
+}
+
+/** 0-based line and character of the first match of `pattern` (a name at the start of a declaration). */
+function declaration(text: string, pattern: RegExp, name: string): vscode.Range {
+  const lines = text.split('\n');
+  const line = lines.findIndex((l) => pattern.test(l));
+  assert.ok(line >= 0, `no line matches ${pattern}`);
+  const character = lines[line].indexOf(name, lines[line].search(/\S/));
+  return new vscode.Range(line, character, line, character + name.length);
+}
+
+describe('drift diagnostics', function () {
+  this.timeout(120_000);
+  let schemaUri: vscode.Uri;
+  let schemaText: string;
+
+  before(async () => {
+    schemaUri = vscode.Uri.file(path.join(workspaceRoot(), 'prisma', 'schema.prisma'));
+    schemaText = await fs.readFile(schemaUri.fsPath, 'utf8');
+    await vscode.window.showTextDocument(schemaUri);
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('shows one diagnostic per drifted model, field and enum, on its declaration', async () => {
+    const diagnostics = await waitFor('7 drift diagnostics on schema.prisma', () => {
+      const d = driftDiagnostics(schemaUri);
+      return d.length === DRIFTED.length ? d : undefined;
+    });
+    const expected: Array<[string, vscode.Range]> = [
+      ['User.activatedAt', declaration(schemaText, /^\s+activatedAt\s/, 'activatedAt')],
+      ['User.activationExpiry', declaration(schemaText, /^\s+activationExpiry\s/, 'activationExpiry')],
+      ['User.activationToken', declaration(schemaText, /^\s+activationToken\s/, 'activationToken')],
+      ['Invoice', declaration(schemaText, /^model Invoice \{/, 'Invoice')],
+      ['InvoiceItem', declaration(schemaText, /^model InvoiceItem \{/, 'InvoiceItem')],
+      ['InvoiceSequence', declaration(schemaText, /^model InvoiceSequence \{/, 'InvoiceSequence')],
+      ['InvoiceStatus', declaration(schemaText, /^enum InvoiceStatus \{/, 'InvoiceStatus')],
+    ];
+    for (const [label, range] of expected) {
+      const found = diagnostics.find((d) => d.message.includes(`\`${label}\``));
+      assert.ok(found, `no diagnostic for ${label}: ${diagnostics.map((d) => d.message).join(' | ')}`);
+      assert.ok(found.range.isEqual(range), `${label}: range ${JSON.stringify(found.range)} instead of ${JSON.stringify(range)}`);
+      assert.equal(found.severity, vscode.DiagnosticSeverity.Warning);
+      assert.equal(typeof found.code === 'object' ? found.code.value : found.code, 'schema-drift');
+    }
+    const activated = diagnostics.find((d) => d.message.includes('`User.activatedAt`'))!;
+    assert.equal(activated.message, '`User.activatedAt` (column users.activatedAt) is not created by any migration — it was probably added with db push');
+  });
+
+  it('follows the unsaved buffer: removing a drifted field removes its diagnostic', async () => {
+    const editor = await vscode.window.showTextDocument(schemaUri);
+    await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+    const line = editor.document.getText().split('\n').findIndex((l) => /^\s+activationExpiry\s/.test(l));
+    await editor.edit((b) => b.delete(new vscode.Range(line, 0, line + 1, 0)));
+    assert.ok(editor.document.isDirty);
+    const after = await waitFor('the activationExpiry diagnostic to go', () => {
+      const d = driftDiagnostics(schemaUri);
+      return d.length === DRIFTED.length - 1 ? d : undefined;
+    });
+    assert.ok(!after.some((d) => d.message.includes('activationExpiry')));
+    // The other diagnostics follow the lines of the buffer, not of the file on disk.
+    const token = after.find((d) => d.message.includes('`User.activationToken`'))!;
+    assert.equal(editor.document.lineAt(token.range.start.line).text.trim().split(/\s+/)[0], 'activationToken');
+  });
+
+  it('clears when a migration folder with the missing SQL is added', async () => {
+    await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+    // The SQL the migrations lack, as the extension previews it (read-only document).
+    await vscode.commands.executeCommand('driftGuard.showDriftSql', path.dirname(path.dirname(schemaUri.fsPath)));
+    const preview = await waitFor('the drift SQL preview', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'drift-guard-sql'));
+    const sql = preview.getText();
+    assert.match(sql, /CREATE TABLE "invoices"/);
+    const folder = path.join(workspaceRoot(), 'prisma', 'migrations', '20260301000000_add_invoicing');
+    await fs.mkdir(folder);
+    try {
+      await fs.writeFile(path.join(folder, 'migration.sql'), sql);
+      await waitFor('every drift diagnostic to clear', () => driftDiagnostics(schemaUri).length === 0);
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+    await waitFor('the diagnostics to come back once the folder is gone', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+  });
+});
