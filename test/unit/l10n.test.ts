@@ -1,0 +1,57 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+
+const REPO = path.resolve(__dirname, '../../..');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(dir, f));
+}
+
+/** Every literal passed to `vscode.l10n.t(…)` in src/. */
+function runtimeStrings(): Map<string, string> {
+  const found = new Map<string, string>();
+  const call = /l10n\.t\(\s*(['"])((?:\\.|(?!\1).)*)\1/g;
+  for (const file of sourceFiles(path.join(REPO, 'src'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(call)) {
+      const value = m[2].replace(/\\(['"\\])/g, '$1');
+      if (!found.has(value)) found.set(value, path.relative(REPO, file));
+    }
+  }
+  return found;
+}
+
+function json(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(REPO, file), 'utf8')) as Record<string, unknown>;
+}
+
+describe('localisation (English and French)', () => {
+  it('has a French translation for every runtime string, with the same placeholders', () => {
+    const fr = json('l10n/bundle.l10n.fr.json');
+    const missing: string[] = [];
+    for (const [text, file] of runtimeStrings()) {
+      const translated = fr[text];
+      if (typeof translated !== 'string') {
+        missing.push(`${file}: ${text}`);
+        continue;
+      }
+      const placeholders = (s: string) => (s.match(/\{\d+\}/g) ?? []).sort().join(',');
+      assert.equal(placeholders(translated), placeholders(text), `placeholders differ for "${text}"`);
+    }
+    assert.deepEqual(missing, [], `missing from l10n/bundle.l10n.fr.json:\n${missing.join('\n')}`);
+  });
+
+  it('resolves every %key% of package.json in package.nls.json and package.nls.fr.json', () => {
+    const manifest = readFileSync(path.join(REPO, 'package.json'), 'utf8');
+    const keys = [...manifest.matchAll(/"%([\w.-]+)%"/g)].map((m) => m[1]);
+    assert.ok(keys.length > 5);
+    for (const file of ['package.nls.json', 'package.nls.fr.json']) {
+      const nls = json(file);
+      const missing = keys.filter((k) => typeof nls[k] !== 'string');
+      assert.deepEqual(missing, [], `${file} lacks ${missing.join(', ')}`);
+    }
+  });
+});
