@@ -11,6 +11,27 @@ const CopyPlugin = require('copy-webpack-plugin');
  *  - web: the webview clients (target web, no Node built-ins).
  */
 
+/**
+ * Ships an initialised PGlite data directory (dist/pglite-template.tar.gz) so the embedded shadow
+ * skips initdb on first use. Built once per PGlite version into .cache/ (scripts/build-pglite-template.mjs).
+ */
+class PgliteTemplatePlugin {
+  /** @param {import('webpack').Compiler} compiler */
+  apply(compiler) {
+    compiler.hooks.afterEmit.tapPromise('PgliteTemplatePlugin', async () => {
+      const fs = require('node:fs');
+      const { execFileSync } = require('node:child_process');
+      const pgliteDir = path.resolve(path.dirname(require.resolve('@electric-sql/pglite')), '..');
+      const version = JSON.parse(fs.readFileSync(path.join(pgliteDir, 'package.json'), 'utf8')).version;
+      const cached = path.resolve(__dirname, '.cache', `pglite-template-${version}.tar.gz`);
+      if (!fs.existsSync(cached)) {
+        execFileSync(process.execPath, [path.resolve(__dirname, 'scripts', 'build-pglite-template.mjs'), cached], { stdio: 'inherit' });
+      }
+      fs.copyFileSync(cached, path.join(compiler.outputPath, 'pglite-template.tar.gz'));
+    });
+  }
+}
+
 /** @type {import('webpack').Configuration} */
 const nodeConfig = {
   name: 'node',
@@ -52,6 +73,7 @@ const nodeConfig = {
     new webpack.DefinePlugin({ __DRIFT_GUARD_VERSION__: JSON.stringify(require('./package.json').version) }),
     new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, test: /^cli\.js$/ }),
     // Binary assets the engine layer reads at run time from the bundle's folder (src/core/engine/assets.ts).
+    new PgliteTemplatePlugin(),
     new CopyPlugin({
       patterns: [
         { from: require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm'), to: '[name][ext]' },

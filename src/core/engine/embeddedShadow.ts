@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as PGliteNamespace from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import type { Extension, PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
@@ -142,6 +142,7 @@ export class EmbeddedPostgres {
     const file = this.snapshotFile(key);
     const dump = await this.db.dumpDataDir('none');
     await writeAtomically(file, Buffer.from(await dump.arrayBuffer()));
+    await pruneSnapshots(this.options.cacheDir, KEPT_SNAPSHOTS);
   }
 
   /** Approximate memory of this process (the instance lives in it), in bytes. */
@@ -173,6 +174,8 @@ export class EmbeddedPostgres {
       if (snapshotKey) candidates.push({ file: this.snapshotFile(snapshotKey), source: 'snapshot' });
       candidates.push({ file: this.templateFile(), source: 'template' });
     }
+    // Shipped with the bundle (webpack's PgliteTemplatePlugin); absent in development.
+    candidates.push({ file: path.join(this.pgliteDir, 'pglite-template.tar.gz'), source: 'template' });
     for (const candidate of candidates) {
       const data = await readFile(candidate.file).catch(() => undefined);
       if (!data) continue;
@@ -185,8 +188,8 @@ export class EmbeddedPostgres {
         return db;
       } catch (error) {
         // A corrupt or incompatible cache file: forget it and fall back.
-        this.log(`embedded shadow: ignoring cached data dir ${candidate.file}: ${(error as Error).message}`);
-        await rm(candidate.file, { force: true });
+        this.log(`embedded shadow: ignoring data dir ${candidate.file}: ${(error as Error).message}`);
+        if (candidate.file.startsWith(this.options.cacheDir ?? '\0')) await rm(candidate.file, { force: true });
       }
     }
     let db: PGlite;
@@ -220,6 +223,16 @@ export class EmbeddedPostgres {
   private log(message: string): void {
     this.options.log?.(message);
   }
+}
+
+/** Migrated snapshots are ~40 MB each: keep the most recent few (one per recent migrations state). */
+const KEPT_SNAPSHOTS = 2;
+
+async function pruneSnapshots(dir: string, keep: number): Promise<void> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => /^pglite-.*-migrated-[0-9a-f]+\.tar$/.test(name));
+  const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  dated.sort((a, b) => b.mtime - a.mtime);
+  await Promise.all(dated.slice(keep).map(({ name }) => rm(path.join(dir, name), { force: true })));
 }
 
 /** Bump when the PGlite pin changes: data dirs are not portable across PostgreSQL builds. */
