@@ -53,6 +53,12 @@ export interface EngineSessionOptions {
   timeouts?: Partial<EngineTimeouts>;
   /** Log sink (URLs are never logged). */
   log?: (message: string) => void;
+  /**
+   * Close the embedded shadow (≈450 MB) after this long without use; it restarts from the cached
+   * snapshot when migrations change. Schema edits do not need it once the end-state datamodel is
+   * cached. Default 60 s; 0 = keep it.
+   */
+  embeddedIdleMs?: number;
 }
 
 const FILTERS = { externalTables: [] as string[], externalEnums: [] as string[] };
@@ -91,6 +97,7 @@ export class EngineSession implements EngineApi {
   /** Migrations currently applied to the embedded shadow (to apply only appended ones). */
   private applied: LocalMigration[] = [];
   private disposed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EngineSessionOptions = {}) {
     this.timeouts = { analysisMs: 120_000, historyMs: 30_000, deployMs: 300_000, connectMs: 10_000, ...options.timeouts };
@@ -318,6 +325,8 @@ export class EngineSession implements EngineApi {
   /** Frees the engine and closes the embedded shadow. The session can be used again afterwards. */
   async dispose(): Promise<void> {
     this.disposed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     await this.queue.catch(() => undefined);
     this.dropEmbeddedEngine();
     await this.embedded.close();
@@ -376,9 +385,27 @@ export class EngineSession implements EngineApi {
         (error) => fromEngineError(error, { what }),
         (reason) => this.abandon(what, reason),
       );
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
+    void this.queue.then(() => this.armIdle());
     return result;
+  }
+
+  private armIdle(): void {
+    const idleMs = this.options.embeddedIdleMs ?? 60_000;
+    if (idleMs <= 0 || this.disposed || !this.embedded.running) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      void this.serial('closing the idle shadow', this.timeouts.analysisMs, async () => {
+        this.log('embedded shadow: closed after inactivity');
+        this.dropEmbeddedEngine();
+        this.applied = [];
+        await this.embedded.close();
+      }).catch(() => undefined);
+    }, idleMs);
+    this.idleTimer.unref();
   }
 
   /** After a timeout or a crash the engine and the embedded database may be stuck: start over. */

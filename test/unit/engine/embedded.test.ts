@@ -163,6 +163,23 @@ describe('engine on the embedded shadow (PGlite)', function () {
     assert.match(report.items[0].location?.file ?? '', /20250303000000_add_slug/);
   });
 
+  it('closes the idle embedded shadow; schema edits are still answered from the cached datamodel', async () => {
+    // No cache folder: the first analysis really runs the shadow.
+    const own = new EngineSession({ embeddedIdleMs: 300 });
+    after(() => own.dispose());
+    const project = await loadFixture('blog-multifile');
+    await own.diffMigrationsToSchema(project);
+    assert.equal((await own.stats()).embeddedShadowRunning, true);
+    const deadline = Date.now() + 10_000;
+    while ((await own.stats()).embeddedShadowRunning && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await own.stats()).embeddedShadowRunning, false);
+    const edited = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('  name  String', '  name  String\n  bio   String?') }));
+    const report = await own.diffMigrationsToSchema(project, { schemaFiles: edited });
+    assert.equal(report.shadow, 'embedded-cached');
+    assert.deepEqual(report.items.map((i) => `${i.change} ${i.table}.${i.column}`), ['added authors.bio']);
+    assert.equal((await own.stats()).embeddedShadowRunning, false);
+  });
+
   it('reports its memory', async () => {
     const stats = await session.stats();
     assert.ok(stats.rssBytes > 0);
