@@ -96,6 +96,8 @@ async function resolveOn(
   environment: DatabaseEnvironment,
   action: 'applied' | 'rolledBack',
 ): Promise<void> {
+  // The project as discovered now: a migration folder created a moment ago must be in it.
+  project = (await services.projects.ready()).find((p) => p.root === project.root) ?? project;
   const verb = action === 'applied' ? vscode.l10n.t('Mark {0} as applied', migration) : vscode.l10n.t('Mark {0} as rolled back', migration);
   if (!(await confirmWrite(environment, verb))) return;
   await vscode.window.withProgress(

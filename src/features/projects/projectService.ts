@@ -67,13 +67,14 @@ export class ProjectService implements vscode.Disposable {
 
   refresh(): Promise<readonly PrismaProject[]> {
     const generation = ++this.generation;
-    const run = this.discover().then((projects) => {
-      // A newer discovery started meanwhile: its result wins.
+    const run: Promise<readonly PrismaProject[]> = this.discover().then((projects) => {
       if (generation === this.generation) {
         this.projects = projects;
         this.changeEmitter.fire(projects);
+        return projects;
       }
-      return this.projects;
+      // A newer discovery started meanwhile: its result wins, for this caller too.
+      return this.current ?? this.projects;
     });
     this.current = run;
     return run;

@@ -220,6 +220,73 @@ export class Workbench {
     }
   }
 
+  /** Opens a workspace file by its name through Quick Open (Ctrl+P), like a user. */
+  async openFile(relativePath: string): Promise<void> {
+    await this.page.locator('.monaco-workbench').first().focus().catch(() => undefined);
+    await this.page.keyboard.press('Control+P');
+    await this.waitForSelector(QUICK_INPUT_BOX, 'the Quick Open input');
+    await this.page.locator(QUICK_INPUT_BOX).fill(relativePath);
+    const base = path.basename(relativePath);
+    await this.waitFor(`"${relativePath}" in Quick Open`, () => this.quickPickHas(base), 15_000);
+    await this.page.keyboard.press('Enter');
+    await this.waitForSelector(`.tabs-container .tab.active[aria-label^="${base}"]`, `the editor tab of ${base}`);
+  }
+
+  /** Texts of the CodeLenses currently rendered in the visible editors. */
+  async codeLenses(): Promise<string[]> {
+    return (await this.page.locator('.monaco-editor .codelens-decoration a, .monaco-editor .codelens-decoration span').allInnerTexts()).map((t) => t.trim()).filter((t) => t.length > 0);
+  }
+
+  /** Clicks the CodeLens whose text is `text` (or contains it). */
+  async clickCodeLens(text: string): Promise<void> {
+    const lens = this.page.locator('.monaco-editor .codelens-decoration a', { hasText: text }).first();
+    await this.waitFor(`the CodeLens "${text}"`, async () => (await lens.isVisible()) || undefined);
+    await lens.click();
+  }
+
+  /** Rows of the Problems panel (opened if needed). */
+  async problems(): Promise<string[]> {
+    if (!(await this.page.locator('.markers-panel').first().isVisible())) {
+      await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    }
+    return (await this.page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  }
+
+  /** Texts of the status bar items. */
+  async statusBar(): Promise<string[]> {
+    return (await this.page.locator('.part.statusbar .statusbar-item').allInnerTexts()).map((t) => t.trim()).filter((t) => t.length > 0);
+  }
+
+  /** Clicks a button of a notification toast (e.g. "Mark as applied on…"). */
+  async clickNotificationButton(label: string, timeoutMs = 60_000): Promise<void> {
+    const button = this.page.locator('.notification-toast .monaco-button', { hasText: label }).first();
+    await this.waitFor(`a notification with the button "${label}"`, async () => {
+      await this.failOnDialog();
+      return (await button.isVisible()) || undefined;
+    }, timeoutMs);
+    await button.click();
+  }
+
+  /** Accepts the open input box with its current value, or types `value` first. */
+  async acceptInput(value?: string): Promise<void> {
+    await this.waitForSelector(QUICK_INPUT_BOX, 'an input box');
+    if (value !== undefined) await this.page.locator(QUICK_INPUT_BOX).fill(value);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Picks `label` in the open quick pick. */
+  async pick(label: string): Promise<void> {
+    await this.waitFor(`"${label}" in the quick pick`, () => this.quickPickHas(label), 15_000);
+    await this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: label }).first().click();
+  }
+
+  /** Clicks a button of the modal dialog on screen. */
+  async clickDialogButton(label: string): Promise<void> {
+    const button = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: label }).first();
+    await this.waitFor(`a dialog with the button "${label}"`, async () => (await button.isVisible()) || undefined);
+    await button.click();
+  }
+
   /** Saves a PNG of the page under the results folder (test-results/e2e) and returns its path. */
   async screenshot(name: string): Promise<string> {
     const dir = process.env.DRIFT_GUARD_E2E_RESULTS ?? path.resolve('test-results', 'e2e');

@@ -1,0 +1,102 @@
+/**
+ * e2e: drift in the editor, through code-server's real UI with the packaged extension. The demo's
+ * .env points DATABASE_URL at a database prepared like the team's production (ten migrations
+ * applied, then the invoicing tables and users columns added with db push). The Problems panel
+ * lists the drift, the CodeLens offers "Create baseline", which writes and opens the migration;
+ * "Mark as applied" on that database (safety proof passes) brings the status bar to "in sync".
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { prepareProdLike } from '../fixtures/demoDatabase';
+import { sharedPostgres } from '../fixtures/postgres';
+import { Workbench } from './helpers/workbench';
+
+function workspace(): string {
+  const dir = process.env.DRIFT_GUARD_E2E_WORKSPACE;
+  if (!dir) throw new Error('DRIFT_GUARD_E2E_WORKSPACE is not set: run through test/harness/runE2e.mjs');
+  return dir;
+}
+
+function baselineFolders(): string[] {
+  return fs.readdirSync(path.join(workspace(), 'prisma', 'migrations')).filter((f) => /_baseline_/.test(f));
+}
+
+describe('drift in the editor (e2e)', function () {
+  this.timeout(240_000);
+  let workbench: Workbench | undefined;
+  const envFile = () => path.join(workspace(), '.env');
+
+  before(async () => {
+    const pg = await sharedPostgres();
+    const url = await pg.createDatabase(`e2e_prod_${Date.now()}`);
+    await prepareProdLike(url);
+    fs.writeFileSync(envFile(), `# written by the e2e test\nDATABASE_URL="${url}"\n`);
+    workbench = await Workbench.open();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && workbench) {
+      const file = await workbench.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+      if (file) console.log(`    screenshot: ${path.relative(process.cwd(), file)}`);
+      const toasts = await workbench.notifications().catch(() => []);
+      const output = await workbench.readOutputChannel('Prisma Drift Guard').catch((e: Error) => `(unreadable: ${e.message})`);
+      console.log(`    notifications: ${toasts.join(' | ') || 'none'}\n    Prisma Drift Guard output:\n${output.replace(/^/gm, '      ')}`);
+    }
+  });
+
+  after(async () => {
+    await workbench?.close();
+    // Leave the workspace as the other e2e files expect it.
+    fs.rmSync(envFile(), { force: true });
+    for (const folder of baselineFolders()) fs.rmSync(path.join(workspace(), 'prisma', 'migrations', folder), { recursive: true, force: true });
+  });
+
+  it('lists the drift in the Problems panel and shows the CodeLens on schema.prisma', async () => {
+    const wb = workbench!;
+    await wb.openFile('prisma/schema.prisma');
+    const rows = await wb.waitFor(
+      'the drift rows in the Problems panel',
+      async () => {
+        const all = await wb.problems();
+        return all.some((r) => r.includes('User.activatedAt')) && all.some((r) => r.includes('Model `Invoice`')) ? all : undefined;
+      },
+      90_000,
+    );
+    assert.ok(rows.some((r) => /`User\.activatedAt` \(column users\.activatedAt\) is not created by any migration/.test(r)), rows.join('\n'));
+    const lenses = await wb.waitFor('the drift CodeLens', async () => {
+      const all = await wb.codeLenses();
+      return all.some((l) => /7 changes not in any migration/.test(l)) && all.some((l) => /local: /.test(l)) ? all : undefined;
+    }, 90_000);
+    assert.ok(lenses.includes('Create baseline'), lenses.join(' | '));
+    assert.ok(lenses.some((l) => /local: /.test(l)), `a lens for the local database: ${lenses.join(' | ')}`);
+    const shot = await wb.screenshot('drift-squiggles-and-lenses');
+    assert.ok(fs.statSync(shot).size > 10_000);
+  });
+
+  it('creates the baseline from the CodeLens, opens it, and marks it applied: the status bar reads "in sync"', async () => {
+    const wb = workbench!;
+    assert.deepEqual(baselineFolders(), []);
+    await wb.clickCodeLens('Create baseline');
+    await wb.acceptInput();
+    await wb.waitForSelector('.tabs-container .tab.active[aria-label^="migration.sql"]', 'the new migration.sql in the editor', 90_000);
+    const [folder] = baselineFolders();
+    assert.match(folder, /^\d{14}_baseline_\d{8}$/);
+    const sql = fs.readFileSync(path.join(workspace(), 'prisma', 'migrations', folder, 'migration.sql'), 'utf8');
+    assert.match(sql, /CREATE TABLE "invoices"/);
+
+    await wb.clickNotificationButton('Mark as applied on…');
+    await wb.pick('local');
+    await wb.clickDialogButton('Continue');
+    const status = await wb.waitFor(
+      'the status bar to read "in sync"',
+      async () => {
+        const items = await wb.statusBar();
+        return items.some((t) => /in sync/.test(t)) ? items : undefined;
+      },
+      90_000,
+    );
+    assert.ok(status.some((t) => /in sync/.test(t)));
+    await wb.screenshot('baseline-created-in-sync');
+  });
+});
