@@ -70,6 +70,9 @@ describe('drift in the editor (e2e)', function () {
     }, 90_000);
     assert.ok(lenses.includes('Create baseline'), lenses.join(' | '));
     assert.ok(lenses.some((l) => /local: /.test(l)), `a lens for the local database: ${lenses.join(' | ')}`);
+    // Jump to a drifted field from the Problems panel: the squiggle and the model's lenses in view.
+    await wb.page.locator('.markers-panel .monaco-list-row', { hasText: '`User.activatedAt` (column users.activatedAt) is not created' }).first().click();
+    await wb.waitFor('the editor to reveal activatedAt with its squiggle', async () => (await wb.page.locator('.monaco-editor .squiggly-warning').count()) > 0 || undefined);
     const shot = await wb.screenshot('drift-squiggles-and-lenses');
     assert.ok(fs.statSync(shot).size > 10_000);
   });
@@ -77,6 +80,9 @@ describe('drift in the editor (e2e)', function () {
   it('creates the baseline from the CodeLens, opens it, and marks it applied: the status bar reads "in sync"', async () => {
     const wb = workbench!;
     assert.deepEqual(baselineFolders(), []);
+    // Back to the top of schema.prisma, where the summary lens sits on the datasource block.
+    await wb.page.locator('.monaco-editor .view-lines').first().click();
+    await wb.page.keyboard.press('Control+Home');
     await wb.clickCodeLens('Create baseline');
     await wb.acceptInput();
     await wb.waitForSelector('.tabs-container .tab.active[aria-label^="migration.sql"]', 'the new migration.sql in the editor', 90_000);
