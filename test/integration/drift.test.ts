@@ -82,6 +82,47 @@ describe('drift diagnostics', function () {
     assert.equal(editor.document.lineAt(token.range.start.line).text.trim().split(/\s+/)[0], 'activationToken');
   });
 
+  it('offers quick fixes and CodeLenses on the drift', async () => {
+    await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+    const activated = driftDiagnostics(schemaUri).find((d) => d.message.includes('`User.activatedAt`'))!;
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', schemaUri, activated.range);
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes('Create baseline including this change'), titles.join(' | '));
+    assert.ok(titles.includes('Show SQL for this change'), titles.join(' | '));
+    const lenses = await waitFor('the drift lenses', async () => {
+      const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', schemaUri);
+      return all.some((l) => l.command?.title.includes('7 changes not in any migration')) ? all : undefined;
+    });
+    const datasourceLine = schemaText.split('\n').findIndex((l) => /^datasource db \{/.test(l));
+    const summary = lenses.find((l) => l.command?.title.includes('7 changes not in any migration'))!;
+    assert.equal(summary.range.start.line, datasourceLine);
+    assert.ok(lenses.some((l) => l.command?.title === 'Create baseline' && l.command.command === 'driftGuard.createBaseline'));
+    const userLine = schemaText.split('\n').findIndex((l) => /^model User \{/.test(l));
+    assert.ok(
+      lenses.some((l) => l.range.start.line === userLine && l.command?.title.includes('3 fields not in migrations')),
+      lenses.map((l) => `${l.range.start.line}: ${l.command?.title ?? ''}`).join('\n'),
+    );
+  });
+
+  it('shows an invalid schema as one error at its line, and recovers', async () => {
+    const editor = await vscode.window.showTextDocument(schemaUri);
+    await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+    const line = editor.document.getText().split('\n').findIndex((l) => /^\s+activatedAt\s/.test(l));
+    const typeStart = editor.document.lineAt(line).text.indexOf('DateTime');
+    await editor.edit((b) => b.replace(new vscode.Range(line, typeStart, line, typeStart + 'DateTime'.length), 'DateTme'));
+    const failed = await waitFor('the drift check failure', () => {
+      const d = driftDiagnostics(schemaUri).filter((x) => x.severity === vscode.DiagnosticSeverity.Error);
+      return d.length === 1 ? d[0] : undefined;
+    });
+    assert.match(failed.message, /^Drift check failed: .*DateTme/);
+    assert.equal(failed.range.start.line, line);
+    await editor.edit((b) => b.replace(new vscode.Range(line, typeStart, line, typeStart + 'DateTme'.length), 'DateTime'));
+    await waitFor('the drift diagnostics to come back', () => {
+      const d = driftDiagnostics(schemaUri);
+      return d.length === DRIFTED.length && d.every((x) => x.severity === vscode.DiagnosticSeverity.Warning);
+    });
+  });
+
   it('clears when a migration folder with the missing SQL is added', async () => {
     await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
     // The SQL the migrations lack, as the extension previews it (read-only document).
