@@ -59,6 +59,9 @@ const nodeConfig = {
     extensions: ['.ts', '.js', '.mjs', '.cjs'],
     // CommonJS entry points first: pg-pool's ESM build, bundled into CJS, breaks `class extends Pool`.
     conditionNames: ['node', 'require', 'default'],
+    // `await import('./x.js')` of our own .ts modules (node16 resolution wants the extension): loaded on
+    // first use, so e.g. ssh2 is not evaluated at activation.
+    extensionAlias: { '.js': ['.ts', '.js'] },
   },
   module: {
     rules: [

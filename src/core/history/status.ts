@@ -30,6 +30,11 @@ export interface MigrationStatus {
   difference?: 'lineEndings' | 'whitespace' | 'content';
   /** Absolute path of migration.sql for local migrations. */
   sqlPath?: string;
+  /**
+   * Recorded as applied without running any step (`applied_steps_count = 0`): what `migrate resolve
+   * --applied` writes, i.e. a baseline. Set only when true.
+   */
+  recordedWithoutRunning?: boolean;
 }
 
 /** A migration order that a fresh database (new server, shadow) would not reproduce. */
@@ -113,7 +118,9 @@ function stateOf(migration: LocalMigration, rows: readonly MigrationRecord[]): M
           : 'Modified after it was applied: the local migration.sql differs from what the database ran.';
     return { ...base, state: 'modified', appliedAt: latest.finishedAt, difference, note };
   }
-  return { ...base, state: 'applied', appliedAt: latest.finishedAt };
+  const applied: MigrationStatus = { ...base, state: 'applied', appliedAt: latest.finishedAt };
+  if (latest.appliedStepsCount === 0) applied.recordedWithoutRunning = true;
+  return applied;
 }
 
 /** Migration names compare as Prisma sorts them: plain string order. */

@@ -60,7 +60,9 @@ function toAnalysisError(err: unknown): AnalysisError {
     if (data.migration) out.migration = data.migration;
     return out;
   }
-  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+  // SSH and environment errors carry their own code (`auth-failed`, `host-key-changed`, `missing-secret`…).
+  const code = err instanceof Error && typeof (err as { code?: unknown }).code === 'string' ? (err as unknown as { code: string }).code : 'internal';
+  return { code, message: err instanceof Error ? err.message : String(err) };
 }
 
 /**

@@ -4,7 +4,7 @@ import { type AnalysisService } from './analysisService';
 
 /**
  * "$(database) 2 pending · 7 drifted" or "$(check) in sync" for all projects together; hidden
- * when the workspace has no Prisma project. Click: the Problems panel.
+ * when the workspace has no Prisma project. Click: the Migrations view.
  */
 export class DriftStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('driftGuard.status', vscode.StatusBarAlignment.Left, 10);
@@ -15,7 +15,7 @@ export class DriftStatusBar implements vscode.Disposable {
     private readonly analysis: AnalysisService,
   ) {
     this.item.name = 'Prisma Drift Guard';
-    this.item.command = 'workbench.actions.view.problems';
+    this.item.command = 'driftGuard.showMigrations';
     analysis.onDidChangeAnalysis(this.render, this, this.disposables);
     projects.onDidChangeProjects(this.render, this, this.disposables);
     this.render();

@@ -1,0 +1,128 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { type AnalysisService } from '../drift/analysisService';
+import { confirmWrite } from '../drift/commands';
+import { type EngineService } from '../engine/engineService';
+import { resolveEnvironmentRef } from '../environments/commands';
+import { type EnvironmentService } from '../environments/environmentService';
+import { type ProjectService } from '../projects/projectService';
+import { registerCommand } from '../shared/commands';
+import { type Logger } from '../shared/logger';
+import { type MigrationLogsProvider } from './logsDocument';
+import { type MigrationNode, type MigrationsNode } from './treeDataProvider';
+
+/** What the explorer's commands need. */
+export interface MigrationCommandServices {
+  projects: ProjectService;
+  analysis: AnalysisService;
+  engines: EngineService;
+  environments: EnvironmentService;
+  logs: MigrationLogsProvider;
+  logger: Logger;
+}
+
+function isMigrationNode(value: unknown): value is MigrationNode {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'migration';
+}
+
+function requireMigration(node: unknown): MigrationNode {
+  if (!isMigrationNode(node)) throw new Error(vscode.l10n.t('Run this from a migration in the Migrations view.'));
+  return node;
+}
+
+/** Re-analyses the databases of one project (a row's) or of every project. Resolves when done. */
+export async function refreshMigrations(services: Pick<MigrationCommandServices, 'projects' | 'analysis'>, node?: MigrationsNode | string): Promise<void> {
+  const projects = await services.projects.ready();
+  const root = typeof node === 'string' ? node : node && 'project' in node ? node.project?.root : undefined;
+  const targets = root ? projects.filter((p) => p.root === root) : projects;
+  services.analysis.forgetNotifications();
+  await Promise.all(targets.map((p) => services.analysis.analyzeDatabases(p, 'command')));
+}
+
+/** The explorer's item actions: open, reveal, copy, logs, mark applied / rolled back, deploy, refresh. */
+export function registerMigrationCommands(context: vscode.ExtensionContext, services: MigrationCommandServices): void {
+  const { logger } = services;
+  context.subscriptions.push(
+    registerCommand('driftGuard.showMigrations', vscode.l10n.t('Show Migrations'), logger, () => vscode.commands.executeCommand('driftGuard.migrations.focus')),
+    registerCommand('driftGuard.refreshMigrations', vscode.l10n.t('Refresh Migrations'), logger, (node?: unknown) =>
+      vscode.window.withProgress({ location: { viewId: 'driftGuard.migrations' } }, () => refreshMigrations(services, node as MigrationsNode | string | undefined)),
+    ),
+    registerCommand('driftGuard.openMigration', vscode.l10n.t('Open migration.sql'), logger, async (node?: unknown) => {
+      const { status } = requireMigration(node);
+      if (!status.sqlPath) throw new Error(vscode.l10n.t('{0} is not in the migrations folder.', status.name));
+      await vscode.window.showTextDocument(vscode.Uri.file(status.sqlPath), { preview: true });
+    }),
+    registerCommand('driftGuard.revealMigration', vscode.l10n.t('Reveal in Explorer'), logger, async (node?: unknown) => {
+      const { status } = requireMigration(node);
+      if (!status.sqlPath) throw new Error(vscode.l10n.t('{0} is not in the migrations folder.', status.name));
+      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(path.dirname(status.sqlPath)));
+    }),
+    registerCommand('driftGuard.copyMigrationName', vscode.l10n.t('Copy Migration Name'), logger, async (node?: unknown) => {
+      await vscode.env.clipboard.writeText(requireMigration(node).status.name);
+    }),
+    registerCommand('driftGuard.showMigrationLogs', vscode.l10n.t('Show Logs'), logger, async (node?: unknown) => {
+      const { status, environment } = requireMigration(node);
+      const text = status.logs ?? vscode.l10n.t('No logs were recorded for {0} on {1}.', status.name, environment.name);
+      const uri = services.logs.put(environment.name, status.name, text);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }),
+    registerCommand('driftGuard.markAppliedOnEnvironment', vscode.l10n.t('Mark Applied'), logger, async (node?: unknown) => {
+      const { project, status, environment } = requireMigration(node);
+      await vscode.commands.executeCommand('driftGuard.markApplied', project.root, status.name, environment.name);
+    }),
+    registerCommand('driftGuard.markRolledBackOnEnvironment', vscode.l10n.t('Mark Rolled Back'), logger, async (node?: unknown) => {
+      const { project, status, environment } = requireMigration(node);
+      await vscode.commands.executeCommand('driftGuard.markRolledBack', project.root, status.name, environment.name);
+    }),
+    registerCommand('driftGuard.deployPending', vscode.l10n.t('Deploy Pending Migrations'), logger, async (...args: unknown[]) => {
+      const ref = await resolveEnvironmentRef(services, args, (e) => e.kind !== 'production', vscode.l10n.t('Deploy the pending migrations to which database?'));
+      if (!ref) return;
+      const { project, environment } = ref;
+      if (environment.kind === 'production') {
+        throw new Error(vscode.l10n.t('{0} is a production database: deploys to production go through the runbook (backup first), not the tree.', environment.name));
+      }
+      // Read the state now rather than trusting the tree: it may be minutes old.
+      const acquired = await environment.acquire();
+      let pending: string[];
+      try {
+        const status = await services.engines.engine.historyStatus(project, acquired.url);
+        const blocking = status.migrations.filter((m) => m.state === 'failed' || m.state === 'modified');
+        if (blocking.some((m) => m.state === 'failed')) {
+          throw new Error(
+            vscode.l10n.t('{0} has a failed migration ({1}): resolve it (mark rolled back or applied) before deploying.', environment.name, blocking.filter((m) => m.state === 'failed').map((m) => m.name).join(', ')),
+          );
+        }
+        pending = status.migrations.filter((m) => m.state === 'pending' || m.state === 'rolledBack').map((m) => m.name);
+      } finally {
+        acquired.release();
+      }
+      if (pending.length === 0) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to deploy: every migration is applied on {0}.', environment.name));
+        await refreshMigrations(services, project.root);
+        return;
+      }
+      const names = pending.length <= 4 ? pending.join(', ') : `${pending.slice(0, 3).join(', ')}, … ${pending[pending.length - 1]}`;
+      const action = vscode.l10n.t('Deploy {0} migration(s) ({1})', String(pending.length), names);
+      if (!(await confirmWrite(environment, action))) return;
+      try {
+        const result = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Deploying to {0}…', environment.name) },
+          async () => {
+            const db = await environment.acquire();
+            try {
+              return await services.engines.engine.deploy(project, db.url);
+            } finally {
+              db.release();
+            }
+          },
+        );
+        logger.info(`Deploy to ${environment.name} (${environment.description}): ${result.message}`);
+        void vscode.window.showInformationMessage(result.message);
+      } finally {
+        // Also after a failure: the failed migration is now recorded and the tree must say so.
+        await refreshMigrations(services, project.root);
+      }
+    }),
+  );
+}

@@ -1,0 +1,65 @@
+import * as vscode from 'vscode';
+import { type AnalysisService } from '../drift/analysisService';
+import { type EngineService } from '../engine/engineService';
+import { registerEnvironmentCommands } from '../environments/commands';
+import { type EnvironmentService } from '../environments/environmentService';
+import { type ProjectService } from '../projects/projectService';
+import { type Logger } from '../shared/logger';
+import { refreshMigrations, registerMigrationCommands } from './commands';
+import { LOGS_SCHEME, MigrationLogsProvider } from './logsDocument';
+import { MigrationsTreeDataProvider } from './treeDataProvider';
+
+/** Shortest interval accepted for `driftGuard.refreshIntervalSeconds` (each refresh queries every database). */
+const MIN_INTERVAL_SECONDS = 15;
+
+/**
+ * The "Prisma Migrations" container: the Migrations tree, its item actions, the environment commands,
+ * and when it refreshes (migrations folder changes through the analysis service, environment and secret
+ * changes, on demand, and on the optional interval while the view is visible).
+ */
+export function registerMigrations(
+  context: vscode.ExtensionContext,
+  services: { projects: ProjectService; analysis: AnalysisService; engines: EngineService; environments: EnvironmentService; logger: Logger },
+): MigrationsTreeDataProvider {
+  const { projects, analysis, environments, logger } = services;
+  const tree = new MigrationsTreeDataProvider(projects, analysis, environments);
+  const logs = new MigrationLogsProvider();
+  const view = vscode.window.createTreeView('driftGuard.migrations', { treeDataProvider: tree, showCollapseAll: true });
+  context.subscriptions.push(tree, logs, view, vscode.workspace.registerTextDocumentContentProvider(LOGS_SCHEME, logs));
+  registerMigrationCommands(context, { ...services, logs });
+  registerEnvironmentCommands(context, services);
+
+  // Settings or secrets changed: the databases are different ones now.
+  let pending: NodeJS.Timeout | undefined;
+  environments.onDidChangeEnvironments(
+    () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => void refreshMigrations(services).catch((err: unknown) => logger.warn(`Refresh after an environment change failed: ${String(err)}`)), 300);
+    },
+    undefined,
+    context.subscriptions,
+  );
+
+  // Optional periodic refresh, only while someone looks at the tree.
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = (): void => {
+    clearInterval(timer);
+    timer = undefined;
+    const seconds = vscode.workspace.getConfiguration('driftGuard').get<number>('refreshIntervalSeconds', 0);
+    if (!(seconds > 0) || !view.visible) return;
+    timer = setInterval(() => {
+      const busy = analysis.all.some((a) => a.databasesRunning);
+      if (!busy) void refreshMigrations(services).catch((err: unknown) => logger.warn(`Periodic refresh failed: ${String(err)}`));
+    }, Math.max(MIN_INTERVAL_SECONDS, seconds) * 1000);
+  };
+  view.onDidChangeVisibility(schedule, undefined, context.subscriptions);
+  vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('driftGuard.refreshIntervalSeconds') && schedule(), undefined, context.subscriptions);
+  schedule();
+  context.subscriptions.push({
+    dispose: () => {
+      clearInterval(timer);
+      clearTimeout(pending);
+    },
+  });
+  return tree;
+}

@@ -1,0 +1,313 @@
+/**
+ * The Migrations view in a real extension host, against the harness's real PostgreSQL and sshd: a
+ * `_prisma_migrations` holding every state, read directly (`local`, from the project's .env) and through an
+ * SSH tunnel (a configured environment); then the SSH failures the issue names — a changed host key, a wrong
+ * password, and sshd stopped mid-session (the tree shows the error, and recovers once sshd is back).
+ * Assertions go through the tree provider the extension exports: children, labels, descriptions,
+ * contextValues and icons, exactly what VS Code renders.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fs, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import * as vscode from 'vscode';
+import { type DriftGuardApi } from '../../src/extension';
+import { type ConnectionHop } from '../../src/features/environments/environmentService';
+import { type EnvironmentNode, type MessageNode, type MigrationNode, type MigrationsNode } from '../../src/features/migrations/treeDataProvider';
+import { migrationChecksum, prepareHistoryOnly, readDemoMigration } from '../fixtures/demoDatabase';
+import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
+import { SSHD_ENV, sharedSshd, startSshd, disposeSshd, type SshdFixture } from '../fixtures/sshd';
+import { waitFor } from './helpers/wait';
+
+const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
+
+/** Expected state of each row, in apply (name) order, with the ghost row of a migration missing locally. */
+const EXPECTED: Array<[name: string, contextState: string, icon: string, description: RegExp]> = [
+  ['20260127_init', 'applied', 'milestone', /^baseline · applied 2026-01-27/],
+  ['20260128_add_aria_conversations', 'applied', 'pass', /^applied 2026-01-28/],
+  ['20260129_add_badges_and_reports', 'modified', 'diff-modified', /^modified after apply$/],
+  ['20260130_add_subscription_requests_and_notifications', 'modified', 'diff-modified', /^modified after apply \(line endings only\)$/],
+  ['20260131_add_session_booking_system', 'rolledBack', 'discard', /^rolled back$/],
+  ['20260201201415_add_session_overlap_prevention', 'applied', 'pass', /^applied 2026-02-01/],
+  ['20260201201534_add_credit_transaction_idempotency', 'pending', 'circle-large-outline', /^pending$/],
+  ['20260205000000_hotfix_removed_from_repo', 'missingLocally', 'debug-breakpoint-unverified', /^missing locally · applied 2026-02-05/],
+  ['20260214_add_diagnostics_v2_columns', 'applied', 'pass', /^applied 2026-02-15.* · ⚠ ordering hazard$/],
+  ['20260214_fix_cascade_constraints', 'applied', 'pass', /^applied 2026-02-14.* · ⚠ ordering hazard$/],
+  ['20260214_init_assessment_module', 'failed', 'error', /^failed 2026-02-14/],
+];
+const FAILED_LOGS = 'ERROR: relation "assessments" already exists\nDETAIL: migration stopped at statement 3';
+
+function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'no workspace folder');
+  return folder.uri.fsPath;
+}
+
+/** The `_prisma_migrations` of the demo with every state the explorer knows. */
+async function prepareEveryState(url: string): Promise<void> {
+  await prepareHistoryOnly(url);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const crlf = readDemoMigration('20260130_add_subscription_requests_and_notifications').toString('utf8').replace(/\r?\n/g, '\r\n');
+    await client.query(`UPDATE _prisma_migrations SET applied_steps_count = 0 WHERE migration_name = '20260127_init'`);
+    await client.query(`UPDATE _prisma_migrations SET checksum = $1 WHERE migration_name = '20260129_add_badges_and_reports'`, [migrationChecksum('-- edited after it was applied\n')]);
+    await client.query(`UPDATE _prisma_migrations SET checksum = $1 WHERE migration_name = '20260130_add_subscription_requests_and_notifications'`, [migrationChecksum(crlf)]);
+    await client.query(`UPDATE _prisma_migrations SET rolled_back_at = finished_at + interval '1 hour', finished_at = NULL WHERE migration_name = '20260131_add_session_booking_system'`);
+    await client.query(`DELETE FROM _prisma_migrations WHERE migration_name = '20260201201534_add_credit_transaction_idempotency'`);
+    await client.query(
+      `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES ('gone-1', $1, '20260205000000_hotfix_removed_from_repo', '2026-02-05 10:00:00+00', '2026-02-05 10:00:01+00', 1)`,
+      [migrationChecksum('ALTER TABLE "users" ADD COLUMN "tmp" TEXT;\n')],
+    );
+    await client.query(`UPDATE _prisma_migrations SET finished_at = NULL, logs = $1, applied_steps_count = 0 WHERE migration_name = '20260214_init_assessment_module'`, [FAILED_LOGS]);
+  } finally {
+    await client.end();
+  }
+}
+
+function item(api: DriftGuardApi, node: MigrationsNode): vscode.TreeItem {
+  return api.migrationsTree.getTreeItem(node);
+}
+
+function icon(treeItem: vscode.TreeItem): { id: string; color?: string } {
+  const themeIcon = treeItem.iconPath as vscode.ThemeIcon;
+  assert.ok(themeIcon instanceof vscode.ThemeIcon, `${label(treeItem)}: icon is not a ThemeIcon`);
+  return { id: themeIcon.id, ...(themeIcon.color ? { color: (themeIcon.color as unknown as { id: string }).id } : {}) };
+}
+
+function label(treeItem: vscode.TreeItem): string {
+  return typeof treeItem.label === 'string' ? treeItem.label : (treeItem.label?.label ?? '');
+}
+
+function environmentNode(api: DriftGuardApi, name: string): EnvironmentNode | undefined {
+  return api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === name);
+}
+
+/** Waits until the environment's latest analysis is in (not running) and `accept` likes it. */
+async function settled(api: DriftGuardApi, name: string, what: string, accept: (node: EnvironmentNode) => boolean, timeoutMs = 90_000): Promise<EnvironmentNode> {
+  return waitFor(
+    `${name}: ${what}`,
+    () => {
+      const node = environmentNode(api, name);
+      return node && node.result && !node.running && accept(node) ? node : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+async function refresh(): Promise<void> {
+  await vscode.commands.executeCommand('driftGuard.refreshMigrations');
+}
+
+/** Checks every migration row of an environment against {@link EXPECTED}. */
+function assertEveryState(api: DriftGuardApi, env: EnvironmentNode, deployable: boolean): void {
+  const children = api.migrationsTree.getChildren(env);
+  const migrations = children.filter((n): n is MigrationNode => n.kind === 'migration');
+  assert.deepEqual(
+    migrations.map((m) => m.status.name),
+    EXPECTED.map(([name]) => name),
+    'migrations in apply order, the one missing locally placed by name',
+  );
+  for (const [name, state, iconId, description] of EXPECTED) {
+    const node = migrations.find((m) => m.status.name === name)!;
+    const treeItem = item(api, node);
+    assert.equal(label(treeItem), name);
+    const contextState = state === 'pending' && deployable ? 'pendingDeployable' : state;
+    assert.equal(treeItem.contextValue, `driftGuard.migration.${contextState}`, `${name}: contextValue`);
+    assert.equal(icon(treeItem).id, iconId, `${name}: icon`);
+    assert.match(String(treeItem.description), description, `${name}: description`);
+    if (state === 'missingLocally') assert.equal(treeItem.command, undefined, 'a ghost row opens nothing');
+    else assert.equal(treeItem.command?.command, 'driftGuard.openMigration', `${name}: click opens migration.sql`);
+  }
+  const failed = item(api, migrations.find((m) => m.status.state === 'failed')!);
+  assert.equal(icon(failed).color, 'testing.iconFailed');
+  assert.ok((failed.tooltip as vscode.MarkdownString).value.includes('relation "assessments" already exists'), 'the failed row shows its logs in the tooltip');
+  const baseline = item(api, migrations.find((m) => m.status.name === '20260127_init')!);
+  assert.match((baseline.tooltip as vscode.MarkdownString).value, /Baseline/);
+  const hazard = item(api, migrations.find((m) => m.status.name === '20260214_add_diagnostics_v2_columns')!);
+  assert.match((hazard.tooltip as vscode.MarkdownString).value, /was applied after 20260214\\_fix\\_cascade\\_constraints/);
+}
+
+describe('migrations explorer', function () {
+  this.timeout(240_000);
+  let api: DriftGuardApi;
+  let pg: PostgresFixture;
+  let sshd: SshdFixture;
+  let dbName: string;
+  let dbUrl: string;
+  let tmp: string;
+  const envFile = (): string => path.join(workspaceRoot(), '.env');
+
+  before(async function () {
+    if (!process.env[POSTGRES_ENV] || !process.env[SSHD_ENV]) this.skip();
+    const extension = vscode.extensions.getExtension<DriftGuardApi>(EXTENSION_ID);
+    assert.ok(extension);
+    api = extension.isActive ? extension.exports : await extension.activate();
+    [pg, sshd] = await Promise.all([sharedPostgres(), sharedSshd()]);
+    dbName = `dg_explorer_${randomBytes(3).toString('hex')}`;
+    dbUrl = await pg.createDatabase(dbName);
+    await prepareEveryState(dbUrl);
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'dg-explorer-'));
+    const trusted = path.join(tmp, 'known_hosts');
+    writeFileSync(trusted, `${sshd.knownHostsLine}\n`);
+    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', [trusted], vscode.ConfigurationTarget.Global);
+    // `local`: the project's own DATABASE_URL; STAGING_URL is the same database as the SSH server sees it.
+    await fs.writeFile(envFile(), `DATABASE_URL="${dbUrl}"\nSTAGING_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`);
+    await vscode.workspace.getConfiguration('driftGuard').update(
+      'environments',
+      [
+        {
+          name: 'staging',
+          kind: 'staging',
+          url: { from: 'env', variable: 'STAGING_URL' },
+          ssh: { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'key', keyPath: sshd.clientKeyPath, database: `127.0.0.1:${pg.port}` },
+        },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
+  });
+
+  after(async () => {
+    if (!api) return;
+    await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', undefined, vscode.ConfigurationTarget.Global);
+    await fs.rm(envFile(), { force: true });
+    for (const name of ['staging', 'production', 'volatile']) await api.environments.deleteSecrets(vscode.workspace.workspaceFolders?.[0], name);
+    api.environments.resetPool();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    if (dbName) await pg.dropDatabase(dbName).catch(() => undefined);
+  });
+
+  it('shows every state of the local database: labels, descriptions, contextValues, icons', async () => {
+    await refresh();
+    const local = await settled(api, 'local', 'history read', (n) => !!n.result?.history);
+    const envItem = item(api, local);
+    assert.equal(label(envItem), 'local');
+    assert.equal(envItem.contextValue, 'driftGuard.environment.localDeployable', 'development + pending: deploy offered');
+    assert.match(String(envItem.description), /^development · 1 failed · 1 pending · 1 rolled back · 2 modified · 1 missing locally/);
+    assert.equal(icon(envItem).id, 'database');
+    assertEveryState(api, local, true);
+  });
+
+  it('shows the same through an SSH tunnel to the fixture sshd, and Test Connection reports each hop', async () => {
+    const staging = await settled(api, 'staging', 'history read through the tunnel', (n) => !!n.result?.history);
+    const envItem = item(api, staging);
+    assert.equal(icon(envItem).id, 'cloud', 'an SSH environment has the cloud icon');
+    assert.equal(envItem.contextValue, 'driftGuard.environment.configuredDeployable');
+    assert.match(String(envItem.description), /1 failed · 1 pending/);
+    assertEveryState(api, staging, true);
+    assert.ok(api.environments.openTunnels >= 1, 'the tunnel stays open for the next refresh');
+
+    const hops = await vscode.commands.executeCommand<ConnectionHop[]>('driftGuard.testConnection', staging.project.root, 'staging');
+    assert.deepEqual(
+      hops.map((h) => [h.hop, h.status]),
+      [
+        ['url', 'ok'],
+        ['ssh', 'ok'],
+        ['tunnel', 'ok'],
+        ['database', 'ok'],
+        ['migrationsTable', 'warning'],
+      ],
+      JSON.stringify(hops, null, 1),
+    );
+    assert.match(hops[1].message, new RegExp(`connected to ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(key; host key SHA256:\\S+ known\\)`));
+    assert.match(hops[2].message, new RegExp(`reaches 127\\.0\\.0\\.1:${pg.port}`));
+    assert.match(hops[3].message, /^PostgreSQL 15\.\d+, database dg_explorer_\w+ as postgres \(through the tunnel on 127\.0\.0\.1:\d+\)$/);
+    assert.match(hops[4].message, /_prisma_migrations found: 10 recorded, 8 applied, 1 failed, 1 rolled back/);
+  });
+
+  it('refuses a changed host key and says so in the tree', async () => {
+    const otherKey = path.join(tmp, 'other_host_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+    const [type, key] = readFileSync(`${otherKey}.pub`, 'utf8').split(/\s+/);
+    const mismatching = path.join(tmp, 'known_hosts_changed');
+    writeFileSync(mismatching, `[${sshd.host}]:${sshd.port} ${type} ${key}\n`);
+    const config = vscode.workspace.getConfiguration('driftGuard');
+    await config.update('knownHostsFiles', [mismatching], vscode.ConfigurationTarget.Global);
+    try {
+      await refresh();
+      const staging = await settled(api, 'staging', 'the host key refusal', (n) => n.result?.error?.code === 'host-key-changed');
+      const [row] = api.migrationsTree.getChildren(staging) as MessageNode[];
+      assert.equal(row.variant, 'error');
+      const rowItem = item(api, row);
+      assert.match(label(rowItem), /WARNING: the SSH host key of \[127\.0\.0\.1\]:\d+ has CHANGED/);
+      assert.equal(icon(rowItem).id, 'shield');
+      assert.equal(rowItem.contextValue, 'driftGuard.status.errorConfigured');
+      assert.match((rowItem.tooltip as vscode.MarkdownString).value, /man-in-the-middle/);
+      assert.equal(String(item(api, staging).description), 'unreachable');
+      // The local database is not affected.
+      assert.ok(environmentNode(api, 'local')?.result?.history);
+    } finally {
+      await config.update('knownHostsFiles', [path.join(tmp, 'known_hosts')], vscode.ConfigurationTarget.Global);
+    }
+    await refresh();
+    await settled(api, 'staging', 'recovery with the right key', (n) => !!n.result?.history);
+  });
+
+  it('reports a wrong SSH password on the row, and Test Connection names the SSH hop', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const environments = vscode.workspace.getConfiguration('driftGuard').get<unknown[]>('environments') ?? [];
+    await api.environments.storeSecret(folder, 'production', 'url', `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`);
+    await api.environments.storeSecret(folder, 'production', 'sshPassword', `${sshd.password}-wrong`);
+    await vscode.workspace.getConfiguration('driftGuard').update(
+      'environments',
+      [...environments, { name: 'production', kind: 'production', url: { from: 'secret' }, ssh: { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'password', database: `127.0.0.1:${pg.port}` } }],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    await refresh();
+    const production = await settled(api, 'production', 'the authentication failure', (n) => !!n.result?.error);
+    assert.equal(production.result?.error?.code, 'auth-failed');
+    const [row] = api.migrationsTree.getChildren(production) as MessageNode[];
+    assert.match(label(item(api, row)), new RegExp(`Authentication failed for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(methods tried: password`));
+    assert.equal(item(api, production).contextValue, 'driftGuard.environment.configured', 'production never offers deploy');
+
+    const hops = await vscode.commands.executeCommand<ConnectionHop[]>('driftGuard.testConnection', production.project.root, 'production');
+    assert.deepEqual(hops.map((h) => h.status), ['ok', 'failed', 'skipped', 'skipped', 'skipped']);
+    assert.equal(hops[1].hop, 'ssh');
+    assert.match(hops[1].message, /Authentication failed/);
+
+    // The right password fixes it; production pending rows are not deployable.
+    await api.environments.storeSecret(folder, 'production', 'sshPassword', sshd.password);
+    await refresh();
+    const fixed = await settled(api, 'production', 'history with the right password', (n) => !!n.result?.history);
+    const pending = api.migrationsTree.getChildren(fixed).find((n): n is MigrationNode => n.kind === 'migration' && n.status.state === 'pending')!;
+    assert.equal(item(api, pending).contextValue, 'driftGuard.migration.pending');
+  });
+
+  it('shows the error when sshd stops mid-session and recovers after it restarts', async () => {
+    const own = await startSshd();
+    try {
+      const known = path.join(tmp, 'known_hosts');
+      writeFileSync(known, `${sshd.knownHostsLine}\n${own.knownHostsLine}\n`);
+      api.environments.resetPool();
+      const environments = (vscode.workspace.getConfiguration('driftGuard').get<unknown[]>('environments') ?? []).filter((e) => (e as { name?: string }).name === 'staging');
+      await vscode.workspace.getConfiguration('driftGuard').update(
+        'environments',
+        [...environments, { name: 'volatile', kind: 'development', url: { from: 'env', variable: 'STAGING_URL' }, ssh: { host: own.host, port: own.port, user: own.user, auth: 'key', keyPath: own.clientKeyPath, database: `127.0.0.1:${pg.port}` } }],
+        vscode.ConfigurationTarget.Workspace,
+      );
+      await refresh();
+      await settled(api, 'volatile', 'history through the private sshd', (n) => !!n.result?.history);
+
+      await own.stop();
+      await refresh();
+      const down = await settled(api, 'volatile', 'the connection error', (n) => !!n.result?.error);
+      assert.match(String(down.result?.error?.code), /connection-refused|connection-lost|forward-failed/);
+      const [row] = api.migrationsTree.getChildren(down) as MessageNode[];
+      assert.equal(row.variant, 'error');
+      assert.match(label(item(api, row)), new RegExp(`127\\.0\\.0\\.1:${own.port}`));
+      assert.equal(icon(item(api, down)).color, 'errorForeground');
+      assert.ok(environmentNode(api, 'staging')?.result?.history, 'the other tunnel keeps working');
+
+      await own.start();
+      await refresh();
+      const back = await settled(api, 'volatile', 'recovery after restart', (n) => !!n.result?.history);
+      assertEveryState(api, back, true);
+    } finally {
+      await disposeSshd(own);
+    }
+  });
+});
