@@ -65,6 +65,8 @@ async function main() {
     await ensureFixtures(cleanup, TIER);
     const base = makeTempDir('drift-guard-e2e-');
     cleanup.add('remove temp dir', () => fs.rmSync(base, { recursive: true, force: true }));
+    // Keep VS Code's logs (the extension's "Prisma Drift Guard" channel included) with the results.
+    cleanup.add('keep the logs', () => fs.cpSync(path.join(base, 'user-data', 'logs'), path.join(resultsDir, 'logs'), { recursive: true }));
     const dirs = prepareCodeServerDirs(base);
     const installMs = installVsix(dirs);
     say(TIER, `installed ${path.relative(ROOT, VSIX)} into code-server (${seconds(installMs)})`);

@@ -164,7 +164,8 @@ export class AnalysisService implements vscode.Disposable {
         dirty = true;
         return { path: f.path, content: doc.getText() };
       }
-      return doc ? { path: f.path, content: doc.getText() } : f;
+      // A clean editor holds what is on disk (or stale text after a soft revert): the file wins.
+      return f;
     });
     return { files, dirty };
   }

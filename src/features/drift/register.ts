@@ -44,9 +44,14 @@ export function registerDrift(
   const typingTimers = new Map<string, NodeJS.Timeout>();
   vscode.workspace.onDidChangeTextDocument(
     (e) => {
-      if (e.contentChanges.length === 0 || e.document.uri.scheme !== 'file') return;
+      if (e.document.uri.scheme !== 'file') return;
       const project = projects.projectFor(e.document.uri.fsPath);
       if (!project || !project.schemaFiles.some((f) => f.path === e.document.uri.fsPath)) return;
+      if (e.contentChanges.length === 0) {
+        // Only the dirty state changed: a revert (which may not reload the text) brings the file back.
+        if (!e.document.isDirty && analysis.get(project.root)?.schema?.fromBuffers) void analysis.analyzeSchema(project, 'open');
+        return;
+      }
       if (!vscode.workspace.getConfiguration('driftGuard', e.document.uri).get<boolean>('analyzeWhileTyping', true)) return;
       const delay = vscode.workspace.getConfiguration('driftGuard', e.document.uri).get<number>('typingDelayMs', 600);
       clearTimeout(typingTimers.get(project.root));
