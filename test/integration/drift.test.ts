@@ -38,7 +38,15 @@ describe('drift diagnostics', function () {
   });
 
   afterEach(async () => {
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    // A real revert (reload from disk) first: "revert and close" may only drop the dirty flag and
+    // leave the edited text in a document VS Code hands back on the next open.
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === schemaUri.toString());
+    if (doc?.isDirty) {
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await waitFor('the schema to be reverted', () => !doc.isDirty && doc.getText() === schemaText, 10_000);
+    }
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('shows one diagnostic per drifted model, field and enum, on its declaration', async () => {
