@@ -12,60 +12,21 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import * as vscode from 'vscode';
 import { type DriftGuardApi } from '../../src/extension';
 import { type ConnectionHop } from '../../src/features/environments/environmentService';
 import { type EnvironmentNode, type MessageNode, type MigrationNode, type MigrationsNode } from '../../src/features/migrations/treeDataProvider';
-import { migrationChecksum, prepareHistoryOnly, readDemoMigration } from '../fixtures/demoDatabase';
+import { EVERY_STATE as EXPECTED, prepareEveryState } from '../fixtures/explorerDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { SSHD_ENV, sharedSshd, startSshd, disposeSshd, type SshdFixture } from '../fixtures/sshd';
 import { waitFor } from './helpers/wait';
 
 const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 
-/** Expected state of each row, in apply (name) order, with the ghost row of a migration missing locally. */
-const EXPECTED: Array<[name: string, contextState: string, icon: string, description: RegExp]> = [
-  ['20260127_init', 'applied', 'milestone', /^baseline · applied 2026-01-27/],
-  ['20260128_add_aria_conversations', 'applied', 'pass', /^applied 2026-01-28/],
-  ['20260129_add_badges_and_reports', 'modified', 'diff-modified', /^modified after apply$/],
-  ['20260130_add_subscription_requests_and_notifications', 'modified', 'diff-modified', /^modified after apply \(line endings only\)$/],
-  ['20260131_add_session_booking_system', 'rolledBack', 'discard', /^rolled back$/],
-  ['20260201201415_add_session_overlap_prevention', 'applied', 'pass', /^applied 2026-02-01/],
-  ['20260201201534_add_credit_transaction_idempotency', 'pending', 'circle-large-outline', /^pending$/],
-  ['20260205000000_hotfix_removed_from_repo', 'missingLocally', 'debug-breakpoint-unverified', /^missing locally · applied 2026-02-05/],
-  ['20260214_add_diagnostics_v2_columns', 'applied', 'pass', /^applied 2026-02-15.* · ⚠ ordering hazard$/],
-  ['20260214_fix_cascade_constraints', 'applied', 'pass', /^applied 2026-02-14.* · ⚠ ordering hazard$/],
-  ['20260214_init_assessment_module', 'failed', 'error', /^failed 2026-02-14/],
-];
-const FAILED_LOGS = 'ERROR: relation "assessments" already exists\nDETAIL: migration stopped at statement 3';
-
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'no workspace folder');
   return folder.uri.fsPath;
-}
-
-/** The `_prisma_migrations` of the demo with every state the explorer knows. */
-async function prepareEveryState(url: string): Promise<void> {
-  await prepareHistoryOnly(url);
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const crlf = readDemoMigration('20260130_add_subscription_requests_and_notifications').toString('utf8').replace(/\r?\n/g, '\r\n');
-    await client.query(`UPDATE _prisma_migrations SET applied_steps_count = 0 WHERE migration_name = '20260127_init'`);
-    await client.query(`UPDATE _prisma_migrations SET checksum = $1 WHERE migration_name = '20260129_add_badges_and_reports'`, [migrationChecksum('-- edited after it was applied\n')]);
-    await client.query(`UPDATE _prisma_migrations SET checksum = $1 WHERE migration_name = '20260130_add_subscription_requests_and_notifications'`, [migrationChecksum(crlf)]);
-    await client.query(`UPDATE _prisma_migrations SET rolled_back_at = finished_at + interval '1 hour', finished_at = NULL WHERE migration_name = '20260131_add_session_booking_system'`);
-    await client.query(`DELETE FROM _prisma_migrations WHERE migration_name = '20260201201534_add_credit_transaction_idempotency'`);
-    await client.query(
-      `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES ('gone-1', $1, '20260205000000_hotfix_removed_from_repo', '2026-02-05 10:00:00+00', '2026-02-05 10:00:01+00', 1)`,
-      [migrationChecksum('ALTER TABLE "users" ADD COLUMN "tmp" TEXT;\n')],
-    );
-    await client.query(`UPDATE _prisma_migrations SET finished_at = NULL, logs = $1, applied_steps_count = 0 WHERE migration_name = '20260214_init_assessment_module'`, [FAILED_LOGS]);
-  } finally {
-    await client.end();
-  }
 }
 
 function item(api: DriftGuardApi, node: MigrationsNode): vscode.TreeItem {

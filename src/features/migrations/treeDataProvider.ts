@@ -243,10 +243,10 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
       case 'migration':
         return this.migrationItem(node);
       case 'drift': {
-        const item = new vscode.TreeItem(vscode.l10n.t('Drift: {0} objects not created by any migration', String(node.findings.length)), vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(vscode.l10n.t('Drift: {0} differences from the migrations', String(node.findings.length)), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `${node.project.root}::${node.environment.name}::drift`;
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-        item.tooltip = vscode.l10n.t('In the database {0} but in no migration (or the reverse): usually `prisma db push`. A baseline migration records them.', node.environment.name);
+        item.tooltip = vscode.l10n.t('{0} and the migrations differ: objects in the database that no migration creates (usually `prisma db push`; a baseline migration records them), or objects of migrations that are not in it (pending migrations count until deployed).', node.environment.name);
         item.contextValue = CONTEXT.drift;
         return item;
       }

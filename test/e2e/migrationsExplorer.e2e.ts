@@ -1,0 +1,202 @@
+/**
+ * e2e: the "Prisma Migrations" view in code-server's real UI with the packaged extension. Two configured
+ * environments read their URL from the project's .env: `production` holds a `_prisma_migrations` with
+ * every state, `staging` has the last migration really pending. The test opens the view from the palette,
+ * reads the rows, takes the screenshot, opens a failed migration's logs from its inline action, deploys the
+ * pending migration to staging from the tree (confirmation dialog), and goes back to the view from the
+ * status bar.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+import { EVERY_STATE, prepareEveryState, prepareWithPending } from '../fixtures/explorerDatabase';
+import { sharedPostgres } from '../fixtures/postgres';
+import { sharedSshd } from '../fixtures/sshd';
+import { Workbench } from './helpers/workbench';
+
+function workspace(): string {
+  const dir = process.env.DRIFT_GUARD_E2E_WORKSPACE;
+  if (!dir) throw new Error('DRIFT_GUARD_E2E_WORKSPACE is not set: run through test/harness/runE2e.mjs');
+  return dir;
+}
+
+const SIDEBAR_ROWS = '.part.sidebar .monaco-list-row';
+
+/** The sidebar's tree rows as `label description`, whitespace collapsed. */
+async function rows(wb: Workbench): Promise<string[]> {
+  const parts = await wb.page.locator(SIDEBAR_ROWS).evaluateAll((els) =>
+    els.map((el) => {
+      const text = (selector: string): string => (el as unknown as { querySelector(s: string): { textContent: string | null } | null }).querySelector(selector)?.textContent ?? '';
+      return `${text('.label-name')} ${text('.label-description')}`;
+    }),
+  );
+  return parts.map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+/** Drags the sash at the side bar's right edge so the tree rows show their descriptions whole. */
+async function widenSideBar(wb: Workbench, width: number): Promise<void> {
+  const sidebar = await wb.page.locator('.part.sidebar').first().boundingBox();
+  if (!sidebar) throw new Error('the side bar is not laid out');
+  const edge = sidebar.x + sidebar.width;
+  const sashes = await wb.page.locator('.monaco-sash.vertical').evaluateAll((els) =>
+    els.map((el) => {
+      const r = (el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2, height: r.height };
+    }),
+  );
+  const sash = sashes.filter((b) => b.height > 100).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
+  if (!sash || Math.abs(sash.x - edge) > 10) throw new Error(`no sash at the side bar's edge (x=${edge})`);
+  await wb.page.mouse.move(sash.x, sash.y);
+  await wb.page.mouse.down();
+  await wb.page.mouse.move(sidebar.x + width, sash.y, { steps: 8 });
+  await wb.page.mouse.up();
+}
+
+/** Hovers the row whose text contains `text` and clicks its inline action `action`. */
+async function clickInlineAction(wb: Workbench, text: string, action: string): Promise<void> {
+  const row = wb.page.locator(SIDEBAR_ROWS, { hasText: text }).first();
+  await row.hover();
+  const button = row.locator(`.actions .action-label[aria-label="${action}"]`).first();
+  await wb.waitFor(`the inline action "${action}" on "${text}"`, async () => (await button.isVisible()) || undefined);
+  await button.click();
+}
+
+describe('migrations explorer (e2e)', function () {
+  this.timeout(240_000);
+  let workbench: Workbench | undefined;
+  let stagingUrl = '';
+  let pending: string[] = [];
+  const envFile = () => path.join(workspace(), '.env');
+  const settingsDir = () => path.join(workspace(), '.vscode');
+
+  before(async () => {
+    const pg = await sharedPostgres();
+    const stamp = Date.now();
+    const productionUrl = await pg.createDatabase(`e2e_explorer_prod_${stamp}`);
+    await prepareEveryState(productionUrl);
+    stagingUrl = await pg.createDatabase(`e2e_explorer_staging_${stamp}`);
+    pending = await prepareWithPending(stagingUrl, 1);
+    fs.writeFileSync(envFile(), `# written by the e2e test\nPROD_DATABASE_URL="${productionUrl}"\nSTAGING_DATABASE_URL="${stagingUrl}"\n`);
+    fs.mkdirSync(settingsDir(), { recursive: true });
+    fs.writeFileSync(
+      path.join(settingsDir(), 'settings.json'),
+      JSON.stringify(
+        {
+          'driftGuard.environments': [
+            { name: 'production', kind: 'production', url: { from: 'env', variable: 'PROD_DATABASE_URL' } },
+            { name: 'staging', kind: 'staging', url: { from: 'env', variable: 'STAGING_DATABASE_URL' } },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
+    workbench = await Workbench.open();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && workbench) {
+      const file = await workbench.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+      if (file) console.log(`    screenshot: ${path.relative(process.cwd(), file)}`);
+      const toasts = await workbench.notifications().catch(() => []);
+      const output = await workbench.readOutputChannel('Prisma Drift Guard').catch((e: Error) => `(unreadable: ${e.message})`);
+      console.log(`    rows: ${(await rows(workbench).catch(() => [])).join(' | ')}\n    notifications: ${toasts.join(' | ') || 'none'}\n    Prisma Drift Guard output:\n${output.replace(/^/gm, '      ')}`);
+    }
+  });
+
+  after(async () => {
+    await workbench?.close();
+    // Leave the workspace as the other e2e files expect it.
+    fs.rmSync(envFile(), { force: true });
+    fs.rmSync(settingsDir(), { recursive: true, force: true });
+  });
+
+  it('shows every migration state of production and the pending one of staging, from "Show Migrations"', async () => {
+    const wb = workbench!;
+    await wb.runCommand('Prisma Drift Guard: Show Migrations');
+    const shown = await wb.waitFor(
+      'production and staging with their migrations in the Migrations view',
+      async () => {
+        const all = await rows(wb);
+        const done = all.some((r) => /^production .*1 failed · 1 pending/.test(r)) && all.some((r) => /^staging .*1 pending/.test(r));
+        return done && EVERY_STATE.every(([name]) => all.some((r) => r.startsWith(name))) ? all : undefined;
+      },
+      120_000,
+    );
+    for (const [name, , , description] of EVERY_STATE) {
+      const row = shown.find((r) => r.startsWith(`${name} `));
+      assert.ok(row, `no row for ${name}: ${shown.join(' | ')}`);
+      assert.match(row.slice(name.length + 1), new RegExp(description.source.replace(/\$$/, '')), `${name}: ${row}`);
+    }
+    // A click opens the migration's SQL.
+    await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260214_init_assessment_module' }).first().click();
+    await wb.waitForSelector('.tabs-container .tab.active[aria-label^="migration.sql"]', 'migration.sql of the failed migration in the editor');
+  });
+
+  it('opens the recorded logs of the failed migration from its inline action', async () => {
+    const wb = workbench!;
+    await clickInlineAction(wb, '20260214_init_assessment_module', 'Show Logs');
+    await wb.waitForSelector('.tabs-container .tab.active[aria-label^="20260214_init_assessment_module.log"]', 'the logs document');
+    // The editor renders spaces as non-breaking ones.
+    await wb.waitForText(/relation\s"assessments"\salready\sexists/);
+    // The screenshot for the README: the whole tree readable, the failed migration's logs beside it.
+    await widenSideBar(wb, 640);
+    await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260214_init_assessment_module' }).first().hover();
+    await wb.waitFor('the sash highlight to fade', async () => (await wb.page.locator('.monaco-sash.hover, .monaco-sash.active').count()) === 0 || undefined);
+    const shot = await wb.screenshot('migrations-explorer');
+    assert.ok(fs.statSync(shot).size > 20_000);
+  });
+
+  it('deploys the pending migration to staging from the tree, after the confirmation', async () => {
+    const wb = workbench!;
+    await clickInlineAction(wb, 'staging', 'Deploy Pending Migrations');
+    const dialog = await wb.waitFor('the deploy confirmation', () => wb.dialog());
+    assert.match(dialog, new RegExp(`Deploy 1 migration\\(s\\) \\(${pending[0]}\\) on staging\\?`));
+    await wb.clickDialogButton('Continue');
+    await wb.waitFor(
+      'staging to read "in sync"',
+      async () => (await rows(wb)).some((r) => /^staging .*in sync/.test(r)) || undefined,
+      120_000,
+    );
+    const client = new Client({ connectionString: stagingUrl });
+    await client.connect();
+    try {
+      const { rows: recorded } = await client.query<{ finished: boolean }>('SELECT finished_at IS NOT NULL AS finished FROM _prisma_migrations WHERE migration_name = $1', [pending[0]]);
+      assert.deepEqual(recorded, [{ finished: true }], 'the migration is recorded as applied on staging');
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('asks about an unknown SSH host key with its SHA256 fingerprint; "Trust Once" connects', async () => {
+    const wb = workbench!;
+    const sshd = await sharedSshd();
+    const [, blob] = sshd.hostPublicKey.split(/\s+/);
+    const fingerprint = `SHA256:${createHash('sha256').update(Buffer.from(blob, 'base64')).digest('base64').replace(/=+$/, '')}`;
+    const settings = path.join(settingsDir(), 'settings.json');
+    const current = JSON.parse(fs.readFileSync(settings, 'utf8')) as { 'driftGuard.environments': unknown[] };
+    // The fixture's key is in no known_hosts file (it listens on a random port): the extension must ask.
+    current['driftGuard.environments'].push({
+      name: 'box',
+      kind: 'development',
+      url: { from: 'env', variable: 'STAGING_DATABASE_URL' },
+      ssh: { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'key', keyPath: sshd.clientKeyPath },
+    });
+    fs.writeFileSync(settings, JSON.stringify(current, null, 2));
+    const dialog = await wb.waitFor('the host key question', () => wb.dialog(), 60_000);
+    assert.match(dialog, new RegExp(`authenticity of the SSH host \\[127\\.0\\.0\\.1\\]:${sshd.port} can't be established`));
+    assert.ok(dialog.includes(`ssh-ed25519 key fingerprint is ${fingerprint}.`), dialog);
+    await wb.clickDialogButton('Trust Once');
+    await wb.waitFor('box to show its migrations through the tunnel', async () => (await rows(wb)).some((r) => /^box development · in sync/.test(r)) || undefined, 90_000);
+  });
+
+  it('comes back to the Migrations view from the status bar', async () => {
+    const wb = workbench!;
+    await wb.runCommand('View: Show Explorer');
+    await wb.waitFor('the Migrations view to be hidden', async () => !(await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260127_init' }).first().isVisible()) || undefined);
+    await wb.page.locator('.part.statusbar .statusbar-item', { hasText: /pending|drifted|in sync|unreachable/ }).first().click();
+    await wb.waitFor('the Migrations view after clicking the status bar item', async () => (await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260127_init' }).first().isVisible()) || undefined);
+  });
+});
