@@ -38,13 +38,16 @@ describe('drift diagnostics', function () {
   });
 
   afterEach(async () => {
-    // A real revert (reload from disk) first: "revert and close" may only drop the dirty flag and
-    // leave the edited text in a document VS Code hands back on the next open.
+    // Undo the test's edits for real: "revert and close" may only drop the dirty flag and leave the
+    // edited text in a document VS Code hands back on the next open.
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === schemaUri.toString());
-    if (doc?.isDirty) {
-      await vscode.window.showTextDocument(doc);
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-      await waitFor('the schema to be reverted', () => !doc.isDirty && doc.getText() === schemaText, 10_000);
+    if (doc && (doc.isDirty || doc.getText() !== schemaText)) {
+      // Put the original text back and save it (the file on disk does not change).
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), schemaText);
+      await vscode.workspace.applyEdit(edit);
+      await doc.save();
+      await waitFor('the schema to be back to its original text', () => !doc.isDirty && doc.getText() === schemaText, 10_000);
     }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
