@@ -94,17 +94,6 @@ export function isEngineError(error: unknown): error is EngineError {
   return error instanceof EngineError;
 }
 
-/** Removes the password from a connection URL so it can appear in messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
-}
-
 /** `host:port/database` of a URL for messages (no user, no password). */
 export function describeUrl(url: string): string {
   try {

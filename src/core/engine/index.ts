@@ -16,7 +16,8 @@ export type {
 } from './api';
 export { runBenchmark, type BenchOptions, type BenchResult } from './bench';
 export { EngineSession, type EngineSessionOptions, type EngineTimeouts } from './engineSession';
-export { EngineError, isEngineError, redactUrl, describeUrl, type EngineErrorCode, type EngineErrorData } from './errors';
+export { redactUrl } from '../project/discovery';
+export { EngineError, isEngineError, describeUrl, type EngineErrorCode, type EngineErrorData } from './errors';
 export { EngineWorkerClient, type EngineWorkerClientOptions } from './workerClient';
 export type { DriftItem } from '../drift/diffItems';
 export type { HistoryStatus, MigrationStatus, MigrationState, OrderingHazard } from '../history/status';
