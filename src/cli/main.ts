@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { attributeToSchema } from '../core/drift/attribution';
+import { openEnvironment } from '../core/environments/cliEnvironment';
 import { type DriftReport, EngineSession, isEngineError, runBenchmark } from '../core/engine';
 import { benchHistoryStatus } from '../core/history/bench';
 import { discoverProjects, findProjectMarkers, loadProject, redactUrl } from '../core/project/discovery';
@@ -16,10 +17,10 @@ export class UsageError extends Error {}
 const HELP = `drift-guard — drift between schema.prisma, your migrations and PostgreSQL databases
 
 Usage:
-  drift-guard check    [--project DIR] [--schema PATH] [--migrations DIR] [--url URL] [--shadow-url URL] [--json]
-  drift-guard status   [--project DIR] [--url URL] [--json]
+  drift-guard check    [--project DIR] [--schema PATH] [--migrations DIR] [--url URL | --env NAME] [--shadow-url URL] [--json]
+  drift-guard status   [--project DIR] [--url URL | --env NAME] [--json]
   drift-guard baseline [--project DIR] [--name NAME] [--json]
-  drift-guard resolve  [--project DIR] [--url URL] (--applied NAME | --rolled-back NAME) [--force]
+  drift-guard resolve  [--project DIR] [--url URL | --env NAME] (--applied NAME | --rolled-back NAME) [--force]
   drift-guard bench    [--project DIR] [--runs N] [--json]
   drift-guard projects [--project DIR] [--json]
 
@@ -39,6 +40,10 @@ Options:
   --schema PATH     schema file or folder (default: found like Prisma does)
   --migrations DIR  migrations folder (default: prisma.config.ts, else next to the schema)
   --url URL         database URL (default: the datasource url, from env/.env/prisma.config.ts)
+  --env NAME        an environment of driftGuard.environments in .vscode/settings.json, through its
+                    SSH tunnel if it has one (URL from its variable or --url; SSH password and key
+                    passphrase from DRIFT_GUARD_SSH_PASSWORD / DRIFT_GUARD_SSH_PASSPHRASE; host keys
+                    from known_hosts or DRIFT_GUARD_KNOWN_HOSTS, unknown hosts refused)
   --shadow-url URL  use this (emptied) database as the shadow instead of the embedded one
   --json            machine-readable output on stdout
   -h, --help        this help;  -v, --version  the version
@@ -135,9 +140,10 @@ function plural(n: number, word: string): string {
 }
 
 async function cmdCheck(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, 'shadow-url': { type: 'string' } });
+  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, 'shadow-url': { type: 'string' } });
   const project = await selectProject(values, io);
-  const db = databaseUrl(project, values.url, io);
+  const opened = values.env ? await requireDatabase(project, values, io) : undefined;
+  const db = opened ?? databaseUrl(project, values.url, io);
   const session = engineSession(io);
   try {
     const shadowUrl = values['shadow-url'];
@@ -166,6 +172,7 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     return schemaItems.length > 0 || (databaseItems?.length ?? 0) > 0 ? 1 : 0;
   } finally {
     await session.dispose();
+    await opened?.close();
   }
 }
 
@@ -175,10 +182,16 @@ function requireUrl(project: PrismaProject, explicit: string | undefined, io: Io
   return db;
 }
 
+/** `--env NAME` (a configured environment, tunnelled when it has `ssh`), else `--url` or the datasource URL. */
+async function requireDatabase(project: PrismaProject, values: { url?: string; env?: string }, io: Io): Promise<{ url: string; label: string; close(): Promise<void> }> {
+  if (values.env) return openEnvironment(project, values.env, { env: io.env, ...(values.url ? { url: values.url } : {}) });
+  return { ...requireUrl(project, values.url, io), close: () => Promise.resolve() };
+}
+
 async function cmdStatus(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' } });
+  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' } });
   const project = await selectProject(values, io);
-  const db = requireUrl(project, values.url, io);
+  const db = await requireDatabase(project, values, io);
   const session = engineSession(io);
   try {
     const status = await session.historyStatus(project, db.url);
@@ -198,6 +211,7 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
     return status.migrations.some((m) => m.state !== 'applied') || status.hazards.length > 0 ? 1 : 0;
   } finally {
     await session.dispose();
+    await db.close();
   }
 }
 
@@ -236,10 +250,10 @@ async function cmdBaseline(argv: string[], io: Io): Promise<number> {
 }
 
 async function cmdResolve(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, applied: { type: 'string' }, 'rolled-back': { type: 'string' }, force: { type: 'boolean' } });
+  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, applied: { type: 'string' }, 'rolled-back': { type: 'string' }, force: { type: 'boolean' } });
   if (!values.applied === !values['rolled-back']) throw new UsageError('resolve needs exactly one of --applied NAME or --rolled-back NAME.');
   const project = await selectProject(values, io);
-  const db = requireUrl(project, values.url, io);
+  const db = await requireDatabase(project, values, io);
   const session = engineSession(io);
   try {
     if (values.force) io.err(`drift-guard: WARNING: --force records the migration without proving the database has what it creates.`);
@@ -258,6 +272,7 @@ async function cmdResolve(argv: string[], io: Io): Promise<number> {
     throw err;
   } finally {
     await session.dispose();
+    await db.close();
   }
 }
 

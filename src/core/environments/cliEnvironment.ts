@@ -1,0 +1,102 @@
+/**
+ * `drift-guard … --env NAME`: a configured environment of `driftGuard.environments` (read from the
+ * `.vscode/settings.json` of the project or a folder above it) used from the command line, through an SSH
+ * tunnel when it has `ssh`. SecretStorage belongs to VS Code, so secrets come from the environment instead:
+ * the URL from its variable (or `--url`), `DRIFT_GUARD_SSH_PASSWORD`, `DRIFT_GUARD_SSH_PASSPHRASE`. Host keys
+ * are checked against known_hosts (`DRIFT_GUARD_KNOWN_HOSTS` to use other files) and an unknown host is
+ * refused: there is nobody to ask.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { redactUrl } from '../project/discovery';
+import { expandEnv, parseEnvFile } from '../project/envFile';
+import { type PrismaProject } from '../project/types';
+import { SshSession } from '../remote';
+import { describeSsh, type EnvironmentSetting, parseEnvironmentSettings, remoteEndpoint, sshTargetOf, tunnelledUrl } from './config';
+import { parseJsonc } from './jsonc';
+
+/** A database reachable from here, and how to let it go. */
+export interface OpenedEnvironment {
+  url: string;
+  /** For messages: `production ($PROD_DATABASE_URL via SSH root@host:22 → 127.0.0.1:5435)`, no secret. */
+  label: string;
+  close(): Promise<void>;
+}
+
+/** Finds the environment `name` for `project` in the nearest `.vscode/settings.json` that defines any. */
+export async function findEnvironmentSetting(project: PrismaProject, name: string): Promise<{ setting: EnvironmentSetting; file: string }> {
+  for (let dir = project.root; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, '.vscode', 'settings.json');
+    if (existsSync(file)) {
+      let raw: unknown;
+      try {
+        raw = (parseJsonc(await readFile(file, 'utf8')) as Record<string, unknown>)['driftGuard.environments'];
+      } catch (error) {
+        throw new Error(`${file} cannot be read as JSON: ${(error as Error).message}`);
+      }
+      if (raw !== undefined) {
+        const { environments, problems } = parseEnvironmentSettings(raw);
+        const mine = environments.filter((e) => e.project === undefined || path.resolve(dir, e.project) === project.root);
+        const found = mine.find((e) => e.name === name);
+        if (found) return { setting: found, file };
+        const problem = problems.find((p) => p.includes(`(${name})`));
+        throw new Error(problem ? `${file}: ${problem}` : `No environment "${name}" in ${file} (environments: ${mine.map((e) => e.name).join(', ') || 'none'}).`);
+      }
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new Error(`No driftGuard.environments in a .vscode/settings.json at or above ${project.root}.`);
+}
+
+async function variable(project: PrismaProject, name: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+  if (env[name]) return env[name];
+  for (const file of project.envFiles) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const values: Record<string, string> = {};
+    for (const entry of parseEnvFile(text)) values[entry.key] = entry.value;
+    const value = expandEnv(values, env)[name];
+    if (value) return value;
+  }
+  return undefined;
+}
+
+/** Resolves the URL and opens the tunnel of environment `name`. `url` (from `--url`) overrides the URL source. */
+export async function openEnvironment(project: PrismaProject, name: string, options: { env: Record<string, string | undefined>; url?: string }): Promise<OpenedEnvironment> {
+  const { setting } = await findEnvironmentSetting(project, name);
+  let url = options.url;
+  if (!url) {
+    if (setting.url.from === 'secret') {
+      throw new Error(`The URL of ${name} is kept in VS Code's SecretStorage, which the CLI cannot read: pass it with --url${setting.ssh ? ' (as seen from the SSH server)' : ''}, or configure {"from": "env", "variable": "…"}.`);
+    }
+    url = await variable(project, setting.url.variable, options.env);
+    if (!url) throw new Error(`${name}: the variable ${setting.url.variable} is not set (looked in the environment and in ${project.envFiles.map((f) => path.relative(project.root, f)).join(', ') || '.env'}).`);
+  }
+  const source = options.url ? '--url' : setting.url.from === 'env' ? `$${setting.url.variable}` : 'secret';
+  if (!setting.ssh) return { url, label: `${name} (${source} → ${redactUrl(url)})`, close: () => Promise.resolve() };
+
+  const ssh = setting.ssh;
+  const password = options.env.DRIFT_GUARD_SSH_PASSWORD;
+  if (ssh.auth === 'password' && !password) throw new Error(`${name} logs in to ${describeSsh(ssh)} with a password: set DRIFT_GUARD_SSH_PASSWORD.`);
+  const passphrase = options.env.DRIFT_GUARD_SSH_PASSPHRASE;
+  const target = sshTargetOf(ssh, { ...(password ? { password } : {}), ...(passphrase ? { passphrase } : {}) });
+  const knownHosts = options.env.DRIFT_GUARD_KNOWN_HOSTS?.split(path.delimiter).filter(Boolean);
+  const session = await SshSession.connect(target, { hostKeys: knownHosts && knownHosts.length > 0 ? { knownHostsFiles: knownHosts } : {} });
+  try {
+    const remote = remoteEndpoint(ssh, url);
+    await session.checkForward(remote.host, remote.port);
+    const forward = await session.forwardLocal(remote.host, remote.port);
+    return {
+      url: tunnelledUrl(url, forward.localPort),
+      label: `${name} (${source} → ${redactUrl(url)} via SSH ${describeSsh(ssh)} → ${remote.host}:${remote.port})`,
+      close: async () => {
+        await forward.close();
+        await session.close();
+      },
+    };
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+}
