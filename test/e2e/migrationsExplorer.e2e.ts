@@ -63,6 +63,14 @@ async function clickInlineAction(wb: Workbench, text: string, action: string): P
   await button.click();
 }
 
+/** Waits for step `n` of the Add/Edit Environment wizard (its title ends with "(n)"). */
+async function wizardStep(wb: Workbench, n: number): Promise<void> {
+  await wb.waitFor(`step ${n} of the wizard`, async () => {
+    const title = await wb.page.locator('.quick-input-widget .quick-input-title').first().textContent().catch(() => '');
+    return title?.trim().endsWith(`(${n})`) || undefined;
+  });
+}
+
 describe('migrations explorer (e2e)', function () {
   this.timeout(240_000);
   let workbench: Workbench | undefined;
@@ -190,6 +198,47 @@ describe('migrations explorer (e2e)', function () {
     assert.ok(dialog.includes(`ssh-ed25519 key fingerprint is ${fingerprint}.`), dialog);
     await wb.clickDialogButton('Trust Once');
     await wb.waitFor('box to show its migrations through the tunnel', async () => (await rows(wb)).some((r) => /^box development · in sync/.test(r)) || undefined, 90_000);
+  });
+
+  it('adds an environment through the wizard: the URL goes to SecretStorage, the entry to settings, Test Connection passes', async () => {
+    const wb = workbench!;
+    const sshd = await sharedSshd();
+    const pgUrl = stagingUrl; // the server (this machine) sees the database where we do
+    await wb.runCommand('Prisma Drift Guard: Add Environment', { opensQuickPick: true });
+    const answers: Array<{ input?: string; pick?: string }> = [
+      { input: 'qa' },
+      { pick: 'development' },
+      { pick: 'Stored in SecretStorage (recommended)' },
+      { input: pgUrl },
+      { pick: 'Through an SSH server (tunnel)' },
+      { input: `${sshd.host}:${sshd.port}` },
+      { input: sshd.user },
+      { pick: 'Private key file' },
+      { input: sshd.clientKeyPath },
+      { input: '' },
+      { input: '' },
+    ];
+    for (const [index, answer] of answers.entries()) {
+      await wizardStep(wb, index + 1);
+      if (answer.pick !== undefined) await wb.pick(answer.pick);
+      else await wb.acceptInput(answer.input);
+    }
+    await wb.clickNotificationButton('Test Connection');
+    await wb.waitFor(
+      'the Test Connection result',
+      async () => (await wb.notifications()).find((t) => /^qa: connection OK — URL ✓\s+SSH ✓\s+Tunnel ✓\s+Database ✓\s+_prisma_migrations ✓/.test(t)),
+      60_000,
+    );
+    const written = fs.readFileSync(path.join(settingsDir(), 'settings.json'), 'utf8');
+    const qa = (JSON.parse(written) as { 'driftGuard.environments': Array<Record<string, unknown>> })['driftGuard.environments'].find((e) => e.name === 'qa');
+    assert.deepEqual(qa, {
+      name: 'qa',
+      kind: 'development',
+      url: { from: 'secret' },
+      ssh: { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'key', keyPath: sshd.clientKeyPath },
+    });
+    assert.ok(!written.includes('postgresql://'), 'no URL in settings');
+    await wb.waitFor('qa in the tree', async () => (await rows(wb)).some((r) => /^qa development · in sync/.test(r)) || undefined, 90_000);
   });
 
   it('comes back to the Migrations view from the status bar', async () => {
