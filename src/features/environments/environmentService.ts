@@ -251,7 +251,32 @@ export class EnvironmentService implements vscode.Disposable {
     return sshTargetOf(ssh, { ...(password !== undefined ? { password } : {}), ...(passphrase !== undefined ? { passphrase } : {}) });
   }
 
+  /** Lets the next connection ask again about host keys the user refused (explicit actions only). */
+  forgetHostKeyRejections(): void {
+    this.hostKeys.forgetRejections();
+  }
+
   private async acquire(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<AcquiredDatabase> {
+    try {
+      return await this.acquireTunnelled(project, setting, folder);
+    } catch (error) {
+      this.warnHostKeyChanged(error);
+      throw error;
+    }
+  }
+
+  /** A changed host key is a security event, not just an unreachable database: say it once, loudly. */
+  private warnHostKeyChanged(error: unknown): void {
+    if (!(error instanceof Error) || (error as { code?: unknown }).code !== 'host-key-changed') return;
+    const key = error.message;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.logger.error(error.message);
+    const show = vscode.l10n.t('Show Output');
+    void vscode.window.showErrorMessage(error.message.replace(/\s*\n\s*/g, ' '), show).then((c) => c && this.logger.show(false));
+  }
+
+  private async acquireTunnelled(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<AcquiredDatabase> {
     const url = await this.resolveUrl(project, setting, folder);
     const target = await this.sshTarget(setting, folder);
     if (!target || !setting.ssh) return { url, release: () => undefined };
@@ -357,6 +382,7 @@ export class EnvironmentService implements vscode.Disposable {
    * reported through `onHop` as it completes. Hops after a failure are skipped. Never throws.
    */
   async testConnection(project: PrismaProject, environment: DatabaseEnvironment, onHop: (hop: ConnectionHop) => void = () => undefined): Promise<ConnectionHop[]> {
+    this.hostKeys.forgetRejections();
     const hops: ConnectionHop[] = [];
     const push = (hop: ConnectionHop): void => {
       hops.push(hop);

@@ -11,6 +11,8 @@ import { type Logger } from '../shared/logger';
 export class HostKeyPrompter {
   /** `hostName fingerprint` pairs trusted once during this session. */
   private readonly trustedOnce = new Set<string>();
+  /** Keys the user refused: background refreshes do not ask again until {@link forgetRejections}. */
+  private readonly rejected = new Set<string>();
   private readonly asking = new Map<string, Promise<UnknownHostDecision>>();
 
   constructor(private readonly logger: Logger) {}
@@ -19,10 +21,12 @@ export class HostKeyPrompter {
   readonly decide = (fingerprint: string, keyType: string, info: UnknownHostInfo): Promise<UnknownHostDecision> => {
     const key = `${info.hostName} ${fingerprint}`;
     if (this.trustedOnce.has(key)) return Promise.resolve('accept-once');
+    if (this.rejected.has(key)) return Promise.resolve('reject');
     let pending = this.asking.get(key);
     if (!pending) {
       pending = this.ask(fingerprint, keyType, info).then((decision) => {
         if (decision === 'accept-once') this.trustedOnce.add(key);
+        if (decision === 'reject') this.rejected.add(key);
         this.logger.info(`SSH host key of ${info.hostName} (${keyType} ${fingerprint}): ${decision}`);
         return decision;
       });
@@ -31,6 +35,11 @@ export class HostKeyPrompter {
     }
     return pending;
   };
+
+  /** Lets an explicit action (Test Connection, Refresh) ask again about keys refused earlier. */
+  forgetRejections(): void {
+    this.rejected.clear();
+  }
 
   private async ask(fingerprint: string, keyType: string, info: UnknownHostInfo): Promise<UnknownHostDecision> {
     const once = vscode.l10n.t('Trust Once');

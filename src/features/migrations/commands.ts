@@ -44,9 +44,11 @@ export function registerMigrationCommands(context: vscode.ExtensionContext, serv
   const { logger } = services;
   context.subscriptions.push(
     registerCommand('driftGuard.showMigrations', vscode.l10n.t('Show Migrations'), logger, () => vscode.commands.executeCommand('driftGuard.migrations.focus')),
-    registerCommand('driftGuard.refreshMigrations', vscode.l10n.t('Refresh Migrations'), logger, (node?: unknown) =>
-      vscode.window.withProgress({ location: { viewId: 'driftGuard.migrations' } }, () => refreshMigrations(services, node as MigrationsNode | string | undefined)),
-    ),
+    registerCommand('driftGuard.refreshMigrations', vscode.l10n.t('Refresh Migrations'), logger, (node?: unknown) => {
+      // Asked for by the user: a host key refused earlier may be asked about again.
+      services.environments.forgetHostKeyRejections();
+      return vscode.window.withProgress({ location: { viewId: 'driftGuard.migrations' } }, () => refreshMigrations(services, node as MigrationsNode | string | undefined));
+    }),
     registerCommand('driftGuard.openMigration', vscode.l10n.t('Open migration.sql'), logger, async (node?: unknown) => {
       const { status } = requireMigration(node);
       if (!status.sqlPath) throw new Error(vscode.l10n.t('{0} is not in the migrations folder.', status.name));
