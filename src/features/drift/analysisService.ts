@@ -4,6 +4,7 @@ import { type DriftFinding, groupFindings } from '../../core/drift/findings';
 import { type EngineErrorData, type HistoryStatus, isEngineError } from '../../core/engine';
 import { redactUrl } from '../../core/project/discovery';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../../core/project/types';
+import { LatestOnlyRunner } from '../../core/util/latestOnly';
 import { type EngineService } from '../engine/engineService';
 import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
@@ -46,12 +47,6 @@ export interface ProjectAnalysis {
 
 export type AnalysisReason = 'open' | 'save' | 'typing' | 'migrations' | 'command' | 'projects' | 'baseline' | 'resolve';
 
-interface Lane {
-  generation: number;
-  running: Promise<void> | undefined;
-  again: boolean;
-}
-
 function toAnalysisError(err: unknown): AnalysisError {
   if (isEngineError(err)) {
     const data: EngineErrorData = err.toData();
@@ -67,13 +62,13 @@ function toAnalysisError(err: unknown): AnalysisError {
 
 /**
  * Runs the analyses of each project through the engine worker and keeps the latest results.
- * A request made while an analysis runs does not stack: when the running one ends its result is
- * dropped and one new analysis runs with the latest input — stale results never overwrite newer.
+ * A request made while an analysis runs does not stack: the running one's result is dropped when it
+ * ends and one new analysis runs with the latest input — stale results never overwrite newer ones.
  */
 export class AnalysisService implements vscode.Disposable {
   private readonly results = new Map<string, ProjectAnalysis>();
-  private readonly schemaLanes = new Map<string, Lane>();
-  private readonly databaseLanes = new Map<string, Lane>();
+  private readonly schemaRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Schema analysis of ${key} failed: ${String(error)}`));
+  private readonly databaseRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Database analysis of ${key} failed: ${String(error)}`));
   private readonly changeEmitter = new vscode.EventEmitter<ProjectAnalysis>();
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   private readonly notified = new Set<string>();
@@ -98,12 +93,12 @@ export class AnalysisService implements vscode.Disposable {
 
   /** Analyses schema vs migrations (with unsaved buffers) of one project. Resolves when the latest request is done. */
   analyzeSchema(project: PrismaProject, reason: AnalysisReason): Promise<void> {
-    return this.enqueue(this.schemaLanes, project.root, () => this.runSchema(project.root, reason));
+    return this.schemaRuns.run(project.root, (isStale) => this.runSchema(project.root, reason, isStale));
   }
 
   /** Analyses every environment of one project (live drift and migration history). */
   analyzeDatabases(project: PrismaProject, reason: AnalysisReason): Promise<void> {
-    return this.enqueue(this.databaseLanes, project.root, () => this.runDatabases(project.root, reason));
+    return this.databaseRuns.run(project.root, (isStale) => this.runDatabases(project.root, reason, isStale));
   }
 
   /** Both analyses for every project. */
@@ -113,29 +108,6 @@ export class AnalysisService implements vscode.Disposable {
       if (!projects.some((p) => p.root === root)) this.results.delete(root);
     }
     await Promise.all(projects.flatMap((p) => [this.analyzeSchema(p, reason), this.analyzeDatabases(p, reason)]));
-  }
-
-  private enqueue(lanes: Map<string, Lane>, key: string, run: () => Promise<void>): Promise<void> {
-    let lane = lanes.get(key);
-    if (!lane) {
-      lane = { generation: 0, running: undefined, again: false };
-      lanes.set(key, lane);
-    }
-    const current = lane;
-    current.generation++;
-    if (current.running) {
-      current.again = true;
-      return current.running;
-    }
-    const loop = async (): Promise<void> => {
-      do {
-        current.again = false;
-        await run();
-      } while (current.again);
-      current.running = undefined;
-    };
-    current.running = loop();
-    return current.running;
   }
 
   private latestProject(root: string): PrismaProject | undefined {
@@ -170,11 +142,9 @@ export class AnalysisService implements vscode.Disposable {
     return { files, dirty };
   }
 
-  private async runSchema(root: string, reason: AnalysisReason): Promise<void> {
+  private async runSchema(root: string, reason: AnalysisReason, isStale: () => boolean): Promise<void> {
     const project = this.latestProject(root);
     if (!project) return;
-    const lane = this.schemaLanes.get(root)!;
-    const generation = lane.generation;
     const blocking = project.problems.find((p) => p.severity === 'error');
     if (blocking) {
       const error: AnalysisError = { code: blocking.code, message: blocking.message };
@@ -191,7 +161,7 @@ export class AnalysisService implements vscode.Disposable {
         schemaFiles: files,
         ...(shadowUrl ? { shadow: { kind: 'url' as const, url: shadowUrl } } : {}),
       });
-      if (generation !== lane.generation) return;
+      if (isStale()) return;
       const findings = groupFindings(attributeToSchema(report.items, files), 'schemaVsMigrations');
       const durationMs = Date.now() - started;
       this.logger.info(
@@ -199,7 +169,7 @@ export class AnalysisService implements vscode.Disposable {
       );
       this.update(root, (a) => ({ ...a, running: false, schema: { findings, script: report.script, durationMs, fromBuffers: dirty }, schemaError: undefined }));
     } catch (err) {
-      if (generation !== lane.generation) return;
+      if (isStale()) return;
       const error = toAnalysisError(err);
       this.logger.warn(`Schema vs migrations for ${project.name} failed after ${Date.now() - started} ms (${reason}): ${error.message}`);
       this.update(root, (a) => ({ ...a, running: false, schema: undefined, schemaError: error }));
@@ -208,11 +178,9 @@ export class AnalysisService implements vscode.Disposable {
     }
   }
 
-  private async runDatabases(root: string, reason: AnalysisReason): Promise<void> {
+  private async runDatabases(root: string, reason: AnalysisReason, isStale: () => boolean): Promise<void> {
     const project = this.latestProject(root);
     if (!project) return;
-    const lane = this.databaseLanes.get(root)!;
-    const generation = lane.generation;
     const environments = project.problems.some((p) => p.severity === 'error') ? [] : this.environments.environments(project);
     if (environments.length === 0) {
       this.update(root, (a) => ({ ...a, databases: [], databasesRunning: false }));
@@ -222,7 +190,7 @@ export class AnalysisService implements vscode.Disposable {
     const results: DatabaseAnalysis[] = [];
     for (const environment of environments) {
       results.push(await this.analyzeEnvironment(project, environment, reason));
-      if (generation !== lane.generation) return;
+      if (isStale()) return;
     }
     this.update(root, (a) => ({ ...a, databases: results, databasesRunning: false }));
   }
