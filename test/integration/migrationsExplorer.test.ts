@@ -153,6 +153,24 @@ describe('migrations explorer', function () {
     assertEveryState(api, local, true);
   });
 
+  it('follows the migrations folder: a new migration appears as pending without a refresh, and goes when deleted', async () => {
+    const name = '20260301000000_add_invoice_notes';
+    const folder = path.join(workspaceRoot(), 'prisma', 'migrations', name);
+    await fs.mkdir(folder);
+    try {
+      await fs.writeFile(path.join(folder, 'migration.sql'), 'ALTER TABLE "users" ADD COLUMN "notes" TEXT;\n');
+      const local = await settled(api, 'local', `${name} pending`, (n) =>
+        api.migrationsTree.getChildren(n).some((c) => c.kind === 'migration' && c.status.name === name && c.status.state === 'pending'),
+      );
+      const rows = api.migrationsTree.getChildren(local).filter((c): c is MigrationNode => c.kind === 'migration');
+      assert.equal(rows[rows.length - 1].status.name, name, 'last in apply order');
+      assert.match(String(item(api, local).description), /· 2 pending ·/);
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+    await settled(api, 'local', `${name} gone`, (n) => !api.migrationsTree.getChildren(n).some((c) => c.kind === 'migration' && c.status.name === name));
+  });
+
   it('shows the same through an SSH tunnel to the fixture sshd, and Test Connection reports each hop', async () => {
     const staging = await settled(api, 'staging', 'history read through the tunnel', (n) => !!n.result?.history);
     const envItem = item(api, staging);
