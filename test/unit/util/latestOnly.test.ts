@@ -20,10 +20,11 @@ describe('LatestOnlyRunner', () => {
       stale.push(isStale());
       log.push('end 1');
     });
-    const second = runner.run('p', async () => void log.push('2'));
-    const third = runner.run('p', async (isStale) => {
+    const second = runner.run('p', () => Promise.resolve(void log.push('2')));
+    const third = runner.run('p', (isStale) => {
       stale.push(isStale());
       log.push('3');
+      return Promise.resolve();
     });
     assert.equal(runner.busy('p'), true);
     first.open();
@@ -39,9 +40,9 @@ describe('LatestOnlyRunner', () => {
     const log: string[] = [];
     await Promise.all([
       runner.run('a', () => Promise.reject(new Error('boom'))),
-      runner.run('b', async () => void log.push('b')),
+      runner.run('b', () => Promise.resolve(void log.push('b'))),
     ]);
-    await runner.run('a', async () => void log.push('a again'));
+    await runner.run('a', () => Promise.resolve(void log.push('a again')));
     assert.deepEqual(log, ['b', 'a again']);
     assert.deepEqual(errors, ['a: boom']);
   });
