@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { compareMigrationNames } from '../project/migrationOrder';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -207,7 +208,7 @@ export class EngineSession implements EngineApi {
     if (existsSync(dir)) {
       throw new EngineError({ code: 'already-exists', message: `Migration folder ${dir} already exists: nothing was overwritten.` });
     }
-    const later = project.migrations.filter((m) => m.name >= name).map((m) => m.name);
+    const later = project.migrations.filter((m) => compareMigrationNames(m.name, name) >= 0).map((m) => m.name);
     const sqlPath = path.join(dir, 'migration.sql');
     await writeFolderAtomically(project.migrationsDir, name, report.script);
     // Check: migrations + baseline must produce the schema exactly.

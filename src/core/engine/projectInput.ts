@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compareMigrationNames } from '../project/migrationOrder';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MigrationList, SchemaContainer } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
@@ -93,7 +94,7 @@ export function requireLockFile(project: PrismaProject): { path: string; content
 
 /** Reads every migration.sql of the project, in name order. Throws `unreadable-migration`. */
 export async function readLocalMigrations(project: PrismaProject): Promise<LocalMigration[]> {
-  const sorted = [...project.migrations].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...project.migrations].sort((a, b) => compareMigrationNames(a.name, b.name));
   return Promise.all(
     sorted.map(async (migration) => {
       if (!migration.hasSql) {

@@ -1,4 +1,5 @@
 import { createdObjects, type MigrationSource } from '../drift/creationSites';
+import { compareMigrationNames } from '../project/migrationOrder';
 import { IDENT, splitQualified, stripSqlComments } from '../drift/sqlText';
 import { explainChecksumMismatch, migrationChecksum } from './checksums';
 
@@ -124,9 +125,8 @@ function stateOf(migration: LocalMigration, rows: readonly MigrationRecord[]): M
 }
 
 /** Migration names compare as Prisma sorts them: plain string order. */
-export function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+/** Prisma's apply order of migration names (see {@link compareMigrationNames}). */
+export const compareNames = compareMigrationNames;
 
 function appliedOutOfOrder(records: readonly MigrationRecord[]): OrderingHazard[] {
   const applied = records.filter((r) => r.finishedAt && !r.rolledBackAt);

@@ -1,6 +1,7 @@
 import { type Dirent, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { expandEnv, parseEnvFile } from './envFile';
+import { compareMigrationNames } from './migrationOrder';
 import { CONFIG_FILE_NAMES, type ConfigValue, type PrismaConfigFile, parsePrismaConfig } from './prismaConfig';
 import { type SchemaBlock, scanSchema } from './schemaScanner';
 import {
@@ -237,9 +238,7 @@ async function listMigrations(dir: string): Promise<MigrationFolder[]> {
     return [];
   }
   const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
-  // The order Prisma applies them in: its CLI sorts folder names with localeCompare (not byte
-  // order: `20260214_fix` comes before `20260214120000_x`).
-  folders.sort((a, b) => a.localeCompare(b));
+  folders.sort(compareMigrationNames);
   const out: MigrationFolder[] = [];
   for (const name of folders) {
     const folder = path.join(dir, name);

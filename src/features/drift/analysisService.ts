@@ -4,6 +4,7 @@ import { type DriftFinding, groupFindings } from '../../core/drift/findings';
 import { type EngineErrorData, type HistoryStatus, isEngineError } from '../../core/engine';
 import { redactUrl } from '../../core/project/discovery';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../../core/project/types';
+import { projectAsApplied } from '../../core/history/applied';
 import { LatestOnlyRunner } from '../../core/util/latestOnly';
 import { type EngineService } from '../engine/engineService';
 import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
@@ -201,7 +202,8 @@ export class AnalysisService implements vscode.Disposable {
     try {
       acquired = await environment.acquire();
       const history = await this.engines.engine.historyStatus(project, acquired.url);
-      const report = await this.engines.engine.diffMigrationsToDatabase(project, acquired.url);
+      // Against what this database's history says was applied: pending migrations are not drift.
+      const report = await this.engines.engine.diffMigrationsToDatabase(projectAsApplied(project, history), acquired.url);
       const findings = groupFindings(attributeToSchema(report.items, project.schemaFiles), 'databaseVsMigrations');
       const durationMs = Date.now() - started;
       const notApplied = history.migrations.filter((m) => m.state !== 'applied').length;

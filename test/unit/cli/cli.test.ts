@@ -110,6 +110,13 @@ describe('drift-guard CLI (bundled dist/cli.js, real PostgreSQL, embedded shadow
     const pending = (JSON.parse(before.stdout) as { migrations: Array<{ name: string; state: string }> }).migrations.filter((m) => m.state !== 'applied');
     assert.deepEqual(pending, [{ name: created.migrationName, state: 'pending' }]);
 
+    // The pending baseline is not drift: against its applied history the database has the db push
+    // objects in no migration — exactly what the baseline is about to record.
+    const pendingCheck = await cli(['check', '--url', prodUrl, '--json'], demo);
+    const live = (JSON.parse(pendingCheck.stdout) as { databaseVsMigrations: { items: Array<{ change: string; table?: string }> } }).databaseVsMigrations.items;
+    assert.ok(live.length > 0 && live.every((i) => i.change === 'added'), JSON.stringify(live.map((i) => [i.change, i.table])));
+    assert.ok(live.some((i) => i.table === 'invoices'));
+
     const resolve = await cli(['resolve', '--url', prodUrl, '--applied', created.migrationName], demo);
     assert.equal(resolve.code, 0, resolve.stderr);
     assert.match(resolve.stdout, /Recorded .* as applied/);
@@ -118,9 +125,20 @@ describe('drift-guard CLI (bundled dist/cli.js, real PostgreSQL, embedded shadow
     const states = (JSON.parse(after.stdout) as { migrations: Array<{ state: string }> }).migrations.map((m) => m.state);
     assert.ok(states.every((s) => s === 'applied'), states.join(','));
 
-    const live = await cli(['check', '--url', prodUrl], demo);
-    assert.equal(live.code, 0, live.stdout);
-    assert.match(live.stdout, /✓ Database matches migrations/);
+    const liveAfter = await cli(['check', '--url', prodUrl], demo);
+    assert.equal(liveAfter.code, 0, liveAfter.stdout);
+    assert.match(liveAfter.stdout, /✓ Database matches migrations/);
+
+    // A database where the baseline is pending and its objects are missing (a fresh server):
+    // the pending migration is not drift.
+    const freshUrl = await pg.createDatabase(`cli_fresh_${Date.now()}`);
+    await prepareHistoryOnly(freshUrl);
+    const fresh = await cli(['check', '--url', freshUrl], demo);
+    assert.equal(fresh.code, 0, fresh.stdout + fresh.stderr);
+    assert.match(fresh.stdout, /✓ Database matches migrations/);
+    const freshStatus = await cli(['status', '--url', freshUrl], demo);
+    assert.equal(freshStatus.code, 1);
+    assert.match(freshStatus.stdout, new RegExp(`○ ${created.migrationName}\\s+pending`));
   });
 
   it('refuses to resolve on a database that lacks what the baseline creates, and writes nothing', async () => {

@@ -157,6 +157,21 @@ describe('project discovery', () => {
     assert.equal(none.problems[0].code, 'no-schema');
   });
 
+  it('orders migrations as the Prisma CLI does (localeCompare, not byte order)', async () => {
+    const root = await make({
+      'prisma/schema.prisma': DS(),
+      'prisma/migrations/migration_lock.toml': LOCK(),
+      'prisma/migrations/20260214120000_x/migration.sql': '',
+      'prisma/migrations/20260214_fix/migration.sql': '',
+      'prisma/migrations/20260213_a/migration.sql': '',
+    });
+    const p = await loadProject(root, { env: {} });
+    assert.deepEqual(
+      p.migrations.map((m) => m.name),
+      ['20260213_a', '20260214_fix', '20260214120000_x'],
+    );
+  });
+
   it('redacts passwords in URLs', () => {
     assert.equal(redactUrl('postgresql://u:p%40ss@h:5432/db?schema=x'), 'postgresql://u:****@h:5432/db?schema=x');
     assert.equal(redactUrl('postgresql://u@h/db'), 'postgresql://u@h/db');
