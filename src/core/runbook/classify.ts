@@ -57,14 +57,16 @@ export function classifyCommand(command: string): StepClassification {
   if (dump && !/\s(?:-s|--schema-only)\b/.test(text)) {
     kinds.add('backup');
     const after = text.slice(dump.index);
-    const redirect = /(?:^|[^<>&\d])>\s*/.exec(after);
+    // A redirection is a `>` (or `>>`) starting a word: not `2>`, not the end of a `<placeholder>`.
+    const redirect = /(?:^|\s)>>?\s*/.exec(after);
     const fileFlag = /\s(?:-f\s*|--file[=\s]\s*)/.exec(after);
     const at = redirect ? dump.index + redirect.index + redirect[0].length : fileFlag ? dump.index + fileFlag.index + fileFlag[0].length : -1;
     if (at >= 0) result.backupPath = shellWord(text, at);
   } else if (/\bpg_basebackup\b/.test(text)) {
     kinds.add('backup');
   }
-  const psqlRestore = /\bpsql\b[^<]*<\s*/.exec(text);
+  // `psql … < FILE`, skipping `<placeholders>` among the arguments.
+  const psqlRestore = /\bpsql\b(?:[^<]|<[A-Za-z_][\w-]*>)*?\s<(?![<]|[A-Za-z_][\w-]*>)\s*/.exec(text);
   const pgRestore = /\bpg_restore\b.*?\s("[^"]+"|'[^']+'|[^\s-]\S*)\s*$/.exec(text);
   if (psqlRestore) {
     kinds.add('restore');

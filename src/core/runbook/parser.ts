@@ -35,6 +35,11 @@ export interface RunbookStep {
   /** Names of the variables the command uses. */
   variables: string[];
   classification: StepClassification;
+  /**
+   * Something the author should look at on this step, e.g. a local step that uses a Docker container an
+   * earlier section of the same procedure used on a server: it probably belongs on that server.
+   */
+  hint?: { message: string; suggestedTarget?: StepTarget };
 }
 
 export interface RunbookSection {
@@ -163,6 +168,7 @@ export function parseRunbook(file: string, markdown: string): Runbook {
   for (const s of sections) {
     s.kind = s.steps.some((st) => !st.manual) ? classifySection(s.title, s.steps.flatMap((st) => st.classification.kinds)) : 'other';
   }
+  warnUnboundContainers(sections, warnings);
   // Variables used before their assignment in the file are still variables; mark usage.
   for (const s of sections) {
     for (const step of s.steps) {
@@ -170,6 +176,81 @@ export function parseRunbook(file: string, markdown: string): Runbook {
     }
   }
   return { file, title: title || (sections[0]?.title ?? ''), sections, variables: [...variables.values()], warnings };
+}
+
+/** Container names of `docker exec [options] NAME …` in a command. */
+export function dockerExecContainers(command: string): string[] {
+  const out: string[] = [];
+  const words = command.replace(/\\\n/g, ' ').split(/\s+/);
+  for (let i = 0; i < words.length - 2; i++) {
+    if (words[i] !== 'docker' || words[i + 1] !== 'exec') continue;
+    let j = i + 2;
+    while (j < words.length && words[j].startsWith('-')) {
+      const w = words[j];
+      // Options that take a value as the next word: -e/-u/-w and their long forms.
+      j += /^-[a-zA-Z]*[euw]$|^--(?:env|env-file|user|workdir|detach-keys)$/.test(w) ? 2 : 1;
+    }
+    const name = words[j];
+    if (name && /^[A-Za-z0-9][\w.-]*$/.test(name)) out.push(name);
+  }
+  return out;
+}
+
+function describeStepTarget(target: StepTarget): string {
+  if (target.kind === 'ssh') return `${target.user ? `${target.user}@` : ''}${target.host}${target.port ? `:${target.port}` : ''}`;
+  if (target.kind === 'environment') return target.environment;
+  return 'this machine';
+}
+
+/**
+ * The seed's shape: `ssh root@host` in "Deploy", then "Verify" and "Rollback" use the same containers (and
+ * `cd` to the same server folder) with no ssh line of their own — pasted by a person still logged in to the
+ * server, they run there; run as written, they would run on this machine. Each such step gets a hint naming
+ * the server, and the runbook a warning.
+ */
+function warnUnboundContainers(sections: RunbookSection[], warnings: Runbook['warnings']): void {
+  sections.forEach((section, index) => {
+    const containers = new Map<string, StepTarget>();
+    const folders = new Map<string, StepTarget>();
+    for (const step of section.steps) {
+      if (step.target.kind !== 'ssh') continue;
+      for (const name of dockerExecContainers(step.command)) if (!containers.has(name)) containers.set(name, step.target);
+      const cd = /^cd\s+(\/\S*)\s*$/.exec(step.command);
+      if (cd && !folders.has(cd[1])) folders.set(cd[1], step.target);
+    }
+    if (containers.size === 0) return;
+    for (const later of sections.slice(index + 1)) {
+      // The same procedure: sections under the same parent heading (siblings and their subsections).
+      if (!isWithin(later, section.parentId, sections)) break;
+      for (const step of later.steps) {
+        if (step.target.kind !== 'local' || step.hint) continue;
+        const container = dockerExecContainers(step.command).find((n) => containers.has(n));
+        const folder = /^cd\s+(\/\S*)\s*$/.exec(step.command)?.[1] ?? step.cwd;
+        let message: string;
+        let target: StepTarget;
+        if (container !== undefined) {
+          target = containers.get(container)!;
+          message = `Runs on ${describeStepTarget(step.target)}, but the container ${container} is used on ${describeStepTarget(target)} in "${section.title}".`;
+        } else if (folder !== undefined && folders.has(folder)) {
+          target = folders.get(folder)!;
+          message = `Runs on ${describeStepTarget(step.target)}, but ${folder} is a folder of ${describeStepTarget(target)} in "${section.title}".`;
+        } else {
+          continue;
+        }
+        message += ' Add an ssh line or <!-- env: NAME --> to this section if it belongs on the server.';
+        step.hint = { message, suggestedTarget: target };
+        warnings.push({ line: step.line, message: `"${later.title}": ${message}` });
+      }
+    }
+  });
+}
+
+function isWithin(section: RunbookSection, ancestorId: string | undefined, sections: RunbookSection[]): boolean {
+  if (ancestorId === undefined) return true;
+  for (let id = section.parentId; id !== undefined; id = sections.find((s) => s.id === id)?.parentId) {
+    if (id === ancestorId) return true;
+  }
+  return false;
 }
 
 function usesVariable(command: string, v: RunbookVariable): boolean {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { classifyCommand } from '../../../src/core/runbook/classify';
-import { parseRunbook, substituteVariables } from '../../../src/core/runbook/parser';
+import { dockerExecContainers, parseRunbook, substituteVariables } from '../../../src/core/runbook/parser';
 import { parseSshLogin, splitShell } from '../../../src/core/runbook/shell';
 
 const SEED = path.resolve(__dirname, '../../../../test/fixtures/runbooks/strategie-migrations.md');
@@ -24,7 +24,29 @@ describe('runbook parser — the team runbook (strategie-migrations.md)', () => 
       ['rollback', 'Rollback (si échec)'],
     ]);
     assert.equal(rb.title, 'Stratégie Migrations — Nexus Réussite');
-    assert.deepEqual(rb.warnings, []);
+  });
+
+  it('warns that verification and rollback use the server containers of Étape 4 without being bound to the server', () => {
+    // Pasted by someone still logged in after `ssh root@88.99.254.59`, they run on the server; as written, here.
+    const hinted = rb.sections.flatMap((s) => s.steps.filter((st) => st.hint).map((st) => [s.kind, st.line]));
+    assert.deepEqual(hinted, [
+      ['verify', 153],
+      ['verify', 154],
+      ['verify', 155],
+      ['verify', 158],
+      ['rollback', 166],
+      ['rollback', 169],
+      ['rollback', 170],
+      ['rollback', 171],
+    ]);
+    const restore = section('rollback')[0].steps[0];
+    assert.deepEqual(restore.hint?.suggestedTarget, { kind: 'ssh', user: 'root', host: '88.99.254.59' });
+    assert.match(restore.hint?.message ?? '', /^Runs on this machine, but the container nexus-postgres-db is used on root@88\.99\.254\.59 in "Étape 4 — Déployer en prod"/);
+    assert.equal(rb.warnings.length, 8);
+    assert.match(rb.sections.flatMap((x) => x.steps).find((st) => st.line === 170)?.hint?.message ?? '', /\/opt\/nexus is a folder of root@88\.99\.254\.59/);
+    assert.match(rb.warnings[0].message, /^"Étape 5 — Vérification post-deploy": Runs on this machine/);
+    // The reset procedure before Étape 4 uses pg_dump on this machine on purpose: no hint there.
+    assert.ok(section('reset')[0].steps.every((s) => !s.hint));
   });
 
   it('recognises every command of every bash block, with its line', () => {
@@ -142,6 +164,11 @@ describe('runbook parser — edge cases', () => {
     assert.deepEqual(parseSshLogin('ssh -p 2222 -i ~/.ssh/k deploy@db.example.com'), { user: 'deploy', host: 'db.example.com', port: 2222 });
     assert.equal(parseSshLogin('ssh root@h "uptime"'), undefined);
     assert.deepEqual(parseSshLogin('ssh ssh://ops@h:2200'), { user: 'ops', host: 'h', port: 2200 });
+  });
+
+  it('reads docker exec container names past its options', () => {
+    assert.deepEqual(dockerExecContainers('docker exec -i -e A=1 --user root -w /app nexus-db psql -c "x"; docker exec -it app sh'), ['nexus-db', 'app']);
+    assert.deepEqual(dockerExecContainers('docker compose exec app sh'), []);
   });
 
   it('splits shell text into comments, blanks and commands', () => {
