@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { attributeToSchema } from '../core/drift/attribution';
-import { projectAsApplied } from '../core/history/applied';
+import { diffDatabaseToHistory } from '../core/history/applied';
 import { openEnvironment } from '../core/environments/cliEnvironment';
 import { type DriftReport, EngineSession, isEngineError, runBenchmark } from '../core/engine';
 import { benchHistoryStatus } from '../core/history/bench';
@@ -154,7 +154,9 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     if ('url' in db) {
       // Against the migrations this database recorded as applied: pending ones are not drift.
       const history = await session.historyStatus(project, db.url);
-      databaseItems = attributed(await session.diffMigrationsToDatabase(projectAsApplied(project, history), db.url), project, io);
+      const report = await diffDatabaseToHistory(session, project, history, db.url);
+      if (report.note) io.err(`drift-guard: note: ${report.note}`);
+      databaseItems = attributed(report, project, io);
     }
     if (values.json) {
       io.out(JSON.stringify({ schemaVsMigrations: { items: schemaItems }, databaseVsMigrations: databaseItems === null ? null : { items: databaseItems } }, null, 2));

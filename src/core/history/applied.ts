@@ -1,3 +1,5 @@
+import { type DriftReport, type EngineApi } from '../engine/api';
+import { isEngineError } from '../engine/errors';
 import { type PrismaProject } from '../project/types';
 import { type HistoryStatus } from './status';
 
@@ -9,4 +11,39 @@ import { type HistoryStatus } from './status';
 export function projectAsApplied(project: PrismaProject, status: HistoryStatus): PrismaProject {
   const applied = new Set(status.migrations.filter((m) => m.state === 'applied' || m.state === 'modified').map((m) => m.name));
   return { ...project, migrations: project.migrations.filter((m) => applied.has(m.name)) };
+}
+
+/** A live-drift report and what it was measured against. */
+export interface HistoryDriftReport extends DriftReport {
+  /** `applied`: the migrations the database recorded; `all`: every local migration (see note). */
+  basis: 'applied' | 'all';
+  note?: string;
+}
+
+/**
+ * Database vs the migrations its history says were applied. When those alone cannot be replayed
+ * (a gap: a rolled-back or failed migration that a later applied one builds on), falls back to
+ * every local migration and says so.
+ */
+export async function diffDatabaseToHistory(
+  engine: Pick<EngineApi, 'diffMigrationsToDatabase'>,
+  project: PrismaProject,
+  status: HistoryStatus,
+  url: string,
+): Promise<HistoryDriftReport> {
+  const applied = projectAsApplied(project, status);
+  if (applied.migrations.length === project.migrations.length) {
+    return { ...(await engine.diffMigrationsToDatabase(project, url)), basis: 'all' };
+  }
+  try {
+    return { ...(await engine.diffMigrationsToDatabase(applied, url)), basis: 'applied' };
+  } catch (error) {
+    if (!isEngineError(error) || error.code !== 'migration-failed') throw error;
+    const report = await engine.diffMigrationsToDatabase(project, url);
+    return {
+      ...report,
+      basis: 'all',
+      note: `The applied migrations alone do not replay (${error.message}); compared with every local migration instead, so pending ones count as differences.`,
+    };
+  }
 }

@@ -4,7 +4,7 @@ import { type DriftFinding, groupFindings } from '../../core/drift/findings';
 import { type EngineErrorData, type HistoryStatus, isEngineError } from '../../core/engine';
 import { redactUrl } from '../../core/project/discovery';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../../core/project/types';
-import { projectAsApplied } from '../../core/history/applied';
+import { diffDatabaseToHistory } from '../../core/history/applied';
 import { LatestOnlyRunner } from '../../core/util/latestOnly';
 import { type EngineService } from '../engine/engineService';
 import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
@@ -203,7 +203,8 @@ export class AnalysisService implements vscode.Disposable {
       acquired = await environment.acquire();
       const history = await this.engines.engine.historyStatus(project, acquired.url);
       // Against what this database's history says was applied: pending migrations are not drift.
-      const report = await this.engines.engine.diffMigrationsToDatabase(projectAsApplied(project, history), acquired.url);
+      const report = await diffDatabaseToHistory(this.engines.engine, project, history, acquired.url);
+      if (report.note) this.logger.info(`Database ${environment.name} of ${project.name}: ${report.note}`);
       const findings = groupFindings(attributeToSchema(report.items, project.schemaFiles), 'databaseVsMigrations');
       const durationMs = Date.now() - started;
       const notApplied = history.migrations.filter((m) => m.state !== 'applied').length;
