@@ -32,6 +32,7 @@ export class DriftStatusBar implements vscode.Disposable {
     const drifted = results.reduce((n, r) => n + (r.schema?.findings.length ?? 0), 0);
     const failed = results.filter((r) => r.schemaError).length;
     let pending = 0;
+    let attention = 0;
     let liveDrift = 0;
     let unreachable = 0;
     const tooltip = new vscode.MarkdownString(undefined, true);
@@ -39,17 +40,21 @@ export class DriftStatusBar implements vscode.Disposable {
     for (const r of results) {
       tooltip.appendMarkdown(`**${r.project.name}** — schema: ${r.schemaError ? `check failed (${r.schemaError.message})` : r.schema ? (r.schema.findings.length === 0 ? 'matches migrations' : `${r.schema.findings.length} change(s) not in any migration`) : 'checking…'}\n\n`);
       for (const db of r.databases) {
-        const notApplied = db.history?.migrations.filter((m) => m.state !== 'applied').length ?? 0;
-        pending += notApplied;
+        // Pending (a rolled-back migration is applied again by the next deploy) vs needing a look.
+        const waiting = db.history?.migrations.filter((m) => m.state === 'pending' || m.state === 'rolledBack').length ?? 0;
+        const troubled = db.history?.migrations.filter((m) => m.state === 'failed' || m.state === 'modified' || m.state === 'missingLocally').length ?? 0;
+        pending += waiting;
+        attention += troubled;
         liveDrift += db.findings?.length ?? 0;
         if (db.error) unreachable++;
         tooltip.appendMarkdown(
-          `- ${db.environment.name}: ${db.error ? `unreachable (${db.error.message})` : `${notApplied} migration(s) not applied, ${db.findings?.length ?? 0} drifted object(s)`}\n`,
+          `- ${db.environment.name}: ${db.error ? `unreachable (${db.error.message})` : `${waiting} pending, ${troubled} failed/modified/missing, ${db.findings?.length ?? 0} drifted`}\n`,
         );
       }
     }
     const parts: string[] = [];
     if (pending > 0) parts.push(vscode.l10n.t('{0} pending', String(pending)));
+    if (attention > 0) parts.push(vscode.l10n.t('{0} to check', String(attention)));
     if (drifted + liveDrift > 0) parts.push(vscode.l10n.t('{0} drifted', String(drifted + liveDrift)));
     if (failed > 0) parts.push(vscode.l10n.t('check failed'));
     if (unreachable > 0) parts.push(vscode.l10n.t('{0} unreachable', String(unreachable)));
