@@ -105,7 +105,10 @@ const nodeConfig = {
 const webviewConfig = {
   name: 'webview',
   target: 'web',
-  entry: {},
+  entry: {
+    // The runbook panel's client (webview/runbook, protocol shared with src/core/runbook/protocol.ts).
+    runbook: './webview/runbook/main.ts',
+  },
   output: {
     path: path.resolve(__dirname, 'dist', 'webview'),
     filename: '[name].js',
@@ -121,6 +124,12 @@ const webviewConfig = {
       },
     ],
   },
+  plugins: [
+    // Codicons for the webviews, from the npm package: no CDN, loaded under the panel's CSP (font-src).
+    new CopyPlugin({
+      patterns: ['codicon.css', 'codicon.ttf'].map((file) => ({ from: path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist', file), to: '[name][ext]' })),
+    }),
+  ],
   performance: { hints: false },
   stats: 'errors-warnings',
 };

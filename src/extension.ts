@@ -6,6 +6,7 @@ import { registerMigrations } from './features/migrations/register';
 import { type MigrationsTreeDataProvider } from './features/migrations/treeDataProvider';
 import { ProjectService } from './features/projects/projectService';
 import { registerProjects } from './features/projects/register';
+import { type RunbookApi, registerRunbook } from './features/runbook/register';
 import { Logger } from './features/shared/logger';
 
 /** What `activate` returns (`extension.exports`): kept small, for the integration tests. */
@@ -14,6 +15,8 @@ export interface DriftGuardApi {
   migrationsTree: MigrationsTreeDataProvider;
   /** Databases of each project, their secrets and the shared SSH tunnels. */
   environments: EnvironmentService;
+  /** The deploy runbook (sessions, panels, terminals per environment, run history), loaded on first use. */
+  runbook: RunbookApi;
 }
 
 /**
@@ -34,10 +37,11 @@ export function activate(context: vscode.ExtensionContext): DriftGuardApi {
   registerProjects(context, projects, logger);
   const analysis = registerDrift(context, { projects, engines, environments, logger });
   const migrationsTree = registerMigrations(context, { projects, analysis, engines, environments, logger });
+  const runbook = registerRunbook(context, { projects, environments, analysis, logger });
 
   void projects.refresh().catch((err: unknown) => logger.error(`Project discovery failed: ${String(err)}`));
   logger.info(`Activated in ${Math.round(performance.now() - started)} ms (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);
-  return { migrationsTree, environments };
+  return { migrationsTree, environments, runbook };
 }
 
 export function deactivate(): void {

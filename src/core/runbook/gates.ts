@@ -8,7 +8,7 @@
  * the exact restore command can be shown afterwards.
  */
 import { type StepClassification, type StepKind } from './classify';
-import { type Runbook, type RunbookVariable, substituteVariables } from './parser';
+import { type Runbook, type RunbookStep, type RunbookVariable, substituteVariables } from './parser';
 import { quoteShellArg } from '../remote/shellQuote';
 
 export type EnvironmentKindName = 'production' | 'staging' | 'development';
@@ -159,10 +159,12 @@ export function restoreCommandFor(
   backupPath: string,
   runbook: Pick<Runbook, 'sections' | 'variables'>,
   values: Readonly<Record<string, string>> = {},
+  /** Only restore steps it accepts (e.g. those on the backup's environment); none accepted → derived. */
+  accept: (step: RunbookStep) => boolean = () => true,
 ): { command: string; stepId?: string; bindings: Record<string, string> } | undefined {
   for (const step of runbook.sections.flatMap((s) => s.steps)) {
     const restorePath = step.classification.restorePath;
-    if (!step.classification.kinds.includes('restore') || restorePath === undefined) continue;
+    if (!step.classification.kinds.includes('restore') || restorePath === undefined || !accept(step)) continue;
     const bindings = matchPathPattern(restorePath, backupPath, runbook.variables, values);
     if (!bindings) continue;
     const command = substituteVariables(step.command, runbook.variables, { ...values, ...bindings });
