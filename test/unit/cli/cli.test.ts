@@ -1,38 +1,19 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepareHistoryOnly, prepareProdLike } from '../../fixtures/demoDatabase';
+import { type CliRun, requireCliBundle, runCli } from '../../fixtures/cli';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 
 const REPO = path.resolve(__dirname, '../../../..');
-const CLI = path.join(REPO, 'dist', 'cli.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+/** The bundled CLI with a cache folder of its own. */
+function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return runCli(args, cwd, { DRIFT_GUARD_CACHE_DIR: cacheDir, ...env });
 }
 
-/** Runs the bundled CLI as users do: a separate process, no stdin. */
-function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DRIFT_GUARD_CACHE_DIR: cacheDir, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function assertOneCleanLine(run: Run, pattern: RegExp): void {
+function assertOneCleanLine(run: CliRun, pattern: RegExp): void {
   assert.equal(run.code, 2, `exit code 2 expected, got ${run.code}: ${run.stderr}`);
   const lines = run.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stderr expected:\n${run.stderr}`);
@@ -54,7 +35,7 @@ describe('drift-guard CLI (bundled dist/cli.js, real PostgreSQL, embedded shadow
   const cleanup: string[] = [];
 
   before(async function () {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+    requireCliBundle();
     cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-cli-cache-'));
     cleanup.push(cacheDir);
     pg = await sharedPostgres();

@@ -4,29 +4,17 @@
  * reads `_prisma_migrations` of the fixture PostgreSQL as the server sees it.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepareHistoryOnly } from '../../fixtures/demoDatabase';
+import { requireCliBundle, runCli } from '../../fixtures/cli';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 import { type SshdFixture, sharedSshd } from '../../fixtures/sshd';
 
 const REPO = path.resolve(__dirname, '../../../..');
-const CLI = path.join(REPO, 'dist', 'cli.js');
-
-function cli(args: string[], cwd: string, env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 describe('drift-guard --env: a configured environment through its SSH tunnel (bundled CLI)', function () {
   this.timeout(120_000);
@@ -37,7 +25,7 @@ describe('drift-guard --env: a configured environment through its SSH tunnel (bu
   let env: Record<string, string>;
 
   before(async function () {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+    requireCliBundle();
     [pg, sshd] = await Promise.all([sharedPostgres(), sharedSshd()]);
     dbName = `dg_cli_env_${randomBytes(3).toString('hex')}`;
     await prepareHistoryOnly(await pg.createDatabase(dbName));
