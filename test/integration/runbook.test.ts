@@ -381,6 +381,26 @@ describe('runbook', function () {
     assert.equal(readFileSync(path.join(shared, 'ran'), 'utf8'), 'prisma migrate deploy\n', 'db push did not run');
   });
 
+  it('asks a typed confirmation before a destructive step: declined, nothing runs; confirmed, the restore of this run\'s backup runs', async () => {
+    const id = stepId('Restore the backup');
+    const record = session.run.backups.at(-1)!;
+    const typed = service.prompts.confirmTyped;
+    service.prompts = { ...service.prompts, confirmTyped: () => Promise.resolve(false) };
+    try {
+      assert.equal((await session.runStep(id)).status, 'declined');
+      assert.equal(session.run.steps[id], undefined, 'a declined step did not run');
+    } finally {
+      service.prompts = { ...service.prompts, confirmTyped: typed };
+    }
+    const result = await session.runStep(id);
+    assert.equal(result.status, 'succeeded', JSON.stringify(result));
+    assert.equal(result.state?.command, record.restoreCommand, 'the backup taken in this run is the one restored');
+    assert.ok(
+      confirmations.includes('typed production: restores a backup over the database; writes to the production database production'),
+      confirmations.join(' | '),
+    );
+  });
+
   it('verifies production after the deploy through the engine: history and live drift', async () => {
     const deploy = stepId('Apply the migrations');
     await session.verify(deploy);

@@ -37,13 +37,20 @@ function icon(name: string, extra = ''): HTMLElement {
   return node;
 }
 
-function button(label: string, codicon: string, onClick: () => void, options: { primary?: boolean; disabled?: boolean; action: string; title?: string }): HTMLButtonElement {
-  const b = el('button', `action${options.primary ? ' primary' : ''}`);
+function button(
+  label: string,
+  codicon: string,
+  onClick: () => void,
+  options: { primary?: boolean; disabled?: boolean; action: string; title?: string; iconOnly?: boolean },
+): HTMLButtonElement {
+  const b = el('button', `action${options.primary ? ' primary' : ''}${options.iconOnly ? ' icon-only' : ''}`);
   b.type = 'button';
   b.dataset.action = options.action;
   b.title = options.title ?? label;
+  b.setAttribute('aria-label', options.title ?? label);
   b.disabled = !!options.disabled;
-  b.append(icon(codicon), el('span', 'label', label));
+  b.append(icon(codicon));
+  if (!options.iconOnly) b.append(el('span', 'label', label));
   b.addEventListener('click', (event) => {
     event.stopPropagation();
     onClick();
@@ -114,8 +121,7 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
   body.append(head);
   for (const note of step.notes) body.append(el('div', 'note', note));
   if (!step.manual) body.append(el('pre', 'command', step.command));
-  const status = el('div', 'status-line', statusText(step, l));
-  body.append(status);
+  if (step.status !== 'notRun') body.append(el('div', 'status-line', statusText(step, l)));
   if (step.message) body.append(el('div', `message${step.status === 'skipped' ? '' : ' error'}`, step.message));
   if (step.output) body.append(el('pre', 'output', step.output));
   if (step.blocked) {
@@ -188,17 +194,44 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
     );
   }
   if (!step.manual && step.status !== 'skipped' && step.status !== 'running' && s.running !== step.id) {
-    actions.append(button(l.skip, 'debug-step-over', () => post({ type: 'skip', stepId: step.id }), { action: 'skip', disabled: busy }));
+    actions.append(button(l.skip, 'debug-step-over', () => post({ type: 'skip', stepId: step.id }), { action: 'skip', disabled: busy, iconOnly: true }));
   }
-  if (!step.manual) actions.append(button(l.copy, 'copy', () => post({ type: 'copy', stepId: step.id, what: 'command' }), { action: 'copy' }));
+  if (!step.manual) actions.append(button(l.copy, 'copy', () => post({ type: 'copy', stepId: step.id, what: 'command' }), { action: 'copy', iconOnly: true }));
   root.append(actions);
   return root;
 }
 
-function renderSectionHead(section: SectionView, s: RunbookViewState, l: Labels): HTMLElement {
+/** Sections the user folded (kept with the webview's state, so a reload keeps them folded). */
+const collapsed = new Set<string>(vscode.getState()?.collapsed ?? []);
+
+function persist(): void {
+  vscode.setState({ file: state?.file ?? file, ...(state ? { state } : {}), ...(labels ? { labels } : {}), collapsed: [...collapsed] });
+}
+
+function toggleSection(id: string): void {
+  if (collapsed.has(id)) collapsed.delete(id);
+  else collapsed.add(id);
+  persist();
+  render();
+}
+
+function renderSectionHead(section: SectionView, s: RunbookViewState, l: Labels, folded: boolean): HTMLElement {
   const head = el('div', `section-head level-${Math.min(section.level, 4)}`);
+  const toggle = el('button', 'twistie');
+  toggle.type = 'button';
+  toggle.dataset.action = 'toggleSection';
+  toggle.setAttribute('aria-expanded', String(!folded));
+  toggle.setAttribute('aria-label', section.title);
+  toggle.append(icon(folded ? 'chevron-right' : 'chevron-down'));
+  toggle.addEventListener('click', () => toggleSection(section.id));
   const title = el('h2', undefined, section.title);
-  head.append(title);
+  title.addEventListener('click', () => toggleSection(section.id));
+  head.append(toggle, title);
+  if (folded) {
+    const done = section.steps.filter((st) => st.status === 'succeeded' || st.status === 'skipped').length;
+    const failed = section.steps.some((st) => st.status === 'failed');
+    if (section.steps.length > 0) head.append(el('span', `chip progress${failed ? ' failed' : done === section.steps.length ? ' done' : ''}`, `${done}/${section.steps.length}`));
+  }
   if (section.kind !== 'other') head.append(el('span', `chip kind kind-${section.kind}`, section.kind));
   const runnable = section.steps.some((st) => !st.manual);
   if (runnable) head.append(button(l.runSection, 'run-all', () => post({ type: 'runSection', sectionId: section.id }), { action: 'runSection', disabled: s.running !== undefined }));
@@ -227,7 +260,7 @@ function reconcile(parent: HTMLElement, children: HTMLElement[]): void {
 
 function render(): void {
   if (!labels || !state) {
-    app.textContent = labels?.loading ?? '…';
+    reconcile(app, [keyed('loading', labels?.loading, () => el('p', 'loading', labels?.loading ?? '…'))]);
     return;
   }
   const l = labels;
@@ -287,7 +320,10 @@ function render(): void {
       node.dataset.id = section.id;
       return node;
     });
-    const parts: HTMLElement[] = [keyed(`section-head:${section.id}`, [section.title, section.kind, section.level, busy, section.steps.map((st) => st.manual), l], () => renderSectionHead(section, s, l))];
+    const folded = collapsed.has(section.id);
+    const parts: HTMLElement[] = [
+      keyed(`section-head:${section.id}`, [section.title, section.kind, section.level, busy, section.steps.map((st) => [st.manual, st.status]), folded, l], () => renderSectionHead(section, s, l, folded)),
+    ];
     if (section.production) {
       parts.push(
         keyed(`banner:${section.id}`, [section.production, l.production], () => {
@@ -297,7 +333,7 @@ function render(): void {
         }),
       );
     }
-    if (section.notes.length > 0) {
+    if (section.notes.length > 0 && !folded) {
       parts.push(
         keyed(`notes:${section.id}`, section.notes, () => {
           const notes = el('div', 'section-notes');
@@ -306,7 +342,7 @@ function render(): void {
         }),
       );
     }
-    for (const step of section.steps) parts.push(keyed(`step:${step.id}`, [step, busy, l], () => renderStep(step, s, l)));
+    if (!folded) for (const step of section.steps) parts.push(keyed(`step:${step.id}`, [step, busy, l], () => renderStep(step, s, l)));
     reconcile(container, parts);
     blocks.push(container);
   }
@@ -324,7 +360,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   } else {
     return;
   }
-  vscode.setState({ file: state?.file ?? file, ...(state ? { state } : {}), ...(labels ? { labels } : {}) });
+  persist();
   render();
 });
 

@@ -169,6 +169,8 @@ export interface WebviewPersistedState {
   file: string;
   state?: RunbookViewState;
   labels?: Labels;
+  /** Sections folded by the user. */
+  collapsed?: string[];
 }
 
 const WEBVIEW_MESSAGE_TYPES: ReadonlySet<string> = new Set([

@@ -8,6 +8,7 @@ import { appendTail, newRun, plainTerminalText, reconcileRun, type RunState } fr
 import { appendRecord, formatDuration, formatRunLog, type RunRecord } from '../../../src/core/runbook/runLog';
 import { resolveTarget } from '../../../src/core/runbook/targets';
 import { runbookScore, runbookTemplate } from '../../../src/core/runbook/template';
+import { summarizeVerification } from '../../../src/core/runbook/verification';
 import { buildView } from '../../../src/core/runbook/view';
 
 const SEED = path.resolve(__dirname, '../../../../test/fixtures/runbooks/strategie-migrations.md');
@@ -221,6 +222,27 @@ describe('runbook view, run state and run log', () => {
     assert.equal(appendRecord(records, base, 2).length, 2);
     assert.equal(formatDuration(125_000), '2 min 05 s');
     assert.equal(formatDuration(340), '340 ms');
+  });
+
+  it('sums up the post-deploy verification from the history and the drift findings', () => {
+    const history = {
+      hasMigrationsTable: true,
+      hazards: [],
+      notes: [],
+      migrations: [
+        { name: 'a', state: 'applied' as const },
+        { name: 'b', state: 'applied' as const },
+        { name: 'c', state: 'pending' as const },
+      ],
+    };
+    assert.deepEqual(summarizeVerification(history, []), { ok: false, summary: '2 applied · 1 pending · no drift', lines: ['pending: c'] });
+    const clean = { ...history, migrations: history.migrations.slice(0, 2) };
+    assert.deepEqual(summarizeVerification(clean, []), { ok: true, summary: '2 applied · 0 pending · no drift', lines: [] });
+    const finding = { message: 'User.activatedAt is in the database but in no migration' } as Parameters<typeof summarizeVerification>[1][number];
+    const drifted = summarizeVerification(clean, [finding]);
+    assert.equal(drifted.summary, '2 applied · 0 pending · 1 drift finding');
+    assert.deepEqual(drifted.lines, ['drift: User.activatedAt is in the database but in no migration']);
+    assert.equal(drifted.ok, false);
   });
 
   it('accepts only well-formed webview messages', () => {
