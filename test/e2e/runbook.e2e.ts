@@ -46,6 +46,7 @@ async function terminalText(wb: Workbench): Promise<string> {
 describe('runbook panel (e2e)', function () {
   this.timeout(240_000);
   let workbench: Workbench | undefined;
+  const cspViolations: string[] = [];
   const settingsDir = () => path.join(workspace(), '.vscode');
 
   before(async () => {
@@ -59,6 +60,10 @@ describe('runbook panel (e2e)', function () {
       ),
     );
     workbench = await Workbench.open();
+    // The webview's strict CSP must not block anything of ours (scripts, styles, the codicon font).
+    workbench.page.on('console', (message) => {
+      if (/Content Security Policy|Refused to (load|apply|execute)/i.test(message.text())) cspViolations.push(message.text());
+    });
   });
 
   afterEach(async function () {
@@ -91,6 +96,11 @@ describe('runbook panel (e2e)', function () {
     assert.equal(banners.length, 3, 'deploy, verification and rollback sections');
     const gate = await frame.locator('.step', { hasText: 'Appliquer les migrations' }).locator('.gate').innerText();
     assert.match(gate, /No backup of production succeeded in this run/);
+    await wb.waitFor(
+      'the codicon font to load under the CSP',
+      async () => (await frame.evaluate(`[...document.fonts].some((f) => f.family.replace(/"/g, '') === 'codicon' && f.status === 'loaded')`)) === true || undefined,
+    );
+    assert.deepEqual(cspViolations, []);
   });
 
   it('runs a local step from its Run button: it turns green with exit 0 and its output is in the terminal', async () => {
