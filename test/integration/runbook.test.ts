@@ -53,6 +53,8 @@ describe('runbook', function () {
   let dbName: string;
   let runbookFile: string;
   let previousPrompts: RunbookPrompts = defaultPrompts;
+  // Unique per run: other runs of this suite on the machine must not match our pgrep.
+  const sleepSeconds = `31.${randomBytes(3).readUIntBE(0, 3)}`;
   const confirmations: string[] = [];
   const asked: string[] = [];
   const folder = (): vscode.WorkspaceFolder | undefined => vscode.workspace.workspaceFolders?.[0];
@@ -150,7 +152,7 @@ describe('runbook', function () {
         '<!-- env: box -->',
         '```bash',
         '# Sleeps',
-        'sleep 31.25 && echo too-late',
+        `sleep ${sleepSeconds} && echo too-late`,
         '```',
         '',
         '## Unreachable',
@@ -273,7 +275,7 @@ describe('runbook', function () {
   it('cancels a running remote step and the remote process goes away', async () => {
     const id = stepId('Sleeps');
     const running = session.runStep(id);
-    await waitFor('the remote sleep to start', () => session.run.steps[id]?.status === 'running' && processes('sleep 31.25').length > 0, 30_000);
+    await waitFor('the remote sleep to start', () => session.run.steps[id]?.status === 'running' && processes(`sleep ${sleepSeconds}`).length > 0, 30_000);
     assert.equal(session.runningStep, id);
     const started = Date.now();
     session.cancel();
@@ -281,7 +283,7 @@ describe('runbook', function () {
     assert.equal(result.status, 'cancelled', JSON.stringify(result));
     assert.ok(Date.now() - started < 10_000, 'cancel is prompt');
     assert.match(result.message ?? '', /^Cancelled after/);
-    await waitFor('the remote sleep to be gone', () => processes('sleep 31.25').length === 0, 15_000);
+    await waitFor('the remote sleep to be gone', () => processes(`sleep ${sleepSeconds}`).length === 0, 15_000);
     assert.equal(session.runningStep, undefined);
   });
 

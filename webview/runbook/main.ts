@@ -135,7 +135,14 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
   }
   if (step.hint) {
     const h = el('div', 'hint');
-    h.append(icon('warning'), el('span', undefined, step.hint));
+    const suggested = step.suggestedTarget;
+    if (suggested?.applied) {
+      h.append(icon('remote'), el('span', undefined, `${l.runsOnSuggested} ${suggested.label}.`));
+      h.append(button(l.runHere, 'device-desktop', () => post({ type: 'useSuggestedTarget', stepId: step.id, use: false }), { action: 'runHere', disabled: busy }));
+    } else {
+      h.append(icon('warning'), el('span', undefined, step.hint));
+      if (suggested) h.append(button(`${l.runOn} ${suggested.label}`, 'remote', () => post({ type: 'useSuggestedTarget', stepId: step.id, use: true }), { action: 'runThere', disabled: busy }));
+    }
     body.append(h);
   }
   if (step.target.problem) {

@@ -58,6 +58,8 @@ export interface StepView {
   /** A gate that holds until something else happened (a deploy to production waits for a backup). */
   gate?: string;
   hint?: string;
+  /** The server the hint suggests (`root@88.99.254.59`), and whether this run uses it for the section. */
+  suggestedTarget?: { label: string; applied: boolean };
   status: StepStatus;
   exitCode?: number | null;
   durationMs?: number;
@@ -140,6 +142,9 @@ export const LABEL_KEYS = [
   'refused',
   'loading',
   'notSet',
+  'runOn',
+  'runHere',
+  'runsOnSuggested',
 ] as const;
 
 export type LabelKey = (typeof LABEL_KEYS)[number];
@@ -162,7 +167,9 @@ export type WebviewMessage =
   | { type: 'exportLog' }
   | { type: 'openSource'; line: number }
   | { type: 'addEnvironment' }
-  | { type: 'editVariable'; name: string };
+  | { type: 'editVariable'; name: string }
+  /** Run the step's section where its hint suggests (the seed's unbound "Verify" and "Rollback"), or not. */
+  | { type: 'useSuggestedTarget'; stepId: string; use: boolean };
 
 /** What the webview keeps with `setState` (for the serializer after a reload). */
 export interface WebviewPersistedState {
@@ -187,6 +194,7 @@ const WEBVIEW_MESSAGE_TYPES: ReadonlySet<string> = new Set([
   'openSource',
   'addEnvironment',
   'editVariable',
+  'useSuggestedTarget',
 ]);
 
 /** Checks a message from the webview before the host acts on it (the webview is a separate, less trusted context). */
@@ -208,6 +216,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return typeof m.line === 'number' && Number.isInteger(m.line);
     case 'editVariable':
       return typeof m.name === 'string';
+    case 'useSuggestedTarget':
+      return typeof m.stepId === 'string' && typeof m.use === 'boolean';
     default:
       return true;
   }

@@ -4,7 +4,7 @@
  * counts for the deploy gate). "New Run" starts over.
  */
 import { type BackupRecord } from './gates';
-import { type Runbook } from './parser';
+import { type Runbook, type StepTarget } from './parser';
 import { type StepStatus } from './protocol';
 
 export type { StepStatus } from './protocol';
@@ -46,15 +46,35 @@ export interface RunState {
   variables: Record<string, string>;
   steps: Record<string, StepRunState>;
   backups: BackupRecord[];
+  /**
+   * Sections run somewhere else than written, chosen by the user from a step's hint (the seed's "Verify"
+   * and "Rollback" on the server of "Deploy"). Their local steps run on this target.
+   */
+  sectionTargets?: Record<string, StepTarget>;
 }
 
 export const OUTPUT_TAIL_CHARS = 4_000;
+
+/** Where a step runs in this run: as written, or on its section's chosen target for a local step. */
+export function effectiveTarget(step: { sectionId: string; target: StepTarget }, run: Pick<RunState, 'sectionTargets'>): StepTarget {
+  const chosen = run.sectionTargets?.[step.sectionId];
+  return chosen && step.target.kind === 'local' ? chosen : step.target;
+}
 
 /** A new run; variable values of `previous` are kept except dates (a new run gets a new timestamp). */
 export function newRun(runbook: string, now: Date, previous?: RunState, dateVariables: readonly string[] = []): RunState {
   const variables: Record<string, string> = {};
   for (const [name, value] of Object.entries(previous?.variables ?? {})) if (!dateVariables.includes(name)) variables[name] = value;
-  return { id: runId(now), runbook, startedAt: now.toISOString(), variables, steps: {}, backups: [] };
+  return {
+    id: runId(now),
+    runbook,
+    startedAt: now.toISOString(),
+    variables,
+    steps: {},
+    backups: [],
+    // Where a section runs is about the document, not the run: kept.
+    ...(previous?.sectionTargets ? { sectionTargets: previous.sectionTargets } : {}),
+  };
 }
 
 function runId(now: Date): string {
@@ -76,7 +96,9 @@ export function reconcileRun(run: RunState, runbook: Runbook): RunState {
         ? { ...state, status: 'failed', exitCode: null, message: 'Interrupted: the window closed while the step ran; its exit code is unknown.' }
         : state;
   }
-  return { ...run, steps, backups: run.backups.filter((b) => steps[b.stepId]?.status === 'succeeded') };
+  const sections = new Set(runbook.sections.map((s) => s.id));
+  const sectionTargets = Object.fromEntries(Object.entries(run.sectionTargets ?? {}).filter(([id]) => sections.has(id)));
+  return { ...run, steps, backups: run.backups.filter((b) => steps[b.stepId]?.status === 'succeeded'), sectionTargets };
 }
 
 /** Keeps the end of `text` (whole lines where possible) within `max` characters. */

@@ -5,7 +5,7 @@
 import { evaluateGates } from './gates';
 import { type Runbook, type RunbookStep, substituteVariables } from './parser';
 import { type RunbookViewState, type SectionView, type StepView, type TargetView } from './protocol';
-import { type RunState } from './run';
+import { effectiveTarget, type RunState } from './run';
 import { describeSshTarget, resolutionEnvironmentName, resolutionKind, type TargetResolution } from './targets';
 
 /** The target view of a resolution. */
@@ -69,7 +69,7 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
     const production = new Set<string>();
     for (const step of section.steps) {
       const resolution = inputs.resolve(step);
-      const target = targetView(resolution, step);
+      const target = targetView(resolution, { target: effectiveTarget(step, run) });
       if (target.kind === 'production') production.add(target.label);
       const state = run.steps[step.id];
       const view: StepView = {
@@ -85,7 +85,14 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
         status: state?.status ?? 'notRun',
       };
       if (step.classification.destructive && step.classification.destructiveReason) view.destructive = step.classification.destructiveReason;
-      if (step.hint) view.hint = step.hint.message;
+      if (step.hint) {
+        view.hint = step.hint.message;
+        const suggested = step.hint.suggestedTarget;
+        if (suggested && suggested.kind !== 'local') {
+          const label = suggested.kind === 'ssh' ? describeSshTarget(suggested) : suggested.environment;
+          view.suggestedTarget = { label, applied: run.sectionTargets?.[section.id] !== undefined };
+        }
+      }
       const environment = resolutionEnvironmentName(resolution);
       const kind = resolutionKind(resolution);
       if (!step.manual && environment !== undefined && kind !== undefined) {

@@ -41,6 +41,9 @@ export function runbookLabels(): Labels {
     refused: vscode.l10n.t('refused'),
     loading: vscode.l10n.t('Loading…'),
     notSet: vscode.l10n.t('asked when needed'),
+    runOn: vscode.l10n.t('Run This Section on'),
+    runHere: vscode.l10n.t('Run It Here Instead'),
+    runsOnSuggested: vscode.l10n.t('For this runbook, the local steps of this section run on'),
   };
 }
 
@@ -202,6 +205,9 @@ export class RunbookPanel implements vscode.Disposable {
         return;
       case 'editVariable':
         await session.editVariable(message.name);
+        return;
+      case 'useSuggestedTarget':
+        session.useSuggestedTarget(message.stepId, message.use);
         return;
     }
   }

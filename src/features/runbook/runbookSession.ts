@@ -7,7 +7,7 @@ import { classifyCommand } from '../../core/runbook/classify';
 import { evaluateGates, matchPathPattern, pinBackupCommand, restoreCommandFor, type BackupRecord } from '../../core/runbook/gates';
 import { parseRunbook, type Runbook, type RunbookStep, type RunbookVariable, substituteVariables } from '../../core/runbook/parser';
 import { type RunbookViewState } from '../../core/runbook/protocol';
-import { newRun, reconcileRun, type RunState, type StepRunState } from '../../core/runbook/run';
+import { effectiveTarget, newRun, reconcileRun, type RunState, type StepRunState } from '../../core/runbook/run';
 import { type RunRecord } from '../../core/runbook/runLog';
 import { describeSshTarget, resolutionEnvironmentName, resolutionKind, resolveTarget, type TargetResolution } from '../../core/runbook/targets';
 import { summarizeVerification } from '../../core/runbook/verification';
@@ -137,7 +137,22 @@ export class RunbookSession implements vscode.Disposable {
 
   /** Where a step runs, given the configured environments. */
   resolve(step: RunbookStep, settings = this.environmentSettings()): TargetResolution {
-    return resolveTarget(step.target, settings);
+    return resolveTarget(effectiveTarget(step, this.runValue), settings);
+  }
+
+  /**
+   * Runs the step's section where its hint suggests (or back where it is written): the seed's "Verify" and
+   * "Rollback" use the server's containers of "Deploy" without an ssh line of their own.
+   */
+  useSuggestedTarget(stepId: string, use: boolean): void {
+    const step = this.findStep(stepId);
+    const suggested = step?.hint?.suggestedTarget;
+    if (!step || !suggested) return;
+    const sectionTargets = { ...this.runValue.sectionTargets };
+    if (use) sectionTargets[step.sectionId] = suggested;
+    else delete sectionTargets[step.sectionId];
+    this.runValue = { ...this.runValue, sectionTargets };
+    this.persist();
   }
 
   /** What the panel shows. */
@@ -390,8 +405,10 @@ export class RunbookSession implements vscode.Disposable {
       }
       case 'localAgainst':
         return 'local';
-      default:
-        return step.target.kind === 'ssh' ? describeSshTarget(step.target) : step.target.kind === 'environment' ? step.target.environment : 'local';
+      default: {
+        const target = effectiveTarget(step, this.runValue);
+        return target.kind === 'ssh' ? describeSshTarget(target) : target.kind === 'environment' ? target.environment : 'local';
+      }
     }
   }
 

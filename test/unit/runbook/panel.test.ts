@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { type EnvironmentSetting } from '../../../src/core/environments/config';
 import { parseRunbook } from '../../../src/core/runbook/parser';
 import { isWebviewMessage } from '../../../src/core/runbook/protocol';
-import { appendTail, newRun, plainTerminalText, reconcileRun, type RunState } from '../../../src/core/runbook/run';
+import { appendTail, effectiveTarget, newRun, plainTerminalText, reconcileRun, type RunState } from '../../../src/core/runbook/run';
 import { appendRecord, formatDuration, formatRunLog, type RunRecord } from '../../../src/core/runbook/runLog';
 import { resolveTarget } from '../../../src/core/runbook/targets';
 import { runbookScore, runbookTemplate } from '../../../src/core/runbook/template';
@@ -154,6 +154,24 @@ describe('runbook view, run state and run log', () => {
     const unmatched = buildView({ runbook: rb, run: runWithBackup(), relativePath: 'x', resolve: (s) => resolveTarget(s.target, []) });
     const target = unmatched.sections.flatMap((s) => s.steps).find((s) => s.id === deployStep.id)!.target;
     assert.deepEqual(target, { label: 'root@88.99.254.59', remote: true, problem: { message: 'No environment in driftGuard.environments connects to root@88.99.254.59.', action: 'addEnvironment' } });
+  });
+
+  it("runs the seed's unbound Verify and Rollback on the server of Deploy once the user chooses it, for later runs too", () => {
+    const run = runWithBackup();
+    const [rollback] = rb.sections.filter((s) => s.kind === 'rollback');
+    const restore = rollback.steps[0];
+    const resolve = (r: RunState) => (s: (typeof steps)[number]) => resolveTarget(effectiveTarget(s, r), [production]);
+    const before = buildView({ runbook: rb, run, relativePath: 'x', resolve: resolve(run) }).sections.flatMap((s) => s.steps).find((s) => s.id === restore.id)!;
+    assert.equal(before.target.label, 'local');
+    assert.deepEqual(before.suggestedTarget, { label: 'root@88.99.254.59', applied: false });
+    run.sectionTargets = { [rollback.id]: restore.hint!.suggestedTarget! };
+    const after = buildView({ runbook: rb, run, relativePath: 'x', resolve: resolve(run) });
+    const moved = after.sections.find((s) => s.id === rollback.id)!;
+    assert.ok(moved.steps.every((s) => s.target.label === 'production · root@88.99.254.59'), moved.steps.map((s) => s.target.label).join(', '));
+    assert.equal(moved.production, 'production · root@88.99.254.59', 'the red banner follows');
+    assert.deepEqual(moved.steps[0].suggestedTarget, { label: 'root@88.99.254.59', applied: true });
+    assert.deepEqual(newRun('x', AT, run).sectionTargets, run.sectionTargets);
+    assert.deepEqual(reconcileRun(run, rb).sectionTargets, run.sectionTargets);
   });
 
   it('offers the verification after a deploy step ended', () => {
