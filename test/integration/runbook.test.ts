@@ -414,6 +414,31 @@ describe('runbook', function () {
     assert.equal(verification.ok, true);
   });
 
+  it('creates a runbook from the template for the configured environments, and opens it as a runbook', async () => {
+    const target = vscode.Uri.file(path.join(workspaceRoot(), 'docs', 'template-runbook.md'));
+    try {
+      const written = await vscode.commands.executeCommand<vscode.Uri>('driftGuard.createRunbookFromTemplate', target);
+      assert.equal(written?.fsPath, target.fsPath);
+      const text = readFileSync(target.fsPath, 'utf8');
+      assert.match(text, /^# Migration runbook — nexus-reussite\n/);
+      // Every non-development environment gets backup, deploy, verification and rollback, production last.
+      const deploys = [...text.matchAll(/^### Step \d+ — Deploy to (\S+)$/gm)].map((m) => m[1]);
+      assert.deepEqual(deploys, ['box', 'wrongpw', 'refused', 'production']);
+      assert.ok(text.includes(`pg_dump -h 127.0.0.1 -p ${pg.port} -U <db_user> <db_name> > ~/backups/production_pre_deploy_$(date +%Y%m%d_%H%M%S).sql`), text);
+      const opened = await service.open(target);
+      assert.ok(opened);
+      const view = opened.view();
+      assert.deepEqual(view.warnings, []);
+      const production = view.sections.find((s) => / — Deploy to production$/.test(s.title));
+      assert.equal(production?.production, `production · ${sshd.user}@127.0.0.1:${sshd.port}`);
+      assert.match(production?.steps.find((st) => st.kinds.includes('deploy'))?.gate ?? '', /No backup of production/);
+      service.panel(target)?.dispose();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      rmSync(target.fsPath, { force: true });
+    }
+  });
+
   it('keeps the run history and exports it as markdown', async () => {
     const records = service.runRecords.filter((r) => r.runbook === 'docs/integration-runbook.md');
     assert.ok(records.some((r) => r.status === 'refused' && r.step === 'Apply the migrations'));
