@@ -1,10 +1,18 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { attributeToSchema } from '../core/drift/attribution';
 import { diffDatabaseToHistory } from '../core/history/applied';
-import { openEnvironment } from '../core/environments/cliEnvironment';
+import { openEnvironment, type OpenedEnvironment } from '../core/environments/cliEnvironment';
+import { type EnvironmentKind } from '../core/environments/config';
+import { type GuardFinding } from '../core/guards/findings';
+import { isCommitted, writtenOrder } from '../core/guards/git';
+import { projectGuardFindings } from '../core/guards/projectGuards';
+import { type HistoryStatus } from '../core/history/status';
+import { checkPlainDump, type DumpResult, dumpOverSsh, dumpWithPgDump } from '../core/rehearsal/dumpSource';
+import { rehearsalExitCode, rehearsalText } from '../core/rehearsal/report';
 import { type DriftReport, EngineSession, isEngineError, runBenchmark } from '../core/engine';
 import { benchHistoryStatus } from '../core/history/bench';
 import { discoverProjects, findProjectMarkers, loadProject, redactUrl } from '../core/project/discovery';
@@ -24,6 +32,7 @@ Usage:
   drift-guard resolve  [--project DIR] [--url URL | --env NAME] (--applied NAME | --rolled-back NAME) [--force]
   drift-guard bench    [--project DIR] [--runs N] [--json]
   drift-guard projects [--project DIR] [--json]
+  drift-guard rehearse [--project DIR] [--url URL | --env NAME] [--dump FILE] [--pg-dump PATH] [--strict] [--json]
 
   check      schema vs migrations (on an embedded shadow database, or --shadow-url), and the
              database at --url (default: the project's datasource URL) vs migrations
@@ -35,6 +44,15 @@ Usage:
   bench      measures cold, warm and fresh-shadow analysis times on the project, and the
              migration status of 500 synthetic migrations
   projects   finds the Prisma projects under DIR and describes them
+  rehearse   deploy rehearsal on a copy: the database's schema (pg_dump --schema-only here, through
+             the --env tunnel, or the environment's ssh.rehearseDumpCommand on its server, or --dump)
+             loaded into an embedded PostgreSQL with its _prisma_migrations history, then every pending
+             migration applied there one by one, with its error and timing, and warnings for
+             destructive statements. Nothing is written to the database (its history is only read).
+
+  check also reports guard rails (JSON key "guardRails"): meaningless migration names, names without
+  a time part, duplicate timestamps, same-day migrations applied or committed in another order than
+  their names sort in, migrations using what a later one creates, applied migrations edited or deleted.
 
 Options:
   --project DIR     project root, or a folder with exactly one project below (default: .)
@@ -46,11 +64,15 @@ Options:
                     passphrase from DRIFT_GUARD_SSH_PASSWORD / DRIFT_GUARD_SSH_PASSPHRASE; host keys
                     from known_hosts or DRIFT_GUARD_KNOWN_HOSTS, unknown hosts refused)
   --shadow-url URL  use this (emptied) database as the shadow instead of the embedded one
+  --dump FILE       rehearse: a plain SQL dump to load instead of dumping the database
+  --pg-dump PATH    rehearse: the pg_dump to run (default: pg_dump on PATH)
+  --strict          check, rehearse: warnings count as findings (exit 1)
   --json            machine-readable output on stdout
   -h, --help        this help;  -v, --version  the version
 
-Exit codes: 0 nothing found, 1 drift / non-applied or problem migrations found,
-2 bad input or failure (one line on stderr, no stack trace).`;
+Exit codes: 0 nothing found, 1 drift / non-applied or problem migrations found (check: guard-rail
+errors, and warnings with --strict; rehearse: a migration failed on the copy or the deploy would be
+refused, and warnings with --strict), 2 bad input or failure (one line on stderr, no stack trace).`;
 
 declare const __DRIFT_GUARD_VERSION__: string | undefined;
 
@@ -141,7 +163,7 @@ function plural(n: number, word: string): string {
 }
 
 async function cmdCheck(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, 'shadow-url': { type: 'string' } });
+  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, 'shadow-url': { type: 'string' }, strict: { type: 'boolean' } });
   const project = await selectProject(values, io);
   const opened = values.env ? await requireDatabase(project, values, io) : undefined;
   const db = opened ?? databaseUrl(project, values.url, io);
@@ -151,15 +173,24 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     const schemaReport = await session.diffMigrationsToSchema(project, shadowUrl ? { shadow: { kind: 'url', url: shadowUrl } } : {});
     const schemaItems = attributed(schemaReport, project, io);
     let databaseItems: CheckItem[] | null = null;
+    let history: HistoryStatus | undefined;
     if ('url' in db) {
       // Against the migrations this database recorded as applied: pending ones are not drift.
-      const history = await session.historyStatus(project, db.url);
+      history = await session.historyStatus(project, db.url);
       const report = await diffDatabaseToHistory(session, project, history, db.url);
       if (report.note) io.err(`drift-guard: note: ${report.note}`);
       databaseItems = attributed(report, project, io);
     }
+    const guards = await guardRailFindings(project, history, { name: values.env ?? (values.url ? 'the database' : 'local'), kind: opened?.setting?.kind ?? 'development' });
+    const guardItems = guards.map((f) => toGuardItem(f, project, io.cwd));
     if (values.json) {
-      io.out(JSON.stringify({ schemaVsMigrations: { items: schemaItems }, databaseVsMigrations: databaseItems === null ? null : { items: databaseItems } }, null, 2));
+      io.out(
+        JSON.stringify(
+          { schemaVsMigrations: { items: schemaItems }, databaseVsMigrations: databaseItems === null ? null : { items: databaseItems }, guardRails: { findings: guardItems } },
+          null,
+          2,
+        ),
+      );
     } else {
       const lines: string[] = [];
       const schemaLabel = `${displayPath(project.schemaPath, io.cwd)} vs ${plural(project.migrations.length, 'migration')} in ${displayPath(project.migrationsDir, io.cwd)}`;
@@ -172,9 +203,11 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
         lines.push(...formatItems(databaseItems, 'databaseVsMigrations', io.cwd));
       }
       if (schemaItems.length > 0) lines.push(`Run drift-guard baseline to write these ${plural(schemaItems.length, 'change')} as a migration.`);
+      lines.push(...formatGuardItems(guardItems));
       io.out(lines.join('\n'));
     }
-    return schemaItems.length > 0 || (databaseItems?.length ?? 0) > 0 ? 1 : 0;
+    const guardFails = guards.some((f) => f.severity === 'error' || (values.strict === true && f.severity === 'warning'));
+    return schemaItems.length > 0 || (databaseItems?.length ?? 0) > 0 || guardFails ? 1 : 0;
   } finally {
     await session.dispose();
     await opened?.close();
@@ -188,7 +221,7 @@ function requireUrl(project: PrismaProject, explicit: string | undefined, io: Io
 }
 
 /** `--env NAME` (a configured environment, tunnelled when it has `ssh`), else `--url` or the datasource URL. */
-async function requireDatabase(project: PrismaProject, values: { url?: string; env?: string }, io: Io): Promise<{ url: string; label: string; close(): Promise<void> }> {
+async function requireDatabase(project: PrismaProject, values: { url?: string; env?: string }, io: Io): Promise<OpenedEnvironment> {
   if (values.env) return openEnvironment(project, values.env, { env: io.env, ...(values.url ? { url: values.url } : {}) });
   return { ...requireUrl(project, values.url, io), close: () => Promise.resolve() };
 }
@@ -329,6 +362,84 @@ async function cmdProjects(argv: string[], io: Io): Promise<number> {
   return projects.some((p) => p.problems.some((x) => x.severity === 'error')) ? 1 : 0;
 }
 
+/** Guard-rail findings of a project: names and ordering, plus what the database's history shows (applied order, checksums). */
+async function guardRailFindings(project: PrismaProject, history: HistoryStatus | undefined, environment: { name: string; kind: EnvironmentKind }): Promise<GuardFinding[]> {
+  const migrations = await Promise.all(
+    project.migrations.map(async (m) => ({ name: m.name, sqlPath: m.sqlPath, ...(m.hasSql ? { sql: await readFile(m.sqlPath, 'utf8').catch(() => undefined) } : {}) })),
+  );
+  const written = await writtenOrder(project.migrationsDir).catch(() => undefined);
+  // Recorded as applied, gone from the folder while git still has it: deleted here.
+  const deleted: string[] = [];
+  for (const m of history?.migrations ?? []) {
+    if (m.state === 'missingLocally' && (await isCommitted(path.join(project.migrationsDir, m.name, 'migration.sql')).catch(() => false))) deleted.push(m.name);
+  }
+  return projectGuardFindings({
+    migrations: migrations.map((m) => (m.sql === undefined ? { name: m.name, sqlPath: m.sqlPath } : m)),
+    ...(history ? { histories: [{ environment: environment.name, kind: environment.kind, migrations: history.migrations, hazards: history.hazards }] } : {}),
+    ...(written ? { written } : {}),
+    deleted,
+  });
+}
+
+/** A guard-rail finding as `check --json` prints it (`file`: the migration.sql, relative to the working directory). */
+interface GuardItem extends GuardFinding {
+  file?: string;
+}
+
+function toGuardItem(finding: GuardFinding, project: PrismaProject, cwd: string): GuardItem {
+  const folder = project.migrations.find((m) => m.name === finding.migration);
+  return { ...finding, ...(folder?.hasSql ? { file: displayPath(folder.sqlPath, cwd) } : {}) };
+}
+
+function formatGuardItems(items: readonly GuardItem[]): string[] {
+  if (items.length === 0) return ['✓ Guard rails: migration names and order look safe'];
+  const count = (s: GuardFinding['severity']): number => items.filter((i) => i.severity === s).length;
+  const parts = [count('error') && plural(count('error'), 'error'), count('warning') && plural(count('warning'), 'warning'), count('info') && plural(count('info'), 'note')].filter(Boolean);
+  const mark = { error: '✗', warning: '⚠', info: '·' } as const;
+  return [`${count('error') > 0 ? '✗' : '⚠'} Guard rails: ${parts.join(', ')}`, ...items.map((i) => `  ${mark[i.severity]} ${i.file ?? i.migration} [${i.code}] ${i.message}`)];
+}
+
+async function cmdRehearse(argv: string[], io: Io): Promise<number> {
+  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, dump: { type: 'string' }, 'pg-dump': { type: 'string' }, strict: { type: 'boolean' } });
+  const project = await selectProject(values, io);
+  let db: OpenedEnvironment | undefined;
+  if (values.env || values.url || !values.dump) {
+    db = await requireDatabase(project, values, io);
+  } else {
+    const fallback = databaseUrl(project, undefined, io);
+    if ('url' in fallback) db = { ...fallback, close: () => Promise.resolve() };
+  }
+  const session = engineSession(io);
+  try {
+    let dump: DumpResult;
+    if (values.dump) {
+      const file = path.resolve(io.cwd, values.dump);
+      const sql = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`--dump ${values.dump}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`);
+      });
+      checkPlainDump(sql, `--dump ${values.dump}`);
+      dump = { sql, source: { kind: 'file', description: displayPath(file, io.cwd), bytes: Buffer.byteLength(sql) } };
+    } else if (db?.setting?.ssh?.rehearseDumpCommand && db.exec) {
+      const exec = db.exec;
+      io.err(`drift-guard: dumping with ${db.setting.ssh.rehearseDumpCommand} on ${db.setting.ssh.host}…`);
+      dump = await dumpOverSsh({ exec: (command, options) => exec(command, options) }, db.setting.ssh.rehearseDumpCommand, { host: db.setting.ssh.host });
+    } else {
+      dump = await dumpWithPgDump(db!.url, values['pg-dump'] ? { pgDump: values['pg-dump'] } : {});
+    }
+    const target = values.env ?? db?.label ?? displayPath(path.resolve(io.cwd, values.dump ?? ''), io.cwd);
+    const report = await session.rehearse(project, { dump: dump.sql, source: dump.source, target, ...(db ? { url: db.url } : {}) });
+    if (values.json) {
+      io.out(JSON.stringify({ ...report, migrations: report.migrations.map((m) => ({ ...m, ...(m.sqlPath ? { sqlPath: displayPath(m.sqlPath, io.cwd) } : {}) })) }, null, 2));
+    } else {
+      io.out(rehearsalText(report, (file) => displayPath(file, io.cwd)));
+    }
+    return rehearsalExitCode(report, values.strict === true);
+  } finally {
+    await session.dispose();
+    await db?.close();
+  }
+}
+
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   check: cmdCheck,
   status: cmdStatus,
@@ -336,6 +447,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   resolve: cmdResolve,
   bench: cmdBench,
   projects: cmdProjects,
+  rehearse: cmdRehearse,
 };
 
 /** Runs the CLI; returns the exit code. Never throws. */

@@ -1,4 +1,6 @@
 import { type DriftItem } from '../drift/diffItems';
+import { type RehearsalInput } from '../rehearsal/rehearse';
+import { type RehearsalReport } from '../rehearsal/report';
 import { type HistoryStatus } from '../history/status';
 import { type PrismaProject, type SchemaFile } from '../project/types';
 
@@ -110,6 +112,12 @@ export interface EngineApi {
   resolve(project: PrismaProject, url: string, options: ResolveOptions): Promise<ResolveResult>;
   /** `migrate deploy` (apply pending migrations). Callers must keep it away from production. */
   deploy(project: PrismaProject, url: string): Promise<DeployResult>;
+  /**
+   * Deploy rehearsal: loads the real database's dump into a fresh embedded PostgreSQL, recreates its
+   * `_prisma_migrations` there (read from `input.url` in a read-only session) and applies the pending
+   * migrations one by one, as `migrate deploy` would. Never writes to the real database.
+   */
+  rehearse(project: PrismaProject, input: RehearsalInput): Promise<RehearsalReport>;
   stats(): Promise<EngineStats>;
   dispose(): Promise<void>;
 }

@@ -12,6 +12,8 @@ import { positionAt, splitStatements, stripSqlComments } from '../drift/sqlText'
 import { readMigrationRecords } from '../history/records';
 import { computeHistoryStatus, type HistoryStatus, type LocalMigration } from '../history/status';
 import { type PrismaProject } from '../project/types';
+import { readRealDatabase, type RehearsalInput, rehearseOnCopy } from '../rehearsal/rehearse';
+import { type RehearsalReport } from '../rehearsal/report';
 import {
   type BaselineOptions,
   type BaselineResult,
@@ -307,6 +309,24 @@ export class EngineSession implements EngineApi {
         });
       }
       return { applied, message: applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}.` : 'No pending migration.' };
+    });
+  }
+
+  rehearse(project: PrismaProject, input: RehearsalInput): Promise<RehearsalReport> {
+    return this.serial('deploy rehearsal', this.timeouts.deployMs, async () => {
+      requireLockFileOrFolder(project);
+      const migrations = await readLocalMigrations(project);
+      const real = input.url ? await readRealDatabase(input.url, this.timeouts.connectMs) : undefined;
+      // The copy needs its own fresh instance; the analyses' shadow (≈450 MB) restarts from its snapshot later.
+      this.dropEmbeddedEngine();
+      this.applied = [];
+      await this.embedded.close();
+      const copy = new EmbeddedPostgres({ assetsDir: this.options.assetsDir, cacheDir: this.options.cacheDir, log: this.options.log });
+      try {
+        return await rehearseOnCopy(copy, { input, migrations, ...(real ? { real } : {}), assetsDir: this.options.assetsDir, log: (m) => this.log(m) });
+      } finally {
+        await copy.close();
+      }
     });
   }
 

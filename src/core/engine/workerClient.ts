@@ -1,6 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import { type HistoryStatus } from '../history/status';
+import { type RehearsalInput } from '../rehearsal/rehearse';
+import { type RehearsalReport } from '../rehearsal/report';
 import { type PrismaProject } from '../project/types';
 import {
   type BaselineOptions,
@@ -92,6 +94,10 @@ export class EngineWorkerClient implements EngineApi {
   }
 
   /** Memory of the worker process (its RSS includes the engine and the embedded shadow). */
+  rehearse(project: PrismaProject, input: RehearsalInput): Promise<RehearsalReport> {
+    return this.call('rehearse', [project, input]);
+  }
+
   stats(): Promise<EngineStats> {
     return this.call('stats', []);
   }

@@ -32,5 +32,6 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'createBaseline',
   'resolve',
   'deploy',
+  'rehearse',
   'stats',
 ];

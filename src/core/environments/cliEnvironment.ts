@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { redactUrl } from '../project/discovery';
 import { expandEnv, parseEnvFile } from '../project/envFile';
 import { type PrismaProject } from '../project/types';
-import { SshSession } from '../remote';
+import { type ExecOptions, type ExecResult, SshSession } from '../remote';
 import { describeSsh, type EnvironmentSetting, parseEnvironmentSettings, remoteEndpoint, sshTargetOf, tunnelledUrl } from './config';
 import { parseJsonc } from './jsonc';
 
@@ -22,6 +22,10 @@ export interface OpenedEnvironment {
   /** For messages: `production ($PROD_DATABASE_URL via SSH root@host:22 → 127.0.0.1:5435)`, no secret. */
   label: string;
   close(): Promise<void>;
+  /** The environment's setting (undefined for a plain `--url`). */
+  setting?: EnvironmentSetting;
+  /** For environments behind SSH: runs a command on that server (the deploy rehearsal's dump command). */
+  exec?: (command: string, options?: ExecOptions) => Promise<ExecResult>;
 }
 
 /** Finds the environment `name` for `project` in the nearest `.vscode/settings.json` that defines any. */
@@ -74,7 +78,7 @@ export async function openEnvironment(project: PrismaProject, name: string, opti
     if (!url) throw new Error(`${name}: the variable ${setting.url.variable} is not set (looked in the environment and in ${project.envFiles.map((f) => path.relative(project.root, f)).join(', ') || '.env'}).`);
   }
   const source = options.url ? '--url' : setting.url.from === 'env' ? `$${setting.url.variable}` : 'secret';
-  if (!setting.ssh) return { url, label: `${name} (${source} → ${redactUrl(url)})`, close: () => Promise.resolve() };
+  if (!setting.ssh) return { url, label: `${name} (${source} → ${redactUrl(url)})`, close: () => Promise.resolve(), setting };
 
   const ssh = setting.ssh;
   const password = options.env.DRIFT_GUARD_SSH_PASSWORD;
@@ -94,6 +98,8 @@ export async function openEnvironment(project: PrismaProject, name: string, opti
         await forward.close();
         await session.close();
       },
+      setting,
+      exec: (command, execOptions) => session.exec(command, execOptions),
     };
   } catch (error) {
     await session.close();

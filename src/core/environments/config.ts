@@ -36,6 +36,12 @@ export interface SshSetting {
   database?: string;
   /** Limit for connecting and authenticating, in seconds (default 20). */
   connectTimeoutSeconds?: number;
+  /**
+   * For "Rehearse Deploy on a Copy": a command run on the SSH server that prints the database's schema as a
+   * plain SQL dump, e.g. `docker exec nexus-postgres-db pg_dump -U nexus_admin --schema-only nexus_prod`.
+   * Without it the local `pg_dump` dumps through the tunnel.
+   */
+  rehearseDumpCommand?: string;
 }
 
 /** One entry of `driftGuard.environments`. */
@@ -126,7 +132,7 @@ export function parseEnvironmentSettings(raw: unknown): { environments: Environm
 function parseSsh(ssh: unknown): SshSetting | string {
   if (!isRecord(ssh)) return '"ssh" must be an object with host, user and auth.';
   if ('password' in ssh || 'passphrase' in ssh) return '"ssh.password"/"ssh.passphrase" do not belong in settings: use "Set Environment Secret" (SecretStorage).';
-  const { host, port, user, auth, keyPath, agentSocket, database, connectTimeoutSeconds } = ssh;
+  const { host, port, user, auth, keyPath, agentSocket, database, connectTimeoutSeconds, rehearseDumpCommand } = ssh;
   if (typeof host !== 'string' || host.trim() === '' || /\s/.test(host.trim())) return '"ssh.host" must be a host name or address.';
   if (typeof user !== 'string' || user.trim() === '') return '"ssh.user" must be the account to log in as (e.g. "root").';
   const out: SshSetting = { host: host.trim(), user: user.trim(), auth: 'agent' };
@@ -153,6 +159,10 @@ function parseSsh(ssh: unknown): SshSetting | string {
   if (connectTimeoutSeconds !== undefined) {
     if (typeof connectTimeoutSeconds !== 'number' || !(connectTimeoutSeconds > 0) || connectTimeoutSeconds > 600) return '"ssh.connectTimeoutSeconds" must be a number of seconds (1–600).';
     out.connectTimeoutSeconds = connectTimeoutSeconds;
+  }
+  if (rehearseDumpCommand !== undefined) {
+    if (typeof rehearseDumpCommand !== 'string') return '"ssh.rehearseDumpCommand" must be a command line, e.g. "docker exec db pg_dump -U app --schema-only app".';
+    if (rehearseDumpCommand.trim()) out.rehearseDumpCommand = rehearseDumpCommand.trim();
   }
   return out;
 }

@@ -36,6 +36,8 @@ export interface MigrationStatus {
    * --applied` writes, i.e. a baseline. Set only when true.
    */
   recordedWithoutRunning?: boolean;
+  /** The checksum `_prisma_migrations` recorded for the latest row (sha256 hex), when there is a row. */
+  checksum?: string;
 }
 
 /** A migration order that a fresh database (new server, shadow) would not reproduce. */
@@ -90,6 +92,7 @@ export function computeHistoryStatus(local: readonly LocalMigration[], records: 
     const latest = rows[rows.length - 1];
     const status: MigrationStatus = { name, state: 'missingLocally', note: 'Recorded in _prisma_migrations but its folder is not in the migrations directory.' };
     if (latest.finishedAt) status.appliedAt = latest.finishedAt;
+    if (latest.checksum) status.checksum = latest.checksum.toLowerCase();
     statuses.push(status);
   }
   statuses.sort((a, b) => compareNames(a.name, b.name));
@@ -98,9 +101,10 @@ export function computeHistoryStatus(local: readonly LocalMigration[], records: 
 }
 
 function stateOf(migration: LocalMigration, rows: readonly MigrationRecord[]): MigrationStatus {
-  const base = { name: migration.name, sqlPath: migration.sqlPath };
+  const base: Pick<MigrationStatus, 'name' | 'sqlPath' | 'checksum'> = { name: migration.name, sqlPath: migration.sqlPath };
   if (rows.length === 0) return { ...base, state: 'pending' };
   const latest = rows[rows.length - 1];
+  if (latest.checksum) base.checksum = latest.checksum.toLowerCase();
   if (latest.rolledBackAt) {
     return { ...base, state: 'rolledBack', appliedAt: latest.startedAt, note: `Marked rolled back at ${latest.rolledBackAt}; \`migrate deploy\` will apply it again.` };
   }

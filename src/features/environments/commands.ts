@@ -107,6 +107,7 @@ function toRaw(setting: EnvironmentSetting): Record<string, unknown> {
     if (setting.ssh.agentSocket) ssh.agentSocket = setting.ssh.agentSocket;
     if (setting.ssh.database) ssh.database = setting.ssh.database;
     if (setting.ssh.connectTimeoutSeconds) ssh.connectTimeoutSeconds = setting.ssh.connectTimeoutSeconds;
+    if (setting.ssh.rehearseDumpCommand) ssh.rehearseDumpCommand = setting.ssh.rehearseDumpCommand;
     raw.ssh = ssh;
   }
   return raw;
@@ -287,6 +288,7 @@ async function environmentWizard(
       });
       if (database) ssh.database = database;
       if (prev?.connectTimeoutSeconds) ssh.connectTimeoutSeconds = prev.connectTimeoutSeconds;
+      if (prev?.rehearseDumpCommand) ssh.rehearseDumpCommand = prev.rehearseDumpCommand;
       setting.ssh = ssh;
     }
     return { setting, secrets };

@@ -1,0 +1,109 @@
+/**
+ * The few git questions the guard rails ask, through `git` with an argv array (never a shell string):
+ * the committed content of a migration (to restore an applied one that was edited or deleted), and the
+ * order migrations were first committed in (the "written" order of same-day migrations).
+ */
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { type ObservedOrder, writtenOrderFromGitLog } from './migrationNames';
+
+interface GitResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function git(cwd: string, args: string[], timeoutMs = 15_000): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } }, (error, stdout, stderr) => {
+      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        reject(new GitError('no-git', 'git is not installed (or not on PATH).'));
+        return;
+      }
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout, stderr: stderr.toString('utf8') });
+    });
+  });
+}
+
+/** Why git could not answer; `message` is one sentence for the user. */
+export class GitError extends Error {
+  override readonly name = 'GitError';
+  constructor(
+    readonly code: 'no-git' | 'not-a-repository' | 'no-commit' | 'not-committed' | 'failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The repository's top folder containing `dir`, or undefined when `dir` is not in a git work tree. */
+export async function repositoryRoot(dir: string): Promise<string | undefined> {
+  const result = await git(dir, ['rev-parse', '--show-toplevel']).catch(() => undefined);
+  if (!result || result.code !== 0) return undefined;
+  return result.stdout.toString('utf8').trim() || undefined;
+}
+
+/** A path relative to the repository root, with forward slashes (git's spelling). */
+function repoPath(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/');
+}
+
+/** One file as committed in HEAD: its path and exact bytes (line endings as stored by git). */
+export interface CommittedFile {
+  path: string;
+  content: Buffer;
+}
+
+/**
+ * Every file of `dir` (a migration folder) as committed in HEAD, byte for byte (`git show HEAD:path`).
+ * Throws a {@link GitError} when the folder is not in a repository, there is no commit yet, or the
+ * folder was never committed.
+ */
+export async function committedFolder(dir: string): Promise<CommittedFile[]> {
+  const parent = await existingAncestor(dir);
+  const root = await repositoryRoot(parent);
+  if (!root) throw new GitError('not-a-repository', `${dir} is not in a git repository: there is no committed version to restore.`);
+  const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
+  if (head.code !== 0) throw new GitError('no-commit', `The repository at ${root} has no commit yet: there is no committed version to restore.`);
+  const rel = repoPath(root, dir);
+  const list = await git(root, ['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', `${rel}/`]);
+  if (list.code !== 0) throw new GitError('failed', `git ls-tree failed: ${list.stderr.trim()}`);
+  const files = list.stdout.toString('utf8').split('\0').filter(Boolean);
+  if (files.length === 0) throw new GitError('not-committed', `${rel} is not in the last commit (HEAD): it was never committed, so git cannot restore it.`);
+  const out: CommittedFile[] = [];
+  for (const file of files) {
+    const shown = await git(root, ['show', `HEAD:${file}`]);
+    if (shown.code !== 0) throw new GitError('failed', `git show HEAD:${file} failed: ${shown.stderr.trim()}`);
+    out.push({ path: path.join(root, ...file.split('/')), content: shown.stdout });
+  }
+  return out;
+}
+
+/** Whether `file` is in HEAD (false outside a repository). */
+export async function isCommitted(file: string): Promise<boolean> {
+  const root = await repositoryRoot(await existingAncestor(path.dirname(file)));
+  if (!root) return false;
+  const result = await git(root, ['cat-file', '-e', `HEAD:${repoPath(root, file)}`]).catch(() => undefined);
+  return result?.code === 0;
+}
+
+/** The order the migrations of `migrationsDir` were first committed in (undefined outside git). */
+export async function writtenOrder(migrationsDir: string): Promise<ObservedOrder | undefined> {
+  const root = await repositoryRoot(await existingAncestor(migrationsDir));
+  if (!root) return undefined;
+  const rel = repoPath(root, migrationsDir);
+  const log = await git(root, ['log', '--diff-filter=A', '--format=%x00%ct', '--name-only', '--', `${rel}/`]).catch(() => undefined);
+  if (!log || log.code !== 0) return undefined;
+  return writtenOrderFromGitLog(log.stdout.toString('utf8'), rel);
+}
+
+/** `dir` or its closest existing parent (a deleted migration folder is not a valid cwd). */
+async function existingAncestor(dir: string): Promise<string> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const info = await stat(current).catch(() => undefined);
+    if (info?.isDirectory()) return current;
+    if (path.dirname(current) === current) return current;
+  }
+}
