@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerDrift } from './features/drift/register';
 import { EngineService } from './features/engine/engineService';
 import { EnvironmentService } from './features/environments/environmentService';
+import { type GuardRailsApi, registerGuardRails } from './features/guards/register';
 import { registerMigrations } from './features/migrations/register';
 import { type MigrationsTreeDataProvider } from './features/migrations/treeDataProvider';
 import { ProjectService } from './features/projects/projectService';
@@ -17,6 +18,8 @@ export interface DriftGuardApi {
   environments: EnvironmentService;
   /** The deploy runbook (sessions, panels, terminals per environment, run history), loaded on first use. */
   runbook: RunbookApi;
+  /** Guard rails: applied migrations read-only, ordering hazards, the terminal db push guard, deploy rehearsals. */
+  guardRails: GuardRailsApi;
 }
 
 /**
@@ -36,12 +39,13 @@ export function activate(context: vscode.ExtensionContext): DriftGuardApi {
 
   registerProjects(context, projects, logger);
   const analysis = registerDrift(context, { projects, engines, environments, logger });
-  const migrationsTree = registerMigrations(context, { projects, analysis, engines, environments, logger });
+  const guardRails = registerGuardRails(context, { projects, analysis, engines, environments, logger });
+  const migrationsTree = registerMigrations(context, { projects, analysis, engines, environments, logger, guards: guardRails.service });
   const runbook = registerRunbook(context, { projects, environments, analysis, logger });
 
   void projects.refresh().catch((err: unknown) => logger.error(`Project discovery failed: ${String(err)}`));
   logger.info(`Activated in ${Math.round(performance.now() - started)} ms (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);
-  return { migrationsTree, environments, runbook };
+  return { migrationsTree, environments, runbook, guardRails };
 }
 
 export function deactivate(): void {

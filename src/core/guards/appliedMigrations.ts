@@ -105,6 +105,7 @@ export function appliedViolationFinding(violation: AppliedViolation): GuardFindi
     severity: violation.difference === 'content' ? 'error' : 'warning',
     migration: violation.migration,
     environments: violation.environments,
+    ...(violation.difference ? { difference: violation.difference } : {}),
     message: `${violation.migration} was applied on ${where}: it is read-only. Its content no longer matches what was applied.${how} Restore it from git and put the change in a new migration.`,
   };
 }

@@ -38,6 +38,8 @@ export interface GuardFinding {
   related?: string[];
   /** Environments whose history shows it (applied order, applied checksum). */
   environments?: string[];
+  /** For `applied-migration-edited`: what changed compared with what was applied. */
+  difference?: 'lineEndings' | 'whitespace' | 'content';
 }
 
 const SEVERITY_RANK: Record<GuardSeverity, number> = { error: 0, warning: 1, info: 2 };

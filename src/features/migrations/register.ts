@@ -3,6 +3,7 @@ import { type AnalysisService } from '../drift/analysisService';
 import { type EngineService } from '../engine/engineService';
 import { registerEnvironmentCommands } from '../environments/commands';
 import { type EnvironmentService } from '../environments/environmentService';
+import { type GuardRailsService } from '../guards/guardRailsService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 import { refreshMigrations, registerMigrationCommands } from './commands';
@@ -19,10 +20,10 @@ const MIN_INTERVAL_SECONDS = 15;
  */
 export function registerMigrations(
   context: vscode.ExtensionContext,
-  services: { projects: ProjectService; analysis: AnalysisService; engines: EngineService; environments: EnvironmentService; logger: Logger },
+  services: { projects: ProjectService; analysis: AnalysisService; engines: EngineService; environments: EnvironmentService; logger: Logger; guards?: GuardRailsService },
 ): MigrationsTreeDataProvider {
   const { projects, analysis, environments, logger } = services;
-  const tree = new MigrationsTreeDataProvider(projects, analysis, environments);
+  const tree = new MigrationsTreeDataProvider(projects, analysis, environments, services.guards);
   const logs = new MigrationLogsProvider();
   const view = vscode.window.createTreeView('driftGuard.migrations', { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(tree, logs, view, vscode.workspace.registerTextDocumentContentProvider(LOGS_SCHEME, logs));

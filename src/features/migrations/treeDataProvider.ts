@@ -3,9 +3,11 @@ import * as vscode from 'vscode';
 import { type DriftFinding } from '../../core/drift/findings';
 import { countStates, hazardsFor, isBaseline } from '../../core/history/summary';
 import { type MigrationStatus, type OrderingHazard } from '../../core/history/status';
+import { type GuardFinding } from '../../core/guards/findings';
 import { type PrismaProject } from '../../core/project/types';
 import { type AnalysisService, type DatabaseAnalysis } from '../drift/analysisService';
 import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
+import { type GuardRailsService, guardLabel } from '../guards/guardRailsService';
 import { type ProjectService } from '../projects/projectService';
 
 /** A root: one database of one project. */
@@ -29,6 +31,8 @@ export interface MigrationNode {
   status: MigrationStatus;
   hazards: OrderingHazard[];
   baseline: boolean;
+  /** Guard-rail findings about this migration (names, ordering, applied-migration edits). */
+  guards?: GuardFinding[];
 }
 
 /** "N drifted objects" under an environment, with one child per finding. */
@@ -156,7 +160,9 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     private readonly projects: ProjectService,
     private readonly analysis: AnalysisService,
     private readonly environments: EnvironmentService,
+    private readonly guards?: Pick<GuardRailsService, 'findingsFor' | 'onDidChange'>,
   ) {
+    guards?.onDidChange(() => this.refresh(), this, this.disposables);
     analysis.onDidChangeAnalysis(() => this.refresh(), this, this.disposables);
     projects.onDidChangeProjects(() => this.refresh(), this, this.disposables);
     environments.onDidChangeEnvironments(() => this.refresh(), this, this.disposables);
@@ -231,7 +237,8 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     for (const note of history?.notes ?? []) out.push({ kind: 'message', variant: 'note', label: note, ...base, key: `${id}::note::${note}` });
     if (result.findings && result.findings.length > 0) out.push({ kind: 'drift', ...base, findings: result.findings });
     for (const status of history?.migrations ?? []) {
-      out.push({ kind: 'migration', ...base, status, hazards: history ? hazardsFor(history, status.name) : [], baseline: isBaseline(status) });
+      const guards = this.guards?.findingsFor(project.root, status.name) ?? [];
+      out.push({ kind: 'migration', ...base, status, hazards: history ? hazardsFor(history, status.name) : [], baseline: isBaseline(status), ...(guards.length > 0 ? { guards } : {}) });
     }
     return out;
   }
@@ -319,6 +326,14 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     const parts = [stateText(status)];
     if (node.baseline && (status.state === 'applied' || status.state === 'modified')) parts.unshift(vscode.l10n.t('baseline'));
     if (node.hazards.length > 0) parts.push(`⚠ ${vscode.l10n.t('ordering hazard')}`);
+    // Guard rails worth a glance that the state and the engine's hazards do not already say (notes such as
+    // a date-only name stay in the tooltip).
+    const said = (code: GuardFinding['code']): boolean =>
+      (code === 'applied-migration-edited' && status.state === 'modified') ||
+      (code === 'applied-migration-deleted' && status.state === 'missingLocally') ||
+      (node.hazards.length > 0 && (code === 'migration-same-day-order' || code === 'migration-applied-out-of-order' || code === 'migration-depends-on-later'));
+    const shown = [...new Set((node.guards ?? []).filter((g) => g.severity !== 'info' && !said(g.code)).map((g) => guardLabel(g.code)))];
+    if (shown.length > 0) parts.push(`⚠ ${shown.join(', ')}`);
     item.description = parts.join(' · ');
     const [icon, color] = node.baseline && status.state === 'applied' ? ['milestone', 'testing.iconPassed'] : STATE_ICONS[status.state];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
@@ -327,6 +342,7 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     if (node.baseline) tip.appendMarkdown(`${vscode.l10n.t('Baseline: recorded as applied without running (migrate resolve --applied).')}\n\n`);
     if (status.note) tip.appendMarkdown(`${escape(status.note)}\n\n`);
     for (const hazard of node.hazards) tip.appendMarkdown(`$(warning) ${escape(hazard.message)}\n\n`);
+    for (const guard of node.guards ?? []) tip.appendMarkdown(`${guard.severity === 'error' ? '$(error)' : guard.severity === 'warning' ? '$(warning)' : '$(info)'} ${escape(guard.message)}\n\n`);
     if (status.state === 'failed') {
       if (status.logs) tip.appendCodeblock(status.logs.split('\n').slice(0, 12).join('\n'), 'log');
       else tip.appendMarkdown(vscode.l10n.t('No logs were recorded.'));
