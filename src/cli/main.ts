@@ -396,7 +396,27 @@ function formatGuardItems(items: readonly GuardItem[]): string[] {
   const count = (s: GuardFinding['severity']): number => items.filter((i) => i.severity === s).length;
   const parts = [count('error') && plural(count('error'), 'error'), count('warning') && plural(count('warning'), 'warning'), count('info') && plural(count('info'), 'note')].filter(Boolean);
   const mark = { error: '✗', warning: '⚠', info: '·' } as const;
-  return [`${count('error') > 0 ? '✗' : '⚠'} Guard rails: ${parts.join(', ')}`, ...items.map((i) => `  ${mark[i.severity]} ${i.file ?? i.migration} [${i.code}] ${i.message}`)];
+  const lines = [`${count('error') > 0 ? '✗' : '⚠'} Guard rails: ${parts.join(', ')}`];
+  // Notes that say the same thing of several migrations (e.g. five date-only names) fold into one line.
+  const notes = new Map<string, GuardItem[]>();
+  for (const item of items) {
+    if (item.severity !== 'info' || !item.message.startsWith(item.migration)) continue;
+    const key = `${item.code}\u0000${item.message.slice(item.migration.length)}`;
+    notes.set(key, [...(notes.get(key) ?? []), item]);
+  }
+  const folded = new Set<GuardItem>();
+  for (const item of items) {
+    if (folded.has(item)) continue;
+    const group = [...notes.values()].find((g) => g.length >= 3 && g[0] === item);
+    if (group) {
+      group.forEach((g) => folded.add(g));
+      lines.push(`  ${mark.info} [${item.code}] ${group.length} migrations${item.message.slice(item.migration.length).replace(/^ has /, ' have ')}`);
+      lines.push(...group.map((g) => `      ${g.file ?? g.migration}`));
+      continue;
+    }
+    lines.push(`  ${mark[item.severity]} ${item.file ?? item.migration} [${item.code}] ${item.message}`);
+  }
+  return lines;
 }
 
 async function cmdRehearse(argv: string[], io: Io): Promise<number> {

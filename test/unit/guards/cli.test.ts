@@ -63,6 +63,8 @@ describe('drift-guard check: guard rails (bundled CLI, real PostgreSQL)', functi
 
     const text = await check(['--url', url]);
     assert.match(text.stdout, /⚠ Guard rails: 3 warnings, 8 notes/);
+    assert.match(text.stdout, /\n {2}· \[migration-date-only\] 5 migrations have a date but no time\. A second migration written that day could sort before it[^\n]*\n {6}prisma\/migrations\/20260127_init\/migration\.sql\n/, 'notes saying the same of several migrations fold into one line');
+    assert.doesNotMatch(text.stdout, /20260127_init has a date but no time/);
     assert.match(text.stdout, /⚠ prisma\/migrations\/20260214_fix_cascade_constraints\/migration\.sql \[migration-same-day-order\] Same-day migrations of 20260214/);
   });
 
