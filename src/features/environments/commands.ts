@@ -328,8 +328,9 @@ export async function runTestConnection(services: EnvironmentCommandServices, re
   const chain = hops.map((h) => `${names[h.hop]} ${HOP_MARKS[h.status]}`).join('  ');
   const showOutput = vscode.l10n.t('Show Output');
   if (failed) {
+    // The chain goes in the message itself: a toast does not show `detail` (only modal messages do).
     void vscode.window
-      .showErrorMessage(vscode.l10n.t('{0}: {1} failed — {2}', ref.environment.name, names[failed.hop], failed.message.split('\n')[0]), { detail: chain }, showOutput)
+      .showErrorMessage(vscode.l10n.t('{0}: {1} failed — {2} ({3})', ref.environment.name, names[failed.hop], failed.message.split('\n')[0].replace(/\.$/, ''), chain), showOutput)
       .then((c) => c && logger.show(false));
   } else {
     const warning = hops.find((h) => h.status === 'warning');
