@@ -73,31 +73,41 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     fs.rmSync(path.dirname(settingsFile()), { recursive: true, force: true });
   });
 
-  it('adds a production environment whose URL goes to SecretStorage, refusing each bad answer with its reason; its root shows the pending migration', async () => {
+  it('adds a production environment whose URL goes to SecretStorage, refusing each bad answer with its reason (Escape half-way writes nothing); its root shows the pending migration', async () => {
     const wb = workbench!;
     await wb.runCommand('Prisma Drift Guard: Show Migrations');
     await wb.waitForTreeRow(/^No database to show/);
+    // Escape half-way leaves cleanly: nothing written, no error.
+    await wb.runCommand('Prisma Drift Guard: Add Environment', { opensQuickPick: true });
+    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Add Environment (1/5)');
+    await wb.typeAndAccept('abandoned');
+    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Add Environment (2/5)');
+    await wb.page.keyboard.press('Escape');
+    await wb.waitFor('the wizard to close', async () => !(await wb.quickInputVisible()) || undefined);
+    assert.deepEqual(writtenEnvironments().environments, [], 'nothing written after Escape');
+    assert.deepEqual((await wb.notifications()).filter((t) => /failed|abandoned/.test(t)), [], 'no error and no "added" message');
+
     await wb.runCommand('Prisma Drift Guard: Add Environment', { opensQuickPick: true });
 
-    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Add Environment (1)');
+    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Add Environment (1/5)');
     await wb.typeAndAccept('prod eu');
     await wb.waitFor('the name rule', async () => (await wb.quickInputMessage()).includes('1–64 letters, digits, "_", "-" or "."') || undefined);
     await wb.typeAndAccept('local');
     await wb.waitFor('why "local" is taken', async () => (await wb.quickInputMessage()).includes('"local" is the project\'s own datasource URL.') || undefined);
     await wb.typeAndAccept('prod-eu');
 
-    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Add Environment (2)');
+    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Add Environment (2/5)');
     await wb.typeAndAccept('production');
-    await wb.waitForQuickInputTitle('the URL source step', (t) => t === 'Add Environment (3)');
+    await wb.waitForQuickInputTitle('the URL source step', (t) => t === 'Add Environment (3/5)');
     await wb.typeAndAccept('Stored in SecretStorage');
 
-    await wb.waitForQuickInputTitle('the URL step', (t) => t === 'Add Environment (4)');
+    await wb.waitForQuickInputTitle('the URL step', (t) => t === 'Add Environment (4/5)');
     assert.equal(await wb.page.locator('.quick-input-widget .quick-input-box input').getAttribute('type'), 'password', 'the URL is typed hidden');
     await wb.typeAndAccept('mysql://root@127.0.0.1/app');
     await wb.waitFor('the URL rule', async () => (await wb.quickInputMessage()).includes('A postgresql:// URL.') || undefined);
     await wb.typeAndAccept(url);
 
-    await wb.waitForQuickInputTitle('the connection step', (t) => t === 'Add Environment (5)');
+    await wb.waitForQuickInputTitle('the connection step', (t) => t === 'Add Environment (5/5)');
     await wb.typeAndAccept('Direct connection');
     await wb.waitFor('the "added" notification', async () => (await wb.notifications()).some((t) => t.includes('Environment prod-eu added.')) || undefined);
 
@@ -211,17 +221,17 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
   it('edits the environment from the context menu (new name, kind staging): the secret follows, the root is renamed', async () => {
     const wb = workbench!;
     await wb.clickContextMenu('prod-eu', 'Edit Environment');
-    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Edit Environment (1)');
+    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Edit Environment (1/5)');
     assert.equal(await wb.page.locator('.quick-input-widget .quick-input-box input').inputValue(), 'prod-eu');
     await wb.typeAndAccept('eu-main');
-    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Edit Environment (2)');
+    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Edit Environment (2/5)');
     await wb.typeAndAccept('staging');
-    await wb.waitForQuickInputTitle('the URL source step', (t) => t === 'Edit Environment (3)');
+    await wb.waitForQuickInputTitle('the URL source step', (t) => t === 'Edit Environment (3/5)');
     await wb.page.keyboard.press('Enter');
-    await wb.waitForQuickInputTitle('the URL step', (t) => t === 'Edit Environment (4)');
+    await wb.waitForQuickInputTitle('the URL step', (t) => t === 'Edit Environment (4/5)');
     assert.match(await wb.quickInputMessage(), /Leave empty to keep the stored one\./);
     await wb.page.keyboard.press('Enter');
-    await wb.waitForQuickInputTitle('the connection step', (t) => t === 'Edit Environment (5)');
+    await wb.waitForQuickInputTitle('the connection step', (t) => t === 'Edit Environment (5/5)');
     await wb.page.keyboard.press('Enter');
 
     await wb.waitForTreeRow(/^eu-main staging · in sync$/);
