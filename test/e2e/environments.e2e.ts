@@ -185,7 +185,8 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     const refusal = await wb.waitFor('the safety proof refusal', () => wb.dialog(), 90_000);
     assert.match(refusal, new RegExp(`Refusing to record ${pending} as applied`));
     assert.match(refusal, /lacks what it creates — .*assessments/);
-    assert.match(refusal, /Nothing was written/);
+    assert.match(refusal, /Nothing was written\./);
+    assert.doesNotMatch(refusal, /force/i, 'no hint at a --force the UI does not offer');
     assert.ok(!refusal.includes(pg.password), 'the password is not shown');
     await wb.page.keyboard.press('Escape');
     await wb.waitFor('the refusal to close', async () => !(await wb.dialog()) || undefined);
