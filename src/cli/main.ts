@@ -304,7 +304,8 @@ async function cmdResolve(argv: string[], io: Io): Promise<number> {
     return 0;
   } catch (err) {
     if (isEngineError(err) && err.code === 'refused') {
-      io.err(`drift-guard: ${err.message}`);
+      // Only the CLI can force it: the hint belongs here, not in the engine's message the extension shows too.
+      io.err(`drift-guard: ${err.message} --force records it anyway.`);
       return 1;
     }
     throw err;

@@ -14,62 +14,9 @@ import { Client } from 'pg';
 import { EVERY_STATE, prepareEveryState, prepareWithPending } from '../fixtures/explorerDatabase';
 import { sharedPostgres } from '../fixtures/postgres';
 import { sharedSshd } from '../fixtures/sshd';
-import { Workbench } from './helpers/workbench';
-
-function workspace(): string {
-  const dir = process.env.DRIFT_GUARD_E2E_WORKSPACE;
-  if (!dir) throw new Error('DRIFT_GUARD_E2E_WORKSPACE is not set: run through test/harness/runE2e.mjs');
-  return dir;
-}
+import { Workbench, e2eWorkspace as workspace } from './helpers/workbench';
 
 const SIDEBAR_ROWS = '.part.sidebar .monaco-list-row';
-
-/** The sidebar's tree rows as `label description`, whitespace collapsed. */
-async function rows(wb: Workbench): Promise<string[]> {
-  const parts = await wb.page.locator(SIDEBAR_ROWS).evaluateAll((els) =>
-    els.map((el) => {
-      const text = (selector: string): string => (el as unknown as { querySelector(s: string): { textContent: string | null } | null }).querySelector(selector)?.textContent ?? '';
-      return `${text('.label-name')} ${text('.label-description')}`;
-    }),
-  );
-  return parts.map((t) => t.replace(/\s+/g, ' ').trim());
-}
-
-/** Drags the sash at the side bar's right edge so the tree rows show their descriptions whole. */
-async function widenSideBar(wb: Workbench, width: number): Promise<void> {
-  const sidebar = await wb.page.locator('.part.sidebar').first().boundingBox();
-  if (!sidebar) throw new Error('the side bar is not laid out');
-  const edge = sidebar.x + sidebar.width;
-  const sashes = await wb.page.locator('.monaco-sash.vertical').evaluateAll((els) =>
-    els.map((el) => {
-      const r = (el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect();
-      return { x: r.x + r.width / 2, y: r.y + r.height / 2, height: r.height };
-    }),
-  );
-  const sash = sashes.filter((b) => b.height > 100).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
-  if (!sash || Math.abs(sash.x - edge) > 10) throw new Error(`no sash at the side bar's edge (x=${edge})`);
-  await wb.page.mouse.move(sash.x, sash.y);
-  await wb.page.mouse.down();
-  await wb.page.mouse.move(sidebar.x + width, sash.y, { steps: 8 });
-  await wb.page.mouse.up();
-}
-
-/** Hovers the row whose text contains `text` and clicks its inline action `action`. */
-async function clickInlineAction(wb: Workbench, text: string, action: string): Promise<void> {
-  const row = wb.page.locator(SIDEBAR_ROWS, { hasText: text }).first();
-  await row.hover();
-  const button = row.locator(`.actions .action-label[aria-label="${action}"]`).first();
-  await wb.waitFor(`the inline action "${action}" on "${text}"`, async () => (await button.isVisible()) || undefined);
-  await button.click();
-}
-
-/** Waits for step `n` of the Add/Edit Environment wizard (its title ends with "(n)"). */
-async function wizardStep(wb: Workbench, n: number): Promise<void> {
-  await wb.waitFor(`step ${n} of the wizard`, async () => {
-    const title = await wb.page.locator('.quick-input-widget .quick-input-title').first().textContent().catch(() => '');
-    return title?.trim().endsWith(`(${n})`) || undefined;
-  });
-}
 
 describe('migrations explorer (e2e)', function () {
   this.timeout(240_000);
@@ -105,13 +52,7 @@ describe('migrations explorer (e2e)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) {
-      const file = await workbench.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
-      if (file) console.log(`    screenshot: ${path.relative(process.cwd(), file)}`);
-      const toasts = await workbench.notifications().catch(() => []);
-      const output = await workbench.readOutputChannel('Prisma Drift Guard').catch((e: Error) => `(unreadable: ${e.message})`);
-      console.log(`    rows: ${(await rows(workbench).catch(() => [])).join(' | ')}\n    notifications: ${toasts.join(' | ') || 'none'}\n    Prisma Drift Guard output:\n${output.replace(/^/gm, '      ')}`);
-    }
+    await workbench?.reportFailure(this.currentTest);
   });
 
   after(async () => {
@@ -127,7 +68,7 @@ describe('migrations explorer (e2e)', function () {
     const shown = await wb.waitFor(
       'production and staging with their migrations in the Migrations view',
       async () => {
-        const all = await rows(wb);
+        const all = await wb.treeRows();
         const done = all.some((r) => /^production .*1 failed · 1 pending/.test(r)) && all.some((r) => /^staging .*1 pending/.test(r));
         return done && EVERY_STATE.every(([name]) => all.some((r) => r.startsWith(name))) ? all : undefined;
       },
@@ -145,12 +86,12 @@ describe('migrations explorer (e2e)', function () {
 
   it('opens the recorded logs of the failed migration from its inline action', async () => {
     const wb = workbench!;
-    await clickInlineAction(wb, '20260214_init_assessment_module', 'Show Logs');
+    await wb.clickInlineAction('20260214_init_assessment_module', 'Show Logs');
     await wb.waitForSelector('.tabs-container .tab.active[aria-label^="20260214_init_assessment_module.log"]', 'the logs document');
     // The editor renders spaces as non-breaking ones.
     await wb.waitForText(/relation\s"assessments"\salready\sexists/);
     // The screenshot for the README: the whole tree readable, the failed migration's logs beside it.
-    await widenSideBar(wb, 640);
+    await wb.widenSideBar(640);
     await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260214_init_assessment_module' }).first().hover();
     await wb.waitFor('the sash highlight to fade', async () => (await wb.page.locator('.monaco-sash.hover, .monaco-sash.active').count()) === 0 || undefined);
     const shot = await wb.screenshot('migrations-explorer');
@@ -159,13 +100,13 @@ describe('migrations explorer (e2e)', function () {
 
   it('deploys the pending migration to staging from the tree, after the confirmation', async () => {
     const wb = workbench!;
-    await clickInlineAction(wb, 'staging', 'Deploy Pending Migrations');
+    await wb.clickInlineAction('staging', 'Deploy Pending Migrations');
     const dialog = await wb.waitFor('the deploy confirmation', () => wb.dialog());
     assert.match(dialog, new RegExp(`Deploy 1 migration\\(s\\) \\(${pending[0]}\\) on staging\\?`));
     await wb.clickDialogButton('Continue');
     await wb.waitFor(
       'staging to read "in sync"',
-      async () => (await rows(wb)).some((r) => /^staging .*in sync/.test(r)) || undefined,
+      async () => (await wb.treeRows()).some((r) => /^staging .*in sync/.test(r)) || undefined,
       120_000,
     );
     const client = new Client({ connectionString: stagingUrl });
@@ -197,7 +138,7 @@ describe('migrations explorer (e2e)', function () {
     assert.match(dialog, new RegExp(`authenticity of the SSH host \\[127\\.0\\.0\\.1\\]:${sshd.port} can't be established`));
     assert.ok(dialog.includes(`ssh-ed25519 key fingerprint is ${fingerprint}.`), dialog);
     await wb.clickDialogButton('Trust Once');
-    await wb.waitFor('box to show its migrations through the tunnel', async () => (await rows(wb)).some((r) => /^box development · in sync/.test(r)) || undefined, 90_000);
+    await wb.waitFor('box to show its migrations through the tunnel', async () => (await wb.treeRows()).some((r) => /^box development · in sync/.test(r)) || undefined, 90_000);
   });
 
   it('adds an environment through the wizard: the URL goes to SecretStorage, the entry to settings, Test Connection passes', async () => {
@@ -205,21 +146,22 @@ describe('migrations explorer (e2e)', function () {
     const sshd = await sharedSshd();
     const pgUrl = stagingUrl; // the server (this machine) sees the database where we do
     await wb.runCommand('Prisma Drift Guard: Add Environment', { opensQuickPick: true });
-    const answers: Array<{ input?: string; pick?: string }> = [
-      { input: 'qa' },
-      { pick: 'development' },
-      { pick: 'Stored in SecretStorage (recommended)' },
-      { input: pgUrl },
-      { pick: 'Through an SSH server (tunnel)' },
-      { input: `${sshd.host}:${sshd.port}` },
-      { input: sshd.user },
-      { pick: 'Private key file' },
-      { input: sshd.clientKeyPath },
-      { input: '' },
-      { input: '' },
+    // The step count follows the answers: the tunnel adds four steps, a key file two more.
+    const answers: Array<{ input?: string; pick?: string; of: number }> = [
+      { input: 'qa', of: 5 },
+      { pick: 'development', of: 5 },
+      { pick: 'Stored in SecretStorage (recommended)', of: 5 },
+      { input: pgUrl, of: 5 },
+      { pick: 'Through an SSH server (tunnel)', of: 5 },
+      { input: `${sshd.host}:${sshd.port}`, of: 9 },
+      { input: sshd.user, of: 9 },
+      { pick: 'Private key file', of: 9 },
+      { input: sshd.clientKeyPath, of: 11 },
+      { input: '', of: 11 },
+      { input: '', of: 11 },
     ];
     for (const [index, answer] of answers.entries()) {
-      await wizardStep(wb, index + 1);
+      await wb.waitForQuickInputTitle(`step ${index + 1}/${answer.of} of the wizard`, (title) => title === `Add Environment (${index + 1}/${answer.of})`);
       if (answer.pick !== undefined) await wb.pick(answer.pick);
       else await wb.acceptInput(answer.input);
     }
@@ -238,7 +180,7 @@ describe('migrations explorer (e2e)', function () {
       ssh: { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'key', keyPath: sshd.clientKeyPath },
     });
     assert.ok(!written.includes('postgresql://'), 'no URL in settings');
-    await wb.waitFor('qa in the tree', async () => (await rows(wb)).some((r) => /^qa development · in sync/.test(r)) || undefined, 90_000);
+    await wb.waitFor('qa in the tree', async () => (await wb.treeRows()).some((r) => /^qa development · in sync/.test(r)) || undefined, 90_000);
   });
 
   it('comes back to the Migrations view from the status bar', async () => {

@@ -34,10 +34,7 @@ describe('Show Project Summary in code-server (e2e)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) {
-      const file = await workbench.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
-      if (file) console.log(`    screenshot: ${path.relative(process.cwd(), file)}`);
-    }
+    await workbench?.reportFailure(this.currentTest);
   });
 
   after(async () => {

@@ -9,13 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Frame } from 'playwright-core';
-import { Workbench } from './helpers/workbench';
-
-function workspace(): string {
-  const dir = process.env.DRIFT_GUARD_E2E_WORKSPACE;
-  if (!dir) throw new Error('DRIFT_GUARD_E2E_WORKSPACE is not set: run through test/harness/runE2e.mjs');
-  return dir;
-}
+import { Workbench, e2eWorkspace as workspace } from './helpers/workbench';
 
 const LOCAL_STEP = 'Migrations présentes dans le dépôt';
 
@@ -67,13 +61,7 @@ describe('runbook panel (e2e)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) {
-      const file = await workbench.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
-      if (file) console.log(`    screenshot: ${path.relative(process.cwd(), file)}`);
-      const toasts = await workbench.notifications().catch(() => []);
-      const output = await workbench.readOutputChannel('Prisma Drift Guard').catch((e: Error) => `(unreadable: ${e.message})`);
-      console.log(`    notifications: ${toasts.join(' | ') || 'none'}\n    Prisma Drift Guard output:\n${output.replace(/^/gm, '      ')}`);
-    }
+    await workbench?.reportFailure(this.currentTest);
   });
 
   after(async () => {

@@ -4,6 +4,7 @@
 // Debian's Chromium (test/e2e/helpers/workbench.ts). Screenshots and timings land in test-results/e2e/.
 //
 //   node test/harness/runE2e.mjs     (needs: setup.sh, npm run package, npm run compile-tests)
+//   DRIFT_GUARD_TEST_GREP=pattern …  only tests matching pattern (mocha --grep: other files' hooks do not run)
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -28,7 +29,8 @@ function e2eFiles() {
 /** Runs mocha in its own process group (Chromium included), echoing its output; resolves with counts. */
 function runMocha(files, env, cleanup) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MOCHA, '--reporter', 'spec', '--timeout', '180000', '--enable-source-maps', ...files], {
+    const grep = process.env.DRIFT_GUARD_TEST_GREP ? ['--grep', process.env.DRIFT_GUARD_TEST_GREP] : [];
+    const child = spawn(process.execPath, [MOCHA, '--reporter', 'spec', '--timeout', '180000', '--enable-source-maps', ...grep, ...files], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       detached: true,

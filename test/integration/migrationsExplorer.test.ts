@@ -153,6 +153,25 @@ describe('migrations explorer', function () {
     assertEveryState(api, local, true);
   });
 
+  it('redraws only when what it shows changes (a redraw drops the rows VS Code holds, and a click on one then reaches no row)', async () => {
+    await settled(api, 'local', 'history read', (n) => !!n.result?.history);
+    let redraws = 0;
+    const listener = api.migrationsTree.onDidChangeTreeData(() => redraws++);
+    try {
+      api.migrationsTree.refresh();
+      const afterFirst = redraws;
+      api.migrationsTree.refresh();
+      api.migrationsTree.refresh();
+      assert.equal(redraws, afterFirst, 'nothing changed: no redraw');
+      // A real change (the analysis running, then its result) is drawn.
+      await refresh();
+      await settled(api, 'local', 'history read again', (n) => !!n.result?.history);
+      assert.ok(redraws > afterFirst, 'the refresh was drawn');
+    } finally {
+      listener.dispose();
+    }
+  });
+
   it('follows the migrations folder: a new migration appears as pending without a refresh, and goes when deleted', async () => {
     const name = '20260301000000_add_invoice_notes';
     const folder = path.join(workspaceRoot(), 'prisma', 'migrations', name);

@@ -263,7 +263,7 @@ export class EngineSession implements EngineApi {
         throw new EngineError({
           code: 'refused',
           migration: name,
-          message: `Refusing to record ${name} as applied: the database ${describeUrl(url)} lacks what it creates — ${missing.map(describeItem).join(', ')}. Nothing was written (force overrides).`,
+          message: `Refusing to record ${name} as applied: the database ${describeUrl(url)} lacks what it creates — ${missing.map(describeItem).join(', ')}. Nothing was written.`,
         });
       }
       const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });

@@ -151,16 +151,44 @@ async function environmentWizard(
   initial: EnvironmentSetting | undefined,
 ): Promise<{ setting: EnvironmentSetting; secrets: Partial<Record<SecretKind, string>> } | undefined> {
   const verb = initial ? vscode.l10n.t('Edit Environment') : vscode.l10n.t('Add Environment');
+  // Every step shows "n/total"; the total follows the answers so far (a tunnel and its login add steps).
   let step = 0;
-  const title = (): string => `${verb} (${++step})`;
-  const input = async (options: vscode.InputBoxOptions): Promise<string> => {
-    const value = await vscode.window.showInputBox({ ignoreFocusOut: true, title: title(), ...options });
-    if (value === undefined) throw new Cancelled();
-    return value.trim();
+  let useSsh: boolean | undefined;
+  let sshAuth: SshAuthKind | undefined;
+  const totalSteps = (): number => 5 + (useSsh ? 4 + (sshAuth === 'key' ? 2 : sshAuth === 'password' ? 1 : 0) : 0);
+  const input = async (options: { prompt: string; value?: string; placeHolder?: string; password?: boolean; validateInput?: (value: string) => string | undefined }): Promise<string> => {
+    const box = vscode.window.createInputBox();
+    box.title = verb;
+    box.step = ++step;
+    box.totalSteps = totalSteps();
+    box.prompt = options.prompt;
+    box.value = options.value ?? '';
+    box.placeholder = options.placeHolder;
+    box.password = options.password ?? false;
+    box.ignoreFocusOut = true;
+    try {
+      const value = await new Promise<string | undefined>((resolve) => {
+        box.onDidChangeValue((v) => (box.validationMessage = options.validateInput?.(v)));
+        box.onDidAccept(() => {
+          // Like showInputBox: Enter does nothing while the value is refused, and says why.
+          const problem = options.validateInput?.(box.value);
+          box.validationMessage = problem;
+          if (!problem) resolve(box.value);
+        });
+        box.onDidHide(() => resolve(undefined));
+        box.show();
+      });
+      if (value === undefined) throw new Cancelled();
+      return value.trim();
+    } finally {
+      box.dispose();
+    }
   };
   const pick = async <T extends vscode.QuickPickItem>(items: T[], placeHolder: string, active?: (i: T) => boolean): Promise<T> => {
     const qp = vscode.window.createQuickPick<T>();
-    qp.title = title();
+    qp.title = verb;
+    qp.step = ++step;
+    qp.totalSteps = totalSteps();
     qp.placeholder = placeHolder;
     qp.items = items;
     qp.ignoreFocusOut = true;
@@ -237,7 +265,7 @@ async function environmentWizard(
 
     const direct = { label: vscode.l10n.t('Direct connection'), description: vscode.l10n.t('this machine reaches the database host:port'), ssh: false };
     const tunnel = { label: vscode.l10n.t('Through an SSH server (tunnel)'), description: vscode.l10n.t('like ssh -L; e.g. PostgreSQL in a Docker container on the server'), ssh: true };
-    const useSsh = (await pick([direct, tunnel], vscode.l10n.t('How is the database reached?'), (i) => i.ssh === !!initial?.ssh)).ssh;
+    useSsh = (await pick([direct, tunnel], vscode.l10n.t('How is the database reached?'), (i) => i.ssh === !!initial?.ssh)).ssh;
     const setting: EnvironmentSetting = { name, kind, url, ...(initial?.project ? { project: initial.project } : {}) };
     if (useSsh) {
       const prev = initial?.ssh;
@@ -255,6 +283,7 @@ async function environmentWizard(
         { label: vscode.l10n.t('Password'), description: vscode.l10n.t('kept in SecretStorage'), auth: 'password' },
       ];
       const auth = (await pick(authItems, vscode.l10n.t('How do you log in to {0}?', server.host), (i) => i.auth === (prev?.auth ?? 'agent'))).auth;
+      sshAuth = auth;
       const ssh: SshSetting = { host: server.host, user, auth, ...(server.port !== 22 ? { port: server.port } : {}) };
       if (auth === 'key') {
         ssh.keyPath = await input({ prompt: vscode.l10n.t('Private key file.'), value: prev?.keyPath ?? '~/.ssh/id_ed25519', validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A file path.')) });
@@ -328,8 +357,9 @@ export async function runTestConnection(services: EnvironmentCommandServices, re
   const chain = hops.map((h) => `${names[h.hop]} ${HOP_MARKS[h.status]}`).join('  ');
   const showOutput = vscode.l10n.t('Show Output');
   if (failed) {
+    // The chain goes in the message itself: a toast does not show `detail` (only modal messages do).
     void vscode.window
-      .showErrorMessage(vscode.l10n.t('{0}: {1} failed — {2}', ref.environment.name, names[failed.hop], failed.message.split('\n')[0]), { detail: chain }, showOutput)
+      .showErrorMessage(vscode.l10n.t('{0}: {1} failed — {2} ({3})', ref.environment.name, names[failed.hop], failed.message.split('\n')[0].replace(/\.$/, ''), chain), showOutput)
       .then((c) => c && logger.show(false));
   } else {
     const warning = hops.find((h) => h.status === 'warning');

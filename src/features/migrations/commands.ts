@@ -26,7 +26,8 @@ function isMigrationNode(value: unknown): value is MigrationNode {
 }
 
 function requireMigration(node: unknown): MigrationNode {
-  if (!isMigrationNode(node)) throw new Error(vscode.l10n.t('Run this from a migration in the Migrations view.'));
+  // VS Code passes no row when it was clicked while the view was being refreshed (the row is being replaced).
+  if (!isMigrationNode(node)) throw new Error(vscode.l10n.t('Run this from a migration in the Migrations view. If you did, the view was refreshing at that moment: try again.'));
   return node;
 }
 

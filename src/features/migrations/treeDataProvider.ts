@@ -155,6 +155,8 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
   private readonly changeEmitter = new vscode.EventEmitter<MigrationsNode | undefined | void>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  /** {@link signature} of the last redraw asked for. */
+  private shown: string | undefined;
 
   constructor(
     private readonly projects: ProjectService,
@@ -168,9 +170,36 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     environments.onDidChangeEnvironments(() => this.refresh(), this, this.disposables);
   }
 
-  /** Redraws the whole tree from the latest results. */
+  /**
+   * Redraws the whole tree from the latest results, when they change what it shows. Every redraw makes VS Code
+   * drop the rows it holds until it has fetched them again, and a row clicked in that moment reaches its command
+   * as `undefined`: the analysis, guard rails and settings signal often, mostly without a visible change.
+   */
   refresh(): void {
+    const signature = this.signature();
+    if (signature !== undefined && signature === this.shown) return;
+    this.shown = signature;
     this.changeEmitter.fire();
+  }
+
+  /** What the tree would show now (each row's item and plain data, without the shared project/environment objects); undefined when it cannot be built. */
+  private signature(): string | undefined {
+    const parts: string[] = [];
+    const visit = (node: MigrationsNode): void => {
+      const item = this.getTreeItem(node);
+      const icon = item.iconPath instanceof vscode.ThemeIcon ? JSON.stringify(item.iconPath) : '';
+      const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? '');
+      const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+      const data = JSON.stringify(node, (key, value: unknown) => (key === 'project' || key === 'environment' || key === 'result' ? undefined : value));
+      parts.push(JSON.stringify([item.id, label, item.description, item.contextValue, tooltip, icon, item.collapsibleState, item.command?.command, data]));
+      for (const child of this.getChildren(node)) visit(child);
+    };
+    try {
+      for (const root of this.getChildren()) visit(root);
+    } catch {
+      return undefined;
+    }
+    return parts.join('\n');
   }
 
   getChildren(node?: MigrationsNode): MigrationsNode[] {

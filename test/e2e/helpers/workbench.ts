@@ -14,8 +14,22 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 
 const QUICK_INPUT = '.quick-input-widget';
 const QUICK_INPUT_BOX = `${QUICK_INPUT} .quick-input-box input`;
+const SIDEBAR_ROWS = '.part.sidebar .monaco-list-row';
 const PANEL = '.part.panel';
 const OUTPUT_EDITOR = `${PANEL} .output-view .monaco-editor`;
+
+/** The demo workspace copy the runner opened (DRIFT_GUARD_E2E_WORKSPACE). */
+export function e2eWorkspace(): string {
+  const dir = process.env.DRIFT_GUARD_E2E_WORKSPACE;
+  if (!dir) throw new Error('DRIFT_GUARD_E2E_WORKSPACE is not set: run through test/harness/runE2e.mjs');
+  return dir;
+}
+
+/** What {@link Workbench.reportFailure} needs of a mocha test (`this.currentTest` in `afterEach`). */
+export interface FinishedTest {
+  title: string;
+  state?: string;
+}
 
 /** The bit of the DOM's HTMLElement used here (this tsconfig has no DOM lib). */
 interface StyledElement {
@@ -285,6 +299,122 @@ export class Workbench {
     const button = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: label }).first();
     await this.waitFor(`a dialog with the button "${label}"`, async () => (await button.isVisible()) || undefined);
     await button.click();
+  }
+
+  /** Whether the quick input (palette, input box, quick pick) is on screen. */
+  async quickInputVisible(): Promise<boolean> {
+    return this.page.locator(QUICK_INPUT).first().isVisible();
+  }
+
+  /** The title of the open quick input, e.g. "Add Environment (2)". */
+  async quickInputTitle(): Promise<string> {
+    return ((await this.page.locator(`${QUICK_INPUT} .quick-input-title`).first().textContent().catch(() => '')) ?? '').trim();
+  }
+
+  /** Waits until the open quick input's title satisfies `accept` (a wizard step, a confirmation) and returns it. */
+  async waitForQuickInputTitle(what: string, accept: (title: string) => boolean, timeoutMs = 30_000): Promise<string> {
+    return this.waitFor(what, async () => {
+      await this.failOnDialog();
+      if (!(await this.quickInputVisible())) return undefined;
+      const title = await this.quickInputTitle();
+      return accept(title) ? title : undefined;
+    }, timeoutMs);
+  }
+
+  /** The message under the open input box: its prompt, or the validation error that replaced it. */
+  async quickInputMessage(): Promise<string> {
+    return ((await this.page.locator(`${QUICK_INPUT} .quick-input-message`).first().textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+  }
+
+  /** Types `value` into the open quick input with the keyboard, replacing what it held (Ctrl+A first), without accepting. */
+  async typeIntoQuickInput(value: string): Promise<void> {
+    await this.waitForSelector(QUICK_INPUT_BOX, 'an input box');
+    await this.page.locator(QUICK_INPUT_BOX).focus();
+    await this.page.keyboard.press('Control+A');
+    if (value === '') await this.page.keyboard.press('Backspace');
+    else await this.page.keyboard.type(value);
+    await this.waitFor('the input box to hold what was typed', async () => (await this.page.locator(QUICK_INPUT_BOX).inputValue()) === value || undefined, 5_000);
+  }
+
+  /** Types `value` with the keyboard and presses Enter, like a user answering an input box or filtering a quick pick. */
+  async typeAndAccept(value: string): Promise<void> {
+    await this.typeIntoQuickInput(value);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The side bar's tree rows as `label description`, whitespace collapsed. */
+  async treeRows(): Promise<string[]> {
+    const parts = await this.page.locator(SIDEBAR_ROWS).evaluateAll((els) =>
+      els.map((el) => {
+        const text = (selector: string): string => (el as unknown as { querySelector(s: string): { textContent: string | null } | null }).querySelector(selector)?.textContent ?? '';
+        return `${text('.label-name')} ${text('.label-description')}`;
+      }),
+    );
+    return parts.map((t) => t.replace(/\s+/g, ' ').trim());
+  }
+
+  /** Waits until a side bar row matches `pattern` and returns it. */
+  async waitForTreeRow(pattern: RegExp, timeoutMs = 90_000): Promise<string> {
+    return this.waitFor(`a tree row matching ${String(pattern)}`, async () => {
+      await this.failOnDialog();
+      return (await this.treeRows()).find((r) => pattern.test(r));
+    }, timeoutMs);
+  }
+
+  /** Hovers the side bar row whose text contains `text` and clicks its inline action `action`. */
+  async clickInlineAction(text: string, action: string): Promise<void> {
+    const row = this.page.locator(SIDEBAR_ROWS, { hasText: text }).first();
+    await row.hover();
+    const button = row.locator(`.actions .action-label[aria-label="${action}"]`).first();
+    await this.waitFor(`the inline action "${action}" on "${text}"`, async () => (await button.isVisible()) || undefined);
+    await button.click();
+  }
+
+  /**
+   * Right-clicks the side bar row whose text contains `text` and runs `item` of its context menu: pointed at,
+   * then Enter (the menu's own keyboard handling; a synthetic click right after it opens is not always taken).
+   */
+  async clickContextMenu(text: string, item: string): Promise<void> {
+    await this.page.locator(SIDEBAR_ROWS, { hasText: text }).first().click({ button: 'right' });
+    const entry = this.page.locator('.monaco-menu .action-item', { has: this.page.locator('.action-label', { hasText: item }) }).first();
+    await this.waitFor(`"${item}" in the context menu of "${text}"`, async () => (await entry.isVisible()) || undefined);
+    await entry.hover();
+    await this.waitFor(`"${item}" to be the focused menu entry`, async () => /\bfocused\b/.test((await entry.getAttribute('class')) ?? '') || undefined, 5_000);
+    await this.page.keyboard.press('Enter');
+    await this.waitFor('the context menu to close', async () => !(await this.page.locator('.monaco-menu').first().isVisible()) || undefined, 5_000);
+  }
+
+  /** Drags the sash at the side bar's right edge so the tree rows show their descriptions whole. */
+  async widenSideBar(width: number): Promise<void> {
+    const sidebar = await this.page.locator('.part.sidebar').first().boundingBox();
+    if (!sidebar) throw new Error('the side bar is not laid out');
+    const edge = sidebar.x + sidebar.width;
+    const sashes = await this.page.locator('.monaco-sash.vertical').evaluateAll((els) =>
+      els.map((el) => {
+        const r = (el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect();
+        return { x: r.x + r.width / 2, y: r.y + r.height / 2, height: r.height };
+      }),
+    );
+    const sash = sashes.filter((b) => b.height > 100).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
+    if (!sash || Math.abs(sash.x - edge) > 10) throw new Error(`no sash at the side bar's edge (x=${edge})`);
+    await this.page.mouse.move(sash.x, sash.y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(sidebar.x + width, sash.y, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
+  /**
+   * For a mocha `afterEach`: when `test` failed, saves a screenshot named after it and prints the toasts, the
+   * side bar's rows and the extension's Output channel, so a failure in CI says what the UI showed.
+   */
+  async reportFailure(test: FinishedTest | undefined): Promise<void> {
+    if (test?.state !== 'failed') return;
+    const file = await this.screenshot(`failed-${test.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+    if (file) console.log(`    screenshot: ${path.relative(process.cwd(), file)}`);
+    const toasts = await this.notifications().catch(() => []);
+    const rows = await this.treeRows().catch(() => []);
+    const output = await this.readOutputChannel('Prisma Drift Guard').catch((e: Error) => `(unreadable: ${e.message})`);
+    console.log(`    rows: ${rows.join(' | ') || 'none'}\n    notifications: ${toasts.join(' | ') || 'none'}\n    Prisma Drift Guard output:\n${output.replace(/^/gm, '      ')}`);
   }
 
   /** Saves a PNG of the page under the results folder (test-results/e2e) and returns its path. */

@@ -137,7 +137,7 @@ describe('drift-guard CLI (bundled dist/cli.js, real PostgreSQL, embedded shadow
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stderr, new RegExp(`Refusing to record ${migrationName} as applied`));
     assert.match(refused.stderr, /invoices/);
-    assert.match(refused.stderr, /Nothing was written/);
+    assert.match(refused.stderr, /Nothing was written\. --force records it anyway\./);
     const recorded = await pg.psql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${migrationName}'`, dbName);
     assert.equal(recorded.trim(), '0');
   });
