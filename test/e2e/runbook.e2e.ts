@@ -141,7 +141,11 @@ describe('runbook panel (e2e)', function () {
 
   it('comes back after a reload of the page with the run where it was (serializer + workspace state)', async () => {
     const wb = workbench!;
-    await wb.page.reload();
+    // Developer: Reload Window, as a user would: the workbench shuts down in order and saves its state (open
+    // editors, the webview's state) before reloading. A bare page.reload() can unload before that state is written.
+    const reloaded = wb.page.waitForEvent('framenavigated', { predicate: (frame) => frame === wb.page.mainFrame(), timeout: 60_000 });
+    await wb.runCommand('Developer: Reload Window');
+    await reloaded;
     await wb.waitForSelector('.tabs-container .tab[aria-label^="Runbook: MIGRATIONS.md"]', 'the runbook tab restored', 60_000);
     await wb.page.locator('.tabs-container .tab[aria-label^="Runbook: MIGRATIONS.md"]').first().click();
     const frame = await runbookFrame(wb);
