@@ -109,11 +109,14 @@ export class AnalysisService implements vscode.Disposable {
   private readonly schemaRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Schema analysis of ${key} failed: ${String(error)}`));
   private readonly databaseRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Database analysis of ${key} failed: ${String(error)}`));
   private readonly changeEmitter = new vscode.EventEmitter<ProjectAnalysis>();
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  private readonly removeEmitter = new vscode.EventEmitter<PrismaProject>();
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.removeEmitter];
   private readonly notified = new Set<string>();
 
   /** Fires whenever a project's analysis changes (started, finished, failed). */
   readonly onDidChangeAnalysis = this.changeEmitter.event;
+  /** Fires when a project is gone and its analysis was dropped. */
+  readonly onDidRemoveProject = this.removeEmitter.event;
 
   constructor(
     private readonly projects: ProjectService,
@@ -151,10 +154,17 @@ export class AnalysisService implements vscode.Disposable {
   /** Both analyses for every project. */
   async analyzeAll(reason: AnalysisReason): Promise<void> {
     const projects = await this.projects.ready();
-    for (const root of [...this.results.keys()]) {
-      if (!projects.some((p) => p.root === root)) this.results.delete(root);
-    }
+    this.forgetRemovedProjects();
     await Promise.all(projects.flatMap((p) => [this.analyzeSchema(p, reason), this.analyzeDatabases(p, reason)]));
+  }
+
+  /** Drops the results of projects that are gone (their diagnostics go with them). */
+  forgetRemovedProjects(): void {
+    for (const [root, analysis] of [...this.results]) {
+      if (this.projects.all.some((p) => p.root === root)) continue;
+      this.results.delete(root);
+      this.removeEmitter.fire(analysis.project);
+    }
   }
 
   private latestProject(root: string): PrismaProject | undefined {
