@@ -71,8 +71,8 @@ describe('guard rails: git', function () {
     const order = await writtenOrder(migrations);
     assert.deepEqual(order?.names, ['20260214_fix_cascade_constraints', '20260214_init_assessment_module', '20260214_add_diagnostics_v2_columns']);
     const findings = migrationNameFindings({
-      migrations: order!.names.map((name) => ({ name })),
-      observed: [order!],
+      migrations: order.names.map((name) => ({ name })),
+      observed: [order],
     });
     const sameDay = findings.filter((f) => f.code === 'migration-same-day-order');
     assert.equal(sameDay.length, 3);
