@@ -167,4 +167,26 @@ describe('an unreachable environment', function () {
     // local kept its result all along.
     assert.match(description(api, environmentNode(api, 'local')!), /^development · 2 pending$/);
   });
+
+  it('can be cancelled: the silent one is left as "check cancelled", local keeps its result', async () => {
+    const before = silent.accepted;
+    const refreshing = vscode.commands.executeCommand('driftGuard.refreshMigrations');
+    await waitFor('a new connection to the silent server, and local checked again', () => {
+      const local = environmentNode(api, 'local');
+      const other = environmentNode(api, SILENT);
+      return silent.accepted > before && silent.open >= 1 && local?.result?.history && !local.running && other?.running;
+    });
+    // What Cancel on "Check Drift Now" does.
+    api.analysis.cancelDatabases();
+    await refreshing;
+    const other = environmentNode(api, SILENT);
+    assert.ok(other && !other.running, `${SILENT} is no longer being checked`);
+    assert.equal(other.result?.error?.code, 'cancelled');
+    assert.equal(description(api, other), 'staging · check cancelled');
+    const [row] = api.migrationsTree.getChildren(other) as MessageNode[];
+    assert.equal(row.variant, 'notChecked');
+    assert.equal(row.label, `The check of ${SILENT} was cancelled before it finished.`);
+    assert.match(description(api, environmentNode(api, 'local')!), /^development · 2 pending$/);
+    silent.dropAll();
+  });
 });
