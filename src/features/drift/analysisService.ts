@@ -213,7 +213,7 @@ export class AnalysisService implements vscode.Disposable {
     const { files, dirty } = this.buffers(project);
     const shadowUrl = vscode.workspace.getConfiguration('driftGuard', vscode.Uri.file(root)).get<string>('shadowDatabaseUrl', '').trim();
     const started = Date.now();
-    // Newer input came while reading the buffers: do not start engine work whose result would be dropped.
+    // Right before the engine call, as for every engine call of a run: a superseded run starts no engine work.
     if (isStale()) return;
     try {
       const report = await this.engines.engine.diffMigrationsToSchema(project, {
