@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DriftGuardApi } from '../../src/extension';
 import { type EnvironmentNode, type MessageNode, type MigrationNode } from '../../src/features/migrations/treeDataProvider';
+import { prepareHistoryOnly } from '../fixtures/demoDatabase';
 import { prepareWithPending } from '../fixtures/explorerDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { waitFor } from './helpers/wait';
@@ -78,6 +79,7 @@ describe('an unreachable environment', function () {
   let api: DriftGuardApi;
   let pg: PostgresFixture;
   let dbName: string;
+  let productionOrderDb: string | undefined;
   let silent: SilentServer;
   let port: number;
   let pending: string[];
@@ -121,6 +123,7 @@ describe('an unreachable environment', function () {
     api.environments.resetPool();
     await silent?.close();
     if (dbName) await pg.dropDatabase(dbName).catch(() => undefined);
+    if (productionOrderDb) await pg.dropDatabase(productionOrderDb).catch(() => undefined);
   });
 
   it('does not delay the others: local is shown while it is still being checked, then it shows the error', async () => {
@@ -188,5 +191,22 @@ describe('an unreachable environment', function () {
     assert.equal(row.label, `The check of ${SILENT} was cancelled before it finished.`);
     assert.match(description(api, environmentNode(api, 'local')!), /^development · 2 pending$/);
     silent.dropAll();
+  });
+
+  it('gives the guard rails local\'s history while the silent one is still being checked', async () => {
+    // local now holds production's history: the three 20260214 migrations applied out of name order.
+    productionOrderDb = `${dbName}_order`;
+    const url = await pg.createDatabase(productionOrderDb);
+    await prepareHistoryOnly(url, { withData: false });
+    await fs.writeFile(envFile(), `DATABASE_URL="${url}"\nSILENT_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`);
+    const sql = vscode.Uri.file(path.join(workspaceFolder().uri.fsPath, 'prisma', 'migrations', '20260214_fix_cascade_constraints', 'migration.sql'));
+    const hazard = await waitFor('the same-day order warning from local\'s history while the silent environment is still being checked', () => {
+      const found = vscode.languages.getDiagnostics(sql).find((d) => (typeof d.code === 'object' ? d.code.value : d.code) === 'migration-same-day-order');
+      return found && environmentNode(api, SILENT)?.running ? found : undefined;
+    });
+    assert.match(hazard.message, /but local applied them fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/);
+    assert.equal(environmentNode(api, SILENT)?.result?.error?.code, 'cancelled', `${SILENT} still shows its previous result`);
+    silent.dropAll();
+    await waitFor(`${SILENT}: the error`, () => environmentNode(api, SILENT)?.result?.error?.code === 'protocol');
   });
 });

@@ -248,8 +248,12 @@ export class AnalysisService implements vscode.Disposable {
     const names = environments.map((e) => e.name);
     const inOrder = (databases: readonly DatabaseAnalysis[]): DatabaseAnalysis[] =>
       names.flatMap((name) => databases.filter((d) => d.environment.name === name).slice(0, 1));
-    // Databases no longer configured go now; the others keep their last result until their new one is in.
-    this.update(root, (a) => ({ ...a, databases: inOrder(a.databases), databasesRunning: true, databasesChecking: names }));
+    // Databases no longer configured go now; the others keep their last result until their new one is in
+    // (the same array when nothing went: consumers compare it to know whether results changed).
+    this.update(root, (a) => {
+      const kept = inOrder(a.databases);
+      return { ...a, databases: kept.length === a.databases.length && kept.every((d, i) => d === a.databases[i]) ? a.databases : kept, databasesRunning: true, databasesChecking: names };
+    });
     let engineTurn: Promise<unknown> = Promise.resolve();
     const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
       const turn = engineTurn.then(work);
