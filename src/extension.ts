@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { type AnalysisService } from './features/drift/analysisService';
 import { registerDrift } from './features/drift/register';
 import { EngineService } from './features/engine/engineService';
 import { EnvironmentService } from './features/environments/environmentService';
@@ -20,6 +21,8 @@ export interface DriftGuardApi {
   runbook: RunbookApi;
   /** Guard rails: applied migrations read-only, ordering hazards, the terminal db push guard, deploy rehearsals. */
   guardRails: GuardRailsApi;
+  /** The latest analysis of each project and the event of each change (which projects were analysed, when). */
+  analysis: AnalysisService;
 }
 
 /**
@@ -45,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): DriftGuardApi {
 
   void projects.refresh().catch((err: unknown) => logger.error(`Project discovery failed: ${String(err)}`));
   logger.info(`Activated in ${Math.round(performance.now() - started)} ms (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);
-  return { migrationsTree, environments, runbook, guardRails };
+  return { migrationsTree, environments, runbook, guardRails, analysis };
 }
 
 export function deactivate(): void {

@@ -285,6 +285,20 @@ export function copyDemo(base) {
   return target;
 }
 
+/**
+ * A multi-root workspace under `<base>/multi-root`: a monorepo folder with two Prisma projects
+ * (test/fixtures/projects/monorepo: apps/a, apps/b, different drift) and a second folder with a multi-file
+ * Prisma 7 project (blog-multifile). Returns the path of its `.code-workspace` file.
+ */
+export function prepareMultiRoot(base) {
+  const dir = path.join(base, 'multi-root');
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'projects', 'monorepo'), path.join(dir, 'monorepo'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'projects', 'blog-multifile'), path.join(dir, 'blog'), { recursive: true });
+  const file = path.join(dir, 'multi-root.code-workspace');
+  fs.writeFileSync(file, `${JSON.stringify({ folders: [{ path: 'monorepo' }, { path: 'blog' }], settings: {} }, null, 2)}\n`);
+  return file;
+}
+
 /** `code-server --install-extension <vsix>` into the dirs; returns the elapsed ms. */
 export function installVsix(dirs, vsix = VSIX) {
   requireCodeServer();
@@ -314,7 +328,7 @@ async function freePort() {
 
 /**
  * Starts code-server (own process group) on 127.0.0.1 and waits for /healthz. `port` 0 = a free one.
- * Returns { port, authority, pid, url(folder), stop(), done } (`done` resolves when it exits); output goes to `logFile`.
+ * Returns { port, authority, pid, url(folder or .code-workspace file), stop(), done } (`done` resolves when it exits); output goes to `logFile`.
  */
 export async function startCodeServer(dirs, { logFile, port = 0, env = {}, extraArgs = [], cleanup } = {}) {
   requireCodeServer();
@@ -369,7 +383,8 @@ export async function startCodeServer(dirs, { logFile, port = 0, env = {}, extra
       throw error;
     }
     const authority = `127.0.0.1:${chosen}`;
-    return { port: chosen, authority, pid: child.pid, url: (folder) => `http://${authority}/?folder=${folder.split('/').map(encodeURIComponent).join('/')}`, stop, done };
+    const url = (target) => `http://${authority}/?${target.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${target.split('/').map(encodeURIComponent).join('/')}`;
+    return { port: chosen, authority, pid: child.pid, url, stop, done };
   }
 }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Integration tier: runs the mocha suite out/test/integration/index.js INSIDE the real extension host of
-// code-server, with the repo root loaded as the development extension (dist/extension.js), on a copy of demo/.
+// code-server, with the repo root loaded as the development extension (dist/extension.js): first on a copy of
+// demo/, then on a multi-root workspace (a monorepo folder with two Prisma projects + a second folder; the
+// suite's index runs only test/integration/multiRoot/ there, and everything else on demo/).
 //
 // code-server's CLI rejects --extensionDevelopmentPath/--extensionTestsPath, but its web workbench honours
 // developmentOptions.extensions + developmentOptions.extensionTestsPath from the page's configuration <meta>.
@@ -15,7 +17,7 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import {
   Cleanup, HarnessError, RESULTS, ROOT, copyDemo, ensureFixtures, ensureRunId, launchChromium, makeTempDir,
-  prepareCodeServerDirs, requireCodeServer, requireFile, say, seconds, startCodeServer,
+  prepareCodeServerDirs, prepareMultiRoot, requireCodeServer, requireFile, say, seconds, startCodeServer,
 } from './lib.mjs';
 
 const TIER = 'integration';
@@ -48,6 +50,43 @@ function patchWorkbenchConfiguration({ authority, extensionPath, testsPath }) {
   }
 }
 
+/** Loads `target` (a folder or a .code-workspace) in a new page whose extension host runs the suite. */
+async function runPass(browser, server, pass, workbenchLog, resultsDir) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  let counts;
+  let resolveExit;
+  const exited = new Promise((resolve) => (resolveExit = resolve));
+  await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    const text = Array.isArray(args) ? format(...args) : String(args);
+    workbenchLog.write(`[${type}] ${text}\n`);
+    for (const line of text.split('\n')) {
+      if (line.startsWith(RESULT_PREFIX)) counts = JSON.parse(line.slice(RESULT_PREFIX.length));
+      else if (line.startsWith(OUTPUT_PREFIX)) process.stdout.write(`  ${line.slice(OUTPUT_PREFIX.length)}\n`);
+    }
+    // Activation failures and errors of our extension are worth seeing without opening the log.
+    if (type === 'error' && /prisma-drift-guard|driftGuard/i.test(text)) process.stdout.write(`  [extension host error] ${text.split('\n')[0]}\n`);
+  });
+  page.on('pageerror', (error) => workbenchLog.write(`[pageerror] ${error.stack ?? error.message}\n`));
+  await page.addInitScript(patchWorkbenchConfiguration, { authority: server.authority, extensionPath: ROOT, testsPath: TESTS_ENTRY });
+  say(TIER, `${pass.name}: ${pass.target}`);
+  const loadStarted = Date.now();
+  await page.goto(server.url(pass.target));
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new HarnessError(`the integration suite (${pass.name}) did not finish within ${TIMEOUT_MS} ms (workbench log: test-results/integration/workbench.log)`)), TIMEOUT_MS);
+  });
+  let exitCode;
+  try {
+    exitCode = await Promise.race([exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (exitCode !== 0) await page.screenshot({ path: path.join(resultsDir, `failure-${pass.name.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+  await page.close();
+  return { exitCode, counts, ms: Date.now() - loadStarted };
+}
+
 async function main() {
   const started = Date.now();
   ensureRunId();
@@ -76,37 +115,23 @@ async function main() {
 
     const browser = await launchChromium();
     cleanup.add('close Chromium', () => browser.close());
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
-    let resolveExit;
-    const exited = new Promise((resolve) => (resolveExit = resolve));
-    await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
-    await page.exposeFunction('codeAutomationLog', (type, args) => {
-      const text = Array.isArray(args) ? format(...args) : String(args);
-      workbenchLog.write(`[${type}] ${text}\n`);
-      for (const line of text.split('\n')) {
-        if (line.startsWith(RESULT_PREFIX)) counts = JSON.parse(line.slice(RESULT_PREFIX.length));
-        else if (line.startsWith(OUTPUT_PREFIX)) process.stdout.write(`  ${line.slice(OUTPUT_PREFIX.length)}\n`);
+    // One extension host per workspace, one after the other; the counts add up.
+    const passes = [
+      { name: 'demo folder', target: workspace },
+      { name: 'multi-root workspace', target: prepareMultiRoot(base) },
+    ];
+    exitCode = 0;
+    for (const pass of passes) {
+      const result = await runPass(browser, server, pass, workbenchLog, resultsDir);
+      say(TIER, `${pass.name}: extension host finished with code ${result.exitCode} ${seconds(result.ms)} after page load`);
+      if (result.exitCode !== 0) exitCode = result.exitCode;
+      if (result.counts) counts = counts ? { passes: counts.passes + result.counts.passes, failures: counts.failures + result.counts.failures, pending: counts.pending + result.counts.pending } : result.counts;
+      else if (result.exitCode === 0) {
+        process.stderr.write(`${TIER}: ${pass.name}: the suite exited 0 but reported no results\n`);
+        exitCode = 1;
       }
-      // Activation failures and errors of our extension are worth seeing without opening the log.
-      if (type === 'error' && /prisma-drift-guard|driftGuard/i.test(text)) process.stdout.write(`  [extension host error] ${text.split('\n')[0]}\n`);
-    });
-    page.on('pageerror', (error) => workbenchLog.write(`[pageerror] ${error.stack ?? error.message}\n`));
-    await page.addInitScript(patchWorkbenchConfiguration, { authority: server.authority, extensionPath: ROOT, testsPath: TESTS_ENTRY });
-
-    const loadStarted = Date.now();
-    await page.goto(server.url(workspace));
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new HarnessError(`the integration suite did not finish within ${TIMEOUT_MS} ms (workbench log: test-results/integration/workbench.log)`)), TIMEOUT_MS);
-    });
-    try {
-      exitCode = await Promise.race([exited, timeout]);
-    } finally {
-      clearTimeout(timer);
     }
-    say(TIER, `extension host finished with code ${exitCode} ${seconds(Date.now() - loadStarted)} after page load`);
-    if (exitCode !== 0) await page.screenshot({ path: path.join(resultsDir, 'failure.png') }).catch(() => undefined);
   } catch (error) {
     exitCode = 1;
     process.stderr.write(`${TIER}: ${error instanceof HarnessError ? error.message : error.stack ?? error}\n`);
@@ -114,8 +139,8 @@ async function main() {
     await cleanup.run();
     workbenchLog.end();
   }
-  if (exitCode === 0 && !counts) {
-    process.stderr.write(`${TIER}: the suite exited 0 but reported no results\n`);
+  if (exitCode === 0 && !counts?.passes) {
+    process.stderr.write(`${TIER}: ${counts ? 'no integration test ran (does DRIFT_GUARD_TEST_GREP match any?)' : 'the suite exited 0 but reported no results'}\n`);
     exitCode = 1;
   }
   const summary = { tier: TIER, exitCode, ...(counts ?? { passes: 0, failures: 0, pending: 0 }), durationMs: Date.now() - started };

@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import { attributeToSchema } from '../../core/drift/attribution';
 import { type DriftFinding, groupFindings } from '../../core/drift/findings';
-import { type EngineErrorData, type HistoryStatus, isEngineError } from '../../core/engine';
+import { type EngineApi, type EngineErrorData, type HistoryStatus, isEngineError } from '../../core/engine';
 import { redactUrl } from '../../core/project/discovery';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../../core/project/types';
 import { diffDatabaseToHistory } from '../../core/history/applied';
-import { LatestOnlyRunner } from '../../core/util/latestOnly';
+import { type AbortCause, LatestOnlyRunner } from '../../core/util/latestOnly';
 import { type EngineService } from '../engine/engineService';
-import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
+import { type AcquiredDatabase, type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 
@@ -42,8 +42,15 @@ export interface ProjectAnalysis {
   running: boolean;
   schema?: SchemaAnalysis;
   schemaError?: AnalysisError;
+  /**
+   * The latest result of each database, in the project's environment order. While a check runs, a
+   * database keeps its previous result until its own new one is in: each is replaced as soon as it is ready.
+   */
   databases: DatabaseAnalysis[];
+  /** A check of the databases is running (some may be done already: see {@link databasesChecking}). */
   databasesRunning: boolean;
+  /** Names of the databases whose check is still in progress (connecting, or queued for the engine). */
+  databasesChecking: readonly string[];
 }
 
 export type AnalysisReason = 'open' | 'save' | 'typing' | 'migrations' | 'command' | 'projects' | 'baseline' | 'resolve';
@@ -61,21 +68,55 @@ function toAnalysisError(err: unknown): AnalysisError {
   return { code, message: err instanceof Error ? err.message : String(err) };
 }
 
+/** Thrown by the guarded engine of a database check that was superseded or cancelled: no new engine call. */
+class CheckStopped extends Error {
+  constructor(readonly why: AbortCause) {
+    super(`check ${why}`);
+  }
+}
+
+/**
+ * `work` (connecting to a database), or undefined as soon as `signal` aborts; what `work` gives after that
+ * is released, so an abandoned SSH tunnel is not held open.
+ */
+async function unlessAborted(work: Promise<AcquiredDatabase>, signal: AbortSignal): Promise<AcquiredDatabase | undefined> {
+  let onAbort!: () => void;
+  const aborted = new Promise<undefined>((resolve) => (onAbort = () => resolve(undefined)));
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const acquired = await Promise.race([work, aborted]);
+    if (acquired === undefined) void work.then((late) => late.release(), () => undefined);
+    return acquired;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /**
  * Runs the analyses of each project through the engine worker and keeps the latest results.
- * A request made while an analysis runs does not stack: the running one's result is dropped when it
- * ends and one new analysis runs with the latest input — stale results never overwrite newer ones.
+ * A request made while an analysis runs does not stack: the running one stops before its next engine
+ * call (and stops waiting for connections), its results are dropped, and one new analysis runs with the
+ * latest input — stale results never overwrite newer ones.
+ *
+ * The databases of a project are connected to concurrently (secrets, SSH tunnels), and each one's result
+ * is published as soon as it is ready: an unreachable server delays nobody but itself. Their engine calls
+ * go one at a time: the worker serialises them anyway, and its per-call time limit starts when a call is
+ * sent, so calls queued behind each other would eat into each other's limit.
  */
 export class AnalysisService implements vscode.Disposable {
   private readonly results = new Map<string, ProjectAnalysis>();
   private readonly schemaRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Schema analysis of ${key} failed: ${String(error)}`));
   private readonly databaseRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Database analysis of ${key} failed: ${String(error)}`));
   private readonly changeEmitter = new vscode.EventEmitter<ProjectAnalysis>();
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  private readonly removeEmitter = new vscode.EventEmitter<PrismaProject>();
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.removeEmitter];
   private readonly notified = new Set<string>();
 
   /** Fires whenever a project's analysis changes (started, finished, failed). */
   readonly onDidChangeAnalysis = this.changeEmitter.event;
+  /** Fires when a project is gone and its analysis was dropped. */
+  readonly onDidRemoveProject = this.removeEmitter.event;
 
   constructor(
     private readonly projects: ProjectService,
@@ -99,16 +140,31 @@ export class AnalysisService implements vscode.Disposable {
 
   /** Analyses every environment of one project (live drift and migration history). */
   analyzeDatabases(project: PrismaProject, reason: AnalysisReason): Promise<void> {
-    return this.databaseRuns.run(project.root, (isStale) => this.runDatabases(project.root, reason, isStale));
+    return this.databaseRuns.run(project.root, (isStale, signal) => this.runDatabases(project.root, reason, isStale, signal));
+  }
+
+  /**
+   * Stops the running database checks (of every project, or of `root`): the databases already checked keep
+   * their new result, those still connecting or queued end as `cancelled`. An engine call in flight ends first.
+   */
+  cancelDatabases(root?: string): void {
+    for (const key of root ? [root] : [...this.results.keys()]) this.databaseRuns.cancel(key);
   }
 
   /** Both analyses for every project. */
   async analyzeAll(reason: AnalysisReason): Promise<void> {
     const projects = await this.projects.ready();
-    for (const root of [...this.results.keys()]) {
-      if (!projects.some((p) => p.root === root)) this.results.delete(root);
-    }
+    this.forgetRemovedProjects();
     await Promise.all(projects.flatMap((p) => [this.analyzeSchema(p, reason), this.analyzeDatabases(p, reason)]));
+  }
+
+  /** Drops the results of projects that are gone (their diagnostics go with them). */
+  forgetRemovedProjects(): void {
+    for (const [root, analysis] of [...this.results]) {
+      if (this.projects.all.some((p) => p.root === root)) continue;
+      this.results.delete(root);
+      this.removeEmitter.fire(analysis.project);
+    }
   }
 
   private latestProject(root: string): PrismaProject | undefined {
@@ -121,7 +177,7 @@ export class AnalysisService implements vscode.Disposable {
       this.results.delete(root);
       return undefined;
     }
-    const previous = this.results.get(root) ?? { project, running: false, databases: [], databasesRunning: false };
+    const previous = this.results.get(root) ?? { project, running: false, databases: [], databasesRunning: false, databasesChecking: [] };
     const next = change({ ...previous, project });
     this.results.set(root, next);
     this.changeEmitter.fire(next);
@@ -157,6 +213,8 @@ export class AnalysisService implements vscode.Disposable {
     const { files, dirty } = this.buffers(project);
     const shadowUrl = vscode.workspace.getConfiguration('driftGuard', vscode.Uri.file(root)).get<string>('shadowDatabaseUrl', '').trim();
     const started = Date.now();
+    // Right before the engine call, as for every engine call of a run: a superseded run starts no engine work.
+    if (isStale()) return;
     try {
       const report = await this.engines.engine.diffMigrationsToSchema(project, {
         schemaFiles: files,
@@ -179,31 +237,87 @@ export class AnalysisService implements vscode.Disposable {
     }
   }
 
-  private async runDatabases(root: string, reason: AnalysisReason, isStale: () => boolean): Promise<void> {
+  private async runDatabases(root: string, reason: AnalysisReason, isStale: () => boolean, signal: AbortSignal): Promise<void> {
     const project = this.latestProject(root);
     if (!project) return;
     const environments = project.problems.some((p) => p.severity === 'error') ? [] : this.environments.environments(project);
     if (environments.length === 0) {
-      this.update(root, (a) => ({ ...a, databases: [], databasesRunning: false }));
+      this.update(root, (a) => ({ ...a, databases: [], databasesRunning: false, databasesChecking: [] }));
       return;
     }
-    this.update(root, (a) => ({ ...a, databasesRunning: true }));
-    const results: DatabaseAnalysis[] = [];
-    for (const environment of environments) {
-      results.push(await this.analyzeEnvironment(project, environment, reason));
-      if (isStale()) return;
-    }
-    this.update(root, (a) => ({ ...a, databases: results, databasesRunning: false }));
+    const names = environments.map((e) => e.name);
+    const inOrder = (databases: readonly DatabaseAnalysis[]): DatabaseAnalysis[] =>
+      names.flatMap((name) => databases.filter((d) => d.environment.name === name).slice(0, 1));
+    // Databases no longer configured go now; the others keep their last result until their new one is in
+    // (the same array when nothing went: consumers compare it to know whether results changed).
+    this.update(root, (a) => {
+      const kept = inOrder(a.databases);
+      return { ...a, databases: kept.length === a.databases.length && kept.every((d, i) => d === a.databases[i]) ? a.databases : kept, databasesRunning: true, databasesChecking: names };
+    });
+    let engineTurn: Promise<unknown> = Promise.resolve();
+    const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+      const turn = engineTurn.then(work);
+      engineTurn = turn.catch(() => undefined);
+      return turn;
+    };
+    const fresh = new Map<string, DatabaseAnalysis>();
+    await Promise.all(
+      environments.map(async (environment) => {
+        const result = await this.analyzeEnvironment(project, environment, reason, isStale, signal, oneAtATime);
+        if (!result || isStale()) return;
+        fresh.set(environment.name, result);
+        this.update(root, (a) => ({
+          ...a,
+          databases: inOrder([result, ...a.databases.filter((d) => d.environment.name !== environment.name)]),
+          databasesChecking: a.databasesChecking.filter((name) => name !== environment.name),
+        }));
+      }),
+    );
+    if (isStale()) return;
+    this.update(root, (a) => ({ ...a, databases: inOrder([...fresh.values()]), databasesRunning: false, databasesChecking: [] }));
   }
 
-  private async analyzeEnvironment(project: PrismaProject, environment: DatabaseEnvironment, reason: AnalysisReason): Promise<DatabaseAnalysis> {
+  /**
+   * One database: connect (concurrently with the others), then its engine calls in `oneAtATime`. Undefined
+   * when the run was superseded before the result was known (a newer run publishes instead).
+   */
+  private async analyzeEnvironment(
+    project: PrismaProject,
+    environment: DatabaseEnvironment,
+    reason: AnalysisReason,
+    isStale: () => boolean,
+    signal: AbortSignal,
+    oneAtATime: <T>(work: () => Promise<T>) => Promise<T>,
+  ): Promise<DatabaseAnalysis | undefined> {
     const started = Date.now();
-    let acquired: Awaited<ReturnType<DatabaseEnvironment['acquire']>> | undefined;
+    const stopped = (): DatabaseAnalysis | undefined => {
+      if (isStale() || signal.reason !== 'cancelled') {
+        this.logger.debug(`Database ${environment.name} of ${project.name}: check superseded by a newer one after ${Date.now() - started} ms`);
+        return undefined;
+      }
+      const message = vscode.l10n.t('The check of {0} was cancelled before it finished.', environment.name);
+      this.logger.info(`Database ${environment.name} (${environment.description}) of ${project.name}: cancelled after ${Date.now() - started} ms`);
+      return { environment, error: { code: 'cancelled', message }, durationMs: Date.now() - started };
+    };
+    // Every engine call checks first: a superseded or cancelled run starts no new engine work.
+    const engine = this.engines.engine;
+    const guard = (): void => {
+      if (signal.aborted) throw new CheckStopped(signal.reason === 'cancelled' ? 'cancelled' : 'superseded');
+    };
+    const guarded: Pick<EngineApi, 'historyStatus' | 'diffMigrationsToDatabase'> = {
+      historyStatus: (p, url) => (guard(), engine.historyStatus(p, url)),
+      diffMigrationsToDatabase: (p, url) => (guard(), engine.diffMigrationsToDatabase(p, url)),
+    };
+    let acquired: AcquiredDatabase | undefined;
     try {
-      acquired = await environment.acquire();
-      const history = await this.engines.engine.historyStatus(project, acquired.url);
-      // Against what this database's history says was applied: pending migrations are not drift.
-      const report = await diffDatabaseToHistory(this.engines.engine, project, history, acquired.url);
+      acquired = await unlessAborted(environment.acquire(), signal);
+      if (!acquired) return stopped();
+      const url = acquired.url;
+      const { history, report } = await oneAtATime(async () => {
+        const history = await guarded.historyStatus(project, url);
+        // Against what this database's history says was applied: pending migrations are not drift.
+        return { history, report: await diffDatabaseToHistory(guarded, project, history, url) };
+      });
       if (report.note) this.logger.info(`Database ${environment.name} of ${project.name}: ${report.note}`);
       const findings = groupFindings(attributeToSchema(report.items, project.schemaFiles), 'databaseVsMigrations');
       const durationMs = Date.now() - started;
@@ -213,6 +327,7 @@ export class AnalysisService implements vscode.Disposable {
       );
       return { environment, findings, history, durationMs };
     } catch (err) {
+      if (err instanceof CheckStopped) return stopped();
       const error = toAnalysisError(err);
       this.logger.warn(`Database ${environment.name} (${environment.description}) of ${project.name}: ${error.message}`);
       return { environment, error, durationMs: Date.now() - started };

@@ -195,10 +195,31 @@ export function registerDriftCommands(context: vscode.ExtensionContext, services
     registerCommand('driftGuard.checkDriftNow', vscode.l10n.t('Check Drift Now'), logger, async () => {
       services.analysis.forgetNotifications();
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Checking drift…') },
-        async () => {
-          await services.projects.refresh();
-          await services.analysis.analyzeAll('command');
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking drift…'), cancellable: true },
+        async (_progress, token) => {
+          // Cancel: databases still connecting (an SSH host that does not answer) end as "cancelled"; those
+          // already checked keep their result. The schema checks are local and finish on their own.
+          let onCancel: vscode.Disposable | undefined;
+          const cancelled = new Promise<void>((resolve) => {
+            onCancel = token.onCancellationRequested(() => {
+              services.analysis.cancelDatabases();
+              resolve();
+            });
+          });
+          const check = (async () => {
+            await services.projects.refresh();
+            if (token.isCancellationRequested) return;
+            await services.analysis.analyzeAll('command');
+          })();
+          try {
+            await Promise.race([check, cancelled]);
+          } finally {
+            onCancel?.dispose();
+          }
+          if (token.isCancellationRequested) {
+            logger.info('Check Drift Now cancelled: the databases still being checked are shown as not checked.');
+            void check.catch((err: unknown) => logger.warn(`Check Drift Now (cancelled): ${err instanceof Error ? err.message : String(err)}`));
+          }
         },
       );
     }),

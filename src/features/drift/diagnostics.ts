@@ -19,6 +19,7 @@ export class DriftDiagnostics implements vscode.Disposable {
 
   constructor(analysis: AnalysisService) {
     analysis.onDidChangeAnalysis(this.show, this, this.disposables);
+    analysis.onDidRemoveProject((project) => this.clear(project.root), this, this.disposables);
     vscode.workspace.onDidChangeConfiguration(
       (e) => {
         if (e.affectsConfiguration('driftGuard.severity')) for (const a of analysis.all) this.show(a);
@@ -33,15 +34,21 @@ export class DriftDiagnostics implements vscode.Disposable {
     return this.placed.get(placedKey(uri, diagnostic.range, diagnostic.message));
   }
 
+  /** Removes what a project last wrote. */
+  private clear(root: string): void {
+    for (const uri of this.urisByProject.get(root) ?? []) {
+      this.collection.delete(uri);
+      for (const key of [...this.placed.keys()]) if (key.startsWith(`${uri.toString()}#`)) this.placed.delete(key);
+    }
+    this.urisByProject.delete(root);
+  }
+
   private show(analysis: ProjectAnalysis): void {
     // Results arrive while typing too; keep the previous ones on screen until the run ends.
     if (analysis.running && analysis.schema === undefined && analysis.schemaError === undefined) return;
     clearLineCache();
     const root = analysis.project.root;
-    for (const uri of this.urisByProject.get(root) ?? []) {
-      this.collection.delete(uri);
-      for (const key of [...this.placed.keys()]) if (key.startsWith(`${uri.toString()}#`)) this.placed.delete(key);
-    }
+    this.clear(root);
     const byUri = new Map<string, { uri: vscode.Uri; diagnostics: vscode.Diagnostic[] }>();
     const add = (uri: vscode.Uri, diagnostic: vscode.Diagnostic): void => {
       const entry = byUri.get(uri.toString()) ?? { uri, diagnostics: [] };

@@ -38,9 +38,19 @@ export function registerDrift(
   );
   registerDriftCommands(context, { projects, analysis, engines, environments, sql, logger });
 
-  // When to analyse. The project list itself refreshes on file changes (ProjectService); a new
-  // list means the schema or migrations changed on disk: analyse everything again.
-  projects.onDidChangeProjects(() => void analysis.analyzeAll('projects'), undefined, context.subscriptions);
+  // When to analyse. The project list itself refreshes on file changes (ProjectService): analyse again
+  // the projects whose schema, migrations or settings changed — in a monorepo, not the others.
+  projects.onDidChangeProjects(() => analysis.forgetRemovedProjects(), undefined, context.subscriptions);
+  projects.onDidChangeProjectContents(
+    (changed) => {
+      for (const project of changed) {
+        void analysis.analyzeSchema(project, 'projects');
+        void analysis.analyzeDatabases(project, 'projects');
+      }
+    },
+    undefined,
+    context.subscriptions,
+  );
   const typingTimers = new Map<string, NodeJS.Timeout>();
   vscode.workspace.onDidChangeTextDocument(
     (e) => {

@@ -46,11 +46,13 @@ export class DriftStatusBar implements vscode.Disposable {
         pending += waiting;
         attention += troubled;
         liveDrift += db.findings?.length ?? 0;
-        if (db.error) unreachable++;
+        if (db.error && db.error.code !== 'cancelled') unreachable++;
         tooltip.appendMarkdown(
-          `- ${db.environment.name}: ${db.error ? `unreachable (${db.error.message})` : `${waiting} pending, ${troubled} failed/modified/missing, ${db.findings?.length ?? 0} drifted`}\n`,
+          `- ${db.environment.name}: ${db.error ? `unreachable (${db.error.message})` : `${waiting} pending, ${troubled} failed/modified/missing, ${db.findings?.length ?? 0} drifted`}${r.databasesChecking.includes(db.environment.name) ? ' (checking again…)' : ''}\n`,
         );
       }
+      // Databases with no result yet: the others are shown as soon as each is done.
+      for (const name of r.databasesChecking) if (!r.databases.some((db) => db.environment.name === name)) tooltip.appendMarkdown(`- ${name}: checking…\n`);
     }
     const parts: string[] = [];
     if (pending > 0) parts.push(vscode.l10n.t('{0} pending', String(pending)));

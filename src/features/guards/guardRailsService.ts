@@ -74,9 +74,10 @@ export class GuardRailsService implements vscode.Disposable {
     projects.onDidChangeProjects((list) => this.onProjects(list), this, this.disposables);
     analysis.onDidChangeAnalysis(
       (a) => {
-        // Histories arrive with the database analysis: recompute when they (or the project) changed.
+        // Histories arrive with the database analysis, each database's as soon as it is checked (one that
+        // does not answer delays nobody): recompute when they (or the project) changed.
         const last = this.inputs.get(a.project.root);
-        if (a.databasesRunning || (last && last.project === a.project && last.databases === a.databases)) return;
+        if (last && last.project === a.project && last.databases === a.databases) return;
         this.inputs.set(a.project.root, { project: a.project, databases: a.databases });
         this.schedule(a.project);
       },

@@ -17,7 +17,7 @@ export interface EnvironmentNode {
   environment: DatabaseEnvironment;
   /** The latest analysis of this database, when one finished. */
   result?: DatabaseAnalysis;
-  /** An analysis of the project's databases is running. */
+  /** This database's check is in progress (the project's other databases may be done already). */
   running: boolean;
   /** Several projects in the workspace: the label names the project too. */
   showProject: boolean;
@@ -105,6 +105,7 @@ function formatDate(iso: string | undefined): string {
 
 /** "2 pending · 1 failed · drift: 7 changes", or "in sync". */
 export function summarize(result: DatabaseAnalysis): string {
+  if (result.error?.code === 'cancelled') return vscode.l10n.t('check cancelled');
   if (result.error) return vscode.l10n.t('unreachable');
   const parts: string[] = [];
   if (result.history) {
@@ -241,7 +242,7 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
       }
       for (const environment of environments) {
         const result = analysis?.databases.find((d) => d.environment.name === environment.name);
-        out.push({ kind: 'environment', project, environment, ...(result ? { result } : {}), running: analysis?.databasesRunning ?? false, showProject });
+        out.push({ kind: 'environment', project, environment, ...(result ? { result } : {}), running: analysis?.databasesChecking.includes(environment.name) ?? false, showProject });
       }
     }
     return out;
@@ -257,6 +258,9 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
       return node.running || !this.analysis.get(project.root)
         ? [{ kind: 'message', variant: 'loading', label: vscode.l10n.t('Checking {0}…', environment.name), ...base, key: `${id}::loading` }]
         : [{ kind: 'message', variant: 'notChecked', label: vscode.l10n.t('Not checked yet — refresh to check'), ...base, key: `${id}::notChecked` }];
+    }
+    if (result.error?.code === 'cancelled') {
+      return [{ kind: 'message', variant: 'notChecked', label: result.error.message, code: result.error.code, ...base, key: `${id}::cancelled` }];
     }
     if (result.error) {
       return [{ kind: 'message', variant: 'error', label: firstLine(result.error.message), detail: result.error.message, code: result.error.code, ...base, key: `${id}::error` }];
@@ -315,7 +319,7 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     const via = environment.setting?.ssh ? 'cloud' : 'database';
     if (node.running && !result) {
       item.iconPath = new vscode.ThemeIcon('sync~spin');
-    } else if (!result) {
+    } else if (!result || result.error?.code === 'cancelled') {
       item.iconPath = new vscode.ThemeIcon(via);
     } else if (result.error) {
       item.iconPath = new vscode.ThemeIcon(via, new vscode.ThemeColor('errorForeground'));

@@ -46,4 +46,49 @@ describe('LatestOnlyRunner', () => {
     assert.deepEqual(log, ['b', 'a again']);
     assert.deepEqual(errors, ['a: boom']);
   });
+
+  it('aborts the running task\'s signal when a newer request arrives, so it can stop waiting', async () => {
+    const runner = new LatestOnlyRunner();
+    const never = new Promise<void>(() => undefined);
+    const seen: Array<{ aborted: boolean; reason: unknown; stale: boolean }> = [];
+    const first = runner.run('p', async (isStale, signal) => {
+      // Waits for something that never comes, unless the signal lets it go.
+      await Promise.race([never, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+      seen.push({ aborted: signal.aborted, reason: signal.reason, stale: isStale() });
+    });
+    const second = runner.run('p', (isStale, signal) => {
+      seen.push({ aborted: signal.aborted, reason: signal.reason, stale: isStale() });
+      return Promise.resolve();
+    });
+    await Promise.all([first, second]);
+    assert.deepEqual(seen, [
+      { aborted: true, reason: 'superseded', stale: true },
+      { aborted: false, reason: undefined, stale: false },
+    ]);
+  });
+
+  it('cancel aborts the running task without making it stale, and leaves other keys alone', async () => {
+    const runner = new LatestOnlyRunner();
+    const started = gate();
+    const seen: string[] = [];
+    const wait = (signal: AbortSignal): Promise<void> => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    const cancelled = runner.run('a', async (isStale, signal) => {
+      started.open();
+      await wait(signal);
+      seen.push(`a ${String(signal.reason)} stale=${String(isStale())}`);
+    });
+    const other = gate();
+    const untouched = runner.run('b', async (_isStale, signal) => {
+      await other.promise;
+      seen.push(`b aborted=${String(signal.aborted)}`);
+    });
+    await started.promise;
+    runner.cancel('a');
+    runner.cancel('idle key');
+    await cancelled;
+    other.open();
+    await untouched;
+    assert.deepEqual(seen, ['a cancelled stale=false', 'b aborted=false']);
+    assert.equal(runner.busy('a'), false);
+  });
 });
