@@ -219,7 +219,7 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     assert.deepEqual(await recorded(url, pending), [{ finished: true, rolledBack: false, checksum: migrationChecksum(sql) }]);
   });
 
-  it('edits the environment from the context menu (new name, kind staging): the secret follows, the root is renamed', async () => {
+  it('edits the environment from the context menu (new name, kind staging, confirmed by typing the old name): the secret follows, the root is renamed', async () => {
     const wb = workbench!;
     await wb.clickContextMenu('prod-eu', 'Edit Environment');
     await wb.waitForQuickInputTitle('the name step', (t) => t === 'Edit Environment (1/5)');
@@ -234,6 +234,14 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     await wb.page.keyboard.press('Enter');
     await wb.waitForQuickInputTitle('the connection step', (t) => t === 'Edit Environment (5/5)');
     await wb.page.keyboard.press('Enter');
+    // Leaving production drops its guards: the old name must be typed, as for a write.
+    await wb.waitForQuickInputTitle('the confirmation to leave production', (t) => t === 'Make prod-eu a staging environment');
+    await wb.typeIntoQuickInput('eu-main');
+    await wb.waitFor('the confirmation to refuse another name', async () => /Type "prod-eu" exactly\./.test(await wb.quickInputMessage()) || undefined);
+    await wb.page.keyboard.press('Enter');
+    assert.equal(await wb.quickInputTitle(), 'Make prod-eu a staging environment', 'Enter on a wrong name does not accept it');
+    assert.deepEqual(writtenEnvironments().environments.map((e) => (e as { name?: string }).name), ['prod-eu'], 'nothing written before the confirmation');
+    await wb.typeAndAccept('prod-eu');
 
     await wb.waitForTreeRow(/^eu-main staging · in sync$/);
     assert.ok(!(await wb.treeRows()).some((r) => r.startsWith('prod-eu')), 'the old root is gone');

@@ -339,6 +339,21 @@ const HOP_NAMES = (): Record<ConnectionHop['hop'], string> => ({
 
 const HOP_MARKS: Record<ConnectionHop['status'], string> = { ok: '✓', warning: '⚠', failed: '✗', skipped: '·' };
 
+/** Taking an environment out of production removes its guards: the user types its name, as for a write. */
+async function confirmLeavingProduction(name: string, kind: EnvironmentKind): Promise<boolean> {
+  const typed = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Make {0} a {1} environment', name, kind),
+    prompt: vscode.l10n.t(
+      '{0} loses the production guards: writes no longer ask for its name, the Migrations view may deploy to it, and the runbook backup gate and the terminal guard stop watching it. Type "{0}" to confirm.',
+      name,
+    ),
+    placeHolder: name,
+    ignoreFocusOut: true,
+    validateInput: (value) => (value === name || value === '' ? undefined : vscode.l10n.t('Type "{0}" exactly.', name)),
+  });
+  return typed === name;
+}
+
 /** Runs Test Connection with progress; every hop goes to the Output channel, the outcome to a notification. */
 export async function runTestConnection(services: EnvironmentCommandServices, ref: EnvironmentRef): Promise<ConnectionHop[]> {
   const { logger, environments } = services;
@@ -407,6 +422,10 @@ export function registerEnvironmentCommands(context: vscode.ExtensionContext, se
       const { folder, setting } = ref.environment;
       const answer = await environmentWizard(services, ref.project, folder, setting);
       if (!answer) return;
+      if (setting.kind === 'production' && answer.setting.kind !== 'production' && !(await confirmLeavingProduction(setting.name, answer.setting.kind))) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Nothing changed: {0} stays a production environment.', setting.name));
+        return;
+      }
       if (answer.setting.name !== setting.name) {
         // Secrets follow the environment to its new name.
         for (const kind of ['url', 'sshPassword', 'sshPassphrase'] as const) {
