@@ -128,6 +128,13 @@ async function main() {
 
   await cleanup.run();
 
+  // A skipped test cannot fail: here the harness provides every fixture (PostgreSQL, sshd, shell integration),
+  // so a skip means one of them silently went missing — the tier fails rather than passing with holes.
+  for (const r of results) {
+    if (!r.counts?.pending) continue;
+    r.status = 'FAILED';
+    r.note = `${r.note ? `${r.note}; ` : ''}${r.counts.pending} skipped (a fixture missing? see the tier's log)`;
+  }
   const totals = { passes: 0, failures: 0, pending: 0 };
   banner('summary');
   for (const r of results) {
