@@ -209,4 +209,41 @@ describe('an unreachable environment', function () {
     silent.dropAll();
     await waitFor(`${SILENT}: the error`, () => environmentNode(api, SILENT)?.result?.error?.code === 'protocol');
   });
+
+  it('verifies the deployed environment alone in the runbook: local is verified while the silent one is still being checked', async () => {
+    const service = await api.runbook.service();
+    const file = path.join(workspaceFolder().uri.fsPath, 'docs', 'unreachable-runbook.md');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    // A section without a target runs on this machine, against `local`.
+    await fs.writeFile(file, ['# Deploy', '', '## Deploy here', '```bash', '# Apply the migrations', 'npx prisma migrate deploy', '```', ''].join('\n'));
+    const refreshing = vscode.commands.executeCommand('driftGuard.refreshMigrations');
+    try {
+      const session = await service.open(vscode.Uri.file(file));
+      assert.ok(session);
+      const step = session.runbook.sections.flatMap((s) => s.steps).find((s) => s.title === 'Apply the migrations');
+      assert.ok(step);
+      session.markDone(step.id);
+      const before = silent.accepted;
+      await waitFor('the silent server to hold a new connection', () => silent.accepted > before && silent.open >= 1 && environmentNode(api, SILENT)?.running);
+      // Not awaited: what is checked is that it is done while the silent one is still pending.
+      const verifying = session.verify(step.id);
+      const verification = await waitFor('the verification of local', () => {
+        const state = session.view().sections.flatMap((s) => s.steps).find((s) => s.id === step.id)?.verification;
+        return state?.status === 'done' ? state : undefined;
+      });
+      assert.equal(verification.environment, 'local');
+      // local holds the production-order history of the test above: all applied, nothing drifted.
+      assert.match(verification.summary ?? '', /^\d+ applied · 0 pending · no drift$/);
+      assert.ok(silent.open >= 1, 'the silent server still holds the connection');
+      assert.equal(environmentNode(api, SILENT)?.running, true, `${SILENT} is still being checked`);
+      await verifying;
+    } finally {
+      service.panel(vscode.Uri.file(file))?.dispose();
+      await fs.rm(file, { force: true });
+      silent.dropAll();
+      await refreshing;
+    }
+    assert.equal(environmentNode(api, SILENT)?.result?.error?.code, 'protocol');
+  });
+
 });

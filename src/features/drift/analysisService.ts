@@ -47,13 +47,26 @@ export interface ProjectAnalysis {
    * database keeps its previous result until its own new one is in: each is replaced as soon as it is ready.
    */
   databases: DatabaseAnalysis[];
-  /** A check of the databases is running (some may be done already: see {@link databasesChecking}). */
+  /** A check of some database is running (some may be done already: see {@link databasesChecking}). */
   databasesRunning: boolean;
-  /** Names of the databases whose check is still in progress (connecting, or queued for the engine). */
+  /**
+   * Names of the databases whose check is still in progress (connecting, or queued for the engine), by a
+   * check of every database or of that one alone.
+   */
   databasesChecking: readonly string[];
 }
 
 export type AnalysisReason = 'open' | 'save' | 'typing' | 'migrations' | 'command' | 'projects' | 'baseline' | 'resolve';
+
+/** The key of one database of one project (its check lane, its count of checks in progress). */
+function environmentKey(root: string, environmentName: string): string {
+  return `${root}\0${environmentName}`;
+}
+
+/** `databases` in the order of `names`, one each, those not named left out. */
+function inOrder(databases: readonly DatabaseAnalysis[], names: readonly string[]): DatabaseAnalysis[] {
+  return names.flatMap((name) => databases.filter((d) => d.environment.name === name).slice(0, 1));
+}
 
 function toAnalysisError(err: unknown): AnalysisError {
   if (isEngineError(err)) {
@@ -103,11 +116,25 @@ async function unlessAborted(work: Promise<AcquiredDatabase>, signal: AbortSigna
  * is published as soon as it is ready: an unreachable server delays nobody but itself. Their engine calls
  * go one at a time: the worker serialises them anyway, and its per-call time limit starts when a call is
  * sent, so calls queued behind each other would eat into each other's limit.
+ *
+ * One database can also be checked alone ({@link analyzeDatabase}: the runbook's post-deploy verification,
+ * the periodic refresh), by the same path. Every check of a database is numbered when it starts, and a
+ * result is published only when no later check of that database published already: whichever way they
+ * were started, an older result never replaces a newer one.
  */
 export class AnalysisService implements vscode.Disposable {
   private readonly results = new Map<string, ProjectAnalysis>();
   private readonly schemaRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Schema analysis of ${key} failed: ${String(error)}`));
   private readonly databaseRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Database analysis of ${key} failed: ${String(error)}`));
+  /** Checks of one database alone, keyed by {@link environmentKey}. */
+  private readonly environmentRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Database analysis of ${key.replace('\0', ' → ')} failed: ${String(error)}`));
+  /** How many checks of each database (by {@link environmentKey}) are in progress. */
+  private readonly inProgress = new Map<string, number>();
+  /** Numbers checks of a database as they start; {@link publishedCheck} holds the number of the one shown. */
+  private checkCounter = 0;
+  private readonly publishedCheck = new Map<string, number>();
+  /** Per project, the end of the queue of database engine calls (one at a time, across all its checks). */
+  private readonly engineTurns = new Map<string, Promise<unknown>>();
   private readonly changeEmitter = new vscode.EventEmitter<ProjectAnalysis>();
   private readonly removeEmitter = new vscode.EventEmitter<PrismaProject>();
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.removeEmitter];
@@ -144,11 +171,25 @@ export class AnalysisService implements vscode.Disposable {
   }
 
   /**
+   * Analyses one environment of a project, and nothing else: the others are neither waited for nor
+   * interrupted. Its result is published like any other (read it with {@link get}); a newer request for the
+   * same environment supersedes this one. Resolves when the latest request for it is done; at once when the
+   * project has no such environment.
+   */
+  analyzeDatabase(project: PrismaProject, environmentName: string, reason: AnalysisReason): Promise<void> {
+    return this.environmentRuns.run(environmentKey(project.root, environmentName), (isStale, signal) => this.runDatabase(project.root, environmentName, reason, isStale, signal));
+  }
+
+  /**
    * Stops the running database checks (of every project, or of `root`): the databases already checked keep
    * their new result, those still connecting or queued end as `cancelled`. An engine call in flight ends first.
    */
   cancelDatabases(root?: string): void {
-    for (const key of root ? [root] : [...this.results.keys()]) this.databaseRuns.cancel(key);
+    for (const key of root ? [root] : [...this.results.keys()]) {
+      this.databaseRuns.cancel(key);
+      const project = this.latestProject(key);
+      if (project) for (const environment of this.environments.environments(project)) this.environmentRuns.cancel(environmentKey(key, environment.name));
+    }
   }
 
   /** Both analyses for every project. */
@@ -163,6 +204,7 @@ export class AnalysisService implements vscode.Disposable {
     for (const [root, analysis] of [...this.results]) {
       if (this.projects.all.some((p) => p.root === root)) continue;
       this.results.delete(root);
+      this.engineTurns.delete(root);
       this.removeEmitter.fire(analysis.project);
     }
   }
@@ -241,40 +283,65 @@ export class AnalysisService implements vscode.Disposable {
     const project = this.latestProject(root);
     if (!project) return;
     const environments = project.problems.some((p) => p.severity === 'error') ? [] : this.environments.environments(project);
-    if (environments.length === 0) {
-      this.update(root, (a) => ({ ...a, databases: [], databasesRunning: false, databasesChecking: [] }));
-      return;
-    }
     const names = environments.map((e) => e.name);
-    const inOrder = (databases: readonly DatabaseAnalysis[]): DatabaseAnalysis[] =>
-      names.flatMap((name) => databases.filter((d) => d.environment.name === name).slice(0, 1));
     // Databases no longer configured go now; the others keep their last result until their new one is in
     // (the same array when nothing went: consumers compare it to know whether results changed).
     this.update(root, (a) => {
-      const kept = inOrder(a.databases);
-      return { ...a, databases: kept.length === a.databases.length && kept.every((d, i) => d === a.databases[i]) ? a.databases : kept, databasesRunning: true, databasesChecking: names };
+      const kept = inOrder(a.databases, names);
+      return this.withChecking({ ...a, databases: kept.length === a.databases.length && kept.every((d, i) => d === a.databases[i]) ? a.databases : kept });
     });
-    let engineTurn: Promise<unknown> = Promise.resolve();
-    const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
-      const turn = engineTurn.then(work);
-      engineTurn = turn.catch(() => undefined);
-      return turn;
-    };
-    const fresh = new Map<string, DatabaseAnalysis>();
-    await Promise.all(
-      environments.map(async (environment) => {
-        const result = await this.analyzeEnvironment(project, environment, reason, isStale, signal, oneAtATime);
-        if (!result || isStale()) return;
-        fresh.set(environment.name, result);
-        this.update(root, (a) => ({
-          ...a,
-          databases: inOrder([result, ...a.databases.filter((d) => d.environment.name !== environment.name)]),
-          databasesChecking: a.databasesChecking.filter((name) => name !== environment.name),
-        }));
-      }),
-    );
-    if (isStale()) return;
-    this.update(root, (a) => ({ ...a, databases: inOrder([...fresh.values()]), databasesRunning: false, databasesChecking: [] }));
+    await Promise.all(environments.map((environment) => this.checkEnvironment(project, environment, reason, isStale, signal)));
+  }
+
+  /** {@link analyzeDatabase}'s task: the environment of that name, if the project (still) has one. */
+  private async runDatabase(root: string, name: string, reason: AnalysisReason, isStale: () => boolean, signal: AbortSignal): Promise<void> {
+    const project = this.latestProject(root);
+    if (!project || project.problems.some((p) => p.severity === 'error')) return;
+    const environment = this.environments.environments(project).find((e) => e.name === name);
+    if (environment) await this.checkEnvironment(project, environment, reason, isStale, signal);
+  }
+
+  /**
+   * One check of one database, from either kind of run: counted in `databasesChecking` while it runs, its
+   * result published unless its run went stale or a check of this database started later published already.
+   */
+  private async checkEnvironment(project: PrismaProject, environment: DatabaseEnvironment, reason: AnalysisReason, isStale: () => boolean, signal: AbortSignal): Promise<void> {
+    const root = project.root;
+    const key = environmentKey(root, environment.name);
+    const ticket = ++this.checkCounter;
+    this.inProgress.set(key, (this.inProgress.get(key) ?? 0) + 1);
+    this.update(root, (a) => this.withChecking(a));
+    let result: DatabaseAnalysis | undefined;
+    try {
+      result = await this.analyzeEnvironment(project, environment, reason, isStale, signal, (work) => this.oneAtATime(root, work));
+    } finally {
+      const left = (this.inProgress.get(key) ?? 1) - 1;
+      if (left > 0) this.inProgress.set(key, left);
+      else this.inProgress.delete(key);
+      const publish = result !== undefined && !isStale() && (this.publishedCheck.get(key) ?? 0) < ticket ? result : undefined;
+      if (publish) this.publishedCheck.set(key, ticket);
+      this.update(root, (a) => {
+        const names = this.environments.environments(a.project).map((e) => e.name);
+        const databases = publish ? inOrder([publish, ...a.databases.filter((d) => d.environment.name !== environment.name)], names) : a.databases;
+        return this.withChecking({ ...a, databases });
+      });
+    }
+  }
+
+  /** `analysis` with `databasesChecking` and `databasesRunning` as the checks in progress say. */
+  private withChecking(analysis: ProjectAnalysis): ProjectAnalysis {
+    const names = this.environments.environments(analysis.project).map((e) => e.name);
+    const checking = names.filter((name) => this.inProgress.has(environmentKey(analysis.project.root, name)));
+    // The same array when nothing changed: consumers compare it.
+    const databasesChecking = checking.length === analysis.databasesChecking.length && checking.every((n, i) => n === analysis.databasesChecking[i]) ? analysis.databasesChecking : checking;
+    return { ...analysis, databasesChecking, databasesRunning: checking.length > 0 };
+  }
+
+  /** Runs `work` after the project's database engine calls already queued (see the class comment). */
+  private oneAtATime<T>(root: string, work: () => Promise<T>): Promise<T> {
+    const turn = (this.engineTurns.get(root) ?? Promise.resolve()).then(work);
+    this.engineTurns.set(root, turn.catch(() => undefined));
+    return turn;
   }
 
   /**

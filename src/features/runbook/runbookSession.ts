@@ -480,7 +480,8 @@ export class RunbookSession implements vscode.Disposable {
 
   /**
    * The post-deploy verification: the environment's migration history and live drift, analysed through the
-   * engine (the same analysis as the Migrations view), shown on the deploy step.
+   * engine (the same analysis as the Migrations view), shown on the deploy step. Only that environment is
+   * checked: another one that is slow or unreachable neither holds it back nor is interrupted by it.
    */
   async verify(stepId: string): Promise<void> {
     const step = this.findStep(stepId);
@@ -495,7 +496,7 @@ export class RunbookSession implements vscode.Disposable {
     }
     update({ status: 'running', environment });
     const project = (await this.ctx.projects.ready()).find((p) => p.root === this.project?.root) ?? this.project;
-    await this.ctx.analysis.analyzeDatabases(project, 'command');
+    await this.ctx.analysis.analyzeDatabase(project, environment, 'command');
     const result = this.ctx.analysis.get(project.root)?.databases.find((d) => d.environment.name === environment);
     if (!result) {
       update({ status: 'failed', environment, summary: vscode.l10n.t('{0} is not a database of {1}: add it as an environment to verify it.', environment, project.name) });
