@@ -246,4 +246,38 @@ describe('an unreachable environment', function () {
     assert.equal(environmentNode(api, SILENT)?.result?.error?.code, 'protocol');
   });
 
+  it('refreshes the others on the interval while the silent one is still being checked, without a new connection to it', async () => {
+    const before = silent.accepted;
+    const refreshing = vscode.commands.executeCommand('driftGuard.refreshMigrations');
+    try {
+      await waitFor('local checked while the silent server holds a new connection', () => {
+        const local = environmentNode(api, 'local');
+        return silent.accepted > before && silent.open >= 1 && environmentNode(api, SILENT)?.running && local?.result?.history && !local.running;
+      });
+      const accepted = silent.accepted;
+      const previous = environmentNode(api, 'local')?.result;
+      // The interval runs only while the view is visible.
+      await vscode.commands.executeCommand('driftGuard.migrations.focus');
+      await vscode.workspace.getConfiguration('driftGuard').update('refreshIntervalSeconds', 15, vscode.ConfigurationTarget.Workspace);
+      try {
+        await waitFor(
+          'local checked again by the interval',
+          () => {
+            const local = environmentNode(api, 'local');
+            return local?.result?.history && local.result !== previous && !local.running;
+          },
+          120_000,
+        );
+      } finally {
+        await vscode.workspace.getConfiguration('driftGuard').update('refreshIntervalSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+      assert.equal(environmentNode(api, SILENT)?.running, true, `${SILENT} is still being checked`);
+      assert.equal(silent.accepted, accepted, 'no other connection to the silent server: the ticks did not pile up on it');
+      assert.ok(silent.open >= 1);
+    } finally {
+      silent.dropAll();
+      await refreshing;
+    }
+    assert.equal(environmentNode(api, SILENT)?.result?.error?.code, 'protocol');
+  });
 });

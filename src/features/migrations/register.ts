@@ -41,17 +41,28 @@ export function registerMigrations(
     context.subscriptions,
   );
 
-  // Optional periodic refresh, only while someone looks at the tree.
+  // Optional periodic refresh, only while someone looks at the tree. Each database on its own: one whose
+  // check is still in progress (an SSH server that does not answer) is left to it — ticks do not pile up
+  // connections to it — and does not hold back the others.
+  const refreshIdle = async (): Promise<void> => {
+    const all = await projects.ready();
+    await Promise.all(
+      all.flatMap((project) => {
+        const checking = analysis.get(project.root)?.databasesChecking ?? [];
+        return environments
+          .environments(project)
+          .filter((e) => !checking.includes(e.name))
+          .map((e) => analysis.analyzeDatabase(project, e.name, 'command'));
+      }),
+    );
+  };
   let timer: NodeJS.Timeout | undefined;
   const schedule = (): void => {
     clearInterval(timer);
     timer = undefined;
     const seconds = vscode.workspace.getConfiguration('driftGuard').get<number>('refreshIntervalSeconds', 0);
     if (!(seconds > 0) || !view.visible) return;
-    timer = setInterval(() => {
-      const busy = analysis.all.some((a) => a.databasesRunning);
-      if (!busy) void refreshMigrations(services).catch((err: unknown) => logger.warn(`Periodic refresh failed: ${String(err)}`));
-    }, Math.max(MIN_INTERVAL_SECONDS, seconds) * 1000);
+    timer = setInterval(() => void refreshIdle().catch((err: unknown) => logger.warn(`Periodic refresh failed: ${String(err)}`)), Math.max(MIN_INTERVAL_SECONDS, seconds) * 1000);
   };
   view.onDidChangeVisibility(schedule, undefined, context.subscriptions);
   vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('driftGuard.refreshIntervalSeconds') && schedule(), undefined, context.subscriptions);
