@@ -5,9 +5,9 @@
  *
  * Add Environment (production, URL in SecretStorage) → its root in the Migrations view with the pending
  * migration; Test Connection reports each hop; Set Environment Secret (a wrong password: the Database hop
- * fails, the right URL back); Mark Applied from the tree: the typed confirmation (a wrong name is refused),
- * the engine's safety proof (refused while the database lacks what the migration creates), then success once
- * it has them; Edit Environment (rename, kind); Remove Environment after its confirmation. settings.json
+ * fails, the right URL back); Mark Applied from the tree: the typed confirmation (an empty Enter is told what
+ * to type, a wrong name is refused, Escape says in the status bar that nothing was written), the engine's
+ * safety proof (refused while the database lacks what the migration creates), then success once it has them; Edit Environment (rename, kind); Remove Environment after its confirmation. settings.json
  * never holds the URL or its password.
  */
 import * as assert from 'node:assert/strict';
@@ -169,14 +169,20 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
       assert.equal(title, `Mark ${pending} as applied on prod-eu (production)`);
     };
 
-    // A wrong name: the box says what to type and does not accept; Escape leaves without writing.
+    // Enter on the empty box says what is needed and keeps it open; a wrong name: the box says what to type and
+    // does not accept; Escape leaves without writing, and the status bar says so.
     await confirm();
     assert.match(await wb.quickInputMessage(), /Type "prod-eu" to confirm\./);
+    await wb.typeAndAccept('');
+    await wb.waitFor('what an empty Enter is told', async () => (await wb.quickInputMessage()).includes('Type "prod-eu" to confirm, or press Escape to cancel.') || undefined);
+    assert.ok(await wb.quickInputVisible(), 'Enter on an empty box does not dismiss it');
+    assert.equal(await wb.quickInputTitle(), `Mark ${pending} as applied on prod-eu (production)`);
     await wb.typeAndAccept('production');
     await wb.waitFor('the refusal of the wrong name', async () => (await wb.quickInputMessage()).includes('Type "prod-eu" exactly.') || undefined);
     assert.ok(await wb.quickInputVisible(), 'Enter on a wrong name does not confirm');
     await wb.page.keyboard.press('Escape');
-    await wb.waitFor('the confirmation to close', async () => !(await wb.quickInputVisible()) || undefined);
+    const cancelled = `Mark ${pending} as applied on prod-eu: cancelled, nothing was written.`;
+    await wb.waitFor('the confirmation to close and the status bar to say nothing was written', async () => (!(await wb.quickInputVisible()) && (await wb.statusBar()).includes(cancelled)) || undefined);
     assert.deepEqual(await recorded(url, pending), [], 'nothing recorded after a wrong name');
 
     // The right name, but the database lacks what the migration creates: the safety proof refuses.

@@ -48,18 +48,50 @@ export async function pickProject(services: Pick<DriftCommandServices, 'projects
   return pick?.project;
 }
 
-/** Asks before writing to a database; production needs the environment's name typed. */
+/**
+ * Asks before writing to a database; production needs the environment's name typed. Enter on an empty box
+ * says what is needed instead of dismissing it; Escape cancels. When the user cancels, a status-bar message
+ * says nothing was written.
+ */
 export async function confirmWrite(environment: DatabaseEnvironment, action: string): Promise<boolean> {
-  if (environment.kind === 'production') {
-    const typed = await vscode.window.showInputBox({
-      title: vscode.l10n.t('{0} on {1} (production)', action, environment.name),
-      prompt: vscode.l10n.t('This writes to the production database {0}. Type "{1}" to confirm.', environment.description, environment.name),
-      placeHolder: environment.name,
-      ignoreFocusOut: true,
-      validateInput: (value) => (value === environment.name || value === '' ? undefined : vscode.l10n.t('Type "{0}" exactly.', environment.name)),
-    });
-    return typed === environment.name;
-  }
+  const confirmed = environment.kind === 'production' ? await typedName(environment, action) : await continueOn(environment, action);
+  if (!confirmed) vscode.window.setStatusBarMessage(vscode.l10n.t('{0} on {1}: cancelled, nothing was written.', action, environment.name), 5000);
+  return confirmed;
+}
+
+/** The production confirmation: true once the environment's name is typed and accepted, false on Escape. */
+function typedName(environment: DatabaseEnvironment, action: string): Promise<boolean> {
+  const name = environment.name;
+  const box = vscode.window.createInputBox();
+  box.title = vscode.l10n.t('{0} on {1} (production)', action, name);
+  box.prompt = vscode.l10n.t('This writes to the production database {0}. Type "{1}" to confirm.', environment.description, name);
+  box.placeholder = name;
+  box.ignoreFocusOut = true;
+  return new Promise<boolean>((resolve) => {
+    let accepted = false;
+    const subscriptions = [
+      box.onDidChangeValue((value) => {
+        box.validationMessage = value === name || value === '' ? undefined : vscode.l10n.t('Type "{0}" exactly.', name);
+      }),
+      box.onDidAccept(() => {
+        // A wrong name keeps its message; an empty box gets one: Enter alone is not a way out.
+        if (box.value === '') box.validationMessage = vscode.l10n.t('Type "{0}" to confirm, or press Escape to cancel.', name);
+        if (box.value !== name) return;
+        accepted = true;
+        box.hide();
+      }),
+      box.onDidHide(() => {
+        for (const d of subscriptions) d.dispose();
+        box.dispose();
+        resolve(accepted);
+      }),
+    ];
+    box.show();
+  });
+}
+
+/** The confirmation of a write to a database that is not production: a modal with Continue. */
+async function continueOn(environment: DatabaseEnvironment, action: string): Promise<boolean> {
   const ok = vscode.l10n.t('Continue');
   const choice = await vscode.window.showWarningMessage(
     vscode.l10n.t('{0} on {1}?', action, environment.name),
