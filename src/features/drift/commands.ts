@@ -5,6 +5,7 @@ import { type EngineService } from '../engine/engineService';
 import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { registerCommand } from '../shared/commands';
+import { askTyped } from '../shared/typedConfirmation';
 import { type Logger } from '../shared/logger';
 import { type AnalysisService } from './analysisService';
 import { type DriftSqlProvider } from './sqlDocument';
@@ -61,32 +62,10 @@ export async function confirmWrite(environment: DatabaseEnvironment, action: str
 
 /** The production confirmation: true once the environment's name is typed and accepted, false on Escape. */
 function typedName(environment: DatabaseEnvironment, action: string): Promise<boolean> {
-  const name = environment.name;
-  const box = vscode.window.createInputBox();
-  box.title = vscode.l10n.t('{0} on {1} (production)', action, name);
-  box.prompt = vscode.l10n.t('This writes to the production database {0}. Type "{1}" to confirm.', environment.description, name);
-  box.placeholder = name;
-  box.ignoreFocusOut = true;
-  return new Promise<boolean>((resolve) => {
-    let accepted = false;
-    const subscriptions = [
-      box.onDidChangeValue((value) => {
-        box.validationMessage = value === name || value === '' ? undefined : vscode.l10n.t('Type "{0}" exactly.', name);
-      }),
-      box.onDidAccept(() => {
-        // A wrong name keeps its message; an empty box gets one: Enter alone is not a way out.
-        if (box.value === '') box.validationMessage = vscode.l10n.t('Type "{0}" to confirm, or press Escape to cancel.', name);
-        if (box.value !== name) return;
-        accepted = true;
-        box.hide();
-      }),
-      box.onDidHide(() => {
-        for (const d of subscriptions) d.dispose();
-        box.dispose();
-        resolve(accepted);
-      }),
-    ];
-    box.show();
+  return askTyped({
+    title: vscode.l10n.t('{0} on {1} (production)', action, environment.name),
+    prompt: vscode.l10n.t('This writes to the production database {0}. Type "{1}" to confirm.', environment.description, environment.name),
+    expected: environment.name,
   });
 }
 

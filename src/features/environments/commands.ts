@@ -14,6 +14,7 @@ import {
 import { type PrismaProject } from '../../core/project/types';
 import { type ProjectService } from '../projects/projectService';
 import { registerCommand } from '../shared/commands';
+import { askTyped } from '../shared/typedConfirmation';
 import { type Logger } from '../shared/logger';
 import { type ConnectionHop, type DatabaseEnvironment, type EnvironmentService } from './environmentService';
 
@@ -341,17 +342,14 @@ const HOP_MARKS: Record<ConnectionHop['status'], string> = { ok: '✓', warning:
 
 /** Taking an environment out of production removes its guards: the user types its name, as for a write. */
 async function confirmLeavingProduction(name: string, kind: EnvironmentKind): Promise<boolean> {
-  const typed = await vscode.window.showInputBox({
+  return askTyped({
     title: vscode.l10n.t('Make {0} a {1} environment', name, kind),
     prompt: vscode.l10n.t(
       '{0} loses the production guards: writes no longer ask for its name, the Migrations view may deploy to it, and the runbook backup gate and the terminal guard stop watching it. Type "{0}" to confirm.',
       name,
     ),
-    placeHolder: name,
-    ignoreFocusOut: true,
-    validateInput: (value) => (value === name || value === '' ? undefined : vscode.l10n.t('Type "{0}" exactly.', name)),
+    expected: name,
   });
-  return typed === name;
 }
 
 /** Runs Test Connection with progress; every hop goes to the Output channel, the outcome to a notification. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { type RunbookVariable } from '../../core/runbook/parser';
 import { confirmWrite } from '../drift/commands';
+import { askTyped } from '../shared/typedConfirmation';
 import { type DatabaseEnvironment } from '../environments/environmentService';
 
 /** A typed confirmation: the user must type `expected` (the environment's name). */
@@ -41,16 +42,12 @@ export const defaultPrompts: RunbookPrompts = {
       validateInput: (value) =>
         value === '' ? vscode.l10n.t('A value is needed.') : SAFE_VALUE.test(value) ? undefined : vscode.l10n.t('Letters, digits and . _ - / : @ % + = , ~ only: the value goes into shell commands as typed.'),
     }),
-  confirmTyped: async (request) => {
-    const typed = await vscode.window.showInputBox({
+  confirmTyped: (request) =>
+    askTyped({
       title: request.production ? vscode.l10n.t('{0} — PRODUCTION ({1})', request.step, request.expected) : vscode.l10n.t('{0} on {1}', request.step, request.expected),
       prompt: vscode.l10n.t('This step {0}. Type "{1}" to run it.', request.reason, request.expected),
-      placeHolder: request.expected,
-      ignoreFocusOut: true,
-      validateInput: (value) => (value === request.expected || value === '' ? undefined : vscode.l10n.t('Type "{0}" exactly.', request.expected)),
-    });
-    return typed === request.expected;
-  },
+      expected: request.expected,
+    }),
   confirmWrite: (environment, action) => confirmWrite(environment, action),
   manualStep: async (title) => {
     const done = vscode.l10n.t('Done, Continue');
