@@ -112,6 +112,8 @@ export class AnalysisService implements vscode.Disposable {
   private readonly removeEmitter = new vscode.EventEmitter<PrismaProject>();
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.removeEmitter];
   private readonly notified = new Set<string>();
+  /** Every popup shown about a failed check, in order (read by the integration tests). */
+  readonly notifications: string[] = [];
 
   /** Fires whenever a project's analysis changes (started, finished, failed). */
   readonly onDidChangeAnalysis = this.changeEmitter.event;
@@ -232,8 +234,10 @@ export class AnalysisService implements vscode.Disposable {
       const error = toAnalysisError(err);
       this.logger.warn(`Schema vs migrations for ${project.name} failed after ${Date.now() - started} ms (${reason}): ${error.message}`);
       this.update(root, (a) => ({ ...a, running: false, schema: undefined, schemaError: error }));
-      // While typing, a half-written schema is normal: the diagnostic says it; no popup.
-      if (reason !== 'typing') this.notifyOnce(`${project.name}: ${error.message}`);
+      // A half-written schema is normal while editing — typed, or saved (auto save saves every pause):
+      // an error at a line of the schema or of a migration is a diagnostic there and the status bar's
+      // "check failed", not a popup. Popups are for what has no line, and for a check the user asked for.
+      if (reason === 'command' || !error.location) this.notifyOnce(`${project.name}: ${error.message}`);
     }
   }
 
@@ -339,6 +343,7 @@ export class AnalysisService implements vscode.Disposable {
   private notifyOnce(message: string): void {
     if (this.notified.has(message)) return;
     this.notified.add(message);
+    this.notifications.push(message);
     void vscode.window.showWarningMessage(vscode.l10n.t('Prisma Drift Guard: {0}', message), vscode.l10n.t('Show Output')).then((choice) => {
       if (choice) this.logger.show(false);
     });
