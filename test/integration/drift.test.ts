@@ -130,6 +130,15 @@ describe('drift diagnostics', function () {
     });
     assert.match(failed.message, /^Drift check failed: .*DateTme/);
     assert.equal(failed.range.start.line, line);
+    // Said where it is: the line, not the absolute path of the file the diagnostic is already in.
+    assert.ok(!failed.message.includes(schemaUri.fsPath), failed.message);
+    assert.match(failed.message, new RegExp(`\\(line ${line + 1}\\): Type "DateTme"`));
+    // The summary CodeLens has room for the error itself once the path is gone.
+    const lens = await waitFor('the failed-check CodeLens', async () => {
+      const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', schemaUri);
+      return all.find((l) => l.command?.title.includes('Drift check failed'));
+    });
+    assert.match(lens.command?.title ?? '', /Drift check failed: Invalid Prisma schema \(line \d+\): Type "DateTme"/);
     await editor.edit((b) => b.replace(new vscode.Range(line, typeStart, line, typeStart + 'DateTme'.length), 'DateTime'));
     await waitFor('the drift diagnostics to come back', () => {
       const d = driftDiagnostics(schemaUri);

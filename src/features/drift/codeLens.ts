@@ -5,6 +5,7 @@ import { type MigrationStatus } from '../../core/history/status';
 import { scanSchema } from '../../core/project/schemaScanner';
 import { type ProjectService } from '../projects/projectService';
 import { type AnalysisService, type ProjectAnalysis } from './analysisService';
+import { errorMessageIn } from './presentation';
 
 export const SCHEMA_SELECTOR: vscode.DocumentSelector = [
   { language: 'prisma', scheme: 'file' },
@@ -60,7 +61,7 @@ export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       if (!result || (result.running && !result.schema && !result.schemaError)) {
         lenses.push(new vscode.CodeLens(top, { title: '$(sync~spin) Checking drift…', command: '' }));
       } else if (result.schemaError) {
-        lenses.push(new vscode.CodeLens(top, { title: `$(error) Drift check failed: ${truncate(result.schemaError.message, 80)}`, command: 'driftGuard.showOutput' }));
+        lenses.push(new vscode.CodeLens(top, { title: `$(error) Drift check failed: ${truncate(errorMessageIn(result.schemaError, document.uri.fsPath), 80)}`, command: 'driftGuard.showOutput' }));
       } else if (result.schema) {
         const n = result.schema.findings.length;
         if (n > 0) {
