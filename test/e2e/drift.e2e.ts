@@ -91,6 +91,9 @@ describe('drift in the editor (e2e)', function () {
     const sql = fs.readFileSync(path.join(workspace(), 'prisma', 'migrations', folder, 'migration.sql'), 'utf8');
     assert.match(sql, /CREATE TABLE "invoices"/);
 
+    // The offer counts the changes as the CodeLens did ("7 changes not in any migration"), not the 16 statements.
+    const offer = await wb.waitFor('the "Mark as applied on…" offer', async () => (await wb.notifications()).find((t) => /^Baseline \S+ created with/.test(t)), 60_000);
+    assert.match(offer, /created with 7 changes\. Review it/);
     await wb.clickNotificationButton('Mark as applied on…');
     await wb.pick('local');
     await wb.clickDialogButton('Continue');
