@@ -24,6 +24,36 @@ function runtimeStrings(): Map<string, string> {
   return found;
 }
 
+/** A template literal's text without its `${…}` parts (braces balanced) and `$(icon)` names. */
+function literalText(literal: string): string {
+  let out = '';
+  for (let i = 0; i < literal.length; i++) {
+    if (literal.startsWith('${', i)) {
+      let depth = 0;
+      for (; i < literal.length; i++) {
+        if (literal[i] === '{') depth++;
+        else if (literal[i] === '}' && --depth === 0) break;
+      }
+      continue;
+    }
+    out += literal[i];
+  }
+  return out.replace(/\$\([\w~-]+\)/g, '');
+}
+
+/** `title:` properties in src/features whose own words are written out instead of going through `vscode.l10n.t`. */
+function unlocalisedTitles(): string[] {
+  const found: string[] = [];
+  const title = /\btitle:\s*(['`])((?:\\.|(?!\1)[\s\S])*)\1/g;
+  for (const file of sourceFiles(path.join(REPO, 'src', 'features'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(title)) {
+      if (/[A-Za-z]/.test(literalText(m[2]))) found.push(`${path.relative(REPO, file)}: ${m[0]}`);
+    }
+  }
+  return found;
+}
+
 function json(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(REPO, file), 'utf8')) as Record<string, unknown>;
 }
@@ -42,6 +72,10 @@ describe('localisation (English and French)', () => {
       assert.equal(placeholders(translated), placeholders(text), `placeholders differ for "${text}"`);
     }
     assert.deepEqual(missing, [], `missing from l10n/bundle.l10n.fr.json:\n${missing.join('\n')}`);
+  });
+
+  it('writes no title (CodeLens, input box, progress) in English only: each goes through vscode.l10n.t', () => {
+    assert.deepEqual(unlocalisedTitles(), []);
   });
 
   it('resolves every %key% of package.json in package.nls.json and package.nls.fr.json', () => {
