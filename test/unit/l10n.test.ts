@@ -24,7 +24,7 @@ function runtimeStrings(): Map<string, string> {
   return found;
 }
 
-/** A template literal's text without its `${…}` parts (braces balanced) and `$(icon)` names. */
+/** A template literal's text without its `${…}` parts (braces balanced), `$(icon)` names and escapes (`\n`). */
 function literalText(literal: string): string {
   let out = '';
   for (let i = 0; i < literal.length; i++) {
@@ -38,17 +38,20 @@ function literalText(literal: string): string {
     }
     out += literal[i];
   }
-  return out.replace(/\$\([\w~-]+\)/g, '');
+  return out.replace(/\$\([\w~-]+\)/g, '').replace(/\\./g, '');
 }
 
-/** `title:` properties in src/features whose own words are written out instead of going through `vscode.l10n.t`. */
-function unlocalisedTitles(): string[] {
+/**
+ * `title:` properties and `appendMarkdown(…)` texts (tooltips) in src/features whose own words are written out
+ * instead of going through `vscode.l10n.t` (the product's name aside).
+ */
+function unlocalisedTexts(): string[] {
   const found: string[] = [];
-  const title = /\btitle:\s*(['`])((?:\\.|(?!\1)[\s\S])*)\1/g;
+  const written = /(?:\btitle:\s*|\.appendMarkdown\(\s*)(['`])((?:\\.|(?!\1)[\s\S])*)\1/g;
   for (const file of sourceFiles(path.join(REPO, 'src', 'features'))) {
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(title)) {
-      if (/[A-Za-z]/.test(literalText(m[2]))) found.push(`${path.relative(REPO, file)}: ${m[0]}`);
+    for (const m of text.matchAll(written)) {
+      if (/[A-Za-z]/.test(literalText(m[2]).replace(/Prisma Drift Guard/g, ''))) found.push(`${path.relative(REPO, file)}: ${m[0]}`);
     }
   }
   return found;
@@ -74,8 +77,8 @@ describe('localisation (English and French)', () => {
     assert.deepEqual(missing, [], `missing from l10n/bundle.l10n.fr.json:\n${missing.join('\n')}`);
   });
 
-  it('writes no title (CodeLens, input box, progress) in English only: each goes through vscode.l10n.t', () => {
-    assert.deepEqual(unlocalisedTitles(), []);
+  it('writes no title (CodeLens, input box, progress) nor tooltip text in English only: each goes through vscode.l10n.t', () => {
+    assert.deepEqual(unlocalisedTexts(), []);
   });
 
   it('resolves every %key% of package.json in package.nls.json and package.nls.fr.json', () => {

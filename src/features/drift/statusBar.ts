@@ -44,7 +44,17 @@ export class DriftStatusBar implements vscode.Disposable {
     tooltip.appendMarkdown('**Prisma Drift Guard**\n\n');
     for (const r of results) {
       countDrift(r.project.root, r.schema?.findings);
-      tooltip.appendMarkdown(`**${r.project.name}** — schema: ${r.schemaError ? `check failed (${r.schemaError.message})` : r.schema ? (r.schema.findings.length === 0 ? 'matches migrations' : `${r.schema.findings.length} change(s) not in any migration`) : 'checking…'}\n\n`);
+      const n = r.schema?.findings.length ?? 0;
+      const schema = r.schemaError
+        ? vscode.l10n.t('check failed ({0})', r.schemaError.message)
+        : !r.schema
+          ? vscode.l10n.t('checking…')
+          : n === 0
+            ? vscode.l10n.t('matches migrations')
+            : n === 1
+              ? vscode.l10n.t('1 change not in any migration')
+              : vscode.l10n.t('{0} changes not in any migration', String(n));
+      tooltip.appendMarkdown(`**${r.project.name}** — ${vscode.l10n.t('schema: {0}', schema)}\n\n`);
       for (const db of r.databases) {
         // Pending (a rolled-back migration is applied again by the next deploy) vs needing a look.
         const waiting = db.history?.migrations.filter((m) => m.state === 'pending' || m.state === 'rolledBack').length ?? 0;
@@ -54,11 +64,15 @@ export class DriftStatusBar implements vscode.Disposable {
         countDrift(r.project.root, db.findings);
         if (db.error && db.error.code !== 'cancelled') unreachable++;
         tooltip.appendMarkdown(
-          `- ${db.environment.name}: ${db.error ? `unreachable (${db.error.message})` : `${waiting} pending, ${troubled} failed/modified/missing, ${db.findings?.length ?? 0} drifted`}${r.databasesChecking.includes(db.environment.name) ? ' (checking again…)' : ''}\n`,
+          `- ${db.environment.name}: ${
+            db.error
+              ? vscode.l10n.t('unreachable ({0})', db.error.message)
+              : vscode.l10n.t('{0} pending, {1} to check, {2} drifted', String(waiting), String(troubled), String(db.findings?.length ?? 0))
+          }${r.databasesChecking.includes(db.environment.name) ? ` ${vscode.l10n.t('(checking again…)')}` : ''}\n`,
         );
       }
       // Databases with no result yet: the others are shown as soon as each is done.
-      for (const name of r.databasesChecking) if (!r.databases.some((db) => db.environment.name === name)) tooltip.appendMarkdown(`- ${name}: checking…\n`);
+      for (const name of r.databasesChecking) if (!r.databases.some((db) => db.environment.name === name)) tooltip.appendMarkdown(`- ${name}: ${vscode.l10n.t('checking…')}\n`);
     }
     const parts: string[] = [];
     if (pending > 0) parts.push(vscode.l10n.t('{0} pending', String(pending)));
