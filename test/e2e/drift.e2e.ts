@@ -94,7 +94,11 @@ describe('drift in the editor (e2e)', function () {
     // The offer counts the changes as the CodeLens did ("7 changes not in any migration"), not the 16 statements.
     const offer = await wb.waitFor('the "Mark as applied on…" offer', async () => (await wb.notifications()).find((t) => /^Baseline \S+ created with/.test(t)), 60_000);
     assert.match(offer, /created with 7 changes\. Review it/);
-    await wb.clickNotificationButton('Mark as applied on…');
+    // A click that lands while the toast is still sliding in is lost (seen once): click again until the pick is up.
+    await wb.waitFor('the environment pick of "Mark as applied on…"', async () => {
+      if (!(await wb.quickInputVisible())) await wb.clickNotificationButton('Mark as applied on…', 5_000).catch(() => undefined);
+      return (await wb.quickInputVisible()) || undefined;
+    }, 60_000);
     await wb.pick('local');
     await wb.clickDialogButton('Continue');
     const status = await wb.waitFor(
