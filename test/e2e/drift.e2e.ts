@@ -58,6 +58,18 @@ describe('drift in the editor (e2e)', function () {
     }, 90_000);
     assert.ok(lenses.includes('Create baseline'), lenses.join(' | '));
     assert.ok(lenses.some((l) => /local: /.test(l)), `a lens for the local database: ${lenses.join(' | ')}`);
+    // The status bar counts each drifted object once: the schema's 7 changes are the same 7 objects the local
+    // database has from db push (its tooltip, set with the text, lists local once the database is checked).
+    const counted = await wb.waitFor('the status bar with the local database checked', async () => {
+      const item = wb.page.locator('.part.statusbar .statusbar-item', { hasText: 'drifted' }).first();
+      if (!(await item.isVisible())) return undefined;
+      await item.hover();
+      const tooltip = await wb.page.locator('.monaco-hover, .workbench-hover').first().innerText().catch(() => '');
+      const text = (await item.innerText()).trim();
+      await wb.page.mouse.move(800, 300);
+      return /local: .*7 drifted/.test(tooltip) ? text : undefined;
+    }, 90_000);
+    assert.equal(counted, '7 drifted');
     // Jump to a drifted field from the Problems panel: the squiggle and the model's lenses in view.
     await wb.page.locator('.markers-panel .monaco-list-row', { hasText: '`User.activatedAt` (column users.activatedAt) is not created' }).first().click();
     await wb.waitFor('the editor to reveal activatedAt with its squiggle', async () => (await wb.page.locator('.monaco-editor .squiggly-warning').count()) > 0 || undefined);
@@ -79,7 +91,14 @@ describe('drift in the editor (e2e)', function () {
     const sql = fs.readFileSync(path.join(workspace(), 'prisma', 'migrations', folder, 'migration.sql'), 'utf8');
     assert.match(sql, /CREATE TABLE "invoices"/);
 
-    await wb.clickNotificationButton('Mark as applied on…');
+    // The offer counts the changes as the CodeLens did ("7 changes not in any migration"), not the 16 statements.
+    const offer = await wb.waitFor('the "Mark as applied on…" offer', async () => (await wb.notifications()).find((t) => /^Baseline \S+ created with/.test(t)), 60_000);
+    assert.match(offer, /created with 7 changes\. Review it/);
+    // A click that lands while the toast is still sliding in is lost (seen once): click again until the pick is up.
+    await wb.waitFor('the environment pick of "Mark as applied on…"', async () => {
+      if (!(await wb.quickInputVisible())) await wb.clickNotificationButton('Mark as applied on…', 5_000).catch(() => undefined);
+      return (await wb.quickInputVisible()) || undefined;
+    }, 60_000);
     await wb.pick('local');
     await wb.clickDialogButton('Continue');
     const status = await wb.waitFor(

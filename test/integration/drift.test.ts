@@ -7,7 +7,10 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { type DriftGuardApi } from '../../src/extension';
 import { driftDiagnostics, waitFor } from './helpers/wait';
+
+const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 
 const DRIFTED = ['User.activatedAt', 'User.activationExpiry', 'User.activationToken', 'Invoice', 'InvoiceItem', 'InvoiceSequence', 'InvoiceStatus'];
 
@@ -127,7 +130,45 @@ describe('drift diagnostics', function () {
     });
     assert.match(failed.message, /^Drift check failed: .*DateTme/);
     assert.equal(failed.range.start.line, line);
+    // Said where it is: the line, not the absolute path of the file the diagnostic is already in.
+    assert.ok(!failed.message.includes(schemaUri.fsPath), failed.message);
+    assert.match(failed.message, new RegExp(`\\(line ${line + 1}\\): Type "DateTme"`));
+    // The summary CodeLens has room for the error itself once the path is gone.
+    const lens = await waitFor('the failed-check CodeLens', async () => {
+      const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', schemaUri);
+      return all.find((l) => l.command?.title.includes('Drift check failed'));
+    });
+    assert.match(lens.command?.title ?? '', /Drift check failed: Invalid Prisma schema \(line \d+\): Type "DateTme"/);
     await editor.edit((b) => b.replace(new vscode.Range(line, typeStart, line, typeStart + 'DateTme'.length), 'DateTime'));
+    await waitFor('the drift diagnostics to come back', () => {
+      const d = driftDiagnostics(schemaUri);
+      return d.length === DRIFTED.length && d.every((x) => x.severity === vscode.DiagnosticSeverity.Warning);
+    });
+  });
+
+  it('an invalid schema saved to disk (auto save saves every pause) is an error at its line, not a popup; Check Drift Now still says it', async () => {
+    const extension = vscode.extensions.getExtension<DriftGuardApi>(EXTENSION_ID);
+    assert.ok(extension, `${EXTENSION_ID} is not installed`);
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+    // No editor on the schema: only the save (the file watcher) triggers the check, not the typing timer.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const before = api.analysis.notifications.length;
+    await fs.writeFile(schemaUri.fsPath, schemaText.replace(/^(\s+activatedAt\s+)DateTime/m, '$1DateTiem'));
+    try {
+      // The diagnostic and the popup decision come from the same failed check: once the one is there, so is the other.
+      const failed = await waitFor('the saved schema to fail the check', () =>
+        driftDiagnostics(schemaUri).find((d) => d.severity === vscode.DiagnosticSeverity.Error && d.message.includes('DateTiem')),
+      );
+      assert.equal(failed.range.start.line, schemaText.split('\n').findIndex((l) => /^\s+activatedAt\s/.test(l)));
+      assert.deepEqual(api.analysis.notifications.slice(before), [], 'no popup for an error the Problems panel shows at its line');
+      await vscode.commands.executeCommand('driftGuard.checkDriftNow');
+      const asked = api.analysis.notifications.slice(before);
+      assert.equal(asked.length, 1, asked.join(' | '));
+      assert.match(asked[0], /DateTiem/);
+    } finally {
+      await fs.writeFile(schemaUri.fsPath, schemaText);
+    }
     await waitFor('the drift diagnostics to come back', () => {
       const d = driftDiagnostics(schemaUri);
       return d.length === DRIFTED.length && d.every((x) => x.severity === vscode.DiagnosticSeverity.Warning);

@@ -24,6 +24,39 @@ function runtimeStrings(): Map<string, string> {
   return found;
 }
 
+/** A template literal's text without its `${…}` parts (braces balanced), `$(icon)` names and escapes (`\n`). */
+function literalText(literal: string): string {
+  let out = '';
+  for (let i = 0; i < literal.length; i++) {
+    if (literal.startsWith('${', i)) {
+      let depth = 0;
+      for (; i < literal.length; i++) {
+        if (literal[i] === '{') depth++;
+        else if (literal[i] === '}' && --depth === 0) break;
+      }
+      continue;
+    }
+    out += literal[i];
+  }
+  return out.replace(/\$\([\w~-]+\)/g, '').replace(/\\./g, '');
+}
+
+/**
+ * `title:` properties and `appendMarkdown(…)` texts (tooltips) in src/features whose own words are written out
+ * instead of going through `vscode.l10n.t` (the product's name aside).
+ */
+function unlocalisedTexts(): string[] {
+  const found: string[] = [];
+  const written = /(?:\btitle:\s*|\.appendMarkdown\(\s*)(['`])((?:\\.|(?!\1)[\s\S])*)\1/g;
+  for (const file of sourceFiles(path.join(REPO, 'src', 'features'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(written)) {
+      if (/[A-Za-z]/.test(literalText(m[2]).replace(/Prisma Drift Guard/g, ''))) found.push(`${path.relative(REPO, file)}: ${m[0]}`);
+    }
+  }
+  return found;
+}
+
 function json(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(REPO, file), 'utf8')) as Record<string, unknown>;
 }
@@ -42,6 +75,10 @@ describe('localisation (English and French)', () => {
       assert.equal(placeholders(translated), placeholders(text), `placeholders differ for "${text}"`);
     }
     assert.deepEqual(missing, [], `missing from l10n/bundle.l10n.fr.json:\n${missing.join('\n')}`);
+  });
+
+  it('writes no title (CodeLens, input box, progress) nor tooltip text in English only: each goes through vscode.l10n.t', () => {
+    assert.deepEqual(unlocalisedTexts(), []);
   });
 
   it('resolves every %key% of package.json in package.nls.json and package.nls.fr.json', () => {

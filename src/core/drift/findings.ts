@@ -9,7 +9,7 @@ export type AttributedItem = DriftItem & ModelTerms;
 export type Comparison =
   /** Migrations (on a shadow) → the schema: `added` = in the schema, in no migration. */
   | 'schemaVsMigrations'
-  /** Migrations → a live database: `added` = in the database, in no migration. */
+  /** The migrations a live database applied → that database: `added` = in the database, in no applied migration. */
   | 'databaseVsMigrations';
 
 /**
@@ -141,7 +141,9 @@ export function describeFinding(f: DriftFinding, comparison: Comparison): string
     if (change === 'removed') return `${who} is created by the migrations but is no longer in the schema — the next migration will drop it`;
     return `${who} differs from what the migrations create`;
   }
-  if (change === 'added') return `${who} is in the database but in no migration`;
-  if (change === 'removed') return `${who} is in the migrations but not in the database`;
+  // The database is compared with the migrations it applied: one written since (a baseline not marked
+  // applied yet) does not count, so "in no migration" would be false right after Create Baseline.
+  if (change === 'added') return `${who} is in the database but in no applied migration`;
+  if (change === 'removed') return `${who} is in the applied migrations but not in the database`;
   return `${who} differs between the database and the migrations`;
 }

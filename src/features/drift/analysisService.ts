@@ -139,6 +139,10 @@ export class AnalysisService implements vscode.Disposable {
   private readonly removeEmitter = new vscode.EventEmitter<PrismaProject>();
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.removeEmitter];
   private readonly notified = new Set<string>();
+  /** Projects with a check the user asked for (Check Drift Now) that has not completed yet. */
+  private readonly asked = new Set<string>();
+  /** Every popup shown about a failed check, in order (read by the integration tests). */
+  readonly notifications: string[] = [];
 
   /** Fires whenever a project's analysis changes (started, finished, failed). */
   readonly onDidChangeAnalysis = this.changeEmitter.event;
@@ -162,6 +166,9 @@ export class AnalysisService implements vscode.Disposable {
 
   /** Analyses schema vs migrations (with unsaved buffers) of one project. Resolves when the latest request is done. */
   analyzeSchema(project: PrismaProject, reason: AnalysisReason): Promise<void> {
+    // Remembered until a check of this project completes: a file-watcher check that supersedes the one the
+    // user asked for must still say its error.
+    if (reason === 'command') this.asked.add(project.root);
     return this.schemaRuns.run(project.root, (isStale) => this.runSchema(project.root, reason, isStale));
   }
 
@@ -248,6 +255,7 @@ export class AnalysisService implements vscode.Disposable {
     if (blocking) {
       const error: AnalysisError = { code: blocking.code, message: blocking.message };
       if (blocking.location) error.location = blocking.location;
+      this.asked.delete(root);
       this.update(root, (a) => ({ ...a, running: false, schema: undefined, schemaError: error }));
       return;
     }
@@ -263,6 +271,7 @@ export class AnalysisService implements vscode.Disposable {
         ...(shadowUrl ? { shadow: { kind: 'url' as const, url: shadowUrl } } : {}),
       });
       if (isStale()) return;
+      this.asked.delete(root);
       const findings = groupFindings(attributeToSchema(report.items, files), 'schemaVsMigrations');
       const durationMs = Date.now() - started;
       this.logger.info(
@@ -274,8 +283,11 @@ export class AnalysisService implements vscode.Disposable {
       const error = toAnalysisError(err);
       this.logger.warn(`Schema vs migrations for ${project.name} failed after ${Date.now() - started} ms (${reason}): ${error.message}`);
       this.update(root, (a) => ({ ...a, running: false, schema: undefined, schemaError: error }));
-      // While typing, a half-written schema is normal: the diagnostic says it; no popup.
-      if (reason !== 'typing') this.notifyOnce(`${project.name}: ${error.message}`);
+      // A half-written schema is normal while editing — typed, or saved (auto save saves every pause):
+      // an error at a line of the schema or of a migration is a diagnostic there and the status bar's
+      // "check failed", not a popup. Popups are for what has no line, and for a check the user asked for.
+      const asked = this.asked.delete(root);
+      if (asked || !error.location) this.notifyOnce(`${project.name}: ${error.message}`);
     }
   }
 
@@ -406,6 +418,7 @@ export class AnalysisService implements vscode.Disposable {
   private notifyOnce(message: string): void {
     if (this.notified.has(message)) return;
     this.notified.add(message);
+    this.notifications.push(message);
     void vscode.window.showWarningMessage(vscode.l10n.t('Prisma Drift Guard: {0}', message), vscode.l10n.t('Show Output')).then((choice) => {
       if (choice) this.logger.show(false);
     });

@@ -5,6 +5,7 @@ import { type MigrationStatus } from '../../core/history/status';
 import { scanSchema } from '../../core/project/schemaScanner';
 import { type ProjectService } from '../projects/projectService';
 import { type AnalysisService, type ProjectAnalysis } from './analysisService';
+import { errorMessageIn } from './presentation';
 
 export const SCHEMA_SELECTOR: vscode.DocumentSelector = [
   { language: 'prisma', scheme: 'file' },
@@ -12,17 +13,14 @@ export const SCHEMA_SELECTOR: vscode.DocumentSelector = [
 ];
 export const MIGRATION_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/migration.sql', scheme: 'file' }];
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-const STATE_WORDS: Record<MigrationStatus['state'], string> = {
-  applied: 'applied',
-  pending: 'pending',
-  failed: 'failed',
-  rolledBack: 'rolled back',
-  modified: 'modified after apply',
-  missingLocally: 'missing locally',
+/** Each migration state: its word on a migration.sql ("local: pending"), and its count in a database's summary. */
+const STATES: Record<MigrationStatus['state'], { word: () => string; count: (n: string) => string }> = {
+  applied: { word: () => vscode.l10n.t('applied'), count: (n) => vscode.l10n.t('{0} applied', n) },
+  pending: { word: () => vscode.l10n.t('pending'), count: (n) => vscode.l10n.t('{0} pending', n) },
+  failed: { word: () => vscode.l10n.t('failed'), count: (n) => vscode.l10n.t('{0} failed', n) },
+  rolledBack: { word: () => vscode.l10n.t('rolled back'), count: (n) => vscode.l10n.t('{0} rolled back', n) },
+  modified: { word: () => vscode.l10n.t('modified after apply'), count: (n) => vscode.l10n.t('{0} modified after apply', n) },
+  missingLocally: { word: () => vscode.l10n.t('missing locally'), count: (n) => vscode.l10n.t('{0} missing locally', n) },
 };
 
 /**
@@ -58,19 +56,22 @@ export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
     const top = new vscode.Range(datasource ? datasource.start.line - 1 : 0, 0, datasource ? datasource.start.line - 1 : 0, 0);
     if (isMain) {
       if (!result || (result.running && !result.schema && !result.schemaError)) {
-        lenses.push(new vscode.CodeLens(top, { title: '$(sync~spin) Checking drift…', command: '' }));
+        lenses.push(new vscode.CodeLens(top, { title: `$(sync~spin) ${vscode.l10n.t('Checking drift…')}`, command: '' }));
       } else if (result.schemaError) {
-        lenses.push(new vscode.CodeLens(top, { title: `$(error) Drift check failed: ${truncate(result.schemaError.message, 80)}`, command: 'driftGuard.showOutput' }));
+        lenses.push(new vscode.CodeLens(top, { title: `$(error) ${vscode.l10n.t('Drift check failed: {0}', truncate(errorMessageIn(result.schemaError, document.uri.fsPath), 80))}`, command: 'driftGuard.showOutput' }));
       } else if (result.schema) {
         const n = result.schema.findings.length;
         if (n > 0) {
           lenses.push(
-            new vscode.CodeLens(top, { title: `$(warning) ${plural(n, 'change')} not in any migration`, command: 'workbench.actions.view.problems' }),
-            new vscode.CodeLens(top, { title: 'Create baseline', command: 'driftGuard.createBaseline', arguments: [root] }),
-            new vscode.CodeLens(top, { title: 'Show SQL', command: 'driftGuard.showDriftSql', arguments: [root] }),
+            new vscode.CodeLens(top, {
+              title: `$(warning) ${n === 1 ? vscode.l10n.t('1 change not in any migration') : vscode.l10n.t('{0} changes not in any migration', String(n))}`,
+              command: 'workbench.actions.view.problems',
+            }),
+            new vscode.CodeLens(top, { title: vscode.l10n.t('Create baseline'), command: 'driftGuard.createBaseline', arguments: [root] }),
+            new vscode.CodeLens(top, { title: vscode.l10n.t('Show SQL'), command: 'driftGuard.showDriftSql', arguments: [root] }),
           );
         } else {
-          lenses.push(new vscode.CodeLens(top, { title: '$(check) Schema matches migrations', command: '' }));
+          lenses.push(new vscode.CodeLens(top, { title: `$(check) ${vscode.l10n.t('Schema matches migrations')}`, command: '' }));
         }
       }
       for (const db of result?.databases ?? []) {
@@ -91,10 +92,16 @@ export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       const range = new vscode.Range(block.start.line - 1, 0, block.start.line - 1, 0);
       const whole = findings.find((f) => f.primary.field === undefined);
       const fields = findings.filter((f) => f.primary.field !== undefined);
-      const title = whole ? (whole.primary.change === 'added' ? 'Not in migrations' : 'Differs from migrations') : `${plural(fields.length, 'field')} not in migrations`;
+      const title = whole
+        ? whole.primary.change === 'added'
+          ? vscode.l10n.t('Not in migrations')
+          : vscode.l10n.t('Differs from migrations')
+        : fields.length === 1
+          ? vscode.l10n.t('1 field not in migrations')
+          : vscode.l10n.t('{0} fields not in migrations', String(fields.length));
       lenses.push(
         new vscode.CodeLens(range, { title: `$(warning) ${title}`, command: '' }),
-        new vscode.CodeLens(range, { title: 'Show SQL', command: 'driftGuard.showDriftSql', arguments: [root, findings.map((f) => f.label)] }),
+        new vscode.CodeLens(range, { title: vscode.l10n.t('Show SQL'), command: 'driftGuard.showDriftSql', arguments: [root, findings.map((f) => f.label)] }),
       );
     }
     return lenses;
@@ -109,12 +116,12 @@ export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       const status = db.history?.migrations.find((m) => m.name === name);
       if (!status) continue;
       const env = db.environment.name;
-      lenses.push(new vscode.CodeLens(top, { title: `${env}: ${STATE_WORDS[status.state]}`, command: '' }));
+      lenses.push(new vscode.CodeLens(top, { title: `${env}: ${STATES[status.state].word()}`, command: '' }));
       if (status.state === 'pending' || status.state === 'failed') {
-        lenses.push(new vscode.CodeLens(top, { title: `Mark applied on ${env}`, command: 'driftGuard.markApplied', arguments: [result.project.root, name, env] }));
+        lenses.push(new vscode.CodeLens(top, { title: vscode.l10n.t('Mark applied on {0}', env), command: 'driftGuard.markApplied', arguments: [result.project.root, name, env] }));
       }
       if (status.state === 'failed') {
-        lenses.push(new vscode.CodeLens(top, { title: `Mark rolled back on ${env}`, command: 'driftGuard.markRolledBack', arguments: [result.project.root, name, env] }));
+        lenses.push(new vscode.CodeLens(top, { title: vscode.l10n.t('Mark rolled back on {0}', env), command: 'driftGuard.markRolledBack', arguments: [result.project.root, name, env] }));
       }
     }
     return lenses;
@@ -127,14 +134,14 @@ export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
 
 /** `in sync`, `2 pending · 7 drifted`, `unreachable: …` */
 export function databaseSummary(db: ProjectAnalysis['databases'][number]): string {
-  if (db.error) return `unreachable — ${truncate(db.error.message, 60)}`;
+  if (db.error) return vscode.l10n.t('unreachable — {0}', truncate(db.error.message, 60));
   const parts: string[] = [];
   const counts = new Map<string, number>();
   for (const m of db.history?.migrations ?? []) if (m.state !== 'applied') counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
-  for (const [state, n] of counts) parts.push(`${n} ${STATE_WORDS[state as MigrationStatus['state']]}`);
+  for (const [state, n] of counts) parts.push(STATES[state as MigrationStatus['state']].count(String(n)));
   const drift = db.findings?.length ?? 0;
-  if (drift > 0) parts.push(`${drift} drifted`);
-  return parts.length > 0 ? parts.join(' · ') : 'in sync';
+  if (drift > 0) parts.push(vscode.l10n.t('{0} drifted', String(drift)));
+  return parts.length > 0 ? parts.join(' · ') : vscode.l10n.t('in sync');
 }
 
 function truncate(s: string, n: number): string {

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { attributeToSchema } from '../../core/drift/attribution';
+import { groupFindings } from '../../core/drift/findings';
 import { isEngineError } from '../../core/engine';
 import { type PrismaProject } from '../../core/project/types';
 import { type EngineService } from '../engine/engineService';
@@ -165,8 +167,13 @@ export function registerDriftCommands(context: vscode.ExtensionContext, services
       const fresh = (await services.projects.refresh()).find((p) => p.root === project.root) ?? project;
       void services.analysis.analyzeSchema(fresh, 'baseline');
       const markAction = vscode.l10n.t('Mark as applied on…');
+      // Counted as the CodeLens and the Problems panel count them (a table with its indexes and keys is one
+      // change), not as statements: "7 changes not in any migration" must not become "16 changes" here.
+      const changes = groupFindings(attributeToSchema(result.items, project.schemaFiles), 'schemaVsMigrations').length;
       const choice = await vscode.window.showInformationMessage(
-        vscode.l10n.t('Baseline {0} created with {1} change(s). Review it; where a database already has these objects, mark it as applied.', result.migrationName, String(result.items.length)),
+        changes === 1
+          ? vscode.l10n.t('Baseline {0} created with 1 change. Review it; where a database already has this object, mark it as applied.', result.migrationName)
+          : vscode.l10n.t('Baseline {0} created with {1} changes. Review it; where a database already has these objects, mark it as applied.', result.migrationName, String(changes)),
         markAction,
       );
       if (choice !== markAction) {

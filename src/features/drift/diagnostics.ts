@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { type AnalysisService, type ProjectAnalysis } from './analysisService';
-import { type DriftCode, type PlacedFinding, README_URL, clearLineCache, placeError, placeFindings, severityFromSetting } from './presentation';
+import { type DriftCode, type PlacedFinding, README_URL, clearLineCache, errorMessageIn, placeError, placeFindings, severityFromSetting } from './presentation';
 
 const SOURCE = 'Prisma Drift Guard';
 
@@ -68,7 +68,7 @@ export class DriftDiagnostics implements vscode.Disposable {
     ];
     for (const { error, prefix } of errors) {
       const { uri, range } = placeError(analysis, error);
-      const diagnostic = new vscode.Diagnostic(range, `${prefix}Drift check failed: ${error.message}`, vscode.DiagnosticSeverity.Error);
+      const diagnostic = new vscode.Diagnostic(range, `${prefix}Drift check failed: ${errorMessageIn(error, uri.fsPath)}`, vscode.DiagnosticSeverity.Error);
       decorate(diagnostic, 'drift-check-failed');
       add(uri, diagnostic);
     }

@@ -95,3 +95,17 @@ export function severityFromSetting(scope: vscode.Uri | undefined): vscode.Diagn
       return vscode.DiagnosticSeverity.Warning;
   }
 }
+
+/**
+ * An analysis error's message as shown in `file` (its diagnostic's file, or the schema under a CodeLens): the
+ * engine names the file by its absolute path, which there only repeats where the reader already is and
+ * pushes the error itself out of a CodeLens — "(line 140)" in that file, a workspace-relative path elsewhere.
+ */
+export function errorMessageIn(error: AnalysisError, file: string): string {
+  const location = error.location;
+  if (!location) return error.message;
+  const where = ` (${location.file}:${location.line})`;
+  if (!error.message.includes(where)) return error.message;
+  const shown = location.file === file ? vscode.l10n.t('line {0}', String(location.line)) : `${vscode.workspace.asRelativePath(location.file)}:${location.line}`;
+  return error.message.replace(where, ` (${shown})`);
+}

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { type DriftFinding } from '../../core/drift/findings';
 import { type ProjectService } from '../projects/projectService';
 import { type AnalysisService } from './analysisService';
 
@@ -29,35 +30,54 @@ export class DriftStatusBar implements vscode.Disposable {
     }
     const results = this.analysis.all;
     const running = results.some((r) => r.running || r.databasesRunning) || results.length < projects.length;
-    const drifted = results.reduce((n, r) => n + (r.schema?.findings.length ?? 0), 0);
+    // Each drifted object once: a field added with db push is both "not in any migration" (the schema)
+    // and "in the database but in no applied migration" (each database) — one thing to fix, not two.
+    const drifted = new Set<string>();
+    const countDrift = (root: string, findings: readonly DriftFinding[] | undefined): void => {
+      for (const f of findings ?? []) drifted.add(`${root}\u0000${f.primary.change}\u0000${f.label}`);
+    };
     const failed = results.filter((r) => r.schemaError).length;
     let pending = 0;
     let attention = 0;
-    let liveDrift = 0;
     let unreachable = 0;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown('**Prisma Drift Guard**\n\n');
     for (const r of results) {
-      tooltip.appendMarkdown(`**${r.project.name}** — schema: ${r.schemaError ? `check failed (${r.schemaError.message})` : r.schema ? (r.schema.findings.length === 0 ? 'matches migrations' : `${r.schema.findings.length} change(s) not in any migration`) : 'checking…'}\n\n`);
+      countDrift(r.project.root, r.schema?.findings);
+      const n = r.schema?.findings.length ?? 0;
+      const schema = r.schemaError
+        ? vscode.l10n.t('check failed ({0})', r.schemaError.message)
+        : !r.schema
+          ? vscode.l10n.t('checking…')
+          : n === 0
+            ? vscode.l10n.t('matches migrations')
+            : n === 1
+              ? vscode.l10n.t('1 change not in any migration')
+              : vscode.l10n.t('{0} changes not in any migration', String(n));
+      tooltip.appendMarkdown(`**${r.project.name}** — ${vscode.l10n.t('schema: {0}', schema)}\n\n`);
       for (const db of r.databases) {
         // Pending (a rolled-back migration is applied again by the next deploy) vs needing a look.
         const waiting = db.history?.migrations.filter((m) => m.state === 'pending' || m.state === 'rolledBack').length ?? 0;
         const troubled = db.history?.migrations.filter((m) => m.state === 'failed' || m.state === 'modified' || m.state === 'missingLocally').length ?? 0;
         pending += waiting;
         attention += troubled;
-        liveDrift += db.findings?.length ?? 0;
+        countDrift(r.project.root, db.findings);
         if (db.error && db.error.code !== 'cancelled') unreachable++;
         tooltip.appendMarkdown(
-          `- ${db.environment.name}: ${db.error ? `unreachable (${db.error.message})` : `${waiting} pending, ${troubled} failed/modified/missing, ${db.findings?.length ?? 0} drifted`}${r.databasesChecking.includes(db.environment.name) ? ' (checking again…)' : ''}\n`,
+          `- ${db.environment.name}: ${
+            db.error
+              ? vscode.l10n.t('unreachable ({0})', db.error.message)
+              : vscode.l10n.t('{0} pending, {1} to check, {2} drifted', String(waiting), String(troubled), String(db.findings?.length ?? 0))
+          }${r.databasesChecking.includes(db.environment.name) ? ` ${vscode.l10n.t('(checking again…)')}` : ''}\n`,
         );
       }
       // Databases with no result yet: the others are shown as soon as each is done.
-      for (const name of r.databasesChecking) if (!r.databases.some((db) => db.environment.name === name)) tooltip.appendMarkdown(`- ${name}: checking…\n`);
+      for (const name of r.databasesChecking) if (!r.databases.some((db) => db.environment.name === name)) tooltip.appendMarkdown(`- ${name}: ${vscode.l10n.t('checking…')}\n`);
     }
     const parts: string[] = [];
     if (pending > 0) parts.push(vscode.l10n.t('{0} pending', String(pending)));
     if (attention > 0) parts.push(vscode.l10n.t('{0} to check', String(attention)));
-    if (drifted + liveDrift > 0) parts.push(vscode.l10n.t('{0} drifted', String(drifted + liveDrift)));
+    if (drifted.size > 0) parts.push(vscode.l10n.t('{0} drifted', String(drifted.size)));
     if (failed > 0) parts.push(vscode.l10n.t('check failed'));
     if (unreachable > 0) parts.push(vscode.l10n.t('{0} unreachable', String(unreachable)));
     if (parts.length > 0) {

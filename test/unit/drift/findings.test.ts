@@ -53,7 +53,7 @@ describe('groupFindings', () => {
     );
     assert.deepEqual(
       findings.map((f) => f.message),
-      ['Table audit_log is in the database but in no migration', 'Model `Invoice` (table invoices) is in the migrations but not in the database'],
+      ['Table audit_log is in the database but in no applied migration', 'Model `Invoice` (table invoices) is in the applied migrations but not in the database'],
     );
     assert.deepEqual(findings[1].location, created);
   });
