@@ -63,7 +63,9 @@ cleanup.add('stop the running tier', async () => {
 function mochaCounts(output) {
   // eslint-disable-next-line no-control-regex
   const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
-  const count = (word) => [...plain.matchAll(new RegExp(`^\\s*(\\d+) ${word}\\b`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+  // Mocha's closing lines only ("  12 passing (3s)", "  1 pending"): two spaces in, nothing after but a duration,
+  // so a failure dump that shows a tree row "1 pending" is not counted.
+  const count = (word) => [...plain.matchAll(new RegExp(`^ {2}(\\d+) ${word}(?: \\([^)]*\\))?$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
   return { passes: count('passing'), failures: count('failing'), pending: count('pending') };
 }
 
