@@ -59,7 +59,12 @@ function meaning(item: CheckItem, direction: Direction): string {
   if (direction === 'schemaVsMigrations') {
     return item.change === 'added' ? 'not created by any migration' : item.change === 'removed' ? 'created by the migrations, no longer in the schema' : 'differs from what the migrations create';
   }
-  return item.change === 'added' ? 'in the database, in no migration' : item.change === 'removed' ? 'in the migrations, missing from the database' : 'differs between the database and the migrations';
+  // The database is compared with the migrations it applied (pending ones are not drift).
+  return item.change === 'added'
+    ? 'in the database, in no applied migration'
+    : item.change === 'removed'
+      ? 'in the applied migrations, missing from the database'
+      : 'differs between the database and its applied migrations';
 }
 
 /** Human output grouped by model (or by table/enum when the schema has no model for it). */
