@@ -134,7 +134,7 @@ export function rehearsalMarkdown(report: RehearsalReport, relative: (file: stri
   if (report.copy.realVersion) out.push(`- The real database runs PostgreSQL ${escapeMd(report.copy.realVersion)}.`);
   const skipped = Object.entries(report.copy.skipped).filter(([, n]) => n > 0);
   if (skipped.length > 0) out.push(`- Not reproduced on the copy: ${skipped.map(([reason, n]) => `${n} ${reason}`).join(', ')} statement(s).`);
-  out.push(`- History: ${report.history.recorded} row(s) of \`_prisma_migrations\` ${report.history.source === 'database' ? 'read from the real database' : report.history.source === 'dump' ? 'from the dump' : '(none)'}, ${report.history.applied} applied.`);
+  out.push(`- History: ${report.history.recorded} ${report.history.recorded === 1 ? 'row' : 'rows'} of \`_prisma_migrations\` ${report.history.source === 'database' ? 'read from the real database' : report.history.source === 'dump' ? 'from the dump' : '(none)'}, ${report.history.applied} applied.`);
   if (report.copy.missingExtensions.length > 0) out.push(`- Extensions the copy cannot load: ${report.copy.missingExtensions.map((e) => `\`${e}\``).join(', ')} — what uses them is missing from the copy.`);
   for (const p of report.copy.problems.slice(0, 20)) out.push(`- Dump line ${p.line} did not load: ${escapeMd(p.message)} — \`${escapeMd(p.statement)}\``);
   if (report.copy.problems.length > 20) out.push(`- … and ${report.copy.problems.length - 20} more dump statement(s) that did not load.`);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeSsh } from '../../core/environments/config';
 import { type DumpResult, dumpOverSsh, dumpWithPgDump } from '../../core/rehearsal/dumpSource';
-import { rehearsalHeadline, rehearsalMarkdown, type RehearsalReport, rehearsalText } from '../../core/rehearsal/report';
+import { rehearsalMarkdown, type RehearsalReport, rehearsalText } from '../../core/rehearsal/report';
 import { type EngineService } from '../engine/engineService';
 import { type EnvironmentRef } from '../environments/commands';
 import { type EnvironmentService } from '../environments/environmentService';
@@ -84,8 +84,10 @@ export async function rehearseDeploy(services: RehearsalServices, ref: Environme
     const result = await services.engines.engine.rehearse(project, { dump: dump.sql, source: dump.source, target: environment.name, url: acquired.url });
     const markdown = rehearsalMarkdown(result, (file) => path.relative(project.root, file).split(path.sep).join('/'));
     const uri = services.reports.add(vscode.l10n.t('Rehearsal on a copy of {0}', environment.name), markdown);
-    services.logger.info(`${rehearsalHeadline(result)} (${Date.now() - started} ms)`);
-    services.logger.block(rehearsalText(result, (file) => path.relative(project.root, file)));
+    // The text opens with the headline: one line for it, with the whole rehearsal's duration.
+    const [headline, ...details] = rehearsalText(result, (file) => path.relative(project.root, file)).split('\n');
+    services.logger.info(`${headline} (${Date.now() - started} ms)`);
+    if (details.length > 0) services.logger.block(details.join('\n'));
     return { report: result, uri };
   } finally {
     acquired.release();
