@@ -7,10 +7,9 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type DriftGuardApi } from '../../src/extension';
+import { extensionApi } from './helpers/extension';
 import { driftDiagnostics, waitFor } from './helpers/wait';
 
-const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 
 const DRIFTED = ['User.activatedAt', 'User.activationExpiry', 'User.activationToken', 'Invoice', 'InvoiceItem', 'InvoiceSequence', 'InvoiceStatus'];
 
@@ -147,9 +146,7 @@ describe('drift diagnostics', function () {
   });
 
   it('an invalid schema saved to disk (auto save saves every pause) is an error at its line, not a popup; Check Drift Now still says it', async () => {
-    const extension = vscode.extensions.getExtension<DriftGuardApi>(EXTENSION_ID);
-    assert.ok(extension, `${EXTENSION_ID} is not installed`);
-    const api = extension.isActive ? extension.exports : await extension.activate();
+    const api = await extensionApi();
     await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
     // No editor on the schema: only the save (the file watcher) triggers the check, not the typing timer.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

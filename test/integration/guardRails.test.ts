@@ -21,9 +21,9 @@ import { type DriftGuardApi } from '../../src/extension';
 import { type EnvironmentNode, type MigrationNode } from '../../src/features/migrations/treeDataProvider';
 import { prepareHistoryOnly } from '../fixtures/demoDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
+import { extensionApi } from './helpers/extension';
 import { waitFor } from './helpers/wait';
 
-const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 const GUARD_SOURCE = 'Prisma Drift Guard (guard rails)';
 const INIT = '20260127_init';
 const TRIO = ['20260214_add_diagnostics_v2_columns', '20260214_fix_cascade_constraints', '20260214_init_assessment_module'];
@@ -72,9 +72,7 @@ describe('guard rails', function () {
 
   before(async function () {
     if (!process.env[POSTGRES_ENV]) this.skip();
-    const extension = vscode.extensions.getExtension<DriftGuardApi>(EXTENSION_ID);
-    assert.ok(extension);
-    api = extension.isActive ? extension.exports : await extension.activate();
+    api = await extensionApi();
     pg = await sharedPostgres();
     dbName = `dg_guards_${randomBytes(3).toString('hex')}`;
     dbUrl = await pg.createDatabase(dbName);

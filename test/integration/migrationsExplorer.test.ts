@@ -19,9 +19,9 @@ import { type EnvironmentNode, type MessageNode, type MigrationNode, type Migrat
 import { EVERY_STATE as EXPECTED, prepareEveryState } from '../fixtures/explorerDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { SSHD_ENV, sharedSshd, startSshd, disposeSshd, type SshdFixture } from '../fixtures/sshd';
+import { extensionApi } from './helpers/extension';
 import { waitFor } from './helpers/wait';
 
-const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -104,9 +104,7 @@ describe('migrations explorer', function () {
 
   before(async function () {
     if (!process.env[POSTGRES_ENV] || !process.env[SSHD_ENV]) this.skip();
-    const extension = vscode.extensions.getExtension<DriftGuardApi>(EXTENSION_ID);
-    assert.ok(extension);
-    api = extension.isActive ? extension.exports : await extension.activate();
+    api = await extensionApi();
     [pg, sshd] = await Promise.all([sharedPostgres(), sharedSshd()]);
     dbName = `dg_explorer_${randomBytes(3).toString('hex')}`;
     dbUrl = await pg.createDatabase(dbName);

@@ -22,9 +22,9 @@ import { prepareHistoryOnly } from '../fixtures/demoDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { SSHD_ENV, sharedSshd, type SshdFixture } from '../fixtures/sshd';
 import { freePort } from '../fixtures/util';
+import { extensionApi } from './helpers/extension';
 import { waitFor } from './helpers/wait';
 
-const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -67,9 +67,7 @@ describe('runbook', function () {
 
   before(async function () {
     if (!process.env[POSTGRES_ENV] || !process.env[SSHD_ENV]) this.skip();
-    const extension = vscode.extensions.getExtension<DriftGuardApi>(EXTENSION_ID);
-    assert.ok(extension);
-    api = extension.isActive ? extension.exports : await extension.activate();
+    api = await extensionApi();
     service = await api.runbook.service();
     previousPrompts = service.prompts;
     service.prompts = {

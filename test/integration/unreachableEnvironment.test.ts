@@ -17,9 +17,9 @@ import { type EnvironmentNode, type MessageNode, type MigrationNode } from '../.
 import { prepareHistoryOnly } from '../fixtures/demoDatabase';
 import { prepareWithPending } from '../fixtures/explorerDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
+import { extensionApi } from './helpers/extension';
 import { waitFor } from './helpers/wait';
 
-const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 const SILENT = 'silent';
 
 function workspaceFolder(): vscode.WorkspaceFolder {
@@ -87,9 +87,7 @@ describe('an unreachable environment', function () {
 
   before(async function () {
     if (!process.env[POSTGRES_ENV]) this.skip();
-    const extension = vscode.extensions.getExtension<DriftGuardApi>(EXTENSION_ID);
-    assert.ok(extension);
-    api = extension.isActive ? extension.exports : await extension.activate();
+    api = await extensionApi();
     pg = await sharedPostgres();
     dbName = `dg_silent_${randomBytes(3).toString('hex')}`;
     const url = await pg.createDatabase(dbName);

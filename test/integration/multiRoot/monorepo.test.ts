@@ -15,9 +15,9 @@ import { type DriftGuardApi } from '../../../src/extension';
 import { type ProjectAnalysis } from '../../../src/features/drift/analysisService';
 import { type EnvironmentNode, type MessageNode } from '../../../src/features/migrations/treeDataProvider';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../../fixtures/postgres';
+import { extensionApi } from '../helpers/extension';
 import { driftDiagnostics, waitFor } from '../helpers/wait';
 
-const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 
 function folder(index: number): string {
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -54,9 +54,7 @@ describe('multi-root workspace with a monorepo', function () {
 
   before(async function () {
     if (!process.env[POSTGRES_ENV]) this.skip();
-    const extension = vscode.extensions.getExtension<DriftGuardApi>(EXTENSION_ID);
-    assert.ok(extension);
-    api = extension.isActive ? extension.exports : await extension.activate();
+    api = await extensionApi();
     pg = await sharedPostgres();
     // One database per project, given to each through its own .env.
     const suffix = randomBytes(3).toString('hex');

@@ -1,0 +1,12 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { type DriftGuardApi } from '../../../src/extension';
+
+export const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
+
+/** The extension's API (the real extension installed in this VS Code), activating it when it is not yet. */
+export async function extensionApi(): Promise<DriftGuardApi> {
+  const extension = vscode.extensions.getExtension<DriftGuardApi>(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is not installed`);
+  return extension.isActive ? extension.exports : await extension.activate();
+}
