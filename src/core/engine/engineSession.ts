@@ -8,7 +8,7 @@ import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'im
 import type { DiffParams, DiffTarget, MigrationList, SchemaContainer, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
 import { createdObjects, enumValuesAfter, locateRemovedObjects, sameObject } from '../drift/creationSites';
 import { type DriftItem, parseDiffScript } from '../drift/diffItems';
-import { positionAt, splitStatements, stripSqlComments } from '../drift/sqlText';
+import { positionAt } from '../drift/sqlText';
 import { readMigrationRecords } from '../history/records';
 import { computeHistoryStatus, type HistoryStatus, type LocalMigration } from '../history/status';
 import { type PrismaProject } from '../project/types';
@@ -26,6 +26,7 @@ import {
   type SchemaDiffOptions,
 } from './api';
 import { EmbeddedPostgres } from './embeddedShadow';
+import { failingStatementOffset } from './failingStatement';
 import { fromEngineError } from './engineErrors';
 import { EngineError, describeUrl } from './errors';
 import { findExtensionRequests } from './extensions';
@@ -696,29 +697,6 @@ function diffParams(from: DiffTarget, to: DiffTarget): DiffParams {
 function requireLockFileOrFolder(project: PrismaProject): void {
   if (!project.migrationsDirExists) {
     throw new EngineError({ code: 'missing-migrations-folder', message: `The migrations folder ${project.migrationsDir} does not exist.` });
-  }
-}
-
-/**
- * PostgreSQL gives no position for most errors of a script sent whole. The failed script was rolled
- * back as one implicit transaction, so its statements are replayed one by one inside a transaction
- * that is always rolled back, to find the one that fails. Only on the (throwaway) shadow.
- */
-async function failingStatementOffset(db: PGlite, sql: string): Promise<number | undefined> {
-  const statements = splitStatements(sql);
-  if (statements.length < 2 || /^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END)\b/im.test(stripSqlComments(sql))) return undefined;
-  try {
-    await db.exec('BEGIN');
-    for (const statement of statements) {
-      try {
-        await db.exec(statement.text);
-      } catch {
-        return statement.offset;
-      }
-    }
-    return undefined;
-  } finally {
-    await db.exec('ROLLBACK').catch(() => undefined);
   }
 }
 

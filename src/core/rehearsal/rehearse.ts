@@ -10,9 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
-import { positionAt, splitStatements, stripSqlComments } from '../drift/sqlText';
+import { positionAt } from '../drift/sqlText';
 import { locateEngineAssets } from '../engine/assets';
 import { type EmbeddedPostgres } from '../engine/embeddedShadow';
+import { failingStatementOffset } from '../engine/failingStatement';
 import { EngineError, describeUrl } from '../engine/errors';
 import { type ExtensionRequest, findExtensionRequests } from '../engine/extensions';
 import { openPgClient, parsePgUrl } from '../engine/pgAdapter';
@@ -334,29 +335,6 @@ function postgresError(error: unknown): { message: string; code?: string; detail
   if (typeof source.detail === 'string' && source.detail) out.detail = source.detail;
   if (typeof source.hint === 'string' && source.hint) out.hint = source.hint;
   return out;
-}
-
-/**
- * PostgreSQL gives no position for most errors of a script sent whole: replay its statements inside a
- * transaction that is always rolled back, to find the one that fails. Only on the copy.
- */
-async function failingStatementOffset(db: PGlite, sql: string): Promise<number | undefined> {
-  const statements = splitStatements(sql);
-  if (statements.length === 1) return statements[0].offset;
-  if (statements.length === 0 || /^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END)\b/im.test(stripSqlComments(sql)) || /\bCONCURRENTLY\b/i.test(stripSqlComments(sql))) return undefined;
-  try {
-    await db.exec('BEGIN');
-    for (const statement of statements) {
-      try {
-        await db.exec(statement.text);
-      } catch {
-        return statement.offset;
-      }
-    }
-    return undefined;
-  } finally {
-    await db.exec('ROLLBACK').catch(() => undefined);
-  }
 }
 
 function quote(name: string): string {
