@@ -7,9 +7,8 @@
  * contextValues and icons, exactly what VS Code renders.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fs, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { promises as fs, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -20,6 +19,7 @@ import { EVERY_STATE as EXPECTED, prepareEveryState } from '../fixtures/explorer
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { SSHD_ENV, sharedSshd, startSshd, disposeSshd, type SshdFixture } from '../fixtures/sshd';
 import { extensionApi } from './helpers/extension';
+import { knownHostsWithChangedKey } from './helpers/ssh';
 import { waitFor } from './helpers/wait';
 
 
@@ -216,11 +216,7 @@ describe('migrations explorer', function () {
   });
 
   it('refuses a changed host key and says so in the tree', async () => {
-    const otherKey = path.join(tmp, 'other_host_key');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
-    const [type, key] = readFileSync(`${otherKey}.pub`, 'utf8').split(/\s+/);
-    const mismatching = path.join(tmp, 'known_hosts_changed');
-    writeFileSync(mismatching, `[${sshd.host}]:${sshd.port} ${type} ${key}\n`);
+    const mismatching = knownHostsWithChangedKey(tmp, sshd);
     const config = vscode.workspace.getConfiguration('driftGuard');
     await config.update('knownHostsFiles', [mismatching], vscode.ConfigurationTarget.Global);
     try {

@@ -23,6 +23,7 @@ import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/
 import { SSHD_ENV, sharedSshd, type SshdFixture } from '../fixtures/sshd';
 import { freePort } from '../fixtures/util';
 import { extensionApi } from './helpers/extension';
+import { knownHostsWithChangedKey } from './helpers/ssh';
 import { waitFor } from './helpers/wait';
 
 
@@ -297,11 +298,7 @@ describe('runbook', function () {
   });
 
   it('refuses a changed host key, on the step, and connects again with the right one', async () => {
-    const otherKey = path.join(tmp, 'other_host_key');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
-    const [type, key] = readFileSync(`${otherKey}.pub`, 'utf8').split(/\s+/);
-    const mismatching = path.join(tmp, 'known_hosts_changed');
-    writeFileSync(mismatching, `[${sshd.host}]:${sshd.port} ${type} ${key}\n`);
+    const mismatching = knownHostsWithChangedKey(tmp, sshd);
     const config = vscode.workspace.getConfiguration('driftGuard');
     await config.update('knownHostsFiles', [mismatching], vscode.ConfigurationTarget.Global);
     try {
