@@ -18,6 +18,11 @@ export interface SchemaDiffOptions {
   shadow?: ShadowChoice;
   /** Schema contents to use instead of the project's files (unsaved editor buffers). Same paths. */
   schemaFiles?: SchemaFile[];
+  /**
+   * The script will be written as a migration: it comes from the migrated shadow itself, rendered exactly as
+   * `prisma migrate diff` renders it, never from the cached datamodel (same changes, other spelling).
+   */
+  forWriting?: boolean;
 }
 
 /** The result of a diff: the engine's SQL script and the items parsed from it. */
@@ -28,8 +33,12 @@ export interface DriftReport {
   items: DriftItem[];
   /** True when the engine found nothing to change. */
   empty: boolean;
-  /** How the source side was obtained, for logs and benchmarks. */
-  shadow: 'embedded-cached' | 'embedded-migrated' | 'url' | 'none';
+  /**
+   * How the source side was obtained, for logs and benchmarks: `embedded-datamodel` the migrations' end state as
+   * a verified datamodel (no database), `embedded-cached` the embedded shadow already holding the migrations,
+   * `embedded-migrated` the embedded shadow migrated for this call, `url` a shadow database URL, `none` no shadow.
+   */
+  shadow: 'embedded-datamodel' | 'embedded-cached' | 'embedded-migrated' | 'url' | 'none';
   timings: { totalMs: number; migrateMs?: number; diffMs: number };
 }
 

@@ -25,6 +25,7 @@ import {
   type ResolveResult,
   type SchemaDiffOptions,
 } from './api';
+import { DATAMODEL_CACHE_FORMAT, datamodelLoses, SHADOW_FEATURES_BEYOND_DATAMODEL_SQL } from './datamodelFidelity';
 import { EmbeddedPostgres } from './embeddedShadow';
 import { failingStatementOffset } from './failingStatement';
 import { fromEngineError } from './engineErrors';
@@ -63,6 +64,11 @@ export interface EngineSessionOptions {
    * cached. Default 60 s; 0 = keep it.
    */
   embeddedIdleMs?: number;
+  /**
+   * Answer schema edits from the migrations' end state kept as a verified datamodel (default true). False:
+   * every analysis on the embedded shadow introspects it (tests comparing both paths, benchmarks).
+   */
+  datamodelFastPath?: boolean;
 }
 
 const FILTERS = { externalTables: [] as string[], externalEnums: [] as string[] };
@@ -132,11 +138,11 @@ export class EngineSession implements EngineApi {
       }
       // Fast path: the migrations' end state as a verified datamodel — no database involved.
       await this.ensureRuntime();
-      const datamodel = await this.cachedDatamodel(prepared);
+      const datamodel = this.options.datamodelFastPath === false || options.forWriting ? undefined : await this.cachedDatamodel(prepared);
       if (datamodel) {
         const engine = await this.offlineEngine(prepared.schema);
         const result = await engine.diff(diffParams({ tag: 'schemaDatamodel', files: datamodel }, { tag: 'schemaDatamodel', files: prepared.schema.files }));
-        return this.report(result.stdout ?? '', prepared, 'embedded-cached', started, undefined);
+        return this.report(result.stdout ?? '', prepared, 'embedded-datamodel', started, undefined);
       }
       const migrateStarted = performance.now();
       const { db, reused } = await this.migratedEmbedded(prepared);
@@ -145,7 +151,7 @@ export class EngineSession implements EngineApi {
       const result = await engine.diff(
         diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root }, { tag: 'schemaDatamodel', files: prepared.schema.files }),
       );
-      this.scheduleDatamodelCapture(prepared, project.root);
+      if (this.options.datamodelFastPath !== false) this.scheduleDatamodelCapture(prepared, project.root);
       return this.report(result.stdout ?? '', prepared, reused ? 'embedded-cached' : 'embedded-migrated', started, reused ? undefined : migrateMs);
     });
   }
@@ -202,7 +208,7 @@ export class EngineSession implements EngineApi {
   }
 
   async createBaseline(project: PrismaProject, options: BaselineOptions = {}): Promise<BaselineResult> {
-    const report = await this.diffMigrationsToSchema(project);
+    const report = await this.diffMigrationsToSchema(project, { forWriting: true });
     if (report.empty) {
       return { created: false, script: '', items: [], verified: true, message: 'Nothing to baseline: the migrations already produce the schema. No folder was written.' };
     }
@@ -219,7 +225,7 @@ export class EngineSession implements EngineApi {
       ...project,
       migrations: [...project.migrations, { name, dir, sqlPath, hasSql: true }],
     };
-    const check = await this.diffMigrationsToSchema(withBaseline);
+    const check = await this.diffMigrationsToSchema(withBaseline, { forWriting: true });
     if (!check.empty) {
       await rm(dir, { recursive: true, force: true });
       throw new EngineError({
@@ -580,19 +586,20 @@ export class EngineSession implements EngineApi {
     if (!file) return undefined;
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;
-    try {
-      const files = (JSON.parse(text) as { files: SchemaContainer[] }).files;
-      this.datamodels.set(prepared.datamodelKey, files);
-      return files;
-    } catch {
+    const entry = parseDatamodelEntry(text);
+    if (entry === undefined) {
+      // Corrupt or foreign: never trusted, rebuilt by the next analysis on the shadow.
+      this.log(`engine: ignoring the unreadable cache entry ${path.basename(file)}`);
       await rm(file, { force: true });
       return undefined;
     }
+    this.datamodels.set(prepared.datamodelKey, entry);
+    return entry;
   }
 
   private datamodelFile(key: string): string | undefined {
     if (!this.options.cacheDir || !this.engineVersion) return undefined;
-    const id = createHash('sha256').update(`${key}\0${this.engineVersion}`).digest('hex').slice(0, 24);
+    const id = createHash('sha256').update(`${key}\0${this.engineVersion}\0${DATAMODEL_CACHE_FORMAT}`).digest('hex').slice(0, 24);
     return path.join(this.options.cacheDir, `datamodel-${id}.json`);
   }
 
@@ -609,14 +616,26 @@ export class EngineSession implements EngineApi {
       const engine = await this.engineOverEmbedded(prepared.schema, db);
       const introspected = await engine.introspect({ schema: { files: prepared.schema.files }, baseDirectoryPath: configDir, force: true, compositeTypeDepth: 0, namespaces: null });
       const files = introspected.schema.files;
-      const check = await engine.diff(diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir }, { tag: 'schemaDatamodel', files }));
-      if (normalizeScript(check.stdout ?? '').trim() !== '') {
-        this.log('engine: the migrated shadow does not round-trip through a datamodel; re-analyses will introspect the shadow');
+      const shadowSide: DiffTarget = { tag: 'schemaDatasource', files: prepared.schema.files, configDir };
+      const datamodelSide: DiffTarget = { tag: 'schemaDatamodel', files };
+      const script = async (from: DiffTarget, to: DiffTarget): Promise<string> => (await engine.diff(diffParams(from, to))).stdout ?? '';
+      const beyond = (await db.query<{ feature: string }>(SHADOW_FEATURES_BEYOND_DATAMODEL_SQL)).rows.map((r) => r.feature);
+      const rejection =
+        beyond.length > 0
+          ? `it has ${beyond.join(', ')}`
+          : normalizeScript(await script(shadowSide, datamodelSide)).trim() !== ''
+            ? 'it does not round-trip through a datamodel'
+            : (datamodelLoses(await script({ tag: 'empty' }, shadowSide), await script({ tag: 'empty' }, datamodelSide)) ??
+              datamodelLoses(await script(shadowSide, { tag: 'empty' }), await script(datamodelSide, { tag: 'empty' })));
+      const file = this.datamodelFile(prepared.datamodelKey);
+      if (rejection) {
+        this.log(`engine: the migrated shadow cannot stand as a datamodel (${rejection}); re-analyses will introspect the shadow`);
         this.datamodels.set(prepared.datamodelKey, null);
+        // Remembered, so that the next process does not introspect and compare again for nothing.
+        if (file) await writeFileAtomically(file, JSON.stringify({ rejected: rejection }));
         return;
       }
       this.datamodels.set(prepared.datamodelKey, files);
-      const file = this.datamodelFile(prepared.datamodelKey);
       if (file) await writeFileAtomically(file, JSON.stringify({ files }));
     }).catch((error: unknown) => this.log(`engine: fast re-analysis not prepared: ${(error as Error).message}`));
   }
@@ -683,6 +702,25 @@ export class EngineSession implements EngineApi {
     if (migrateMs !== undefined) timings.migrateMs = migrateMs;
     return { script, items, empty: script.trim() === '', shadow, timings };
   }
+}
+
+/**
+ * A cached datamodel entry: `{ files }` (a verified datamodel), `{ rejected }` (null: the shadow cannot be
+ * replaced by a datamodel), anything else undefined (not trusted).
+ */
+function parseDatamodelEntry(text: string): SchemaContainer[] | null | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const entry = parsed as { files?: unknown; rejected?: unknown };
+  if (typeof entry.rejected === 'string') return null;
+  if (!Array.isArray(entry.files) || entry.files.length === 0) return undefined;
+  const valid = entry.files.every((f: unknown) => typeof f === 'object' && f !== null && typeof (f as SchemaContainer).path === 'string' && typeof (f as SchemaContainer).content === 'string');
+  return valid ? (entry.files as SchemaContainer[]) : undefined;
 }
 
 /** The engine prints `-- This is an empty migration.` for an empty diff: that is no script at all. */

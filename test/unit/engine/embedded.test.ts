@@ -52,7 +52,7 @@ describe('engine on the embedded shadow (PGlite)', function () {
     const started = performance.now();
     const warm = await session.diffMigrationsToSchema(project, { schemaFiles: changed });
     const warmMs = performance.now() - started;
-    assert.equal(warm.shadow, 'embedded-cached');
+    assert.equal(warm.shadow, 'embedded-datamodel');
     assert.ok(warm.items.some((i) => i.table === 'orders' && i.column === 'priority' && i.change === 'added'));
     const fresh = await session.diffMigrationsToSchemaFresh({ ...project, schemaFiles: changed });
     assert.equal(warm.script, fresh.script);
@@ -175,7 +175,7 @@ describe('engine on the embedded shadow (PGlite)', function () {
     assert.equal((await own.stats()).embeddedShadowRunning, false);
     const edited = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('  name  String', '  name  String\n  bio   String?') }));
     const report = await own.diffMigrationsToSchema(project, { schemaFiles: edited });
-    assert.equal(report.shadow, 'embedded-cached');
+    assert.equal(report.shadow, 'embedded-datamodel');
     assert.deepEqual(report.items.map((i) => `${i.change} ${i.table}.${i.column}`), ['added authors.bio']);
     assert.equal((await own.stats()).embeddedShadowRunning, false);
   });

@@ -60,9 +60,14 @@ describe('guard rails: git', function () {
     await write('20260301090000_add_invoices', 'SELECT 1;\n');
     await assert.rejects(committedFolder(path.join(migrations, '20260301090000_add_invoices')), (e: unknown) => e instanceof GitError && e.code === 'not-committed' && /never committed/.test(e.message));
     const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-nogit-'));
+    // The temp folder may itself be inside a repository (TMPDIR in a clone): git must not look above it.
+    const ceiling = process.env.GIT_CEILING_DIRECTORIES;
+    process.env.GIT_CEILING_DIRECTORIES = path.dirname(outside);
     try {
       await assert.rejects(committedFolder(path.join(outside, 'prisma', 'migrations', 'x')), (e: unknown) => e instanceof GitError && e.code === 'not-a-repository');
     } finally {
+      if (ceiling === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
+      else process.env.GIT_CEILING_DIRECTORIES = ceiling;
       await fs.rm(outside, { recursive: true, force: true });
     }
   });
