@@ -214,7 +214,7 @@ export function enumValuesAfter(migrations: readonly MigrationSource[]): Map<str
   const literal = (raw: string): string => raw.replace(/''/g, "'");
   for (const migration of migrations) {
     for (const { text } of splitStatements(migration.sql)) {
-      const statement = stripSqlComments(text).trim();
+      const statement = stripSqlComments(text).trim().replace(/\s*;$/, '');
       let m: RegExpExecArray | null;
       if ((m = new RegExp(String.raw`^CREATE\s+TYPE\s+${Q}\s+AS\s+ENUM\s*\(([\s\S]*)\)`, 'i').exec(statement))) {
         enums.set(splitQualified(m[1]).name, [...m[2].matchAll(/'((?:[^']|'')*)'/g)].map((v) => literal(v[1])));
@@ -242,4 +242,57 @@ export function enumValuesAfter(migrations: readonly MigrationSource[]): Map<str
     }
   }
   return enums;
+}
+
+/**
+ * The table of every index (and index-backed constraint) after all the migrations ran, replaying CREATE INDEX,
+ * UNIQUE / PRIMARY KEY constraints, ALTER INDEX … RENAME, ALTER TABLE … RENAME (TO / CONSTRAINT), DROP INDEX and
+ * DROP TABLE in order. The engine's `DROP INDEX "x"` and `ALTER INDEX "x" RENAME TO "y"` do not name the table;
+ * this lets such an item say which table (and so which model) it concerns.
+ */
+export function indexTablesAfter(migrations: readonly MigrationSource[]): Map<string, { table: string; schema?: string }> {
+  const indexes = new Map<string, { table: string; schema?: string }>();
+  const Q = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})?)`;
+  const set = (index: string, qualifiedTable: string): void => {
+    const { schema, name } = splitQualified(qualifiedTable);
+    indexes.set(index, schema === undefined ? { table: name } : { table: name, schema });
+  };
+  const constraint = new RegExp(String.raw`CONSTRAINT\s+(${IDENT})\s+(?:UNIQUE|PRIMARY\s+KEY)\b`, 'gi');
+  for (const migration of migrations) {
+    for (const { text } of splitStatements(migration.sql)) {
+      const statement = stripSqlComments(text).trim().replace(/\s*;$/, '');
+      let m: RegExpExecArray | null;
+      if ((m = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s+ON\s+(?:ONLY\s+)?${Q}`, 'i').exec(statement))) {
+        set(unquoteIdent(m[1]), m[2]);
+      } else if ((m = new RegExp(String.raw`^(?:CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?|ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?)${Q}`, 'i').exec(statement))) {
+        const table = m[1];
+        let rename: RegExpExecArray | null;
+        if ((rename = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}\s+RENAME\s+TO\s+(${IDENT})`, 'i').exec(statement))) {
+          const from = splitQualified(rename[1]).name;
+          const to = unquoteIdent(rename[2]);
+          for (const entry of indexes.values()) if (entry.table === from) entry.table = to;
+        } else if ((rename = new RegExp(String.raw`\bRENAME\s+CONSTRAINT\s+(${IDENT})\s+TO\s+(${IDENT})`, 'i').exec(statement))) {
+          const entry = indexes.get(unquoteIdent(rename[1]));
+          if (entry) {
+            indexes.delete(unquoteIdent(rename[1]));
+            indexes.set(unquoteIdent(rename[2]), entry);
+          }
+        }
+        for (const c of statement.matchAll(constraint)) set(unquoteIdent(c[1]), table);
+      } else if ((m = new RegExp(String.raw`^ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?${Q}\s+RENAME\s+TO\s+(${IDENT})`, 'i').exec(statement))) {
+        const from = splitQualified(m[1]).name;
+        const entry = indexes.get(from);
+        if (entry) {
+          indexes.delete(from);
+          indexes.set(unquoteIdent(m[2]), entry);
+        }
+      } else if ((m = /^DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?([\s\S]*?)(?:\s+(?:CASCADE|RESTRICT))?$/i.exec(statement))) {
+        for (const name of m[1].split(',')) indexes.delete(splitQualified(name).name);
+      } else if ((m = /^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\s\S]*?)(?:\s+(?:CASCADE|RESTRICT))?$/i.exec(statement))) {
+        const dropped = new Set(m[1].split(',').map((name) => splitQualified(name).name));
+        for (const [index, entry] of indexes) if (dropped.has(entry.table)) indexes.delete(index);
+      }
+    }
+  }
+  return indexes;
 }

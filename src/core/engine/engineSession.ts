@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import type { DiffParams, DiffTarget, MigrationList, SchemaContainer, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
-import { createdObjects, enumValuesAfter, locateRemovedObjects, sameObject } from '../drift/creationSites';
+import { createdObjects, enumValuesAfter, indexTablesAfter, locateRemovedObjects, sameObject } from '../drift/creationSites';
 import { type DriftItem, parseDiffScript } from '../drift/diffItems';
-import { positionAt } from '../drift/sqlText';
+import { positionAt, splitQualified } from '../drift/sqlText';
 import { readMigrationRecords } from '../history/records';
 import { computeHistoryStatus, type HistoryStatus, type LocalMigration } from '../history/status';
 import { type PrismaProject } from '../project/types';
@@ -696,7 +696,10 @@ export class EngineSession implements EngineApi {
   private report(rawScript: string, prepared: PreparedProject, shadow: DriftReport['shadow'], started: number, migrateMs: number | undefined): DriftReport {
     const script = normalizeScript(rawScript);
     const enumsBefore = enumValuesAfter(prepared.migrations);
-    const items = locateRemovedObjects(parseDiffScript(script, { enumValuesBefore: (name) => enumsBefore.get(name) }), prepared.migrations);
+    const items = withIndexTables(
+      locateRemovedObjects(parseDiffScript(script, { enumValuesBefore: (name) => enumsBefore.get(name) }), prepared.migrations),
+      prepared.migrations,
+    );
     const totalMs = performance.now() - started;
     const timings: DriftReport['timings'] = { totalMs, diffMs: totalMs - (migrateMs ?? 0) };
     if (migrateMs !== undefined) timings.migrateMs = migrateMs;
@@ -721,6 +724,25 @@ function parseDatamodelEntry(text: string): SchemaContainer[] | null | undefined
   if (!Array.isArray(entry.files) || entry.files.length === 0) return undefined;
   const valid = entry.files.every((f: unknown) => typeof f === 'object' && f !== null && typeof (f as SchemaContainer).path === 'string' && typeof (f as SchemaContainer).content === 'string');
   return valid ? (entry.files as SchemaContainer[]) : undefined;
+}
+
+/**
+ * Index items the engine's script does not place (`DROP INDEX "x"`, `ALTER INDEX "x" RENAME TO "y"`) get the table
+ * the migrations created that index on, so they are said in model terms instead of "table ?".
+ */
+function withIndexTables(items: DriftItem[], migrations: readonly LocalMigration[]): DriftItem[] {
+  if (!items.some((i) => i.object === 'index' && i.table === undefined)) return items;
+  const tables = indexTablesAfter(migrations);
+  for (const item of items) {
+    if (item.object !== 'index' || item.table !== undefined || item.name === undefined) continue;
+    // A rename names the new index; the migrations know it by the old name.
+    const renamed = /^\s*ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))?)\s+RENAME/i.exec(item.sql);
+    const known = tables.get(renamed ? splitQualified(renamed[1]).name : item.name);
+    if (!known) continue;
+    item.table = known.table;
+    if (known.schema !== undefined && known.schema !== 'public' && item.schema === undefined) item.schema = known.schema;
+  }
+  return items;
 }
 
 /** The engine prints `-- This is an empty migration.` for an empty diff: that is no script at all. */

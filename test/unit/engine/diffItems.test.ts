@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { createdObjects, locateRemovedObjects } from '../../../src/core/drift/creationSites';
+import { createdObjects, indexTablesAfter, locateRemovedObjects } from '../../../src/core/drift/creationSites';
 import { type DriftItem, parseDiffScript } from '../../../src/core/drift/diffItems';
 import { stripSqlComments } from '../../../src/core/drift/sqlText';
 
@@ -155,5 +155,14 @@ describe('drift/creationSites', () => {
     assert.match(stripped, /'--not'/);
     assert.match(stripped, /\$\$ -- kept \$\$/);
     assert.doesNotMatch(stripped, /gone/);
+  });
+
+  it('knows the table of every index after renames and drops (DROP INDEX / ALTER INDEX … RENAME do not name it)', () => {
+    const history = [
+      { name: '1', sqlPath: '/m/1/migration.sql', sql: 'CREATE TABLE "User" ("id" SERIAL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\nCREATE UNIQUE INDEX "User_email_key" ON "User"("email");\nCREATE INDEX "gone" ON "User"("id");' },
+      { name: '2', sqlPath: '/m/2/migration.sql', sql: 'ALTER TABLE "User" RENAME TO "users";\nALTER TABLE "users" RENAME CONSTRAINT "User_pkey" TO "users_pkey";\nALTER INDEX "User_email_key" RENAME TO "users_email_key";\nDROP INDEX "gone";\nALTER TABLE "audit"."log" ADD CONSTRAINT "log_at_key" UNIQUE ("at");' },
+    ];
+    const tables = indexTablesAfter(history);
+    assert.deepEqual(Object.fromEntries(tables), { users_pkey: { table: 'users' }, users_email_key: { table: 'users' }, log_at_key: { table: 'log', schema: 'audit' } });
   });
 });
