@@ -5,7 +5,7 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'dist-vsix/**', 'out/**', 'node_modules/**', '.cache/**', 'test-results/**', 'demo/**', '.vscode-test/**', 'test/fixtures/projects/**'],
+    ignores: ['dist/**', '.tmp/**', 'dist-vsix/**', 'out/**', 'node_modules/**', '.cache/**', 'test-results/**', 'demo/**', '.vscode-test/**', 'test/fixtures/projects/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -41,6 +41,8 @@ const nodeConfig = {
     cli: './src/cli/main.ts',
     // The separate process the extension forks to run the schema engine and the embedded shadow.
     engineWorker: './src/engineWorker.ts',
+    // `npm start`'s demo databases on the embedded PostgreSQL (scripts/start-demo.mjs); not shipped in the .vsix.
+    demoDatabases: './src/demoDatabases.ts',
   },
   output: {
     path: path.resolve(__dirname, 'dist'),
@@ -84,6 +86,8 @@ const nodeConfig = {
           from: path.join(path.dirname(require.resolve('@electric-sql/pglite')), file).replace(/\\/g, '/'),
           to: '[name][ext]',
         })),
+        // pgvector for PGlite (src/core/engine/extensions.ts finds every extension tarball in dist/).
+        { from: path.join(path.dirname(require.resolve('@electric-sql/pglite-pgvector')), 'vector.tar.gz').replace(/\\/g, '/'), to: '[name][ext]' },
       ],
     }),
     // ssh2 tries two optional native addons inside try/catch: `cpu-features` (cipher order) and its own

@@ -1,24 +1,40 @@
+import * as l10n from '@vscode/l10n';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { checksumsOf, readRehearsals, rehearsalGate } from '../core/app/rehearsals';
+import { checkDatabaseDrift, deletedAppliedMigrations, explainReplayFailure, type ReplayBlocked, replayBlockedMessage } from '../core/app/deletedMigrations';
+import { describeAction, listNames, presentInFor } from '../core/app/driftActions';
+import { computeDeployPlan, type DeployPlan, deployPlanJson, deployPlanText, migrationsToMarkApplied } from '../core/app/deployPlan';
+import { FileRunLogStore, findRunLogRoot, recordWrite, runLogPath, type WriteInput } from '../core/app/runLog';
 import { attributeToSchema } from '../core/drift/attribution';
-import { diffDatabaseToHistory } from '../core/history/applied';
-import { openEnvironment, type OpenedEnvironment } from '../core/environments/cliEnvironment';
+import { type AttributedItem, type DriftFinding, groupFindings } from '../core/drift/findings';
+import { countDriftedObjects, driftedObjects } from '../core/drift/counts';
+import { type CiFinding, levelOf, toGithubCommands, toSarif } from '../core/app/ciReport';
+import { environmentDatabases, openEnvironment, type OpenedEnvironment } from '../core/environments/cliEnvironment';
 import { type EnvironmentKind } from '../core/environments/config';
+import { appliedIndex, appliedViolationFinding, deletedViolation } from '../core/guards/appliedMigrations';
 import { type GuardFinding } from '../core/guards/findings';
-import { isCommitted, writtenOrder } from '../core/guards/git';
+import { addingCommits, repositoryRoot, writtenOrder } from '../core/guards/git';
 import { projectGuardFindings } from '../core/guards/projectGuards';
 import { type HistoryStatus } from '../core/history/status';
 import { checkPlainDump, type DumpResult, dumpOverSsh, dumpWithPgDump } from '../core/rehearsal/dumpSource';
 import { rehearsalExitCode, rehearsalText } from '../core/rehearsal/report';
-import { type DriftReport, EngineSession, isEngineError, runBenchmark } from '../core/engine';
+import { rehearsalRecord, saveRehearsal } from '../core/app/rehearsals';
+import { type CheckedDatabase, type DriftReport, type EngineError, EngineSession, isEngineError, runBenchmark } from '../core/engine';
+import { describeJudgement, judgePrismaVersion, type PrismaJudgement } from '../core/engine/prismaVersion';
+import { ignoredPreviewFeatureNote, withoutUnknownPreviewFeatures } from '../core/engine/projectInput';
 import { benchHistoryStatus } from '../core/history/bench';
+import { benchLargeInitText } from '../core/drift/largeInitBench';
 import { discoverProjects, findProjectMarkers, loadProject, redactUrl } from '../core/project/discovery';
-import { describeUrlSource, formatProjectSummary } from '../core/project/summary';
+import { safeText } from '../core/util/controlChars';
+import { describeUrlSource, formatProjectSummary, redactedProject } from '../core/project/summary';
 import { type PrismaProject, type UrlSource } from '../core/project/types';
-import { type CheckItem, type Direction, at, displayPath, formatItems, formatStatus, toCheckItem } from './format';
+import { pickLanguage } from '../core/util/language';
+import { type CheckItem, type Direction, at, displayPath, formatFindings, formatStatus, statusExitCode, toCheckItem } from './format';
+import { useLanguage } from './language';
 
 /** Bad input: printed as one line on stderr, exit code 2, no stack trace. */
 export class UsageError extends Error {}
@@ -26,21 +42,28 @@ export class UsageError extends Error {}
 const HELP = `drift-guard — drift between schema.prisma, your migrations and PostgreSQL databases
 
 Usage:
-  drift-guard check    [--project DIR] [--schema PATH] [--migrations DIR] [--url URL | --env NAME] [--shadow-url URL] [--json]
-  drift-guard status   [--project DIR] [--url URL | --env NAME] [--json]
-  drift-guard baseline [--project DIR] [--name NAME] [--json]
+  drift-guard check    [--project DIR] [--schema PATH] [--migrations DIR] [--url URL | --env NAME] [--shadow-url URL] [--strict] [--json | --format FORMAT]
+  drift-guard status   [--project DIR] [--url URL | --env NAME] [--strict] [--json]
+  drift-guard baseline [--project DIR] [--name NAME] [--from FILE] [--json]
+  drift-guard migrate  --name NAME [--project DIR] [--from FILE] [--json]
   drift-guard resolve  [--project DIR] [--url URL | --env NAME] (--applied NAME | --rolled-back NAME) [--force]
   drift-guard bench    [--project DIR] [--runs N] [--json]
   drift-guard projects [--project DIR] [--json]
   drift-guard rehearse [--project DIR] [--url URL | --env NAME] [--dump FILE] [--pg-dump PATH] [--strict] [--json]
+  drift-guard deploy   [--project DIR] [--url URL | --env NAME] [--dry-run] [--yes] [--json]
 
   check      schema vs migrations (on an embedded shadow database, or --shadow-url), and the
              database at --url (default: the project's datasource URL) vs migrations
   status     every migration's state on the database: applied, pending, failed, rolled back,
              modified after apply, missing locally; and ordering hazards
-  baseline   writes <migrations>/<timestamp>_<name>/migration.sql with what the migrations lack
-  resolve    records a migration as applied (only if the database already has what it creates,
-             unless --force) or as rolled back
+  baseline   writes <migrations>/<timestamp>_<name>/migration.sql with what the migrations lack, only
+             once it applies on the shadow and reproduces the schema; otherwise it stays a draft in
+             .drift-guard/drafts/ (the error says why and where): edit it, then --from FILE installs it
+  migrate    the same, as a normal named migration for new changes (prisma migrate dev --create-only):
+             written from the diff, verified on the shadow, never recorded as applied anywhere. check
+             says which changes are new (action "migrate") and which a database already has ("baseline")
+  resolve    records a migration as applied (only if the database already has every change it
+             makes, unless --force) or as rolled back
   bench      measures cold, warm and fresh-shadow analysis times on the project, and the
              migration status of 500 synthetic migrations
   projects   finds the Prisma projects under DIR and describes them
@@ -49,10 +72,20 @@ Usage:
              loaded into an embedded PostgreSQL with its _prisma_migrations history, then every pending
              migration applied there one by one, with its error and timing, and warnings for
              destructive statements. Nothing is written to the database (its history is only read).
+             With --env, the result is recorded in .drift-guard/rehearsals.json: a production deploy
+             needs a passing rehearsal of the same pending migrations (rule 3).
+  deploy     the deploy plan of the database: each pending migration is "apply" (the database has
+             none of its changes), "markApplied" (it has them all: record it with resolve --applied,
+             deploying it would fail) or "blocked" (it has part of them; failed rows block too).
+             Without --dry-run, applies the pending migrations as migrate deploy does, only when
+             every one is "apply"; otherwise prints the plan, writes nothing and exits 1. A
+             production environment (--env with "kind": "production") needs --yes and a passing
+             rehearsal of the same pending migrations (drift-guard rehearse --env NAME, rule 3).
 
   check also reports guard rails (JSON key "guardRails"): meaningless migration names, names without
   a time part, duplicate timestamps, same-day migrations applied or committed in another order than
-  their names sort in, migrations using what a later one creates, applied migrations edited or deleted.
+  their names sort in, migrations using what a later one creates, applied migrations edited or deleted,
+  and (in git) migrations whose adding commit's message does not describe them (team rule 4, a note).
 
 Options:
   --project DIR     project root, or a folder with exactly one project below (default: .)
@@ -66,13 +99,20 @@ Options:
   --shadow-url URL  use this (emptied) database as the shadow instead of the embedded one
   --dump FILE       rehearse: a plain SQL dump to load instead of dumping the database
   --pg-dump PATH    rehearse: the pg_dump to run (default: pg_dump on PATH)
-  --strict          check, rehearse: warnings count as findings (exit 1)
+  --strict          check, status, rehearse: warnings count as findings (exit 1)
+  --dry-run         deploy: print the plan only, write nothing
+  --yes             deploy: confirm a deploy to a production environment
   --json            machine-readable output on stdout
+  --format FORMAT   check: text (default), json (= --json), sarif (SARIF 2.1.0, for code scanning) or
+                    github (GitHub Actions annotations: ::warning file=…,line=…::message); same exit codes
+  --lang en|fr      language of the human text (default: from LC_ALL, LC_MESSAGES, LANG)
   -h, --help        this help;  -v, --version  the version
 
 Exit codes: 0 nothing found, 1 drift / non-applied or problem migrations found (check: guard-rail
-errors, and warnings with --strict; rehearse: a migration failed on the copy or the deploy would be
-refused, and warnings with --strict), 2 bad input or failure (one line on stderr, no stack trace).`;
+errors, and warnings with --strict; status: a migration not applied, and ordering hazards with
+--strict; rehearse: a migration failed on the copy or the deploy would be
+refused, and warnings with --strict; deploy: the plan is not all "apply", nothing written), 2 bad
+input or failure (one line on stderr, no stack trace). deploy exits 0 when deployed or nothing is pending.`;
 
 declare const __DRIFT_GUARD_VERSION__: string | undefined;
 
@@ -95,21 +135,30 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[]
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}. Run drift-guard --help.`);
+    throw new UsageError(l10n.t('{0}. Run drift-guard --help.', (err as Error).message.replace(/\. To specify.*$/s, '')));
   }
 }
 
 /** Loads the project at `dir`, or the projects found below it when `dir` is not itself a project. */
 export async function projectsAt(dir: string, env: Record<string, string | undefined>): Promise<PrismaProject[]> {
   const direct = await loadProject(dir, { env });
-  if (!direct.problems.some((p) => p.code === 'no-schema') || direct.configFile) return [direct];
+  // A schema declared by the folder's config or package.json is this folder's project, even when it is missing.
+  if (!direct.problems.some((p) => p.code === 'no-schema') || direct.configFile || direct.schemaSource !== 'default') return [direct];
   return discoverProjects(await findProjectMarkers(dir), { env });
+}
+
+/**
+ * The projects under `dir` worth naming: those with a schema, and those whose package.json or Prisma config
+ * declares a schema that is missing (a generated schema not built yet must be said, not skipped in silence).
+ */
+async function declaredProjectsAt(dir: string, env: Record<string, string | undefined>): Promise<PrismaProject[]> {
+  return (await projectsAt(dir, env)).filter((p) => p.schemaFiles.length > 0 || p.schemaSource !== 'default' || !p.problems.some((x) => x.code === 'no-schema'));
 }
 
 /** The one project a command works on; fails clearly on none, several, or a broken layout. */
 async function selectProject(values: { project?: string; schema?: string; migrations?: string }, io: Io): Promise<PrismaProject> {
   const dir = path.resolve(io.cwd, values.project ?? '.');
-  if (!existsSync(dir)) throw new UsageError(`--project ${values.project ?? '.'}: no such folder (${dir}).`);
+  if (!existsSync(dir)) throw new UsageError(l10n.t('--project {0}: no such folder ({1}).', values.project ?? '.', dir));
   let project: PrismaProject;
   if (values.schema || values.migrations) {
     project = await loadProject(dir, {
@@ -118,17 +167,21 @@ async function selectProject(values: { project?: string; schema?: string; migrat
       ...(values.migrations ? { migrationsPath: path.resolve(io.cwd, values.migrations), migrationsSource: 'argument' as const } : {}),
     });
   } else {
-    const found = (await projectsAt(dir, io.env)).filter((p) => p.schemaFiles.length > 0 || !p.problems.some((x) => x.code === 'no-schema'));
-    if (found.length === 0) throw new UsageError(`No Prisma project in ${dir} (looked for prisma/schema.prisma, schema.prisma, prisma/schema/, prisma.config.ts). Pass --project or --schema.`);
+    const found = await declaredProjectsAt(dir, io.env);
+    if (found.length === 0) {
+      throw new UsageError(l10n.t('No Prisma project in {0} (looked for prisma/schema.prisma, schema.prisma, prisma/schema/, prisma.config.ts). Pass --project or --schema.', dir));
+    }
     if (found.length > 1) {
-      throw new UsageError(`${found.length} Prisma projects under ${dir} (${found.map((p) => displayPath(p.schemaPath, io.cwd)).join(', ')}): pass --project DIR or --schema PATH.`);
+      throw new UsageError(
+        l10n.t('{0} Prisma projects under {1} ({2}): pass --project DIR or --schema PATH.', found.length, dir, found.map((p) => displayPath(p.schemaPath, io.cwd)).join(', ')),
+      );
     }
     project = found[0];
   }
   const error = project.problems.find((p) => p.severity === 'error');
   if (error) throw new UsageError(`${error.message}${error.location ? ` (${at(error.location, io.cwd)})` : ''}`);
   for (const w of project.problems.filter((p) => p.severity === 'warning')) {
-    io.err(`drift-guard: warning: ${w.message}${w.location ? ` (${at(w.location, io.cwd)})` : ''}`);
+    io.err(`drift-guard: ${l10n.t('warning: {0}', `${w.message}${w.location ? ` (${at(w.location, io.cwd)})` : ''}`)}`);
   }
   return project;
 }
@@ -154,69 +207,308 @@ function engineSession(io: Io): EngineSession {
   return new EngineSession({ cacheDir });
 }
 
-function attributed(report: DriftReport, project: PrismaProject, io: Io): CheckItem[] {
-  return attributeToSchema(report.items, project.schemaFiles).map((i) => toCheckItem(i, io.cwd));
+/**
+ * How the project is judged (JSON key `prisma`): the Prisma major the analysis imitates, from what, and notes (no
+ * version found, preview features the analysis ignores). In text mode the preview-feature notes go to stderr; the
+ * judgement is the first line of the output ({@link judgedLine}).
+ */
+function prismaJudgement(project: PrismaProject, io: Io, json: boolean | undefined): { major: 5 | 6 | 7; source: string; note?: string; notes: string[] } {
+  const judgement = judgePrismaVersion(project.prismaVersion);
+  const notes: string[] = [];
+  for (const file of project.schemaFiles) {
+    for (const feature of withoutUnknownPreviewFeatures(file.content, file.path).ignored) notes.push(`${ignoredPreviewFeatureNote(feature)} (${at(feature.location, io.cwd)})`);
+  }
+  if (!json) for (const note of notes) io.err(`drift-guard: ${l10n.t('note: {0}', note)}`);
+  return { ...judgement, notes: judgement.note ? [judgement.note, ...notes] : notes };
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+function judgedLine(judgement: PrismaJudgement): string {
+  return judgement.note ? l10n.t('· Judged as {0} — {1}', describeJudgement(judgement), judgement.note) : l10n.t('· Judged as {0}', describeJudgement(judgement));
+}
+
+/** Each count's singular and plural, as messages of their own (languages do not plural by adding an s). */
+const COUNTED = {
+  migration: [() => l10n.t('1 migration'), (n: number) => l10n.t('{0} migrations', n)],
+  change: [() => l10n.t('1 change'), (n: number) => l10n.t('{0} changes', n)],
+  difference: [() => l10n.t('1 difference'), (n: number) => l10n.t('{0} differences', n)],
+  'failed migration': [() => l10n.t('1 failed migration'), (n: number) => l10n.t('{0} failed migrations', n)],
+  'schema file': [() => l10n.t('1 schema file'), (n: number) => l10n.t('{0} schema files', n)],
+  error: [() => l10n.t('1 error'), (n: number) => l10n.t('{0} errors', n)],
+  warning: [() => l10n.t('1 warning'), (n: number) => l10n.t('{0} warnings', n)],
+  note: [() => l10n.t('1 note'), (n: number) => l10n.t('{0} notes', n)],
+} as const;
+
+function plural(n: number, word: keyof typeof COUNTED): string {
+  const [one, many] = COUNTED[word];
+  return n === 1 ? one() : many(n);
+}
+
+function cliVersion(): string {
+  return typeof __DRIFT_GUARD_VERSION__ === 'string' ? __DRIFT_GUARD_VERSION__ : 'dev';
+}
+
+const CHECK_FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+type CheckFormat = (typeof CHECK_FORMATS)[number];
+
+/** `--format text|json|sarif|github`; `--json` is `--format json`. */
+function checkFormat(values: { json?: boolean; format?: string }): CheckFormat {
+  const format = values.format ?? (values.json ? 'json' : 'text');
+  if (!(CHECK_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format ${format}: expected one of ${CHECK_FORMATS.join(', ')}.`);
+  if (values.json && format !== 'json') throw new UsageError(`--json and --format ${format} ask for two outputs: pass one of them.`);
+  return format as CheckFormat;
+}
+
+/**
+ * What `check` found, one entry per drifted object (the indexes and keys of a new table folded into it, as in the
+ * editor), failed migration and guard-rail finding, located where the editor shows them: drift on the schema's model
+ * or field line (or the migration.sql line of something the schema no longer has), guard rails on their migration.sql.
+ */
+function ciFindings(
+  project: PrismaProject,
+  input: {
+    schema: readonly AttributedItem[];
+    database: { name: string; label: string; items: readonly AttributedItem[] } | null;
+    failed: readonly HistoryStatus['migrations'][number][];
+    guards: readonly GuardFinding[];
+  },
+): CiFinding[] {
+  const out: CiFinding[] = [];
+  const checked = input.database ? [input.database.name] : [];
+  const at = (location: { file: string; line: number; character: number } | undefined): Pick<CiFinding, 'file' | 'line' | 'column'> =>
+    location ? { file: location.file, line: location.line, column: location.character } : {};
+  for (const f of groupFindings(input.schema, 'schemaVsMigrations')) {
+    const presentIn = input.database ? presentInFor(f.primary, [{ name: input.database.name, items: input.database.items }]) : [];
+    const action = describeAction({ action: presentIn.length > 0 ? 'baseline' : 'migrate', presentIn, absentFrom: checked.filter((n) => !presentIn.includes(n)) }, checked);
+    out.push({ ruleId: 'schema-drift', level: 'warning', title: `Schema drift: ${f.label}`, message: `${f.message} — ${action}`, ...at(f.location) });
+  }
+  if (input.database) {
+    for (const f of groupFindings(input.database.items, 'databaseVsMigrations')) {
+      out.push({ ruleId: 'database-drift', level: 'warning', title: `Database drift (${input.database.name}): ${f.label}`, message: `[${input.database.name}] ${f.message}`, ...at(f.location) });
+    }
+    for (const m of input.failed) {
+      const folder = project.migrations.find((x) => x.name === m.name && x.hasSql);
+      out.push({
+        ruleId: 'migration-failed',
+        level: 'error',
+        title: `Failed migration: ${m.name}`,
+        message: `${m.name} is recorded as failed on ${input.database.label}: migrate deploy stops on it (P3009).${m.note ? ` ${m.note}` : ''}`,
+        ...(folder ? { file: folder.sqlPath, line: 1, column: 1 } : {}),
+      });
+    }
+  }
+  for (const g of input.guards) {
+    const folder = project.migrations.find((x) => x.name === g.migration && x.hasSql);
+    // A deleted migration has no file left: shown on the lock file, as in the editor.
+    const file = folder?.sqlPath ?? project.lockFile?.path;
+    out.push({ ruleId: g.code, level: levelOf(g.severity), title: g.migration, message: g.message, ...(file ? { file, line: folder ? (g.line ?? 1) : 1, column: 1 } : {}) });
+  }
+  return out;
 }
 
 async function cmdCheck(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, 'shadow-url': { type: 'string' }, strict: { type: 'boolean' } });
+  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, 'shadow-url': { type: 'string' }, strict: { type: 'boolean' }, format: { type: 'string' } });
+  const format = checkFormat(values);
   const project = await selectProject(values, io);
   const opened = values.env ? await requireDatabase(project, values, io) : undefined;
   const db = opened ?? databaseUrl(project, values.url, io);
+  const prisma = prismaJudgement(project, io, format === 'json');
   const session = engineSession(io);
   try {
     const shadowUrl = values['shadow-url'];
-    const schemaReport = await session.diffMigrationsToSchema(project, shadowUrl ? { shadow: { kind: 'url', url: shadowUrl } } : {});
-    const schemaItems = attributed(schemaReport, project, io);
+    const protect = shadowUrl ? await checkedDatabases(project, db, io) : [];
+    const dbName = values.env ?? (values.url ? redactUrl(values.url) : 'local');
+    const guardEnvironment = values.env ?? (values.url ? 'the database' : 'local');
+    // A migration failing on the shadow database may be a history that cannot be replayed: an applied migration
+    // deleted here that later ones build on. The database's own record says so; read it before giving up.
+    let schemaReport: DriftReport | undefined;
+    let schemaFailure: EngineError | undefined;
+    try {
+      schemaReport = await session.diffMigrationsToSchema(project, shadowUrl ? { shadow: { kind: 'url', url: shadowUrl, protect } } : {});
+    } catch (error) {
+      if (!isEngineError(error) || !('url' in db)) throw error;
+      schemaFailure = error;
+    }
+    let databaseRaw: AttributedItem[] | null = null;
     let databaseItems: CheckItem[] | null = null;
+    let databaseBlocked: ReplayBlocked | undefined;
     let history: HistoryStatus | undefined;
     if ('url' in db) {
       // Against the migrations this database recorded as applied: pending ones are not drift.
-      history = await session.historyStatus(project, db.url);
-      const report = await diffDatabaseToHistory(session, project, history, db.url);
-      if (report.note) io.err(`drift-guard: note: ${report.note}`);
-      databaseItems = attributed(report, project, io);
+      const drift = await checkDatabaseDrift(session, project, db.url, guardEnvironment);
+      history = drift.history;
+      if (drift.report) {
+        if (drift.report.note) io.err(`drift-guard: ${l10n.t('note: {0}', drift.report.note)}`);
+        databaseRaw = attributeToSchema(drift.report.items, project.schemaFiles);
+        databaseItems = databaseRaw.map((i) => toCheckItem(i, io.cwd));
+      } else {
+        databaseBlocked = drift.blocked;
+      }
     }
-    const guards = await guardRailFindings(project, history, { name: values.env ?? (values.url ? 'the database' : 'local'), kind: opened?.setting?.kind ?? 'development' });
+    let schemaBlocked: ReplayBlocked | undefined;
+    if (schemaFailure !== undefined) {
+      const failure = schemaFailure;
+      schemaBlocked = explainReplayFailure({ code: failure.code, message: failure.message, ...(failure.migration ? { migration: failure.migration } : {}) }, [
+        { environment: guardEnvironment, migrations: history?.migrations ?? [] },
+      ]);
+      if (!schemaBlocked) throw failure;
+    }
+    const schemaRaw = schemaReport ? attributeToSchema(schemaReport.items, project.schemaFiles) : [];
+    const schemaItems = schemaRaw.map((i) => toCheckItem(i, io.cwd));
+    // Which checked database already has each schema change: a baseline for db push drift, a migration otherwise.
+    const checked = databaseItems === null ? [] : [dbName];
+    const withAction = schemaItems.map((item) => {
+      const presentIn = databaseItems === null ? [] : presentInFor(item, [{ name: dbName, items: databaseItems }]);
+      return { ...item, presentIn, action: presentIn.length > 0 ? ('baseline' as const) : ('migrate' as const) };
+    });
+    const actions = new Set(withAction.map((i) => i.action));
+    const overall = actions.size === 0 ? 'none' : actions.size === 2 ? 'mixed' : [...actions][0];
+    const guards = await guardRailFindings(project, history, { name: guardEnvironment, kind: opened?.setting?.kind ?? 'development' });
     const guardItems = guards.map((f) => toGuardItem(f, project, io.cwd));
-    if (values.json) {
+    // Rows `migrate deploy` stops on (P3009), local or not: the database's history is broken even without drift.
+    const failedMigrations = (history?.migrations ?? []).filter((m) => m.state === 'failed');
+    const guardFails = guards.some((f) => f.severity === 'error' || (values.strict === true && f.severity === 'warning'));
+    const exitCode = schemaItems.length > 0 || (databaseItems?.length ?? 0) > 0 || failedMigrations.length > 0 || guardFails || schemaBlocked || databaseBlocked ? 1 : 0;
+    if (format === 'sarif' || format === 'github') {
+      const findings = ciFindings(project, {
+        schema: schemaRaw,
+        database: databaseRaw === null || !('url' in db) ? null : { name: dbName, label: db.label, items: databaseRaw },
+        failed: failedMigrations,
+        guards,
+      });
+      const root = (await repositoryRoot(project.root).catch(() => undefined)) ?? project.root;
+      if (format === 'sarif') io.out(JSON.stringify(toSarif(findings, { root, version: cliVersion() }), null, 2));
+      else io.out(toGithubCommands(findings, root).join('\n'));
+      return exitCode;
+    }
+    if (format === 'json') {
       io.out(
         JSON.stringify(
-          { schemaVsMigrations: { items: schemaItems }, databaseVsMigrations: databaseItems === null ? null : { items: databaseItems }, guardRails: { findings: guardItems } },
+          {
+            prisma,
+            schemaVsMigrations: {
+              checkedDatabases: checked,
+              action: overall,
+              objects: countDriftedObjects(schemaRaw, 'schemaVsMigrations'),
+              items: withAction,
+              ...(schemaBlocked ? { blocked: blockedJson(schemaBlocked, displayPath(project.migrationsDir, io.cwd)) } : {}),
+            },
+            databaseVsMigrations: databaseBlocked
+              ? { blocked: blockedJson(databaseBlocked, displayPath(project.migrationsDir, io.cwd)) }
+              : databaseRaw === null || databaseItems === null
+                ? null
+                : { objects: countDriftedObjects(databaseRaw, 'databaseVsMigrations'), items: databaseItems },
+            failedMigrations: history ? failedMigrations.map((m) => ({ name: m.name, startedAt: m.appliedAt ?? null, missingLocally: m.missingLocally === true, logs: m.logs ?? null, note: m.note ?? null })) : null,
+            guardRails: { findings: guardItems },
+          },
           null,
           2,
         ),
       );
     } else {
-      const lines: string[] = [];
-      const schemaLabel = `${displayPath(project.schemaPath, io.cwd)} vs ${plural(project.migrations.length, 'migration')} in ${displayPath(project.migrationsDir, io.cwd)}`;
-      lines.push(schemaItems.length === 0 ? `✓ Schema matches migrations (${schemaLabel})` : `✗ Schema vs migrations (${schemaLabel}): ${plural(schemaItems.length, 'change')} not in any migration`);
-      lines.push(...formatItems(schemaItems, 'schemaVsMigrations' satisfies Direction, io.cwd));
-      if (databaseItems === null) {
-        lines.push(`· Database not checked: ${'missing' in db ? db.missing : ''} (pass --url to check one)`);
+      const lines: string[] = [judgedLine(prisma)];
+      // The deleted migration is the cause: said first, before what it prevents.
+      const blocked = schemaBlocked ?? databaseBlocked;
+      if (blocked) lines.push(...formatGuardItems(guardItems));
+      const schemaLabel = l10n.t('{0} vs {1} in {2}', displayPath(project.schemaPath, io.cwd), plural(project.migrations.length, 'migration'), displayPath(project.migrationsDir, io.cwd));
+      // Counted and listed as objects (a new table with its indexes and keys is one), as the editor does.
+      const schemaFindings = groupFindings(schemaRaw, 'schemaVsMigrations');
+      const presentInOf = (f: DriftFinding): string[] => (databaseRaw === null ? [] : presentInFor(f.primary, [{ name: dbName, items: databaseRaw }]));
+      lines.push(
+        schemaBlocked
+          ? l10n.t('✗ Schema vs migrations ({0}): {1}', schemaLabel, replayBlockedMessage(schemaBlocked, displayPath(project.migrationsDir, io.cwd)))
+          : schemaFindings.length === 0
+            ? l10n.t('✓ Schema matches migrations ({0})', schemaLabel)
+            : l10n.t('✗ Schema vs migrations ({0}): {1} not in any migration', schemaLabel, objectsText(schemaFindings.length)),
+      );
+      lines.push(
+        ...formatFindings(schemaFindings, 'schemaVsMigrations' satisfies Direction, io.cwd, (f) => {
+          const presentIn = presentInOf(f);
+          return describeAction({ action: presentIn.length > 0 ? 'baseline' : 'migrate', presentIn, absentFrom: checked.filter((n) => !presentIn.includes(n)) }, checked);
+        }),
+      );
+      if (databaseBlocked && 'url' in db) {
+        lines.push(
+          l10n.t(
+            '✗ Database vs migrations ({0}): {1}',
+            db.label,
+            schemaBlocked
+              ? l10n.t('drift not computed, for the same reason ({0} deleted)', databaseBlocked.deleted.join(', '))
+              : replayBlockedMessage(databaseBlocked, displayPath(project.migrationsDir, io.cwd)),
+          ),
+        );
+      } else if (databaseRaw === null) {
+        lines.push(l10n.t('· Database not checked: {0} (pass --url to check one)', 'missing' in db ? db.missing : ''));
       } else if ('url' in db) {
-        lines.push(databaseItems.length === 0 ? `✓ Database matches migrations (${db.label})` : `✗ Database vs migrations (${db.label}): ${plural(databaseItems.length, 'difference')}`);
-        lines.push(...formatItems(databaseItems, 'databaseVsMigrations', io.cwd));
+        const databaseFindings = groupFindings(databaseRaw, 'databaseVsMigrations');
+        lines.push(
+          databaseFindings.length === 0
+            ? l10n.t('✓ Database matches migrations ({0})', db.label)
+            : l10n.t('✗ Database vs migrations ({0}): {1}', db.label, objectsText(databaseFindings.length)),
+        );
+        lines.push(...formatFindings(databaseFindings, 'databaseVsMigrations', io.cwd));
+        if (failedMigrations.length > 0) {
+          lines.push(
+            failedMigrations.length === 1
+              ? l10n.t('✗ Database history ({0}): 1 failed migration — migrate deploy stops on it (P3009)', db.label)
+              : l10n.t('✗ Database history ({0}): {1} failed migrations — migrate deploy stops on them (P3009)', db.label, failedMigrations.length),
+          );
+          for (const m of failedMigrations) lines.push(`  ✗ ${m.name}${m.note ? ` — ${m.note}` : ''}`);
+        }
       }
-      if (schemaItems.length > 0) lines.push(`Run drift-guard baseline to write these ${plural(schemaItems.length, 'change')} as a migration.`);
-      lines.push(...formatGuardItems(guardItems));
+      const these = schemaFindings.length === 1 ? l10n.t('this drifted object') : l10n.t('these {0}', objectsText(schemaFindings.length));
+      if (overall === 'migrate') {
+        lines.push(
+          checked.length === 0
+            ? l10n.t('Run drift-guard migrate --name <what_it_does> to write {0} as a new migration (no database was checked: pass --url or --env to see whether one already has them).', these)
+            : l10n.t('Run drift-guard migrate --name <what_it_does> to write {0} as a new migration.', these),
+        );
+      } else if (overall === 'baseline') {
+        lines.push(l10n.t('Run drift-guard baseline to write {0} as a baseline, then drift-guard resolve --applied <it> on {1}.', these, listNames(checked)));
+      } else if (overall === 'mixed') {
+        const present = schemaFindings.filter((f) => presentInOf(f).length > 0).length;
+        const fresh = schemaFindings.length - present;
+        lines.push(
+          `${l10n.t('Mixed: {0} already in {1} (baseline), {2} new (migration).', objectsText(present), listNames(checked), objectsText(fresh))} ${l10n.t('One migration cannot be both: a migration of all would fail where the objects exist, a baseline marked applied would record what is missing. In the editor, "Create Baseline and Migration…" writes the two in one step, each verified.')}`,
+        );
+      }
+      if (!blocked) lines.push(...formatGuardItems(guardItems));
       io.out(lines.join('\n'));
     }
-    const guardFails = guards.some((f) => f.severity === 'error' || (values.strict === true && f.severity === 'warning'));
-    return schemaItems.length > 0 || (databaseItems?.length ?? 0) > 0 || guardFails ? 1 : 0;
+    return exitCode;
   } finally {
     await session.dispose();
     await opened?.close();
   }
 }
 
+/** A drift count in the one vocabulary (src/core/drift/counts.ts), in the CLI's language: `7 drifted objects`. */
+function objectsText(n: number): string {
+  return driftedObjects(n, { one: l10n.t('1 drifted object'), many: (count) => l10n.t('{0} drifted objects', count) });
+}
+
+/** `check --json`'s `blocked`: why the drift was not computed. */
+function blockedJson(blocked: ReplayBlocked, migrationsDir: string): Record<string, unknown> {
+  return {
+    reason: 'applied-migration-deleted',
+    deleted: blocked.deleted,
+    environments: blocked.environments,
+    failedMigration: blocked.failedMigration ?? null,
+    message: replayBlockedMessage(blocked, migrationsDir),
+  };
+}
+
+/** What a `--shadow-url` must not be: the database checked, the datasource URLs, every configured environment. */
+async function checkedDatabases(project: PrismaProject, db: { url: string; label: string } | { missing: string }, io: Io): Promise<CheckedDatabase[]> {
+  const out: CheckedDatabase[] = 'url' in db ? [{ label: 'the checked database', url: db.url }] : [];
+  for (const [name, source] of [['url', project.datasource?.url], ['directUrl', project.datasource?.directUrl]] as Array<[string, UrlSource | undefined]>) {
+    if (source && source.kind !== 'unresolved' && source.value !== undefined) out.push({ label: `the datasource ${name}`, url: source.value });
+  }
+  return [...out, ...(await environmentDatabases(project, io.env))];
+}
+
 function requireUrl(project: PrismaProject, explicit: string | undefined, io: Io): { url: string; label: string } {
   const db = databaseUrl(project, explicit, io);
-  if ('missing' in db) throw new UsageError(`No database URL: pass --url (${db.missing}).`);
+  if ('missing' in db) throw new UsageError(l10n.t('No database URL: pass --url ({0}).', db.missing));
   return db;
 }
 
@@ -227,12 +519,18 @@ async function requireDatabase(project: PrismaProject, values: { url?: string; e
 }
 
 async function cmdStatus(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' } });
+  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, strict: { type: 'boolean' } });
   const project = await selectProject(values, io);
   const db = await requireDatabase(project, values, io);
   const session = engineSession(io);
   try {
     const status = await session.historyStatus(project, db.url);
+    const strict = values.strict === true;
+    // An applied migration deleted here is said by name (the ghost row alone reads like a colleague's branch).
+    const environment = { name: values.env ?? (values.url ? 'the database' : 'local'), kind: db.setting?.kind ?? ('development' as const) };
+    const deleted = (await deletedAppliedMigrations(project.migrationsDir, [{ environment: environment.name, migrations: status.migrations }]))
+      .map((name) => deletedViolation(name, appliedIndex([{ environment: environment.name, kind: environment.kind, migrations: status.migrations }]).get(name)))
+      .flatMap((v) => (v ? [toGuardItem(appliedViolationFinding(v), project, io.cwd)] : []));
     if (values.json) {
       const migrations = status.migrations.map((m) => {
         const out: Record<string, unknown> = { name: m.name, state: m.state };
@@ -242,28 +540,37 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
         if (m.difference) out.difference = m.difference;
         return out;
       });
-      io.out(JSON.stringify({ migrations, hazards: status.hazards, notes: status.notes }, null, 2));
+      io.out(JSON.stringify({ migrations, hazards: status.hazards, notes: status.notes, guardRails: { findings: deleted } }, null, 2));
     } else {
-      io.out(formatStatus(status, db.label).join('\n'));
+      io.out([...formatStatus(status, db.label, { strict }), ...(deleted.length > 0 ? formatGuardItems(deleted) : [])].join('\n'));
     }
-    return status.migrations.some((m) => m.state !== 'applied') || status.hazards.length > 0 ? 1 : 0;
+    return statusExitCode(status, strict);
   } finally {
     await session.dispose();
     await db.close();
   }
 }
 
-async function cmdBaseline(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, name: { type: 'string' } });
+async function cmdMigrate(argv: string[], io: Io): Promise<number> {
+  return cmdBaseline(argv, io, 'migration');
+}
+
+async function cmdBaseline(argv: string[], io: Io, kind: 'baseline' | 'migration' = 'baseline'): Promise<number> {
+  const values = parse(argv, { ...COMMON, name: { type: 'string' }, from: { type: 'string' } });
+  if (kind === 'migration' && !values.name && !values.from) throw new UsageError(l10n.t('migrate needs --name NAME (what the change does, e.g. add_user_nickname). Run drift-guard --help.'));
   const project = await selectProject(values, io);
+  const prisma = prismaJudgement(project, io, values.json);
   const session = engineSession(io);
   try {
-    const result = await session.createBaseline(project, values.name ? { name: values.name } : {});
+    // The error of a failed baseline names the draft relative to the project: accept that form too.
+    const from = values.from && !existsSync(path.resolve(io.cwd, values.from)) ? path.resolve(project.root, values.from) : values.from && path.resolve(io.cwd, values.from);
+    const result = await session.createBaseline(project, { kind, ...(values.name ? { name: values.name } : {}), ...(from ? { from } : {}) });
     if (values.json) {
       const items = attributeToSchema(result.items, project.schemaFiles).map((i) => toCheckItem(i, io.cwd));
       io.out(
         JSON.stringify(
           {
+            prisma,
             created: result.created,
             migrationName: result.migrationName ?? null,
             sqlPath: result.sqlPath ? displayPath(result.sqlPath, io.cwd) : null,
@@ -276,9 +583,12 @@ async function cmdBaseline(argv: string[], io: Io): Promise<number> {
         ),
       );
     } else {
+      io.out(judgedLine(prisma));
       io.out(result.message);
-      if (result.created && result.migrationName) {
-        io.out(`Review it, then record it where the database already has these objects:\n  drift-guard resolve --applied ${result.migrationName} --url <database>`);
+      if (result.created && result.migrationName && kind === 'migration') {
+        io.out(l10n.t('Review it, then deploy it: it is pending on every database (nothing was recorded anywhere).'));
+      } else if (result.created && result.migrationName) {
+        io.out(`${l10n.t('Review it, then record it where the database already has these objects:')}\n  drift-guard resolve --applied ${result.migrationName} --url <database>`);
       }
     }
     return 0;
@@ -287,27 +597,64 @@ async function cmdBaseline(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * Appends a write to the run log the editor shares (`.drift-guard/run-log.jsonl` of the git top or the folder
+ * that has one; `DRIFT_GUARD_RUN_LOG` names another file, or `off`). A run log that cannot be written is said on
+ * stderr, not fatal: the write itself has happened.
+ */
+async function recordCliWrite(io: Io, project: PrismaProject, input: Omit<WriteInput, 'source' | 'cwd'>): Promise<void> {
+  const setting = io.env.DRIFT_GUARD_RUN_LOG?.trim();
+  if (setting === 'off') return;
+  try {
+    const file = setting ? path.resolve(io.cwd, setting) : runLogPath(await findRunLogRoot(project.root));
+    await recordWrite(new FileRunLogStore(file), { ...input, source: 'cli', cwd: project.root });
+  } catch (error) {
+    io.err(`drift-guard: ${l10n.t('the run log could not be written: {0}', (error as Error).message)}`);
+  }
+}
+
 async function cmdResolve(argv: string[], io: Io): Promise<number> {
   const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, applied: { type: 'string' }, 'rolled-back': { type: 'string' }, force: { type: 'boolean' } });
-  if (!values.applied === !values['rolled-back']) throw new UsageError('resolve needs exactly one of --applied NAME or --rolled-back NAME.');
+  if (!values.applied === !values['rolled-back']) throw new UsageError(l10n.t('resolve needs exactly one of --applied NAME or --rolled-back NAME.'));
   const project = await selectProject(values, io);
   const db = await requireDatabase(project, values, io);
   const session = engineSession(io);
+  const started = Date.now();
+  const name = values.applied ?? values['rolled-back'] ?? '';
+  const record = (status: 'succeeded' | 'failed' | 'refused', exitCode: number, message: string, proof?: { ok: boolean; summary: string }): Promise<void> =>
+    recordCliWrite(io, project, {
+      step: values.applied ? `Mark ${name} as applied` : `Mark ${name} as rolled back`,
+      command: ['drift-guard', 'resolve', ...argv].join(' '),
+      environment: values.env ?? redactUrl(db.url),
+      target: db.label,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      exitCode,
+      status,
+      message,
+      ...(proof ? { proof } : {}),
+    });
   try {
-    if (values.force) io.err(`drift-guard: WARNING: --force records the migration without proving the database has what it creates.`);
+    if (values.force) io.err(`drift-guard: ${l10n.t('WARNING: --force records the migration without proving the database has every change it makes.')}`);
     const result = await session.resolve(project, db.url, {
       ...(values.applied ? { applied: values.applied } : { rolledBack: values['rolled-back'] }),
       ...(values.force ? { force: true } : {}),
     });
-    if (result.forced) io.err(`drift-guard: WARNING: ${result.message}`);
+    if (result.forced) io.err(`drift-guard: ${l10n.t('WARNING: {0}', result.message)}`);
     else io.out(result.message);
+    await record(result.recorded ? 'succeeded' : 'failed', 0, result.message, {
+      ok: result.missingChanges.length === 0 && !result.forced,
+      summary: result.missingChanges.length === 0 ? 'every change the migration makes is in the database' : `${result.missingChanges.length} change(s) missing${result.forced ? ' (forced)' : ''}`,
+    });
     return 0;
   } catch (err) {
     if (isEngineError(err) && err.code === 'refused') {
       // Only the CLI can force it: the hint belongs here, not in the engine's message the extension shows too.
-      io.err(`drift-guard: ${err.message} --force records it anyway.`);
+      io.err(`drift-guard: ${err.message} ${l10n.t('--force records it anyway.')}`);
+      await record('refused', 1, err.message, { ok: false, summary: err.message });
       return 1;
     }
+    await record('failed', 2, (err as Error).message);
     throw err;
   } finally {
     await session.dispose();
@@ -318,13 +665,15 @@ async function cmdResolve(argv: string[], io: Io): Promise<number> {
 async function cmdBench(argv: string[], io: Io): Promise<number> {
   const values = parse(argv, { ...COMMON, runs: { type: 'string' } });
   const runs = values.runs === undefined ? 5 : Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new UsageError(`--runs must be a whole number from 1 to 100, not "${values.runs}".`);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new UsageError(l10n.t('--runs must be a whole number from 1 to 100, not "{0}".', String(values.runs)));
   const project = await selectProject(values, io);
   const result = await runBenchmark(project, { runs, log: (m) => io.err(m) });
   // The explorer's per-database cost besides the round trip: status of 500 synthetic migrations.
   const history = await benchHistoryStatus({ migrations: 500, runs: Math.max(5, runs) });
+  // The text work on one squashed init migration of 3000 models (4.5 MB): it must stay linear.
+  const largeInit = benchLargeInitText(3000, Math.min(runs, 3));
   if (values.json) {
-    io.out(JSON.stringify({ ...result, historyStatus: history }, null, 2));
+    io.out(JSON.stringify({ ...result, historyStatus: history, largeInitText: largeInit }, null, 2));
   } else {
     const mb = (b: number): string => `${Math.round(b / 1024 / 1024)} MB`;
     io.out(
@@ -336,6 +685,7 @@ async function cmdBench(argv: string[], io: Io): Promise<number> {
         `  fresh shadow median                 ${Math.round(result.freshShadowMedianMs)} ms  (${result.speedup.toFixed(1)}× slower than warm)`,
         `  memory: session ${mb(result.rssBytes)}, worker ${mb(result.workerRssBytes)}`,
         `  ${`status of ${history.migrations} migrations`.padEnd(36)}${history.medianMs.toFixed(1)} ms median (max ${history.maxMs.toFixed(1)} ms; target ≤ 150 ms)`,
+        `  ${`text of a ${largeInit.models}-model init (${mb(largeInit.bytes)})`.padEnd(36)}${Math.round(largeInit.medianMs)} ms median (${largeInit.objects} objects, ${largeInit.items} items added and removed)`,
       ].join('\n'),
     );
   }
@@ -345,14 +695,14 @@ async function cmdBench(argv: string[], io: Io): Promise<number> {
 async function cmdProjects(argv: string[], io: Io): Promise<number> {
   const values = parse(argv, { project: { type: 'string' }, json: { type: 'boolean' } });
   const dir = path.resolve(io.cwd, values.project ?? '.');
-  const projects = (await projectsAt(dir, io.env)).filter((p) => p.schemaFiles.length > 0 || !p.problems.some((x) => x.code === 'no-schema'));
+  const projects = await declaredProjectsAt(dir, io.env);
   if (projects.length === 0) {
-    throw new UsageError(`No Prisma project in ${dir} (looked for prisma/schema.prisma, schema.prisma, prisma/schema/, prisma.config.ts)`);
+    throw new UsageError(l10n.t('No Prisma project in {0} (looked for prisma/schema.prisma, schema.prisma, prisma/schema/, prisma.config.ts)', dir));
   }
   if (values.json) {
     io.out(
       JSON.stringify(
-        projects.map((p) => ({ ...p, schemaFiles: p.schemaFiles.map((f) => f.path), lockFile: p.lockFile ? { path: p.lockFile.path, provider: p.lockFile.provider } : undefined })),
+        projects.map(redactedProject).map((p) => ({ ...p, prisma: judgePrismaVersion(p.prismaVersion), schemaFiles: p.schemaFiles.map((f) => f.path), lockFile: p.lockFile ? { path: p.lockFile.path, provider: p.lockFile.provider } : undefined })),
         null,
         2,
       ),
@@ -369,15 +719,14 @@ async function guardRailFindings(project: PrismaProject, history: HistoryStatus 
     project.migrations.map(async (m) => ({ name: m.name, sqlPath: m.sqlPath, ...(m.hasSql ? { sql: await readFile(m.sqlPath, 'utf8').catch(() => undefined) } : {}) })),
   );
   const written = await writtenOrder(project.migrationsDir).catch(() => undefined);
-  // Recorded as applied, gone from the folder while git still has it: deleted here.
-  const deleted: string[] = [];
-  for (const m of history?.migrations ?? []) {
-    if (m.state === 'missingLocally' && (await isCommitted(path.join(project.migrationsDir, m.name, 'migration.sql')).catch(() => false))) deleted.push(m.name);
-  }
+  const commits = await addingCommits(project.migrationsDir).catch(() => undefined);
+  // Recorded as applied, gone from the folder while git still has it (outside git: on the database's record): deleted here.
+  const deleted = history ? await deletedAppliedMigrations(project.migrationsDir, [{ environment: environment.name, migrations: history.migrations }]) : [];
   return projectGuardFindings({
     migrations: migrations.map((m) => (m.sql === undefined ? { name: m.name, sqlPath: m.sqlPath } : m)),
     ...(history ? { histories: [{ environment: environment.name, kind: environment.kind, migrations: history.migrations, hazards: history.hazards }] } : {}),
     ...(written ? { written } : {}),
+    ...(commits ? { commits } : {}),
     deleted,
   });
 }
@@ -393,11 +742,8 @@ function toGuardItem(finding: GuardFinding, project: PrismaProject, cwd: string)
 }
 
 function formatGuardItems(items: readonly GuardItem[]): string[] {
-  if (items.length === 0) return ['✓ Guard rails: migration names and order look safe'];
-  const count = (s: GuardFinding['severity']): number => items.filter((i) => i.severity === s).length;
-  const parts = [count('error') && plural(count('error'), 'error'), count('warning') && plural(count('warning'), 'warning'), count('info') && plural(count('info'), 'note')].filter(Boolean);
+  if (items.length === 0) return [l10n.t('✓ Guard rails: migration names and order look safe')];
   const mark = { error: '✗', warning: '⚠', info: '·' } as const;
-  const lines = [`${count('error') > 0 ? '✗' : '⚠'} Guard rails: ${parts.join(', ')}`];
   // Notes that say the same thing of several migrations (e.g. five date-only names) fold into one line.
   const notes = new Map<string, GuardItem[]>();
   for (const item of items) {
@@ -405,19 +751,32 @@ function formatGuardItems(items: readonly GuardItem[]): string[] {
     const key = `${item.code}\u0000${item.message.slice(item.migration.length)}`;
     notes.set(key, [...(notes.get(key) ?? []), item]);
   }
+  const entries: Array<{ severity: GuardFinding['severity']; lines: string[] }> = [];
   const folded = new Set<GuardItem>();
   for (const item of items) {
     if (folded.has(item)) continue;
     const group = [...notes.values()].find((g) => g.length >= 3 && g[0] === item);
     if (group) {
       group.forEach((g) => folded.add(g));
-      lines.push(`  ${mark.info} [${item.code}] ${group.length} migrations${item.message.slice(item.migration.length).replace(/^ has /, ' have ')}`);
-      lines.push(...group.map((g) => `      ${g.file ?? g.migration}`));
+      entries.push({
+        severity: 'info',
+        // The shared sentence after the name, its verb in the plural (English "has", French "a").
+        lines: [
+          `  ${mark.info} [${item.code}] ${l10n.t('{0} migrations', group.length)}${item.message.slice(item.migration.length).replace(/^ has /, ' have ').replace(/^ a /, ' ont ')}`,
+          ...group.map((g) => `      ${g.file ?? g.migration}`),
+        ],
+      });
       continue;
     }
-    lines.push(`  ${mark[item.severity]} ${item.file ?? item.migration} [${item.code}] ${item.message}`);
+    const lines = [`  ${mark[item.severity]} ${item.file ? `${item.file}${item.line ? `:${item.line}` : ''}` : item.migration} [${item.code}] ${item.message}`];
+    // A group finding (shared timestamp, same day) names its other members once, one per line.
+    for (const member of item.members ?? []) if (member !== item.migration) lines.push(`      ${member}`);
+    entries.push({ severity: item.severity, lines });
   }
-  return lines;
+  // The header counts what is listed: a folded group is one note.
+  const count = (s: GuardFinding['severity']): number => entries.filter((e) => e.severity === s).length;
+  const parts = [count('error') && plural(count('error'), 'error'), count('warning') && plural(count('warning'), 'warning'), count('info') && plural(count('info'), 'note')].filter(Boolean);
+  return [`${count('error') > 0 ? '✗' : '⚠'} ${l10n.t('Guard rails: {0}', parts.join(', '))}`, ...entries.flatMap((e) => e.lines)];
 }
 
 async function cmdRehearse(argv: string[], io: Io): Promise<number> {
@@ -436,19 +795,21 @@ async function cmdRehearse(argv: string[], io: Io): Promise<number> {
     if (values.dump) {
       const file = path.resolve(io.cwd, values.dump);
       const sql = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new UsageError(`--dump ${values.dump}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`);
+        throw new UsageError(l10n.t('--dump {0}: {1}.', values.dump ?? '', error.code === 'ENOENT' ? l10n.t('no such file') : error.message));
       });
       checkPlainDump(sql, `--dump ${values.dump}`);
       dump = { sql, source: { kind: 'file', description: displayPath(file, io.cwd), bytes: Buffer.byteLength(sql) } };
     } else if (db?.setting?.ssh?.rehearseDumpCommand && db.exec) {
       const exec = db.exec;
-      io.err(`drift-guard: dumping with ${db.setting.ssh.rehearseDumpCommand} on ${db.setting.ssh.host}…`);
+      io.err(`drift-guard: ${l10n.t('dumping with {0} on {1}…', db.setting.ssh.rehearseDumpCommand, db.setting.ssh.host)}`);
       dump = await dumpOverSsh({ exec: (command, options) => exec(command, options) }, db.setting.ssh.rehearseDumpCommand, { host: db.setting.ssh.host });
     } else {
       dump = await dumpWithPgDump(db!.url, values['pg-dump'] ? { pgDump: values['pg-dump'] } : {});
     }
     const target = values.env ?? db?.label ?? displayPath(path.resolve(io.cwd, values.dump ?? ''), io.cwd);
     const report = await session.rehearse(project, { dump: dump.sql, source: dump.source, target, ...(db ? { url: db.url } : {}) });
+    // Rule 3: a production deploy (runbook, tree, `deploy --env`) opens on this record when it passed.
+    if (values.env) await saveRehearsal(project.root, await rehearsalRecord(report, 'cli'));
     if (values.json) {
       io.out(JSON.stringify({ ...report, migrations: report.migrations.map((m) => ({ ...m, ...(m.sqlPath ? { sqlPath: displayPath(m.sqlPath, io.cwd) } : {}) })) }, null, 2));
     } else {
@@ -461,19 +822,147 @@ async function cmdRehearse(argv: string[], io: Io): Promise<number> {
   }
 }
 
+async function cmdDeploy(argv: string[], io: Io): Promise<number> {
+  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' } });
+  const project = await selectProject(values, io);
+  const db = await requireDatabase(project, values, io);
+  const session = engineSession(io);
+  try {
+    const plan = await computeDeployPlan(session, project, db.url);
+    const production = db.setting?.kind === 'production';
+    let applied: string[] | undefined;
+    let message: string | undefined;
+    if (!values['dry-run'] && plan.deployable && plan.pending.length > 0) {
+      if (production && !values.yes) {
+        if (!values.json) io.out(deployPlanText(plan, db.label).join('\n'));
+        throw new UsageError(l10n.t('{0} is a production environment: deploying {1} there needs --yes. Nothing was written.', values.env ?? db.label, plural(plan.pending.length, 'migration')));
+      }
+      if (production && values.env) {
+        // Rule 3: a passing rehearsal on a copy of this environment, of these very migrations (same checksums).
+        const pending = await checksumsOf(plan.pending.map((name) => ({ name, sqlPath: project.migrations.find((m) => m.name === name)?.sqlPath })));
+        const gate = rehearsalGate(await readRehearsals(project.root), values.env, pending, new Date());
+        if (!gate.ok) {
+          if (values.json) io.out(JSON.stringify({ target: db.label, deployable: false, refused: 'rehearsal', reason: gate.message, plan: deployPlanJson(plan) }, null, 2));
+          else io.out([...deployPlanText(plan, db.label), l10n.t('Deploy refused: {0} Nothing was written.', gate.message)].join('\n'));
+          return 1;
+        }
+      }
+      io.err(
+        `drift-guard: ${
+          production
+            ? l10n.t('deploying {0} to {1} (production, confirmed with --yes)…', plural(plan.pending.length, 'migration'), db.label)
+            : l10n.t('deploying {0} to {1}…', plural(plan.pending.length, 'migration'), db.label)
+        }`,
+      );
+      // Every write goes into the workspace's run log, a failed one too.
+      const started = Date.now();
+      const record = (status: 'succeeded' | 'failed', exitCode: number, text: string): Promise<void> =>
+        recordCliWrite(io, project, {
+          step: `Deploy ${plural(plan.pending.length, 'migration')}: ${plan.pending.join(', ')}`,
+          command: ['drift-guard', 'deploy', ...argv].join(' '),
+          environment: values.env ?? redactUrl(db.url),
+          target: db.label,
+          startedAt: new Date(started).toISOString(),
+          durationMs: Date.now() - started,
+          exitCode,
+          status,
+          message: text,
+        });
+      let result: Awaited<ReturnType<typeof session.deploy>>;
+      try {
+        result = await session.deploy(project, db.url);
+      } catch (error) {
+        await record('failed', 2, (error as Error).message);
+        throw error;
+      }
+      applied = result.applied;
+      message = l10n.t('{0} on {1}.', result.message.replace(/\.$/, ''), db.label);
+      await record('succeeded', 0, message);
+    }
+    if (values.json) {
+      io.out(JSON.stringify({ target: db.label, deployable: plan.deployable, plan: deployPlanJson(plan), ...(applied ? { applied } : {}) }, null, 2));
+    } else {
+      const lines = deployPlanText(plan, db.label);
+      if (message) lines.push(message);
+      else if (!plan.deployable) lines.push(fixHint(plan, values));
+      else if (plan.pending.length > 0) lines.push(l10n.t('Dry run: nothing was written to {0}.', db.label));
+      io.out(lines.join('\n'));
+    }
+    return plan.deployable ? 0 : 1;
+  } finally {
+    await session.dispose();
+    await db.close();
+  }
+}
+
+/** What to run to unblock a refused deploy (the plan's markApplied steps), and that nothing was written. */
+function fixHint(plan: DeployPlan, values: { url?: string; env?: string }): string {
+  const where = values.env ? `--env ${values.env}` : values.url ? '--url <database>' : '';
+  const marks = migrationsToMarkApplied(plan).map((m) => `  drift-guard resolve --applied ${m}${where ? ` ${where}` : ''}`);
+  return [l10n.t('Deploy refused: nothing was written.'), ...(marks.length > 0 ? [l10n.t('Record what the database already has, then deploy again:'), ...marks] : [])].join('\n');
+}
+
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   check: cmdCheck,
   status: cmdStatus,
-  baseline: cmdBaseline,
+  baseline: (argv, io) => cmdBaseline(argv, io),
+  migrate: cmdMigrate,
   resolve: cmdResolve,
   bench: cmdBench,
   projects: cmdProjects,
   rehearse: cmdRehearse,
+  deploy: cmdDeploy,
 };
 
-/** Runs the CLI; returns the exit code. Never throws. */
-export async function main(argv: string[], io: Io): Promise<number> {
-  const [command, ...rest] = argv;
+/**
+ * Takes `--lang en|fr` (or `--lang=fr`) out of the arguments, wherever it stands: it applies to every command and to
+ * the errors before one runs.
+ */
+function takeLanguageFlag(argv: readonly string[]): { lang?: string; args: string[] } {
+  const args: string[] = [];
+  let lang: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--lang') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('-')) throw new UsageError(l10n.t('--lang needs a value: en or fr.'));
+      lang = value;
+      i++;
+    } else if (arg.startsWith('--lang=')) {
+      lang = arg.slice('--lang='.length);
+    } else {
+      args.push(arg);
+    }
+  }
+  return lang === undefined ? { args } : { lang, args };
+}
+
+/**
+ * Runs the CLI; returns the exit code. Never throws. Human text follows `--lang`, else the locale (`LC_ALL`,
+ * `LC_MESSAGES`, `LANG`); JSON keys and codes never change.
+ */
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  // Every line printed may carry text read from a database: no control character reaches the terminal.
+  const io: Io = { ...rawIo, out: (s) => rawIo.out(safeText(s)), err: (s) => rawIo.err(safeText(s)) };
+  try {
+    return await runIn(argv, io);
+  } finally {
+    // In-process callers (tests) get English back, as a fresh process starts.
+    useLanguage('en');
+  }
+}
+
+async function runIn(argv: string[], io: Io): Promise<number> {
+  let args: string[];
+  try {
+    const taken = takeLanguageFlag(argv);
+    args = taken.args;
+    useLanguage(pickLanguage(io.env, taken.lang));
+  } catch (err) {
+    io.err(`drift-guard: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  const [command, ...rest] = args;
   try {
     if (command === undefined) {
       io.err(HELP);
@@ -484,11 +973,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     if (command === '-v' || command === '--version') {
-      io.out(typeof __DRIFT_GUARD_VERSION__ === 'string' ? __DRIFT_GUARD_VERSION__ : 'dev');
+      io.out(cliVersion());
       return 0;
     }
     const run = COMMANDS[command];
-    if (!run) throw new UsageError(`Unknown command "${command}". Run drift-guard --help.`);
+    if (!run) throw new UsageError(l10n.t('Unknown command "{0}". Run drift-guard --help.', command));
     if (rest.includes('-h') || rest.includes('--help')) {
       io.out(HELP);
       return 0;

@@ -76,12 +76,12 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
   it('adds a production environment whose URL goes to SecretStorage, refusing each bad answer with its reason (Escape half-way writes nothing); its root shows the pending migration', async () => {
     const wb = workbench!;
     await wb.runCommand('Prisma Drift Guard: Show Migrations');
-    await wb.waitForTreeRow(/^No database to show/);
+    await wb.waitForWelcome(/^No database to show yet/);
     // Escape half-way leaves cleanly: nothing written, no error.
     await wb.runCommand('Prisma Drift Guard: Add Environment', { opensQuickPick: true });
-    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Add Environment (1/5)');
+    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Add Environment (1)');
     await wb.typeAndAccept('abandoned');
-    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Add Environment (2/5)');
+    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Add Environment (2)');
     await wb.page.keyboard.press('Escape');
     await wb.waitFor('the wizard to close', async () => !(await wb.quickInputVisible()) || undefined);
     assert.deepEqual(writtenEnvironments().environments, [], 'nothing written after Escape');
@@ -89,26 +89,27 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
 
     await wb.runCommand('Prisma Drift Guard: Add Environment', { opensQuickPick: true });
 
-    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Add Environment (1/5)');
+    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Add Environment (1)');
     await wb.typeAndAccept('prod eu');
     await wb.waitFor('the name rule', async () => (await wb.quickInputMessage()).includes('1–64 letters, digits, "_", "-" or "."') || undefined);
     await wb.typeAndAccept('local');
     await wb.waitFor('why "local" is taken', async () => (await wb.quickInputMessage()).includes('"local" is the project\'s own datasource URL.') || undefined);
     await wb.typeAndAccept('prod-eu');
 
-    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Add Environment (2/5)');
+    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Add Environment (2)');
     await wb.typeAndAccept('production');
-    await wb.waitForQuickInputTitle('the URL source step', (t) => t === 'Add Environment (3/5)');
+    // How the database is reached fixes the number of steps: from here on the total does not change.
+    await wb.waitForQuickInputTitle('the connection step', (t) => t === 'Add Environment (3)');
+    await wb.typeAndAccept('Direct connection');
+    await wb.waitForQuickInputTitle('the URL source step', (t) => t === 'Add Environment (4/5)');
     await wb.typeAndAccept('Stored in SecretStorage');
 
-    await wb.waitForQuickInputTitle('the URL step', (t) => t === 'Add Environment (4/5)');
+    await wb.waitForQuickInputTitle('the URL step', (t) => t === 'Add Environment (5/5)');
     assert.equal(await wb.page.locator('.quick-input-widget .quick-input-box input').getAttribute('type'), 'password', 'the URL is typed hidden');
     await wb.typeAndAccept('mysql://root@127.0.0.1/app');
     await wb.waitFor('the URL rule', async () => (await wb.quickInputMessage()).includes('A postgresql:// URL.') || undefined);
     await wb.typeAndAccept(url);
 
-    await wb.waitForQuickInputTitle('the connection step', (t) => t === 'Add Environment (5/5)');
-    await wb.typeAndAccept('Direct connection');
     await wb.waitFor('the "added" notification', async () => (await wb.notifications()).some((t) => t.includes('Environment prod-eu added.')) || undefined);
 
     const written = writtenEnvironments();
@@ -117,6 +118,8 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
 
     await wb.waitForTreeRow(/^prod-eu production · 1 pending$/);
     await wb.waitForTreeRow(new RegExp(`^${pending} pending$`));
+    // The toast's next step does not vanish with it: the new environment offers Test Connection until it ran once.
+    await wb.waitForTreeRow(/^Test Connection — not tested since it was added$/);
   });
 
   it('tests the connection from the tree: each hop in the notification and in the Output channel, no password', async () => {
@@ -127,6 +130,7 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
       async () => (await wb.notifications()).find((t) => /^prod-eu: connection OK — URL ✓\s+Database ✓\s+_prisma_migrations ✓/.test(t)),
       60_000,
     );
+    await wb.waitFor('the "not tested" row to go', async () => !(await wb.treeRows()).some((r) => r.startsWith('Test Connection — not tested')) || undefined);
     const output = await wb.waitForOutputChannel('Prisma Drift Guard', (text) => /_prisma_migrations found:\s+9\s+recorded/.test(text));
     assert.match(output, /Test Connection prod-eu \(/);
     assert.match(output, /✓ URL: SecretStorage → postgresql:\/\/drift_app:\*+@127\.0\.0\.1:\d+\/e2e_env_prod_/);
@@ -190,7 +194,7 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     await wb.typeAndAccept('prod-eu');
     const refusal = await wb.waitFor('the safety proof refusal', () => wb.dialog(), 90_000);
     assert.match(refusal, new RegExp(`Refusing to record ${pending} as applied`));
-    assert.match(refusal, /lacks what it creates — .*assessments/);
+    assert.match(refusal, /does not have every change it makes — .*assessments/);
     assert.match(refusal, /Nothing was written\./);
     assert.doesNotMatch(refusal, /force/i, 'no hint at a --force the UI does not offer');
     assert.ok(!refusal.includes(pg.password), 'the password is not shown');
@@ -212,34 +216,51 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
       await client.end();
     }
     await wb.clickInlineAction('prod-eu', 'Refresh Migrations');
-    await wb.waitForTreeRow(/^prod-eu production · 1 pending · drift: \d+ changes$/);
+    await wb.waitForTreeRow(/^prod-eu production · 1 pending · \d+ drifted objects?$/);
     await confirm();
     await wb.typeAndAccept('prod-eu');
     await wb.waitFor(
       'the success notification',
-      async () => (await wb.notifications()).find((t) => t.startsWith(`Recorded ${pending} as applied on`) && t.includes('the database already has everything it creates')),
+      async () => (await wb.notifications()).find((t) => t.startsWith(`Recorded ${pending} as applied on`) && t.includes('the database already has every change it makes')),
       90_000,
     );
     // Recorded without running it (applied_steps_count 0): the tree calls that a baseline.
     await wb.waitForTreeRow(new RegExp(`^${pending} baseline · applied \\d{4}-\\d{2}-\\d{2}`));
     await wb.waitForTreeRow(/^prod-eu production · in sync$/);
     assert.deepEqual(await recorded(url, pending), [{ finished: true, rolledBack: false, checksum: migrationChecksum(sql) }]);
+
+    // Both writes to production from the tree are in the workspace's one run log: the refusal and the record,
+    // with the proof's result, who and where (password redacted); Export Run Log shows them.
+    const logFile = path.join(e2eWorkspace(), '.drift-guard', 'run-log.jsonl');
+    const log = await wb.waitFor('the run log to hold the Mark Applied', () => {
+      const lines = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean) : [];
+      const records = lines.map((l) => JSON.parse(l) as { source: string; step: string; environment: string; status: string; target: string; proof?: { ok: boolean }; who?: { osUser?: string } });
+      return Promise.resolve(records.some((r) => r.status === 'succeeded' && r.step === `Mark ${pending} as applied`) ? records : undefined);
+    });
+    const marks = log.filter((r) => r.step === `Mark ${pending} as applied`);
+    assert.deepEqual(marks.map((r) => [r.source, r.environment, r.status, r.proof?.ok]), [['tree', 'prod-eu', 'refused', false], ['tree', 'prod-eu', 'succeeded', true]]);
+    assert.ok(marks.every((r) => !!r.who?.osUser && !r.target.includes(pg.password)), JSON.stringify(marks));
+    await wb.runCommand('Prisma Drift Guard: Export Run Log');
+    // The editor draws spaces as non-breaking ones: \s matches both.
+    await wb.waitForText(/Writes\s+outside\s+a\s+runbook/);
+    await wb.waitForText(new RegExp(`Mark\\s+${pending}\\s+as\\s+applied`));
+    fs.rmSync(path.dirname(logFile), { recursive: true, force: true });
   });
 
   it('edits the environment from the context menu (new name, kind staging, confirmed by typing the old name): the secret follows, the root is renamed', async () => {
     const wb = workbench!;
     await wb.clickContextMenu('prod-eu', 'Edit Environment');
-    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Edit Environment (1/5)');
+    await wb.waitForQuickInputTitle('the name step', (t) => t === 'Edit Environment (1)');
     assert.equal(await wb.page.locator('.quick-input-widget .quick-input-box input').inputValue(), 'prod-eu');
     await wb.typeAndAccept('eu-main');
-    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Edit Environment (2/5)');
+    await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Edit Environment (2)');
     await wb.typeAndAccept('staging');
-    await wb.waitForQuickInputTitle('the URL source step', (t) => t === 'Edit Environment (3/5)');
+    await wb.waitForQuickInputTitle('the connection step', (t) => t === 'Edit Environment (3)');
     await wb.page.keyboard.press('Enter');
-    await wb.waitForQuickInputTitle('the URL step', (t) => t === 'Edit Environment (4/5)');
+    await wb.waitForQuickInputTitle('the URL source step', (t) => t === 'Edit Environment (4/5)');
+    await wb.page.keyboard.press('Enter');
+    await wb.waitForQuickInputTitle('the URL step', (t) => t === 'Edit Environment (5/5)');
     assert.match(await wb.quickInputMessage(), /Leave empty to keep the stored one\./);
-    await wb.page.keyboard.press('Enter');
-    await wb.waitForQuickInputTitle('the connection step', (t) => t === 'Edit Environment (5/5)');
     await wb.page.keyboard.press('Enter');
     // Leaving production drops its guards: the old name must be typed, as for a write.
     await wb.waitForQuickInputTitle('the confirmation to leave production', (t) => t === 'Make prod-eu a staging environment');
@@ -271,7 +292,7 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     await wb.clickContextMenu('eu-main', 'Remove Environment');
     await wb.waitFor('the removal question', () => wb.dialog());
     await wb.clickDialogButton('Remove');
-    await wb.waitForTreeRow(/^No database to show/);
+    await wb.waitForWelcome(/^No database to show yet/);
     assert.ok(!(await wb.treeRows()).some((r) => r.startsWith('eu-main')));
     assert.deepEqual(writtenEnvironments().environments, []);
     assert.equal((await recorded(url, pending)).length, 1, 'the database itself is untouched');

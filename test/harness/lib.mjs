@@ -278,6 +278,28 @@ function codeServerEnv(dirs, extraEnv = {}) {
   return env;
 }
 
+/**
+ * Makes `--locale <languageId>` take effect in code-server, which has no language pack and no gallery here: an empty
+ * pack for VS Code's own strings (they stay English) registered in the user data's languagepacks.json, as installing
+ * a real pack would. VS Code then runs the extension host in that language, and extensions load their own
+ * l10n/bundle.l10n.<languageId>.json: what the French-locale integration pass checks.
+ */
+export function prepareLanguagePack(dirs, languageId) {
+  const folder = path.join(dirs.base, `language-pack-${languageId}`);
+  fs.mkdirSync(folder, { recursive: true });
+  const translations = path.join(folder, 'main.i18n.json');
+  fs.writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+  const packs = {
+    [languageId]: {
+      hash: `drift-guard-test-${languageId}`,
+      extensions: [{ extensionIdentifier: { id: `drift-guard-test.language-pack-${languageId}` }, version: '1.0.0' }],
+      translations: { vscode: translations },
+      label: languageId,
+    },
+  };
+  fs.writeFileSync(path.join(dirs.userData, 'languagepacks.json'), JSON.stringify(packs, null, 2));
+}
+
 /** Copies demo/ to `<base>/demo` (tests may write into it; the repo's demo/ stays untouched). */
 export function copyDemo(base) {
   const target = path.join(base, 'demo');

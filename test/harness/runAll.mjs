@@ -8,6 +8,7 @@
 //   node test/harness/runAll.mjs unit e2e        only these tiers (their prerequisites are not run for you)
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Cleanup, HarnessError, RESULTS, ROOT, ensureFixtures, ensureRunId, killGroup, seconds } from './lib.mjs';
 
@@ -25,6 +26,7 @@ const TIERS = [
 
 const cleanup = new Cleanup();
 let current;
+const temp = privateTempDir();
 
 /** Runs `npm run -s <script>` in its own process group, echoing its output; resolves with exit code and output. */
 function runTier(tier) {
@@ -84,6 +86,32 @@ function banner(text) {
   process.stdout.write(`\n── ${text} ${line}\n`);
 }
 
+/**
+ * Every tier and fixture of the run writes its temporary files into one private folder under the OS temp dir
+ * (TMPDIR, inherited by every process started): after the run, what is still in it was left behind by a test
+ * or a fixture. {@link leftovers} lists it (the summary reports it) and removes the folder, so a run leaves
+ * nothing in the OS temp dir either way. Mode 1777 like /tmp: the PostgreSQL fixture runs initdb as `postgres`.
+ */
+function privateTempDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-guard-run-'));
+  fs.chmodSync(dir, 0o1777);
+  process.env.TMPDIR = dir;
+  let listed;
+  const leftovers = () => {
+    if (listed) return listed;
+    listed = [];
+    try {
+      listed = fs.readdirSync(dir, { withFileTypes: true }).map((entry) => entry.name + (entry.isDirectory() ? '/' : ''));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return listed;
+  };
+  // Also on Ctrl-C or a crash (cleanup steps run in reverse order: this one last).
+  cleanup.add('remove the run\'s temp dir', () => void leftovers());
+  return { dir, leftovers };
+}
+
 async function main() {
   const started = Date.now();
   ensureRunId();
@@ -129,6 +157,7 @@ async function main() {
   }
 
   await cleanup.run();
+  const leftovers = temp.leftovers();
 
   // A skipped test cannot fail: here the harness provides every fixture (PostgreSQL, sshd, shell integration),
   // so a skip means one of them silently went missing — the tier fails rather than passing with holes.
@@ -146,7 +175,13 @@ async function main() {
   }
   const totalMs = Date.now() - started;
   const ok = results.every((r) => r.status === 'ok');
-  fs.writeFileSync(path.join(RESULTS, 'summary.json'), `${JSON.stringify({ ok, totalMs, totals, tiers: results }, null, 2)}\n`);
+  fs.writeFileSync(path.join(RESULTS, 'summary.json'), `${JSON.stringify({ ok, totalMs, totals, tiers: results, tempLeftovers: leftovers }, null, 2)}\n`);
+  if (leftovers.length > 0) {
+    process.stdout.write(`  temp dir: ${leftovers.length} leftover(s) after the run (removed now; a test or fixture does not clean up):\n`);
+    for (const entry of leftovers) process.stdout.write(`    ${entry}\n`);
+  } else {
+    process.stdout.write('  temp dir: nothing left behind\n');
+  }
   process.stdout.write(`  ${'total'.padEnd(14)} ${(ok ? 'ok' : 'FAILED').padEnd(8)} ${seconds(totalMs).padStart(7)}\n\n`);
   // The plain closing line CI reads.
   process.stdout.write(`tests: ${totals.passes} passed, ${totals.failures} failed${totals.pending ? `, ${totals.pending} skipped` : ''}\n`);

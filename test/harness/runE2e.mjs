@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  Cleanup, HarnessError, RESULTS, ROOT, VSIX, copyDemo, ensureFixtures, ensureRunId, installVsix, killGroup, makeTempDir,
+  CODE_SERVER_ENTRY, Cleanup, HarnessError, NODE24, RESULTS, ROOT, VSIX, copyDemo, ensureFixtures, ensureRunId, installVsix, killGroup, makeTempDir,
   prepareCodeServerDirs, requireCodeServer, requireFile, say, seconds, startCodeServer,
 } from './lib.mjs';
 
@@ -75,7 +75,13 @@ async function main() {
     const workspace = copyDemo(base);
     const server = await startCodeServer(dirs, { logFile: path.join(resultsDir, 'code-server.log'), cleanup });
     say(TIER, `code-server on ${server.authority}, workspace ${workspace}`);
-    result = await runMocha(files, { DRIFT_GUARD_E2E_URL: server.url(workspace), DRIFT_GUARD_E2E_WORKSPACE: workspace, DRIFT_GUARD_E2E_RESULTS: resultsDir }, cleanup);
+    // How a test installs or removes another extension in this code-server (e.g. the Prisma extension's stand-in).
+    const cli = { argv: [NODE24, CODE_SERVER_ENTRY, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions], xdg: dirs.xdg };
+    result = await runMocha(
+      files,
+      { DRIFT_GUARD_E2E_URL: server.url(workspace), DRIFT_GUARD_E2E_WORKSPACE: workspace, DRIFT_GUARD_E2E_RESULTS: resultsDir, DRIFT_GUARD_E2E_CODE_SERVER_CLI: JSON.stringify(cli) },
+      cleanup,
+    );
     if (result.exitCode === 0 && result.passes === 0) {
       process.stderr.write(`${TIER}: mocha exited 0 but no test passed\n`);
       result.exitCode = 1;

@@ -4,6 +4,8 @@
 // demo/, then on a multi-root workspace (a monorepo folder with two Prisma projects + a second folder; the
 // suite's index runs only test/integration/multiRoot/ there, and everything else on demo/).
 //
+// A third pass runs test/integration/fr/ in a code-server started with --locale fr (French display language).
+//
 // code-server's CLI rejects --extensionDevelopmentPath/--extensionTestsPath, but its web workbench honours
 // developmentOptions.extensions + developmentOptions.extensionTestsPath from the page's configuration <meta>.
 // A Playwright init script patches that attribute before the workbench reads it; the workbench reports the
@@ -11,20 +13,20 @@
 //
 //   node test/harness/runIntegration.mjs            (needs: setup.sh, npm run build, npm run compile-tests)
 //   DRIFT_GUARD_TEST_GREP=pattern …                 only tests matching pattern
-//   DRIFT_GUARD_INTEGRATION_TIMEOUT=ms              overall limit (default 300000)
+//   DRIFT_GUARD_INTEGRATION_TIMEOUT=ms              limit per pass (default 900000: a hang guard, not a speed target — the demo pass takes 4–9 min on a busy 2-core machine)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import {
   Cleanup, HarnessError, RESULTS, ROOT, copyDemo, ensureFixtures, ensureRunId, launchChromium, makeTempDir,
-  prepareCodeServerDirs, prepareMultiRoot, requireCodeServer, requireFile, say, seconds, startCodeServer,
+  prepareCodeServerDirs, prepareLanguagePack, prepareMultiRoot, requireCodeServer, requireFile, say, seconds, startCodeServer,
 } from './lib.mjs';
 
 const TIER = 'integration';
 const OUTPUT_PREFIX = '[integration] ';
 const RESULT_PREFIX = '[integration:result] ';
 const TESTS_ENTRY = path.join(ROOT, 'out', 'test', 'integration', 'index.js');
-const TIMEOUT_MS = Number(process.env.DRIFT_GUARD_INTEGRATION_TIMEOUT ?? 300_000);
+const TIMEOUT_MS = Number(process.env.DRIFT_GUARD_INTEGRATION_TIMEOUT ?? 900_000);
 
 /** Runs in the page before any workbench script: adds the development extension and the tests module. */
 function patchWorkbenchConfiguration({ authority, extensionPath, testsPath }) {
@@ -116,14 +118,26 @@ async function main() {
     const browser = await launchChromium();
     cleanup.add('close Chromium', () => browser.close());
 
-    // One extension host per workspace, one after the other; the counts add up.
+    // One extension host per workspace, one after the other; the counts add up. The French pass has a code-server
+    // of its own (the display language is the server's --locale) on a fresh copy of the demo.
     const passes = [
       { name: 'demo folder', target: workspace },
       { name: 'multi-root workspace', target: prepareMultiRoot(base) },
+      { name: 'demo folder, French display language', locale: 'fr' },
     ];
     exitCode = 0;
     for (const pass of passes) {
-      const result = await runPass(browser, server, pass, workbenchLog, resultsDir);
+      let passServer = server;
+      if (pass.locale) {
+        const localeBase = path.join(base, `locale-${pass.locale}`);
+        fs.mkdirSync(localeBase, { recursive: true });
+        const localeDirs = prepareCodeServerDirs(localeBase);
+        prepareLanguagePack(localeDirs, pass.locale);
+        pass.target = copyDemo(localeBase);
+        passServer = await startCodeServer(localeDirs, { logFile: path.join(resultsDir, `code-server-${pass.locale}.log`), extraArgs: ['--locale', pass.locale], cleanup });
+      }
+      const result = await runPass(browser, passServer, pass, workbenchLog, resultsDir);
+      if (pass.locale) await passServer.stop();
       say(TIER, `${pass.name}: extension host finished with code ${result.exitCode} ${seconds(result.ms)} after page load`);
       if (result.exitCode !== 0) exitCode = result.exitCode;
       if (result.counts) counts = counts ? { passes: counts.passes + result.counts.passes, failures: counts.failures + result.counts.failures, pending: counts.pending + result.counts.pending } : result.counts;

@@ -3,7 +3,10 @@
  * registered ones both ways (the check the foundation issue asks for).
  */
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { type DriftGuardApi } from '../../src/extension';
+import { extensionApi } from './helpers/extension';
 
 const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 const COMMAND_PREFIX = 'driftGuard.';
@@ -56,5 +59,25 @@ describe('activation', () => {
 
   it('runs "Show Project Summary" without error', async () => {
     await vscode.commands.executeCommand('driftGuard.showProjectSummary');
+  });
+
+  it('gives other extensions no exports outside a test run: no service, no stored URL or SSH password', async () => {
+    const api = await extensionApi();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    await api.environments.storeSecret(folder, 'exports-probe', 'sshPassword', 'pw-other-extensions-must-not-see');
+    try {
+      // In this test run the hooks are there (that is how these tests reach the services)…
+      assert.ok(typeof api.environments.storeSecret === 'function');
+      // …and the shipped bundle's own decision gives nothing to anyone in any other mode.
+      const bundle = (await import(path.join(extension.extensionPath, 'dist', 'extension.js'))) as {
+        extensionExports(mode: vscode.ExtensionMode, api: DriftGuardApi): unknown;
+      };
+      for (const mode of [vscode.ExtensionMode.Production, vscode.ExtensionMode.Development]) {
+        const seen = bundle.extensionExports(mode, api);
+        assert.equal(seen, undefined, `mode ${vscode.ExtensionMode[mode]}`);
+      }
+    } finally {
+      await api.environments.deleteSecrets(folder, 'exports-probe');
+    }
   });
 });

@@ -7,7 +7,9 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { extensionApi } from './helpers/extension';
+import { execFile } from 'node:child_process';
+import * as os from 'node:os';
+import { EXTENSION_ID, extensionApi } from './helpers/extension';
 import { driftDiagnostics, waitFor } from './helpers/wait';
 
 
@@ -26,6 +28,17 @@ function declaration(text: string, pattern: RegExp, name: string): vscode.Range 
   assert.ok(line >= 0, `no line matches ${pattern}`);
   const character = lines[line].indexOf(name, lines[line].search(/\S/));
   return new vscode.Range(line, character, line, character + name.length);
+}
+
+/**
+ * The text of the open drift SQL preview once it shows the drifted state (the CREATE TABLE of the
+ * invoicing tables): a preview opened by an earlier test may still hold the content of another state.
+ */
+async function driftSqlPreview(): Promise<string> {
+  const preview = await waitFor('the drift SQL preview of the drifted state', () =>
+    vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'drift-guard-sql' && d.getText().includes('CREATE TABLE "invoices"')),
+  );
+  return preview.getText();
 }
 
 describe('drift diagnostics', function () {
@@ -76,7 +89,11 @@ describe('drift diagnostics', function () {
       assert.equal(typeof found.code === 'object' ? found.code.value : found.code, 'schema-drift');
     }
     const activated = diagnostics.find((d) => d.message.includes('`User.activatedAt`'))!;
-    assert.equal(activated.message, '`User.activatedAt` (column users.activatedAt) is not created by any migration — it was probably added with db push');
+    // No database in this workspace: nothing says a database has it, and the message says so.
+    assert.equal(
+      activated.message,
+      '`User.activatedAt` (column users.activatedAt) is not created by any migration — no database checked: treated as a new change, create a migration (if a database already has it, check that database first)',
+    );
   });
 
   it('follows the unsaved buffer: removing a drifted field removes its diagnostic', async () => {
@@ -100,14 +117,16 @@ describe('drift diagnostics', function () {
     const activated = driftDiagnostics(schemaUri).find((d) => d.message.includes('`User.activatedAt`'))!;
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', schemaUri, activated.range);
     const titles = actions.map((a) => a.title);
+    // No database checked: both, the migration first (nothing says a database already has it).
     assert.ok(titles.includes('Create baseline including this change'), titles.join(' | '));
+    assert.equal(actions.find((a) => a.title === 'Create migration')?.isPreferred, true, titles.join(' | '));
     assert.ok(titles.includes('Show SQL for this change'), titles.join(' | '));
     const lenses = await waitFor('the drift lenses', async () => {
       const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', schemaUri);
-      return all.some((l) => l.command?.title.includes('7 changes not in any migration')) ? all : undefined;
+      return all.some((l) => l.command?.title.includes('7 drifted objects not in any migration')) ? all : undefined;
     });
     const datasourceLine = schemaText.split('\n').findIndex((l) => /^datasource db \{/.test(l));
-    const summary = lenses.find((l) => l.command?.title.includes('7 changes not in any migration'))!;
+    const summary = lenses.find((l) => l.command?.title.includes('7 drifted objects not in any migration'))!;
     assert.equal(summary.range.start.line, datasourceLine);
     assert.ok(lenses.some((l) => l.command?.title === 'Create baseline' && l.command.command === 'driftGuard.createBaseline'));
     const userLine = schemaText.split('\n').findIndex((l) => /^model User \{/.test(l));
@@ -115,6 +134,37 @@ describe('drift diagnostics', function () {
       lenses.some((l) => l.range.start.line === userLine && l.command?.title.includes('3 fields not in migrations')),
       lenses.map((l) => `${l.range.start.line}: ${l.command?.title ?? ''}`).join('\n'),
     );
+  });
+
+  it('counts drift as the CLI does: the same drifted objects in the CodeLens, the Problems panel and drift-guard check', async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension, 'the extension is installed');
+    const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-count-cache-'));
+    try {
+      // The bundled CLI of the extension under test, on the same project folder, in a process of its own.
+      const cli = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [path.join(extension.extensionPath, 'dist', 'cli.js'), 'check', '--json'],
+          { cwd: workspaceRoot(), env: { PATH: process.env.PATH, HOME: process.env.HOME, DRIFT_GUARD_CACHE_DIR: cacheDir }, maxBuffer: 16 * 1024 * 1024 },
+          (error, stdout, stderr) => (error && typeof error.code !== 'number' ? reject(new Error(error.message)) : resolve({ code: error ? (error.code as number) : 0, stdout, stderr })),
+        );
+      });
+      assert.equal(cli.code, 1, cli.stderr);
+      const report = JSON.parse(cli.stdout) as { schemaVsMigrations: { objects: number; items: unknown[] } };
+      const objects = report.schemaVsMigrations.objects;
+      assert.ok(objects > 0 && objects < report.schemaVsMigrations.items.length, `${objects} objects from ${report.schemaVsMigrations.items.length} SQL statements`);
+
+      await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+      assert.equal(driftDiagnostics(schemaUri).length, objects, 'one diagnostic per drifted object the CLI counts');
+      const lens = await waitFor('the summary lens', async () => {
+        const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', schemaUri);
+        return all.find((l) => / drifted objects? not in any migration/.test(l.command?.title ?? ''));
+      });
+      assert.match(lens.command!.title, new RegExp(`\\b${objects} drifted objects not in any migration`), lens.command!.title);
+    } finally {
+      await fs.rm(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('shows an invalid schema as one error at its line, and recovers', async () => {
@@ -176,8 +226,9 @@ describe('drift diagnostics', function () {
     await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
     // The SQL the migrations lack, as the extension previews it (read-only document).
     await vscode.commands.executeCommand('driftGuard.showDriftSql', path.dirname(path.dirname(schemaUri.fsPath)));
-    const preview = await waitFor('the drift SQL preview', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'drift-guard-sql'));
-    const sql = preview.getText();
+    // An open preview follows the analysis asynchronously (the provider's change event, then VS Code asks
+    // again): wait for the content of the drifted state, not a document left from an earlier state.
+    const sql = await driftSqlPreview();
     assert.match(sql, /CREATE TABLE "invoices"/);
     const folder = path.join(workspaceRoot(), 'prisma', 'migrations', '20260301000000_add_invoicing');
     await fs.mkdir(folder);
@@ -188,5 +239,37 @@ describe('drift diagnostics', function () {
       await fs.rm(folder, { recursive: true, force: true });
     }
     await waitFor('the diagnostics to come back once the folder is gone', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+  });
+
+  it('Create Baseline from Draft: a draft that fails on the shadow is refused and kept, migrations untouched; the completed draft is verified and installed', async () => {
+    await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+    const root = path.dirname(path.dirname(schemaUri.fsPath));
+    await vscode.commands.executeCommand('driftGuard.showDriftSql', root);
+    const sql = await driftSqlPreview();
+    const migrations = path.join(root, 'prisma', 'migrations');
+    const before = (await fs.readdir(migrations)).sort();
+    const draftDir = path.join(root, '.drift-guard', 'drafts', '20260301000000_from_draft');
+    const draft = path.join(draftDir, 'migration.sql');
+    await fs.mkdir(draftDir, { recursive: true });
+    const installed = path.join(migrations, '20260301000000_from_draft');
+    try {
+      const broken = `${sql}\nALTER TABLE "no_such_table" ADD COLUMN "x" INTEGER;\n`;
+      await fs.writeFile(draft, broken);
+      const refused = await vscode.commands.executeCommand('driftGuard.createBaselineFromDraft', root, vscode.Uri.file(draft));
+      assert.equal(refused, undefined);
+      assert.deepEqual((await fs.readdir(migrations)).sort(), before, 'nothing written to the migrations');
+      assert.equal(await fs.readFile(draft, 'utf8'), broken, 'the draft is kept as it was');
+
+      await fs.writeFile(draft, sql);
+      const result = await vscode.commands.executeCommand<{ created: boolean; migrationName: string } | undefined>('driftGuard.createBaselineFromDraft', root, vscode.Uri.file(draft));
+      assert.deepEqual([result?.created, result?.migrationName], [true, '20260301000000_from_draft']);
+      assert.equal(await fs.readFile(path.join(installed, 'migration.sql'), 'utf8'), sql);
+      assert.equal(await fs.stat(draftDir).catch(() => undefined), undefined, 'the draft folder is gone once installed');
+      await waitFor('every drift diagnostic to clear', () => driftDiagnostics(schemaUri).length === 0);
+    } finally {
+      await fs.rm(installed, { recursive: true, force: true });
+      await fs.rm(path.join(root, '.drift-guard'), { recursive: true, force: true });
+    }
+    await waitFor('the diagnostics to come back', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
   });
 });

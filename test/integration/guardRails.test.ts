@@ -99,15 +99,18 @@ describe('guard rails', function () {
   });
 
   it('shows the same-day ordering hazard of the 20260214 migrations on their migration.sql and in the Migrations view', async () => {
-    for (const name of TRIO) {
-      const [diagnostic] = await waitFor(`the same-day order warning on ${name}`, () => {
-        const found = guardDiagnostics(migrationSql(name), 'migration-same-day-order');
-        return found.length > 0 ? found : undefined;
-      });
-      assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Warning);
-      assert.equal(diagnostic.range.start.line, 0, 'on the first line');
-      assert.match(diagnostic.message, /Same-day migrations of 20260214 run in name order on a fresh database \(add_diagnostics_v2_columns → fix_cascade_constraints → init_assessment_module\), but local, production applied them fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/);
-    }
+    // One diagnostic for the group, at the first migration out of place, pointing at the two others.
+    const diagnostic = await waitFor('the same-day order warning on 20260214_fix_cascade_constraints, from both histories', () =>
+      guardDiagnostics(migrationSql(TRIO[1]), 'migration-same-day-order').find((d) => d.message.includes('local, production')),
+    );
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(diagnostic.range.start.line, 0, 'on the first line');
+    assert.match(diagnostic.message, /Same-day migrations of 20260214 run in name order on a fresh database \(add_diagnostics_v2_columns → fix_cascade_constraints → init_assessment_module\), but local, production applied them fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/);
+    assert.deepEqual(
+      (diagnostic.relatedInformation ?? []).map((r) => [r.message, r.location.uri.fsPath]),
+      [TRIO[0], TRIO[2]].map((name) => [name, migrationSql(name)]),
+    );
+    for (const name of [TRIO[0], TRIO[2]]) assert.equal(guardDiagnostics(migrationSql(name), 'migration-same-day-order').length, 0, `not repeated on ${name}`);
     const dateOnly = guardDiagnostics(migrationSql('20260128_add_aria_conversations'), 'migration-date-only');
     assert.equal(dateOnly[0]?.severity, vscode.DiagnosticSeverity.Hint, 'a date-only name alone is a hint');
     const production = api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production')!;
@@ -119,7 +122,15 @@ describe('guard rails', function () {
 
   it('restoring outside git says there is nothing committed', async () => {
     rmSync(path.join(workspaceRoot(), '.git'), { recursive: true, force: true });
-    await assert.rejects(api.guardRails.service.restoreFromGit(workspaceRoot(), INIT), /is not in a git repository: there is no committed version to restore/);
+    // The workspace copy may itself lie inside a repository (TMPDIR in a clone): git must not look above it.
+    const ceiling = process.env.GIT_CEILING_DIRECTORIES;
+    process.env.GIT_CEILING_DIRECTORIES = path.dirname(workspaceRoot());
+    try {
+      await assert.rejects(api.guardRails.service.restoreFromGit(workspaceRoot(), INIT), /is not in a git repository: there is no committed version to restore/);
+    } finally {
+      if (ceiling === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
+      else process.env.GIT_CEILING_DIRECTORIES = ceiling;
+    }
   });
 
   it('an applied migration edited in the editor (unsaved): an error at once, a notification, and Restore from git puts the committed bytes back', async () => {
@@ -216,8 +227,11 @@ describe('guard rails', function () {
       });
       assert.equal(api.guardRails.terminal.warnings.length, before, 'no warning for a safe command');
       // It only has to start: npx cannot fetch Prisma here, and we interrupt it anyway.
-      integration.executeCommand('npx --no-install prisma db push --accept-data-loss');
+      // With a password inline (a real habit): the warning and the log show the command without it.
+      integration.executeCommand('PGPASSWORD=hunter2-inline npx --no-install prisma db push --accept-data-loss');
       const warning = await waitFor('the terminal warning', () => api.guardRails.terminal.warnings.slice(before)[0], 30_000);
+      assert.match(warning.commandLine, /^PGPASSWORD=\*\*\*\* npx --no-install prisma db push/);
+      assert.doesNotMatch(JSON.stringify(warning), /hunter2-inline/);
       assert.equal(warning.environment, 'production');
       assert.equal(warning.command, 'prisma db push');
       assert.match(warning.reason, /same variable|same host, port and database/);
@@ -263,6 +277,39 @@ describe('guard rails', function () {
       assert.equal(await pg.psql('SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name', dbName), history, 'nothing recorded on the real database');
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+  it('rule 4: a migration whose adding commit does not describe it gets a hint on its file and in the Migrations view; a described one does not', async () => {
+    const vague = '20260301110000_add_invoice_reminders';
+    const described = '20260301120000_add_invoice_notes';
+    const folders = [vague, described].map((name) => path.join(workspaceRoot(), 'prisma', 'migrations', name));
+    try {
+      if (!existsSync(path.join(workspaceRoot(), '.git'))) git('init', '-q');
+      await fs.mkdir(folders[0]);
+      await fs.writeFile(path.join(folders[0], 'migration.sql'), 'CREATE TABLE "invoice_reminders" ("id" TEXT NOT NULL);\n');
+      git('add', '-A');
+      git('-c', 'user.email=guards@test', '-c', 'user.name=guards', 'commit', '-qm', 'wip');
+      await fs.mkdir(folders[1]);
+      await fs.writeFile(path.join(folders[1], 'migration.sql'), 'CREATE TABLE "invoice_notes" ("id" TEXT NOT NULL);\n');
+      git('add', '-A');
+      git('-c', 'user.email=guards@test', '-c', 'user.name=guards', 'commit', '-qm', 'Notes on invoices');
+      await waitFor(`${described} discovered`, () => api.migrationsTree.getChildren().some((n) => n.kind === 'environment' && n.project.migrations.some((m) => m.name === described)) || undefined);
+      await api.guardRails.service.refresh();
+      const [hint] = await waitFor('the rule-4 hint', () => {
+        const found = guardDiagnostics(migrationSql(vague), 'migration-commit-undocumented');
+        return found.length > 0 ? found : undefined;
+      });
+      assert.equal(hint.severity, vscode.DiagnosticSeverity.Hint);
+      assert.match(hint.message, new RegExp(`^The commit that added ${vague} \\([0-9a-f]{7}\\) does not document it: its message "wip" says nothing about what it changes\\. Team rule 4`));
+      assert.equal(guardDiagnostics(migrationSql(described), 'migration-commit-undocumented').length, 0, 'a message naming the subject is fine');
+      const row = await waitFor('the pending row on production', () => {
+        const production = api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production');
+        return production && api.migrationsTree.getChildren(production).find((n): n is MigrationNode => n.kind === 'migration' && n.status.name === vague);
+      });
+      const tooltip = (api.migrationsTree.getTreeItem(row).tooltip as vscode.MarkdownString).value;
+      assert.match(tooltip, /\$\(info\) The commit that added/);
+    } finally {
+      for (const folder of folders) await fs.rm(folder, { recursive: true, force: true });
     }
   });
 });

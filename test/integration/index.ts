@@ -2,7 +2,8 @@
  * Entry point of the integration suite inside a real VS Code extension host: code-server's (loaded through
  * `developmentOptions.extensionTestsPath` by test/harness/runIntegration.mjs) or a desktop VS Code's
  * (`--extensionTestsPath`). Runs out/test/integration/**\/*.test.js with mocha (BDD): in a multi-root
- * workspace (a `.code-workspace`) those of multiRoot/, in the demo folder all the others.
+ * workspace (a `.code-workspace`) those of multiRoot/, in the demo folder under the French display language those
+ * of fr/, in the demo folder all the others.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +14,9 @@ import * as vscode from 'vscode';
 /** Folder of the tests that run in the multi-root workspace (and only there). */
 const MULTI_ROOT_DIR = 'multiRoot';
 
+/** Folder of the tests that run under the French display language (and only there). */
+const FRENCH_DIR = 'fr';
+
 /** Prefix of the lines the harness prints from the extension host's console (the rest is workbench noise). */
 export const OUTPUT_PREFIX = '[integration] ';
 /** Prefix of the one line that carries the counts, as JSON. */
@@ -20,9 +24,10 @@ export const RESULT_PREFIX = '[integration:result] ';
 
 function testFiles(dir: string): string[] {
   const multiRoot = vscode.workspace.workspaceFile !== undefined;
+  const french = vscode.env.language.startsWith('fr');
   return fs
     .readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.test.js') && file.startsWith(MULTI_ROOT_DIR + path.sep) === multiRoot)
+    .filter((file) => file.endsWith('.test.js') && file.startsWith(MULTI_ROOT_DIR + path.sep) === multiRoot && file.startsWith(FRENCH_DIR + path.sep) === french)
     .sort()
     .map((file) => path.join(dir, file));
 }

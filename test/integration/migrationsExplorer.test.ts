@@ -213,6 +213,23 @@ describe('migrations explorer', function () {
     assert.match(hops[2].message, new RegExp(`reaches 127\\.0\\.0\\.1:${pg.port}`));
     assert.match(hops[3].message, /^PostgreSQL 15\.\d+, database dg_explorer_\w+ as postgres \(through the tunnel on 127\.0\.0\.1:\d+\)$/);
     assert.match(hops[4].message, /_prisma_migrations found: 10 recorded, 8 applied, 1 failed, 1 rolled back/);
+
+    // What the engine says of the tunnelled URL (Mark Applied's and Deploy's notifications) names the server's
+    // database, not the tunnel's local port, which changes every time.
+    const environment = api.environments.environments(staging.project).find((e) => e.name === 'staging');
+    assert.ok(environment);
+    const acquired = await environment.acquire();
+    try {
+      const local = new URL(acquired.url).host;
+      assert.match(local, /^127\.0\.0\.1:\d+$/);
+      assert.notEqual(local, `127.0.0.1:${pg.port}`, 'the tunnel has its own local port');
+      assert.equal(
+        acquired.readable?.(`Recorded 20260101000000_init as applied on ${local}/${dbName}.`),
+        `Recorded 20260101000000_init as applied on ${sshd.user}@127.0.0.1:${sshd.port} → 127.0.0.1:${pg.port}/${dbName}.`,
+      );
+    } finally {
+      acquired.release();
+    }
   });
 
   it('refuses a changed host key and says so in the tree', async () => {
@@ -301,5 +318,25 @@ describe('migrations explorer', function () {
     } finally {
       await disposeSshd(own);
     }
+  });
+
+  it('shows names and logs read from the database without control characters (label, description, tooltip)', async () => {
+    const ghost = EXPECTED.find(([, state]) => state === 'missingLocally')![0];
+    const evil = String.raw`E'\u001b]0;pwned\u0007\u001b[2J\u001b[H\rAll clear\u009b31m'`;
+    await pg.psql(`UPDATE _prisma_migrations SET logs = logs || ${evil} WHERE logs IS NOT NULL`, dbName);
+    await pg.psql(`UPDATE _prisma_migrations SET migration_name = migration_name || ${evil} WHERE migration_name = '${ghost}'`, dbName);
+    await refresh();
+    const local = await settled(api, 'local', 'the hostile history read', (n) => !!n.result?.history?.migrations.some((m) => m.name.includes('pwned')));
+    const texts: string[] = [];
+    for (const node of [local, ...api.migrationsTree.getChildren(local)]) {
+      const treeItem = item(api, node);
+      const tooltip = treeItem.tooltip instanceof vscode.MarkdownString ? treeItem.tooltip.value : (treeItem.tooltip ?? '');
+      texts.push(label(treeItem), String(treeItem.description ?? ''), tooltip);
+    }
+    const all = texts.join('\n');
+    assert.match(all, /pwned/, 'the hostile row is shown');
+    assert.match(all, /All clear/, 'its logs are shown');
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    assert.doesNotMatch(all, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, JSON.stringify(all));
   });
 });

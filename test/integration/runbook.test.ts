@@ -313,7 +313,7 @@ describe('runbook', function () {
 
   it('refuses a step whose environment is not configured, offering to add it', async () => {
     const id = stepId('No such environment');
-    assert.deepEqual(viewOf(id).target.problem, { message: 'No environment named "nowhere" in driftGuard.environments.', action: 'addEnvironment' });
+    assert.deepEqual(viewOf(id).target.problem, { message: 'No environment named "nowhere" in driftGuard.environments.', action: 'addEnvironment', inSectionBanner: true });
     const result = await session.runStep(id);
     assert.equal(result.status, 'refused');
     assert.equal(session.run.steps[id].status, 'notRun');
@@ -350,6 +350,7 @@ describe('runbook', function () {
     assert.match(before.message ?? '', /No backup of production succeeded in this run/);
     assert.ok(!existsSync(path.join(shared, 'ran')), 'nothing ran on the server');
     assert.match(viewOf(deploy).gate ?? '', /No backup of production/);
+    assert.match(viewOf(deploy).message ?? '', /No backup of production/, 'the refusal is shown on the step');
 
     const backup = await session.runStep(stepId('Backup before deploy'));
     assert.equal(backup.status, 'succeeded', JSON.stringify(backup));
@@ -360,12 +361,17 @@ describe('runbook', function () {
     assert.ok((record.sizeBytes ?? 0) > 1000);
     const stamp = /(\d{8}_\d{6})\.sql$/.exec(record.path)![1];
     const restore = `psql -h 127.0.0.1 -p ${pg.port} -U ${pg.superuser} -d ${dbName} < ${shared}/pre_deploy_${stamp}.sql`;
-    assert.equal(record.restoreCommand, restore);
+    // The restore offered stops at the first error, in one transaction; the rollback step runs as written.
+    const offered = `psql -v ON_ERROR_STOP=1 --single-transaction -h 127.0.0.1 -p ${pg.port} -U ${pg.superuser} -d ${dbName} < ${shared}/pre_deploy_${stamp}.sql`;
+    assert.equal(record.restoreCommand, offered);
     assert.equal(session.run.variables.YYYYMMDD_HHMMSS, stamp, 'the rollback step now names this backup');
     assert.equal(viewOf(stepId('Restore the backup')).command, restore);
-    assert.deepEqual(viewOf(stepId('Backup before deploy')).backup?.restoreCommand, restore);
+    assert.deepEqual(viewOf(stepId('Backup before deploy')).backup?.restoreCommand, offered);
+    // A plain dump cannot be restored over the live database: the backup step says so, with the fix.
+    assert.equal(viewOf(stepId('Backup before deploy')).advice?.[0]?.command?.startsWith(`pg_dump --clean --if-exists -h 127.0.0.1 -p ${pg.port}`), true);
 
     assert.equal(viewOf(deploy).gate, undefined);
+    assert.equal(viewOf(deploy).message, undefined, 'the refusal is not shown once its reason is gone');
     const after = await session.runStep(deploy);
     assert.equal(after.status, 'succeeded', JSON.stringify(after));
     assert.ok(confirmations.includes('write production: Apply the migrations'), confirmations.join(' | '));
@@ -378,7 +384,7 @@ describe('runbook', function () {
     assert.equal(readFileSync(path.join(shared, 'ran'), 'utf8'), 'prisma migrate deploy\n', 'db push did not run');
   });
 
-  it('asks a typed confirmation before a destructive step: declined, nothing runs; confirmed, the restore of this run\'s backup runs', async () => {
+  it('asks a typed confirmation before a destructive step: declined, nothing runs; confirmed, the restore of this run\'s backup runs and fails on psql errors', async () => {
     const id = stepId('Restore the backup');
     const record = session.run.backups.at(-1)!;
     const typed = service.prompts.confirmTyped;
@@ -390,8 +396,11 @@ describe('runbook', function () {
       service.prompts = { ...service.prompts, confirmTyped: typed };
     }
     const result = await session.runStep(id);
-    assert.equal(result.status, 'succeeded', JSON.stringify(result));
-    assert.equal(result.state?.command, record.restoreCommand, 'the backup taken in this run is the one restored');
+    // The plain dump restored over the live database: psql prints "ERROR: … already exists" and exits 0.
+    assert.equal(result.status, 'failed', JSON.stringify(result));
+    assert.equal(result.state?.exitCode, 0);
+    assert.match(result.message ?? '', /The restore printed an error.*ERROR: .*already exists/, JSON.stringify(result));
+    assert.equal(result.state?.command, record.restoreCommand?.replace('psql -v ON_ERROR_STOP=1 --single-transaction ', 'psql '), 'the backup taken in this run is the one restored');
     assert.ok(
       confirmations.includes('typed production: restores a backup over the database; writes to the production database production'),
       confirmations.join(' | '),
@@ -411,6 +420,8 @@ describe('runbook', function () {
 
   it('creates a runbook from the template for the configured environments, and opens it as a runbook', async () => {
     const target = vscode.Uri.file(path.join(workspaceRoot(), 'docs', 'template-runbook.md'));
+    // box has no ssh.database: its commands on the server use its URL's host and port (not a default 5432).
+    process.env.DG_RUNBOOK_BOX_URL = 'postgresql://boxuser:box-secret-pw@127.0.0.1:6543/boxdb';
     try {
       const written = await vscode.commands.executeCommand<vscode.Uri>('driftGuard.createRunbookFromTemplate', target);
       assert.equal(written?.fsPath, target.fsPath);
@@ -419,7 +430,12 @@ describe('runbook', function () {
       // Every non-development environment gets backup, deploy, verification and rollback, production last.
       const deploys = [...text.matchAll(/^### Step \d+ — Deploy to (\S+)$/gm)].map((m) => m[1]);
       assert.deepEqual(deploys, ['box', 'wrongpw', 'refused', 'production']);
-      assert.ok(text.includes(`pg_dump -h 127.0.0.1 -p ${pg.port} -U <db_user> <db_name> > ~/backups/production_pre_deploy_$(date +%Y%m%d_%H%M%S).sql`), text);
+      // Dumps restorable over the live database, restores that stop at the first error.
+      assert.ok(text.includes(`pg_dump --clean --if-exists -h 127.0.0.1 -p ${pg.port} -U <db_user> <db_name> > ~/backups/production_pre_deploy_$(date +%Y%m%d_%H%M%S).sql`), text);
+      assert.ok(text.includes('pg_dump --clean --if-exists -h 127.0.0.1 -p 6543 -U <db_user> <db_name> > ~/backups/box_pre_deploy_'), text);
+      assert.ok(text.includes(`psql -v ON_ERROR_STOP=1 --single-transaction -h 127.0.0.1 -p ${pg.port} -U <db_user> -d <db_name> < ~/backups/production_pre_deploy_YYYYMMDD_HHMMSS.sql`), text);
+      assert.ok(!text.includes('-p 5432'), 'no environment falls back to the default port when its URL says otherwise');
+      assert.ok(!text.includes('box-secret-pw'), 'the URL\'s password never reaches the runbook');
       const opened = await service.open(target);
       assert.ok(opened);
       const view = opened.view();
@@ -430,12 +446,13 @@ describe('runbook', function () {
       service.panel(target)?.dispose();
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     } finally {
+      delete process.env.DG_RUNBOOK_BOX_URL;
       rmSync(target.fsPath, { force: true });
     }
   });
 
   it('keeps the run history and exports it as markdown', async () => {
-    const records = service.runRecords.filter((r) => r.runbook === 'docs/integration-runbook.md');
+    const records = (await service.runRecords()).filter((r) => r.runbook === 'docs/integration-runbook.md');
     assert.ok(records.some((r) => r.status === 'refused' && r.step === 'Apply the migrations'));
     assert.ok(records.some((r) => r.status === 'succeeded' && r.environment === 'production' && r.target === `${sshd.user}@127.0.0.1:${sshd.port}`));
     const doc = await vscode.commands.executeCommand<vscode.TextDocument>('driftGuard.exportRunLog');
@@ -443,7 +460,58 @@ describe('runbook', function () {
     assert.match(text, /^# Runbook run log/);
     assert.match(text, /\| Deploy to production \| Apply the migrations<br>`PATH=.* npx prisma migrate deploy` \| production \(/);
     assert.match(text, /⛔ refused — No backup of production/);
-    assert.ok(text.includes(`restore with \`psql -h 127.0.0.1 -p ${pg.port}`), text);
+    assert.ok(text.includes(`restore with \`psql -v ON_ERROR_STOP=1 --single-transaction -h 127.0.0.1 -p ${pg.port}`), text);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('quotes the values a restore step takes from a backup\'s file name: a name with shell syntax injects nothing', async () => {
+    // The file name carries shell syntax (legal in a file name); the restore step's ${LABEL} is bound from it
+    // without asking — those values used to go into the command unquoted.
+    const scratch = `dg_rb_restore_${randomBytes(3).toString('hex')}`;
+    await pg.createDatabase(scratch);
+    const file = path.join(workspaceRoot(), 'docs', 'restore-binding-runbook.md');
+    writeFileSync(
+      file,
+      [
+        '# Restore bindings',
+        '',
+        '## Nightly',
+        '<!-- env: production -->',
+        '```bash',
+        '# Label',
+        'LABEL=nightly',
+        '',
+        '# Labelled backup',
+        `pg_dump -h 127.0.0.1 -p ${pg.port} -U ${pg.superuser} ${dbName} > "${shared}/nightly_$(date +%Y%m%d_%H%M%S)_x;echo INJECTED-BY-NAME;y.sql"`,
+        '```',
+        '',
+        '## Rollback nightly',
+        '<!-- env: production -->',
+        '```bash',
+        '# Restore the labelled backup',
+        `psql -h 127.0.0.1 -p ${pg.port} -U ${pg.superuser} -d ${scratch} < ${shared}/nightly_YYYYMMDD_HHMMSS_\${LABEL}.sql`,
+        '```',
+        '',
+      ].join('\n'),
+    );
+    const opened = await service.open(vscode.Uri.file(file));
+    assert.ok(opened);
+    try {
+      const steps = opened.runbook.sections.flatMap((s) => s.steps);
+      const backup = await opened.runStep(steps.find((s) => s.title === 'Labelled backup')!.id);
+      assert.equal(backup.status, 'succeeded', JSON.stringify(backup));
+      assert.match(opened.run.backups.at(-1)?.path ?? '', /_x;echo INJECTED-BY-NAME;y\.sql$/);
+      const restore = await opened.runStep(steps.find((s) => s.title === 'Restore the labelled backup')!.id);
+      const command = restore.state?.command ?? '';
+      assert.ok(command.endsWith(`_'x;echo INJECTED-BY-NAME;y'.sql`), command);
+      assert.doesNotMatch(restore.state?.output ?? '', /^INJECTED-BY-NAME/m, 'the echo hidden in the file name did not run');
+      assert.equal(restore.status, 'succeeded', JSON.stringify(restore));
+      // The very file was restored: the scratch database now holds the backup's migration history.
+      assert.equal((await pg.psql('select count(*) from _prisma_migrations', scratch)).trim(), '10');
+    } finally {
+      service.panel(vscode.Uri.file(file))?.dispose();
+      rmSync(file, { force: true });
+      await pg.dropDatabase(scratch).catch(() => undefined);
+    }
   });
 });

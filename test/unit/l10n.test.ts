@@ -10,7 +10,7 @@ function sourceFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** Every literal passed to `vscode.l10n.t(…)` in src/. */
+/** Every literal passed to `vscode.l10n.t(…)` (features) or `l10n.t(…)` of @vscode/l10n (core, CLI) in src/. */
 function runtimeStrings(): Map<string, string> {
   const found = new Map<string, string>();
   const call = /l10n\.t\(\s*(['"])((?:\\.|(?!\1).)*)\1/g;
@@ -75,6 +75,24 @@ describe('localisation (English and French)', () => {
       assert.equal(placeholders(translated), placeholders(text), `placeholders differ for "${text}"`);
     }
     assert.deepEqual(missing, [], `missing from l10n/bundle.l10n.fr.json:\n${missing.join('\n')}`);
+  });
+
+  it('keeps no stale entry in l10n/bundle.l10n.fr.json: every key is still a message of src/', () => {
+    const used = runtimeStrings();
+    const stale = Object.keys(json('l10n/bundle.l10n.fr.json')).filter((key) => !used.has(key));
+    assert.deepEqual(stale, [], `no l10n.t call uses these any more (reworded or removed? update or delete them):\n${stale.join('\n')}`);
+  });
+
+  it('localises src/core and src/cli through @vscode/l10n, never the vscode API', () => {
+    const wrong: string[] = [];
+    for (const dir of ['core', 'cli']) {
+      for (const file of sourceFiles(path.join(REPO, 'src', dir))) {
+        const text = readFileSync(file, 'utf8');
+        if (/l10n\.t\(/.test(text) && !/import \* as l10n from '@vscode\/l10n';/.test(text)) wrong.push(path.relative(REPO, file));
+        if (/vscode\.l10n\.t\(/.test(text)) wrong.push(`${path.relative(REPO, file)} (vscode.l10n)`);
+      }
+    }
+    assert.deepEqual(wrong, []);
   });
 
   it('writes no title (CodeLens, input box, progress) nor tooltip text in English only: each goes through vscode.l10n.t', () => {

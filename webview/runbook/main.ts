@@ -122,7 +122,7 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
   for (const note of step.notes) body.append(el('div', 'note', note));
   if (!step.manual) body.append(el('pre', 'command', step.command));
   if (step.status !== 'notRun') body.append(el('div', 'status-line', statusText(step, l)));
-  if (step.message) body.append(el('div', `message${step.status === 'skipped' ? '' : ' error'}`, step.message));
+  if (step.message) body.append(el('div', `message${step.status === 'skipped' || step.status === 'succeeded' ? '' : ' error'}`, step.message));
   if (step.output) body.append(el('pre', 'output', step.output));
   if (step.blocked) {
     const b = el('div', 'gate blocked');
@@ -133,6 +133,12 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
     g.append(icon('lock'), el('span', undefined, step.gate));
     body.append(g);
   }
+  for (const rule of step.rules ?? []) {
+    const key = `rule${rule}` as keyof Labels;
+    const r = el('div', 'rule', l.teamRule.replace('{0}', String(rule)).replace('{1}', l[key] ?? ''));
+    r.dataset.rule = String(rule);
+    body.append(r);
+  }
   if (step.hint) {
     const h = el('div', 'hint');
     const suggested = step.suggestedTarget;
@@ -141,11 +147,17 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
       h.append(button(l.runHere, 'device-desktop', () => post({ type: 'useSuggestedTarget', stepId: step.id, use: false }), { action: 'runHere', disabled: busy }));
     } else {
       h.append(icon('warning'), el('span', undefined, step.hint));
-      if (suggested) h.append(button(`${l.runOn} ${suggested.label}`, 'remote', () => post({ type: 'useSuggestedTarget', stepId: step.id, use: true }), { action: 'runThere', disabled: busy }));
+      if (suggested) h.append(button(l.runOn.replace('{0}', suggested.label), 'remote', () => post({ type: 'useSuggestedTarget', stepId: step.id, use: true }), { action: 'runThere', disabled: busy }));
     }
     body.append(h);
   }
-  if (step.target.problem) {
+  for (const advice of step.advice ?? []) {
+    const a = el('div', 'hint advice');
+    a.append(icon('warning'), el('span', undefined, advice.message));
+    if (advice.command) a.append(el('code', undefined, advice.command));
+    body.append(a);
+  }
+  if (step.target.problem && !step.target.problem.inSectionBanner) {
     const p = el('div', 'problem');
     p.append(icon('warning'), el('span', undefined, step.target.problem.message));
     if (step.target.problem.action === 'addEnvironment') p.append(button(l.addEnvironment, 'add', () => post({ type: 'addEnvironment' }), { action: 'addEnvironment' }));
@@ -157,6 +169,12 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
     first.append(icon('database'), el('span', undefined, `${l.backupFile} `), el('code', undefined, step.backup.path));
     if (step.backup.size) first.append(el('span', 'size', ` (${step.backup.size})`));
     b.append(first);
+    if (step.backup.sha256) b.append(el('div', 'sha256', `sha256 ${step.backup.sha256}`));
+    if (step.backup.verification) {
+      const v = el('div', `backup-verification ${step.backup.verification.status}`);
+      v.append(icon(step.backup.verification.status === 'verified' ? 'verified' : 'error'), el('span', undefined, step.backup.verification.summary));
+      b.append(v);
+    }
     if (step.backup.restoreCommand) {
       const second = el('div', 'restore');
       second.append(el('span', undefined, `${l.restoreWith} `), el('code', undefined, step.backup.restoreCommand));
@@ -199,6 +217,10 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
         disabled: busy || !!step.blocked || !!step.target.problem,
       }),
     );
+  }
+  if (step.equivalent && !step.manual && step.status !== 'running' && s.running !== step.id) {
+    const label = step.equivalent.kind === 'createBaseline' ? l.equivalentCreateBaseline : step.equivalent.kind === 'markApplied' ? l.equivalentMarkApplied : l.equivalentStatus;
+    actions.append(button(label, 'tools', () => post({ type: 'runEquivalent', stepId: step.id }), { action: 'runEquivalent', disabled: busy || !!step.target.problem, title: l.equivalentHint }));
   }
   if (!step.manual && step.status !== 'skipped' && step.status !== 'running' && s.running !== step.id) {
     actions.append(button(l.skip, 'debug-step-over', () => post({ type: 'skip', stepId: step.id }), { action: 'skip', disabled: busy, iconOnly: true }));
@@ -336,6 +358,16 @@ function render(): void {
         keyed(`banner:${section.id}`, [section.production, l.production], () => {
           const banner = el('div', 'banner production');
           banner.append(icon('shield'), el('strong', undefined, l.production), el('span', undefined, ` ${section.production}`));
+          return banner;
+        }),
+      );
+    }
+    for (const problem of section.problems ?? []) {
+      parts.push(
+        keyed(`problem:${section.id}:${problem.message}`, [problem, busy, l], () => {
+          const banner = el('div', 'banner problem');
+          banner.append(icon('warning'), el('span', undefined, `${problem.message} ${l.stepsCannotRun.replace('{0}', String(problem.steps))}`));
+          if (problem.action === 'addEnvironment') banner.append(button(l.addEnvironment, 'add', () => post({ type: 'addEnvironment' }), { action: 'addEnvironment', disabled: !!busy }));
           return banner;
         }),
       );

@@ -1,5 +1,6 @@
 import { SchemaIndex, type SchemaBlock, scanSchema } from '../project/schemaScanner';
 import { type SchemaFile, type SourcePosition } from '../project/types';
+import { unquoteIdent } from './sqlText';
 
 /** The database-side facts of one difference, as read from the engine's diff. */
 export interface DatabaseDriftFacts {
@@ -58,8 +59,24 @@ function attributeOne<T extends DatabaseDriftFacts>(item: T, index: SchemaIndex)
   // A removed column or index still lives in the migrations only; point at where it was created
   // when the engine found that, else at the model.
   if (item.change === 'removed' && out.location !== undefined) return out;
-  out.location = field?.location ?? model.location;
+  // An index or key: the `@@index`/`@@unique`/`@@id` line (or the field's `@unique`/`@id`), not the model's.
+  const key =
+    !field && (item.object === 'index' || item.object === 'primaryKey')
+      ? index.keyLocation(model, item.object, (item as { name?: string }).name, keyColumns(item.sql))
+      : undefined;
+  out.location = field?.location ?? key ?? model.location;
   return out;
+}
+
+/** The columns of `CREATE INDEX … ON t (a, b)`, `PRIMARY KEY (a)`, `UNIQUE (a, b)`: first word of each, unquoted. */
+function keyColumns(sql: string): string[] | undefined {
+  const m = /(?:\bON\s+(?:ONLY\s+)?(?:"(?:[^"]|"")+"|\w+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|\w+))?(?:\s+USING\s+\w+)?|\bPRIMARY\s+KEY|\bUNIQUE)\s*\(([^()]*)\)/i.exec(sql);
+  if (!m) return undefined;
+  return m[1]
+    .split(',')
+    .map((c) => c.trim().split(/\s+/)[0] ?? '')
+    .filter(Boolean)
+    .map(unquoteIdent);
 }
 
 function fieldFor(item: DatabaseDriftFacts, model: SchemaBlock, index: SchemaIndex): SchemaBlock['members'][number] | undefined {

@@ -1,6 +1,6 @@
 import { type SourcePosition } from '../project/types';
 import { type DriftItem } from './diffItems';
-import { IDENT, positionAt, splitQualified, splitStatements, stripSqlComments, unquoteIdent } from './sqlText';
+import { IDENT, LineIndex, splitQualified, splitStatements, stripSqlComments, unquoteIdent } from './sqlText';
 
 /** A migration's SQL as read from disk. */
 export interface MigrationSource {
@@ -31,7 +31,8 @@ export interface CreatedObject {
 export function createdObjects(migration: MigrationSource): CreatedObject[] {
   const code = stripSqlComments(migration.sql);
   const out: CreatedObject[] = [];
-  const at = (offset: number): SourcePosition => ({ file: migration.sqlPath, ...positionAt(migration.sql, offset) });
+  const lines = new LineIndex(migration.sql);
+  const at = (offset: number): SourcePosition => ({ file: migration.sqlPath, ...lines.positionAt(offset) });
   const push = (object: Omit<CreatedObject, 'migration' | 'location'>, offset: number): void => {
     const clean = Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Omit<CreatedObject, 'migration' | 'location'>;
     out.push({ ...clean, migration: migration.name, location: at(offset) });
@@ -117,12 +118,34 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
 export function locateRemovedObjects<T extends DriftItem>(items: readonly T[], migrations: readonly MigrationSource[]): T[] {
   const removed = items.filter((i) => i.change === 'removed');
   if (removed.length === 0) return [...items];
-  const created = migrations.flatMap((migration) => createdObjects(migration));
+  // Grouped by identity: one lookup per item, not a scan of every created object (a large init creates tens of thousands).
+  const created = new Map<string, CreatedObject[]>();
+  for (const object of migrations.flatMap((migration) => createdObjects(migration))) {
+    const key = identityKey(object);
+    if (key !== undefined) created.set(key, [...(created.get(key) ?? []), object]);
+  }
   return items.map((item) => {
     if (item.change !== 'removed' || item.location) return item;
-    const site = findLast(created, (c) => sameObject(c, item));
+    const key = identityKey(item);
+    const site = key === undefined ? undefined : findLast(created.get(key) ?? [], (c) => sameObject(c, item));
     return site ? { ...item, location: site.location } : item;
   });
+}
+
+/** What {@link sameObject} compares, schema aside: equal keys for a created object and the item it is. */
+function identityKey(o: { object: DriftItem['object']; table?: string; column?: string; enum?: string; value?: string; name?: string }): string | undefined {
+  switch (o.object) {
+    case 'table':
+      return `table\0${o.table}`;
+    case 'column':
+      return `column\0${o.table}\0${o.column}`;
+    case 'enum':
+      return `enum\0${o.enum}`;
+    case 'enumValue':
+      return `enumValue\0${o.enum}\0${o.value}`;
+    default:
+      return o.name === undefined ? undefined : `${o.object}\0${o.name}`;
+  }
 }
 
 /** Whether a created object is the object an item talks about. */

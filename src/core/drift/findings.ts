@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { type ModelTerms, databaseName } from './attribution';
 import { type DriftItem } from './diffItems';
 import { type SourcePosition } from '../project/types';
@@ -85,14 +86,21 @@ function label(item: AttributedItem): string {
   return databaseName(item);
 }
 
-const WHAT: Record<DriftItem['object'], string> = {
-  table: 'table',
-  column: 'column',
-  enum: 'type',
-  enumValue: 'enum value',
-  index: 'index',
-  foreignKey: 'foreign key',
-  primaryKey: 'primary key',
+const WHAT: Record<DriftItem['object'], () => string> = {
+  table: () => l10n.t('table'),
+  column: () => l10n.t('column'),
+  enum: () => l10n.t('type'),
+  enumValue: () => l10n.t('enum value'),
+  index: () => l10n.t('index'),
+  foreignKey: () => l10n.t('foreign key'),
+  primaryKey: () => l10n.t('primary key'),
+};
+
+/** How a table's or column's finding names the keys folded into it: one, or a count (a message each, for plurals). */
+const FOLDED: Partial<Record<DriftItem['object'], [() => string, (n: number) => string]>> = {
+  index: [() => l10n.t('its index'), (n) => l10n.t('{0} indexes', n)],
+  foreignKey: [() => l10n.t('its foreign key'), (n) => l10n.t('{0} foreign keys', n)],
+  primaryKey: [() => l10n.t('its primary key'), (n) => l10n.t('{0} primary keys', n)],
 };
 
 /**
@@ -103,30 +111,34 @@ function subject(f: DriftFinding): string {
   const item = f.primary;
   const db = databaseName(item);
   const isKey = item.object === 'index' || item.object === 'foreignKey' || item.object === 'primaryKey';
-  const dbPart = `${WHAT[item.object]} ${isKey ? (item.name ?? db) : db}`;
+  const dbPart = `${WHAT[item.object]()} ${isKey ? (item.name ?? db) : db}`;
   const extra = folded(f);
   const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
   if (item.model === undefined) return `${capital(dbPart)}${extra ? ` (${extra})` : ''}`;
   const paren = `(${dbPart}${extra ? `, ${extra}` : ''})`;
   switch (item.object) {
     case 'table':
-      return `Model \`${item.model}\` ${paren}`;
+      return l10n.t('Model `{0}` {1}', item.model, paren);
     case 'enum':
-      return `Enum \`${item.model}\` ${paren}`;
+      return l10n.t('Enum `{0}` {1}', item.model, paren);
     case 'enumValue':
     case 'column':
       return `\`${f.label}\` ${paren}`;
     default:
-      return `${capital(dbPart)} on \`${f.label}\``;
+      return l10n.t('{0} on `{1}`', capital(dbPart), f.label);
   }
 }
 
 function folded(f: DriftFinding): string {
   if (f.related.length === 0) return '';
-  const counts = new Map<string, number>();
-  for (const r of f.related) counts.set(WHAT[r.object], (counts.get(WHAT[r.object]) ?? 0) + 1);
-  const parts = [...counts].map(([what, n]) => (n === 1 ? `its ${what}` : `${n} ${what === 'index' ? 'indexes' : `${what}s`}`));
-  return `with ${parts.join(' and ')}`;
+  const counts = new Map<DriftItem['object'], number>();
+  for (const r of f.related) counts.set(r.object, (counts.get(r.object) ?? 0) + 1);
+  const parts = [...counts].map(([object, n]) => {
+    const forms = FOLDED[object];
+    if (forms) return n === 1 ? forms[0]() : forms[1](n);
+    return n === 1 ? l10n.t('its {0}', WHAT[object]()) : `${n} ${WHAT[object]()}`;
+  });
+  return l10n.t('with {0}', parts.reduce((a, b) => l10n.t('{0} and {1}', a, b)));
 }
 
 /** The sentence shown in the Problems panel and hovers. */
@@ -134,16 +146,15 @@ export function describeFinding(f: DriftFinding, comparison: Comparison): string
   const who = subject(f);
   const change = f.primary.change;
   if (comparison === 'schemaVsMigrations') {
-    if (change === 'added') {
-      const hint = f.primary.object === 'table' || f.primary.object === 'column' || f.primary.object === 'enum' ? ' — it was probably added with db push' : '';
-      return `${who} is not created by any migration${hint}`;
-    }
-    if (change === 'removed') return `${who} is created by the migrations but is no longer in the schema — the next migration will drop it`;
-    return `${who} differs from what the migrations create`;
+    // Whether it is a new change or db push drift depends on the databases that have it: said by the caller
+    // (src/core/app/driftActions.ts), which knows them.
+    if (change === 'added') return l10n.t('{0} is not created by any migration', who);
+    if (change === 'removed') return l10n.t('{0} is created by the migrations but is no longer in the schema — the next migration will drop it', who);
+    return l10n.t('{0} differs from what the migrations create', who);
   }
   // The database is compared with the migrations it applied: one written since (a baseline not marked
   // applied yet) does not count, so "in no migration" would be false right after Create Baseline.
-  if (change === 'added') return `${who} is in the database but in no applied migration`;
-  if (change === 'removed') return `${who} is in the applied migrations but not in the database`;
-  return `${who} differs between the database and the migrations`;
+  if (change === 'added') return l10n.t('{0} is in the database but in no applied migration', who);
+  if (change === 'removed') return l10n.t('{0} is in the applied migrations but not in the database', who);
+  return l10n.t('{0} differs between the database and the migrations', who);
 }

@@ -9,12 +9,21 @@
  * String literals, quoted identifiers and dollar-quoted bodies are left as they are.
  */
 export function stripSqlComments(sql: string): string {
-  const out = sql.split('');
-  let i = 0;
+  if (!sql.includes('--') && !sql.includes('/*')) return sql;
+  const parts: string[] = [];
+  let copied = 0;
   const blank = (from: number, to: number): void => {
-    for (let k = from; k < to && k < out.length; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
+    parts.push(sql.slice(copied, from), sql.slice(from, to).replace(/[^\r\n]/g, ' '));
+    copied = to;
   };
+  // Jumps from one character that can start a comment, a string or a dollar quote to the next (linear, few steps).
+  const interesting = /[-/'"$]/g;
+  let i = 0;
   while (i < sql.length) {
+    interesting.lastIndex = i;
+    const found = interesting.exec(sql);
+    if (!found) break;
+    i = found.index;
     const ch = sql[i];
     const next = sql[i + 1];
     if (ch === '-' && next === '-') {
@@ -36,9 +45,12 @@ export function stripSqlComments(sql: string): string {
           j++;
         }
       }
-      blank(i, j);
-      i = j;
+      const to = Math.min(j, sql.length);
+      blank(i, to);
+      i = to;
     } else if (ch === "'" || ch === '"') {
+      // E'…' strings allow backslash escapes.
+      const escapes = ch === "'" && i > 0 && /[eE]/.test(sql[i - 1]);
       let j = i + 1;
       while (j < sql.length) {
         if (sql[j] === ch) {
@@ -48,8 +60,7 @@ export function stripSqlComments(sql: string): string {
           }
           break;
         }
-        // E'…' strings allow backslash escapes.
-        if (ch === "'" && sql[j] === '\\' && i > 0 && /[eE]/.test(sql[i - 1])) j++;
+        if (escapes && sql[j] === '\\') j++;
         j++;
       }
       i = j + 1;
@@ -65,27 +76,80 @@ export function stripSqlComments(sql: string): string {
       i++;
     }
   }
-  return out.join('');
+  parts.push(sql.slice(copied));
+  return parts.join('');
 }
 
-/** 1-based line and character of `offset` in `text`. */
-export function positionAt(text: string, offset: number): { line: number; character: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text[i] === '\n') {
-      line++;
-      lineStart = i + 1;
-    }
+/** How many line indexes were built (each one is a full pass over a text): lets tests prove scans stay linear. */
+export const lineIndexStats = { built: 0 };
+
+/**
+ * Line starts of a text, built in one pass; {@link LineIndex.positionAt} is then a binary search. Positions
+ * are 1-based; a line ends at `\n` (so `\r\n` files give the same lines, the `\r` counting as the line's
+ * last character), and an offset past the end is clamped to the end.
+ */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+
+  constructor(readonly text: string) {
+    lineIndexStats.built++;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
   }
-  return { line, character: offset - lineStart + 1 };
+
+  /** 1-based line and character of `offset`. */
+  positionAt(offset: number): { line: number; character: number } {
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid] <= at) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, character: at - this.starts[low] + 1 };
+  }
+
+  /** Number of lines (a text ending with a newline has an empty last line). */
+  get lineCount(): number {
+    return this.starts.length;
+  }
+}
+
+// The last text asked about: callers locating many offsets in one file pay for one index.
+let lastIndex: LineIndex | undefined;
+
+/** 1-based line and character of `offset` in `text` (the line index of the last text is kept). */
+export function positionAt(text: string, offset: number): { line: number; character: number } {
+  if (lastIndex?.text !== text) lastIndex = new LineIndex(text);
+  return lastIndex.positionAt(offset);
 }
 
 /** Unquotes a PostgreSQL identifier (`"Foo"` → `Foo`, `foo` → `foo`, `Foo` → `foo`). */
 export function unquoteIdent(raw: string): string {
   const trimmed = raw.trim();
-  if (trimmed.startsWith('"') && trimmed.endsWith('"')) return trimmed.slice(1, -1).replace(/""/g, '"');
-  return trimmed.toLowerCase();
+  if (trimmed.startsWith('"') && trimmed.endsWith('"')) return truncateIdent(trimmed.slice(1, -1).replace(/""/g, '"'));
+  return truncateIdent(trimmed.toLowerCase());
+}
+
+/** PostgreSQL's NAMEDATALEN - 1: longer identifiers are cut to this many bytes (with a NOTICE), silently for us. */
+export const MAX_IDENT_BYTES = 63;
+
+/**
+ * The name PostgreSQL keeps for an identifier: its first 63 UTF-8 bytes, never cutting a character in two
+ * (`pg_mbcliplen`). A migration may write `CREATE INDEX "<a 70-character name>"`; the database, the engine and
+ * every drift item then know it by the cut name.
+ */
+export function truncateIdent(name: string): string {
+  if (Buffer.byteLength(name, 'utf8') <= MAX_IDENT_BYTES) return name;
+  let bytes = 0;
+  let out = '';
+  for (const ch of name) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > MAX_IDENT_BYTES) break;
+    bytes += size;
+    out += ch;
+  }
+  return out;
 }
 
 /** Identifier pattern (quoted or plain) usable inside larger regular expressions. */
@@ -100,7 +164,7 @@ export function splitQualified(raw: string): { schema?: string; name: string } {
 
 /**
  * Splits a script into statements the way psql's lexer does (strings, quoted identifiers,
- * dollar-quoted bodies and comments respected). Only used to *locate* a failing statement after
+ * dollar-quoted bodies, comments and `BEGIN ATOMIC … END` function bodies respected). Only used to *locate* a failing statement after
  * PostgreSQL rejected a script sent whole — never to execute a migration piecewise for real.
  */
 export function splitStatements(sql: string): Array<{ text: string; offset: number }> {
@@ -108,6 +172,7 @@ export function splitStatements(sql: string): Array<{ text: string; offset: numb
   const out: Array<{ text: string; offset: number }> = [];
   let start = 0;
   let i = 0;
+  let atomicDepth = 0;
   const push = (end: number): void => {
     const raw = sql.slice(start, end);
     const lead = code.slice(start, end).search(/\S/);
@@ -137,7 +202,15 @@ export function splitStatements(sql: string): Array<{ text: string; offset: numb
       } else {
         i++;
       }
-    } else if (ch === ';') {
+    } else if (/[A-Za-z_]/.test(ch) && (i === 0 || !/[A-Za-z0-9_$]/.test(code[i - 1]))) {
+      // Words, for SQL-standard function bodies: `BEGIN ATOMIC … END` holds `;`s (and `CASE … END`s), as psql knows.
+      const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(code.slice(i, i + 64))?.[0] ?? ch;
+      const upper = word.toUpperCase();
+      if (upper === 'BEGIN' && /^\s+ATOMIC\b/i.test(code.slice(i + 5, i + 64))) atomicDepth++;
+      else if (atomicDepth > 0 && upper === 'CASE') atomicDepth++;
+      else if (atomicDepth > 0 && upper === 'END') atomicDepth--;
+      i += word.length;
+    } else if (ch === ';' && atomicDepth === 0) {
       push(i + 1);
       start = i + 1;
       i++;
@@ -147,4 +220,28 @@ export function splitStatements(sql: string): Array<{ text: string; offset: numb
   }
   push(code.length);
   return out;
+}
+
+const TRANSACTION_CONTROL = /^(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT\s+PREPARED|ROLLBACK\s+PREPARED)\b/i;
+
+/** Whether a statement is transaction control (`BEGIN`, `COMMIT`, `END`…). `BEGIN ATOMIC` (a function body) is not. */
+export function isTransactionControl(statement: string): boolean {
+  const code = stripSqlComments(statement).trim();
+  return TRANSACTION_CONTROL.test(code) && !/^BEGIN\s+ATOMIC\b/i.test(code);
+}
+
+/**
+ * The first explicit `COMMIT` (or `END`) of a script that has statements after it: what it committed stays
+ * committed when a later statement fails — PostgreSQL runs a script sent whole as one transaction only up to
+ * it. Undefined when there is none, or only a final one (`BEGIN; … COMMIT;` around the whole script).
+ */
+export function midwayCommit(sql: string): { line: number; statement: string } | undefined {
+  const statements = splitStatements(sql);
+  for (let i = 0; i < statements.length; i++) {
+    const code = stripSqlComments(statements[i].text).trim();
+    if (!/^(?:COMMIT|END)\b/i.test(code) || /^COMMIT\s+PREPARED\b/i.test(code)) continue;
+    const after = statements.slice(i + 1).some((s) => !isTransactionControl(s.text) && stripSqlComments(s.text).trim() !== '');
+    if (after) return { line: positionAt(sql, statements[i].offset).line, statement: code.replace(/\s*;$/, '') };
+  }
+  return undefined;
 }

@@ -1,4 +1,6 @@
 import { type DriftItem } from '../drift/diffItems';
+import { type MissingChange, type PresentChange } from './resolveProof';
+import { type CheckedDatabase } from './shadowSafety';
 import { type RehearsalInput } from '../rehearsal/rehearse';
 import { type RehearsalReport } from '../rehearsal/report';
 import { type HistoryStatus } from '../history/status';
@@ -8,8 +10,12 @@ import { type PrismaProject, type SchemaFile } from '../project/types';
 export type ShadowChoice =
   /** Embedded PGlite (default): created once, kept migrated between analyses. */
   | { kind: 'embedded' }
-  /** A dedicated shadow database (`shadowDatabaseUrl`): emptied, then migrated. */
-  | { kind: 'url'; url: string }
+  /**
+   * A dedicated shadow database (`shadowDatabaseUrl`): emptied, then migrated. Refused before any statement
+   * when it designates one of `protect` (the datasource URL, `--url`, the configured environments) or holds
+   * objects drift-guard did not create.
+   */
+  | { kind: 'url'; url: string; protect?: CheckedDatabase[] }
   /** A temporary database created on the server of `url` (unique name), dropped afterwards. */
   | { kind: 'server'; url: string };
 
@@ -48,6 +54,23 @@ export interface BaselineOptions {
   name?: string;
   /** Clock for the timestamp (tests); default now (UTC). */
   now?: string;
+  /**
+   * A draft to verify and install instead of a new one (e.g. `.drift-guard/drafts/<name>/migration.sql`
+   * after an edit), relative to the project root or absolute. Its folder name is kept when it is
+   * `<timestamp>_<name>` and no `name` is given.
+   */
+  from?: string;
+  /**
+   * `migration`: a normal named migration (the `prisma migrate dev --create-only` equivalent: a new change no
+   * database has, to be deployed), written and verified exactly like a baseline; only the words differ and a
+   * name is required. Default `baseline`.
+   */
+  kind?: 'baseline' | 'migration';
+  /**
+   * Only these items of the schema-vs-migrations diff (`driftItemKey`s), for some objects: the draft must apply on
+   * the shadow and leave exactly the other items still to do. Not with `from`.
+   */
+  only?: string[];
 }
 
 export interface BaselineResult {
@@ -70,7 +93,7 @@ export interface ResolveOptions {
   applied?: string;
   /** Record this (failed) migration as rolled back. */
   rolledBack?: string;
-  /** Record even when the database lacks what the migration creates. */
+  /** Record even when the database lacks changes the migration makes. */
   force?: boolean;
 }
 
@@ -79,10 +102,21 @@ export interface ResolveResult {
   action: 'applied' | 'rolledBack';
   /** True when something was written to `_prisma_migrations`. */
   recorded: boolean;
-  /** Objects the migration creates that the database lacks (empty when the proof passed). */
+  /** Engine items about what the migration changes that the database lacks (empty when the proof passed). */
   missing: DriftItem[];
+  /** Every change the migration makes that the database lacks, engine items and CHECK constraints, in model terms. */
+  missingChanges: MissingChange[];
   forced: boolean;
   message: string;
+}
+
+/** Both sides of the resolve proof of one migration on one database (see `proofOf` in ./resolveProof.ts). */
+export interface MigrationProof {
+  migration: string;
+  /** Changes the migration makes that the database already has. */
+  present: PresentChange[];
+  /** Changes the migration makes that the database lacks (empty: `resolve --applied` passes its proof). */
+  missing: MissingChange[];
 }
 
 export interface DeployResult {
@@ -115,10 +149,15 @@ export interface EngineApi {
   diffDatabaseToSchema(project: PrismaProject, url: string): Promise<DriftReport>;
   /** Every migration's state on a database, and ordering hazards. */
   historyStatus(project: PrismaProject, url: string): Promise<HistoryStatus>;
-  /** Writes `<migrations>/<timestamp>_<name>/migration.sql` from the schema-vs-migrations SQL. */
+  /** Writes `<migrations>/<timestamp>_<name>/migration.sql` from the schema-vs-migrations SQL (a baseline, or a migration: `options.kind`). */
   createBaseline(project: PrismaProject, options?: BaselineOptions): Promise<BaselineResult>;
   /** `migrate resolve --applied/--rolled-back` with the safety proof. */
   resolve(project: PrismaProject, url: string, options: ResolveOptions): Promise<ResolveResult>;
+  /**
+   * The resolve proof of each of `migrations` (local names) on the database, read-only: what each one changes that
+   * the database already has and lacks, each judged on top of every migration before it. The deploy plan's input.
+   */
+  migrationProofs(project: PrismaProject, url: string, migrations: string[]): Promise<MigrationProof[]>;
   /** `migrate deploy` (apply pending migrations). Callers must keep it away from production. */
   deploy(project: PrismaProject, url: string): Promise<DeployResult>;
   /**

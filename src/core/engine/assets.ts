@@ -12,6 +12,8 @@ export interface EngineAssets {
   schemaEngineWasm: string;
   /** Folder holding `pglite.wasm`, `initdb.wasm`, `pglite.data` and the contrib `<name>.tar.gz`. */
   pgliteDir: string;
+  /** Folders holding the extension tarballs: dist/ in the bundle; PGlite's and pgvector's packages otherwise. */
+  extensionDirs: string[];
 }
 
 const SCHEMA_ENGINE_WASM = 'schema_engine_bg.wasm';
@@ -29,25 +31,31 @@ function isAssetDir(dir: string): boolean {
 export function locateEngineAssets(override?: string): EngineAssets {
   if (override) {
     if (!isAssetDir(override)) throw new Error(`Engine assets not found in ${override} (expected ${SCHEMA_ENGINE_WASM} and pglite.wasm).`);
-    return { schemaEngineWasm: path.join(override, SCHEMA_ENGINE_WASM), pgliteDir: override };
+    return { schemaEngineWasm: path.join(override, SCHEMA_ENGINE_WASM), pgliteDir: override, extensionDirs: [override] };
   }
   if (cached) return cached;
   // In the bundle, __dirname is dist/ (webpack `node.__dirname: false`).
   for (const dir of [__dirname, path.resolve(__dirname, '..')]) {
     if (isAssetDir(dir)) {
-      cached = { schemaEngineWasm: path.join(dir, SCHEMA_ENGINE_WASM), pgliteDir: dir };
+      cached = { schemaEngineWasm: path.join(dir, SCHEMA_ENGINE_WASM), pgliteDir: dir, extensionDirs: [dir] };
       return cached;
     }
   }
   const localRequire = createRequire(__filename);
   let glue: string;
   let pglite: string;
+  let pgvector: string;
   try {
     glue = localRequire.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     pglite = localRequire.resolve('@electric-sql/pglite');
+    pgvector = localRequire.resolve('@electric-sql/pglite-pgvector');
   } catch (error) {
     throw new Error(`Engine assets not found next to the bundle nor in node_modules: ${(error as Error).message}`);
   }
-  cached = { schemaEngineWasm: path.join(path.dirname(glue), SCHEMA_ENGINE_WASM), pgliteDir: path.dirname(pglite) };
+  cached = {
+    schemaEngineWasm: path.join(path.dirname(glue), SCHEMA_ENGINE_WASM),
+    pgliteDir: path.dirname(pglite),
+    extensionDirs: [path.dirname(pglite), path.dirname(pgvector)],
+  };
   return cached;
 }

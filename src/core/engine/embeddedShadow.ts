@@ -68,13 +68,17 @@ function compileArtifacts(pgliteDir: string): Promise<{ pglite: WasmModule; init
 export class EmbeddedPostgres {
   private db: PGlite | undefined;
   private starting: Promise<PGlite> | undefined;
-  private extensions = new Set<string>();
+  /** The extension tarballs the instance was started with, by bundle name. */
+  private extensions: Record<string, Extension> = {};
   private heldState: string | undefined;
   private lastStart: EmbeddedStartInfo | undefined;
   private readonly pgliteDir: string;
+  private readonly extensionDirs: string[];
 
   constructor(private readonly options: EmbeddedPostgresOptions = {}) {
-    this.pgliteDir = locateEngineAssets(options.assetsDir).pgliteDir;
+    const assets = locateEngineAssets(options.assetsDir);
+    this.pgliteDir = assets.pgliteDir;
+    this.extensionDirs = assets.extensionDirs;
   }
 
   /** How the instance was last started. */
@@ -96,8 +100,8 @@ export class EmbeddedPostgres {
    * prefer a cached data dir already holding that migrated state (see {@link saveSnapshot}).
    */
   async instance(requests: readonly ExtensionRequest[] = [], snapshotKey?: string): Promise<PGlite> {
-    const wanted = pgliteExtensionsFor(requests, this.pgliteDir); // throws extension-unavailable
-    const missing = Object.keys(wanted).filter((name) => !this.extensions.has(name));
+    const wanted = pgliteExtensionsFor(requests, this.extensionDirs); // throws extension-unavailable
+    const missing = Object.keys(wanted).filter((name) => !Object.hasOwn(this.extensions, name));
     if (this.db && missing.length === 0) return this.db;
     if (this.starting) {
       await this.starting.catch(() => undefined);
@@ -107,12 +111,8 @@ export class EmbeddedPostgres {
       this.log(`embedded shadow: restarting to load extension(s) ${missing.join(', ')}`);
       await this.close();
     }
-    for (const name of Object.keys(wanted)) this.extensions.add(name);
-    const all = pgliteExtensionsFor(
-      [...this.extensions].map((name) => ({ name, migration: '', line: 0 })),
-      this.pgliteDir,
-    );
-    this.starting = this.start(all, snapshotKey);
+    this.extensions = { ...this.extensions, ...wanted };
+    this.starting = this.start(this.extensions, snapshotKey);
     try {
       this.db = await this.starting;
       return this.db;
@@ -168,6 +168,10 @@ export class EmbeddedPostgres {
       fsBundle: artifacts.fsBundle,
       extensions,
       relaxedDurability: true,
+      // One large init migration (3000 models) takes tens of thousands of locks in its one transaction: the
+      // default lock table (64 per connection) fails it with "out of shared memory", which says nothing about
+      // the migration.
+      startParams: [...PGliteClass.defaultStartParams, '-c', 'max_locks_per_transaction=1024'],
     };
     const candidates: Array<{ file: string; source: EmbeddedStartInfo['source'] }> = [];
     if (this.options.cacheDir) {
@@ -215,7 +219,7 @@ export class EmbeddedPostgres {
   }
 
   private snapshotFile(key: string): string {
-    const extensions = [...this.extensions].sort().join(',');
+    const extensions = Object.keys(this.extensions).sort().join(',');
     const id = createHash('sha256').update(`${key}\n${extensions}`).digest('hex').slice(0, 24);
     return path.join(this.options.cacheDir ?? '', `pglite-${PGLITE_CACHE_VERSION}-migrated-${id}.tar`);
   }

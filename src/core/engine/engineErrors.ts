@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { type SourcePosition } from '../project/types';
 import { EngineError } from './errors';
 
@@ -42,8 +43,8 @@ export function fromEngineError(error: unknown, context: { schemaFiles?: readonl
     const headline = first.split('\n')[0].replace(/^Error validating:\s*/, '');
     const location = schemaLocation(first, context.schemaFiles ?? []);
     const where = location ? ` (${location.file}:${location.line})` : '';
-    const more = errors.length > 1 ? ` — and ${errors.length - 1} more error(s)` : '';
-    return new EngineError({ code: 'invalid-schema', prismaCode: code ?? 'P1012', message: `Invalid Prisma schema${where}: ${headline}${more}`, location, detail });
+    const more = errors.length > 1 ? ` — ${l10n.t('and {0} more error(s)', errors.length - 1)}` : '';
+    return new EngineError({ code: 'invalid-schema', prismaCode: code ?? 'P1012', message: `${l10n.t('Invalid Prisma schema')}${where}: ${headline}${more}`, location, detail });
   }
   const migration = /Migration `([^`]+)` failed/.exec(text)?.[1] ?? /Migration name: (\S+)/.exec(text)?.[1];
   if (code === 'P3006' || code === 'P3018' || migration) {
@@ -58,24 +59,24 @@ export function fromEngineError(error: unknown, context: { schemaFiles?: readonl
   }
   switch (code) {
     case 'P1000':
-      return new EngineError({ code: 'authentication-failed', prismaCode: code, message: `Authentication failed during ${context.what}: check the user and password in the URL.`, detail });
+      return new EngineError({ code: 'authentication-failed', prismaCode: code, message: l10n.t('Authentication failed during {0}: check the user and password in the URL.', context.what), detail });
     case 'P1001':
-      return new EngineError({ code: 'database-unreachable', prismaCode: code, message: `Cannot reach the database server during ${context.what}.`, detail });
+      return new EngineError({ code: 'database-unreachable', prismaCode: code, message: l10n.t('Cannot reach the database server during {0}.', context.what), detail });
     case 'P1003':
-      return new EngineError({ code: 'database-not-found', prismaCode: code, message: `The database does not exist (${context.what}).`, detail });
+      return new EngineError({ code: 'database-not-found', prismaCode: code, message: l10n.t('The database does not exist ({0}).', context.what), detail });
     case 'P1010':
-      return new EngineError({ code: 'permission-denied', prismaCode: code, message: `Access denied during ${context.what}: ${firstLine(text)}`, detail });
+      return new EngineError({ code: 'permission-denied', prismaCode: code, message: l10n.t('Access denied during {0}: {1}', context.what, firstLine(text)), detail });
     default:
       break;
   }
   if (/Authentication failed/i.test(text)) {
-    return new EngineError({ code: 'authentication-failed', message: `Authentication failed during ${context.what}: check the user and password in the URL.`, detail });
+    return new EngineError({ code: 'authentication-failed', message: l10n.t('Authentication failed during {0}: check the user and password in the URL.', context.what), detail });
   }
   if (/not reachable|Can't reach|ECONNREFUSED/i.test(text)) {
-    return new EngineError({ code: 'database-unreachable', message: `Cannot reach the database server during ${context.what}.`, detail });
+    return new EngineError({ code: 'database-unreachable', message: l10n.t('Cannot reach the database server during {0}.', context.what), detail });
   }
   const prefix = code ? `${code}: ` : '';
-  return new EngineError({ code: 'engine-error', prismaCode: code, message: `The schema engine failed during ${context.what}: ${prefix}${firstLine(text)}`, detail });
+  return new EngineError({ code: 'engine-error', prismaCode: code, message: l10n.t('The schema engine failed during {0}: {1}', context.what, `${prefix}${firstLine(text)}`), detail });
 }
 
 function firstLine(text: string): string {

@@ -1,12 +1,11 @@
+import * as l10n from '@vscode/l10n';
 import { createHash, randomBytes } from 'node:crypto';
-import { compareMigrationNames } from '../project/migrationOrder';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import type { DiffParams, DiffTarget, MigrationList, SchemaContainer, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
-import { createdObjects, enumValuesAfter, indexTablesAfter, locateRemovedObjects, sameObject } from '../drift/creationSites';
+import { enumValuesAfter, indexTablesAfter, locateRemovedObjects } from '../drift/creationSites';
 import { type DriftItem, parseDiffScript } from '../drift/diffItems';
 import { positionAt, splitQualified } from '../drift/sqlText';
 import { readMigrationRecords } from '../history/records';
@@ -20,33 +19,52 @@ import {
   type DeployResult,
   type DriftReport,
   type EngineApi,
+  type MigrationProof,
   type EngineStats,
   type ResolveOptions,
   type ResolveResult,
   type SchemaDiffOptions,
 } from './api';
+import { createBaseline } from './baseline';
 import { DATAMODEL_CACHE_FORMAT, datamodelLoses, SHADOW_FEATURES_BEYOND_DATAMODEL_SQL } from './datamodelFidelity';
 import { EmbeddedPostgres } from './embeddedShadow';
-import { failingStatementOffset } from './failingStatement';
+import { failingStatementOffset, scriptFailureOf, withStatementLocation } from './failingStatement';
 import { fromEngineError } from './engineErrors';
 import { EngineError, describeUrl } from './errors';
 import { findExtensionRequests } from './extensions';
 import { guardEngineCall } from './guard';
-import { PgAdapterFactory, openPgClient, parsePgUrl } from './pgAdapter';
+import { adaptScriptToPrismaMajor, judgePrismaVersion } from './prismaVersion';
+import { PgAdapterFactory, openPgClient, parsePgUrl, type QueryLimits } from './pgAdapter';
+import { CHECK_CONSTRAINTS_SQL, type CheckConstraint, type MissingChange, missingChanges, proofOf, toCheckConstraints } from './resolveProof';
+import { assertShadowIsSafe } from './shadowSafety';
 import { ComposedAdapterFactory, OfflineDriverAdapter, PgliteDriverAdapter } from './pgliteAdapter';
 import { type EngineSchema, migrationList, migrationsKey, prepareSchema, readLocalMigrations, requireLockFile } from './projectInput';
+import { DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts } from './timeouts';
 import { loadSchemaEngine, type SchemaEngineRuntime } from './wasmLoader';
 
-/** Per-call time limits in milliseconds. */
-export interface EngineTimeouts {
-  /** Diffs (including applying migrations to the shadow). Default 120 s. */
-  analysisMs: number;
-  /** Reads of `_prisma_migrations`, resolve. Default 30 s. */
-  historyMs: number;
-  /** `deploy`. Default 300 s. */
-  deployMs: number;
-  /** Opening a connection. Default 10 s. */
-  connectMs: number;
+export type { EngineTimeouts } from './timeouts';
+
+/**
+ * Server-side limits of a read (and of recording one migration row): PostgreSQL cancels the statement itself
+ * a little before the operation's own limit, and stops waiting for a lock sooner (at most 5 s).
+ */
+function readLimits(operationMs: number): QueryLimits {
+  return { statementTimeoutMs: Math.max(1, Math.floor(operationMs * 0.8)), lockTimeoutMs: Math.max(1, Math.min(5_000, Math.floor(operationMs / 2))) };
+}
+
+/** Server-side limits of a deploy: its own limit for each statement and each lock wait, cancelled by PostgreSQL just before it. */
+function writeLimits(operationMs: number): QueryLimits {
+  const ms = Math.max(1, Math.floor(operationMs * 0.95));
+  return { statementTimeoutMs: ms, lockTimeoutMs: ms };
+}
+
+/** "timed out after N s waiting for a lock…" when PostgreSQL cancelled the statement for one of our limits. */
+function serverTimeout(error: unknown, limits: QueryLimits): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const s = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`;
+  if (code === '55P03') return `stopped after ${s(limits.lockTimeoutMs)} waiting for a lock another session holds (lock_timeout); PostgreSQL cancelled the query, nothing of ours is left waiting.`;
+  if (code === '57014') return `stopped after ${s(limits.statementTimeoutMs)} (statement_timeout); PostgreSQL cancelled the query, nothing of ours is left running.`;
+  return undefined;
 }
 
 /** Options of {@link EngineSession}. */
@@ -110,7 +128,7 @@ export class EngineSession implements EngineApi {
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EngineSessionOptions = {}) {
-    this.timeouts = { analysisMs: 120_000, historyMs: 30_000, deployMs: 300_000, connectMs: 10_000, ...options.timeouts };
+    this.timeouts = { ...DEFAULT_ENGINE_TIMEOUTS, ...options.timeouts };
     this.embedded = this.newEmbedded();
   }
 
@@ -120,7 +138,8 @@ export class EngineSession implements EngineApi {
       const shadow = options.shadow ?? { kind: 'embedded' };
       const started = performance.now();
       if (shadow.kind !== 'embedded') {
-        await this.preflight(shadow.url, 'connecting to the shadow database server');
+        if (shadow.kind === 'url') await assertShadowIsSafe(shadow.url, shadow.protect ?? [], (url) => openPgClient(url, l10n.t('connecting to the shadow database'), this.timeouts.connectMs));
+        else await this.preflight(shadow.url, l10n.t('connecting to the shadow database server'));
         // Only connectToShadowDb is ever used: the engine gets no "main" database at all here.
         const pgFactory =
           shadow.kind === 'url'
@@ -131,10 +150,13 @@ export class EngineSession implements EngineApi {
           () => Promise.resolve(new OfflineDriverAdapter()),
           () => pgFactory.connectToShadowDb(),
         );
+        await this.validateSchema(prepared.schema);
         const script = await this.withEngine(prepared.schema, factory, (engine) =>
           engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatamodel', files: prepared.schema.files })),
-        );
-        return this.report(script, prepared, 'url', started, undefined);
+        ).catch((error: unknown) => {
+          throw withStatementLocation(error, pgFactory.lastScriptError, prepared.migrations);
+        });
+        return this.report(asProjectPrisma(script, project), prepared, 'url', started, undefined);
       }
       // Fast path: the migrations' end state as a verified datamodel — no database involved.
       await this.ensureRuntime();
@@ -142,8 +164,10 @@ export class EngineSession implements EngineApi {
       if (datamodel) {
         const engine = await this.offlineEngine(prepared.schema);
         const result = await engine.diff(diffParams({ tag: 'schemaDatamodel', files: datamodel }, { tag: 'schemaDatamodel', files: prepared.schema.files }));
-        return this.report(result.stdout ?? '', prepared, 'embedded-datamodel', started, undefined);
+        return this.report(asProjectPrisma(result.stdout ?? '', project), prepared, 'embedded-datamodel', started, undefined);
       }
+      // A schema error in seconds, not after migrating the shadow.
+      if (this.embedded.holding !== prepared.key) await this.validateSchema(prepared.schema);
       const migrateStarted = performance.now();
       const { db, reused } = await this.migratedEmbedded(prepared);
       const migrateMs = performance.now() - migrateStarted;
@@ -152,7 +176,7 @@ export class EngineSession implements EngineApi {
         diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root }, { tag: 'schemaDatamodel', files: prepared.schema.files }),
       );
       if (this.options.datamodelFastPath !== false) this.scheduleDatamodelCapture(prepared, project.root);
-      return this.report(result.stdout ?? '', prepared, reused ? 'embedded-cached' : 'embedded-migrated', started, reused ? undefined : migrateMs);
+      return this.report(asProjectPrisma(result.stdout ?? '', project), prepared, reused ? 'embedded-cached' : 'embedded-migrated', started, reused ? undefined : migrateMs);
     });
   }
 
@@ -160,11 +184,15 @@ export class EngineSession implements EngineApi {
     return this.serial('database vs migrations', this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
       const target = parsePgUrl(url);
-      await this.preflight(target.url, 'connecting to the database');
+      await this.preflight(target.url, l10n.t('connecting to the database'));
       const started = performance.now();
-      const script = await this.withEngine(prepared.schema, this.databaseWithEmbeddedShadow(url, prepared), (engine) =>
+      await this.validateSchema(prepared.schema);
+      const factory = this.databaseWithEmbeddedShadow(url, prepared);
+      const script = await this.withEngine(prepared.schema, factory, (engine) =>
         engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root })),
-      );
+      ).catch((error: unknown) => {
+        throw withStatementLocation(error, factory.lastScriptFailure, prepared.migrations);
+      });
       // The engine left the embedded shadow holding exactly these migrations.
       this.embedded.markHolding(prepared.key);
       this.applied = prepared.migrations;
@@ -176,13 +204,16 @@ export class EngineSession implements EngineApi {
     return this.serial('database vs schema', this.timeouts.analysisMs, async () => {
       const schema = prepareSchema(project.schemaFiles);
       parsePgUrl(url);
-      await this.preflight(url, 'connecting to the database');
+      await this.preflight(url, l10n.t('connecting to the database'));
       const started = performance.now();
-      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
-      const script = normalizeScript(
-        await this.withEngine(schema, factory, (engine) =>
-          engine.diff(diffParams({ tag: 'schemaDatasource', files: schema.files, configDir: project.root }, { tag: 'schemaDatamodel', files: schema.files })),
+      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
+      const script = asProjectPrisma(
+        normalizeScript(
+          await this.withEngine(schema, factory, (engine) =>
+            engine.diff(diffParams({ tag: 'schemaDatasource', files: schema.files, configDir: project.root }, { tag: 'schemaDatamodel', files: schema.files })),
+          ),
         ),
+        project,
       );
       const items = parseDiffScript(script);
       const totalMs = performance.now() - started;
@@ -195,11 +226,14 @@ export class EngineSession implements EngineApi {
       const target = parsePgUrl(url);
       requireLockFileOrFolder(project);
       const migrations = await readLocalMigrations(project);
-      const client = await openPgClient(url, 'reading _prisma_migrations', this.timeouts.connectMs);
+      const limits = readLimits(this.timeouts.historyMs);
+      const client = await openPgClient(url, l10n.t('reading _prisma_migrations'), this.timeouts.connectMs, limits);
       try {
         const records = await readMigrationRecords(async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>, target.schema);
         return computeHistoryStatus(migrations, records);
       } catch (error) {
+        const stopped = serverTimeout(error, limits);
+        if (stopped) throw new EngineError({ code: 'timeout', message: `Reading _prisma_migrations on ${describeUrl(url)} ${stopped}` });
         throw new EngineError({ code: 'engine-error', message: `Reading _prisma_migrations on ${describeUrl(url)} failed: ${(error as Error).message}` });
       } finally {
         await client.end().catch(() => undefined);
@@ -207,42 +241,9 @@ export class EngineSession implements EngineApi {
     });
   }
 
-  async createBaseline(project: PrismaProject, options: BaselineOptions = {}): Promise<BaselineResult> {
-    const report = await this.diffMigrationsToSchema(project, { forWriting: true });
-    if (report.empty) {
-      return { created: false, script: '', items: [], verified: true, message: 'Nothing to baseline: the migrations already produce the schema. No folder was written.' };
-    }
-    const name = `${timestamp(options.now)}_${sanitizeName(options.name ?? 'baseline')}`;
-    const dir = path.join(project.migrationsDir, name);
-    if (existsSync(dir)) {
-      throw new EngineError({ code: 'already-exists', message: `Migration folder ${dir} already exists: nothing was overwritten.` });
-    }
-    const later = project.migrations.filter((m) => compareMigrationNames(m.name, name) >= 0).map((m) => m.name);
-    const sqlPath = path.join(dir, 'migration.sql');
-    await writeFolderAtomically(project.migrationsDir, name, report.script);
-    // Check: migrations + baseline must produce the schema exactly.
-    const withBaseline: PrismaProject = {
-      ...project,
-      migrations: [...project.migrations, { name, dir, sqlPath, hasSql: true }],
-    };
-    const check = await this.diffMigrationsToSchema(withBaseline, { forWriting: true });
-    if (!check.empty) {
-      await rm(dir, { recursive: true, force: true });
-      throw new EngineError({
-        code: 'refused',
-        message: `The baseline did not reproduce the schema (still ${check.items.length} difference(s) after it): the folder was removed. Remaining: ${check.script.slice(0, 500)}`,
-      });
-    }
-    const orderNote = later.length > 0 ? ` Warning: it sorts before ${later.join(', ')} — check the migration order.` : '';
-    return {
-      created: true,
-      migrationName: name,
-      sqlPath,
-      script: report.script,
-      items: report.items,
-      verified: true,
-      message: `Created ${path.relative(project.root, sqlPath) || sqlPath} with ${report.items.length} change(s); migrations + baseline now match the schema.${orderNote}`,
-    };
+  /** Drafts, verifies on the shadow, then installs the baseline (see ./baseline.ts: nothing unverified lands in the migrations). */
+  createBaseline(project: PrismaProject, options: BaselineOptions = {}): Promise<BaselineResult> {
+    return createBaseline(project, options, (p) => this.diffMigrationsToSchema(p, { forWriting: true }));
   }
 
   resolve(project: PrismaProject, url: string, options: ResolveOptions): Promise<ResolveResult> {
@@ -252,51 +253,81 @@ export class EngineSession implements EngineApi {
     }
     return this.serial(`resolve ${name}`, this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
-      await this.preflight(url, 'connecting to the database');
+      await this.preflight(url, l10n.t('connecting to the database'));
       const index = prepared.migrations.findIndex((m) => m.name === name);
       if (options.rolledBack) {
-        const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
+        const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
         await this.withEngine(prepared.schema, factory, async (engine) => {
           await engine.markMigrationRolledBack({ migrationName: name });
           return '';
         });
-        return { migration: name, action: 'rolledBack', recorded: true, missing: [], forced: false, message: `Recorded ${name} as rolled back on ${describeUrl(url)}.` };
+        return { migration: name, action: 'rolledBack', recorded: true, missing: [], missingChanges: [], forced: false, message: `Recorded ${name} as rolled back on ${describeUrl(url)}.` };
       }
       if (index < 0) {
         throw new EngineError({ code: 'unknown-migration', message: `No migration named ${name} in ${project.migrationsDir}.`, migration: name });
       }
-      const missing = await this.missingObjects(prepared, index, url, project.root);
-      if (missing.length > 0 && !options.force) {
+      const { items: missing, changes: missingChanges } = await this.missingObjects(prepared, index, url, project);
+      if (missingChanges.length > 0 && !options.force) {
         throw new EngineError({
           code: 'refused',
           migration: name,
-          message: `Refusing to record ${name} as applied: the database ${describeUrl(url)} lacks what it creates — ${missing.map(describeItem).join(', ')}. Nothing was written.`,
+          message: `Refusing to record ${name} as applied: the database ${describeUrl(url)} does not have every change it makes — ${missingChanges.map((c) => c.description).join('; ')}. Nothing was written.`,
         });
       }
-      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
+      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
       await this.withEngine(prepared.schema, factory, async (engine) => {
         await engine.markMigrationApplied({ migrationName: name, migrationsList: prepared.list });
         return '';
       });
-      const forced = missing.length > 0;
+      const forced = missingChanges.length > 0;
       return {
         migration: name,
         action: 'applied',
         recorded: true,
         missing,
+        missingChanges,
         forced,
         message: forced
-          ? `FORCED: recorded ${name} as applied on ${describeUrl(url)} although the database lacks ${missing.map(describeItem).join(', ')}.`
-          : `Recorded ${name} as applied on ${describeUrl(url)}: the database already has everything it creates.`,
+          ? `FORCED: recorded ${name} as applied on ${describeUrl(url)} although the database lacks ${missingChanges.map((c) => c.description).join('; ')}.`
+          : `Recorded ${name} as applied on ${describeUrl(url)}: the database already has every change it makes.`,
       };
+    });
+  }
+
+  migrationProofs(project: PrismaProject, url: string, migrations: string[]): Promise<MigrationProof[]> {
+    return this.serial('migration proofs', this.timeouts.deployMs, async () => {
+      const prepared = await this.prepare(project);
+      await this.preflight(url, l10n.t('connecting to the database'));
+      const indexes = migrations.map((name) => {
+        const index = prepared.migrations.findIndex((m) => m.name === name);
+        if (index < 0) throw new EngineError({ code: 'unknown-migration', message: `No migration named ${name} in ${project.migrationsDir}.`, migration: name });
+        return index;
+      });
+      if (indexes.length === 0) return [];
+      // Consecutive pending migrations share a state (after one = before the next): each state is diffed once.
+      const states = new Map<number, { items: DriftItem[]; checks: CheckConstraint[] }>();
+      const stateAt = async (count: number): Promise<{ items: DriftItem[]; checks: CheckConstraint[] }> => {
+        let state = states.get(count);
+        if (!state) states.set(count, (state = await this.databaseStateAt(prepared, count, url, project)));
+        return state;
+      };
+      const database = await this.databaseChecks(url);
+      const out: MigrationProof[] = [];
+      for (const [i, index] of indexes.entries()) {
+        const before = await stateAt(index);
+        const after = await stateAt(index + 1);
+        const proof = proofOf({ before: before.items, after: after.items, checks: { before: before.checks, after: after.checks, database }, schemaFiles: project.schemaFiles });
+        out.push({ migration: migrations[i], present: proof.present, missing: proof.changes });
+      }
+      return out;
     });
   }
 
   deploy(project: PrismaProject, url: string): Promise<DeployResult> {
     return this.serial('deploy', this.timeouts.deployMs, async () => {
       const prepared = await this.prepare(project);
-      await this.preflight(url, 'connecting to the database');
-      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
+      await this.preflight(url, l10n.t('connecting to the database'));
+      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: writeLimits(this.timeouts.deployMs) });
       let applied: string[] = [];
       try {
         await this.withEngine(prepared.schema, factory, async (engine) => {
@@ -389,7 +420,7 @@ export class EngineSession implements EngineApi {
       );
       this.embedded.markHolding(prepared.key);
       this.applied = prepared.migrations;
-      return this.report(script, prepared, 'embedded-migrated', started, undefined);
+      return this.report(asProjectPrisma(script, project), prepared, 'embedded-migrated', started, undefined);
     });
   }
 
@@ -461,7 +492,7 @@ export class EngineSession implements EngineApi {
     try {
       return await runtime.SchemaEngine.new({ datamodels }, (line: string) => this.engineLog(line), bindMigrationAwareSqlAdapterFactory(factory));
     } catch (error) {
-      throw fromEngineError(error, { what: 'starting the schema engine', schemaFiles: schema.files.map((f) => f.path) });
+      throw fromEngineError(error, { what: l10n.t('starting the schema engine'), schemaFiles: schema.files.map((f) => f.path) });
     }
   }
 
@@ -487,7 +518,7 @@ export class EngineSession implements EngineApi {
         const result = await use(engine);
         return typeof result === 'string' ? result : (result.stdout ?? '');
       } catch (error) {
-        throw fromEngineError(error, { what: 'the analysis', schemaFiles: schema.files.map((f) => f.path) });
+        throw fromEngineError(error, { what: l10n.t('the analysis'), schemaFiles: schema.files.map((f) => f.path) });
       } finally {
         engine.free();
       }
@@ -567,7 +598,7 @@ export class EngineSession implements EngineApi {
         await db.exec(migration.sql);
       } catch (error) {
         await db.exec('ROLLBACK').catch(() => undefined);
-        throw migrationFailure(migration, error, await failingStatementOffset(db, migration.sql));
+        throw migrationFailure(migration, error, await failingStatementOffset(db, migration.sql, scriptFailureOf(error)));
       }
     }
     this.embedded.markHolding(prepared.key);
@@ -640,6 +671,16 @@ export class EngineSession implements EngineApi {
     }).catch((error: unknown) => this.log(`engine: fast re-analysis not prepared: ${(error as Error).message}`));
   }
 
+  /** Validates the schema with the engine alone (no database): milliseconds, where a failing diff costs a migrated shadow. */
+  private async validateSchema(schema: EngineSchema): Promise<void> {
+    const engine = await this.offlineEngine(schema);
+    try {
+      await engine.diff(diffParams({ tag: 'schemaDatamodel', files: schema.files }, { tag: 'schemaDatamodel', files: schema.files }));
+    } catch (error) {
+      throw fromEngineError(error, { what: l10n.t('validating the schema'), schemaFiles: schema.files.map((f) => f.path) });
+    }
+  }
+
   private async offlineEngine(schema: EngineSchema): Promise<SchemaEngine> {
     if (this.offline) return this.offline;
     const offline = (): Promise<OfflineDriverAdapter> => Promise.resolve(new OfflineDriverAdapter());
@@ -649,32 +690,52 @@ export class EngineSession implements EngineApi {
 
   /** Factory: main = the live database, shadow = the embedded PGlite (emptied first). */
   private databaseWithEmbeddedShadow(url: string, prepared: PreparedProject): ComposedAdapterFactory {
-    const pgFactory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs });
+    const pgFactory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
     const requests = findExtensionRequests(prepared.migrations);
-    return new ComposedAdapterFactory(
+    const factory: ComposedAdapterFactory = new ComposedAdapterFactory(
       () => pgFactory.connect(),
       async () => {
         const db = await this.embedded.instance(requests);
         await this.embedded.reset();
-        return new PgliteDriverAdapter(db);
+        return new PgliteDriverAdapter(db, undefined, (failure) => (factory.lastScriptFailure = failure));
       },
     );
+    return factory;
   }
 
-  /** Objects created by migration `index` that the database lacks (compared with migrations up to it). */
-  private async missingObjects(prepared: PreparedProject, index: number, url: string, configDir: string): Promise<DriftItem[]> {
-    const upTo = prepared.migrations.slice(0, index + 1);
+  /** Changes of migration `index` the database lacks: see {@link missingChanges} (two engine diffs + CHECK catalogs). */
+  private async missingObjects(prepared: PreparedProject, index: number, url: string, project: PrismaProject): Promise<{ items: DriftItem[]; changes: MissingChange[] }> {
+    const before = await this.databaseStateAt(prepared, index, url, project);
+    const after = await this.databaseStateAt(prepared, index + 1, url, project);
+    const database = await this.databaseChecks(url);
+    return missingChanges({ before: before.items, after: after.items, checks: { before: before.checks, after: after.checks, database }, schemaFiles: project.schemaFiles });
+  }
+
+  /** The diff of the database to the first `count` migrations, and those migrations' CHECK constraints. */
+  private async databaseStateAt(prepared: PreparedProject, count: number, url: string, project: PrismaProject): Promise<{ items: DriftItem[]; checks: CheckConstraint[] }> {
+    const requests = findExtensionRequests(prepared.migrations);
+    const upTo = prepared.migrations.slice(0, count);
     const list = migrationList(prepared.list.baseDir, prepared.lockFile, upTo);
-    const factory = this.databaseWithEmbeddedShadow(url, { ...prepared, migrations: upTo, list });
-    const script = await this.withEngine(prepared.schema, factory, (engine) =>
-      engine.diff(diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir }, { tag: 'migrations', ...list })),
+    const script = await this.withEngine(prepared.schema, this.databaseWithEmbeddedShadow(url, { ...prepared, migrations: upTo, list }), (engine) =>
+      engine.diff(diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root }, { tag: 'migrations', ...list })),
     );
-    const created = createdObjects(prepared.migrations[index]);
-    return parseDiffScript(script).filter((item) => item.change !== 'removed' && created.some((object) => sameObject(object, item)));
+    // The engine left the embedded shadow migrated up to `count`: its CHECK constraints are the migrations' ones.
+    const shadow = await this.embedded.instance(requests);
+    return { items: parseDiffScript(normalizeScript(script)), checks: toCheckConstraints((await shadow.query<Record<string, unknown>>(CHECK_CONSTRAINTS_SQL)).rows) };
+  }
+
+  /** The database's own CHECK constraints (read-only). */
+  private async databaseChecks(url: string): Promise<CheckConstraint[]> {
+    const client = await openPgClient(url, l10n.t('reading CHECK constraints'), this.timeouts.connectMs, readLimits(this.timeouts.analysisMs));
+    try {
+      return toCheckConstraints((await client.query(CHECK_CONSTRAINTS_SQL)).rows as Array<Record<string, unknown>>);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   private async failedMigrationName(url: string): Promise<string | undefined> {
-    const client = await openPgClient(url, 'reading _prisma_migrations', this.timeouts.connectMs).catch(() => undefined);
+    const client = await openPgClient(url, l10n.t('reading _prisma_migrations'), this.timeouts.connectMs, readLimits(this.timeouts.historyMs)).catch(() => undefined);
     if (!client) return undefined;
     try {
       const records = await readMigrationRecords(async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>, parsePgUrl(url).schema);
@@ -745,6 +806,14 @@ function withIndexTables(items: DriftItem[], migrations: readonly LocalMigration
   return items;
 }
 
+/**
+ * The bundled engine's script for a comparison with a Prisma schema, as the project's own Prisma major writes it
+ * (prismaVersion.ts): the engine's empty-migration comment is no script.
+ */
+function asProjectPrisma(script: string, project: PrismaProject): string {
+  return adaptScriptToPrismaMajor(normalizeScript(script), judgePrismaVersion(project.prismaVersion ?? {}).major);
+}
+
 /** The engine prints `-- This is an empty migration.` for an empty diff: that is no script at all. */
 function normalizeScript(script: string): string {
   return /^\s*-- This is an empty migration\.\s*$/.test(script) ? '' : script;
@@ -773,32 +842,6 @@ function migrationFailure(migration: LocalMigration, error: unknown, statementOf
   });
 }
 
-function describeItem(item: DriftItem): string {
-  switch (item.object) {
-    case 'table':
-      return `table ${item.table}`;
-    case 'column':
-      return `column ${item.table}.${item.column}`;
-    case 'enum':
-      return `enum ${item.enum}`;
-    case 'enumValue':
-      return `enum value ${item.enum}.${item.value}`;
-    default:
-      return `${item.object} ${item.name ?? item.table ?? ''}`.trim();
-  }
-}
-
-/** `YYYYMMDDHHMMSS` in UTC, as `prisma migrate dev` names folders. */
-export function timestamp(now?: string): string {
-  const date = now ? new Date(now) : new Date();
-  return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
-
-function sanitizeName(name: string): string {
-  const clean = name.trim().toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
-  return clean || 'baseline';
-}
-
 async function writeFileAtomically(file: string, content: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
@@ -811,18 +854,3 @@ async function writeFileAtomically(file: string, content: string): Promise<void>
   }
 }
 
-/** Writes `<dir>/<name>/migration.sql` via a temporary folder renamed into place. */
-async function writeFolderAtomically(migrationsDir: string, name: string, sql: string): Promise<void> {
-  const temp = path.join(migrationsDir, `.drift-guard-${randomBytes(4).toString('hex')}.tmp`);
-  await mkdir(temp, { recursive: false });
-  try {
-    await writeFile(path.join(temp, 'migration.sql'), sql);
-    if (existsSync(path.join(migrationsDir, name))) {
-      throw new EngineError({ code: 'already-exists', message: `Migration folder ${path.join(migrationsDir, name)} already exists: nothing was overwritten.` });
-    }
-    await rename(temp, path.join(migrationsDir, name));
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    throw error;
-  }
-}

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { EngineSession } from './engineSession';
 import { EngineError } from './errors';
 import { ENGINE_METHODS, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
@@ -22,6 +23,13 @@ export function runEngineWorker(): void {
     options = JSON.parse(process.argv[2] ?? '{}') as WorkerStartOptions;
   } catch {
     options = {};
+  }
+  if (options.l10nBundle) {
+    try {
+      l10n.config({ fsPath: options.l10nBundle });
+    } catch {
+      // An unreadable bundle leaves the messages in English rather than stopping the engine.
+    }
   }
   const session = new EngineSession({
     assetsDir: options.assetsDir,

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { type SourcePosition } from '../project/types';
 
 /** Stable machine-readable kinds of engine failures. Each comes with one clear message. */
@@ -32,6 +33,8 @@ export type EngineErrorCode =
   | 'timeout'
   /** The engine worker process died. */
   | 'worker-crashed'
+  /** A shadow database URL designates a checked database, or a database that is not a shadow (see `shadowRefusal`). */
+  | 'shadow-refused'
   /** A baseline/resolve was refused (see the message for what is missing). */
   | 'refused'
   /** A migration name given by the user does not exist locally. */
@@ -55,6 +58,19 @@ export interface EngineErrorData {
   migration?: string;
   /** Extra detail for logs (engine message, PostgreSQL error), never a stack trace. */
   detail?: string;
+  /** For `shadow-refused`: which rule refused which shadow (the extension words it in the user's language). */
+  shadowRefusal?: ShadowRefusal;
+}
+
+/** Why a shadow database was refused, as plain data. */
+export interface ShadowRefusal {
+  rule: 'same-database' | 'migrations-table' | 'foreign-objects';
+  /** The shadow URL, password masked. */
+  shadow: string;
+  /** For `same-database`: the database it designates, e.g. `--url (postgresql://app:****@localhost/app)`. */
+  other?: string;
+  /** For the content rules: the objects found (at most five, `schema.name (kind)`). */
+  objects?: string[];
 }
 
 /** The one error type the engine layer throws: a code, one clear message, optional location. */
@@ -65,6 +81,7 @@ export class EngineError extends Error implements EngineErrorData {
   readonly location?: SourcePosition;
   readonly migration?: string;
   readonly detail?: string;
+  readonly shadowRefusal?: ShadowRefusal;
 
   constructor(data: EngineErrorData) {
     super(data.message);
@@ -73,6 +90,7 @@ export class EngineError extends Error implements EngineErrorData {
     this.location = data.location;
     this.migration = data.migration;
     this.detail = data.detail;
+    this.shadowRefusal = data.shadowRefusal;
   }
 
   /** Plain data (no stack) for messages and JSON output. */
@@ -82,6 +100,7 @@ export class EngineError extends Error implements EngineErrorData {
     if (this.location) data.location = this.location;
     if (this.migration) data.migration = this.migration;
     if (this.detail) data.detail = this.detail;
+    if (this.shadowRefusal) data.shadowRefusal = this.shadowRefusal;
     return data;
   }
 
@@ -138,22 +157,22 @@ export function connectionError(error: unknown, url: string, purpose: string): E
     case 'ENETUNREACH':
     case 'ETIMEDOUT':
     case 'ECONNRESET':
-      return new EngineError({ code: 'database-unreachable', message: `Cannot reach the database at ${where} (${e.code}) while ${purpose}.`, detail });
+      return new EngineError({ code: 'database-unreachable', message: l10n.t('Cannot reach the database at {0} ({1}) while {2}.', where, e.code, purpose), detail });
     case '28P01':
     case '28000':
       return new EngineError({
         code: 'authentication-failed',
-        message: `Authentication failed for user "${user}" on ${where} while ${purpose}: check the password in the URL.`,
+        message: l10n.t('Authentication failed for user "{0}" on {1} while {2}: check the password in the URL.', user, where, purpose),
         detail,
       });
     case '3D000':
-      return new EngineError({ code: 'database-not-found', message: `Database ${where} does not exist (${purpose}).`, detail });
+      return new EngineError({ code: 'database-not-found', message: l10n.t('Database {0} does not exist ({1}).', where, purpose), detail });
     case '42501':
-      return new EngineError({ code: 'permission-denied', message: `Permission denied on ${where} while ${purpose}: ${e.message ?? ''}`.trim(), detail });
+      return new EngineError({ code: 'permission-denied', message: l10n.t('Permission denied on {0} while {1}: {2}', where, purpose, e.message ?? '').trim(), detail });
     default:
       if (e.message && /timeout|timed out/i.test(e.message)) {
-        return new EngineError({ code: 'database-unreachable', message: `Connection to ${where} timed out while ${purpose}.`, detail });
+        return new EngineError({ code: 'database-unreachable', message: l10n.t('Connection to {0} timed out while {1}.', where, purpose), detail });
       }
-      return new EngineError({ code: 'engine-error', message: `Database error on ${where} while ${purpose}: ${e.message ?? String(error)}`, detail });
+      return new EngineError({ code: 'engine-error', message: l10n.t('Database error on {0} while {1}: {2}', where, purpose, e.message ?? String(error)), detail });
   }
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { EngineError } from './errors';
 
 /**
@@ -36,7 +37,7 @@ export function guardEngineCall<T>(
       reject(
         new EngineError({
           code: 'timeout',
-          message: `${what} did not finish within ${Math.round(timeoutMs / 1000)} s; the engine was stopped. A database may be unreachable or locked.`,
+          message: l10n.t('{0} did not finish within {1} s; the engine was stopped. A database may be unreachable or locked.', what, Math.round(timeoutMs / 1000)),
         }),
       );
     }, timeoutMs);

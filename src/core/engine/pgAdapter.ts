@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { randomBytes } from 'node:crypto';
 import {
   type ConnectionInfo,
@@ -11,8 +12,11 @@ import {
 } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { toAdapterError } from './driverErrors';
+import { locateFailingStatement } from './failingStatement';
 import { EngineError, connectionError, describeUrl } from './errors';
 import { convertRow, pgTypeMapping } from './pgValues';
+import { databaseAddress, sameAddress } from './databaseAddress';
+import { CLAIM_SHADOW_SQL, assertShadowContentIsSafe } from './shadowSafety';
 
 const ADAPTER_NAME = 'prisma-drift-guard-pg';
 
@@ -56,13 +60,31 @@ function databaseOf(url: string): string {
   return decodeURIComponent(parsed.pathname.replace(/^\//, '')) || decodeURIComponent(parsed.username) || 'postgres';
 }
 
-function clientConfig(url: string, connectTimeoutMs: number): pg.ClientConfig {
+/**
+ * Server-side limits of one connection: PostgreSQL itself cancels a statement that runs longer, or waits longer
+ * for a lock, so nothing of ours stays queued on the server after we gave up (a closed socket alone does not
+ * stop a query waiting for a lock).
+ */
+export interface QueryLimits {
+  /** `statement_timeout`. */
+  statementTimeoutMs?: number;
+  /** `lock_timeout`. */
+  lockTimeoutMs?: number;
+}
+
+function clientConfig(url: string, connectTimeoutMs: number, limits: QueryLimits = {}): pg.ClientConfig {
   // Prisma-only parameters are not libpq options; pg would pass unknown ones to the server.
   const parsed = new URL(url);
   for (const key of ['schema', 'connection_limit', 'pool_timeout', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']) {
     parsed.searchParams.delete(key);
   }
-  return { connectionString: parsed.toString(), connectionTimeoutMillis: connectTimeoutMs, application_name: 'prisma-drift-guard' };
+  return {
+    connectionString: parsed.toString(),
+    connectionTimeoutMillis: connectTimeoutMs,
+    application_name: 'prisma-drift-guard',
+    ...(limits.statementTimeoutMs !== undefined ? { statement_timeout: Math.max(1, Math.round(limits.statementTimeoutMs)) } : {}),
+    ...(limits.lockTimeoutMs !== undefined ? { lock_timeout: Math.max(1, Math.round(limits.lockTimeoutMs)) } : {}),
+  };
 }
 
 function quoteIdent(name: string): string {
@@ -70,8 +92,8 @@ function quoteIdent(name: string): string {
 }
 
 /** Opens one `pg.Client` on `url` (our own reads: `_prisma_migrations`, shadow management). */
-export async function openPgClient(url: string, purpose: string, connectTimeoutMs = 10_000): Promise<pg.Client> {
-  const client = new pg.Client(clientConfig(url, connectTimeoutMs));
+export async function openPgClient(url: string, purpose: string, connectTimeoutMs = 10_000, limits: QueryLimits = {}): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(url, connectTimeoutMs, limits));
   // A socket error after connect must not become an uncaught exception in the host process.
   client.on('error', () => undefined);
   try {
@@ -134,6 +156,8 @@ export class PgDriverAdapter extends PgQueryable implements SqlDriverAdapter {
     private readonly schema: string,
     private readonly onDispose: () => Promise<void>,
     private readonly onScriptError: (error: ScriptError) => void = () => undefined,
+    /** Find the failing statement of a failed script by replaying it, rolled back: shadow databases only. */
+    private readonly locateFailures = false,
   ) {
     super(client);
   }
@@ -144,7 +168,15 @@ export class PgDriverAdapter extends PgQueryable implements SqlDriverAdapter {
       await this.client.query(script);
     } catch (error) {
       const e = error as { message?: string; code?: string };
-      this.onScriptError({ message: e.message ?? String(error), code: e.code });
+      const failure: ScriptError = { message: e.message ?? String(error), ...(e.code ? { code: e.code } : {}) };
+      if (this.locateFailures) {
+        // A script with its own BEGIN leaves the session in an aborted transaction.
+        await this.client.query('ROLLBACK').catch(() => undefined);
+        const statementOffset = await locateFailingStatement((sql) => this.client.query(sql), script, failure);
+        failure.script = script;
+        if (statementOffset !== undefined) failure.statementOffset = statementOffset;
+      }
+      this.onScriptError(failure);
       throw toAdapterError(error);
     }
   }
@@ -162,6 +194,11 @@ export class PgDriverAdapter extends PgQueryable implements SqlDriverAdapter {
     return { schemaName: this.schema, supportsRelationJoins: true };
   }
 
+  /** Our own reads on this connection (plain rows, pg's default parsing), outside the engine's protocol. */
+  async selectRows(sql: string): Promise<Array<Record<string, unknown>>> {
+    return (await this.client.query(sql)).rows as Array<Record<string, unknown>>;
+  }
+
   async dispose(): Promise<void> {
     await this.onDispose();
   }
@@ -171,6 +208,9 @@ export class PgDriverAdapter extends PgQueryable implements SqlDriverAdapter {
 export interface ScriptError {
   message: string;
   code?: string;
+  /** On a shadow database: the script, and the offset of its failing statement when the replay found it. */
+  script?: string;
+  statementOffset?: number;
 }
 
 /** Options of {@link PgAdapterFactory}. */
@@ -183,6 +223,8 @@ export interface PgAdapterFactoryOptions {
    */
   shadowUrl?: string;
   connectTimeoutMs?: number;
+  /** Server-side limits of the connections to the main database (see {@link QueryLimits}). */
+  limits?: QueryLimits;
   /**
    * Accept `shadowUrl` equal to `url`: only for callers that never use `connect()` (the shadow
    * URL is then the only database the engine sees).
@@ -216,7 +258,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 
   async connect(): Promise<SqlDriverAdapter> {
-    return this.openAdapter(this.target.url, this.target.schema, 'connecting to the database');
+    return this.openAdapter(this.target.url, this.target.schema, l10n.t('connecting to the database'));
   }
 
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
@@ -235,10 +277,10 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     await Promise.all(adapters.map((adapter) => adapter.dispose().catch(() => undefined)));
   }
 
-  private async openAdapter(url: string, schema: string, purpose: string, onDispose?: () => Promise<void>): Promise<PgDriverAdapter> {
+  private async openAdapter(url: string, schema: string, purpose: string, onDispose?: () => Promise<void>, shadow = false): Promise<PgDriverAdapter> {
     let client: pg.Client;
     try {
-      client = await openPgClient(url, purpose, this.connectTimeoutMs);
+      client = await openPgClient(url, purpose, this.connectTimeoutMs, shadow ? {} : this.options.limits);
     } catch (error) {
       throw toAdapterError(errorCause(error));
     }
@@ -259,6 +301,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
       (error) => {
         this.lastScriptError = error;
       },
+      shadow,
     );
     this.open.add(adapter);
     return adapter;
@@ -272,9 +315,16 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
       });
     }
     const shadow = parsePgUrl(shadowUrl);
-    const adapter = await this.openAdapter(shadowUrl, shadow.schema, 'connecting to the shadow database');
-    // The engine does not empty a shadow database it is handed (P3006 on leftovers): do it here.
-    await adapter.executeScript(RESET_SCHEMAS_SQL);
+    const adapter = await this.openAdapter(shadowUrl, shadow.schema, l10n.t('connecting to the shadow database'), undefined, true);
+    try {
+      // Before anything is emptied: a database holding what we did not put there is not a shadow (read-only).
+      await assertShadowContentIsSafe(shadowUrl, async (sql) => adapter.selectRows(sql));
+    } catch (error) {
+      await adapter.dispose();
+      throw error;
+    }
+    // The engine does not empty a shadow database it is handed (P3006 on leftovers): do it here, marker kept.
+    await adapter.executeScript(CLAIM_SHADOW_SQL);
     this.options.onShadowEvent?.({ kind: 'reset', database: databaseOf(shadowUrl) });
     return adapter;
   }
@@ -283,7 +333,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     const database = `prisma_drift_guard_shadow_${randomBytes(6).toString('hex')}`;
     let maintenance: pg.Client;
     try {
-      maintenance = await openPgClient(this.target.url, 'creating the shadow database', this.connectTimeoutMs);
+      maintenance = await openPgClient(this.target.url, l10n.t('creating the shadow database'), this.connectTimeoutMs);
     } catch (error) {
       throw toAdapterError(errorCause(error));
     }
@@ -316,7 +366,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     };
     try {
       // The shadow's own client is ended before DROP DATABASE (see openAdapter()'s onDispose order).
-      return await this.openAdapter(shadowUrl, 'public', 'connecting to the shadow database', dropShadow);
+      return await this.openAdapter(shadowUrl, 'public', l10n.t('connecting to the shadow database'), dropShadow, true);
     } catch (error) {
       await dropShadow();
       throw error;
@@ -343,14 +393,9 @@ function codeFor(error: EngineError): string {
 }
 
 function sameDatabase(a: string, b: string): boolean {
-  try {
-    const x = new URL(a);
-    const y = new URL(b);
-    const host = (u: URL) => (u.hostname === 'localhost' ? '127.0.0.1' : u.hostname);
-    return host(x) === host(y) && (x.port || '5432') === (y.port || '5432') && databaseOf(a) === databaseOf(b);
-  } catch {
-    return false;
-  }
+  const x = databaseAddress(a);
+  const y = databaseAddress(b);
+  return x !== undefined && y !== undefined && sameAddress(x, y);
 }
 
 /**

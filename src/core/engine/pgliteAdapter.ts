@@ -10,6 +10,7 @@ import {
 } from '@prisma/driver-adapter-utils';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import { toAdapterError } from './driverErrors';
+import { failingStatementOffset, type LocatedScriptFailure, scriptFailureOf } from './failingStatement';
 import { convertRow, pgTypeMapping } from './pgValues';
 
 const ADAPTER_NAME = 'prisma-drift-guard-pglite';
@@ -77,6 +78,11 @@ export class PgliteDriverAdapter extends PgliteQueryable implements SqlDriverAda
   constructor(
     db: PGlite,
     private readonly onDispose: () => Promise<void> = async () => {},
+    /**
+     * Told of a script that failed, with its failing statement (replayed in a rolled-back transaction): only
+     * for an instance we own (the embedded shadow), where the replay harms nothing.
+     */
+    private readonly onScriptError?: (failure: LocatedScriptFailure) => void,
   ) {
     super(db);
   }
@@ -85,6 +91,13 @@ export class PgliteDriverAdapter extends PgliteQueryable implements SqlDriverAda
     try {
       await this.db.exec(script);
     } catch (error) {
+      if (this.onScriptError) {
+        // A script with its own BEGIN leaves the session in an aborted transaction.
+        await this.db.exec('ROLLBACK').catch(() => undefined);
+        const failure = scriptFailureOf(error);
+        const statementOffset = await failingStatementOffset(this.db, script, failure);
+        this.onScriptError({ ...failure, script, ...(statementOffset !== undefined ? { statementOffset } : {}) });
+      }
       throw toAdapterError(error);
     }
   }
@@ -117,6 +130,8 @@ export class ComposedAdapterFactory implements SqlMigrationAwareDriverAdapterFac
   readonly adapterName = ADAPTER_NAME;
 
   private readonly open = new Set<SqlDriverAdapter>();
+  /** Set by the shadow adapter when a migration script failed on it (see {@link PgliteDriverAdapter}). */
+  lastScriptFailure: LocatedScriptFailure | undefined;
 
   constructor(
     private readonly main: () => Promise<SqlDriverAdapter>,

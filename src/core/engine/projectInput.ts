@@ -10,9 +10,25 @@ import { EngineError } from './errors';
 /** Datasource properties the 7.x engine rejects (P1012) but Prisma 5/6 schemas carry. */
 const URL_PROPERTIES = new Set(['url', 'directUrl', 'shadowDatabaseUrl']);
 
+/**
+ * Preview features that Prisma 5 or 6 accepted and the bundled 7.x engine rejects ("The preview feature … is not
+ * known", P1012). None of them changes the SQL of a migration: they are removed from the schema the engine sees.
+ * Found by trying every preview feature Prisma 5, 6 and 7 ever listed against the bundled engine
+ * (test/unit/engine/prismaVersion.engine.test.ts keeps this list exact).
+ */
+export const PREVIEW_FEATURES_UNKNOWN_TO_ENGINE: readonly string[] = ['metrics', 'esm'];
+
+/** A preview feature of the project's schema that the analysis ignores (the bundled engine does not know it). */
+export interface IgnoredPreviewFeature {
+  name: string;
+  location: SourcePosition;
+}
+
 /** What the engine gets from a project's schema: the files with URL lines blanked. */
 export interface EngineSchema {
   files: SchemaContainer[];
+  /** Preview features removed from the schema the engine sees. */
+  ignoredPreviewFeatures: IgnoredPreviewFeature[];
   provider: string;
   /** Where the provider is declared. */
   providerLocation?: SourcePosition;
@@ -24,6 +40,7 @@ export interface EngineSchema {
  * a line number in the user's file). Throws `no-datasource` / `unsupported-provider`.
  */
 export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema {
+  const ignoredPreviewFeatures: IgnoredPreviewFeature[] = [];
   let provider: string | undefined;
   let providerLocation: SourcePosition | undefined;
   let datasourceFound = false;
@@ -55,7 +72,9 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
       }
       if (depth <= 0) inDatasource = false;
     }
-    return { path: file.path, content: lines.join('\n') };
+    const stripped = withoutUnknownPreviewFeatures(lines.join('\n'), file.path);
+    ignoredPreviewFeatures.push(...stripped.ignored);
+    return { path: file.path, content: stripped.content };
   });
   if (!datasourceFound) {
     throw new EngineError({ code: 'no-datasource', message: 'The Prisma schema has no datasource block: add `datasource db { provider = "postgresql" }`.' });
@@ -67,7 +86,59 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
       location: providerLocation,
     });
   }
-  return { files, provider, providerLocation };
+  return { files, ignoredPreviewFeatures, provider, providerLocation };
+}
+
+/** The note said for each ignored preview feature. */
+export function ignoredPreviewFeatureNote(feature: IgnoredPreviewFeature): string {
+  return `preview feature "${feature.name}" is ignored by the analysis (the bundled Prisma 7 engine does not know it; it does not change the SQL of migrations)`;
+}
+
+/**
+ * Removes the preview features the bundled engine rejects from every `previewFeatures = [...]` of a generator
+ * block. Only the characters of the removed names and their commas are taken out: newlines stay, so every line
+ * number the engine reports is still a line number of the user's file.
+ */
+export function withoutUnknownPreviewFeatures(content: string, file: string): { content: string; ignored: IgnoredPreviewFeature[] } {
+  const unknown = new Set(PREVIEW_FEATURES_UNKNOWN_TO_ENGINE.map((f) => f.toLowerCase()));
+  const ignored: IgnoredPreviewFeature[] = [];
+  const cut = new Uint8Array(content.length);
+  const generator = /^[ \t]*generator\s+\w+\s*\{/gm;
+  for (let g = generator.exec(content); g; g = generator.exec(content)) {
+    const blockEnd = content.indexOf('\n}', g.index);
+    const block = content.slice(g.index, blockEnd < 0 ? content.length : blockEnd);
+    const assignment = /\bpreviewFeatures\s*=\s*\[/.exec(block);
+    if (!assignment) continue;
+    const open = g.index + assignment.index + assignment[0].length;
+    const close = content.indexOf(']', open);
+    if (close < 0) continue;
+    // Elements with their spans; comments inside the array are left alone.
+    const elements: Array<{ name: string; start: number; end: number }> = [];
+    const element = /"([^"]*)"/g;
+    const body = content.slice(open, close);
+    for (let e = element.exec(body); e; e = element.exec(body)) {
+      const lineStart = body.lastIndexOf('\n', e.index) + 1;
+      if (body.slice(lineStart, e.index).includes('//')) continue;
+      elements.push({ name: e[1], start: open + e.index, end: open + e.index + e[0].length });
+    }
+    const removed = elements.map((e) => unknown.has(e.name.toLowerCase()));
+    if (!removed.some(Boolean)) continue;
+    // Cut each removed element up to the next element (its comma), the last one from the kept element before it.
+    elements.forEach((e, i) => {
+      if (!removed[i]) return;
+      const next = elements[i + 1];
+      const previousKept = [...elements.slice(0, i)].reverse().find((_, k) => !removed[i - 1 - k]);
+      const [from, to] = next ? [e.start, next.start] : [previousKept ? previousKept.end : e.start, e.end];
+      cut.fill(1, from, to);
+      const line = content.slice(0, e.start).split('\n').length;
+      ignored.push({ name: e.name, location: { file, line, character: e.start - content.lastIndexOf('\n', e.start - 1) } });
+    });
+  }
+  if (ignored.length === 0) return { content, ignored };
+  // Newlines are never cut: line numbers stay those of the user's file.
+  let result = '';
+  for (let i = 0; i < content.length; i++) if (!cut[i] || content[i] === '\n') result += content[i];
+  return { content: result, ignored };
 }
 
 /** Lock file check: present and for PostgreSQL. */
@@ -95,15 +166,27 @@ export function requireLockFile(project: PrismaProject): { path: string; content
 /** Reads every migration.sql of the project, in name order. Throws `unreadable-migration`. */
 export async function readLocalMigrations(project: PrismaProject): Promise<LocalMigration[]> {
   const sorted = [...project.migrations].sort((a, b) => compareMigrationNames(a.name, b.name));
+  const withoutSql = sorted.filter((m) => !m.hasSql);
+  if (withoutSql.length === 1) {
+    throw new EngineError({
+      code: 'unreadable-migration',
+      message: `Migration ${withoutSql[0].name} has no migration.sql: restore the file or delete the folder ${withoutSql[0].dir}.`,
+      migration: withoutSql[0].name,
+    });
+  }
+  if (withoutSql.length > 1) {
+    // Often not a migrations folder at all (seeds, exports next to migrations): say so once, with the count.
+    const names = withoutSql.map((m) => m.name);
+    const list = names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+    const sql = sorted.length - withoutSql.length;
+    throw new EngineError({
+      code: 'unreadable-migration',
+      message: `${project.migrationsDir} has ${withoutSql.length} folders without migration.sql (${list})${sql > 0 ? ` besides ${sql} migration(s)` : ''}: Prisma cannot apply them either. Is it the migrations folder? Restore each migration.sql or move those folders out.`,
+      migration: withoutSql[0].name,
+    });
+  }
   return Promise.all(
     sorted.map(async (migration) => {
-      if (!migration.hasSql) {
-        throw new EngineError({
-          code: 'unreadable-migration',
-          message: `Migration ${migration.name} has no migration.sql: restore the file or delete the folder ${migration.dir}.`,
-          migration: migration.name,
-        });
-      }
       try {
         return { name: migration.name, sqlPath: migration.sqlPath, sql: await readFile(migration.sqlPath, 'utf8') };
       } catch (error) {

@@ -10,25 +10,47 @@ import {
   type DeployResult,
   type DriftReport,
   type EngineApi,
+  type MigrationProof,
   type EngineStats,
   type ResolveOptions,
   type ResolveResult,
   type SchemaDiffOptions,
 } from './api';
-import { EngineError } from './errors';
+import { EngineError, describeUrl } from './errors';
+import { CALL_MARGIN_MS, DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts, operationTimeoutMs } from './timeouts';
 import { type EngineMethod, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
 
 /** Options of {@link EngineWorkerClient}. */
 export interface EngineWorkerClientOptions extends WorkerStartOptions {
   /** The worker script; default `engineWorker.js` next to this bundle (dist/). */
   workerPath?: string;
-  /** Per-call limit; on expiry the worker is killed (and respawned by the next call). Default 120 s. */
-  callTimeoutMs?: number;
+  /**
+   * The operations' own limits (those the worker's engine session applies, by default {@link DEFAULT_ENGINE_TIMEOUTS}):
+   * each call waits its operation's limit plus {@link CALL_MARGIN_MS}, then kills the worker (respawned by the next call).
+   */
+  timeouts?: Partial<EngineTimeouts>;
+  /** Override of {@link CALL_MARGIN_MS} (tests). */
+  marginMs?: number;
   /** Shut the worker down after this long without calls, freeing its memory. Default 5 min; 0 = never. */
   idleMs?: number;
   /** Extra Node flags for the worker, e.g. `--max-old-space-size=1024`. */
   execArgv?: string[];
   onLog?: (message: string) => void;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+/** The error of a call the worker did not answer in time; a stopped deploy says what it may have left behind. */
+function timeoutError(method: EngineMethod, args: unknown[], limitMs: number): EngineError {
+  if (method === 'deploy' && typeof args[1] === 'string') {
+    return new EngineError({
+      code: 'timeout',
+      message: `The deploy to ${describeUrl(args[1])} was stopped after ${seconds(limitMs)}: a migration may be partly applied — check the database (_prisma_migrations).`,
+    });
+  }
+  return new EngineError({ code: 'timeout', message: `The engine worker did not answer ${method} within ${seconds(limitMs)}; it was stopped and will restart on the next call.` });
 }
 
 interface Pending {
@@ -50,13 +72,15 @@ export class EngineWorkerClient implements EngineApi {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly callTimeoutMs: number;
+  private readonly timeouts: EngineTimeouts;
+  private readonly marginMs: number;
   private readonly idleMs: number;
   /** Times a worker was started (for tests and logs). */
   starts = 0;
 
   constructor(private readonly options: EngineWorkerClientOptions = {}) {
-    this.callTimeoutMs = options.callTimeoutMs ?? 120_000;
+    this.timeouts = { ...DEFAULT_ENGINE_TIMEOUTS, ...options.timeouts };
+    this.marginMs = options.marginMs ?? CALL_MARGIN_MS;
     this.idleMs = options.idleMs ?? 300_000;
   }
 
@@ -87,6 +111,10 @@ export class EngineWorkerClient implements EngineApi {
 
   resolve(project: PrismaProject, url: string, options: ResolveOptions): Promise<ResolveResult> {
     return this.call('resolve', [project, url, options]);
+  }
+
+  migrationProofs(project: PrismaProject, url: string, migrations: string[]): Promise<MigrationProof[]> {
+    return this.call('migrationProofs', [project, url, migrations]);
   }
 
   deploy(project: PrismaProject, url: string): Promise<DeployResult> {
@@ -124,12 +152,13 @@ export class EngineWorkerClient implements EngineApi {
     this.clearIdle();
     const child = await this.start();
     const id = this.nextId++;
+    const limitMs = operationTimeoutMs(method, this.timeouts) + this.marginMs;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new EngineError({ code: 'timeout', message: `The engine worker did not answer ${method} within ${(this.callTimeoutMs / 1000).toFixed(this.callTimeoutMs < 10_000 ? 1 : 0)} s; it was stopped and will restart on the next call.` }));
+        reject(timeoutError(method, args, limitMs));
         this.kill(child);
-      }, this.callTimeoutMs);
+      }, limitMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer, method });
       // JSON round trip drops undefined and non-plain values, as the IPC channel would.
       child.send({ kind: 'call', id, method, args: JSON.parse(JSON.stringify(args ?? [])) as unknown[] } satisfies WorkerRequest);
@@ -139,7 +168,7 @@ export class EngineWorkerClient implements EngineApi {
   private start(): Promise<ChildProcess> {
     if (this.ready) return this.ready;
     const workerPath = this.options.workerPath ?? path.join(__dirname, 'engineWorker.js');
-    const startOptions: WorkerStartOptions = { assetsDir: this.options.assetsDir, cacheDir: this.options.cacheDir, log: Boolean(this.options.onLog) };
+    const startOptions: WorkerStartOptions = { assetsDir: this.options.assetsDir, cacheDir: this.options.cacheDir, log: Boolean(this.options.onLog), ...(this.options.l10nBundle ? { l10nBundle: this.options.l10nBundle } : {}) };
     this.ready = new Promise<ChildProcess>((resolve, reject) => {
       const child = fork(workerPath, [JSON.stringify(startOptions)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: this.options.execArgv ?? [], serialization: 'json' });
       this.starts++;

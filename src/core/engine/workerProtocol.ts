@@ -22,6 +22,11 @@ export interface WorkerStartOptions {
   cacheDir?: string;
   /** Forward the session log to the host. */
   log?: boolean;
+  /**
+   * The extension's l10n bundle for the display language (`vscode.l10n.uri.fsPath`), so the worker's messages
+   * (engine errors, drift findings) read like the rest of the UI; absent in English.
+   */
+  l10nBundle?: string;
 }
 
 export const ENGINE_METHODS: readonly EngineMethod[] = [
@@ -31,6 +36,7 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'historyStatus',
   'createBaseline',
   'resolve',
+  'migrationProofs',
   'deploy',
   'rehearse',
   'stats',

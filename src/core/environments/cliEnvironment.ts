@@ -1,6 +1,6 @@
 /**
  * `drift-guard … --env NAME`: a configured environment of `driftGuard.environments` (read from the
- * `.vscode/settings.json` of the project or a folder above it) used from the command line, through an SSH
+ * `.vscode/settings.json` of the project or a folder above it, up to the repository's top level) used from the command line, through an SSH
  * tunnel when it has `ssh`. SecretStorage belongs to VS Code, so secrets come from the environment instead:
  * the URL from its variable (or `--url`), `DRIFT_GUARD_SSH_PASSWORD`, `DRIFT_GUARD_SSH_PASSPHRASE`. Host keys
  * are checked against known_hosts (`DRIFT_GUARD_KNOWN_HOSTS` to use other files) and an unknown host is
@@ -9,10 +9,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { type CheckedDatabase, sshEnvironmentUrls } from '../engine/shadowSafety';
 import { redactUrl } from '../project/discovery';
 import { expandEnv, parseEnvFile } from '../project/envFile';
 import { type PrismaProject } from '../project/types';
 import { type ExecOptions, type ExecResult, SshSession } from '../remote';
+import { foldersUpToRepositoryTop, repositoryTop } from '../util/repositoryTop';
 import { describeSsh, type EnvironmentSetting, parseEnvironmentSettings, remoteEndpoint, sshTargetOf, tunnelledUrl } from './config';
 import { parseJsonc } from './jsonc';
 
@@ -28,9 +30,12 @@ export interface OpenedEnvironment {
   exec?: (command: string, options?: ExecOptions) => Promise<ExecResult>;
 }
 
-/** Finds the environment `name` for `project` in the nearest `.vscode/settings.json` that defines any. */
+/**
+ * Finds the environment `name` for `project` in the nearest `.vscode/settings.json` that defines any, from the
+ * project's folder up to the repository's top level (a monorepo's root settings), never above it.
+ */
 export async function findEnvironmentSetting(project: PrismaProject, name: string): Promise<{ setting: EnvironmentSetting; file: string }> {
-  for (let dir = project.root; ; dir = path.dirname(dir)) {
+  for (const dir of await foldersUpToRepositoryTop(project.root)) {
     const file = path.join(dir, '.vscode', 'settings.json');
     if (existsSync(file)) {
       let raw: unknown;
@@ -48,9 +53,33 @@ export async function findEnvironmentSetting(project: PrismaProject, name: strin
         throw new Error(problem ? `${file}: ${problem}` : `No environment "${name}" in ${file} (environments: ${mine.map((e) => e.name).join(', ') || 'none'}).`);
       }
     }
-    if (path.dirname(dir) === dir) break;
   }
-  throw new Error(`No driftGuard.environments in a .vscode/settings.json at or above ${project.root}.`);
+  const top = await repositoryTop(project.root);
+  const where = top === project.root ? `in ${top}` : `from ${project.root} up to the repository's top ${top}`;
+  throw new Error(`No driftGuard.environments in a .vscode/settings.json ${where}.`);
+}
+
+/**
+ * Every database the environments of `project` designate, for the shadow URL check: their URLs from their
+ * variables (`secret` URLs cannot be read here and are skipped), an SSH one as the address its server connects to.
+ */
+export async function environmentDatabases(project: PrismaProject, env: Record<string, string | undefined>): Promise<CheckedDatabase[]> {
+  for (const dir of await foldersUpToRepositoryTop(project.root)) {
+    const file = path.join(dir, '.vscode', 'settings.json');
+    const raw = existsSync(file) ? await readFile(file, 'utf8').then((text) => (parseJsonc(text) as Record<string, unknown>)['driftGuard.environments']).catch(() => undefined) : undefined;
+    if (raw !== undefined) {
+      const out: CheckedDatabase[] = [];
+      for (const setting of parseEnvironmentSettings(raw).environments) {
+        if (setting.project !== undefined && path.resolve(dir, setting.project) !== project.root) continue;
+        const url = setting.url.from === 'env' ? await variable(project, setting.url.variable, env) : undefined;
+        if (!url) continue;
+        const urls = setting.ssh ? sshEnvironmentUrls(url, setting.ssh) : [url];
+        for (const u of urls) out.push({ label: `environment ${setting.name}`, url: u });
+      }
+      return out;
+    }
+  }
+  return [];
 }
 
 async function variable(project: PrismaProject, name: string, env: Record<string, string | undefined>): Promise<string | undefined> {

@@ -193,6 +193,17 @@ export function remoteEndpoint(ssh: SshSetting, url: string): { host: string; po
   return { host: host === 'localhost' ? '127.0.0.1' : host, port: parsed.port ? Number(parsed.port) : 5432 };
 }
 
+/** `message` with the tunnel's local `host:port` (from `tunnelUrl`) replaced by `target` (messages must not name a port that changes every time). */
+export function withoutTunnelAddress(message: string, tunnelUrl: string, target: string): string {
+  let local: string;
+  try {
+    local = new URL(tunnelUrl).host;
+  } catch {
+    return message;
+  }
+  return local ? message.replace(new RegExp(`${local.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\d)`, 'g'), () => target) : message;
+}
+
 /** The URL pointed at a local tunnel end: same user, password, database and parameters. */
 export function tunnelledUrl(url: string, localPort: number): string {
   const parsed = new URL(url);

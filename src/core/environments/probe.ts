@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 /**
  * "Test Connection" for a database: connect, say what answered, and whether Prisma Migrate has been there
  * (`_prisma_migrations` and what it records). Read-only: one connection, three SELECTs.
@@ -22,7 +23,7 @@ export interface DatabaseProbe {
 export async function probeDatabase(url: string, connectTimeoutMs = 10_000): Promise<DatabaseProbe> {
   const { schema } = parsePgUrl(url);
   const started = Date.now();
-  const client = await openPgClient(url, 'testing the connection', connectTimeoutMs);
+  const client = await openPgClient(url, l10n.t('testing the connection'), connectTimeoutMs);
   try {
     const connectMs = Date.now() - started;
     const info = (await client.query<{ version: string; database: string; user: string }>('SELECT current_setting(\'server_version\') AS version, current_database() AS database, current_user AS "user"')).rows[0];

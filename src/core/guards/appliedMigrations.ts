@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 /**
  * "Never edit or delete a migration already applied" (the team's rule 6): which local migrations some
  * known database recorded as applied, with the checksum it recorded, and whether the local file still
@@ -82,7 +83,7 @@ export function deletedViolation(migration: string, records: readonly AppliedRec
   return { kind: 'deleted', migration, environments: records.map((r) => r.environment), production: records.some((r) => r.kind === 'production') };
 }
 
-/** The violation as a guard finding with an English message (the CLI's wording). */
+/** The violation as a guard finding (the CLI's wording, localised through @vscode/l10n). */
 export function appliedViolationFinding(violation: AppliedViolation): GuardFinding {
   const where = violation.environments.join(', ');
   if (violation.kind === 'deleted') {
@@ -91,21 +92,25 @@ export function appliedViolationFinding(violation: AppliedViolation): GuardFindi
       severity: 'error',
       migration: violation.migration,
       environments: violation.environments,
-      message: `${violation.migration} was deleted, but ${where} recorded it as applied: never delete an applied migration (a fresh database would lack what it created, and migrate status reports it missing). Restore it from git.`,
+      message: l10n.t(
+        '{0} was deleted, but {1} recorded it as applied: never delete an applied migration (a fresh database would lack what it created, and migrate status reports it missing). Restore it from git.',
+        violation.migration,
+        where,
+      ),
     };
   }
   const how =
     violation.difference === 'lineEndings'
-      ? ' Only line endings differ, but Prisma compares checksums: migrate dev will report it modified.'
+      ? l10n.t('Only line endings differ, but Prisma compares checksums: migrate dev will report it modified.')
       : violation.difference === 'whitespace'
-        ? ' Only whitespace differs, but Prisma compares checksums: migrate dev will report it modified.'
-        : ' A fresh database would run this text while the existing ones ran the other one.';
+        ? l10n.t('Only whitespace differs, but Prisma compares checksums: migrate dev will report it modified.')
+        : l10n.t('A fresh database would run this text while the existing ones ran the other one.');
   return {
     code: 'applied-migration-edited',
     severity: violation.difference === 'content' ? 'error' : 'warning',
     migration: violation.migration,
     environments: violation.environments,
     ...(violation.difference ? { difference: violation.difference } : {}),
-    message: `${violation.migration} was applied on ${where}: it is read-only. Its content no longer matches what was applied.${how} Restore it from git and put the change in a new migration.`,
+    message: `${l10n.t('{0} was applied on {1}: it is read-only. Its content no longer matches what was applied.', violation.migration, where)} ${how} ${l10n.t('Restore it from git and put the change in a new migration.')}`,
   };
 }

@@ -22,7 +22,11 @@ export type GuardCode =
   /** Applied on a database after a migration that sorts after it (a fresh database applies them the other way). */
   | 'migration-applied-out-of-order'
   /** Uses a table or type that only a later-sorting migration creates: fails on a fresh database. */
-  | 'migration-depends-on-later';
+  | 'migration-depends-on-later'
+  /** An explicit COMMIT before other statements: a later failure leaves the statements before it applied. */
+  | 'migration-commits-midway'
+  /** The commit that added it does not describe it (empty, "wip", or not naming its subject): team rule 4. */
+  | 'migration-commit-undocumented';
 
 export type GuardSeverity = 'error' | 'warning' | 'info';
 
@@ -36,8 +40,15 @@ export interface GuardFinding {
   message: string;
   /** Other migrations involved (the other of a pair, the rest of a same-day group). */
   related?: string[];
+  /**
+   * For a finding about a group (migrations sharing a timestamp or a day): every migration of the group, in
+   * name order. The group gets one finding, shown at `migration` (one of the members), not one per member.
+   */
+  members?: string[];
   /** Environments whose history shows it (applied order, applied checksum). */
   environments?: string[];
+  /** 1-based line in the migration's migration.sql the finding is about, when it is about one statement. */
+  line?: number;
   /** For `applied-migration-edited`: what changed compared with what was applied. */
   difference?: 'lineEndings' | 'whitespace' | 'content';
 }

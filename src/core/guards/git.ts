@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { type AddingCommit, addingCommitsFromGitLog, MAX_COMMITS } from './commitMessages';
 import { type ObservedOrder, writtenOrderFromGitLog } from './migrationNames';
 
 interface GitResult {
@@ -89,6 +90,14 @@ export async function isCommitted(file: string): Promise<boolean> {
   return result?.code === 0;
 }
 
+/** Whether HEAD has any file under `dir` (false outside a repository, or when git does not track that folder). */
+export async function hasCommittedFiles(dir: string): Promise<boolean> {
+  const root = await repositoryRoot(await existingAncestor(dir));
+  if (!root) return false;
+  const list = await git(root, ['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', `${repoPath(root, dir)}/`]).catch(() => undefined);
+  return list?.code === 0 && list.stdout.length > 0;
+}
+
 /** The order the migrations of `migrationsDir` were first committed in (undefined outside git). */
 export async function writtenOrder(migrationsDir: string): Promise<ObservedOrder | undefined> {
   const root = await repositoryRoot(await existingAncestor(migrationsDir));
@@ -97,6 +106,19 @@ export async function writtenOrder(migrationsDir: string): Promise<ObservedOrder
   const log = await git(root, ['log', '--diff-filter=A', '--format=%x00%ct', '--name-only', '--', `${rel}/`]).catch(() => undefined);
   if (!log || log.code !== 0) return undefined;
   return writtenOrderFromGitLog(log.stdout.toString('utf8'), rel);
+}
+
+/**
+ * The commit that first added each migration of `migrationsDir` (undefined outside git), from at most
+ * {@link MAX_COMMITS} commits.
+ */
+export async function addingCommits(migrationsDir: string): Promise<Map<string, AddingCommit> | undefined> {
+  const root = await repositoryRoot(await existingAncestor(migrationsDir));
+  if (!root) return undefined;
+  const rel = repoPath(root, migrationsDir);
+  const log = await git(root, ['log', '--diff-filter=A', `--max-count=${MAX_COMMITS}`, '--format=%x00%H%x1f%B%x1e', '--name-only', '--', `${rel}/`]).catch(() => undefined);
+  if (!log || log.code !== 0) return undefined;
+  return addingCommitsFromGitLog(log.stdout.toString('utf8'), rel);
 }
 
 /** `dir` or its closest existing parent (a deleted migration folder is not a valid cwd). */

@@ -1,9 +1,11 @@
+import * as l10n from '@vscode/l10n';
 /**
  * Ordering hazards and meaningless names, beyond the engine's history status: what makes a fresh
  * database (a new server, a shadow database, a colleague's laptop) apply the migrations in another order
  * than the one they were written or applied in, and names that say nothing. Pure: names, SQL and
  * observed orders in, findings out.
  */
+import { midwayCommit } from '../drift/sqlText';
 import { computeHistoryStatus, type LocalMigration, type OrderingHazard } from '../history/status';
 import { compareMigrationNames } from '../project/migrationOrder';
 import { type GuardFinding, sortFindings } from './findings';
@@ -44,7 +46,7 @@ function plausibleDay(day: string): boolean {
  * Words that say nothing about what a migration changes. A name made only of these (and numbers,
  * versions, dates) is meaningless: `migration`, `new_migration`, `fix2`, `update_schema`, `test`, `wip`.
  */
-const FILLER_WORDS = new Set([
+export const FILLER_WORDS: ReadonlySet<string> = new Set([
   'migration', 'migrations', 'migrate', 'new', 'fix', 'fixes', 'fixed', 'update', 'updates', 'updated', 'change', 'changes', 'changed',
   'test', 'tests', 'testing', 'temp', 'tmp', 'wip', 'misc', 'stuff', 'todo', 'draft', 'untitled', 'unnamed', 'auto', 'automatic',
   'generated', 'schema', 'db', 'database', 'prisma', 'edit', 'edits', 'patch', 'tweak', 'tweaks', 'modif', 'modifs',
@@ -59,16 +61,18 @@ const FILLER_WORDS = new Set([
  */
 export function meaninglessName(parsed: ParsedMigrationName, isFirst: boolean): string | undefined {
   const words = parsed.words.trim();
-  if (words === '') return parsed.stamp ? 'it is only a timestamp: the name part is empty' : 'the name is empty';
+  if (words === '') return parsed.stamp ? l10n.t('it is only a timestamp: the name part is empty') : l10n.t('the name is empty');
   const tokens = words
     .toLowerCase()
     .split(/[^a-z0-9\u00e0-\u00ff]+/)
     .filter(Boolean);
-  if (tokens.length === 0) return 'the name part has no letters or digits';
-  if (tokens.length === 1 && (tokens[0] === 'init' || tokens[0] === 'initial')) return isFirst ? undefined : '"init" names the first migration only';
+  if (tokens.length === 0) return l10n.t('the name part has no letters or digits');
   const meaningful = tokens.filter((t) => !FILLER_WORDS.has(t) && !/^v?\d+$/.test(t) && !/^(?:fix|test|tmp|temp|new|update|migration|wip)\d+$/.test(t));
+  // `init`, `initial_migration`, `init_schema`: what teams name the first migration (documenso, ghostfolio).
+  const isInit = tokens.some((t) => t === 'init' || t === 'initial') && meaningful.every((t) => t === 'init');
+  if (isInit) return isFirst ? undefined : l10n.t('"init" names the first migration only');
   if (meaningful.length > 0) return undefined;
-  return `"${words}" does not say what it changes`;
+  return l10n.t('"{0}" does not say what it changes', words);
 }
 
 /** An order in which some migrations were observed: applied on a database, or written (first commit). */
@@ -113,7 +117,11 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
         code: 'migration-name-meaningless',
         severity: 'warning',
         migration: m.name,
-        message: `${m.name}: ${why}. Name migrations after what they change (prisma migrate dev --name add_invoice_table): the name is all a reviewer, a deploy log and _prisma_migrations show.`,
+        message: l10n.t(
+          '{0}: {1}. Name migrations after what they change (prisma migrate dev --name add_invoice_table): the name is all a reviewer, a deploy log and _prisma_migrations show.',
+          m.name,
+          why,
+        ),
       });
     }
     if (!p.stamp) {
@@ -122,7 +130,14 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
         code: 'migration-name-no-timestamp',
         severity: 'warning',
         migration: m.name,
-        message: `${m.name} has no timestamp prefix: Prisma sorts it by name${dated.length > 0 ? `, after every dated migration (${dated[dated.length - 1].name} included)` : ''}, whatever its age. Rename it YYYYMMDDHHMMSS_name before it is applied anywhere.`,
+        message:
+          dated.length > 0
+            ? l10n.t(
+                '{0} has no timestamp prefix: Prisma sorts it by name, after every dated migration ({1} included), whatever its age. Rename it YYYYMMDDHHMMSS_name before it is applied anywhere.',
+                m.name,
+                dated[dated.length - 1].name,
+              )
+            : l10n.t('{0} has no timestamp prefix: Prisma sorts it by name, whatever its age. Rename it YYYYMMDDHHMMSS_name before it is applied anywhere.', m.name),
       });
     }
   });
@@ -136,23 +151,37 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
     list.push(m.name);
     byDay.set(p.day, list);
   }
-  for (const m of sorted) {
-    const p = parsed.get(m.name)!;
-    if (p.precision !== 'date' || !p.day) continue;
-    const sameDay = (byDay.get(p.day) ?? []).filter((n) => n !== m.name);
-    const timed = sameDay.filter((n) => parsed.get(n)!.precision !== 'date');
+  // A date-only name alone on its day gets its own note; a day with several migrations gets one finding for all.
+  for (const [day, names] of byDay) {
+    const dateOnly = names.filter((n) => parsed.get(n)!.precision === 'date');
+    if (dateOnly.length === 0) continue;
+    if (names.length === 1) {
+      findings.push({
+        code: 'migration-date-only',
+        severity: 'info',
+        migration: names[0],
+        message: l10n.t('{0} has a date but no time. A second migration written that day could sort before it: prisma migrate dev names folders YYYYMMDDHHMMSS_name.', names[0]),
+      });
+      continue;
+    }
+    const timed = names.filter((n) => parsed.get(n)!.precision !== 'date');
+    const subject =
+      dateOnly.length === 1
+        ? l10n.t('{0} has a date but no time.', dateOnly[0])
+        : l10n.t('{0} migrations of {1} ({2}) have a date but no time.', dateOnly.length, day, listNames(dateOnly));
     const extra =
-      sameDay.length === 0
-        ? ' A second migration written that day could sort before it: prisma migrate dev names folders YYYYMMDDHHMMSS_name.'
-        : timed.length > 0
-          ? ` Prisma sorts it before ${timed.join(', ')} ("_" before digits) whatever the time it was written; byte-order tools (ls, git) list it after.`
-          : ` With ${sameDay.join(', ')} it runs in alphabetical order, not in the order they were written.`;
+      timed.length === 0
+        ? l10n.t('The {0} migrations of that day run in alphabetical order, not in the order they were written.', names.length)
+        : dateOnly.length === 1
+          ? l10n.t('Prisma sorts it before {0} ("_" before digits) whatever the time it was written; byte-order tools (ls, git) list it after.', listNames(timed))
+          : l10n.t('Prisma sorts them before {0} ("_" before digits) whatever the time they were written; byte-order tools (ls, git) list them after.', listNames(timed));
     findings.push({
       code: 'migration-date-only',
       severity: 'info',
-      migration: m.name,
-      message: `${m.name} has a date but no time.${extra}`,
-      ...(sameDay.length > 0 ? { related: sameDay } : {}),
+      migration: dateOnly[0],
+      message: `${subject} ${extra}`,
+      members: names,
+      related: names.filter((n) => n !== dateOnly[0]),
     });
   }
 
@@ -167,15 +196,19 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
   }
   for (const [stamp, names] of byStamp) {
     if (names.length < 2) continue;
-    for (const name of names) {
-      findings.push({
-        code: 'migration-duplicate-timestamp',
-        severity: 'warning',
-        migration: name,
-        message: `${name} shares its timestamp ${stamp} with ${names.filter((n) => n !== name).join(', ')}: their order is decided by the rest of the name, not by when they were written.`,
-        related: names.filter((n) => n !== name),
-      });
-    }
+    findings.push({
+      code: 'migration-duplicate-timestamp',
+      severity: 'warning',
+      migration: names[0],
+      message: l10n.t(
+        '{0} migrations share the timestamp {1} ({2}): their order is decided by the rest of the name, not by when they were written.',
+        names.length,
+        stamp,
+        listNames(names),
+      ),
+      members: names,
+      related: names.slice(1),
+    });
   }
 
   // Groups whose order is decided by the words: same day with at least one date-only name, or same stamp.
@@ -195,26 +228,28 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
       for (let i = 0; i < seen.length; i++) for (let j = i + 1; j < seen.length; j++) coveredPairs.add(`${seen[j]}\0${seen[i]}`);
       const word = (n: string): string => parsed.get(n)!.words || n;
       const first = parsed.get(group[0])!;
-      const label = first.precision === 'date' && first.day ? `Same-day migrations of ${first.day}` : `Migrations sharing the timestamp ${first.stamp ?? ''}`;
+      const label = first.precision === 'date' && first.day ? l10n.t('Same-day migrations of {0}', first.day) : l10n.t('Migrations sharing the timestamp {0}', first.stamp ?? '');
       const how =
         order.kind === 'applied'
-          ? `${(order.environments ?? []).join(', ') || 'a database'} applied them ${seen.map(word).join(' → ')}`
-          : `they were committed ${seen.map(word).join(' → ')}`;
+          ? l10n.t('{0} applied them {1}', (order.environments ?? []).join(', ') || l10n.t('a database'), seen.map(word).join(' → '))
+          : l10n.t('they were committed {0}', seen.map(word).join(' → '));
       const advice =
         order.kind === 'applied'
-          ? 'Make sure they do not depend on each other; renaming applied migrations means updating _prisma_migrations on every database, so give new migrations the full YYYYMMDDHHMMSS_ timestamp instead.'
-          : 'Rename them with the time of day (YYYYMMDDHHMMSS_) before they are applied anywhere.';
-      const misplaced = seen.filter((n, i) => expected[i] !== n);
-      for (const name of misplaced) {
-        findings.push({
-          code: 'migration-same-day-order',
-          severity: 'warning',
-          migration: name,
-          message: `${label} run in name order on a fresh database (${expected.map(word).join(' → ')}), but ${how}. ${advice}`,
-          related: seen.filter((n) => n !== name),
-          ...(order.kind === 'applied' && order.environments ? { environments: order.environments } : {}),
-        });
-      }
+          ? l10n.t(
+              'Make sure they do not depend on each other; renaming applied migrations means updating _prisma_migrations on every database, so give new migrations the full YYYYMMDDHHMMSS_ timestamp instead.',
+            )
+          : l10n.t('Rename them with the time of day (YYYYMMDDHHMMSS_) before they are applied anywhere.');
+      // One finding for the group, shown at the first migration that is out of place.
+      const anchor = seen.find((n, i) => expected[i] !== n) ?? seen[0];
+      findings.push({
+        code: 'migration-same-day-order',
+        severity: 'warning',
+        migration: anchor,
+        message: l10n.t('{0} run in name order on a fresh database ({1}), but {2}. {3}', label, expected.map(word).join(' → '), how, advice),
+        members: expected,
+        related: expected.filter((n) => n !== anchor),
+        ...(order.kind === 'applied' && order.environments ? { environments: order.environments } : {}),
+      });
     }
   }
 
@@ -232,7 +267,12 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
       code: 'migration-applied-out-of-order',
       severity: 'warning',
       migration: hazard.migration,
-      message: `${hazard.migration} was applied on ${environments.join(', ')} after ${hazard.other}, although its name sorts before it: a fresh database applies them in the other order.`,
+      message: l10n.t(
+        '{0} was applied on {1} after {2}, although its name sorts before it: a fresh database applies them in the other order.',
+        hazard.migration,
+        environments.join(', '),
+        hazard.other,
+      ),
       related: [hazard.other],
       environments,
     });
@@ -245,7 +285,30 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
     if (hazard.kind !== 'dependsOnLaterMigration') continue;
     findings.push({ code: 'migration-depends-on-later', severity: 'warning', migration: hazard.migration, message: hazard.message, related: [hazard.other] });
   }
+
+  // A COMMIT midway: PostgreSQL runs the script as one transaction only up to it.
+  for (const m of withSql) {
+    const commit = midwayCommit(m.sql);
+    if (!commit) continue;
+    findings.push({
+      code: 'migration-commits-midway',
+      severity: 'warning',
+      migration: m.name,
+      line: commit.line,
+      message: l10n.t(
+        '{0} has an explicit {1} at line {2} before other statements: if a later statement fails, what ran before it stays committed, and migrate deploy leaves the database half-migrated with the migration recorded as failed. Remove it, or split the migration there.',
+        m.name,
+        commit.statement.toUpperCase(),
+        commit.line,
+      ),
+    });
+  }
   return sortFindings(findings);
+}
+
+/** `a, b, c` — or, for a long list, the first three and how many more. */
+function listNames(names: readonly string[]): string {
+  return names.length <= 4 ? names.join(', ') : l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
 }
 
 /**

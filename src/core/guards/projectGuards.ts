@@ -6,6 +6,7 @@
  */
 import { type OrderingHazard } from '../history/status';
 import { appliedIndex, appliedViolationFinding, checkAppliedContent, deletedViolation, type EnvironmentHistory } from './appliedMigrations';
+import { type AddingCommit, commitMessageFindings } from './commitMessages';
 import { type GuardFinding, sortFindings } from './findings';
 import { appliedOrder, mergeAppliedOrders, migrationNameFindings, type ObservedOrder } from './migrationNames';
 
@@ -22,6 +23,8 @@ export interface ProjectGuardInput {
    * look, or still in git's HEAD). Without it, migrations missing locally are left to the history status.
    */
   deleted?: readonly string[];
+  /** The commit that added each migration (git), for rule 4's notes. */
+  commits?: ReadonlyMap<string, AddingCommit>;
 }
 
 /** Names, ordering and applied-migration findings, errors first. */
@@ -44,5 +47,6 @@ export function projectGuardFindings(input: ProjectGuardInput): GuardFinding[] {
     const violation = deletedViolation(name, index.get(name));
     if (violation) findings.push(appliedViolationFinding(violation));
   }
+  if (input.commits) findings.push(...commitMessageFindings(input.migrations, input.commits));
   return sortFindings(findings);
 }

@@ -36,6 +36,11 @@ export interface MigrationStatus {
    * --applied` writes, i.e. a baseline. Set only when true.
    */
   recordedWithoutRunning?: boolean;
+  /**
+   * Recorded in `_prisma_migrations` but its folder is not local, for the states `failed` and `rolledBack` (state
+   * `missingLocally` is a finished one). Set only when true.
+   */
+  missingLocally?: boolean;
   /** The checksum `_prisma_migrations` recorded for the latest row (sha256 hex), when there is a row. */
   checksum?: string;
 }
@@ -89,9 +94,24 @@ export function computeHistoryStatus(local: readonly LocalMigration[], records: 
   }
   for (const [name, rows] of byName) {
     if (localNames.has(name)) continue;
-    const latest = rows[rows.length - 1];
-    const status: MigrationStatus = { name, state: 'missingLocally', note: 'Recorded in _prisma_migrations but its folder is not in the migrations directory.' };
-    if (latest.finishedAt) status.appliedAt = latest.finishedAt;
+    const latest = [...rows].sort((a, b) => a.startedAt.localeCompare(b.startedAt))[rows.length - 1];
+    let status: MigrationStatus;
+    if (!latest.finishedAt && !latest.rolledBackAt) {
+      // Started and never finished: `migrate deploy` stops on this row (P3009) whether the folder is here or not.
+      status = {
+        name,
+        state: 'failed',
+        missingLocally: true,
+        appliedAt: latest.startedAt,
+        note: `Started but did not finish, and its folder is not in the migrations directory: migrate deploy stops on it (P3009). Mark it rolled back (prisma migrate resolve --rolled-back ${name}) once the database is as before it, or restore its folder.`,
+      };
+      if (latest.logs) status.logs = latest.logs;
+    } else if (latest.rolledBackAt) {
+      status = { name, state: 'rolledBack', missingLocally: true, appliedAt: latest.startedAt, note: `Marked rolled back at ${latest.rolledBackAt}; its folder is not in the migrations directory, so migrate deploy ignores it.` };
+    } else {
+      status = { name, state: 'missingLocally', note: 'Recorded in _prisma_migrations but its folder is not in the migrations directory.' };
+      if (latest.finishedAt) status.appliedAt = latest.finishedAt;
+    }
     if (latest.checksum) status.checksum = latest.checksum.toLowerCase();
     statuses.push(status);
   }

@@ -64,6 +64,7 @@ interface PackageJson {
   prisma?: { schema?: unknown };
   dependencies?: Record<string, unknown>;
   devDependencies?: Record<string, unknown>;
+  workspaces?: unknown;
 }
 
 async function readPackageJson(dir: string): Promise<PackageJson | undefined> {
@@ -196,39 +197,128 @@ function problem(severity: ProjectProblem['severity'], code: string, message: st
   return location ? { severity, code, message, location } : { severity, code, message };
 }
 
+/**
+ * The project's Prisma version: the range its package.json declares for `prisma` / `@prisma/client` (a `catalog:`
+ * reference resolved in the workspace root's pnpm-workspace.yaml or package.json; no declaration here → the nearest
+ * parent package.json that has one, as in a monorepo with Prisma at its root), and the version installed in
+ * node_modules here or in a parent folder (hoisted installs). The installed version wins.
+ */
 async function prismaVersion(root: string, pkg: PackageJson | undefined): Promise<PrismaVersionInfo> {
   const info: PrismaVersionInfo = {};
-  for (const field of ['devDependencies', 'dependencies'] as const) {
-    for (const dep of ['prisma', '@prisma/client']) {
-      const v = pkg?.[field]?.[dep];
-      if (typeof v === 'string' && info.declared === undefined) {
-        info.declared = v;
-        info.declaredIn = `package.json ${field}.${dep}`;
-      }
-    }
-  }
-  // Walk up for hoisted installs in monorepos.
   let dir = root;
+  let manifest = pkg;
   for (;;) {
-    const text = await readText(path.join(dir, 'node_modules', 'prisma', 'package.json'));
-    if (text !== undefined) {
-      try {
-        const v = (JSON.parse(text) as { version?: unknown }).version;
-        if (typeof v === 'string') info.installed = v;
-      } catch {
-        // An unreadable package.json is treated as not installed.
+    const found = declaredPrisma(manifest);
+    if (found) {
+      const where = path.relative(root, path.join(dir, 'package.json')).split(path.sep).join('/');
+      info.declared = found.range;
+      info.declaredIn = `${where} ${found.field}`;
+      if (/^catalog:/.test(found.range)) {
+        const resolved = await catalogEntry(dir, found.name, found.range.slice('catalog:'.length).trim() || 'default');
+        if (resolved) {
+          info.declared = resolved.range;
+          info.declaredIn = `${path.relative(root, resolved.file).split(path.sep).join('/')} catalog (${info.declaredIn})`;
+        }
       }
       break;
     }
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;
+    manifest = await readPackageJson(dir);
+  }
+  for (const name of ['prisma', '@prisma/client']) {
+    for (let at = root; ; ) {
+      const file = path.join(at, 'node_modules', ...name.split('/'), 'package.json');
+      const text = await readText(file);
+      if (text !== undefined) {
+        try {
+          const v = (JSON.parse(text) as { version?: unknown }).version;
+          if (typeof v === 'string') {
+            info.installed = v;
+            info.installedIn = path.relative(root, path.dirname(file)).split(path.sep).join('/');
+          }
+        } catch {
+          // An unreadable package.json is treated as not installed.
+        }
+        break;
+      }
+      const parent = path.dirname(at);
+      if (parent === at) break;
+      at = parent;
+    }
+    if (info.installed !== undefined) break;
   }
   const source = info.installed ?? info.declared;
-  const major = source !== undefined ? /(\d+)\./.exec(source) : null;
+  const major = source !== undefined ? /(\d+)(?:\.|$)/.exec(source) : null;
   if (major) info.major = Number(major[1]);
   return info;
 }
+
+/** `prisma` / `@prisma/client` in dependencies or devDependencies (prisma first: the CLI runs the migrations). */
+function declaredPrisma(pkg: PackageJson | undefined): { name: string; range: string; field: string } | undefined {
+  for (const name of ['prisma', '@prisma/client']) {
+    for (const field of ['devDependencies', 'dependencies'] as const) {
+      const v = pkg?.[field]?.[name];
+      if (typeof v === 'string') return { name, range: v.trim(), field: `${field}.${name}` };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A `catalog:` version: the nearest pnpm-workspace.yaml (`catalog:` / `catalogs: <name>:`) or package.json
+ * (`catalog`, `catalogs`, or the same under `workspaces`, as Bun reads them) at or above `dir` that lists `name`.
+ * pnpm-workspace.yaml is read with a small line scanner for these two maps only (no YAML dependency for that).
+ */
+async function catalogEntry(dir: string, name: string, catalog: string): Promise<{ range: string; file: string } | undefined> {
+  for (let at = dir; ; ) {
+    const yamlFile = path.join(at, 'pnpm-workspace.yaml');
+    const yaml = await readText(yamlFile);
+    if (yaml !== undefined) {
+      const range = pnpmCatalogEntry(yaml, name, catalog);
+      if (range !== undefined) return { range, file: yamlFile };
+    }
+    const pkg = (await readPackageJson(at)) as (PackageJson & Record<string, unknown>) | undefined;
+    for (const holder of [pkg, pkg?.workspaces]) {
+      if (typeof holder !== 'object' || holder === null) continue;
+      const h = holder as { catalog?: Record<string, unknown>; catalogs?: Record<string, Record<string, unknown> | undefined> };
+      const v = catalog === 'default' ? (h.catalog?.[name] ?? h.catalogs?.default?.[name]) : h.catalogs?.[catalog]?.[name];
+      if (typeof v === 'string') return { range: v, file: path.join(at, 'package.json') };
+    }
+    const parent = path.dirname(at);
+    if (parent === at) return undefined;
+    at = parent;
+  }
+}
+
+/** `name`'s version in pnpm-workspace.yaml's `catalog:` (default) or `catalogs:` → `<catalog>:` map. */
+export function pnpmCatalogEntry(yaml: string, name: string, catalog: string): string | undefined {
+  const lines = yaml.split(/\r?\n/);
+  const unquote = (s: string): string => s.trim().replace(/^(['"])(.*)\1$/, '$2');
+  const keyOf = (line: string): { indent: number; key: string; value: string } | undefined => {
+    const m = /^(\s*)("[^"]+"|'[^']+'|[^\s:#][^:#]*?)\s*:(?:\s+(.*?))?\s*(?:#.*)?$/.exec(line);
+    return m ? { indent: m[1].length, key: unquote(m[2]), value: m[3] ?? '' } : undefined;
+  };
+  // The path of keys leading to the map that lists the catalog's packages.
+  const wanted = catalog === 'default' ? [['catalog'], ['catalogs', 'default']] : [['catalogs', catalog]];
+  const stack: Array<{ indent: number; key: string }> = [];
+  for (const line of lines) {
+    if (/^\s*(?:#.*)?$/.test(line)) continue;
+    const entry = keyOf(line);
+    if (!entry) continue;
+    while (stack.length > 0 && stack[stack.length - 1].indent >= entry.indent) stack.pop();
+    const parents = stack.map((s) => s.key);
+    if (entry.key === name && entry.value !== '' && wanted.some((w) => w.length === parents.length && w.every((k, i) => k === parents[i]))) {
+      return unquote(entry.value);
+    }
+    if (entry.value === '') stack.push({ indent: entry.indent, key: entry.key });
+  }
+  return undefined;
+}
+
+/** The temporary folder a baseline or migration is written in before its rename (src/core/engine/baseline.ts). */
+export const OWN_TEMP_FOLDER = /^\.drift-guard-[0-9a-f]+\.tmp$/;
 
 async function listMigrations(dir: string): Promise<MigrationFolder[]> {
   let entries: Dirent[];
@@ -237,7 +327,8 @@ async function listMigrations(dir: string): Promise<MigrationFolder[]> {
   } catch {
     return [];
   }
-  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  // Our own folder being written (a baseline or migration renamed into place a moment later) is not a migration.
+  const folders = entries.filter((e) => e.isDirectory() && !OWN_TEMP_FOLDER.test(e.name)).map((e) => e.name);
   folders.sort(compareMigrationNames);
   const out: MigrationFolder[] = [];
   for (const name of folders) {
@@ -369,6 +460,7 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   }
 
   // 3. Migrations.
+  const version = await prismaVersion(root, pkg);
   let migrationsDir: string;
   let migrationsDirSource: PrismaProject['migrationsDirSource'] = 'default';
   const fromConfig = config ? resolveConfigPath(config, config.migrationsPath, 'migrations', problems) : undefined;
@@ -378,6 +470,8 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   } else if (fromConfig) {
     migrationsDir = fromConfig;
     migrationsDirSource = 'prisma.config.ts';
+  } else if (schemaKind === 'folder') {
+    migrationsDir = await folderSchemaMigrations(fallbackSchema, ds?.location.file, version);
   } else {
     migrationsDir = path.join(schemaDir, 'migrations');
   }
@@ -392,10 +486,20 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
       ),
     );
   }
-  for (const m of migrations) {
-    if (!m.hasSql) {
-      problems.push(problem('warning', 'migration-without-sql', `Migration ${m.name} has no migration.sql`, { file: m.dir, line: 1, character: 1 }));
-    }
+  // One warning for every folder without migration.sql (a folder of seeds or exports holds dozens of them).
+  const withoutSql = migrations.filter((m) => !m.hasSql);
+  if (withoutSql.length === 1) {
+    problems.push(problem('warning', 'migration-without-sql', `Migration ${withoutSql[0].name} has no migration.sql`, { file: withoutSql[0].dir, line: 1, character: 1 }));
+  } else if (withoutSql.length > 1) {
+    const names = withoutSql.map((m) => m.name);
+    const list = names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+    problems.push(
+      problem('warning', 'migration-without-sql', `${withoutSql.length} folders of ${relative(root, migrationsDir)} have no migration.sql (${list})`, {
+        file: withoutSql[0].dir,
+        line: 1,
+        character: 1,
+      }),
+    );
   }
 
   // 4. Lock file.
@@ -426,7 +530,6 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
     }
   }
 
-  const version = await prismaVersion(root, pkg);
   const name = typeof pkg?.name === 'string' && pkg.name.length > 0 ? pkg.name : path.basename(root);
   const project: PrismaProject = {
     root,
@@ -447,6 +550,23 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   if (lockFile) project.lockFile = lockFile;
   if (configFile) project.configFile = configFile;
   return project;
+}
+
+/**
+ * The default migrations folder of a multi-file schema. Prisma 6.6 and later put it next to the file holding the
+ * datasource block; the `prismaSchemaFolder` preview before it (5.15–6.5) put it next to the schema folder
+ * (`prisma/schema/` → `prisma/migrations/`). When the version is unknown or only a range is declared, the folder
+ * that exists wins, the version's own first.
+ */
+async function folderSchemaMigrations(folder: string, datasourceFile: string | undefined, version: PrismaVersionInfo): Promise<string> {
+  const modern = path.join(datasourceFile ? path.dirname(datasourceFile) : folder, 'migrations');
+  const legacy = path.join(path.dirname(folder), 'migrations');
+  const m = /(\d+)\.(\d+)/.exec(version.installed ?? version.declared ?? '');
+  const preferLegacy = m !== null && (Number(m[1]) < 6 || (Number(m[1]) === 6 && Number(m[2]) < 6));
+  const [first, second] = preferLegacy ? [legacy, modern] : [modern, legacy];
+  if ((await statKind(first)) === 'dir') return first;
+  if ((await statKind(second)) === 'dir') return second;
+  return first;
 }
 
 function normaliseProvider(p: string): string {
@@ -515,8 +635,11 @@ export async function discoverProjects(markers: string[], options: LoadProjectOp
     const dir = path.dirname(marker);
     let root: string;
     let schemaPath: string | undefined;
-    if (path.basename(dir) === 'prisma') {
+    if (path.basename(dir) === 'prisma' && (await statKind(path.join(dir, 'package.json'))) !== 'file') {
       root = path.dirname(dir);
+    } else if (path.basename(dir) === 'prisma') {
+      // A monorepo's `packages/prisma` package: its scripts run Prisma from there, where ./schema.prisma is found.
+      root = dir;
     } else if (path.basename(dir) === 'schema' && path.basename(path.dirname(dir)) === 'prisma') {
       root = path.dirname(path.dirname(dir));
     } else {
@@ -540,13 +663,4 @@ export async function discoverProjects(markers: string[], options: LoadProjectOp
   });
 }
 
-/** Redacts the password of a connection URL for display and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '****';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:****@');
-  }
-}
+export { redactUrl } from '../util/redact';

@@ -13,6 +13,8 @@ export interface SchemaAttribute {
   name: string;
   /** Raw text between the parentheses, or undefined when there are none. */
   args?: string;
+  /** Where the attribute starts (its `@@`), for block attributes. */
+  location?: SourcePosition;
 }
 
 /** A field of a model/view/type, or a value of an enum. */
@@ -161,7 +163,11 @@ function logicalLines(text: string): LogicalLine[] {
 
 /** Splits `@map("x") @default(now())` into attributes, respecting nesting and strings. */
 export function parseAttributes(text: string, prefix: '@' | '@@'): SchemaAttribute[] {
-  const attrs: SchemaAttribute[] = [];
+  return attributesWithOffsets(text, prefix).map((a) => a.attribute);
+}
+
+function attributesWithOffsets(text: string, prefix: '@' | '@@'): Array<{ attribute: SchemaAttribute; offset: number }> {
+  const attrs: Array<{ attribute: SchemaAttribute; offset: number }> = [];
   let i = 0;
   while (i < text.length) {
     const at = text.indexOf(prefix, i);
@@ -184,7 +190,7 @@ export function parseAttributes(text: string, prefix: '@' | '@@'): SchemaAttribu
       args = text.slice(j + 1, end).trim();
       j = end + 1;
     }
-    attrs.push(args === undefined ? { name } : { name, args });
+    attrs.push({ attribute: args === undefined ? { name } : { name, args }, offset: at });
     i = j;
   }
   return attrs;
@@ -290,7 +296,7 @@ function newBlock(file: string, kind: SchemaBlockKind, name: string, l: LogicalL
 
 function addStatement(file: string, block: SchemaBlock, l: LogicalLine, warnings: ScannedSchema['warnings']): void {
   if (l.text.startsWith('@@')) {
-    block.blockAttributes.push(...parseAttributes(l.text, '@@'));
+    block.blockAttributes.push(...attributesWithOffsets(l.text, '@@').map(({ attribute, offset }) => ({ ...attribute, location: pos(file, l, offset) })));
     return;
   }
   if (block.kind === 'datasource' || block.kind === 'generator') {
@@ -357,12 +363,20 @@ export class SchemaIndex {
     this.blocks = files.flatMap((f) => f.blocks);
   }
 
+  // Built once: attribution looks up one model per drift item (thousands on a large schema).
+  private modelList: SchemaBlock[] | undefined;
+  private enumList: SchemaBlock[] | undefined;
+  private modelNames: Set<string> | undefined;
+  private byDbName = new Map<string, Map<string, SchemaBlock[]>>();
+
   get models(): SchemaBlock[] {
-    return this.blocks.filter((b) => b.kind === 'model' || b.kind === 'view');
+    this.modelList ??= this.blocks.filter((b) => b.kind === 'model' || b.kind === 'view');
+    return this.modelList;
   }
 
   get enums(): SchemaBlock[] {
-    return this.blocks.filter((b) => b.kind === 'enum');
+    this.enumList ??= this.blocks.filter((b) => b.kind === 'enum');
+    return this.enumList;
   }
 
   get datasources(): SchemaBlock[] {
@@ -380,12 +394,61 @@ export class SchemaIndex {
 
   /** A model's field whose column is `column` (relation fields have no column and are skipped). */
   fieldForColumn(model: SchemaBlock, column: string): SchemaMember | undefined {
-    const modelNames = new Set(this.models.map((m) => m.name));
+    this.modelNames ??= new Set(this.models.map((m) => m.name));
+    const modelNames = this.modelNames;
     return model.members.find((f) => f.dbName === column && !modelNames.has(f.typeName));
   }
 
+  /**
+   * Where a model declares the index or key `name` of its table (`columns`: the database columns, when
+   * known): the `@@index`/`@@unique`/`@@id` attribute, or the field's `@unique`/`@id`, matched by `map:`,
+   * by the name Prisma derives (`User_email_key`, `User_a_b_idx`, `User_pkey`), else by the columns.
+   */
+  keyLocation(model: SchemaBlock, kind: 'index' | 'primaryKey', name: string | undefined, columns?: readonly string[]): SourcePosition | undefined {
+    const table = model.dbName;
+    const columnOf = (field: string): string => model.members.find((m) => m.name === field)?.dbName ?? field;
+    const blockKinds = kind === 'primaryKey' ? ['id'] : ['index', 'unique', 'fulltext'];
+    const candidates = model.blockAttributes.filter((a) => blockKinds.includes(a.name) && a.location !== undefined);
+    const fieldsOf = (a: SchemaAttribute): string[] => {
+      const list = /^\s*(?:fields\s*:\s*)?\[([^\]]*)\]/.exec(a.args ?? '')?.[1] ?? '';
+      return list
+        .split(',')
+        .map((f) => f.trim().replace(/\(.*$/s, '').trim())
+        .filter(Boolean)
+        .map(columnOf);
+    };
+    const derived = (a: SchemaAttribute): string => `${table}_${fieldsOf(a).join('_')}_${a.name === 'id' ? 'pkey' : a.name === 'unique' ? 'key' : 'idx'}`.slice(0, 63);
+    if (name !== undefined) {
+      const byMap = candidates.find((a) => /\bmap\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(a.args ?? '')?.[1] === name);
+      if (byMap) return byMap.location;
+      const byDerived = candidates.find((a) => (kind === 'primaryKey' ? `${table}_pkey`.slice(0, 63) : derived(a)) === name);
+      if (byDerived) return byDerived.location;
+    }
+    const fieldAttribute = kind === 'primaryKey' ? 'id' : 'unique';
+    for (const member of model.members) {
+      const attribute = member.attributes.find((a) => a.name === fieldAttribute);
+      if (!attribute) continue;
+      const mapped = /\bmap\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(attribute.args ?? '')?.[1];
+      const expected = mapped ?? (kind === 'primaryKey' ? `${table}_pkey` : `${table}_${member.dbName}_key`).slice(0, 63);
+      if (name !== undefined && expected === name) return member.location;
+      if (name === undefined && columns?.length === 1 && columns[0] === member.dbName) return member.location;
+    }
+    if (columns && columns.length > 0) {
+      const same = candidates.filter((a) => fieldsOf(a).join('\0') === columns.join('\0'));
+      if (same.length === 1) return same[0].location;
+    }
+    return undefined;
+  }
+
   private findByDbName(candidates: SchemaBlock[], name: string, schema?: string): SchemaBlock | undefined {
-    const matches = candidates.filter((b) => b.dbName === name);
+    const key = candidates === this.models ? 'model' : candidates === this.enums ? 'enum' : undefined;
+    let table = key ? this.byDbName.get(key) : undefined;
+    if (key && !table) {
+      table = new Map();
+      for (const b of candidates) table.set(b.dbName, [...(table.get(b.dbName) ?? []), b]);
+      this.byDbName.set(key, table);
+    }
+    const matches = table ? (table.get(name) ?? []) : candidates.filter((b) => b.dbName === name);
     if (matches.length <= 1 || schema === undefined) return matches[0];
     return matches.find((b) => (b.dbSchema ?? 'public') === schema) ?? matches[0];
   }

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { redactUrl } from './discovery';
+import { describeJudgement, judgePrismaVersion } from '../engine/prismaVersion';
+import { redactSecrets, redactUrl } from '../util/redact';
 import { type PrismaProject, type UrlSource } from './types';
 
 function rel(project: PrismaProject, p: string): string {
@@ -24,6 +25,39 @@ export function describeUrlSource(project: PrismaProject, source: UrlSource | un
     case 'unresolved':
       return `unresolved${at}: ${source.reason}`;
   }
+}
+
+function redactedSource(source: UrlSource | undefined): UrlSource | undefined {
+  if (!source) return undefined;
+  switch (source.kind) {
+    case 'env':
+      return source.value !== undefined ? { ...source, value: redactUrl(source.value) } : source;
+    case 'literal':
+      return { ...source, value: redactUrl(source.value) };
+    case 'config':
+      return { ...source, expression: redactSecrets(source.expression), ...(source.value !== undefined ? { value: redactUrl(source.value) } : {}) };
+    case 'unresolved':
+      return { ...source, reason: redactSecrets(source.reason) };
+  }
+}
+
+/** The project as it may be shown (`drift-guard projects --json`): every datasource URL with its password masked. */
+export function redactedProject(project: PrismaProject): PrismaProject {
+  const ds = project.datasource;
+  return {
+    ...project,
+    ...(ds
+      ? {
+          datasource: {
+            ...ds,
+            ...(ds.url ? { url: redactedSource(ds.url) } : {}),
+            ...(ds.directUrl ? { directUrl: redactedSource(ds.directUrl) } : {}),
+            ...(ds.shadowDatabaseUrl ? { shadowDatabaseUrl: redactedSource(ds.shadowDatabaseUrl) } : {}),
+          },
+        }
+      : {}),
+    problems: project.problems.map((p) => ({ ...p, message: redactSecrets(p.message) })),
+  };
 }
 
 function versionLine(project: PrismaProject): string {
@@ -64,6 +98,8 @@ export function formatProjectSummary(project: PrismaProject): string {
   }
   if (project.envFiles.length > 0) lines.push(`  .env files:  ${project.envFiles.map((f) => rel(project, f)).join(', ')}`);
   lines.push(`  Prisma:      ${versionLine(project)}`);
+  const judgement = judgePrismaVersion(project.prismaVersion);
+  lines.push(`  Judged as:   ${describeJudgement(judgement)}${judgement.note ? ` — ${judgement.note}` : ''}`);
   for (const p of project.problems) {
     const at = p.location ? ` (${rel(project, p.location.file)}${p.location.line > 1 ? `:${p.location.line}` : ''})` : '';
     lines.push(`  ${p.severity === 'error' ? 'Error' : p.severity === 'warning' ? 'Warning' : 'Note'}: ${p.message}${at}`);

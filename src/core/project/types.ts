@@ -56,8 +56,10 @@ export interface PrismaVersionInfo {
   /** Range declared in package.json (prisma or @prisma/client), e.g. `^6.19.0`. */
   declared?: string;
   declaredIn?: string;
-  /** Version found in node_modules/prisma/package.json. */
+  /** Version found in node_modules/prisma/package.json (else node_modules/@prisma/client), here or in a parent folder. */
   installed?: string;
+  /** Which package.json gave `installed`, relative to the project root, e.g. `../../node_modules/prisma`. */
+  installedIn?: string;
   /** Major version used to choose command vocabulary (installed, else declared). */
   major?: number;
 }

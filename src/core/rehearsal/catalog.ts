@@ -57,7 +57,9 @@ export type WarningKind =
   | 'enumValueRemoved'
   | 'dropEnum'
   | 'uniqueAdded'
-  | 'rowsDeleted';
+  | 'rowsDeleted'
+  /** An explicit COMMIT before other statements: a later failure leaves the part before it applied. */
+  | 'commitsMidway';
 
 /** A statement that passed on the copy but may fail, or lose data, on the real database. */
 export interface RehearsalWarning {

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 /**
  * "Test the migration on a copy of the production database before deploying" (the team's rule 3), done
  * for them: the real database's schema (a `pg_dump`, possibly with rows) is loaded into a fresh embedded
@@ -7,22 +8,19 @@
  * read-only session: its history, its version and its tables' row estimates.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
-import { positionAt } from '../drift/sqlText';
-import { locateEngineAssets } from '../engine/assets';
+import { midwayCommit, positionAt } from '../drift/sqlText';
 import { type EmbeddedPostgres } from '../engine/embeddedShadow';
 import { failingStatementOffset } from '../engine/failingStatement';
 import { EngineError, describeUrl } from '../engine/errors';
-import { type ExtensionRequest, findExtensionRequests } from '../engine/extensions';
+import { type ExtensionRequest, findExtensionRequests, pgliteHasExtension } from '../engine/extensions';
 import { openPgClient, parsePgUrl } from '../engine/pgAdapter';
 import { PgliteDriverAdapter } from '../engine/pgliteAdapter';
 import { migrationChecksum } from '../history/checksums';
 import { readMigrationRecords, type RowReader } from '../history/records';
 import { computeHistoryStatus, type LocalMigration, type MigrationRecord } from '../history/status';
 import { compareMigrationNames } from '../project/migrationOrder';
-import { type CatalogSnapshot, destructiveChanges, readCatalog, type RowEstimates } from './catalog';
+import { type CatalogSnapshot, destructiveChanges, readCatalog, type RehearsalWarning, type RowEstimates } from './catalog';
 import { type DumpStep, dumpExtensions, parseDump } from './dumpScript';
 import { type RehearsalReport, type RehearsalSource, type RehearsedMigration } from './report';
 
@@ -51,7 +49,7 @@ export interface RealDatabaseFacts {
 /** Reads the history, the server version and row estimates of the real database, read-only. */
 export async function readRealDatabase(url: string, connectTimeoutMs: number): Promise<RealDatabaseFacts> {
   const { schema } = parsePgUrl(url);
-  const client = await openPgClient(url, 'reading the database to rehearse on', connectTimeoutMs);
+  const client = await openPgClient(url, l10n.t('reading the database to rehearse on'), connectTimeoutMs);
   try {
     // Belt and braces: this session cannot write, whatever runs in it.
     await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
@@ -97,7 +95,6 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
   const startedAt = new Date().toISOString();
   const { input, real } = options;
   const dump = parseDump(input.dump);
-  const pgliteDir = locateEngineAssets(options.assetsDir).pgliteDir;
   const notes: string[] = [];
 
   // Extensions: load what PGlite ships; what it does not is reported (and its objects are missing).
@@ -107,7 +104,7 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
   for (const name of dumpExtensions(dump)) requests.push({ name, migration: 'the dump', line: 0 });
   for (const request of migrationRequests) if (!requests.some((r) => r.name === request.name)) requests.push(request);
   const usable = requests.filter((r) => {
-    const ok = r.name === 'plpgsql' || existsSync(path.join(pgliteDir, `${r.name}.tar.gz`));
+    const ok = pgliteHasExtension(r.name);
     if (!ok && !missingExtensions.includes(r.name)) missingExtensions.push(r.name);
     return ok;
   });
@@ -184,7 +181,11 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
   const status = computeHistoryStatus([...options.migrations], records);
   const blockers = status.migrations
     .filter((m) => m.state === 'failed')
-    .map((m) => `${m.name} is recorded as failed on ${input.target}: migrate deploy refuses to run (P3009) until it is resolved (marked rolled back or applied).`);
+    .map((m) =>
+      m.missingLocally
+        ? `${m.name} is recorded as failed on ${input.target} and its folder is not in the migrations directory: migrate deploy refuses to run (P3009) until it is marked rolled back (or its folder restored and it is resolved).`
+        : `${m.name} is recorded as failed on ${input.target}: migrate deploy refuses to run (P3009) until it is resolved (marked rolled back or applied).`,
+    );
   const applied = status.migrations.filter((m) => m.state === 'applied' || m.state === 'modified').length;
   for (const m of status.migrations.filter((s) => s.state === 'modified')) {
     notes.push(`${m.name} was modified after it was applied on ${input.target} (${m.difference === 'content' ? 'content' : m.difference ?? 'content'}): migrate deploy does not re-run it.`);
@@ -208,6 +209,10 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
       continue;
     }
     before ??= await readCatalog(catalogReader);
+    const commit = midwayCommit(migration.sql);
+    const commitWarnings: RehearsalWarning[] = commit
+      ? [{ kind: 'commitsMidway', object: migration.name, line: commit.line, message: commitsMidwayMessage(commit.statement) }]
+      : [];
     const id = randomUUID();
     await db.query(`INSERT INTO ${table} (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)`, [id, migrationChecksum(migration.sql), migration.name]);
     const t0 = performance.now();
@@ -216,13 +221,13 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
       const ms = performance.now() - t0;
       await db.query(`UPDATE ${table} SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
       const after = await readCatalog(catalogReader);
-      results.push({ name: migration.name, status: 'passed', ms, warnings: destructiveChanges(before, after, migration.sql, rows), sqlPath: migration.sqlPath });
+      results.push({ name: migration.name, status: 'passed', ms, warnings: [...commitWarnings, ...destructiveChanges(before, after, migration.sql, rows)], sqlPath: migration.sqlPath });
       before = after;
     } catch (error) {
       const ms = performance.now() - t0;
       await db.exec('ROLLBACK').catch(() => undefined);
       const details = postgresError(error);
-      const offset = await failingStatementOffset(db, migration.sql);
+      const offset = await failingStatementOffset(db, migration.sql, details);
       const position = offset !== undefined ? positionAt(migration.sql, offset) : undefined;
       await db.query(`UPDATE ${table} SET logs = $2 WHERE id = $1`, [id, details.message]).catch(() => undefined);
       results.push({
@@ -230,7 +235,7 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
         status: 'failed',
         ms,
         error: { ...details, ...(position ? { line: position.line, character: position.character } : {}) },
-        warnings: [],
+        warnings: commitWarnings,
         sqlPath: migration.sqlPath,
       });
       failed = true;
@@ -267,6 +272,11 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
     totalMs: performance.now() - started,
     notes,
   };
+}
+
+/** The rehearsal warning for a migration with an explicit COMMIT before other statements. */
+export function commitsMidwayMessage(statement: string): string {
+  return `Explicit ${statement.toUpperCase()} before other statements: what runs before it stays committed if a later statement fails, and migrate deploy then leaves the database half-migrated with the migration recorded as failed.`;
 }
 
 /** `_prisma_migrations` exactly as Prisma's schema engine creates it on PostgreSQL. */

@@ -35,6 +35,8 @@ const rx = (body: string): RegExp => new RegExp(String.raw`(?:^|[\s;&|(])${PRISM
 
 const PATTERNS: Array<[StepKind, RegExp]> = [
   ['deploy', rx(String.raw`(?:migrate\s+deploy|db\s+migrate)\b`)],
+  // Our own CLI's deploy on the server (the Prisma CLI cannot run everywhere); --dry-run only reads.
+  ['deploy', /(?:^|[\s;&|(/])drift-guard\s+deploy\b(?![^;&|\n]*--dry-run)/],
   ['dbPush', rx(String.raw`db\s+push\b`)],
   ['migrateReset', rx(String.raw`migrate\s+reset\b`)],
   ['migrateDev', rx(String.raw`migrate\s+dev\b`)],

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 /**
  * The team's rules as checks on a step before it runs, and the backup bookkeeping they rely on:
  * - a `migrate deploy` on production is refused until a backup step succeeded on production in the same run;
@@ -9,7 +10,10 @@
  */
 import { type StepClassification, type StepKind } from './classify';
 import { type Runbook, type RunbookStep, type RunbookVariable, substituteVariables } from './parser';
+import { dumpAllowsSingleTransaction, strictRestoreCommand } from './restoreSafety';
 import { quoteShellArg } from '../remote/shellQuote';
+import { type DatabaseCensus, type DumpRecipe } from '../app/backupVerification';
+import { type DeployPlan } from '../app/deployPlan';
 
 export type EnvironmentKindName = 'production' | 'staging' | 'development';
 
@@ -26,9 +30,39 @@ export interface BackupRecord {
   restoreCommand?: string;
   /** ISO time the backup step ended. */
   at: string;
+  /** sha256 (hex) of the file, computed where it was written. */
+  sha256?: string;
+  /** The restore of this backup into a scratch database, compared with the source (the production deploy gate needs it). */
+  verification?: { status: 'verified' | 'failed'; summary: string; where?: string; differences?: string[] };
+  /** How the dump reaches its database, and what a restore of it must give back. */
+  recipe?: DumpRecipe;
+  census?: DatabaseCensus;
 }
 
-export type GateRule = 'backupBeforeDeploy' | 'dbPushProduction' | 'resetProduction' | 'migrateDevProduction';
+export type GateRule = 'backupBeforeDeploy' | 'rehearsalBeforeDeploy' | 'dbPushProduction' | 'resetProduction' | 'migrateDevProduction' | 'deployPlan';
+
+/**
+ * The number of the team's rule (strategie-migrations.md, "Règles") each gate enforces: 1 never `db push` in
+ * production, only `migrate deploy`; 3 test the migration on a copy of the prod database before deploying;
+ * 5 a backup before every `migrate deploy` in production. The deploy plan's gate is ours, not one of the team's
+ * rules: it has no number.
+ */
+export const TEAM_RULE: Readonly<Partial<Record<GateRule, number>>> = {
+  dbPushProduction: 1,
+  resetProduction: 1,
+  migrateDevProduction: 1,
+  rehearsalBeforeDeploy: 3,
+  backupBeforeDeploy: 5,
+};
+
+/** The team's rules whose gates apply to a step of `kinds` on an environment of `kind` (for the panel). */
+export function teamRulesOf(kinds: readonly StepKind[], kind: EnvironmentKindName): number[] {
+  if (kind !== 'production') return [];
+  const rules = new Set<number>();
+  if (kinds.includes('dbPush') || kinds.includes('migrateReset') || kinds.includes('migrateDev')) rules.add(1);
+  if (kinds.includes('deploy')) [1, 3, 5].forEach((r) => rules.add(r));
+  return [...rules].sort();
+}
 
 export type GateVerdict =
   | {
@@ -45,6 +79,11 @@ export interface GateContext {
   kind: EnvironmentKindName;
   /** Backups that succeeded in this run. */
   backups: readonly BackupRecord[];
+  /**
+   * Rule 3 for a deploy to production: whether a passing rehearsal of the same pending migrations was recorded
+   * (see `rehearsalGate` in core/app/rehearsals). Undefined: not checked (the caller checks it when running).
+   */
+  rehearsal?: { ok: boolean; message: string };
 }
 
 const WRITES: readonly StepKind[] = ['deploy', 'dbPush', 'migrateReset', 'migrateDev', 'migrateResolve', 'restore', 'sqlDrop'];
@@ -57,25 +96,34 @@ export function evaluateGates(classification: StepClassification, context: GateC
       return {
         verdict: 'refuse',
         rule: 'dbPushProduction',
-        message: `db push is never run against production (${context.environment}): it changes the schema without a migration. Create a migration with migrate dev and deploy it with migrate deploy.`,
+        message: l10n.t(
+          'db push is never run against production ({0}): it changes the schema without a migration. Create a migration with migrate dev and deploy it with migrate deploy.',
+          context.environment,
+        ),
       };
     }
     if (kinds.includes('migrateReset')) {
-      return { verdict: 'refuse', rule: 'resetProduction', message: `migrate reset is never run against production (${context.environment}): it drops every table and all data.` };
+      return { verdict: 'refuse', rule: 'resetProduction', message: l10n.t('migrate reset is never run against production ({0}): it drops every table and all data.', context.environment) };
     }
     if (kinds.includes('migrateDev')) {
       return {
         verdict: 'refuse',
         rule: 'migrateDevProduction',
-        message: `migrate dev is never run against production (${context.environment}): it may ask to reset the database. Use migrate deploy.`,
+        message: l10n.t('migrate dev is never run against production ({0}): it may ask to reset the database. Use migrate deploy.', context.environment),
       };
     }
-    if (kinds.includes('deploy') && !context.backups.some((b) => b.environment === context.environment)) {
+    if (kinds.includes('deploy') && !context.backups.some((b) => b.environment === context.environment && b.verification?.status === 'verified')) {
+      const unverified = [...context.backups].reverse().find((b) => b.environment === context.environment);
       return {
         verdict: 'refuse',
         rule: 'backupBeforeDeploy',
-        message: `No backup of ${context.environment} succeeded in this run: run the backup step first (rule: backup before every migrate deploy in production).`,
+        message: unverified
+          ? `The backup of ${context.environment} taken in this run is not verified — ${unverified.verification?.summary ?? 'its restore was not checked'} A production deploy needs a backup restored and compared with the source (rule: backup before every migrate deploy in production).`
+          : `No backup of ${context.environment} succeeded in this run: run the backup step first (rule: backup before every migrate deploy in production).`,
       };
+    }
+    if (kinds.includes('deploy') && context.rehearsal && !context.rehearsal.ok) {
+      return { verdict: 'refuse', rule: 'rehearsalBeforeDeploy', message: context.rehearsal.message };
     }
   }
   const writes = context.kind === 'production' && kinds.some((k) => WRITES.includes(k));
@@ -153,6 +201,7 @@ export function sizeCommand(path: string): string {
 /**
  * The command restoring `backupPath`: the runbook's own restore step when its file pattern matches (with the
  * variables it implies, e.g. `YYYYMMDD_HHMMSS` = `20260217_104205`), else one derived from the pg_dump command.
+ * Its psql stops at the first error (`-v ON_ERROR_STOP=1`), in one transaction when the dump allows it.
  */
 export function restoreCommandFor(
   backupCommand: string,
@@ -167,7 +216,7 @@ export function restoreCommandFor(
     if (!step.classification.kinds.includes('restore') || restorePath === undefined || !accept(step)) continue;
     const bindings = matchPathPattern(restorePath, backupPath, runbook.variables, values);
     if (!bindings) continue;
-    const command = substituteVariables(step.command, runbook.variables, { ...values, ...bindings });
+    const command = strictRestoreCommand(substituteVariables(step.command, runbook.variables, { ...values, ...bindings }), dumpAllowsSingleTransaction(backupCommand));
     return { command, stepId: step.id, bindings };
   }
   const derived = deriveRestoreCommand(backupCommand, backupPath);
@@ -213,8 +262,9 @@ export function matchPathPattern(
 }
 
 /**
- * `[docker exec C] pg_dump [conn] DB > FILE` → `[docker exec -i C] psql [conn] -d DB < FILE` (plain SQL), or
- * `pg_restore --clean --if-exists [conn] -d DB` for custom/tar dumps. Undefined when it cannot tell.
+ * `[docker exec C] pg_dump [conn] DB > FILE` → `[docker exec -i C] psql -v ON_ERROR_STOP=1 --single-transaction
+ * [conn] -d DB < FILE` (plain SQL; not one transaction for a `-C` dump), or `pg_restore --clean --if-exists
+ * --single-transaction [conn] -d DB` for custom/tar dumps. Undefined when it cannot tell.
  */
 export function deriveRestoreCommand(backupCommand: string, backupPath: string): string | undefined {
   const text = backupCommand.replace(/\\\n/g, ' ');
@@ -226,6 +276,7 @@ export function deriveRestoreCommand(backupCommand: string, backupPath: string):
   const conn: string[] = [];
   let database: string | undefined;
   let custom = false;
+  let create = false;
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (/^-[hpU]$/.test(w) && words[i + 1]) {
@@ -241,12 +292,34 @@ export function deriveRestoreCommand(backupCommand: string, backupPath: string):
       if (w === '-F') i++;
     } else if (/^-Fp$|^--format=(?:p|plain)$/.test(w)) {
       custom = false;
+    } else if (w === '-C' || w === '--create') {
+      create = true;
     } else if (!w.startsWith('-')) {
       database = w;
     }
   }
   if (!database) return undefined;
   prefix = prefix.replace(/\bdocker\s+exec\s+(?!-i\b|-it\b|-ti\b)/, 'docker exec -i ');
-  const tool = custom ? ['pg_restore', '--clean', '--if-exists', ...conn, '-d', database] : ['psql', ...conn, '-d', database];
+  const single = create && !custom ? [] : ['--single-transaction'];
+  const tool = custom
+    ? ['pg_restore', '--clean', '--if-exists', ...single, ...conn, '-d', database]
+    : ['psql', '-v', 'ON_ERROR_STOP=1', ...single, ...conn, '-d', database];
   return `${prefix ? `${prefix} ` : ''}${tool.join(' ')} < ${shellPath(backupPath)}`;
+}
+
+/**
+ * The deploy plan's gate on a `migrate deploy` step (src/core/app/deployPlan.ts): refused unless every pending
+ * migration of the environment is `apply` — a baseline the database already has would fail there (P3018) and leave
+ * a failed row that blocks every later deploy (P3009).
+ */
+export function evaluateDeployPlan(plan: DeployPlan, environment: string): GateVerdict {
+  if (plan.deployable) return { verdict: 'allow' };
+  const steps = plan.steps
+    .filter((s) => s.action !== 'apply')
+    .map((s) => `${s.migration}: ${s.action === 'markApplied' ? l10n.t('mark applied (the database already has it)') : s.failed ? l10n.t('failed row') : l10n.t('blocked (partly present)')}`);
+  return {
+    verdict: 'refuse',
+    rule: 'deployPlan',
+    message: l10n.t('Deploy to {0} refused by its plan: {1}. Nothing was executed.', environment, steps.join('; ')),
+  };
 }

@@ -1,6 +1,7 @@
+import * as l10n from '@vscode/l10n';
 import MarkdownIt from 'markdown-it';
 import { type SectionKind, type StepClassification, classifyCommand, classifySection } from './classify';
-import { parseAssignment, parseSshLogin, splitShell } from './shell';
+import { parseAssignment, parseSshLogin, splitShell, substituteShellValues } from './shell';
 
 /**
  * A markdown runbook as data: headings are sections, fenced shell blocks are commands (one step
@@ -215,34 +216,56 @@ function warnUnboundContainers(sections: RunbookSection[], warnings: Runbook['wa
     for (const step of section.steps) {
       if (step.target.kind !== 'ssh') continue;
       for (const name of dockerExecContainers(step.command)) if (!containers.has(name)) containers.set(name, step.target);
-      const cd = /^cd\s+(\/\S*)\s*$/.exec(step.command);
-      if (cd && !folders.has(cd[1])) folders.set(cd[1], step.target);
+      if (step.cwd?.startsWith('/') && !folders.has(step.cwd)) folders.set(step.cwd, step.target);
     }
     if (containers.size === 0) return;
     for (const later of sections.slice(index + 1)) {
       // The same procedure: sections under the same parent heading (siblings and their subsections).
       if (!isWithin(later, section.parentId, sections)) break;
+      // One runbook warning per section and server (the steps' own hints say it step by step).
+      const grouped = new Map<string, { target: StepTarget; lines: number[]; containers: Set<string>; folders: Set<string> }>();
       for (const step of later.steps) {
         if (step.target.kind !== 'local' || step.hint) continue;
         const container = dockerExecContainers(step.command).find((n) => containers.has(n));
-        const folder = /^cd\s+(\/\S*)\s*$/.exec(step.command)?.[1] ?? step.cwd;
+        const folder = step.cwd;
         let message: string;
         let target: StepTarget;
         if (container !== undefined) {
           target = containers.get(container)!;
-          message = `Runs on ${describeStepTarget(step.target)}, but the container ${container} is used on ${describeStepTarget(target)} in "${section.title}".`;
+          message = l10n.t('Runs on {0}, but the container {1} is used on {2} in "{3}".', describeStepTarget(step.target), container, describeStepTarget(target), section.title);
         } else if (folder !== undefined && folders.has(folder)) {
           target = folders.get(folder)!;
-          message = `Runs on ${describeStepTarget(step.target)}, but ${folder} is a folder of ${describeStepTarget(target)} in "${section.title}".`;
+          message = l10n.t('Runs on {0}, but {1} is a folder of {2} in "{3}".', describeStepTarget(step.target), folder, describeStepTarget(target), section.title);
         } else {
           continue;
         }
-        message += ' Add an ssh line or <!-- env: NAME --> to this section if it belongs on the server.';
-        step.hint = { message, suggestedTarget: target };
-        warnings.push({ line: step.line, message: `"${later.title}": ${message}` });
+        step.hint = { message: `${message} ${bindAdvice()}`, suggestedTarget: target };
+        const key = describeStepTarget(target);
+        const group = grouped.get(key) ?? { target, lines: [], containers: new Set<string>(), folders: new Set<string>() };
+        group.lines.push(step.line);
+        if (container !== undefined) group.containers.add(container);
+        else if (folder !== undefined) group.folders.add(folder);
+        grouped.set(key, group);
+      }
+      for (const group of grouped.values()) {
+        const containerList = [...group.containers].join(', ');
+        const folderList = [...group.folders].join(', ');
+        const uses = [
+          ...(group.containers.size > 0 ? [group.containers.size > 1 ? l10n.t('the containers {0}', containerList) : l10n.t('the container {0}', containerList)] : []),
+          ...(group.folders.size > 0 ? [group.folders.size > 1 ? l10n.t('the folders {0}', folderList) : l10n.t('the folder {0}', folderList)] : []),
+        ].reduce((a, b) => l10n.t('{0} and {1}', a, b));
+        const lines = group.lines.length > 1 ? l10n.t('lines {0}', group.lines.join(', ')) : l10n.t('line {0}', group.lines[0]);
+        warnings.push({
+          line: group.lines[0],
+          message: `${l10n.t('"{0}" ({1}): runs on this machine, but uses {2} of {3} from "{4}".', later.title, lines, uses, describeStepTarget(group.target), section.title)} ${bindAdvice()}`,
+        });
       }
     }
   });
+}
+
+function bindAdvice(): string {
+  return l10n.t('Add an ssh line or <!-- env: NAME --> to this section if it belongs on the server.');
 }
 
 function isWithin(section: RunbookSection, ancestorId: string | undefined, sections: RunbookSection[]): boolean {
@@ -358,6 +381,15 @@ function addBlockSteps(
       sawBlank = false;
       continue;
     }
+    // A bare `cd DIR` is not a step of its own: the commands after it on the same target run in DIR (each step
+    // runs in its own shell, remote ones in their own SSH exec), and its comment titles the next command.
+    const cd = /^cd\s+("[^"]+"|'[^']+'|[^\s;&|]+)\s*$/.exec(command);
+    if (cd) {
+      cwdByTarget.set(targetKey(target), cd[1].replace(/^['"]|['"]$/g, ''));
+      collectPlaceholders(command, line, variables);
+      sawBlank = false;
+      continue;
+    }
     flushManual(true);
     const paragraphs = commentParagraphs(pendingNotes.map((n) => n.text));
     const firstCommandLine = command.split('\n')[0];
@@ -369,8 +401,6 @@ function addBlockSteps(
       notes: paragraphs.slice(0, -1),
       manual: false,
     });
-    const cd = /^cd\s+("[^"]+"|'[^']+'|\S+)\s*$/.exec(command);
-    if (cd) cwdByTarget.set(targetKey(target), cd[1].replace(/^['"]|['"]$/g, ''));
     collectPlaceholders(command, line, variables);
     pendingNotes = [];
     sawBlank = false;
@@ -380,7 +410,7 @@ function addBlockSteps(
   if (pendingNotes.length > 0 && lastStep) lastStep.notes.push(...pendingNotes.map((n) => n.text));
   else if (pendingNotes.length > 0 && section.steps.length === 0) section.notes.push(...pendingNotes.map((n) => n.text));
   if (target.kind === 'ssh' && section.steps.length === 0) {
-    warnings.push({ line: firstLine, message: `An ssh login to ${target.host} with no command after it in "${section.title}"` });
+    warnings.push({ line: firstLine, message: l10n.t('An ssh login to {0} with no command after it in "{1}"', target.host, section.title) });
   }
 }
 
@@ -415,17 +445,53 @@ function collectPlaceholders(command: string, line: number, variables: Map<strin
   }
 }
 
-/** Replaces variables in a command with the values the user gave. Unknown names are left alone. */
+/** Where variable `v` is written at `index` of `text` (`${NAME}`/`$NAME` for assignments, else its token). */
+const assignmentPatterns = new Map<string, RegExp>();
+
+function variableAt(text: string, index: number, v: RunbookVariable): number {
+  if (v.kind === 'assignment') {
+    let m = assignmentPatterns.get(v.name);
+    if (!m) assignmentPatterns.set(v.name, (m = new RegExp(String.raw`\$\{${v.name}\}|\$${v.name}\b`, 'y')));
+    m.lastIndex = index;
+    return m.exec(text)?.[0].length ?? 0;
+  }
+  return text.startsWith(v.token, index) ? v.token.length : 0;
+}
+
+/**
+ * Replaces variables in a shell command with the values the user gave, each value quoted for the shell where it
+ * lands (see {@link substituteShellValues}): an ordinary value (`prod_20260217.sql`, `/var/backups`) reads as
+ * before, and no value can inject a command. Unknown names are left alone.
+ */
 export function substituteVariables(command: string, runbookVariables: readonly RunbookVariable[], values: Readonly<Record<string, string>>): string {
-  let out = command;
-  for (const v of runbookVariables) {
-    const value = values[v.name];
-    if (value === undefined) continue;
-    if (v.kind === 'assignment') {
-      out = out.replace(new RegExp(String.raw`\$\{${v.name}\}|\$${v.name}\b`, 'g'), () => value);
-    } else {
-      out = out.split(v.token).join(value);
+  const known = runbookVariables.filter((v) => values[v.name] !== undefined);
+  if (known.length === 0) return command;
+  return substituteShellValues(command, (text, index) => {
+    for (const v of known) {
+      const length = variableAt(text, index, v);
+      if (length > 0) return { index, length, value: values[v.name] };
     }
+    return undefined;
+  });
+}
+
+/** Replaces variables in plain text (a step's title, its working folder) with the values as given, unquoted. */
+export function substituteText(text: string, runbookVariables: readonly RunbookVariable[], values: Readonly<Record<string, string>>): string {
+  let out = '';
+  let i = 0;
+  outer: while (i < text.length) {
+    for (const v of runbookVariables) {
+      const value = values[v.name];
+      if (value === undefined) continue;
+      const length = variableAt(text, i, v);
+      if (length > 0) {
+        out += value;
+        i += length;
+        continue outer;
+      }
+    }
+    out += text[i];
+    i++;
   }
   return out;
 }

@@ -21,7 +21,7 @@ export interface TargetView {
   kind?: EnvironmentKindView;
   remote: boolean;
   /** Why it cannot run yet, with the action that fixes it. */
-  problem?: { message: string; action?: 'addEnvironment' };
+  problem?: { message: string; action?: 'addEnvironment'; /** Said once in the section's banner instead of on the step. */ inSectionBanner?: boolean };
 }
 
 export interface VerificationView {
@@ -38,6 +38,9 @@ export interface BackupView {
   path: string;
   size?: string;
   restoreCommand?: string;
+  sha256?: string;
+  /** The restore into a scratch database, compared with the source: where, and what differs. */
+  verification?: { status: 'verified' | 'failed'; summary: string };
 }
 
 export interface StepView {
@@ -57,7 +60,17 @@ export interface StepView {
   blocked?: string;
   /** A gate that holds until something else happened (a deploy to production waits for a backup). */
   gate?: string;
+  /**
+   * The extension's equivalent of this Prisma CLI step (for where the CLI cannot run), offered beside Run:
+   * Create Baseline for the baseline's `migrate diff`, Mark Applied (with proof) for `migrate resolve --applied`,
+   * the engine's status for `migrate status`.
+   */
+  equivalent?: { kind: 'createBaseline' | 'markApplied' | 'status'; migration?: string };
+  /** The team's rules (numbered as in its strategy document) that this step's gates enforce; labels `rule1`…`rule6`. */
+  rules?: number[];
   hint?: string;
+  /** Warnings on what the command itself does (an unrestorable backup, a detached checkout), with a corrected command. */
+  advice?: Array<{ message: string; command?: string }>;
   /** The server the hint suggests (`root@88.99.254.59`), and whether this run uses it for the section. */
   suggestedTarget?: { label: string; applied: boolean };
   status: StepStatus;
@@ -84,6 +97,8 @@ export interface SectionView {
   steps: StepView[];
   /** Production targets in this section: the red banner. */
   production?: string;
+  /** Why steps of this section cannot run (no environment connects to their server…), once for the section. */
+  problems?: Array<{ message: string; action?: 'addEnvironment'; steps: number }>;
 }
 
 export interface VariableView {
@@ -145,6 +160,18 @@ export const LABEL_KEYS = [
   'runOn',
   'runHere',
   'runsOnSuggested',
+  'stepsCannotRun',
+  'teamRule',
+  'rule1',
+  'rule2',
+  'rule3',
+  'rule4',
+  'rule5',
+  'rule6',
+  'equivalentCreateBaseline',
+  'equivalentMarkApplied',
+  'equivalentStatus',
+  'equivalentHint',
 ] as const;
 
 export type LabelKey = (typeof LABEL_KEYS)[number];
@@ -169,7 +196,9 @@ export type WebviewMessage =
   | { type: 'addEnvironment' }
   | { type: 'editVariable'; name: string }
   /** Run the step's section where its hint suggests (the seed's unbound "Verify" and "Rollback"), or not. */
-  | { type: 'useSuggestedTarget'; stepId: string; use: boolean };
+  | { type: 'useSuggestedTarget'; stepId: string; use: boolean }
+  /** Run the extension's equivalent of the step's Prisma CLI command instead of the command. */
+  | { type: 'runEquivalent'; stepId: string };
 
 /** What the webview keeps with `setState` (for the serializer after a reload). */
 export interface WebviewPersistedState {
@@ -195,6 +224,7 @@ const WEBVIEW_MESSAGE_TYPES: ReadonlySet<string> = new Set([
   'addEnvironment',
   'editVariable',
   'useSuggestedTarget',
+  'runEquivalent',
 ]);
 
 /** Checks a message from the webview before the host acts on it (the webview is a separate, less trusted context). */
@@ -207,6 +237,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'skip':
     case 'markDone':
     case 'verify':
+    case 'runEquivalent':
       return typeof m.stepId === 'string';
     case 'copy':
       return typeof m.stepId === 'string' && (m.what === 'command' || m.what === 'restore');

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 /**
  * One run of a runbook as plain data: each step's state, the variables given, the backups taken. Kept in the
  * workspace state so a reload of the window continues the same run (a backup taken before the reload still
@@ -31,8 +32,10 @@ export interface StepRunState {
   durationMs?: number;
   exitCode?: number | null;
   signal?: string;
-  /** Failure, cancel or skip reason; or the last gate refusal (status unchanged then). */
+  /** Failure, cancel or skip reason. */
   message?: string;
+  /** The last refusal of a gate or of the target (the status is unchanged): shown only while it still holds. */
+  refusal?: string;
   /** The end of the output, ANSI codes removed (at most {@link OUTPUT_TAIL_CHARS}). */
   output?: string;
   verification?: VerificationState;
@@ -93,7 +96,7 @@ export function reconcileRun(run: RunState, runbook: Runbook): RunState {
     if (commands.get(id) !== state.source) continue;
     steps[id] =
       state.status === 'running'
-        ? { ...state, status: 'failed', exitCode: null, message: 'Interrupted: the window closed while the step ran; its exit code is unknown.' }
+        ? { ...state, status: 'failed', exitCode: null, message: l10n.t('Interrupted: the window closed while the step ran; its exit code is unknown.') }
         : state;
   }
   const sections = new Set(runbook.sections.map((s) => s.id));

@@ -4,6 +4,8 @@
  * / `case … esac` / `{ … }` kept whole.
  */
 
+import { quoteShellArg } from '../remote/shellQuote';
+
 export interface ShellLine {
   kind: 'comment' | 'blank' | 'command';
   /** Text as written (a command keeps its continuation lines, joined by newlines). */
@@ -196,4 +198,119 @@ export function parseAssignment(command: string): { name: string; value: string 
   const raw = m[2];
   const value = raw.startsWith('"') || raw.startsWith("'") ? raw.slice(1, -1) : raw;
   return { name: m[1], value };
+}
+
+/** A piece of text to put into a shell command in place of `length` characters at `index`. */
+export interface ShellInsertion {
+  index: number;
+  length: number;
+  value: string;
+}
+
+type QuoteContext = 'bare' | 'single' | 'double' | 'backtick' | 'heredoc' | 'heredoc-literal';
+
+/**
+ * `value` written so that the shell reads it back as exactly `value`, one piece of one word, wherever it lands:
+ * bare words and `$(…)` get POSIX single quotes ({@link quoteShellArg}: ordinary values stay bare, a leading
+ * `~/` keeps its meaning); inside `'…'` or `"…"` the quote is closed around the quoted value and reopened
+ * (ordinary values go in as they are); inside backticks the quoted value's `\` and `` ` `` are escaped too;
+ * in a heredoc body `\ $ `` ` `` are escaped. A line break cannot be put in a heredoc (it could end it early).
+ */
+function quoteFor(context: QuoteContext, value: string): string {
+  const bare = (v: string): string => (v === '~' ? v : v.startsWith('~/') ? `~/${v.length > 2 ? quoteShellArg(v.slice(2)) : ''}` : quoteShellArg(v));
+  switch (context) {
+    case 'bare':
+      return bare(value);
+    case 'backtick':
+      return bare(value).replace(/[\\`]/g, '\\$&');
+    case 'double':
+      return /["\\$`]/.test(value) ? `"${quoteShellArg(value)}"` : value;
+    case 'single':
+      return value.includes("'") ? `'${quoteShellArg(value)}'` : value;
+    case 'heredoc':
+    case 'heredoc-literal':
+      if (/[\r\n]/.test(value)) throw new Error('A value with a line break cannot go into a heredoc.');
+      return context === 'heredoc' ? value.replace(/[\\$`]/g, '\\$&') : value;
+  }
+}
+
+/**
+ * Replaces pieces of a shell command (a runbook's variables) with values quoted for where each one lands, so
+ * that no value — `; rm -rf /`, `$(…)`, backticks, quotes, line breaks — can become shell syntax. `find` gives
+ * the pieces to replace at a position of the command (or none); it is asked at every position the shell would
+ * read a character of a word, never inside a `\`-escaped character.
+ */
+export function substituteShellValues(command: string, find: (command: string, index: number) => ShellInsertion | undefined): string {
+  const stack: QuoteContext[] = ['bare'];
+  const heredocs: { delimiter: string; stripTabs: boolean; literal: boolean }[] = [];
+  const top = (): QuoteContext => stack[stack.length - 1];
+  let out = '';
+  let i = 0;
+  while (i < command.length) {
+    const context = top();
+    // Heredoc bodies: line by line, from the line after the one that opened them, to the delimiter's line.
+    if ((context === 'heredoc' || context === 'heredoc-literal') && (i === 0 || command[i - 1] === '\n')) {
+      const end = command.indexOf('\n', i);
+      const line = command.slice(i, end < 0 ? command.length : end);
+      const doc = heredocs[0];
+      if ((doc.stripTabs ? line.replace(/^\t+/, '') : line) === doc.delimiter) {
+        out += line;
+        i += line.length;
+        heredocs.shift();
+        stack.pop();
+        if (heredocs.length > 0) stack.push(heredocs[0].literal ? 'heredoc-literal' : 'heredoc');
+        continue;
+      }
+    }
+    const found = find(command, i);
+    if (found && found.index === i && found.length > 0) {
+      out += quoteFor(context, found.value);
+      i += found.length;
+      continue;
+    }
+    const ch = command[i];
+    if (ch === '\\' && context !== 'single' && context !== 'heredoc-literal') {
+      out += command.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    out += ch;
+    i++;
+    switch (context) {
+      case 'single':
+        if (ch === "'") stack.pop();
+        continue;
+      case 'heredoc-literal':
+        continue;
+      case 'double':
+      case 'heredoc':
+        if (ch === '"' && context === 'double') stack.pop();
+        else if (ch === '`') stack.push('backtick');
+        else if (ch === '$' && command[i] === '(') {
+          stack.push('bare');
+          out += '(';
+          i++;
+        }
+        continue;
+      case 'backtick':
+      case 'bare':
+        if (ch === "'") stack.push('single');
+        else if (ch === '"') stack.push('double');
+        else if (ch === '`') {
+          if (context === 'backtick') stack.pop();
+          else stack.push('backtick');
+        } else if (ch === '(') stack.push('bare');
+        else if (ch === ')' && stack.length > 1 && context === 'bare') stack.pop();
+        else if (ch === '<' && command[i] === '<' && command[i + 1] !== '<') {
+          const m = /^<(-?)\s*(['"]?)([A-Za-z_][\w-]*)\2/.exec(command.slice(i));
+          if (m) {
+            heredocs.push({ delimiter: m[3], stripTabs: m[1] === '-', literal: m[2] !== '' });
+            out += m[0];
+            i += m[0].length;
+          }
+        } else if (ch === '\n' && heredocs.length > 0 && stack.length === 1) stack.push(heredocs[0].literal ? 'heredoc-literal' : 'heredoc');
+        continue;
+    }
+  }
+  return out;
 }

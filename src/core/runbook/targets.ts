@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 /**
  * Where a step runs: this machine, or a configured environment (over its SSH host, or locally with the
  * environment's database URL when it has no SSH hop). A runbook names servers the way people write them —
@@ -47,7 +48,7 @@ export function resolveTarget(target: StepTarget, environments: readonly Environ
     if (!found) {
       return {
         kind: 'unmatched',
-        message: `No environment named "${name}" in driftGuard.environments.`,
+        message: l10n.t('No environment named "{0}" in driftGuard.environments.', name),
         suggestion: { name, ...(target.kind === 'ssh' ? { host: target.host, ...(target.user ? { user: target.user } : {}) } : {}) },
       };
     }
@@ -66,13 +67,13 @@ export function resolveTarget(target: StepTarget, environments: readonly Environ
   if (matches.length > 1) {
     return {
       kind: 'ambiguous',
-      message: `Several environments use ${label} (${matches.map((m) => m.name).join(', ')}): mark the section with <!-- env: NAME -->.`,
+      message: l10n.t('Several environments use {0} ({1}): mark the section with <!-- env: NAME -->.', label, matches.map((m) => m.name).join(', ')),
       candidates: matches.map((m) => m.name),
     };
   }
   return {
     kind: 'unmatched',
-    message: `No environment in driftGuard.environments connects to ${label}.`,
+    message: l10n.t('No environment in driftGuard.environments connects to {0}.', label),
     suggestion: { host: target.host, ...(target.user ? { user: target.user } : {}), ...(target.port ? { port: target.port } : {}) },
   };
 }

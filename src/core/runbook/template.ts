@@ -49,6 +49,9 @@ interface Texts {
   validateDev: string;
   validateRemove: string;
   validateGenerate: string;
+  markTitle: (env: string) => string;
+  markNote: string;
+  markResolve: string;
   backupTitle: (env: string) => string;
   backupDir: string;
   backupDump: string;
@@ -99,6 +102,10 @@ const EN: Texts = {
   validateDev: 'Must pass WITHOUT asking for a reset',
   validateRemove: 'If it passed → remove the test migration',
   validateGenerate: 'Regenerate the client',
+  markTitle: (env) => `Mark the baseline applied on ${env} (where it already has it)`,
+  markNote:
+    'Run it with **Mark Applied (with proof)** beside Run: it records the baseline only where the database already has every change it makes (added with `db push`), so the deploy does not run it there. Refused where the database lacks them: the deploy applies it there instead.',
+  markResolve: 'Record the baseline as applied (the database already has its objects)',
   backupTitle: (env) => `Backup of ${env}`,
   backupDir: 'Backup folder',
   backupDump: 'Backup before migrating',
@@ -146,6 +153,10 @@ const FR: Texts = {
   validateDev: 'Doit passer SANS demander de reset',
   validateRemove: 'Si ça passe → supprimer la migration test',
   validateGenerate: 'Régénérer le client',
+  markTitle: (env) => `Marquer la baseline appliquée en ${env} (là où elle y est déjà)`,
+  markNote:
+    "Lancez-la avec **Marquer appliquée (avec preuve)** à côté de Lancer : la baseline n'est enregistrée que si la base a déjà tout ce qu'elle crée (ajouté par `db push`), pour que le déploiement ne la rejoue pas. Refusée sinon : le déploiement l'applique alors.",
+  markResolve: 'Marquer la baseline comme appliquée (la base a déjà ses objets)',
   backupTitle: (env) => `Sauvegarde de ${env}`,
   backupDir: 'Dossier des backups',
   backupDump: 'Backup avant migration',
@@ -241,8 +252,16 @@ export function runbookTemplate(options: TemplateOptions): string {
     const marker = `<!-- env: ${env.name} -->`;
     const file = env.ssh ? `~/backups/${env.name}_pre_deploy` : `backups/${env.name}_pre_deploy`;
     const flags = env.ssh ? connectionFlags(env.ssh.database) : '';
-    const dump = env.ssh ? `pg_dump ${flags} -U <db_user> <db_name>` : `pg_dump "\${${options.urlVariable}%%\\?*}"`;
-    const restore = env.ssh ? `psql ${flags} -U <db_user> -d <db_name>` : `psql "\${${options.urlVariable}%%\\?*}"`;
+    // A plain dump restorable over the live database (--clean --if-exists), restored by a psql that stops at the
+    // first error, in one transaction.
+    const dump = env.ssh ? `pg_dump --clean --if-exists ${flags} -U <db_user> <db_name>` : `pg_dump --clean --if-exists "\${${options.urlVariable}%%\\?*}"`;
+    const restore = env.ssh
+      ? `psql -v ON_ERROR_STOP=1 --single-transaction ${flags} -U <db_user> -d <db_name>`
+      : `psql -v ON_ERROR_STOP=1 --single-transaction "\${${options.urlVariable}%%\\?*}"`;
+
+    // Before any deploy: a baseline the database already has is recorded, not run (it would fail and block the deploys).
+    out.push(`### ${t.step(n++, t.markTitle(env.name))}`, '', marker, '', t.markNote, '');
+    out.push(...fence([`# ${t.markResolve}`, 'npx prisma migrate resolve --applied ${MIGRATION_NAME}']));
 
     out.push(`### ${t.step(n++, t.backupTitle(env.name))}`, '', marker, '');
     out.push(

@@ -2,6 +2,7 @@
  * The post-deploy verification in one line and a few details: the environment's migration history and its
  * live drift, both read through the engine (not the terminal's text).
  */
+import { driftedObjects } from '../drift/counts';
 import { type DriftFinding } from '../drift/findings';
 import { type HistoryStatus } from '../history/status';
 
@@ -21,7 +22,7 @@ export function summarizeVerification(history: HistoryStatus, findings: readonly
   const parts = [`${applied} applied`, `${pending.length} pending`];
   if (failed.length > 0) parts.push(`${failed.length} failed`);
   if (others.length > 0) parts.push(`${others.length} other`);
-  parts.push(findings.length === 0 ? 'no drift' : `${findings.length} drift finding${findings.length === 1 ? '' : 's'}`);
+  parts.push(findings.length === 0 ? 'no drift' : driftedObjects(findings.length));
   const lines: string[] = [];
   for (const m of failed) lines.push(`failed: ${m.name}${m.note ? ` — ${m.note}` : ''}`);
   for (const m of pending) lines.push(`pending: ${m.name}`);

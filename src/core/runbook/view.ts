@@ -2,9 +2,11 @@
  * The panel's view state, computed from the parsed runbook, the current run and where each step resolves.
  * Pure, so what the panel shows (states, gates, banners, backups) is unit-tested without a webview.
  */
-import { evaluateGates } from './gates';
-import { type Runbook, type RunbookStep, substituteVariables } from './parser';
+import { evaluateGates, teamRulesOf } from './gates';
+import { type Runbook, type RunbookStep, substituteText, substituteVariables } from './parser';
 import { type RunbookViewState, type SectionView, type StepView, type TargetView } from './protocol';
+import { stepEquivalent } from './equivalents';
+import { stepAdvice } from './restoreSafety';
 import { effectiveTarget, type RunState } from './run';
 import { describeSshTarget, resolutionEnvironmentName, resolutionKind, type TargetResolution } from './targets';
 
@@ -58,6 +60,8 @@ export interface ViewInputs {
   resolve: (step: RunbookStep) => TargetResolution;
   /** The step running now. */
   running?: string;
+  /** The last rule-3 verdict (passing rehearsal) known for a production environment, if any. */
+  rehearsal?: (environment: string) => { ok: boolean; message: string } | undefined;
 }
 
 /** Builds the whole view state. */
@@ -75,7 +79,7 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
       const view: StepView = {
         id: step.id,
         sectionId: section.id,
-        title: substituteVariables(step.title, runbook.variables, run.variables),
+        title: substituteText(step.title, runbook.variables, run.variables),
         command: state?.command ?? substituteVariables(step.command, runbook.variables, run.variables),
         line: step.line,
         manual: step.manual,
@@ -93,21 +97,30 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
           view.suggestedTarget = { label, applied: run.sectionTargets?.[section.id] !== undefined };
         }
       }
+      const advice = stepAdvice(step.command, step.classification);
+      if (advice.length > 0) view.advice = advice;
       const environment = resolutionEnvironmentName(resolution);
       const kind = resolutionKind(resolution);
       if (!step.manual && environment !== undefined && kind !== undefined) {
-        const always = evaluateGates(step.classification, { environment, kind, backups: [{ stepId: '', environment, path: '', at: '' }] });
+        const always = evaluateGates(step.classification, { environment, kind, backups: [{ stepId: '', environment, path: '', at: '', verification: { status: 'verified', summary: '' } }] });
         if (always.verdict === 'refuse') view.blocked = always.message;
         else {
-          const now = evaluateGates(step.classification, { environment, kind, backups: run.backups });
+          const rehearsal = kind === 'production' ? inputs.rehearsal?.(environment) : undefined;
+          const now = evaluateGates(step.classification, { environment, kind, backups: run.backups, ...(rehearsal ? { rehearsal } : {}) });
           if (now.verdict === 'refuse') view.gate = now.message;
         }
+        const rules = teamRulesOf(step.classification.kinds, kind);
+        if (rules.length > 0) view.rules = rules;
+        const equivalent = view.blocked === undefined ? stepEquivalent(view.command) : undefined;
+        if (equivalent) view.equivalent = equivalent;
       }
       if (state) {
         if (state.exitCode !== undefined) view.exitCode = state.exitCode;
         if (state.durationMs !== undefined) view.durationMs = state.durationMs;
         if (state.startedAt) view.startedAt = state.startedAt;
         if (state.message) view.message = state.message;
+        // A refusal whose reason is gone (the backup has run since, the environment was added) is not shown.
+        else if (state.refusal && (view.gate !== undefined || view.blocked !== undefined || target.problem !== undefined)) view.message = state.refusal;
         if (state.output && (state.status === 'failed' || state.status === 'cancelled')) view.output = lastLines(state.output, 12);
         if (state.verification) view.verification = state.verification;
         if (step.classification.kinds.includes('deploy') && (state.status === 'succeeded' || state.status === 'failed') && environment !== undefined) view.verifyOffered = true;
@@ -118,11 +131,26 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
         const size = formatBytes(backup.sizeBytes);
         if (size) view.backup.size = size;
         if (backup.restoreCommand) view.backup.restoreCommand = backup.restoreCommand;
+        if (backup.sha256) view.backup.sha256 = backup.sha256;
+        if (backup.verification) view.backup.verification = { status: backup.verification.status, summary: backup.verification.summary };
       }
       steps.push(view);
     }
     const view: SectionView = { id: section.id, title: section.title, level: section.level, kind: section.kind, line: section.line, notes: section.notes, steps };
     if (production.size > 0) view.production = [...production].join(', ');
+    // The same "cannot run" reason on several steps is said once, in a banner over the section.
+    const problems = new Map<string, { message: string; action?: 'addEnvironment'; steps: number }>();
+    for (const step of steps) {
+      const problem = step.target.problem;
+      if (!problem) continue;
+      const entry = problems.get(problem.message) ?? { message: problem.message, ...(problem.action ? { action: problem.action } : {}), steps: 0 };
+      entry.steps++;
+      problems.set(problem.message, entry);
+    }
+    if (problems.size > 0) {
+      view.problems = [...problems.values()];
+      for (const step of steps) if (step.target.problem) step.target.problem = { ...step.target.problem, inSectionBanner: true };
+    }
     sections.push(view);
   }
   const state: RunbookViewState = {

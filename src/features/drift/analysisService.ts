@@ -1,15 +1,19 @@
+import { statSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { attributeToSchema } from '../../core/drift/attribution';
 import { type DriftFinding, groupFindings } from '../../core/drift/findings';
-import { type EngineApi, type EngineErrorData, type HistoryStatus, isEngineError } from '../../core/engine';
+import { withoutTunnelAddress } from '../../core/environments/config';
+import { type EngineApi, type EngineErrorData, type HistoryStatus, isEngineError, type ShadowRefusal } from '../../core/engine';
 import { redactUrl } from '../../core/project/discovery';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../../core/project/types';
-import { diffDatabaseToHistory } from '../../core/history/applied';
+import { checkDatabaseDrift, type ReplayBlocked } from '../../core/app/deletedMigrations';
+import { alreadyPresentMigrations } from '../../core/app/deployPlan';
 import { type AbortCause, LatestOnlyRunner } from '../../core/util/latestOnly';
 import { type EngineService } from '../engine/engineService';
 import { type AcquiredDatabase, type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
+import { driftedObjects } from '../../core/drift/counts';
 
 /** A failure shown to the user: one message, where it happened when known. */
 export interface AnalysisError {
@@ -32,7 +36,14 @@ export interface DatabaseAnalysis {
   environment: DatabaseEnvironment;
   findings?: DriftFinding[];
   history?: HistoryStatus;
+  /**
+   * The database was read (`history`), but its drift cannot be computed: the migrations it applied cannot be replayed
+   * without applied ones deleted here. Not an error of the database.
+   */
+  blocked?: ReplayBlocked;
   error?: AnalysisError;
+  /** Pending migrations this database already has entirely (the deploy plan's `markApplied`): mark them applied. */
+  markApplicable?: string[];
   durationMs: number;
 }
 
@@ -63,6 +74,15 @@ function environmentKey(root: string, environmentName: string): string {
   return `${root}\0${environmentName}`;
 }
 
+/** A file's modification time (0 when it cannot be read): a cheap "did it change" for cached proofs. */
+function mtimeOf(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /** `databases` in the order of `names`, one each, those not named left out. */
 function inOrder(databases: readonly DatabaseAnalysis[], names: readonly string[]): DatabaseAnalysis[] {
   return names.flatMap((name) => databases.filter((d) => d.environment.name === name).slice(0, 1));
@@ -71,7 +91,7 @@ function inOrder(databases: readonly DatabaseAnalysis[], names: readonly string[
 function toAnalysisError(err: unknown): AnalysisError {
   if (isEngineError(err)) {
     const data: EngineErrorData = err.toData();
-    const out: AnalysisError = { code: data.code, message: data.message };
+    const out: AnalysisError = { code: data.code, message: data.shadowRefusal ? shadowRefusalMessage(data.shadowRefusal) : data.message };
     if (data.location) out.location = data.location;
     if (data.migration) out.migration = data.migration;
     return out;
@@ -79,6 +99,30 @@ function toAnalysisError(err: unknown): AnalysisError {
   // SSH and environment errors carry their own code (`auth-failed`, `host-key-changed`, `missing-secret`…).
   const code = err instanceof Error && typeof (err as { code?: unknown }).code === 'string' ? (err as unknown as { code: string }).code : 'internal';
   return { code, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** Why `driftGuard.shadowDatabaseUrl` was refused, in the user's language (nothing was run on it). */
+function shadowRefusalMessage(refusal: ShadowRefusal): string {
+  switch (refusal.rule) {
+    case 'same-database':
+      return vscode.l10n.t(
+        'The shadow database {0} (driftGuard.shadowDatabaseUrl) is {1}. A shadow database is emptied before use: nothing was run. Point the setting at a database of its own.',
+        refusal.shadow,
+        refusal.other ?? '',
+      );
+    case 'migrations-table':
+      return vscode.l10n.t(
+        'The shadow database {0} (driftGuard.shadowDatabaseUrl) holds {1}: it is a database Prisma migrates, not a shadow. Nothing was run. Point the setting at an empty database of its own.',
+        refusal.shadow,
+        (refusal.objects ?? []).join(', '),
+      );
+    case 'foreign-objects':
+      return vscode.l10n.t(
+        'The shadow database {0} (driftGuard.shadowDatabaseUrl) holds objects Prisma Drift Guard did not create ({1}). Nothing was run. Point the setting at an empty database of its own.',
+        refusal.shadow,
+        (refusal.objects ?? []).join(', '),
+      );
+  }
 }
 
 /** Thrown by the guarded engine of a database check that was superseded or cancelled: no new engine call. */
@@ -143,6 +187,10 @@ export class AnalysisService implements vscode.Disposable {
   private readonly asked = new Set<string>();
   /** Every popup shown about a failed check, in order (read by the integration tests). */
   readonly notifications: string[] = [];
+  /** The last "already there, mark applied" answer of each database (by {@link environmentKey}) and what it was read from. */
+  private readonly plans = new Map<string, { key: string; names: string[] }>();
+  /** The failed-check notifications on screen, each ended when its error goes. */
+  private readonly shownErrors = new Set<{ root: string; message: string; end: () => void }>();
 
   /** Fires whenever a project's analysis changes (started, finished, failed). */
   readonly onDidChangeAnalysis = this.changeEmitter.event;
@@ -262,22 +310,25 @@ export class AnalysisService implements vscode.Disposable {
     this.update(root, (a) => ({ ...a, running: true }));
     const { files, dirty } = this.buffers(project);
     const shadowUrl = vscode.workspace.getConfiguration('driftGuard', vscode.Uri.file(root)).get<string>('shadowDatabaseUrl', '').trim();
+    // The databases the shadow must not be (read before the engine call: no connection is opened for it).
+    const protect = shadowUrl ? await this.environments.protectedDatabases(project) : [];
     const started = Date.now();
     // Right before the engine call, as for every engine call of a run: a superseded run starts no engine work.
     if (isStale()) return;
     try {
       const report = await this.engines.engine.diffMigrationsToSchema(project, {
         schemaFiles: files,
-        ...(shadowUrl ? { shadow: { kind: 'url' as const, url: shadowUrl } } : {}),
+        ...(shadowUrl ? { shadow: { kind: 'url' as const, url: shadowUrl, protect } } : {}),
       });
       if (isStale()) return;
       this.asked.delete(root);
       const findings = groupFindings(attributeToSchema(report.items, files), 'schemaVsMigrations');
       const durationMs = Date.now() - started;
       this.logger.info(
-        `Schema vs migrations for ${project.name}: ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${durationMs} ms (${reason}, shadow ${shadowUrl ? redactUrl(shadowUrl) : report.shadow}${dirty ? ', unsaved changes' : ''})`,
+        `Schema vs migrations for ${project.name}: ${driftedObjects(findings.length)} in ${durationMs} ms (${reason}, shadow ${shadowUrl ? redactUrl(shadowUrl) : report.shadow}${dirty ? ', unsaved changes' : ''})`,
       );
       this.update(root, (a) => ({ ...a, running: false, schema: { findings, script: report.script, durationMs, fromBuffers: dirty }, schemaError: undefined }));
+      this.withdrawStale(root, undefined);
     } catch (err) {
       if (isStale()) return;
       const error = toAnalysisError(err);
@@ -287,7 +338,9 @@ export class AnalysisService implements vscode.Disposable {
       // an error at a line of the schema or of a migration is a diagnostic there and the status bar's
       // "check failed", not a popup. Popups are for what has no line, and for a check the user asked for.
       const asked = this.asked.delete(root);
-      if (asked || !error.location) this.notifyOnce(`${project.name}: ${error.message}`);
+      const message = `${project.name}: ${error.message}`;
+      this.withdrawStale(root, message);
+      if (asked || !error.location) this.notifyOnce(root, message);
     }
   }
 
@@ -383,31 +436,55 @@ export class AnalysisService implements vscode.Disposable {
     const guard = (): void => {
       if (signal.aborted) throw new CheckStopped(signal.reason === 'cancelled' ? 'cancelled' : 'superseded');
     };
-    const guarded: Pick<EngineApi, 'historyStatus' | 'diffMigrationsToDatabase'> = {
+    const guarded: Pick<EngineApi, 'historyStatus' | 'diffMigrationsToDatabase' | 'migrationProofs'> = {
       historyStatus: (p, url) => (guard(), engine.historyStatus(p, url)),
       diffMigrationsToDatabase: (p, url) => (guard(), engine.diffMigrationsToDatabase(p, url)),
+      migrationProofs: (p, url, names) => (guard(), engine.migrationProofs(p, url, names)),
     };
     let acquired: AcquiredDatabase | undefined;
     try {
       acquired = await unlessAborted(environment.acquire(), signal);
       if (!acquired) return stopped();
       const url = acquired.url;
-      const { history, report } = await oneAtATime(async () => {
-        const history = await guarded.historyStatus(project, url);
-        // Against what this database's history says was applied: pending migrations are not drift.
-        return { history, report: await diffDatabaseToHistory(guarded, project, history, url) };
-      });
+      // Against what this database's history says was applied: pending migrations are not drift.
+      const { history, report, blocked } = await oneAtATime(() => checkDatabaseDrift(guarded, project, url, environment.name));
+      if (blocked) {
+        this.logger.warn(`Database ${environment.name} (${environment.description}) of ${project.name}: drift not computed, ${blocked.deleted.join(', ')} deleted (${blocked.engineMessage})`);
+        return { environment, history, blocked, durationMs: Date.now() - started };
+      }
       if (report.note) this.logger.info(`Database ${environment.name} of ${project.name}: ${report.note}`);
       const findings = groupFindings(attributeToSchema(report.items, project.schemaFiles), 'databaseVsMigrations');
+      // A baseline pending here whose objects the database already has: Mark Applied stays offered (tree, CodeLens).
+      // The proofs replay migrations on the shadow: asked again only when what they depend on changed (every save
+      // re-checks the databases; the database's extra objects, the pending migrations and their files rarely change).
+      const planKey = JSON.stringify([environment.description, report.items.map((i) => i.sql), history.migrations.map((m) => [m.name, m.state, m.sqlPath ? mtimeOf(m.sqlPath) : 0])]);
+      const cached = this.plans.get(environmentKey(project.root, environment.name));
+      const markApplicable =
+        cached?.key === planKey
+          ? cached.names
+          : await oneAtATime(() => alreadyPresentMigrations(guarded, project, url, history, report.items.length)).then(
+              (names) => {
+                this.plans.set(environmentKey(project.root, environment.name), { key: planKey, names });
+                return names;
+              },
+              (error: unknown) => {
+                if (error instanceof CheckStopped) throw error;
+                this.logger.warn(`Database ${environment.name} of ${project.name}: the deploy plan could not be read (${error instanceof Error ? error.message : String(error)})`);
+                return [];
+              },
+            );
       const durationMs = Date.now() - started;
       const notApplied = history.migrations.filter((m) => m.state !== 'applied').length;
       this.logger.info(
-        `Database ${environment.name} (${environment.description}) of ${project.name}: ${findings.length} drift finding${findings.length === 1 ? '' : 's'}, ${notApplied} migration${notApplied === 1 ? '' : 's'} not applied, in ${durationMs} ms (${reason})`,
+        `Database ${environment.name} (${environment.description}) of ${project.name}: ${driftedObjects(findings.length)}, ${notApplied} migration${notApplied === 1 ? '' : 's'} not applied, in ${durationMs} ms (${reason})`,
       );
-      return { environment, findings, history, durationMs };
+      return { environment, findings, history, ...(markApplicable.length > 0 ? { markApplicable } : {}), durationMs };
     } catch (err) {
       if (err instanceof CheckStopped) return stopped();
       const error = toAnalysisError(err);
+      // Through SSH the engine sees the tunnel's local end (127.0.0.1 and a port that changes every time):
+      // messages name the environment's own target instead, so they read right and repeat identically.
+      if (acquired && environment.setting?.ssh) error.message = withoutTunnelAddress(error.message, acquired.url, environment.description);
       this.logger.warn(`Database ${environment.name} (${environment.description}) of ${project.name}: ${error.message}`);
       return { environment, error, durationMs: Date.now() - started };
     } finally {
@@ -415,13 +492,43 @@ export class AnalysisService implements vscode.Disposable {
     }
   }
 
-  private notifyOnce(message: string): void {
+  /**
+   * Says a failed check in a notification that goes away by itself once the check passes again (a database back, a
+   * schema fixed): VS Code cannot close a message notification, so this is a progress notification whose task ends
+   * then (its Cancel button dismisses it earlier). The status bar and the Migrations view keep saying it meanwhile.
+   */
+  private notifyOnce(root: string, message: string): void {
     if (this.notified.has(message)) return;
     this.notified.add(message);
     this.notifications.push(message);
-    void vscode.window.showWarningMessage(vscode.l10n.t('Prisma Drift Guard: {0}', message), vscode.l10n.t('Show Output')).then((choice) => {
-      if (choice) this.logger.show(false);
-    });
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Prisma Drift Guard: {0}', message), cancellable: true },
+      (_progress, token) =>
+        new Promise<void>((resolve) => {
+          const entry = { root, message, end: (): void => {
+            this.shownErrors.delete(entry);
+            subscription.dispose();
+            resolve();
+          } };
+          const subscription = token.onCancellationRequested(() => entry.end());
+          this.shownErrors.add(entry);
+        }),
+    );
+  }
+
+  /** Withdraws the notifications of `root` whose error is no longer the project's (the check passed, or failed otherwise). */
+  private withdrawStale(root: string, current: string | undefined): void {
+    for (const entry of [...this.shownErrors]) {
+      if (entry.root !== root || entry.message === current) continue;
+      // Gone: may be said again if it comes back.
+      this.notified.delete(entry.message);
+      entry.end();
+    }
+  }
+
+  /** The check failures a notification is showing now (tests: shown while failing, gone once it passes). */
+  get shownNotifications(): string[] {
+    return [...this.shownErrors].map((e) => e.message);
   }
 
   /** Lets an error be notified again (after the user fixed and broke it again). */
@@ -430,6 +537,7 @@ export class AnalysisService implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const entry of [...this.shownErrors]) entry.end();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -5,7 +5,7 @@ import { type MigrationStatus } from '../../core/history/status';
 import { scanSchema } from '../../core/project/schemaScanner';
 import { type ProjectService } from '../projects/projectService';
 import { type AnalysisService, type ProjectAnalysis } from './analysisService';
-import { errorMessageIn } from './presentation';
+import { driftPlan, driftedObjectsText, errorMessageIn, names, notInMigrationsText, replayBlockedText, schemaReplayBlocked } from './presentation';
 
 export const SCHEMA_SELECTOR: vscode.DocumentSelector = [
   { language: 'prisma', scheme: 'file' },
@@ -57,25 +57,53 @@ export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
     if (isMain) {
       if (!result || (result.running && !result.schema && !result.schemaError)) {
         lenses.push(new vscode.CodeLens(top, { title: `$(sync~spin) ${vscode.l10n.t('Checking drift…')}`, command: '' }));
+      } else if (result.schemaError && schemaReplayBlocked(result)) {
+        const blocked = schemaReplayBlocked(result)!;
+        lenses.push(
+          new vscode.CodeLens(top, { title: `$(error) ${truncate(replayBlockedText(blocked), 120)}`, command: 'workbench.actions.view.problems' }),
+          new vscode.CodeLens(top, { title: vscode.l10n.t('Restore {0} from git', blocked.deleted[0]), command: 'driftGuard.restoreMigrationFromGit', arguments: [root, blocked.deleted[0]] }),
+        );
       } else if (result.schemaError) {
         lenses.push(new vscode.CodeLens(top, { title: `$(error) ${vscode.l10n.t('Drift check failed: {0}', truncate(errorMessageIn(result.schemaError, document.uri.fsPath), 80))}`, command: 'driftGuard.showOutput' }));
       } else if (result.schema) {
         const n = result.schema.findings.length;
         if (n > 0) {
+          const plan = driftPlan(result);
+          const present = plan.schema.filter((a) => a.action === 'baseline');
+          const where = [...new Set(present.flatMap((a) => a.presentIn))];
+          const state =
+            plan.checked.length === 0
+              ? vscode.l10n.t('no database checked')
+              : plan.overall === 'migrate'
+                ? vscode.l10n.t('new, in no checked database')
+                : plan.overall === 'baseline'
+                  ? vscode.l10n.t('already in {0} (db push)', names(where))
+                  : vscode.l10n.t('{0} already in {1} (db push), {2} new', String(present.length), names(where), String(n - present.length));
           lenses.push(
             new vscode.CodeLens(top, {
-              title: `$(warning) ${n === 1 ? vscode.l10n.t('1 change not in any migration') : vscode.l10n.t('{0} changes not in any migration', String(n))}`,
+              title: `$(warning) ${notInMigrationsText(n)} — ${state}`,
               command: 'workbench.actions.view.problems',
             }),
-            new vscode.CodeLens(top, { title: vscode.l10n.t('Create baseline'), command: 'driftGuard.createBaseline', arguments: [root] }),
-            new vscode.CodeLens(top, { title: vscode.l10n.t('Show SQL'), command: 'driftGuard.showDriftSql', arguments: [root] }),
           );
+          // The action the objects need; with no database checked, both (nothing says which is right).
+          if (plan.overall === 'mixed') {
+            lenses.push(new vscode.CodeLens(top, { title: vscode.l10n.t('Create baseline + migration'), command: 'driftGuard.createBaselineAndMigration', arguments: [root] }));
+          }
+          if (plan.overall === 'migrate') lenses.push(new vscode.CodeLens(top, { title: vscode.l10n.t('Create migration'), command: 'driftGuard.createMigration', arguments: [root] }));
+          if (plan.overall === 'baseline' || plan.checked.length === 0) {
+            lenses.push(new vscode.CodeLens(top, { title: vscode.l10n.t('Create baseline'), command: 'driftGuard.createBaseline', arguments: [root] }));
+          }
+          lenses.push(new vscode.CodeLens(top, { title: vscode.l10n.t('Show SQL'), command: 'driftGuard.showDriftSql', arguments: [root] }));
         } else {
           lenses.push(new vscode.CodeLens(top, { title: `$(check) ${vscode.l10n.t('Schema matches migrations')}`, command: '' }));
         }
       }
       for (const db of result?.databases ?? []) {
         lenses.push(new vscode.CodeLens(top, { title: `$(database) ${db.environment.name}: ${databaseSummary(db)}`, command: 'driftGuard.checkDriftNow' }));
+        // A baseline created earlier and not yet recorded where its objects already are: the next step stays in view.
+        for (const migration of db.markApplicable ?? []) {
+          lenses.push(new vscode.CodeLens(top, { title: `$(check-all) ${vscode.l10n.t('Mark {0} as applied on {1}', migration, db.environment.name)}`, command: 'driftGuard.markApplied', arguments: [root, migration, db.environment.name] }));
+        }
       }
     }
     // One lens per drifted model or enum; field findings are counted on their model.
@@ -117,7 +145,10 @@ export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       if (!status) continue;
       const env = db.environment.name;
       lenses.push(new vscode.CodeLens(top, { title: `${env}: ${STATES[status.state].word()}`, command: '' }));
-      if (status.state === 'pending' || status.state === 'failed') {
+      if (db.markApplicable?.includes(name)) {
+        // The deploy plan's markApplied (a baseline of what db push added): the next step, kept here until done.
+        lenses.push(new vscode.CodeLens(top, { title: `$(check-all) ${vscode.l10n.t('Mark as applied on {0} — it already has every change', env)}`, command: 'driftGuard.markApplied', arguments: [result.project.root, name, env] }));
+      } else if (status.state === 'pending' || status.state === 'failed') {
         lenses.push(new vscode.CodeLens(top, { title: vscode.l10n.t('Mark applied on {0}', env), command: 'driftGuard.markApplied', arguments: [result.project.root, name, env] }));
       }
       if (status.state === 'failed') {
@@ -132,15 +163,16 @@ export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
   }
 }
 
-/** `in sync`, `2 pending · 7 drifted`, `unreachable: …` */
+/** `in sync`, `2 pending · 7 drifted objects`, `unreachable: …` */
 export function databaseSummary(db: ProjectAnalysis['databases'][number]): string {
   if (db.error) return vscode.l10n.t('unreachable — {0}', truncate(db.error.message, 60));
+  if (db.blocked) return vscode.l10n.t('drift not computed — {0} deleted', db.blocked.deleted.join(', '));
   const parts: string[] = [];
   const counts = new Map<string, number>();
   for (const m of db.history?.migrations ?? []) if (m.state !== 'applied') counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
   for (const [state, n] of counts) parts.push(STATES[state as MigrationStatus['state']].count(String(n)));
   const drift = db.findings?.length ?? 0;
-  if (drift > 0) parts.push(vscode.l10n.t('{0} drifted', String(drift)));
+  if (drift > 0) parts.push(driftedObjectsText(drift));
   return parts.length > 0 ? parts.join(' · ') : vscode.l10n.t('in sync');
 }
 

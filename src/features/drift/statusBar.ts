@@ -2,9 +2,10 @@ import * as vscode from 'vscode';
 import { type DriftFinding } from '../../core/drift/findings';
 import { type ProjectService } from '../projects/projectService';
 import { type AnalysisService } from './analysisService';
+import { driftedObjectsText, notInMigrationsText } from './presentation';
 
 /**
- * "$(database) 2 pending · 7 drifted" or "$(check) in sync" for all projects together; hidden
+ * "$(database) 2 pending · 7 drifted objects" or "$(check) in sync" for all projects together; hidden
  * when the workspace has no Prisma project. Click: the Migrations view.
  */
 export class DriftStatusBar implements vscode.Disposable {
@@ -51,9 +52,7 @@ export class DriftStatusBar implements vscode.Disposable {
           ? vscode.l10n.t('checking…')
           : n === 0
             ? vscode.l10n.t('matches migrations')
-            : n === 1
-              ? vscode.l10n.t('1 change not in any migration')
-              : vscode.l10n.t('{0} changes not in any migration', String(n));
+            : notInMigrationsText(n);
       tooltip.appendMarkdown(`**${r.project.name}** — ${vscode.l10n.t('schema: {0}', schema)}\n\n`);
       for (const db of r.databases) {
         // Pending (a rolled-back migration is applied again by the next deploy) vs needing a look.
@@ -67,7 +66,7 @@ export class DriftStatusBar implements vscode.Disposable {
           `- ${db.environment.name}: ${
             db.error
               ? vscode.l10n.t('unreachable ({0})', db.error.message)
-              : vscode.l10n.t('{0} pending, {1} to check, {2} drifted', String(waiting), String(troubled), String(db.findings?.length ?? 0))
+              : vscode.l10n.t('{0} pending, {1} to check, {2}', String(waiting), String(troubled), driftedObjectsText(db.findings?.length ?? 0))
           }${r.databasesChecking.includes(db.environment.name) ? ` ${vscode.l10n.t('(checking again…)')}` : ''}\n`,
         );
       }
@@ -77,7 +76,7 @@ export class DriftStatusBar implements vscode.Disposable {
     const parts: string[] = [];
     if (pending > 0) parts.push(vscode.l10n.t('{0} pending', String(pending)));
     if (attention > 0) parts.push(vscode.l10n.t('{0} to check', String(attention)));
-    if (drifted.size > 0) parts.push(vscode.l10n.t('{0} drifted', String(drifted.size)));
+    if (drifted.size > 0) parts.push(driftedObjectsText(drifted.size));
     if (failed > 0) parts.push(vscode.l10n.t('check failed'));
     if (unreachable > 0) parts.push(vscode.l10n.t('{0} unreachable', String(unreachable)));
     if (parts.length > 0) {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { type EngineApi, EngineWorkerClient } from '../../core/engine';
 import { type Logger } from '../shared/logger';
 
@@ -23,8 +23,9 @@ export class EngineService implements vscode.Disposable {
       this.client = new EngineWorkerClient({
         workerPath: path.join(this.context.extensionPath, 'dist', 'engineWorker.js'),
         cacheDir,
+        // The worker's messages (engine errors, drift findings) in the display language, like the extension's own.
+        ...(vscode.l10n.uri ? { l10nBundle: vscode.l10n.uri.fsPath } : {}),
         idleMs: 10 * 60_000,
-        callTimeoutMs: 180_000,
         onLog: (message) => this.logger.debug(`engine: ${message}`),
       });
     }

@@ -142,6 +142,9 @@ export async function writeEnvironment(folder: vscode.WorkspaceFolder | undefine
 
 // ── The wizard ─────────────────────────────────────────────────────────────────────────────────────
 
+/** How the database is reached: directly, or through an SSH tunnel with one way of logging in. */
+type Reach = 'direct' | SshAuthKind;
+
 class Cancelled extends Error {}
 
 /** Asks for every field of an environment; `initial` pre-fills them (Edit). Secrets are asked for but kept out of settings. */
@@ -152,11 +155,12 @@ async function environmentWizard(
   initial: EnvironmentSetting | undefined,
 ): Promise<{ setting: EnvironmentSetting; secrets: Partial<Record<SecretKind, string>> } | undefined> {
   const verb = initial ? vscode.l10n.t('Edit Environment') : vscode.l10n.t('Add Environment');
-  // Every step shows "n/total"; the total follows the answers so far (a tunnel and its login add steps).
+  // The count of steps depends on how the database is reached (a tunnel and its login add steps): that is asked
+  // third, and from then on every step shows "n/total" with a total that no longer changes; before it, "n".
   let step = 0;
-  let useSsh: boolean | undefined;
-  let sshAuth: SshAuthKind | undefined;
-  const totalSteps = (): number => 5 + (useSsh ? 4 + (sshAuth === 'key' ? 2 : sshAuth === 'password' ? 1 : 0) : 0);
+  let reach: Reach | undefined;
+  const totalSteps = (): number | undefined =>
+    reach === undefined ? undefined : 5 + (reach === 'direct' ? 0 : 3 + (reach === 'key' ? 2 : reach === 'password' ? 1 : 0));
   const input = async (options: { prompt: string; value?: string; placeHolder?: string; password?: boolean; validateInput?: (value: string) => string | undefined }): Promise<string> => {
     const box = vscode.window.createInputBox();
     box.title = verb;
@@ -236,6 +240,15 @@ async function environmentWizard(
       )
     ).label;
 
+    const reachItems: Array<vscode.QuickPickItem & { reach: Reach }> = [
+      { label: vscode.l10n.t('Direct connection'), description: vscode.l10n.t('this machine reaches the database host:port'), reach: 'direct' },
+      { label: vscode.l10n.t('SSH tunnel, logging in with the SSH agent'), description: vscode.l10n.t('like ssh -L; keys loaded in ssh-agent (SSH_AUTH_SOCK)'), reach: 'agent' },
+      { label: vscode.l10n.t('SSH tunnel, logging in with a private key file'), description: vscode.l10n.t('like ssh -L; e.g. ~/.ssh/id_ed25519, its passphrase goes to SecretStorage'), reach: 'key' },
+      { label: vscode.l10n.t('SSH tunnel, logging in with a password'), description: vscode.l10n.t('like ssh -L; the password is kept in SecretStorage'), reach: 'password' },
+    ];
+    const initialReach: Reach = initial?.ssh ? initial.ssh.auth : 'direct';
+    reach = (await pick(reachItems, vscode.l10n.t('How is the database reached? (e.g. PostgreSQL in a Docker container on a server: an SSH tunnel)'), (i) => i.reach === initialReach)).reach;
+
     const secrets: Partial<Record<SecretKind, string>> = {};
     const secretItem = { label: vscode.l10n.t('Stored in SecretStorage (recommended)'), description: vscode.l10n.t('the OS keychain; never in settings'), from: 'secret' as const };
     const envItem = { label: vscode.l10n.t('From an environment variable'), description: vscode.l10n.t('of VS Code, or in the project\'s .env'), from: 'env' as const };
@@ -264,11 +277,8 @@ async function environmentWizard(
       url = { from: 'env', variable };
     }
 
-    const direct = { label: vscode.l10n.t('Direct connection'), description: vscode.l10n.t('this machine reaches the database host:port'), ssh: false };
-    const tunnel = { label: vscode.l10n.t('Through an SSH server (tunnel)'), description: vscode.l10n.t('like ssh -L; e.g. PostgreSQL in a Docker container on the server'), ssh: true };
-    useSsh = (await pick([direct, tunnel], vscode.l10n.t('How is the database reached?'), (i) => i.ssh === !!initial?.ssh)).ssh;
     const setting: EnvironmentSetting = { name, kind, url, ...(initial?.project ? { project: initial.project } : {}) };
-    if (useSsh) {
+    if (reach !== 'direct') {
       const prev = initial?.ssh;
       const hostPort = await input({
         prompt: vscode.l10n.t('SSH server: host or host:port.'),
@@ -278,13 +288,7 @@ async function environmentWizard(
       });
       const server = parseHostPort(hostPort, 22)!;
       const user = await input({ prompt: vscode.l10n.t('SSH user.'), value: prev?.user ?? 'root', validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A user name.')) });
-      const authItems: Array<vscode.QuickPickItem & { auth: SshAuthKind }> = [
-        { label: vscode.l10n.t('SSH agent'), description: vscode.l10n.t('keys loaded in ssh-agent (SSH_AUTH_SOCK)'), auth: 'agent' },
-        { label: vscode.l10n.t('Private key file'), description: vscode.l10n.t('e.g. ~/.ssh/id_ed25519; its passphrase goes to SecretStorage'), auth: 'key' },
-        { label: vscode.l10n.t('Password'), description: vscode.l10n.t('kept in SecretStorage'), auth: 'password' },
-      ];
-      const auth = (await pick(authItems, vscode.l10n.t('How do you log in to {0}?', server.host), (i) => i.auth === (prev?.auth ?? 'agent'))).auth;
-      sshAuth = auth;
+      const auth: SshAuthKind = reach;
       const ssh: SshSetting = { host: server.host, user, auth, ...(server.port !== 22 ? { port: server.port } : {}) };
       if (auth === 'key') {
         ssh.keyPath = await input({ prompt: vscode.l10n.t('Private key file.'), value: prev?.keyPath ?? '~/.ssh/id_ed25519', validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A file path.')) });
@@ -366,6 +370,7 @@ export async function runTestConnection(services: EnvironmentCommandServices, re
         progress.report({ message: `${HOP_MARKS[hop.status]} ${names[hop.hop]}` });
       }),
   );
+  await environments.markTested(ref.environment.folder, ref.environment.name);
   const failed = hops.find((h) => h.status === 'failed');
   const chain = hops.map((h) => `${names[h.hop]} ${HOP_MARKS[h.status]}`).join('  ');
   const showOutput = vscode.l10n.t('Show Output');
@@ -409,6 +414,8 @@ export function registerEnvironmentCommands(context: vscode.ExtensionContext, se
       if (shared.length > 1 && folder) answer.setting.project = path.relative(folder.uri.fsPath, project.root) || '.';
       for (const [kind, value] of Object.entries(answer.secrets) as Array<[SecretKind, string]>) await environments.storeSecret(folder, answer.setting.name, kind, value);
       await writeEnvironment(folder, undefined, answer.setting);
+      // The toast below goes; the Migrations view keeps offering Test Connection until it ran once.
+      await environments.markAdded(folder, answer.setting.name);
       logger.info(`Environment ${answer.setting.name} (${answer.setting.kind}) added to the settings of ${folder?.name ?? 'the workspace'}`);
       const test = vscode.l10n.t('Test Connection');
       const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Environment {0} added.', answer.setting.name), test);
@@ -448,6 +455,7 @@ export function registerEnvironmentCommands(context: vscode.ExtensionContext, se
       if (choice !== remove) return;
       await writeEnvironment(ref.environment.folder, ref.environment.name, undefined);
       await environments.deleteSecrets(ref.environment.folder, ref.environment.name);
+      await environments.markTested(ref.environment.folder, ref.environment.name);
       logger.info(`Environment ${ref.environment.name} removed`);
     }),
     registerCommand('driftGuard.setEnvironmentSecret', vscode.l10n.t('Set Environment Secret'), logger, async (...args: unknown[]) => {

@@ -12,7 +12,9 @@ import {
   secretKey,
   sshTargetOf,
   tunnelledUrl,
+  withoutTunnelAddress,
 } from '../../core/environments/config';
+import { type CheckedDatabase, sshEnvironmentUrls } from '../../core/engine/shadowSafety';
 import { redactUrl } from '../../core/project/discovery';
 import { expandEnv, parseEnvFile } from '../../core/project/envFile';
 import { type PrismaProject, type UrlSource } from '../../core/project/types';
@@ -27,6 +29,17 @@ export type { EnvironmentKind } from '../../core/environments/config';
 export interface AcquiredDatabase {
   url: string;
   release(): void;
+  /**
+   * Through an SSH tunnel: `message` (an engine's, which names the URL it was given) with the tunnel's local
+   * `127.0.0.1:<port>` replaced by the environment's own target — a port that changes every time means nothing
+   * to the user. Absent when the URL is the database's own.
+   */
+  readable?(message: string): string;
+}
+
+/** `message` as the user should read it: the tunnel's local address replaced by the environment's target. */
+export function readableMessage(acquired: AcquiredDatabase | undefined, message: string): string {
+  return acquired?.readable ? acquired.readable(message) : message;
 }
 
 /** A database a project deploys to: its own datasource URL ("local") or a configured environment. */
@@ -94,6 +107,9 @@ export class EnvironmentError extends Error {
  * SSH are reached through tunnels over one shared {@link SshSessionPool}: `acquire()` opens or reuses the
  * tunnel, `release()` lets it go (closed after a short idle time). Nothing connects before `acquire()`.
  */
+/** Workspace-state key of the environments added and not tested yet. */
+const UNTESTED_KEY = 'driftGuard.untestedEnvironments';
+
 export class EnvironmentService implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeEnvironments = this.changeEmitter.event;
@@ -107,6 +123,8 @@ export class EnvironmentService implements vscode.Disposable {
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly logger: Logger,
+    /** Where "added, never tested" is remembered across reloads (the workspace state). */
+    private readonly state?: vscode.Memento,
   ) {
     this.hostKeys = new HostKeyPrompter(logger);
     vscode.workspace.onDidChangeConfiguration(
@@ -151,6 +169,24 @@ export class EnvironmentService implements vscode.Disposable {
     return out;
   }
 
+  /**
+   * Every database a shadow database URL must not designate: the datasource URLs and each configured environment
+   * whose URL can be read without asking (an SSH one as the address its server connects to). Opens nothing.
+   */
+  async protectedDatabases(project: PrismaProject): Promise<CheckedDatabase[]> {
+    const out: CheckedDatabase[] = [];
+    for (const [name, source] of [['url', project.datasource?.url], ['directUrl', project.datasource?.directUrl]] as const) {
+      if (source && source.kind !== 'unresolved' && source.value) out.push({ label: vscode.l10n.t('the datasource {0}', name), url: source.value });
+    }
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project.root));
+    for (const setting of this.settingsFor(project).environments) {
+      const url = await this.resolveUrl(project, setting, folder).catch(() => undefined);
+      if (!url) continue;
+      for (const u of setting.ssh ? sshEnvironmentUrls(url, setting.ssh) : [url]) out.push({ label: vscode.l10n.t('environment {0}', setting.name), url: u });
+    }
+    return out;
+  }
+
   /** The configured environments that apply to `project`, and the problems of the setting (one line each). */
   settingsFor(project: PrismaProject): { environments: EnvironmentSetting[]; problems: string[] } {
     const uri = vscode.Uri.file(project.root);
@@ -169,6 +205,38 @@ export class EnvironmentService implements vscode.Disposable {
   /** Signals that environments changed (settings, secrets). */
   fireChanged(): void {
     this.changeEmitter.fire();
+  }
+
+  // ── Added, never tested ──────────────────────────────────────────────────────────────────────────
+
+  private untestedList(): string[] {
+    return this.state?.get<string[]>(UNTESTED_KEY) ?? [];
+  }
+
+  private untestedId(folder: vscode.WorkspaceFolder | undefined, name: string): string {
+    return `${folder?.uri.toString() ?? ''}\0${name}`;
+  }
+
+  /** Add Environment wrote `name`: the Migrations view offers Test Connection on it until it was tested once. */
+  async markAdded(folder: vscode.WorkspaceFolder | undefined, name: string): Promise<void> {
+    const id = this.untestedId(folder, name);
+    const list = this.untestedList();
+    if (!list.includes(id)) await this.state?.update(UNTESTED_KEY, [...list, id]);
+    this.fireChanged();
+  }
+
+  /** Tested (whatever the outcome) or removed: no longer "never tested". */
+  async markTested(folder: vscode.WorkspaceFolder | undefined, name: string): Promise<void> {
+    const id = this.untestedId(folder, name);
+    const list = this.untestedList();
+    if (!list.includes(id)) return;
+    await this.state?.update(UNTESTED_KEY, list.filter((x) => x !== id));
+    this.fireChanged();
+  }
+
+  /** Whether the environment was added by Add Environment and never tested since. */
+  isUntested(environment: Pick<DatabaseEnvironment, 'name' | 'folder' | 'source'>): boolean {
+    return environment.source === 'configured' && this.untestedList().includes(this.untestedId(environment.folder, environment.name));
   }
 
   // ── Secrets ──────────────────────────────────────────────────────────────────────────────────────
@@ -293,8 +361,12 @@ export class EnvironmentService implements vscode.Disposable {
       throw error;
     }
     let released = false;
+    const local = tunnelledUrl(url, forward.localPort);
+    // `root@host:22 → localhost:5432`, so that `…/app` after it reads as the server's database.
+    const seenAs = `${describeTarget(target)} → ${remote.host}:${remote.port}`;
     return {
-      url: tunnelledUrl(url, forward.localPort),
+      url: local,
+      readable: (message) => withoutTunnelAddress(message, local, seenAs),
       release: () => {
         if (released) return;
         released = true;

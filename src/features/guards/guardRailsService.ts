@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type AppliedRecord, type AppliedViolation, appliedIndex, appliedViolationFinding, checkAppliedContent, type EnvironmentHistory } from '../../core/guards/appliedMigrations';
 import { type GuardCode, type GuardFinding } from '../../core/guards/findings';
-import { committedFolder, GitError, isCommitted, writtenOrder } from '../../core/guards/git';
+import { type AddingCommit } from '../../core/guards/commitMessages';
+import { deletedAppliedMigrations } from '../../core/app/deletedMigrations';
+import { addingCommits, committedFolder, GitError, writtenOrder } from '../../core/guards/git';
 import { type ObservedOrder } from '../../core/guards/migrationNames';
 import { projectGuardFindings } from '../../core/guards/projectGuards';
 import { type HistoryStatus, type OrderingHazard } from '../../core/history/status';
@@ -50,6 +52,8 @@ export class GuardRailsService implements vscode.Disposable {
   /** What the last recompute of each project was based on. */
   private readonly inputs = new Map<string, { project: PrismaProject; databases: unknown }>();
   private readonly written = new Map<string, Promise<ObservedOrder | undefined>>();
+  /** The commit that added each migration (rule 4), asked of git with the written order, cached alike. */
+  private readonly commits = new Map<string, Promise<Map<string, AddingCommit> | undefined>>();
   /** Violations already notified (cleared when the violation goes away). */
   private readonly notifiedKeys = new Set<string>();
   /**
@@ -98,12 +102,15 @@ export class GuardRailsService implements vscode.Disposable {
 
   /** The findings about one migration. */
   findingsFor(root: string, migration: string): GuardFinding[] {
-    return this.findings(root).filter((f) => f.migration === migration);
+    return this.findings(root).filter((f) => f.migration === migration || f.members?.includes(migration));
   }
 
   /** Recomputes every project now; resolves when done (tests, commands). */
   async refresh(): Promise<void> {
-    for (const project of await this.projects.ready()) this.written.delete(project.root);
+    for (const project of await this.projects.ready()) {
+      this.written.delete(project.root);
+      this.commits.delete(project.root);
+    }
     await Promise.all(this.projects.all.map((p) => this.recompute(p)));
   }
 
@@ -117,6 +124,7 @@ export class GuardRailsService implements vscode.Disposable {
     for (const project of list) {
       // A new or removed folder may change the committed order: ask git again.
       this.written.delete(project.root);
+      this.commits.delete(project.root);
       this.schedule(project);
     }
   }
@@ -159,23 +167,24 @@ export class GuardRailsService implements vscode.Disposable {
       this.written.set(root, written);
     }
     const order = await written;
+    let commitsOf = this.commits.get(root);
+    if (!commitsOf) {
+      commitsOf = addingCommits(project.migrationsDir).catch(() => undefined);
+      this.commits.set(root, commitsOf);
+    }
+    const commits = await commitsOf;
     // Deleted here: recorded as applied somewhere, gone from the folder, and it was here before (or git still has it).
     const local = new Set(project.migrations.map((m) => m.name));
     const seen = this.seen.get(root) ?? new Set<string>();
     for (const name of local) seen.add(name);
     this.seen.set(root, seen);
-    const deleted: string[] = [];
-    for (const name of applied.keys()) {
-      if (local.has(name)) continue;
-      if (seen.has(name)) {
-        deleted.push(name);
-        this.touch(root, name);
-      } else if (await isCommitted(path.join(project.migrationsDir, name, 'migration.sql')).catch(() => false)) {
-        deleted.push(name);
-      }
-    }
+    // Outside git (or a folder git does not track), the database's own record of it is the evidence.
+    // (The histories may predate the deletion: every finished record without a local folder counts.)
+    const gone = [...applied.keys()].filter((name) => !local.has(name)).map((name) => ({ name, state: 'missingLocally' as const, appliedAt: applied.get(name)?.[0]?.appliedAt ?? '' }));
+    const deleted = await deletedAppliedMigrations(project.migrationsDir, [{ environment: '', migrations: gone }], seen);
+    for (const name of deleted) if (seen.has(name)) this.touch(root, name);
     if (this.generation.get(root) !== generation || !this.projects.all.some((p) => p.root === root)) return;
-    const findings = projectGuardFindings({ migrations, histories, ...(order ? { written: order } : {}), deleted });
+    const findings = projectGuardFindings({ migrations, histories, ...(order ? { written: order } : {}), ...(commits ? { commits } : {}), deleted });
     this.state.set(root, { findings, applied });
     this.show(project);
     this.changeEmitter.fire();
@@ -239,6 +248,14 @@ export class GuardRailsService implements vscode.Disposable {
       const diagnostic = new vscode.Diagnostic(range, message, SEVERITY[finding.severity]);
       diagnostic.source = GUARD_SOURCE;
       diagnostic.code = { value: finding.code, target: vscode.Uri.parse(README_URL + finding.code) };
+      // A group finding is one diagnostic, at one member, pointing at the others.
+      const others = (finding.members ?? []).filter((m) => m !== finding.migration);
+      if (others.length > 0) {
+        diagnostic.relatedInformation = others.map((m) => {
+          const at = this.place(project, { ...finding, migration: m });
+          return new vscode.DiagnosticRelatedInformation(new vscode.Location(at.uri, at.range), m);
+        });
+      }
       const entry = byUri.get(uri.toString()) ?? { uri, diagnostics: [] };
       entry.diagnostics.push(diagnostic);
       byUri.set(uri.toString(), entry);
@@ -264,8 +281,9 @@ export class GuardRailsService implements vscode.Disposable {
     const folder = project.migrations.find((m) => m.name === finding.migration);
     if (folder?.hasSql) {
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === folder.sqlPath);
-      const length = doc && doc.lineCount > 0 ? doc.lineAt(0).text.length : 1;
-      return { uri: vscode.Uri.file(folder.sqlPath), range: new vscode.Range(0, 0, 0, Math.max(1, length)) };
+      const line = finding.line !== undefined && doc ? Math.min(finding.line - 1, doc.lineCount - 1) : (finding.line ?? 1) - 1;
+      const length = doc && doc.lineCount > line ? doc.lineAt(line).text.length : 1;
+      return { uri: vscode.Uri.file(folder.sqlPath), range: new vscode.Range(line, 0, line, Math.max(1, length)) };
     }
     // The folder is gone: the migrations folder's lock file, else the schema.
     const file = project.lockFile?.path ?? project.schemaFiles[0]?.path ?? project.schemaPath;
@@ -389,5 +407,9 @@ export function guardLabel(code: GuardCode): string {
       return vscode.l10n.t('applied out of order');
     case 'migration-depends-on-later':
       return vscode.l10n.t('depends on a later migration');
+    case 'migration-commits-midway':
+      return vscode.l10n.t('COMMIT midway');
+    case 'migration-commit-undocumented':
+      return vscode.l10n.t('commit message does not describe it');
   }
 }

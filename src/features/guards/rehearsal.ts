@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { REHEARSALS_FILE, rehearsalRecord, saveRehearsal } from '../../core/app/rehearsals';
 import { describeSsh } from '../../core/environments/config';
 import { type DumpResult, dumpOverSsh, dumpWithPgDump } from '../../core/rehearsal/dumpSource';
 import { rehearsalMarkdown, type RehearsalReport, rehearsalText } from '../../core/rehearsal/report';
@@ -82,6 +83,12 @@ export async function rehearseDeploy(services: RehearsalServices, ref: Environme
     if (token?.isCancellationRequested) throw new vscode.CancellationError();
     report?.(vscode.l10n.t('Applying the pending migrations on a copy of {0}…', environment.name));
     const result = await services.engines.engine.rehearse(project, { dump: dump.sql, source: dump.source, target: environment.name, url: acquired.url });
+    // Rule 3: a production deploy opens on this record (same pending migrations, same checksums, recent).
+    try {
+      await saveRehearsal(project.root, await rehearsalRecord(result, 'extension'));
+    } catch (error) {
+      services.logger.warn(`Could not record the rehearsal of ${environment.name} in ${REHEARSALS_FILE}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const markdown = rehearsalMarkdown(result, (file) => path.relative(project.root, file).split(path.sep).join('/'));
     const uri = services.reports.add(vscode.l10n.t('Rehearsal on a copy of {0}', environment.name), markdown);
     // The text opens with the headline: one line for it, with the whole rehearsal's duration.

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { remoteEndpoint } from '../../core/environments/config';
 import { commandTarget, findRiskyPrismaCommands, matchProductionTarget, type ProductionCandidate, type RiskyPrismaCommand } from '../../core/guards/prismaCommands';
 import { type PrismaProject } from '../../core/project/types';
+import { redactSecrets } from '../../core/util/redact';
 import { type EnvironmentService, migrationUrl } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
@@ -105,9 +106,11 @@ export class TerminalGuard implements vscode.Disposable {
           : vscode.l10n.t('may reset it and writes migrations from it (use migrate deploy in production)');
     const via = command.viaScript ? vscode.l10n.t(' (through the script "{0}")', command.viaScript) : '';
     const message = vscode.l10n.t('⚠ "{0}"{1} is running against the PRODUCTION database {2} ({3}): it {4}.', command.command, via, environment, reason, what);
-    const warning: TerminalWarning = { command: command.command, kind: command.kind, environment, reason, commandLine, terminal: terminal.name, message };
+    // The typed line may carry a URL with its password or a PGPASSWORD=…: never into the log or the warning.
+    const shownLine = redactSecrets(commandLine);
+    const warning: TerminalWarning = { command: command.command, kind: command.kind, environment, reason, commandLine: shownLine, terminal: terminal.name, message };
     this.warnings.push(warning);
-    this.logger.warn(`Terminal "${terminal.name}": ${command.command} against production ${environment} (${reason}) — ${commandLine}`);
+    this.logger.warn(`Terminal "${terminal.name}": ${command.command} against production ${environment} (${reason}) — ${shownLine}`);
     this.warnEmitter.fire(warning);
     const stop = vscode.l10n.t('Interrupt It (Ctrl+C)');
     const show = command.kind === 'migrateReset' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;

@@ -1,13 +1,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type AnalysisService } from '../drift/analysisService';
-import { confirmWrite } from '../drift/commands';
+import { confirmWrite, pickProject } from '../drift/commands';
 import { type EngineService } from '../engine/engineService';
+import { isEngineError } from '../../core/engine';
 import { resolveEnvironmentRef } from '../environments/commands';
-import { type EnvironmentService } from '../environments/environmentService';
+import { type EnvironmentService, readableMessage } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
-import { registerCommand } from '../shared/commands';
+import { errorMessage, registerCommand } from '../shared/commands';
+import { hostKeyOf, workspaceRunLog } from '../shared/runLog';
 import { type Logger } from '../shared/logger';
+import { baselineEveryEnvironment, offerPlanFix, planOn } from './deployPlan';
 import { type MigrationLogsProvider } from './logsDocument';
 import { type MigrationNode, type MigrationsNode } from './treeDataProvider';
 
@@ -78,6 +81,12 @@ export function registerMigrationCommands(context: vscode.ExtensionContext, serv
       const { project, status, environment } = requireMigration(node);
       await vscode.commands.executeCommand('driftGuard.markRolledBack', project.root, status.name, environment.name);
     }),
+    registerCommand('driftGuard.baselineEveryEnvironment', vscode.l10n.t('Baseline Every Environment…'), logger, async (root?: unknown) => {
+      // From a tree row: its project; from the palette or a notification: the given root, the active editor's, or a pick.
+      const project = await pickProject(services, isMigrationNode(root) ? root.project.root : root);
+      if (!project) return undefined;
+      return baselineEveryEnvironment(services, project, services.environments.environments(project));
+    }),
     registerCommand('driftGuard.deployPending', vscode.l10n.t('Deploy Pending Migrations'), logger, async (...args: unknown[]) => {
       const ref = await resolveEnvironmentRef(services, args, (e) => e.kind !== 'production', vscode.l10n.t('Deploy the pending migrations to which database?'));
       if (!ref) return;
@@ -85,43 +94,74 @@ export function registerMigrationCommands(context: vscode.ExtensionContext, serv
       if (environment.kind === 'production') {
         throw new Error(vscode.l10n.t('{0} is a production database: deploys to production go through the runbook (backup first), not the tree.', environment.name));
       }
-      // Read the state now rather than trusting the tree: it may be minutes old.
-      const acquired = await environment.acquire();
-      let pending: string[];
-      try {
-        const status = await services.engines.engine.historyStatus(project, acquired.url);
-        const blocking = status.migrations.filter((m) => m.state === 'failed' || m.state === 'modified');
-        if (blocking.some((m) => m.state === 'failed')) {
-          throw new Error(
-            vscode.l10n.t('{0} has a failed migration ({1}): resolve it (mark rolled back or applied) before deploying.', environment.name, blocking.filter((m) => m.state === 'failed').map((m) => m.name).join(', ')),
-          );
-        }
-        pending = status.migrations.filter((m) => m.state === 'pending' || m.state === 'rolledBack').map((m) => m.name);
-      } finally {
-        acquired.release();
+      // Read the state now rather than trusting the tree: it may be minutes old. The plan says, for each pending
+      // migration, whether deploying it is safe there; a baseline the database already has would fail (P3018).
+      const plan = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking what the deploy to {0} would do…', environment.name) },
+        () => planOn(services, project, environment),
+      );
+      if (!plan.deployable) {
+        void offerPlanFix(project, environment, plan, logger);
+        await refreshMigrations(services, project.root);
+        return { refused: true, plan };
       }
+      const pending = plan.pending;
       if (pending.length === 0) {
         void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to deploy: every migration is applied on {0}.', environment.name));
         await refreshMigrations(services, project.root);
-        return;
+        return { refused: false, plan };
       }
       const names = pending.length <= 4 ? pending.join(', ') : `${pending.slice(0, 3).join(', ')}, … ${pending[pending.length - 1]}`;
       const action = vscode.l10n.t('Deploy {0} migration(s) ({1})', String(pending.length), names);
       if (!(await confirmWrite(environment, action))) return;
+      const started = Date.now();
+      // Every write to a database goes into the workspace's run log, failed ones too.
+      const record = async (status: 'succeeded' | 'failed', message: string): Promise<void> => {
+        const hostKey = await hostKeyOf(services.environments, environment.setting, environment.folder);
+        await workspaceRunLog(context)
+          .record({
+            source: 'tree',
+            step: `Deploy ${pending.length} migration(s): ${names}`,
+            command: 'prisma migrate deploy',
+            environment: environment.name,
+            target: environment.description,
+            startedAt: new Date(started).toISOString(),
+            durationMs: Date.now() - started,
+            status,
+            message,
+            cwd: project.root,
+            ...(hostKey ? { hostKey } : {}),
+          })
+          .catch((error: unknown) => logger.error(`The run log could not be written: ${errorMessage(error)}`));
+      };
       try {
         const result = await vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Deploying to {0}…', environment.name) },
           async () => {
             const db = await environment.acquire();
             try {
-              return await services.engines.engine.deploy(project, db.url);
+              const deployed = await services.engines.engine.deploy(project, db.url);
+              return { ...deployed, message: readableMessage(db, deployed.message) };
+            } catch (error) {
+              if (error instanceof Error) error.message = readableMessage(db, error.message);
+              throw error;
             } finally {
               db.release();
             }
           },
         );
         logger.info(`Deploy to ${environment.name} (${environment.description}): ${result.message}`);
+        await record('succeeded', result.message);
         void vscode.window.showInformationMessage(result.message);
+        return { refused: false, plan, applied: result.applied };
+      } catch (error) {
+        if (isEngineError(error) && error.code === 'timeout') {
+          // Killed mid-deploy: say so, and which migration may be half done (they apply in order).
+          const which = pending.length === 1 ? pending[0] : vscode.l10n.t('{0} or one after it ({1})', pending[0], pending.slice(1).join(', '));
+          error.message = vscode.l10n.t('The deploy to {0} was stopped after {1} s: migration {2} may be partly applied — check the database.', environment.name, String(Math.round((Date.now() - started) / 1000)), which);
+        }
+        await record('failed', errorMessage(error));
+        throw error;
       } finally {
         // Also after a failure: the failed migration is now recorded and the tree must say so.
         await refreshMigrations(services, project.root);

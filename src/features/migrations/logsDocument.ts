@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { safeText } from '../../core/util/controlChars';
 
 export const LOGS_SCHEME = 'drift-guard-logs';
 
@@ -20,7 +21,7 @@ export class MigrationLogsProvider implements vscode.TextDocumentContentProvider
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? '';
+    return safeText(this.texts.get(uri.toString()) ?? '');
   }
 
   dispose(): void {

@@ -7,8 +7,12 @@ import { type GuardFinding } from '../../core/guards/findings';
 import { type PrismaProject } from '../../core/project/types';
 import { type AnalysisService, type DatabaseAnalysis } from '../drift/analysisService';
 import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
+import { replayBlockedText } from '../drift/presentation';
 import { type GuardRailsService, guardLabel } from '../guards/guardRailsService';
 import { type ProjectService } from '../projects/projectService';
+import { noDatabaseAnywhere } from '../projects/envFromExample';
+import { driftedObjectsText } from '../drift/presentation';
+import { safeText } from '../../core/util/controlChars';
 
 /** A root: one database of one project. */
 export interface EnvironmentNode {
@@ -33,6 +37,8 @@ export interface MigrationNode {
   baseline: boolean;
   /** Guard-rail findings about this migration (names, ordering, applied-migration edits). */
   guards?: GuardFinding[];
+  /** Pending here, and this database already has every change it makes: to mark as applied, not to deploy. */
+  markApplicable?: boolean;
 }
 
 /** "N drifted objects" under an environment, with one child per finding. */
@@ -54,13 +60,15 @@ export interface FindingNode {
 /** A row that is not a migration: checking…, unreachable, a note, a settings problem, no database. */
 export interface MessageNode {
   kind: 'message';
-  variant: 'loading' | 'notChecked' | 'error' | 'note' | 'problem' | 'noEnvironment';
+  variant: 'loading' | 'notChecked' | 'error' | 'note' | 'problem' | 'noEnvironment' | 'blocked' | 'untested';
   label: string;
   detail?: string;
   /** For errors: the code (`auth-failed`, `database-unreachable`, `missing-secret`…). */
   code?: string;
   project?: PrismaProject;
   environment?: DatabaseEnvironment;
+  /** For `blocked`: the deleted migration that Restore from git brings back. */
+  migration?: string;
   /** Unique within the parent. */
   key: string;
 }
@@ -83,6 +91,8 @@ export const CONTEXT = {
   note: 'driftGuard.status.note',
   problem: 'driftGuard.status.problem',
   noEnvironment: 'driftGuard.status.noEnvironment',
+  blocked: 'driftGuard.status.blocked',
+  untested: 'driftGuard.status.untested',
 } as const;
 
 /** Icon and colour of each migration state. */
@@ -103,11 +113,12 @@ function formatDate(iso: string | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** "2 pending · 1 failed · drift: 7 changes", or "in sync". */
+/** "2 pending · 1 failed · 7 drifted objects", or "in sync". */
 export function summarize(result: DatabaseAnalysis): string {
   if (result.error?.code === 'cancelled') return vscode.l10n.t('check cancelled');
   if (result.error) return vscode.l10n.t('unreachable');
   const parts: string[] = [];
+  if (result.blocked) parts.push(vscode.l10n.t('drift not computed'));
   if (result.history) {
     const c = countStates(result.history);
     if (c.failed) parts.push(vscode.l10n.t('{0} failed', String(c.failed)));
@@ -117,7 +128,7 @@ export function summarize(result: DatabaseAnalysis): string {
     if (c.missingLocally) parts.push(vscode.l10n.t('{0} missing locally', String(c.missingLocally)));
   }
   const drift = result.findings?.length ?? 0;
-  if (drift) parts.push(vscode.l10n.t('drift: {0} changes', String(drift)));
+  if (drift) parts.push(driftedObjectsText(drift));
   return parts.length > 0 ? parts.join(' · ') : vscode.l10n.t('in sync');
 }
 
@@ -128,9 +139,9 @@ function stateText(m: MigrationStatus): string {
     case 'pending':
       return vscode.l10n.t('pending');
     case 'failed':
-      return vscode.l10n.t('failed {0}', formatDate(m.appliedAt));
+      return m.missingLocally ? vscode.l10n.t('failed {0} · missing locally', formatDate(m.appliedAt)) : vscode.l10n.t('failed {0}', formatDate(m.appliedAt));
     case 'rolledBack':
-      return vscode.l10n.t('rolled back');
+      return m.missingLocally ? vscode.l10n.t('rolled back · missing locally') : vscode.l10n.t('rolled back');
     case 'modified':
       return m.difference === 'lineEndings'
         ? vscode.l10n.t('modified after apply (line endings only)')
@@ -222,6 +233,9 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
   private roots(): MigrationsNode[] {
     const projects = [...this.projects.all].sort((a, b) => a.name.localeCompare(b.name) || a.root.localeCompare(b.root));
     const showProject = projects.length > 1;
+    // No database anywhere: the view stays empty and shows its welcome content (package.json viewsWelcome,
+    // context key driftGuard.noDatabase), with "Create .env from .env.example" when the project has one.
+    if (noDatabaseAnywhere(projects, this.environments)) return [];
     const out: MigrationsNode[] = [];
     for (const project of projects) {
       const analysis = this.analysis.get(project.root);
@@ -249,6 +263,15 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
   }
 
   private environmentChildren(node: EnvironmentNode): MigrationsNode[] {
+    const children = this.stateChildren(node);
+    const { project, environment } = node;
+    if (!this.environments.isUntested(environment)) return children;
+    // Added with Add Environment and never tested: the step its toast offered stays here until it ran.
+    const label = vscode.l10n.t('Test Connection — not tested since it was added');
+    return [{ kind: 'message', variant: 'untested', label, project, environment, key: `${project.root}::${environment.name}::untested` }, ...children];
+  }
+
+  private stateChildren(node: EnvironmentNode): MigrationsNode[] {
     const { project, environment, result } = node;
     const base = { project, environment };
     const id = `${project.root}::${environment.name}`;
@@ -267,23 +290,41 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     }
     const out: MigrationsNode[] = [];
     const history = result.history;
+    // The database was read: its rows stay, ghost row included; only the drift is missing, and this says why.
+    if (result.blocked) {
+      const text = replayBlockedText(result.blocked);
+      out.push({ kind: 'message', variant: 'blocked', label: text, detail: text, migration: result.blocked.deleted[0], ...base, key: `${id}::blocked` });
+    }
     for (const note of history?.notes ?? []) out.push({ kind: 'message', variant: 'note', label: note, ...base, key: `${id}::note::${note}` });
     if (result.findings && result.findings.length > 0) out.push({ kind: 'drift', ...base, findings: result.findings });
     for (const status of history?.migrations ?? []) {
       const guards = this.guards?.findingsFor(project.root, status.name) ?? [];
-      out.push({ kind: 'migration', ...base, status, hazards: history ? hazardsFor(history, status.name) : [], baseline: isBaseline(status), ...(guards.length > 0 ? { guards } : {}) });
+      const markApplicable = result.markApplicable?.includes(status.name) === true;
+      out.push({
+        kind: 'migration',
+        ...base,
+        status,
+        hazards: history ? hazardsFor(history, status.name) : [],
+        baseline: isBaseline(status),
+        ...(guards.length > 0 ? { guards } : {}),
+        ...(markApplicable ? { markApplicable } : {}),
+      });
     }
     return out;
   }
 
   getTreeItem(node: MigrationsNode): vscode.TreeItem {
+    return cleanTreeItem(this.treeItem(node));
+  }
+
+  private treeItem(node: MigrationsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'environment':
         return this.environmentItem(node);
       case 'migration':
         return this.migrationItem(node);
       case 'drift': {
-        const item = new vscode.TreeItem(vscode.l10n.t('Drift: {0} differences from the migrations', String(node.findings.length)), vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(vscode.l10n.t('Drift: {0}', driftedObjectsText(node.findings.length)), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `${node.project.root}::${node.environment.name}::drift`;
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
         item.tooltip = vscode.l10n.t('{0} and the migrations differ: objects in the database that no migration creates (usually `prisma db push`; a baseline migration records them), or objects of migrations that are not in it (pending migrations count until deployed).', node.environment.name);
@@ -357,6 +398,7 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     const item = new vscode.TreeItem(status.name, vscode.TreeItemCollapsibleState.None);
     item.id = `${project.root}::${environment.name}::${status.name}`;
     const parts = [stateText(status)];
+    if (node.markApplicable) parts.push(vscode.l10n.t('already in {0}: mark as applied', environment.name));
     if (node.baseline && (status.state === 'applied' || status.state === 'modified')) parts.unshift(vscode.l10n.t('baseline'));
     if (node.hazards.length > 0) parts.push(`⚠ ${vscode.l10n.t('ordering hazard')}`);
     // Guard rails worth a glance that the state and the engine's hazards do not already say (notes such as
@@ -368,12 +410,17 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     const shown = [...new Set((node.guards ?? []).filter((g) => g.severity !== 'info' && !said(g.code)).map((g) => guardLabel(g.code)))];
     if (shown.length > 0) parts.push(`⚠ ${shown.join(', ')}`);
     item.description = parts.join(' · ');
-    const [icon, color] = node.baseline && status.state === 'applied' ? ['milestone', 'testing.iconPassed'] : STATE_ICONS[status.state];
+    const [icon, color] = node.markApplicable ? ['check-all', 'list.warningForeground'] : node.baseline && status.state === 'applied' ? ['milestone', 'testing.iconPassed'] : STATE_ICONS[status.state];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`**${escape(status.name)}** — ${escape(stateText(status))} (${escape(environment.name)})\n\n`);
     if (node.baseline) tip.appendMarkdown(`${vscode.l10n.t('Baseline: recorded as applied without running (migrate resolve --applied).')}\n\n`);
     if (status.note) tip.appendMarkdown(`${escape(status.note)}\n\n`);
+    if (node.markApplicable) {
+      tip.appendMarkdown(
+        `${vscode.l10n.t('{0} already has every change this migration makes: mark it as applied there (Mark Applied proves it first). Deploying it would fail (P3018).', escape(environment.name))}\n\n`,
+      );
+    }
     for (const hazard of node.hazards) tip.appendMarkdown(`$(warning) ${escape(hazard.message)}\n\n`);
     for (const guard of node.guards ?? []) tip.appendMarkdown(`${guard.severity === 'error' ? '$(error)' : guard.severity === 'warning' ? '$(warning)' : '$(info)'} ${escape(guard.message)}\n\n`);
     if (status.state === 'failed') {
@@ -382,7 +429,9 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     }
     if (status.sqlPath) tip.appendMarkdown(`\n\n${escape(path.relative(project.root, status.sqlPath))}`);
     item.tooltip = tip;
-    item.contextValue = CONTEXT.migration(status.state, environment.kind !== 'production');
+    // Without its folder, a failed migration can only be marked rolled back (or its logs read).
+    // Already there: Mark Applied (inline) is the way; Deploy would be refused by the plan.
+    item.contextValue = status.missingLocally ? `${CONTEXT.migration(status.state, false)}MissingLocally` : CONTEXT.migration(status.state, environment.kind !== 'production' && !node.markApplicable);
     if (status.sqlPath) {
       item.command = { command: 'driftGuard.openMigration', title: vscode.l10n.t('Open migration.sql'), arguments: [node] };
     }
@@ -417,6 +466,20 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
         item.contextValue = CONTEXT.problem;
         item.command = { command: 'workbench.action.openWorkspaceSettingsFile', title: vscode.l10n.t('Open Settings') };
         break;
+      case 'blocked':
+        item.iconPath = new vscode.ThemeIcon('history', new vscode.ThemeColor('list.warningForeground'));
+        item.contextValue = CONTEXT.blocked;
+        if (node.project && node.migration) {
+          item.command = { command: 'driftGuard.restoreMigrationFromGit', title: vscode.l10n.t('Restore from git'), arguments: [node.project.root, node.migration] };
+        }
+        break;
+      case 'untested':
+        item.iconPath = new vscode.ThemeIcon('plug', new vscode.ThemeColor('list.warningForeground'));
+        item.contextValue = CONTEXT.untested;
+        if (node.project && node.environment) {
+          item.command = { command: 'driftGuard.testConnection', title: vscode.l10n.t('Test Connection'), arguments: [node.project.root, node.environment.name] };
+        }
+        break;
       case 'noEnvironment':
         item.iconPath = new vscode.ThemeIcon('database');
         item.description = node.detail;
@@ -439,4 +502,19 @@ function firstLine(text: string): string {
 /** Markdown-escapes text from databases and settings (names, messages). */
 function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+/** The item with no control character in its label, description or tooltip (names and logs come from databases). */
+function cleanTreeItem(item: vscode.TreeItem): vscode.TreeItem {
+  if (typeof item.label === 'string') item.label = safeText(item.label);
+  else if (item.label) item.label = { ...item.label, label: safeText(item.label.label) };
+  if (typeof item.description === 'string') item.description = safeText(item.description);
+  if (typeof item.tooltip === 'string') item.tooltip = safeText(item.tooltip);
+  else if (item.tooltip instanceof vscode.MarkdownString) {
+    const clean = new vscode.MarkdownString(safeText(item.tooltip.value), item.tooltip.supportThemeIcons);
+    clean.isTrusted = item.tooltip.isTrusted;
+    clean.supportHtml = item.tooltip.supportHtml;
+    item.tooltip = clean;
+  }
+  return item;
 }

@@ -27,6 +27,8 @@ export interface RunbookPrompts {
   manualStep(title: string): Promise<boolean>;
   /** Why a step is skipped (empty: no reason); undefined when cancelled. */
   skipReason(title: string): Promise<string | undefined>;
+  /** A production deploy lacks a passing rehearsal (rule 3): rehearse now on a copy of `environment`? */
+  offerRehearsal?(environment: string, reason: string): Promise<boolean>;
 }
 
 /** Characters allowed in a variable's value: it goes into a shell command as typed. */
@@ -53,6 +55,11 @@ export const defaultPrompts: RunbookPrompts = {
     const done = vscode.l10n.t('Done, Continue');
     const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Manual step: {0}', title), { modal: true, detail: vscode.l10n.t('Do it, then continue the section.') }, done);
     return choice === done;
+  },
+  offerRehearsal: async (environment, reason) => {
+    const rehearse = vscode.l10n.t('Rehearse on a Copy of {0}', environment);
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Rule 3: test the migration on a copy of the prod database before deploying.'), { modal: true, detail: reason }, rehearse);
+    return choice === rehearse;
   },
   skipReason: async (title) =>
     await vscode.window.showInputBox({

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { pickProject } from '../drift/commands';
 import { type AnalysisService } from '../drift/analysisService';
+import { type EngineService } from '../engine/engineService';
 import { type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { registerCommand } from '../shared/commands';
@@ -22,7 +23,7 @@ export interface RunbookApi {
  */
 export function registerRunbook(
   context: vscode.ExtensionContext,
-  services: { projects: ProjectService; environments: EnvironmentService; analysis: AnalysisService; logger: Logger },
+  services: { projects: ProjectService; environments: EnvironmentService; analysis: AnalysisService; engines: EngineService; logger: Logger },
 ): RunbookApi {
   const { logger } = services;
   let instance: Promise<RunbookService> | undefined;

@@ -1,16 +1,19 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type EnvironmentSetting } from '../../core/environments/config';
+import { type ShellRunner } from '../../core/app/backupVerification';
 import { type PrismaProject } from '../../core/project/types';
 import { shellPath, sizeCommand } from '../../core/runbook/gates';
-import { appendRecord, type RunRecord } from '../../core/runbook/runLog';
 import { type TargetResolution } from '../../core/runbook/targets';
 import { type AnalysisService } from '../drift/analysisService';
+import { type EngineService } from '../engine/engineService';
 import { type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
+import { type WorkspaceRunLog } from '../shared/runLog';
 import { type RunbookPrompts } from './prompts';
 import { ProcessStepTerminal, type RunRequest, ShellIntegrationUnavailable, ShellStepTerminal, SshStepTerminal, type StepOutcome, type StepTerminal } from './terminals';
 
@@ -20,25 +23,13 @@ export interface RunbookContext {
   projects: ProjectService;
   environments: EnvironmentService;
   analysis: AnalysisService;
+  /** The engine, for the deploy plan a `migrate deploy` step checks before it runs. */
+  engines: EngineService;
   logger: Logger;
   terminals: RunbookTerminals;
-  history: RunHistoryStore;
+  /** The workspace's run log (shared with the Migrations view, Create Baseline and the CLI). */
+  history: WorkspaceRunLog;
   prompts: () => RunbookPrompts;
-}
-
-const HISTORY_KEY = 'driftGuard.runbook.history';
-
-/** The run history of this workspace (every step execution, skip and refusal), in the workspace state. */
-export class RunHistoryStore {
-  constructor(private readonly state: vscode.Memento) {}
-
-  get records(): RunRecord[] {
-    return this.state.get<RunRecord[]>(HISTORY_KEY, []);
-  }
-
-  append(record: RunRecord): void {
-    void this.state.update(HISTORY_KEY, appendRecord(this.records, record));
-  }
 }
 
 /** Where shell integration gets to start before local steps fall back to a child process. */
@@ -160,6 +151,45 @@ export class RunbookTerminals implements vscode.Disposable {
 
   private forget(key: string, terminal: StepTerminal): void {
     if (this.terminals.get(key) === terminal) this.terminals.delete(key);
+  }
+
+  /**
+   * A runner of short commands where `resolution` runs its steps (the environment's SSH server, or this machine
+   * with the environment's URL variables), outside the terminal: backup verification and restore checks.
+   */
+  async runner(resolution: TargetResolution, project: PrismaProject | undefined, runbook: vscode.Uri): Promise<ShellRunner> {
+    const folder = vscode.workspace.getWorkspaceFolder(runbook);
+    if (resolution.kind === 'remote') {
+      const target = await this.environments.sshTarget(resolution.environment, folder);
+      if (!target) throw new Error(vscode.l10n.t('{0} has no SSH settings.', resolution.environment.name));
+      const pool = await this.environments.sshPool();
+      return {
+        run: async (command, options) => {
+          const result = await pool.use(target, (session) => session.exec(`${options?.cwd ? `cd ${shellPath(options.cwd)} && ` : ''}${command}`, { capture: true }));
+          return { exitCode: result.exitCode, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+        },
+      };
+    }
+    let env: Record<string, string> | undefined;
+    if (resolution.kind === 'localAgainst') {
+      const database = project ? this.environments.environments(project).find((e) => e.name === resolution.environment.name) : undefined;
+      if (database) {
+        const acquired = await database.acquire();
+        env = Object.fromEntries(urlVariables(project).map((v) => [v, acquired.url]));
+        acquired.release();
+      }
+    }
+    const base = project?.root ?? folder?.uri.fsPath;
+    return {
+      run: (command, options) =>
+        new Promise((resolve) => {
+          const cwd = options?.cwd ? path.resolve(base ?? '', options.cwd.startsWith('~/') ? path.join(process.env.HOME ?? '', options.cwd.slice(2)) : options.cwd) : base;
+          execFile('/bin/sh', ['-c', command], { ...(cwd ? { cwd } : {}), env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+            const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null) : 0;
+            resolve({ exitCode: code, stdout: String(stdout), stderr: String(stderr || (error && code === null ? error.message : '')) });
+          });
+        }),
+    };
   }
 
   /** Size of a file a step wrote (a backup), where the step ran. */

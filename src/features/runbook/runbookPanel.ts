@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { type HostMessage, isWebviewMessage, type Labels, type WebviewMessage } from '../../core/runbook/protocol';
 import { errorMessage } from '../shared/commands';
 import { type Logger } from '../shared/logger';
-import { type RunbookSession } from './runbookSession';
+import { type RunbookSession } from './runbookSession';import { safeText } from '../../core/util/controlChars';
+
 
 /** The panel's texts, localised here (the webview has no access to vscode.l10n). */
 export function runbookLabels(): Labels {
@@ -41,9 +42,21 @@ export function runbookLabels(): Labels {
     refused: vscode.l10n.t('refused'),
     loading: vscode.l10n.t('Loading…'),
     notSet: vscode.l10n.t('asked when needed'),
-    runOn: vscode.l10n.t('Run This Section on'),
+    runOn: vscode.l10n.t('Use {0} for This Section'),
     runHere: vscode.l10n.t('Run It Here Instead'),
     runsOnSuggested: vscode.l10n.t('For this runbook, the local steps of this section run on'),
+    stepsCannotRun: vscode.l10n.t('Steps of this section that cannot run until then: {0}.'),
+    teamRule: vscode.l10n.t('Team rule {0}: {1}'),
+    rule1: vscode.l10n.t('Never db push in production — only migrate deploy'),
+    rule2: vscode.l10n.t('Every schema change → a named migration through migrate dev'),
+    rule3: vscode.l10n.t('Test the migration on a copy of the prod database before deploying'),
+    rule4: vscode.l10n.t('Document each migration in the commit message'),
+    rule5: vscode.l10n.t('Backup required before each migrate deploy in production'),
+    rule6: vscode.l10n.t('Never delete a migration already applied in production'),
+    equivalentCreateBaseline: vscode.l10n.t('Create Baseline Instead'),
+    equivalentMarkApplied: vscode.l10n.t('Mark Applied with Proof Instead'),
+    equivalentStatus: vscode.l10n.t('Engine Status Instead'),
+    equivalentHint: vscode.l10n.t('The same result without the Prisma CLI (where it cannot run): done by the extension, recorded in the run log as this equivalent'),
   };
 }
 
@@ -115,7 +128,9 @@ export class RunbookPanel implements vscode.Disposable {
 
   private post(message: HostMessage): void {
     if (this.disposed) return;
-    void this.panel.webview.postMessage(message).then(undefined, () => undefined);
+    // Step output and database messages are shown as text: no control character gets in.
+    const clean: unknown = JSON.parse(JSON.stringify(message, (_key, value: unknown) => (typeof value === 'string' ? safeText(value) : value)));
+    void this.panel.webview.postMessage(clean).then(undefined, () => undefined);
   }
 
   private schedulePost(): void {
@@ -209,6 +224,11 @@ export class RunbookPanel implements vscode.Disposable {
       case 'useSuggestedTarget':
         session.useSuggestedTarget(message.stepId, message.use);
         return;
+      case 'runEquivalent': {
+        const result = await session.runEquivalent(message.stepId);
+        if (result.status === 'busy' && result.message) void vscode.window.showInformationMessage(result.message);
+        return;
+      }
     }
   }
 

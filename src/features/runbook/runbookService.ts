@@ -1,17 +1,20 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { type EnvironmentSetting, remoteEndpoint } from '../../core/environments/config';
 import { type PrismaProject } from '../../core/project/types';
 import { parseRunbook } from '../../core/runbook/parser';
 import { type WebviewPersistedState } from '../../core/runbook/protocol';
-import { formatRunLog, type RunRecord } from '../../core/runbook/runLog';
+import { formatRunLog, type RunRecord } from '../../core/app/runLog';
 import { runbookScore, runbookTemplate, type TemplateEnvironment } from '../../core/runbook/template';
 import { type AnalysisService } from '../drift/analysisService';
+import { type EngineService } from '../engine/engineService';
 import { type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 import { defaultPrompts, type RunbookPrompts } from './prompts';
-import { type RunbookContext, RunbookTerminals, RunHistoryStore } from './runbookContext';
+import { type WorkspaceRunLog, workspaceRunLog } from '../shared/runLog';
+import { type RunbookContext, RunbookTerminals } from './runbookContext';
 import { RunbookPanel } from './runbookPanel';
 import { RUNBOOK_VIEW_TYPE } from './register';
 import { RunbookSession } from './runbookSession';
@@ -30,17 +33,17 @@ export class RunbookService implements vscode.Disposable {
   private readonly sessions = new Map<string, Promise<RunbookSession>>();
   private readonly panels = new Map<string, RunbookPanel>();
   private readonly terminals: RunbookTerminals;
-  private readonly history: RunHistoryStore;
+  private readonly history: WorkspaceRunLog;
   private readonly ctx: RunbookContext;
   /** The questions the runbook asks; the integration tests replace them. */
   prompts: RunbookPrompts = defaultPrompts;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly services: { projects: ProjectService; environments: EnvironmentService; analysis: AnalysisService; logger: Logger },
+    private readonly services: { projects: ProjectService; environments: EnvironmentService; analysis: AnalysisService; engines: EngineService; logger: Logger },
   ) {
     this.terminals = new RunbookTerminals(services.environments, services.logger);
-    this.history = new RunHistoryStore(context.workspaceState);
+    this.history = workspaceRunLog(context);
     this.ctx = { context, ...services, terminals: this.terminals, history: this.history, prompts: () => this.prompts };
   }
 
@@ -175,11 +178,13 @@ export class RunbookService implements vscode.Disposable {
       }
     }
     const environments: TemplateEnvironment[] = project
-      ? this.services.environments.settingsFor(project).environments.map((e) => ({
-          name: e.name,
-          kind: e.kind,
-          ...(e.ssh ? { ssh: { host: e.ssh.host, user: e.ssh.user, ...(e.ssh.port !== undefined ? { port: e.ssh.port } : {}), ...(e.ssh.database ? { database: e.ssh.database } : {}) } } : {}),
-        }))
+      ? await Promise.all(
+          this.services.environments.settingsFor(project).environments.map(async (e) => ({
+            name: e.name,
+            kind: e.kind,
+            ...(e.ssh ? { ssh: { host: e.ssh.host, user: e.ssh.user, ...(e.ssh.port !== undefined ? { port: e.ssh.port } : {}), ...(await this.serverSideDatabase(project, e, folder)) } } : {}),
+          })),
+        )
       : [];
     const root = project?.root ?? folder.uri.fsPath;
     const relative = (p: string | undefined, fallback: string): string => (p ? path.relative(root, p).split(path.sep).join('/') || fallback : fallback);
@@ -200,18 +205,36 @@ export class RunbookService implements vscode.Disposable {
     return uri;
   }
 
-  /** "Export Run Log": the workspace's run history as a markdown document (unsaved, to keep or attach). */
+  /**
+   * PostgreSQL's `host:port` as the SSH server sees it: `ssh.database`, else the host and port of the environment's
+   * URL (the tunnel leads there too). Nothing when the URL is not available yet (the template then says 127.0.0.1:5432).
+   */
+  private async serverSideDatabase(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder): Promise<{ database?: string }> {
+    if (!setting.ssh) return {};
+    if (setting.ssh.database) return { database: setting.ssh.database };
+    try {
+      const endpoint = remoteEndpoint(setting.ssh, await this.services.environments.resolveUrl(project, setting, folder));
+      return { database: `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}` };
+    } catch {
+      return {};
+    }
+  }
+
+  /**
+   * "Export Run Log": the workspace's run log — runbook steps and every other write to a database (the Migrations
+   * view, Create Baseline, the CLI) — as a markdown document (unsaved, to keep or attach).
+   */
   async exportRunLog(): Promise<vscode.TextDocument> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.name;
-    const content = formatRunLog(this.history.records, { title: vscode.l10n.t('Runbook run log{0}', folder ? ` — ${folder}` : '') });
+    const content = formatRunLog(await this.history.records(), { title: vscode.l10n.t('Runbook run log{0}', folder ? ` — ${folder}` : '') });
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
     await vscode.window.showTextDocument(doc, { preview: false });
     return doc;
   }
 
-  /** Every record of the run history (tests, export). */
-  get runRecords(): RunRecord[] {
-    return this.history.records;
+  /** Every record of the run log (tests, export). */
+  runRecords(): Promise<RunRecord[]> {
+    return this.history.records();
   }
 
   dispose(): void {

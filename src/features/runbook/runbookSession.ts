@@ -2,18 +2,25 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type EnvironmentSetting, parseEnvironmentSettings } from '../../core/environments/config';
+import { checksumsOf, DEFAULT_REHEARSAL_MAX_AGE_HOURS, readRehearsals, rehearsalGate } from '../../core/app/rehearsals';
 import { type PrismaProject } from '../../core/project/types';
 import { classifyCommand } from '../../core/runbook/classify';
-import { evaluateGates, matchPathPattern, pinBackupCommand, restoreCommandFor, type BackupRecord } from '../../core/runbook/gates';
-import { parseRunbook, type Runbook, type RunbookStep, type RunbookVariable, substituteVariables } from '../../core/runbook/parser';
+import { stepEquivalent } from '../../core/runbook/equivalents';
+import { resolveOn } from '../drift/commands';
+import { evaluateDeployPlan, evaluateGates, matchPathPattern, pinBackupCommand, restoreCommandFor, type BackupRecord } from '../../core/runbook/gates';
+import { parseRunbook, type Runbook, type RunbookStep, type RunbookVariable, substituteText, substituteVariables } from '../../core/runbook/parser';
 import { type RunbookViewState } from '../../core/runbook/protocol';
+import { restoreFailure } from '../../core/runbook/restoreSafety';
 import { effectiveTarget, newRun, reconcileRun, type RunState, type StepRunState } from '../../core/runbook/run';
-import { type RunRecord } from '../../core/runbook/runLog';
+import { verifyBackup, verifyRestore } from '../../core/app/backupVerification';
+import { type RunRecord } from '../../core/app/runLog';
 import { describeSshTarget, resolutionEnvironmentName, resolutionKind, resolveTarget, type TargetResolution } from '../../core/runbook/targets';
 import { summarizeVerification } from '../../core/runbook/verification';
 import { buildView } from '../../core/runbook/view';
 import { errorMessage } from '../shared/commands';
 import { type RunbookPrompts, SAFE_VALUE } from './prompts';
+import { type DeployPlan } from '../../core/app/deployPlan';
+import { describePlan, offerPlanFix, planOn } from '../migrations/deployPlan';
 import { type RunbookContext } from './runbookContext';
 import { type StepOutcome } from './terminals';
 
@@ -53,6 +60,8 @@ export class RunbookSession implements vscode.Disposable {
   private running: { stepId: string; abort: AbortController } | undefined;
   private reparseTimer: NodeJS.Timeout | undefined;
   private loadError: string | undefined;
+  /** The last rule-3 verdict per production environment (shown as the deploy step's gate). */
+  private readonly rehearsalVerdicts = new Map<string, { ok: boolean; message: string }>();
 
   private constructor(
     readonly uri: vscode.Uri,
@@ -163,6 +172,7 @@ export class RunbookSession implements vscode.Disposable {
       run: this.runValue,
       relativePath: this.relativePath,
       resolve: (step) => this.resolve(step, settings),
+      rehearsal: (environment) => this.rehearsalVerdicts.get(environment),
       ...(this.running ? { running: this.running.stepId } : {}),
     });
     if (this.loadError) state.error = this.loadError;
@@ -187,14 +197,40 @@ export class RunbookSession implements vscode.Disposable {
     this.changeEmitter.fire();
   }
 
-  private record(step: RunbookStep, fields: Omit<RunRecord, 'runId' | 'runbook' | 'section' | 'stepId' | 'step'>): void {
-    this.ctx.history.append({ runId: this.runValue.id, runbook: this.relativePath, section: this.sectionOf(step), stepId: step.id, step: step.title, ...fields });
+  /** Appends to the workspace's run log (a file shared with the CLI); a failure to write it is logged. */
+  private record(step: RunbookStep, fields: Omit<RunRecord, 'runId' | 'runbook' | 'section' | 'stepId' | 'step' | 'source'>): void {
+    const cwd = this.project?.root ?? vscode.workspace.getWorkspaceFolder(this.uri)?.uri.fsPath;
+    void this.ctx.history
+      .record({ source: 'runbook', runId: this.runValue.id, runbook: this.relativePath, section: this.sectionOf(step), stepId: step.id, step: step.title, ...fields, ...(cwd ? { cwd } : {}) })
+      .catch((error: unknown) => this.ctx.logger.error(`Runbook: the run log could not be written: ${errorMessage(error)}`));
   }
 
   /** Refuses a step: the reason is shown on it and kept in the run log; its state does not change. */
+  /**
+   * A `migrate deploy` step on a database environment of the project runs only when the deploy plan of that
+   * environment is all `apply`: otherwise the refusal (the plan) is returned, and the fix offered. Undefined: it may run.
+   */
+  private async deployPlanGate(step: RunbookStep, environment: string): Promise<string | undefined> {
+    if (!step.classification.kinds.includes('deploy') || !this.project) return undefined;
+    const project = this.project;
+    const database = this.ctx.environments.environments(project).find((e) => e.name === environment);
+    if (!database) return undefined;
+    let plan: DeployPlan;
+    try {
+      plan = await planOn(this.ctx, project, database);
+    } catch (error) {
+      // Unknown is not safe: without the plan, the deploy does not run.
+      return vscode.l10n.t('The deploy plan of {0} could not be read: {1}. Nothing was executed.', environment, errorMessage(error));
+    }
+    const verdict = evaluateDeployPlan(plan, environment);
+    if (verdict.verdict === 'allow') return undefined;
+    void offerPlanFix(project, database, plan, this.ctx.logger);
+    return vscode.l10n.t('Deploy to {0} refused: not every pending migration can be deployed there. Nothing was executed.', environment) + '\n' + describePlan(plan);
+  }
+
   private refuse(step: RunbookStep, message: string, environment: string, target: string): StepResult {
     const previous = this.runValue.steps[step.id];
-    this.setState(step.id, { ...(previous ?? { status: 'notRun' as const, source: step.command }), message });
+    this.setState(step.id, { ...(previous ?? { status: 'notRun' as const, source: step.command }), refusal: message });
     this.record(step, { command: step.command, environment, target, startedAt: new Date().toISOString(), status: 'refused', message });
     this.ctx.logger.warn(`Runbook ${this.relativePath}: "${step.title}" refused: ${message}`);
     return { status: 'refused', message };
@@ -269,8 +305,20 @@ export class RunbookSession implements vscode.Disposable {
     if (environment === undefined || kind === undefined) {
       return this.refuse(step, resolution.kind === 'unmatched' || resolution.kind === 'ambiguous' ? resolution.message : 'unknown target', targetLabel, targetLabel);
     }
-    const gate = evaluateGates(step.classification, { environment, kind, backups: this.runValue.backups });
+    let gate = evaluateGates(step.classification, { environment, kind, backups: this.runValue.backups });
     if (gate.verdict === 'refuse') return this.refuse(step, gate.message, environment, targetLabel);
+    const planned = await this.deployPlanGate(step, environment);
+    if (planned) return this.refuse(step, planned, environment, targetLabel);
+    if (kind === 'production' && step.classification.kinds.includes('deploy')) {
+      // Rule 3: a passing rehearsal of the very migrations pending on this environment, offered when missing.
+      let rehearsal = await this.rehearsalVerdict(environment);
+      if (!rehearsal.ok && rehearsal.canRehearse && this.project && (await this.prompts.offerRehearsal?.(environment, rehearsal.message))) {
+        await vscode.commands.executeCommand('driftGuard.rehearseDeploy', this.project.root, environment);
+        rehearsal = await this.rehearsalVerdict(environment);
+      }
+      gate = evaluateGates(step.classification, { environment, kind, backups: this.runValue.backups, rehearsal });
+      if (gate.verdict === 'refuse') return this.refuse(step, gate.message, environment, targetLabel);
+    }
 
     // A restore step restores the latest backup of its environment taken in this run.
     const bindings: Record<string, string> = {};
@@ -282,7 +330,7 @@ export class RunbookSession implements vscode.Disposable {
     const values = await this.variables(names, bindings);
     if (!values) return { status: 'declined' };
     let command = substituteVariables(step.command, this.runbookValue.variables, values);
-    const cwd = step.cwd !== undefined ? substituteVariables(step.cwd, this.runbookValue.variables, values) : undefined;
+    const cwd = step.cwd !== undefined ? substituteText(step.cwd, this.runbookValue.variables, values) : undefined;
     const classification = classifyCommand(command);
     const pinned = pinBackupCommand(command, classification, new Date());
     command = pinned.command;
@@ -319,13 +367,39 @@ export class RunbookSession implements vscode.Disposable {
       ...(outcome.signal ? { signal: outcome.signal } : {}),
       ...(outcome.output ? { output: outcome.output } : {}),
     };
-    if (outcome.error) state.message = outcome.error;
+    // `psql < dump` exits 0 after an "ERROR: … already exists" for every statement: a restore that printed an
+    // error did not restore.
+    const restoreError = state.status === 'succeeded' ? restoreFailure(classification, outcome.output) : undefined;
+    if (restoreError) {
+      state.status = 'failed';
+      state.message = vscode.l10n.t('The restore printed an error, so it did not complete (exit code {0}): {1}', String(outcome.exitCode), restoreError);
+    } else if (outcome.error) state.message = outcome.error;
     else if (state.status === 'failed') state.message = outcome.exitCode === null ? vscode.l10n.t('Ended by signal {0}', outcome.signal ?? '?') : vscode.l10n.t('Exit code {0}', String(outcome.exitCode));
     else if (state.status === 'cancelled') state.message = vscode.l10n.t('Cancelled after {0} s', (outcome.durationMs / 1000).toFixed(1));
 
     let backup: BackupRecord | undefined;
     if (state.status === 'succeeded' && classification.kinds.includes('backup')) {
       backup = await this.recordBackup(step, resolution, environment, command, pinned.backupPath, pinned.literal, cwd, values, state);
+      if (backup) backup = await this.verifyBackup(step, resolution, backup, command, cwd, state);
+    }
+    // After a restore: the database compared with the backup it restored (tables, rows, _prisma_migrations).
+    let proof: RunRecord['proof'];
+    if (state.status === 'succeeded' && classification.kinds.includes('restore') && latest?.recipe && latest.census) {
+      this.setState(step.id, { ...state, status: 'running' });
+      try {
+        const runner = await this.ctx.terminals.runner(resolution, this.project, this.uri);
+        const checked = await verifyRestore(runner, { recipe: latest.recipe, census: latest.census, path: latest.path }, cwd);
+        proof = { ok: checked.ok, summary: checked.summary };
+        state.verification = { status: 'done', environment, summary: checked.summary, lines: checked.differences, ok: checked.ok };
+        if (!checked.ok) {
+          state.status = 'failed';
+          state.message = vscode.l10n.t('The restore did not give the backup back: {0}', checked.summary);
+        }
+      } catch (error) {
+        state.status = 'failed';
+        state.message = vscode.l10n.t('The restored database could not be checked against the backup: {0}', errorMessage(error));
+        proof = { ok: false, summary: errorMessage(error) };
+      }
     }
     this.setState(step.id, state);
     this.record(step, {
@@ -337,7 +411,21 @@ export class RunbookSession implements vscode.Disposable {
       exitCode: outcome.exitCode,
       status: state.status,
       ...(state.message ? { message: state.message } : {}),
-      ...(backup ? { backupPath: backup.path, ...(backup.restoreCommand ? { restoreCommand: backup.restoreCommand } : {}) } : {}),
+      ...(outcome.hostKey ? { hostKey: outcome.hostKey } : {}),
+      ...(proof ? { proof } : {}),
+      ...(backup
+        ? {
+            backupPath: backup.path,
+            ...(backup.restoreCommand ? { restoreCommand: backup.restoreCommand } : {}),
+            backup: {
+              path: backup.path,
+              ...(backup.sizeBytes !== undefined ? { sizeBytes: backup.sizeBytes } : {}),
+              ...(backup.sha256 ? { sha256: backup.sha256 } : {}),
+              ...(backup.verification ? { verification: backup.verification.status, verificationSummary: backup.verification.summary } : { verification: 'notVerified' as const }),
+              ...(backup.restoreCommand ? { restoreCommand: backup.restoreCommand } : {}),
+            },
+          }
+        : {}),
     });
     this.ctx.logger.info(`Runbook ${this.relativePath}: "${step.title}" ${state.status}${outcome.exitCode !== null && outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''} in ${outcome.durationMs} ms${state.message ? `: ${state.message}` : ''}`);
     return { status: state.status, state, ...(state.message ? { message: state.message } : {}) };
@@ -393,6 +481,36 @@ export class RunbookSession implements vscode.Disposable {
     };
     this.ctx.logger.info(`Runbook: backup of ${environment} in ${backupPath}${sizeBytes !== undefined ? ` (${sizeBytes} bytes)` : ''}${restore ? `; restore with: ${restore.command}` : ''}`);
     return record;
+  }
+
+  /**
+   * A verified backup: its sha256 and size where it was written, then a restore into a scratch database on the
+   * same server compared with the source. A backup that does not verify fails its step (and keeps the
+   * production deploy gate closed), saying what differs.
+   */
+  private async verifyBackup(step: RunbookStep, resolution: TargetResolution, backup: BackupRecord, command: string, cwd: string | undefined, state: StepRunState): Promise<BackupRecord> {
+    let verified: BackupRecord;
+    try {
+      const runner = await this.ctx.terminals.runner(resolution, this.project, this.uri);
+      const result = await verifyBackup(runner, { backupCommand: command, path: backup.path, ...(cwd !== undefined ? { cwd } : {}) });
+      verified = {
+        ...backup,
+        ...(result.sizeBytes !== undefined ? { sizeBytes: result.sizeBytes } : {}),
+        ...(result.sha256 ? { sha256: result.sha256 } : {}),
+        verification: { status: result.status, summary: result.summary, ...(result.where ? { where: result.where } : {}), ...(result.differences.length ? { differences: result.differences } : {}) },
+        ...(result.recipe ? { recipe: result.recipe } : {}),
+        ...(result.census ? { census: result.census } : {}),
+      };
+    } catch (error) {
+      verified = { ...backup, verification: { status: 'failed', summary: vscode.l10n.t('Not verified: {0}', errorMessage(error)) } };
+    }
+    if (verified.verification?.status !== 'verified') {
+      state.status = 'failed';
+      state.message = vscode.l10n.t('The backup was written but did not verify: {0}', verified.verification?.summary ?? '');
+    }
+    this.runValue = { ...this.runValue, backups: [...this.runValue.backups.filter((b) => b.stepId !== step.id), verified] };
+    this.ctx.logger.info(`Runbook: backup ${verified.path} of ${verified.environment}: ${verified.verification?.summary ?? ''}${verified.sha256 ? ` (sha256 ${verified.sha256})` : ''}`);
+    return verified;
   }
 
   private targetLabel(resolution: TargetResolution, step: RunbookStep): string {
@@ -507,6 +625,127 @@ export class RunbookSession implements vscode.Disposable {
       update({ status: 'done', environment, summary: summary.summary, lines: summary.lines, ok: summary.ok });
     }
     this.ctx.logger.info(`Runbook: verification of ${environment}: ${this.runValue.steps[stepId]?.verification?.summary ?? ''}`);
+  }
+
+  /**
+   * Runs the extension's equivalent of the step's Prisma CLI command (for where the CLI cannot run): the engine's
+   * status of the step's environment, Mark Applied with its proof, or Create Baseline. The step's state and the
+   * run log say which equivalent ran.
+   */
+  async runEquivalent(stepId: string): Promise<StepResult> {
+    const step = this.findStep(stepId);
+    if (!step) throw new Error(vscode.l10n.t('No step {0} in {1} (was the runbook edited?).', stepId, this.relativePath));
+    if (this.running) return { status: 'busy', message: vscode.l10n.t('"{0}" is running: wait for it or cancel it.', this.findStep(this.running.stepId)?.title ?? this.running.stepId) };
+    const source = substituteVariables(step.command, this.runbookValue.variables, this.runValue.variables);
+    const equivalent = stepEquivalent(source);
+    if (!equivalent) return { status: 'declined', message: vscode.l10n.t('"{0}" has no equivalent in the extension.', step.title) };
+    const resolution = this.resolve(step);
+    const environment = resolutionEnvironmentName(resolution);
+    const targetLabel = this.targetLabel(resolution, step);
+    if (environment === undefined) return this.refuse(step, resolution.kind === 'unmatched' || resolution.kind === 'ambiguous' ? resolution.message : 'unknown target', targetLabel, targetLabel);
+    const project = this.project && ((await this.ctx.projects.ready()).find((p) => p.root === this.project?.root) ?? this.project);
+    if (!project) return this.refuse(step, vscode.l10n.t('No Prisma project found for this runbook.'), environment, targetLabel);
+    const abort = new AbortController();
+    this.running = { stepId, abort };
+    const startedAt = new Date();
+    const command =
+      equivalent.kind === 'status'
+        ? `Prisma Drift Guard: migration status of ${environment} (engine)`
+        : equivalent.kind === 'markApplied'
+          ? `Prisma Drift Guard: Mark Applied ${equivalent.migration} on ${environment} (with proof)`
+          : `Prisma Drift Guard: Create Baseline of ${project.name}`;
+    this.setState(step.id, { status: 'running', source: step.command, command, environment, target: targetLabel, startedAt: startedAt.toISOString() });
+    let status: StepRunState['status'] = 'failed';
+    let message: string;
+    let output: string | undefined;
+    try {
+      if (equivalent.kind === 'status') {
+        await this.ctx.analysis.analyzeDatabase(project, environment, 'command');
+        const result = this.ctx.analysis.get(project.root)?.databases.find((d) => d.environment.name === environment);
+        if (!result) message = vscode.l10n.t('{0} is not a database of {1}: add it as an environment to verify it.', environment, project.name);
+        else if (result.error || !result.history) message = result.error?.message ?? vscode.l10n.t('No history was read.');
+        else {
+          const summary = summarizeVerification(result.history, result.findings ?? []);
+          // As `migrate status`, which exits 1 unless the database is up to date.
+          status = summary.ok ? 'succeeded' : 'failed';
+          message = summary.summary;
+          if (summary.lines.length > 0) output = summary.lines.join('\n');
+        }
+      } else if (equivalent.kind === 'markApplied') {
+        // Mark Applied with its proof, confirmed through the runbook's own prompts (typed for production), shown on
+        // the step rather than in a notification. The step's record below is its entry in the run log.
+        const database = this.ctx.environments.environments(project).find((e) => e.name === environment);
+        if (!database) {
+          message = vscode.l10n.t('{0} is not a database of {1}: add it as an environment to verify it.', environment, project.name);
+        } else {
+          const outcome = await resolveOn({ ...this.ctx, runLog: undefined }, project, equivalent.migration, database, 'applied', {
+            source: 'runbook',
+            confirm: (e, action) => this.prompts.confirmWrite(e, action),
+            quiet: true,
+          });
+          if (outcome.status === 'declined') {
+            status = 'notRun';
+            message = outcome.message;
+          } else {
+            await this.ctx.analysis.analyzeDatabase(project, environment, 'command');
+            const state = this.ctx.analysis.get(project.root)?.databases.find((d) => d.environment.name === environment)?.history?.migrations.find((m) => m.name === equivalent.migration)?.state;
+            status = state === 'applied' ? 'succeeded' : 'failed';
+            message =
+              state === 'applied'
+                ? vscode.l10n.t('{0} is recorded as applied on {1}.', equivalent.migration, environment)
+                : outcome.status === 'refused'
+                  ? outcome.message
+                  : vscode.l10n.t('{0} is not recorded as applied on {1} (state: {2}).', equivalent.migration, environment, state ?? '?');
+          }
+        }
+      } else {
+        const before = new Set(project.migrations.map((m) => m.name));
+        await vscode.commands.executeCommand('driftGuard.createBaseline', project.root);
+        const after = (await this.ctx.projects.ready()).find((p) => p.root === project.root);
+        const created = after?.migrations.find((m) => !before.has(m.name));
+        status = created ? 'succeeded' : 'failed';
+        message = created ? vscode.l10n.t('Baseline {0} created.', created.name) : vscode.l10n.t('No baseline was created.');
+      }
+    } catch (error) {
+      message = errorMessage(error);
+    } finally {
+      if (this.running?.stepId === stepId) this.running = undefined;
+    }
+    const durationMs = Date.now() - startedAt.getTime();
+    const state: StepRunState = { status, source: step.command, command, environment, target: targetLabel, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), durationMs, message, ...(output ? { output } : {}) };
+    this.setState(step.id, state);
+    this.record(step, { command, equivalentOf: source, environment, target: targetLabel, startedAt: startedAt.toISOString(), durationMs, status, message });
+    this.ctx.logger.info(`Runbook ${this.relativePath}: "${step.title}" ran its equivalent (${command}): ${status}: ${message}`);
+    return { status, state, message };
+  }
+
+  /**
+   * Rule 3 for a deploy to `environment`: its pending migrations (read through the engine, as the Migrations
+   * view does) against the rehearsals recorded in `.drift-guard/rehearsals.json`. Kept for the panel.
+   */
+  private async rehearsalVerdict(environment: string): Promise<{ ok: boolean; message: string; canRehearse: boolean }> {
+    const verdict = await this.computeRehearsalVerdict(environment);
+    this.rehearsalVerdicts.set(environment, verdict);
+    this.changeEmitter.fire();
+    return verdict;
+  }
+
+  private async computeRehearsalVerdict(environment: string): Promise<{ ok: boolean; message: string; canRehearse: boolean }> {
+    const cannot = (why: string): { ok: boolean; message: string; canRehearse: boolean } => ({
+      ok: false,
+      canRehearse: false,
+      message: `${why}: rule 3 (test the migration on a copy of the prod database before deploying) cannot be checked, so the deploy does not run.`,
+    });
+    if (!this.project) return cannot(`No Prisma project found for this runbook, so the migrations pending on ${environment} are unknown`);
+    const project = (await this.ctx.projects.ready()).find((p) => p.root === this.project?.root) ?? this.project;
+    await this.ctx.analysis.analyzeDatabase(project, environment, 'command');
+    const result = this.ctx.analysis.get(project.root)?.databases.find((d) => d.environment.name === environment);
+    if (!result) return cannot(`${environment} is not a database environment of ${project.name} (no URL), so the migrations pending there are unknown`);
+    if (result.error || !result.history) return cannot(`The migrations pending on ${environment} could not be read (${result.error?.message ?? 'no history'})`);
+    const pending = result.history.migrations.filter((m) => (m.state === 'pending' || m.state === 'rolledBack') && m.sqlPath !== undefined);
+    const maxAge = vscode.workspace.getConfiguration('driftGuard', this.uri).get<number>('rehearsalMaxAgeHours', DEFAULT_REHEARSAL_MAX_AGE_HOURS);
+    const verdict = rehearsalGate(await readRehearsals(project.root), environment, await checksumsOf(pending), new Date(), maxAge);
+    return { ok: verdict.ok, message: verdict.message, canRehearse: true };
   }
 
   /** The project root (for Add Environment). */

@@ -18,6 +18,8 @@ export interface StepOutcome {
   error?: string;
   /** Error code of the SSH layer (`auth-failed`, `host-key-changed`…). */
   errorCode?: string;
+  /** SHA256 fingerprint of the SSH host key the command ran through (remote steps). */
+  hostKey?: string;
 }
 
 export interface RunRequest {
@@ -184,7 +186,7 @@ export class SshStepTerminal extends StepPseudoterminal implements StepTerminal 
       });
       this.current = process;
       const result = await process.result;
-      const outcome: StepOutcome = { exitCode: result.exitCode, cancelled: result.cancelled, durationMs: Date.now() - started, output };
+      const outcome: StepOutcome = { exitCode: result.exitCode, cancelled: result.cancelled, durationMs: Date.now() - started, output, hostKey: lease.session.hostKey.fingerprint };
       if (result.signal) outcome.signal = result.signal;
       this.writeEnd(outcome);
       return outcome;

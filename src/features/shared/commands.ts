@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { type Logger } from './logger';
+import { type Logger } from './logger';import { safeText } from '../../core/util/controlChars';
+
 
 /**
  * Registers a command whose failures become one clear message naming the command, never an
@@ -17,7 +18,7 @@ export function registerCommand(
     } catch (err) {
       const message = errorMessage(err);
       logger.error(`${title} failed: ${message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', title, message));
+      void vscode.window.showErrorMessage(safeText(vscode.l10n.t('{0} failed: {1}', title, message)));
       return undefined;
     }
   });

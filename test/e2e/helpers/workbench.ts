@@ -354,6 +354,26 @@ export class Workbench {
   }
 
   /** Waits until a side bar row matches `pattern` and returns it. */
+  /** The text of the side bar's welcome content (a view with no rows: package.json `viewsWelcome`), '' when none shows. */
+  async welcomeText(): Promise<string> {
+    const texts = await this.page.locator('.part.sidebar .welcome-view-content').evaluateAll((els) => els.map((el) => (el as unknown as { innerText: string }).innerText));
+    return texts.join('\n').replace(/[ \t]+/g, ' ').trim();
+  }
+
+  /** Waits until the side bar shows welcome content matching `pattern`; resolves with its text. */
+  async waitForWelcome(pattern: RegExp, timeoutMs = 90_000): Promise<string> {
+    return this.waitFor(`welcome content matching ${String(pattern)}`, async () => {
+      await this.failOnDialog();
+      const text = await this.welcomeText();
+      return pattern.test(text) ? text : undefined;
+    }, timeoutMs);
+  }
+
+  /** Clicks the button `label` of the side bar's welcome content. */
+  async clickWelcomeButton(label: string): Promise<void> {
+    await this.page.locator('.part.sidebar .welcome-view-content .monaco-button', { hasText: label }).first().click();
+  }
+
   async waitForTreeRow(pattern: RegExp, timeoutMs = 90_000): Promise<string> {
     return this.waitFor(`a tree row matching ${String(pattern)}`, async () => {
       await this.failOnDialog();

@@ -64,7 +64,7 @@ describe('drift-guard CLI (bundled dist/cli.js, real PostgreSQL, embedded shadow
 
     const human = await cli(['check'], demo);
     assert.equal(human.code, 1);
-    assert.match(human.stdout, /User\.activatedAt \(users\.activatedAt\) — column not created by any migration {2}prisma\/schema\.prisma:\d+/);
+    assert.match(human.stdout, /User\.activatedAt \(users\.activatedAt\) — column not created by any migration; no database checked: treated as a new change, create a migration \(if a database already has it, check it first\) {2}prisma\/schema\.prisma:\d+/);
 
     const baseline = await cli(['baseline', '--name', 'baseline_invoicing_and_drift', '--json'], demo);
     assert.equal(baseline.code, 0, baseline.stderr);
@@ -122,6 +122,51 @@ describe('drift-guard CLI (bundled dist/cli.js, real PostgreSQL, embedded shadow
     assert.match(freshStatus.stdout, new RegExp(`○ ${created.migrationName}\\s+pending`));
   });
 
+  it('check says which database has each change (presentIn, action); migrate writes a new change as a named migration, verified, recorded nowhere', async () => {
+    const demo = await copyDemo();
+    cleanup.push(demo);
+    const prodUrl = await pg.createDatabase(`cli_actions_${Date.now()}`);
+    await prepareProdLike(prodUrl);
+    // A field just typed: in the schema, in no migration and in no database.
+    const schemaFile = path.join(demo, 'prisma/schema.prisma');
+    await fs.writeFile(schemaFile, (await fs.readFile(schemaFile, 'utf8')).replace(/^model User \{\n/m, (m) => `${m}  nickname String?\n`));
+
+    const check = await cli(['check', '--url', prodUrl, '--json'], demo);
+    assert.equal(check.code, 1, check.stderr);
+    type Item = { field?: string; model?: string; object: string; presentIn: string[]; action: string };
+    const report = JSON.parse(check.stdout) as { schemaVsMigrations: { checkedDatabases: string[]; action: string; items: Item[] } };
+    const label = report.schemaVsMigrations.checkedDatabases[0];
+    assert.match(label, /^postgresql:\/\/.*\/cli_actions_\d+$/);
+    assert.equal(report.schemaVsMigrations.action, 'mixed');
+    const nickname = report.schemaVsMigrations.items.find((i) => i.field === 'nickname')!;
+    assert.deepEqual([nickname.presentIn, nickname.action], [[], 'migrate']);
+    const activated = report.schemaVsMigrations.items.find((i) => i.field === 'activatedAt')!;
+    assert.deepEqual([activated.presentIn, activated.action], [[label], 'baseline']);
+    assert.ok(report.schemaVsMigrations.items.filter((i) => i.field !== 'nickname').every((i) => i.action === 'baseline'));
+
+    const human = await cli(['check', '--url', prodUrl], demo);
+    assert.match(human.stdout, /\+ User\.nickname \(users\.nickname\) — column not created by any migration; in no checked database \(postgresql:[^)]*\): a new change, create a migration/);
+    assert.match(human.stdout, /\+ User\.activatedAt \(users\.activatedAt\) — column not created by any migration; already in postgresql:\S+ \(db push\): baseline it/);
+    // Counted as objects, as the editor counts them (a new table with its indexes and keys is one), not as statements.
+    const objects = (report.schemaVsMigrations as unknown as { objects: number }).objects;
+    assert.ok(objects > 1 && objects < report.schemaVsMigrations.items.length, `${objects} objects, ${report.schemaVsMigrations.items.length} statements`);
+    assert.match(human.stdout, new RegExp(`: ${objects} drifted objects not in any migration$`, 'm'));
+    assert.match(human.stdout, new RegExp(`^Mixed: ${objects - 1} drifted objects already in \\S+ \\(baseline\\), 1 drifted object new \\(migration\\)`, 'm'));
+
+    assertOneCleanLine(await cli(['migrate'], demo), /^drift-guard: migrate needs --name NAME/);
+    const migrate = await cli(['migrate', '--name', 'add_invoicing_and_nickname', '--json'], demo);
+    assert.equal(migrate.code, 0, migrate.stderr);
+    const created = JSON.parse(migrate.stdout) as { created: boolean; migrationName: string; sqlPath: string; verified: boolean; message: string };
+    assert.deepEqual([created.created, created.verified], [true, true]);
+    assert.match(created.migrationName, /^\d{14}_add_invoicing_and_nickname$/);
+    assert.match(created.message, /migrations \+ this migration now match the schema/);
+    assert.match(await fs.readFile(path.join(demo, created.sqlPath), 'utf8'), /ADD COLUMN\s+"nickname"/);
+    // Recorded nowhere: pending on the database.
+    const status = await cli(['status', '--url', prodUrl, '--json'], demo);
+    const pending = (JSON.parse(status.stdout) as { migrations: Array<{ name: string; state: string }> }).migrations.filter((m) => m.state !== 'applied');
+    assert.deepEqual(pending, [{ name: created.migrationName, state: 'pending' }]);
+  });
+
   it('refuses to resolve on a database that lacks what the baseline creates, and writes nothing', async () => {
     const demo = await copyDemo();
     cleanup.push(demo);
@@ -133,8 +178,14 @@ describe('drift-guard CLI (bundled dist/cli.js, real PostgreSQL, embedded shadow
     const dbName = `cli_dev_${Date.now()}`;
     const devUrl = await pg.createDatabase(dbName);
     await prepareHistoryOnly(devUrl);
+    // The project's own run log folder: the CLI appends there, as the editor does.
+    await fs.mkdir(path.join(demo, '.drift-guard'), { recursive: true });
     const refused = await cli(['resolve', '--url', devUrl, '--applied', migrationName], demo);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    const log = (await fs.readFile(path.join(demo, '.drift-guard', 'run-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(log.length, 1);
+    assert.deepEqual([log[0].source, log[0].step, log[0].status, log[0].exitCode, (log[0].proof as { ok: boolean }).ok], ['cli', `Mark ${migrationName} as applied`, 'refused', 1, false]);
+    assert.ok((log[0].who as { osUser?: string }).osUser);
     assert.match(refused.stderr, new RegExp(`Refusing to record ${migrationName} as applied`));
     assert.match(refused.stderr, /invoices/);
     assert.match(refused.stderr, /Nothing was written\. --force records it anyway\./);
@@ -181,6 +232,25 @@ describe('drift-guard CLI (bundled dist/cli.js, real PostgreSQL, embedded shadow
     const invalidRun = await cli(['check'], invalid);
     assertOneCleanLine(invalidRun, /DateTme/);
     assert.match(invalidRun.stderr, new RegExp(`prisma/schema\\.prisma:${lineOf(text, /^\s+activatedAt\s/)}`));
+  });
+
+  it('--migrations on a folder mixing migrations and folders without migration.sql: one folded warning, one error line naming the folder, exit 2', async () => {
+    const demo = await copyDemo();
+    cleanup.push(demo);
+    const exports = path.join(demo, 'exports');
+    await fs.cp(path.join(demo, 'prisma/migrations'), exports, { recursive: true });
+    for (let i = 1; i <= 24; i++) {
+      const folder = path.join(exports, `202403${String(i).padStart(2, '0')}000000_seed_${i}`);
+      await fs.mkdir(folder);
+      await fs.writeFile(path.join(folder, 'data.csv'), 'id\n1\n');
+    }
+    const run = await cli(['check', '--migrations', 'exports'], demo);
+    assert.equal(run.code, 2, run.stderr);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 2, `a warning and an error, not one line per folder:\n${run.stderr}`);
+    assert.match(lines[0], /^drift-guard: warning: 24 folders of exports have no migration\.sql \(20240301000000_seed_1, 20240302000000_seed_2, 20240303000000_seed_3 and 21 more\)/);
+    assert.match(lines[1], /^drift-guard: \S*exports has 24 folders without migration\.sql \(20240301000000_seed_1, 20240302000000_seed_2, 20240303000000_seed_3 and 21 more\) besides 10 migration\(s\): Prisma cannot apply them either/);
+    assert.equal(run.stdout, '');
   });
 });
 

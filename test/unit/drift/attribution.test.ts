@@ -59,6 +59,58 @@ describe('attributeToSchema', () => {
     );
   });
 
+  it('points index and key items at their @@index / @@unique / @@id line, not at the model', () => {
+    const keys = {
+      path: '/p/prisma/keys.prisma',
+      content: `model Membership {
+  teamId    Int    @map("team_id")
+  userId    Int    @map("user_id")
+  role      String
+  email     String @unique
+  createdAt DateTime
+
+  @@id([teamId, userId])
+  @@index([role])
+  @@unique([role, createdAt], map: "membership_role_created")
+  @@index([
+    createdAt(sort: Desc),
+    role
+  ], map: "by_date")
+  @@unique([email, role])
+  @@map("memberships")
+}
+`,
+    };
+    const items = attributeToSchema(
+      [
+        { object: 'primaryKey', change: 'added', table: 'memberships', name: 'memberships_pkey', sql: 'ALTER TABLE "memberships" ADD CONSTRAINT "memberships_pkey" PRIMARY KEY ("team_id", "user_id");' },
+        { object: 'index', change: 'added', table: 'memberships', name: 'memberships_role_idx', sql: 'CREATE INDEX "memberships_role_idx" ON "memberships"("role");' },
+        { object: 'index', change: 'added', table: 'memberships', name: 'membership_role_created', sql: 'CREATE UNIQUE INDEX "membership_role_created" ON "memberships"("role", "createdAt");' },
+        { object: 'index', change: 'altered', table: 'memberships', name: 'by_date', sql: 'CREATE INDEX "by_date" ON "memberships"("createdAt" DESC, "role");' },
+        { object: 'index', change: 'added', table: 'memberships', name: 'memberships_email_role_key', sql: 'CREATE UNIQUE INDEX "memberships_email_role_key" ON "memberships"("email", "role");' },
+        { object: 'index', change: 'added', table: 'memberships', name: 'memberships_email_key', sql: 'CREATE UNIQUE INDEX "memberships_email_key" ON "memberships"("email");' },
+        // A name the schema does not derive (renamed by hand): found by its columns.
+        { object: 'index', change: 'added', table: 'memberships', name: 'legacy_name', sql: 'CREATE INDEX "legacy_name" ON "memberships" USING BTREE ("role");' },
+        // Unknown to the schema: the model line.
+        { object: 'index', change: 'added', table: 'memberships', name: 'other', sql: 'CREATE INDEX "other" ON "memberships"("team_id", "role");' },
+      ] as const,
+      [keys],
+    );
+    assert.deepEqual(
+      items.map((i) => [i.name, i.location?.line, i.location?.character]),
+      [
+        ['memberships_pkey', 8, 3],
+        ['memberships_role_idx', 9, 3],
+        ['membership_role_created', 10, 3],
+        ['by_date', 11, 3],
+        ['memberships_email_role_key', 15, 3],
+        ['memberships_email_key', 5, 3],
+        ['legacy_name', 9, 3],
+        ['other', 1, 7],
+      ],
+    );
+  });
+
   it('keeps the migration location of objects the schema no longer has', () => {
     const created = { file: '/p/prisma/migrations/1_init/migration.sql', line: 12, character: 1 };
     const [table, column] = attributeToSchema(

@@ -31,11 +31,11 @@ describe('groupFindings', () => {
     const byLabel = new Map(findings.map((f) => [f.label, f]));
     assert.equal(
       byLabel.get('User.activatedAt')!.message,
-      '`User.activatedAt` (column users.activatedAt) is not created by any migration — it was probably added with db push',
+      '`User.activatedAt` (column users.activatedAt) is not created by any migration',
     );
     assert.equal(
       byLabel.get('User.activationToken')!.message,
-      '`User.activationToken` (column users.activationToken, with its index) is not created by any migration — it was probably added with db push',
+      '`User.activationToken` (column users.activationToken, with its index) is not created by any migration',
     );
     const invoice = byLabel.get('Invoice')!;
     assert.match(invoice.message, /^Model `Invoice` \(table invoices, with 4 indexes and 2 foreign keys\) is not created by any migration/);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createdObjects, indexTablesAfter, locateRemovedObjects } from '../../../src/core/drift/creationSites';
 import { type DriftItem, parseDiffScript } from '../../../src/core/drift/diffItems';
-import { stripSqlComments } from '../../../src/core/drift/sqlText';
+import { stripSqlComments, truncateIdent } from '../../../src/core/drift/sqlText';
 
 const SCRIPT = `/*
   Warnings:
@@ -164,5 +164,29 @@ describe('drift/creationSites', () => {
     ];
     const tables = indexTablesAfter(history);
     assert.deepEqual(Object.fromEntries(tables), { users_pkey: { table: 'users' }, users_email_key: { table: 'users' }, log_at_key: { table: 'log', schema: 'audit' } });
+  });
+
+  it('knows indexes by the name PostgreSQL keeps: identifiers longer than 63 bytes are cut', () => {
+    // A hand-written migration (as in a real project) names a unique index past 63 bytes; PostgreSQL keeps
+    // "Feedback_accountId_sender_ruleId_messageId_eventType_createdAt_" and Prisma's default name differs, so the
+    // engine's item is `ALTER INDEX "<cut name>" RENAME TO "…"`: it must still find its table and creating line.
+    const long = 'Feedback_accountId_sender_ruleId_messageId_eventType_createdAt_key';
+    const cut = long.slice(0, 63);
+    const history = [
+      {
+        name: '1',
+        sqlPath: '/m/1/migration.sql',
+        sql: `CREATE TABLE "Feedback" ("id" TEXT NOT NULL);\nCREATE UNIQUE INDEX "${long}" ON "Feedback"("accountId");\nCREATE INDEX ${long.toLowerCase()}_plain ON "Feedback"("id");`,
+      },
+    ];
+    assert.deepEqual(Object.fromEntries(indexTablesAfter(history)), { [cut]: { table: 'Feedback' }, [long.toLowerCase().slice(0, 63)]: { table: 'Feedback' } });
+    const created = createdObjects(history[0]).find((o) => o.object === 'index' && o.name === cut);
+    assert.deepEqual([created?.table, created?.location.line], ['Feedback', 2]);
+    const removed: DriftItem[] = [{ object: 'index', change: 'removed', table: 'Feedback', name: cut, sql: `DROP INDEX "${cut}";` }];
+    assert.equal(locateRemovedObjects(removed, history)[0].location?.line, 2);
+    // Bytes, not characters, and never half a character: 62 ASCII bytes + "é" (2 bytes) keeps 62 bytes.
+    assert.equal(truncateIdent(`${'a'.repeat(62)}é_key`), 'a'.repeat(62));
+    assert.equal(truncateIdent(`${'a'.repeat(61)}é_key`), `${'a'.repeat(61)}é`);
+    assert.equal(truncateIdent('short'), 'short');
   });
 });

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { driftItemKey } from '../../../src/core/drift/diffItems';
 import { EngineSession } from '../../../src/core/engine/engineSession';
 import { loadProject } from '../../../src/core/project/discovery';
 import { addMigration, copyFixture, loadFixture, rejectionOf, testCacheDir } from './helpers';
@@ -98,6 +99,35 @@ describe('engine on the embedded shadow (PGlite)', function () {
     assert.equal(fs.readdirSync(reloaded.migrationsDir).filter((n) => n.endsWith('_again')).length, 0);
   });
 
+  it('migration for some objects only: verified to apply and to leave exactly the other changes; one that needs an unselected change is refused, nothing written', async () => {
+    const project = await loadFixture('shop', true);
+    const full = await session.diffMigrationsToSchema(project);
+    const activation = full.items.filter((i) => i.table === 'users' && (i.column === 'activated_at' || i.column === 'activation_token'));
+    assert.equal(activation.length, 3, 'two columns and the unique index of one');
+    const named = await rejectionOf(session.createBaseline(project, { kind: 'migration', only: activation.map(driftItemKey) }));
+    assert.equal(named.code, 'invalid-argument');
+    const result = await session.createBaseline(project, { kind: 'migration', name: 'add_user_activation', only: activation.map(driftItemKey), now: '2026-02-17T09:30:00Z' });
+    assert.equal(result.created, true);
+    assert.equal(result.migrationName, '20260217093000_add_user_activation');
+    assert.deepEqual(result.items.map(driftItemKey).sort(), activation.map(driftItemKey).sort());
+    const written = fs.readFileSync(result.sqlPath ?? '', 'utf8');
+    assert.match(written, /ADD COLUMN\s+"activated_at"/);
+    assert.doesNotMatch(written, /invoices|legacy_notes/);
+    assert.match(result.message, /verified on the shadow database; 7 SQL statements stay for another migration/);
+    const after = await session.diffMigrationsToSchema(await loadProject(project.root));
+    assert.deepEqual(after.items.map(driftItemKey).sort(), full.items.filter((i) => !activation.includes(i)).map(driftItemKey).sort());
+
+    // The foreign key alone needs its table, which was not selected: refused, and nothing is left behind.
+    const reloaded = await loadProject(project.root);
+    const fk = after.items.filter((i) => i.object === 'foreignKey');
+    const before = fs.readdirSync(reloaded.migrationsDir).sort();
+    const refused = await rejectionOf(session.createBaseline(reloaded, { kind: 'migration', name: 'fk_only', only: fk.map(driftItemKey), now: '2026-02-18T09:30:00Z' }));
+    assert.equal(refused.code, 'refused');
+    assert.match(refused.message, /^The migration with only the selected changes failed on the shadow database at line 1 .*relation "invoices" does not exist.*Nothing was written to prisma\/migrations\. It needs a change that was not selected/);
+    assert.deepEqual(fs.readdirSync(reloaded.migrationsDir).sort(), before);
+    assert.deepEqual(fs.readdirSync(path.join(reloaded.root, '.drift-guard', 'drafts')).filter((n) => !n.startsWith('.')), [], 'the partial draft is removed');
+  });
+
   it('never overwrites an existing migration folder', async () => {
     const project = await loadFixture('shop', true);
     fs.mkdirSync(path.join(project.migrationsDir, '20260217093000_baseline'));
@@ -114,11 +144,34 @@ describe('engine on the embedded shadow (PGlite)', function () {
     assert.match(error.message, /20250302000000_broken failed on the shadow database \(line 3\): relation "comments" does not exist/);
   });
 
+  it('a runtime error after an explicit COMMIT, a DO $$ body and a BEGIN ATOMIC function is located at its statement, not at line 1', async () => {
+    const sql = [
+      'ALTER TABLE "posts" ADD COLUMN "slug" TEXT;',
+      'DO $$',
+      'BEGIN',
+      "  RAISE NOTICE 'one; two';",
+      'END $$;',
+      'CREATE FUNCTION add_one(i integer) RETURNS integer LANGUAGE SQL',
+      'BEGIN ATOMIC',
+      '  SELECT i + 1;',
+      'END;',
+      'COMMIT;',
+      '-- a check that fails at run time, not at parse time',
+      'SELECT 1 / (SELECT count(*) FROM "posts")::int;',
+      '',
+    ].join('\n');
+    const project = await addMigration(await loadFixture('blog-multifile', true), '20250302000000_commit_midway', sql);
+    const error = await rejectionOf(session.diffMigrationsToSchema(project));
+    assert.equal(error.code, 'migration-failed');
+    assert.equal(error.location?.line, 12);
+    assert.match(error.message, /20250302000000_commit_midway failed on the shadow database \(line 12\): division by zero/);
+  });
+
   it('an extension PGlite does not ship is named with its migration', async () => {
     const project = await addMigration(await loadFixture('blog-multifile', true), '20250302000000_postgis', '-- maps\nCREATE EXTENSION IF NOT EXISTS "postgis";\n');
     const error = await rejectionOf(session.diffMigrationsToSchema(project));
     assert.equal(error.code, 'extension-unavailable');
-    assert.match(error.message, /Migration 20250302000000_postgis \(line 2\) creates the extension "postgis"/);
+    assert.match(error.message, /^20250302000000_postgis\/migration\.sql:2 creates the extension "postgis"/);
   });
 
   it('bad inputs: invalid schema (engine message with location), other provider, no lock file, no migrations folder', async () => {

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
+import { onProcessExit } from '../../fixtures/util';
 
 /** The repository root (tests run from out/test/unit/engine). */
 export function repoRoot(): string {
@@ -19,9 +20,10 @@ export function fixtureDir(name: string): string {
   return path.join(repoRoot(), 'test', 'fixtures', 'projects', name);
 }
 
-/** Copies a fixture project into a fresh temporary folder (tests that write files use this). */
+/** Copies a fixture project into a fresh temporary folder (tests that write files use this); removed on exit. */
 export function copyFixture(name: string): string {
   const target = fs.mkdtempSync(path.join(os.tmpdir(), `drift-guard-${name}-`));
+  onProcessExit(() => fs.rmSync(target, { recursive: true, force: true }));
   fs.cpSync(fixtureDir(name), target, { recursive: true });
   return target;
 }
@@ -30,11 +32,16 @@ export async function loadFixture(name: string, copy = false): Promise<PrismaPro
   return loadProject(copy ? copyFixture(name) : fixtureDir(name));
 }
 
-/** A cache folder shared by the engine tests of one run (PGlite's initialised data dir is reused). */
+let cacheDir: string | undefined;
+
+/** A cache folder shared by the engine tests of one process (PGlite's initialised data dir is reused); removed on exit. */
 export function testCacheDir(): string {
-  const dir = path.join(os.tmpdir(), 'drift-guard-test-cache');
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
+  if (!cacheDir) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-guard-test-cache-'));
+    onProcessExit(() => fs.rmSync(dir, { recursive: true, force: true }));
+    cacheDir = dir;
+  }
+  return cacheDir;
 }
 
 /** Writes a migration folder into a project directory and reloads the project. */

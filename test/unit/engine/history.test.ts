@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { explainChecksumMismatch, migrationChecksum } from '../../../src/core/history/checksums';
+import { summarizeVerification } from '../../../src/core/runbook/verification';
 import { computeHistoryStatus, type LocalMigration, type MigrationRecord } from '../../../src/core/history/status';
 
 const local = (name: string, sql: string): LocalMigration => ({ name, sql, sqlPath: `/m/${name}/migration.sql` });
@@ -54,6 +55,33 @@ describe('history/status', () => {
     assert.equal(byName.get('00_gone')?.state, 'missingLocally');
     assert.equal(status.migrations[0].name, '00_gone');
     assert.equal(status.hasMigrationsTable, true);
+  });
+
+  it('a row not local that started and never finished is failed (migrate deploy stops on it), not "applied, missing locally"', () => {
+    const records = [
+      record('01_applied', sqlA),
+      record('02_gone_unfinished', 'SELECT 1;\n', { startedAt: '2026-01-02T00:00:00.000Z', finishedAt: null, logs: 'ERROR: division by zero' }),
+      record('03_gone_rolled_back', 'SELECT 2;\n', { startedAt: '2026-01-03T00:00:00.000Z', finishedAt: null, rolledBackAt: '2026-01-03T01:00:00.000Z' }),
+      // A failed attempt, then a successful one: the latest row counts.
+      record('04_gone_retried', 'SELECT 3;\n', { id: 'r1', startedAt: '2026-01-04T00:00:00.000Z', finishedAt: null }),
+      record('04_gone_retried', 'SELECT 3;\n', { id: 'r2', startedAt: '2026-01-04T01:00:00.000Z', finishedAt: '2026-01-04T01:00:01.000Z' }),
+    ];
+    const byName = new Map(computeHistoryStatus([local('01_applied', sqlA)], records).migrations.map((m) => [m.name, m]));
+    const unfinished = byName.get('02_gone_unfinished');
+    assert.equal(unfinished?.state, 'failed');
+    assert.equal(unfinished?.missingLocally, true);
+    assert.equal(unfinished?.sqlPath, undefined);
+    assert.equal(unfinished?.logs, 'ERROR: division by zero');
+    assert.match(unfinished?.note ?? '', /not in the migrations directory: migrate deploy stops on it \(P3009\)/);
+    assert.equal(byName.get('03_gone_rolled_back')?.state, 'rolledBack');
+    assert.match(byName.get('03_gone_rolled_back')?.note ?? '', /migrate deploy ignores it/);
+    assert.equal(byName.get('04_gone_retried')?.state, 'missingLocally');
+    assert.equal(byName.get('04_gone_retried')?.appliedAt, '2026-01-04T01:00:01.000Z');
+    // The runbook's Verify after a deploy: not ok, and it says why.
+    const verify = summarizeVerification(computeHistoryStatus([local('01_applied', sqlA)], records.slice(0, 2)), []);
+    assert.equal(verify.ok, false);
+    assert.equal(verify.summary, '1 applied · 0 pending · 1 failed · no drift');
+    assert.match(verify.lines[0], /^failed: 02_gone_unfinished — Started but did not finish, and its folder is not in the migrations directory/);
   });
 
   it('without _prisma_migrations: everything pending, with a clear note', () => {

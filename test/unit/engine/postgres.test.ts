@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import pgDriver from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import { EngineSession } from '../../../src/core/engine/engineSession';
 import { PgAdapterFactory } from '../../../src/core/engine/pgAdapter';
@@ -30,6 +31,32 @@ describe('engine on PostgreSQL (pg adapter)', function () {
   });
   after(async () => {
     await session.dispose();
+  });
+
+  it('stops a read that waits for a lock another session holds, with a clear message, leaving no query of ours on the server', async () => {
+    const project = await loadFixture('shop');
+    const db = await newDatabase('locked');
+    await session.deploy(project, db.url);
+    const limited = new EngineSession({ cacheDir: testCacheDir(), timeouts: { historyMs: 2_000 } });
+    const locker = new pgDriver.Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE _prisma_migrations IN ACCESS EXCLUSIVE MODE');
+      const error = await rejectionOf(limited.historyStatus(project, db.url));
+      assert.equal(error.code, 'timeout');
+      assert.match(error.message, /^Reading _prisma_migrations on 127\.0\.0\.1:\d+\/eng_locked_\d+_\d+ stopped after 1\.0 s waiting for a lock another session holds \(lock_timeout\); PostgreSQL cancelled the query/);
+      // Still inside the other session's transaction: the server runs nothing of ours, nor waits for anything.
+      const ours = await locker.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state <> 'idle'`, [db.name]);
+      assert.equal(ours.rows[0].n, '0');
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await limited.dispose();
+    }
+    // The lock gone, the same read works.
+    const status = await session.historyStatus(project, db.url);
+    assert.ok(status.migrations.every((m) => m.state === 'applied'));
   });
 
   it('deploys migrations with DO $$ blocks, a function body, ";" inside strings and btree_gist, whole', async () => {
@@ -93,13 +120,33 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     assert.match(error.message, /points at the main database/);
   });
 
-  it('empties a configured shadow database before use', async () => {
+  it('empties a configured shadow database it prepared itself before each use', async () => {
     const project = await loadFixture('blog-multifile');
     const shadow = await newDatabase('shadow');
+    assert.equal((await session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } })).empty, true);
+    // Our leftovers (the migrated tables) and anything added after we marked it are emptied next time.
     await pg.psql('CREATE TABLE leftover (id int); CREATE SCHEMA extra;', shadow.name);
     const report = await session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } });
     assert.equal(report.empty, true);
     assert.equal(await sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'extra'", shadow.name), '0');
+  });
+
+  it('a migration failing at run time gives its failing statement line on a --shadow-url shadow and on the embedded shadow of a database check', async () => {
+    const sql = ['ALTER TABLE "posts" ADD COLUMN "slug" TEXT;', '', "UPDATE \"posts\" SET \"slug\" = 'x';", '', '-- fails: no such table', 'INSERT INTO "missing_table" VALUES (1);', ''].join('\n');
+    const project = await addMigration(await loadFixture('blog-multifile', true), '20250302000000_broken_insert', sql);
+    const shadow = await newDatabase('shadow_fail');
+    const onShadow = await rejectionOf(session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } }));
+    assert.equal(onShadow.code, 'migration-failed', onShadow.message);
+    assert.equal(onShadow.migration, '20250302000000_broken_insert');
+    assert.match(onShadow.location?.file ?? '', /20250302000000_broken_insert[\\/]migration\.sql$/);
+    assert.equal(onShadow.location?.line, 6);
+    assert.match(onShadow.message, /broken_insert failed \(line 6\)/);
+
+    const live = await newDatabase('live_fail');
+    const onDatabaseCheck = await rejectionOf(session.diffMigrationsToDatabase(project, live.url));
+    assert.equal(onDatabaseCheck.code, 'migration-failed', onDatabaseCheck.message);
+    assert.equal(onDatabaseCheck.location?.line, 6);
+    assert.deepEqual(await tables(live.name), [], 'the checked database is only read');
   });
 
   it('database vs migrations: db push columns are "added", a dropped one "removed"', async () => {
@@ -164,7 +211,7 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     await session.deploy(project, lacking.url);
     const refusal = await rejectionOf(session.resolve(withBaseline, lacking.url, { applied: name }));
     assert.equal(refusal.code, 'refused');
-    assert.match(refusal.message, /lacks what it creates — .*table invoices/);
+    assert.match(refusal.message, /does not have every change it makes — .*table invoices/);
     assert.match(refusal.message, /column users\.activated_at/);
     assert.equal(await sql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${name}'`, lacking.name), '0');
 

@@ -60,7 +60,8 @@ describe('drift-guard --env: a configured environment through its SSH tunnel (bu
     const status = JSON.parse(run.stdout) as { migrations: { name: string; state: string }[]; hazards: unknown[] };
     assert.equal(status.migrations.length, 10);
     assert.ok(status.migrations.every((m) => m.state === 'applied'), run.stdout);
-    assert.equal(run.code, 1, 'exit 1: the production order of the 20260214 migrations is an ordering hazard');
+    assert.ok(status.hazards.length > 0, 'the production order of the 20260214 migrations is an ordering hazard');
+    assert.equal(run.code, 0, 'exit 0: every migration is applied, an ordering hazard is a warning (exit 1 only with --strict)');
     const text = await cli(['status', '--env', 'staging'], dir, env);
     assert.match(text.stdout, new RegExp(`staging \\(\\$STAGING_URL → postgresql://postgres@127\\.0\\.0\\.1:${pg.port}/${dbName} via SSH ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} → 127\\.0\\.0\\.1:${pg.port}\\)`));
   });
@@ -70,7 +71,8 @@ describe('drift-guard --env: a configured environment through its SSH tunnel (bu
     assert.equal(secret.code, 2);
     assert.match(secret.stderr, /The URL of production is kept in VS Code's SecretStorage, which the CLI cannot read: pass it with --url \(as seen from the SSH server\)/);
     const withUrl = await cli(['status', '--env', 'production', '--url', `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`, '--json'], dir, env);
-    assert.equal(withUrl.code, 1, withUrl.stderr);
+    assert.equal(withUrl.code, 0, withUrl.stderr);
+    assert.ok((JSON.parse(withUrl.stdout) as { migrations: unknown[] }).migrations.length === 10, withUrl.stdout);
 
     await fs.writeFile(path.join(dir, 'empty_known_hosts'), '');
     const unknown = await cli(['status', '--env', 'staging'], dir, { ...env, DRIFT_GUARD_KNOWN_HOSTS: path.join(dir, 'empty_known_hosts') });

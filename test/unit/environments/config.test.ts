@@ -8,6 +8,7 @@ import {
   secretsOf,
   sshTargetOf,
   tunnelledUrl,
+  withoutTunnelAddress,
 } from '../../../src/core/environments/config';
 import { benchHistoryStatus } from '../../../src/core/history/bench';
 import { countStates, isBaseline } from '../../../src/core/history/summary';
@@ -73,6 +74,13 @@ describe('environments: the driftGuard.environments setting', () => {
     assert.deepEqual(remoteEndpoint(ssh, 'postgresql://u:p@localhost/db'), { host: '127.0.0.1', port: 5432 });
     assert.deepEqual(remoteEndpoint(ssh, 'postgresql://u:p@nexus-postgres-db:5435/db'), { host: 'nexus-postgres-db', port: 5435 });
     assert.equal(tunnelledUrl('postgresql://nexus_admin:s%40cret@127.0.0.1:5435/nexus_prod?schema=public&host=/tmp', 40123), 'postgresql://nexus_admin:s%40cret@127.0.0.1:40123/nexus_prod?schema=public');
+    // Messages about a tunnelled database name its real target, not the tunnel's changing local port.
+    const tunnel = tunnelledUrl('postgresql://u:pw@127.0.0.1:5435/nexus_prod', 40123);
+    assert.equal(
+      withoutTunnelAddress('connect ECONNREFUSED 127.0.0.1:40123; Can\'t reach database server at `127.0.0.1:40123`', tunnel, 'root@88.99.254.59:22 → 127.0.0.1:5435'),
+      'connect ECONNREFUSED root@88.99.254.59:22 → 127.0.0.1:5435; Can\'t reach database server at `root@88.99.254.59:22 → 127.0.0.1:5435`',
+    );
+    assert.equal(withoutTunnelAddress('timeout on 127.0.0.1:4012 and 127.0.0.1:401234', tunnel, 'x'), 'timeout on 127.0.0.1:4012 and 127.0.0.1:401234', 'another port is left alone');
   });
 
   it('builds SSH targets with the secrets passed in', () => {

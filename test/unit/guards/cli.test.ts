@@ -20,6 +20,7 @@ interface GuardItem {
   migration: string;
   message: string;
   environments?: string[];
+  members?: string[];
   file?: string;
 }
 
@@ -52,20 +53,21 @@ describe('drift-guard check: guard rails (bundled CLI, real PostgreSQL)', functi
   it('adds "guardRails" next to the contract keys; the same-day order from the history is a warning (exit unchanged)', async () => {
     const run = await check(['--url', url, '--json']);
     const report = JSON.parse(run.stdout) as { schemaVsMigrations: unknown; databaseVsMigrations: unknown; guardRails: { findings: GuardItem[] } };
-    assert.deepEqual(Object.keys(report), ['schemaVsMigrations', 'databaseVsMigrations', 'guardRails']);
+    assert.deepEqual(Object.keys(report), ['prisma', 'schemaVsMigrations', 'databaseVsMigrations', 'failedMigrations', 'guardRails']);
     assert.equal(run.code, 1, 'exit 1 for the schema drift of the demo, as before');
     const sameDay = report.guardRails.findings.filter((f) => f.code === 'migration-same-day-order');
-    assert.deepEqual(sameDay.map((f) => f.migration).sort(), ['20260214_add_diagnostics_v2_columns', '20260214_fix_cascade_constraints', '20260214_init_assessment_module']);
+    assert.equal(sameDay.length, 1, 'one finding for the group');
+    assert.deepEqual(sameDay[0].members, ['20260214_add_diagnostics_v2_columns', '20260214_fix_cascade_constraints', '20260214_init_assessment_module']);
     assert.equal(sameDay[0].severity, 'warning');
     assert.deepEqual(sameDay[0].environments, ['the database']);
     assert.match(sameDay[0].file ?? '', /^prisma\/migrations\/20260214_\w+\/migration\.sql$/);
     assert.ok(report.guardRails.findings.some((f) => f.code === 'migration-date-only' && f.severity === 'info'));
 
     const text = await check(['--url', url]);
-    assert.match(text.stdout, /⚠ Guard rails: 3 warnings, 8 notes/);
+    assert.match(text.stdout, /⚠ Guard rails: 1 warning, 2 notes\n/, 'the header counts what is listed: a folded group is one note');
     assert.match(text.stdout, /\n {2}· \[migration-date-only\] 5 migrations have a date but no time\. A second migration written that day could sort before it[^\n]*\n {6}prisma\/migrations\/20260127_init\/migration\.sql\n/, 'notes saying the same of several migrations fold into one line');
     assert.doesNotMatch(text.stdout, /20260127_init has a date but no time/);
-    assert.match(text.stdout, /⚠ prisma\/migrations\/20260214_fix_cascade_constraints\/migration\.sql \[migration-same-day-order\] Same-day migrations of 20260214/);
+    assert.match(text.stdout, /⚠ prisma\/migrations\/20260214_fix_cascade_constraints\/migration\.sql \[migration-same-day-order\] Same-day migrations of 20260214[^\n]*\n {6}20260214_add_diagnostics_v2_columns\n {6}20260214_init_assessment_module\n/, 'the group once, its other members below');
   });
 
   it('an applied migration edited locally is an error: exit 1, errors listed first', async () => {
@@ -92,7 +94,7 @@ describe('drift-guard check: guard rails (bundled CLI, real PostgreSQL)', functi
     assert.equal(baseline.code, 0, baseline.stderr);
     const clean = await check(['--url', url]);
     assert.equal(clean.code, 0, clean.stdout);
-    assert.match(clean.stdout, /⚠ Guard rails: 3 warnings/);
+    assert.match(clean.stdout, /⚠ Guard rails: 1 warning, 2 notes\n/);
     const strict = await check(['--url', url, '--strict']);
     assert.equal(strict.code, 1);
   });

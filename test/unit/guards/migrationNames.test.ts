@@ -52,11 +52,21 @@ describe('guard rails: migration names', () => {
     assert.match(meaninglessName(parseMigrationName('20240301000000_init'), false) ?? '', /first migration only/);
   });
 
+  it('accepts the usual names of a first migration (initial_migration, init_schema…), as real projects write them', () => {
+    for (const name of ['20210604190809_initial_migration', '20230404095503_initial_migration', '20240101000000_init_schema', '20240101000000_initial', '20240101000000_init_db', '0_init']) {
+      assert.equal(meaninglessName(parseMigrationName(name), true), undefined, `${name} is fine as the first migration`);
+      assert.match(meaninglessName(parseMigrationName(name), false) ?? '', /first migration only/, `${name} after the first`);
+    }
+    assert.match(meaninglessName(parseMigrationName('20240101000000_first_migration'), true) ?? '', /does not say/, 'no init word: still meaningless');
+  });
+
   it('the demo: date-only names are notes; with production history the 14 February trio is a same-day order warning', () => {
     const alone = migrationNameFindings({ migrations: DEMO.map((name) => ({ name })) });
     assert.ok(alone.every((f) => f.severity === 'info' && f.code === 'migration-date-only'), JSON.stringify(alone));
-    assert.equal(alone.length, 8, 'eight date-only names (the two 20260201 ones have a time)');
-    assert.match(alone.find((f) => f.migration === '20260214_fix_cascade_constraints')!.message, /alphabetical order/);
+    assert.equal(alone.length, 6, 'five date-only names alone on their day, and one finding for the 14 February trio (the two 20260201 ones have a time)');
+    const trio = alone.find((f) => f.members?.includes('20260214_fix_cascade_constraints'))!;
+    assert.deepEqual(trio.members, ['20260214_add_diagnostics_v2_columns', '20260214_fix_cascade_constraints', '20260214_init_assessment_module']);
+    assert.match(trio.message, /^3 migrations of 20260214 \(20260214_add_diagnostics_v2_columns, 20260214_fix_cascade_constraints, 20260214_init_assessment_module\) have a date but no time\. The 3 migrations of that day run in alphabetical order/);
 
     const withHistory = migrationNameFindings({
       migrations: DEMO.map((name) => ({ name })),
@@ -69,7 +79,9 @@ describe('guard rails: migration names', () => {
       ],
     });
     const sameDay = withHistory.filter((f) => f.code === 'migration-same-day-order');
-    assert.deepEqual(sameDay.map((f) => f.migration).sort(), ['20260214_add_diagnostics_v2_columns', '20260214_fix_cascade_constraints', '20260214_init_assessment_module']);
+    assert.equal(sameDay.length, 1, 'one finding for the group');
+    assert.equal(sameDay[0].migration, '20260214_fix_cascade_constraints', 'shown at the first one out of place');
+    assert.deepEqual(sameDay[0].members, ['20260214_add_diagnostics_v2_columns', '20260214_fix_cascade_constraints', '20260214_init_assessment_module']);
     const message = sameDay[0].message;
     assert.match(message, /Same-day migrations of 20260214 run in name order on a fresh database \(add_diagnostics_v2_columns → fix_cascade_constraints → init_assessment_module\)/);
     assert.match(message, /production, staging applied them fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/);
@@ -97,10 +109,40 @@ describe('guard rails: migration names', () => {
     assert.deepEqual(codes(findings, 'add_avatars'), ['migration-name-no-timestamp']);
     assert.match(findings.find((f) => f.migration === 'add_avatars')!.message, /after every dated migration \(20240103090000_add_likes included\)/);
     assert.deepEqual(codes(findings, '20240102120000_add_posts'), ['migration-duplicate-timestamp']);
-    assert.deepEqual(findings.find((f) => f.migration === '20240102120000_add_tags')!.related, ['20240102120000_add_posts']);
+    assert.equal(codes(findings, '20240102120000_add_tags').length, 0, 'one finding for the pair, at its first member');
+    const duplicate = findings.find((f) => f.code === 'migration-duplicate-timestamp')!;
+    assert.deepEqual(duplicate.members, ['20240102120000_add_posts', '20240102120000_add_tags']);
+    assert.match(duplicate.message, /^2 migrations share the timestamp 20240102120000 \(20240102120000_add_posts, 20240102120000_add_tags\)/);
     const dateOnly = findings.find((f) => f.migration === '20240103_add_comments')!;
     assert.equal(dateOnly.code, 'migration-date-only');
     assert.match(dateOnly.message, /Prisma sorts it before 20240103090000_add_likes/);
+  });
+
+  it('18 migrations sharing one timestamp, committed in another order: one finding per group, not one per pair', () => {
+    const names = Array.from({ length: 18 }, (_, i) => `20240301000000_add_table_${String.fromCharCode(97 + i)}`);
+    const committed = [...names].reverse();
+    const findings = migrationNameFindings({
+      migrations: names.map((name) => ({ name })),
+      observed: [{ kind: 'written', names: committed, times: Object.fromEntries(committed.map((n, i) => [n, 1000 + i])) }],
+    });
+    assert.deepEqual(codes(findings).sort(), ['migration-duplicate-timestamp', 'migration-same-day-order']);
+    for (const finding of findings) assert.deepEqual(finding.members, names, finding.code);
+    const duplicate = findings.find((f) => f.code === 'migration-duplicate-timestamp')!;
+    assert.match(duplicate.message, /^18 migrations share the timestamp 20240301000000 \(20240301000000_add_table_a, 20240301000000_add_table_b, 20240301000000_add_table_c and 15 more\)/);
+    // Before: 18 duplicate findings each naming the 17 others, and one same-day finding per misplaced migration.
+    const size = findings.reduce((n, f) => n + f.message.length, 0);
+    assert.ok(size < 2000, `${size} characters of messages`);
+  });
+
+  it('a migration with an explicit COMMIT before other statements is a warning at the COMMIT line', () => {
+    const findings = migrationNameFindings({
+      migrations: [
+        { name: '20240101000000_create_users', sql: 'BEGIN;\nCREATE TABLE "users" ("id" INT);\nCOMMIT;\n' },
+        { name: '20240102000000_backfill_emails', sql: 'ALTER TABLE "users" ADD COLUMN "email" TEXT;\nCOMMIT;\nUPDATE "users" SET "email" = \'x\';\n' },
+      ],
+    });
+    assert.deepEqual(findings.map((f) => [f.code, f.migration, f.line]), [['migration-commits-midway', '20240102000000_backfill_emails', 2]]);
+    assert.match(findings[0].message, /explicit COMMIT at line 2 before other statements: if a later statement fails, what ran before it stays committed/);
   });
 
   it('written order from git: same-day migrations committed in another order than they sort', () => {
@@ -124,7 +166,8 @@ describe('guard rails: migration names', () => {
       observed: [{ kind: 'written', names: ['20240103_add_comments', '20240103_add_bookmarks'], times: { '20240103_add_comments': 1, '20240103_add_bookmarks': 2 } }],
     });
     const sameDay = findings.filter((f) => f.code === 'migration-same-day-order');
-    assert.equal(sameDay.length, 2);
+    assert.equal(sameDay.length, 1);
+    assert.deepEqual(sameDay[0].members, ['20240103_add_bookmarks', '20240103_add_comments']);
     assert.match(sameDay[0].message, /they were committed add_comments → add_bookmarks\. Rename them with the time of day/);
     // Committed together: no order to compare.
     const together = migrationNameFindings({

@@ -29,6 +29,18 @@ describe('project discovery', () => {
     return r;
   };
 
+  it('does not take the folder a baseline is being written in for a migration (it is renamed into place a moment later)', async () => {
+    const root = await make({
+      'prisma/schema.prisma': `${DS()}\nmodel A {\n  id Int @id\n}\n`,
+      'prisma/migrations/20260127_a/migration.sql': 'SELECT 1;',
+      'prisma/migrations/.drift-guard-0a1b2c3d.tmp/migration.sql': 'SELECT 2;',
+      'prisma/migrations/.other/migration.sql': 'SELECT 3;',
+    });
+    const p = await loadProject(root, { env: {} });
+    // Only our own temporary folder is skipped; any other folder is listed, as Prisma lists it.
+    assert.deepEqual(p.migrations.map((m) => m.name).sort(), ['.other', '20260127_a']);
+  });
+
   it('loads a Prisma 5/6 single-file project with .env, lock file, migrations and version', async () => {
     const root = await make({
       'package.json': JSON.stringify({ name: 'shop', devDependencies: { prisma: '^6.19.0' } }),
@@ -63,7 +75,7 @@ describe('project discovery', () => {
     assert.equal(url.valueFrom, '.env:1');
     assert.deepEqual({ line: url.declaredIn.line, character: url.declaredIn.character }, { line: 3, character: 14 });
     assert.equal(p.datasource?.directUrl?.kind === 'env' ? p.datasource.directUrl.valueFrom : '', 'process environment');
-    assert.deepEqual(p.prismaVersion, { declared: '^6.19.0', declaredIn: 'package.json devDependencies.prisma', installed: '6.19.0', major: 6 });
+    assert.deepEqual(p.prismaVersion, { declared: '^6.19.0', declaredIn: 'package.json devDependencies.prisma', installed: '6.19.0', installedIn: 'node_modules/prisma', major: 6 });
     assert.deepEqual(
       p.problems.map((x) => x.code),
       ['migration-without-sql'],
@@ -116,6 +128,53 @@ describe('project discovery', () => {
         ['web', 'apps/web/prisma/schema.prisma', 'default'],
       ],
     );
+  });
+
+  it('roots a `prisma` folder that is a package of its own there (monorepo packages/prisma), with its Prisma version', async () => {
+    // The layout of several real monorepos: the workspace's `packages/prisma` package runs `prisma migrate` from
+    // its own folder, where ./schema.prisma is the schema and its package.json declares Prisma.
+    const root = await make({
+      'package.json': JSON.stringify({ name: 'monorepo', workspaces: ['packages/*'] }),
+      'packages/prisma/package.json': JSON.stringify({ name: '@acme/prisma', devDependencies: { prisma: '^6.19.0' } }),
+      'packages/prisma/schema.prisma': DS(),
+      'packages/prisma/migrations/migration_lock.toml': LOCK(),
+      'packages/prisma/migrations/20260101000000_init/migration.sql': 'SELECT 1;',
+      'apps/web/prisma/schema.prisma': DS(),
+      'apps/web/prisma/migrations/migration_lock.toml': LOCK(),
+    });
+    const projects = await discoverProjects(await findProjectMarkers(root), { env: {} });
+    assert.deepEqual(
+      projects.map((p) => [p.name, path.relative(root, p.root), path.relative(root, p.migrationsDir), p.prismaVersion.major, p.problems.map((x) => x.code).join()]),
+      [
+        ['@acme/prisma', 'packages/prisma', 'packages/prisma/migrations', 6, ''],
+        ['web', 'apps/web', 'apps/web/prisma/migrations', undefined, ''],
+      ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    );
+  });
+
+  it("finds a multi-file schema's migrations where its Prisma version puts them", async () => {
+    const files = (prisma: string, datasourceFile = 'prisma/schema/schema.prisma') => ({
+      'package.json': JSON.stringify({ name: 'app', devDependencies: { prisma }, prisma: { schema: 'prisma/schema' } }),
+      [datasourceFile]: DS(),
+      'prisma/schema/models/user.prisma': 'model User {\n  id Int @id\n}\n',
+      'prisma/migrations/migration_lock.toml': LOCK(),
+      'prisma/migrations/20260101000000_init/migration.sql': 'SELECT 1;',
+    });
+    // The prismaSchemaFolder preview (5.15–6.5): next to the schema folder.
+    const preview = await loadProject(await make(files('6.5.0')), { env: {} });
+    assert.equal(preview.schemaKind, 'folder');
+    assert.deepEqual([path.basename(path.dirname(preview.migrationsDir)), preview.migrations.length, preview.problems], ['prisma', 1, []]);
+    // 6.6 and later: next to the file with the datasource block, even when the old place exists too.
+    const ga = await make({ ...files('6.19.0', 'prisma/schema/db/main.prisma'), 'prisma/schema/db/migrations/migration_lock.toml': LOCK(), 'prisma/schema/db/migrations/20260202000000_x/migration.sql': 'SELECT 2;' });
+    const current = await loadProject(ga, { env: {} });
+    assert.equal(current.migrationsDir, path.join(ga, 'prisma/schema/db/migrations'));
+    assert.deepEqual(
+      current.migrations.map((m) => m.name),
+      ['20260202000000_x'],
+    );
+    // A range or an unknown version: the folder that exists.
+    const ranged = await loadProject(await make(files('^6.19.0')), { env: {} });
+    assert.deepEqual([path.basename(path.dirname(ranged.migrationsDir)), ranged.problems], ['prisma', []]);
   });
 
   it('reports bad layouts with clear messages and locations', async () => {

@@ -119,6 +119,27 @@ describe('drift-guard rehearse: deploy rehearsal on a copy of a real database (b
     assert.deepEqual(await snapshot(), before, 'the real database: same schema dump, same _prisma_migrations rows');
   });
 
+  it('a migration failing after an explicit COMMIT: the failing line, and a warning that the part before the COMMIT stays committed', async () => {
+    const demo = await demoWith({
+      '20260301090000_nickname_then_backfill': '-- AlterTable\nALTER TABLE "users" ADD COLUMN "nickname" TEXT;\nCOMMIT;\n\nINSERT INTO "no_such_table" VALUES (1);\n',
+    });
+    const before = await snapshot();
+    const run = await cli(['rehearse', '--url', url, '--json'], demo);
+    assert.equal(run.code, 1, run.stderr);
+    const [failed] = (JSON.parse(run.stdout) as RehearsalReport).migrations;
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error?.message ?? '', /relation "no_such_table" does not exist/);
+    assert.equal(failed.error?.line, 5, 'the INSERT, not line 1');
+    assert.deepEqual(
+      failed.warnings.map((w) => [w.kind, w.line]),
+      [['commitsMidway', 3]],
+    );
+    const text = await cli(['rehearse', '--url', url], demo);
+    assert.match(text.stdout, /\n {4}prisma\/migrations\/20260301090000_nickname_then_backfill\/migration\.sql:5: relation "no_such_table" does not exist/);
+    assert.match(text.stdout, /\n {4}warning prisma\/migrations\/20260301090000_nickname_then_backfill\/migration\.sql:3: Explicit COMMIT before other statements: what runs before it stays committed/);
+    assert.deepEqual(await snapshot(), before, 'the real database is unchanged');
+  });
+
   it('a clean pending migration passes (exit 0); data-dependent statements are warnings, failing only with --strict', async () => {
     const demo = await demoWith({
       '20260301090000_require_user_phone': '-- AlterTable\nALTER TABLE "users" ADD COLUMN "locale" TEXT NOT NULL DEFAULT \'fr\';\nALTER TABLE "users" ALTER COLUMN "phone" SET NOT NULL;\n',
@@ -136,6 +157,29 @@ describe('drift-guard rehearse: deploy rehearsal on a copy of a real database (b
     const strict = await cli(['rehearse', '--url', url, '--strict'], demo);
     assert.equal(strict.code, 1, 'warnings fail with --strict');
     assert.match(strict.stdout, /passed with warnings/);
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  it('the copy loads the extensions the pending migrations create (pgvector, moddatetime from spi, earthdistance with cube)', async () => {
+    const demo = await demoWith({
+      '20260301090000_embeddings': [
+        'CREATE EXTENSION IF NOT EXISTS "vector";',
+        'CREATE EXTENSION IF NOT EXISTS moddatetime;',
+        'CREATE EXTENSION IF NOT EXISTS earthdistance CASCADE;',
+        'ALTER TABLE "users" ADD COLUMN "embedding" vector(3), ADD COLUMN "touched_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;',
+        'CREATE TRIGGER "users_touched_at" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE PROCEDURE moddatetime("touched_at");',
+        '',
+      ].join('\n'),
+    });
+    const before = await snapshot();
+    const run = await cli(['rehearse', '--url', url, '--json'], demo);
+    const report = JSON.parse(run.stdout) as RehearsalReport;
+    assert.deepEqual(report.copy.missingExtensions, []);
+    assert.deepEqual(
+      report.migrations.map((m) => [m.name, m.status, m.error?.message]),
+      [['20260301090000_embeddings', 'passed', undefined]],
+    );
+    assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await snapshot(), before);
   });
 

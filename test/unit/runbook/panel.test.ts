@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type EnvironmentSetting } from '../../../src/core/environments/config';
-import { parseRunbook } from '../../../src/core/runbook/parser';
+import { stepEquivalent } from '../../../src/core/runbook/equivalents';
+import { parseRunbook, substituteVariables } from '../../../src/core/runbook/parser';
 import { isWebviewMessage } from '../../../src/core/runbook/protocol';
 import { appendTail, effectiveTarget, newRun, plainTerminalText, reconcileRun, type RunState } from '../../../src/core/runbook/run';
 import { appendRecord, formatDuration, formatRunLog, type RunRecord } from '../../../src/core/runbook/runLog';
@@ -54,19 +55,27 @@ describe('runbook template — the seed shape for the configured environments', 
       const withSteps = rb.sections.filter((s) => s.steps.length > 0);
       assert.deepEqual(
         withSteps.map((s) => s.kind),
-        ['baseline', 'baseline', 'validate', 'backup', 'deploy', 'verify', 'rollback', 'backup', 'deploy', 'verify', 'rollback'],
+        ['baseline', 'baseline', 'validate', 'baseline', 'backup', 'deploy', 'verify', 'rollback', 'baseline', 'backup', 'deploy', 'verify', 'rollback'],
         withSteps.map((s) => s.title).join(' | '),
       );
       // staging (no SSH) first, then production (SSH); development environments are not deployed to.
       const bound = withSteps.slice(3).map((s) => [...new Set(s.steps.map((st) => (st.target.kind === 'environment' ? st.target.environment : st.target.kind)))].join());
-      assert.deepEqual(bound, ['staging', 'staging', 'staging', 'staging', 'production', 'production', 'production', 'production']);
+      assert.deepEqual(bound, ['staging', 'staging', 'staging', 'staging', 'staging', 'production', 'production', 'production', 'production', 'production']);
+      // Before any deploy, on each environment: the baseline recorded where the database already has it, through
+      // the extension's Mark Applied with proof (the step's equivalent), not run by the deploy.
+      const marks = withSteps.filter((s) => s.steps.some((st) => st.classification.kinds.includes('migrateResolve')) && s.kind === 'baseline').slice(1);
+      assert.equal(marks.length, 2);
+      for (const mark of marks) {
+        assert.deepEqual(stepEquivalent(substituteVariables(mark.steps[0].command, rb.variables, { MIGRATION_NAME: '20260217_baseline' })), { kind: 'markApplied', migration: '20260217_baseline' });
+        assert.ok(withSteps.indexOf(mark) < withSteps.findIndex((s, i) => i > withSteps.indexOf(mark) && s.kind === 'deploy'));
+      }
       const steps = rb.sections.flatMap((s) => s.steps);
       const backups = steps.filter((s) => s.classification.kinds.includes('backup'));
       assert.deepEqual(
         backups.map((b) => b.classification.backupPath),
         ['backups/staging_pre_deploy_$(date +%Y%m%d_%H%M%S).sql', '~/backups/production_pre_deploy_$(date +%Y%m%d_%H%M%S).sql'],
       );
-      assert.match(backups[1].command, /^pg_dump -h 127\.0\.0\.1 -p 5435 -U <db_user> <db_name> > /);
+      assert.match(backups[1].command, /^pg_dump --clean --if-exists -h 127\.0\.0\.1 -p 5435 -U <db_user> <db_name> > /);
       assert.equal(steps.filter((s) => s.classification.kinds.includes('deploy')).length, 2);
       assert.deepEqual(
         steps.filter((s) => s.classification.kinds.includes('restore')).map((s) => s.classification.restorePath),
@@ -74,9 +83,9 @@ describe('runbook template — the seed shape for the configured environments', 
       );
       assert.deepEqual(rb.variables.map((v) => v.name).sort(), ['MIGRATION_NAME', 'YYYYMMDD_HHMMSS', 'app_dir', 'db_name', 'db_user']);
       assert.equal(rb.variables.find((v) => v.name === 'MIGRATION_NAME')?.defaultValue, '20260217_baseline');
-      const deployProd = withSteps[8];
+      const deployProd = withSteps[10];
+      // `cd <app_dir>` is not a step: the steps after it run there.
       assert.deepEqual(deployProd.steps.map((s) => [s.command, s.cwd ?? '']), [
-        ['cd <app_dir>', ''],
         ['git pull', '<app_dir>'],
         ['npx prisma migrate deploy', '<app_dir>'],
         ['npx prisma migrate status', '<app_dir>'],
@@ -135,7 +144,7 @@ describe('runbook view, run state and run log', () => {
     const run = newRun('strategie-migrations.md', AT);
     run.variables.MIGRATION_NAME = '20260217_baseline';
     run.steps[backupStep.id] = { status: 'succeeded', source: backupStep.command, command: 'docker exec … > /root/backups/pre_baseline_20260217_104205.sql', exitCode: 0, durationMs: 1200, environment: 'production' };
-    run.backups.push({ stepId: backupStep.id, environment: 'production', path: '/root/backups/pre_baseline_20260217_104205.sql', sizeBytes: 13_002_342, restoreCommand: 'psql … < x', at: AT.toISOString() });
+    run.backups.push({ stepId: backupStep.id, environment: 'production', path: '/root/backups/pre_baseline_20260217_104205.sql', sizeBytes: 13_002_342, restoreCommand: 'psql … < x', at: AT.toISOString(), sha256: 'ab'.repeat(32), verification: { status: 'verified', summary: 'Verified: restored into …' } });
     return run;
   }
 
@@ -143,7 +152,13 @@ describe('runbook view, run state and run log', () => {
     const view = buildView({ runbook: rb, run: runWithBackup(), relativePath: 'strategie-migrations.md', resolve: (s) => resolveTarget(s.target, [production]) });
     const all = view.sections.flatMap((s) => s.steps);
     const backup = all.find((s) => s.id === backupStep.id)!;
-    assert.deepEqual(backup.backup, { path: '/root/backups/pre_baseline_20260217_104205.sql', size: '12 MB', restoreCommand: 'psql … < x' });
+    assert.deepEqual(backup.backup, {
+      path: '/root/backups/pre_baseline_20260217_104205.sql',
+      size: '12 MB',
+      restoreCommand: 'psql … < x',
+      sha256: 'ab'.repeat(32),
+      verification: { status: 'verified', summary: 'Verified: restored into …' },
+    });
     assert.equal(backup.status, 'succeeded');
     assert.equal(all.find((s) => s.id === deployStep.id)!.gate, undefined);
     const resolve = all.find((s) => s.kinds.includes('migrateResolve'))!;
@@ -153,7 +168,43 @@ describe('runbook view, run state and run log', () => {
     assert.ok(all.some((s) => s.hint));
     const unmatched = buildView({ runbook: rb, run: runWithBackup(), relativePath: 'x', resolve: (s) => resolveTarget(s.target, []) });
     const target = unmatched.sections.flatMap((s) => s.steps).find((s) => s.id === deployStep.id)!.target;
-    assert.deepEqual(target, { label: 'root@88.99.254.59', remote: true, problem: { message: 'No environment in driftGuard.environments connects to root@88.99.254.59.', action: 'addEnvironment' } });
+    const noEnvironment = 'No environment in driftGuard.environments connects to root@88.99.254.59.';
+    assert.deepEqual(target, { label: 'root@88.99.254.59', remote: true, problem: { message: noEnvironment, action: 'addEnvironment', inSectionBanner: true } });
+    // Said once for the section (Étape 4: five steps on that server), not once per step.
+    const deploySection = unmatched.sections.find((s) => s.id === deployStep.sectionId)!;
+    assert.deepEqual(deploySection.problems, [{ message: noEnvironment, action: 'addEnvironment', steps: deploySection.steps.length }]);
+    assert.equal(deploySection.steps.length, 5);
+    assert.equal(unmatched.sections.filter((s) => s.problems).length, 1, 'only the section with unbound steps gets the banner');
+  });
+
+  it("names the team's rules each gate enforces, and holds the production deploy on a missing rehearsal (rule 3)", () => {
+    const missing = { ok: false, message: 'No deploy rehearsal of production was recorded.' };
+    const viewOf = (rehearsal?: { ok: boolean; message: string }) =>
+      buildView({ runbook: rb, run: runWithBackup(), relativePath: 'x', resolve: (s) => resolveTarget(s.target, [production]), ...(rehearsal ? { rehearsal: () => rehearsal } : {}) })
+        .sections.flatMap((s) => s.steps);
+    const deploy = viewOf(missing).find((s) => s.id === deployStep.id)!;
+    assert.deepEqual(deploy.rules, [1, 3, 5]);
+    assert.equal(deploy.gate, missing.message, 'the backup is there: the rehearsal holds the deploy');
+    assert.equal(viewOf({ ok: true, message: 'ok' }).find((s) => s.id === deployStep.id)!.gate, undefined);
+    // Steps with no gate name no rule; a local step neither.
+    assert.equal(viewOf().find((s) => s.id === backupStep.id)!.rules, undefined);
+    assert.equal(viewOf().find((s) => s.kinds.includes('migrateResolve'))!.rules, undefined);
+  });
+
+  it('shows a refusal on its step while its reason holds, and no longer once the backup has run', () => {
+    const refusal = 'No backup of production succeeded in this run: run the backup step first.';
+    const refused = (run: RunState): RunState => {
+      run.steps[deployStep.id] = { status: 'notRun', source: deployStep.command, refusal };
+      return run;
+    };
+    const viewOf = (run: RunState) =>
+      buildView({ runbook: rb, run, relativePath: 'x', resolve: (s) => resolveTarget(s.target, [production]) }).sections.flatMap((s) => s.steps).find((s) => s.id === deployStep.id)!;
+    const before = viewOf(refused(newRun('strategie-migrations.md', AT)));
+    assert.equal(before.message, refusal);
+    assert.match(before.gate ?? '', /No backup of production/);
+    const after = viewOf(refused(runWithBackup()));
+    assert.equal(after.gate, undefined);
+    assert.equal(after.message, undefined, 'the stale red "No backup" message is gone once the backup succeeded');
   });
 
   it("runs the seed's unbound Verify and Rollback on the server of Deploy once the user chooses it, for later runs too", () => {
@@ -232,7 +283,7 @@ describe('runbook view, run state and run log', () => {
     records = appendRecord(records, { ...base, runId: 'r2', startedAt: new Date(2026, 1, 18, 9, 0, 0).toISOString(), status: 'failed', exitCode: 2, backupPath: undefined, restoreCommand: undefined });
     const md = formatRunLog(records, { generatedAt: AT });
     assert.ok(md.indexOf('## Run of 2026-02-18 09:00:00') < md.indexOf('## Run of 2026-02-17 10:42:05'), 'newest first');
-    assert.match(md, /\| 2026-02-17 10:42:05 \| Étape 4 — Déployer en prod \| Backup avant migration<br>`pg_dump app > \/b\/x\.sql` \| production \(root@88\.99\.254\.59:22\) \| 1\.2 s \| 0 \| ✓ succeeded \|/);
+    assert.match(md, /\| 2026-02-17 10:42:05 \| Étape 4 — Déployer en prod \| Backup avant migration<br>`pg_dump app > \/b\/x\.sql` \| production \(root@88\.99\.254\.59:22\) \| {2}\| 1\.2 s \| 0 \| ✓ succeeded \|/);
     assert.match(md, /Appliquer \\\| migrations/);
     assert.match(md, /\| ⛔ refused — No backup \|/);
     assert.match(md, /- production: `\/b\/x\.sql` — restore with `psql -d app < \/b\/x\.sql`/);
@@ -258,7 +309,7 @@ describe('runbook view, run state and run log', () => {
     assert.deepEqual(summarizeVerification(clean, []), { ok: true, summary: '2 applied · 0 pending · no drift', lines: [] });
     const finding = { message: 'User.activatedAt is in the database but in no migration' } as Parameters<typeof summarizeVerification>[1][number];
     const drifted = summarizeVerification(clean, [finding]);
-    assert.equal(drifted.summary, '2 applied · 0 pending · 1 drift finding');
+    assert.equal(drifted.summary, '2 applied · 0 pending · 1 drifted object');
     assert.deepEqual(drifted.lines, ['drift: User.activatedAt is in the database but in no migration']);
     assert.equal(drifted.ok, false);
   });

@@ -35,28 +35,33 @@ describe('runbook parser — the team runbook (strategie-migrations.md)', () => 
       ['verify', 155],
       ['verify', 158],
       ['rollback', 166],
-      ['rollback', 169],
       ['rollback', 170],
       ['rollback', 171],
     ]);
     const restore = section('rollback')[0].steps[0];
     assert.deepEqual(restore.hint?.suggestedTarget, { kind: 'ssh', user: 'root', host: '88.99.254.59' });
     assert.match(restore.hint?.message ?? '', /^Runs on this machine, but the container nexus-postgres-db is used on root@88\.99\.254\.59 in "Étape 4 — Déployer en prod"/);
-    assert.equal(rb.warnings.length, 8);
     assert.match(rb.sections.flatMap((x) => x.steps).find((st) => st.line === 170)?.hint?.message ?? '', /\/opt\/nexus is a folder of root@88\.99\.254\.59/);
-    assert.match(rb.warnings[0].message, /^"Étape 5 — Vérification post-deploy": Runs on this machine/);
+    // One runbook warning per section, not the step hints again word for word.
+    assert.deepEqual(
+      rb.warnings.map((w) => [w.line, w.message]),
+      [
+        [153, '"Étape 5 — Vérification post-deploy" (lines 153, 154, 155, 158): runs on this machine, but uses the containers nexus-postgres-db, nexus-next-app of root@88.99.254.59 from "Étape 4 — Déployer en prod". Add an ssh line or <!-- env: NAME --> to this section if it belongs on the server.'],
+        [166, '"Rollback (si échec)" (lines 166, 170, 171): runs on this machine, but uses the container nexus-postgres-db and the folder /opt/nexus of root@88.99.254.59 from "Étape 4 — Déployer en prod". Add an ssh line or <!-- env: NAME --> to this section if it belongs on the server.'],
+      ],
+    );
     // The reset procedure before Étape 4 uses pg_dump on this machine on purpose: no hint there.
     assert.ok(section('reset')[0].steps.every((s) => !s.hint));
   });
 
   it('recognises every command of every bash block, with its line', () => {
     const commands = rb.sections.flatMap((s) => s.steps.filter((st) => !st.manual).map((st) => `${st.line} ${st.command.split('\n')[0]}`));
-    assert.equal(commands.length, 31);
+    assert.equal(commands.length, 29);
     assert.ok(commands.includes('82 npx prisma migrate diff \\'));
     assert.ok(commands.includes('104 npx prisma migrate resolve --applied ${MIGRATION_NAME}'));
     assert.ok(commands.includes('140 docker exec nexus-next-app npx prisma migrate deploy'));
-    // The `ssh root@…` login and the MIGRATION_NAME assignment are context, not steps.
-    assert.ok(!commands.some((c) => /\bssh root@|MIGRATION_NAME="/.test(c)));
+    // The `ssh root@…` login, the `cd /opt/nexus` and the MIGRATION_NAME assignment are context, not steps.
+    assert.ok(!commands.some((c) => /\bssh root@|MIGRATION_NAME="|\bcd /.test(c)));
   });
 
   it('binds the deploy steps to the server after the ssh line, with the cd carried along', () => {
@@ -65,6 +70,15 @@ describe('runbook parser — the team runbook (strategie-migrations.md)', () => 
     const apply = deploy.steps.find((s) => s.classification.kinds.includes('deploy'))!;
     assert.equal(apply.title, 'Appliquer les migrations');
     assert.equal(apply.cwd, '/opt/nexus');
+    // The cd's comment titles the command after it, which runs in that folder.
+    const pull = deploy.steps.find((s) => s.command === 'git pull origin main')!;
+    assert.deepEqual([pull.title, pull.cwd], ['Pull et deploy', '/opt/nexus']);
+    const [rollback] = section('rollback');
+    assert.deepEqual(rollback.steps.map((s) => [s.title, s.cwd ?? '']), [
+      ['Restaurer le backup', ''],
+      ['Revenir au commit précédent', '/opt/nexus'],
+      ['docker compose up -d --build nexus-next-app', '/opt/nexus'],
+    ]);
     const backup = deploy.steps.find((s) => s.classification.kinds.includes('backup'))!;
     assert.equal(backup.title, 'Backup avant migration');
     assert.equal(backup.classification.backupPath, '/root/backups/pre_baseline_$(date +%Y%m%d_%H%M%S).sql');

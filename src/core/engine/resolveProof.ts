@@ -1,0 +1,243 @@
+/**
+ * The proof behind `resolve --applied NAME`: the database must already have every change the migration makes —
+ * what it creates, and also defaults, types, nullability, enum values, CHECK constraints it changes and what it
+ * drops. The engine says it: the diff from the database to the migrations up to NAME, against the diff from the
+ * database to the migrations before NAME. An item of the first that is not, word for word, in the second is about
+ * something NAME changes and the database does not have as NAME leaves it. Differences NAME does not touch (other
+ * drift) are the same in both and do not count. CHECK constraints are not in Prisma's model, so the engine's diff
+ * does not see them: they are compared through the catalogs (`pg_constraint`, `pg_get_constraintdef`).
+ */
+import { attributeToSchema } from '../drift/attribution';
+import { type DriftItem } from '../drift/diffItems';
+import { type SchemaFile } from '../project/types';
+
+/** One change the migration makes that the database does not have, in database and (when known) model terms. */
+export interface MissingChange {
+  object: DriftItem['object'] | 'check';
+  /** Relative to the database: `added` it lacks the object, `removed` it still has what the migration drops, `altered` it differs. */
+  change: 'added' | 'removed' | 'altered';
+  table?: string;
+  column?: string;
+  enum?: string;
+  value?: string;
+  /** Index, key or CHECK constraint name. */
+  name?: string;
+  schema?: string;
+  /** Model (or enum) and field names from the schema, when the schema has them. */
+  model?: string;
+  field?: string;
+  /** For altered columns: which aspects differ. */
+  aspects?: Array<'default' | 'type' | 'nullability'>;
+  /** One line for messages, e.g. `column users.status (User.status): default differs`. */
+  description: string;
+  /** The SQL that would bring the database there (from the engine, or the constraint definition). */
+  sql: string;
+}
+
+/** A CHECK constraint as the catalogs define it. */
+export interface CheckConstraint {
+  table: string;
+  name: string;
+  definition: string;
+}
+
+/** Every CHECK constraint on a user table (`contype = 'c'`), with PostgreSQL's own rendering of its expression. */
+export const CHECK_CONSTRAINTS_SQL = `SELECT c.relname AS "table", con.conname AS "name", pg_get_constraintdef(con.oid) AS "definition"
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE con.contype = 'c' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+ORDER BY 1, 2`;
+
+/** Rows of {@link CHECK_CONSTRAINTS_SQL} as {@link CheckConstraint}s. */
+export function toCheckConstraints(rows: ReadonlyArray<Record<string, unknown>>): CheckConstraint[] {
+  return rows.map((r) => ({ table: String(r.table), name: String(r.name), definition: String(r.definition) }));
+}
+
+/** The diff of the database against the migrations before the resolved one, and up to it included. */
+export interface ProofInput {
+  /** Items of the diff database → migrations before NAME. */
+  before: readonly DriftItem[];
+  /** Items of the diff database → migrations up to NAME. */
+  after: readonly DriftItem[];
+  checks: { before: readonly CheckConstraint[]; after: readonly CheckConstraint[]; database: readonly CheckConstraint[] };
+  schemaFiles: readonly SchemaFile[];
+}
+
+/**
+ * One change the migration makes that the database already has, in database and (when known) model terms. `change`
+ * says what the migration does: `created` an object the database already has, `dropped` one it no longer has,
+ * `altered` one already as the migration leaves it.
+ */
+export interface PresentChange {
+  object: DriftItem['object'] | 'check';
+  change: 'created' | 'dropped' | 'altered';
+  table?: string;
+  column?: string;
+  enum?: string;
+  value?: string;
+  name?: string;
+  schema?: string;
+  model?: string;
+  field?: string;
+  /** The object alone, e.g. `table invoices (Invoice)`. */
+  label: string;
+  /** One line for messages, e.g. `column users.status (User.status): already as the migration leaves it`. */
+  description: string;
+}
+
+/**
+ * Both sides of the proof for one migration: what the database lacks ({@link missingChanges}) and what it already
+ * has. An item of the diff before NAME that is not, word for word, in the diff up to NAME is a difference NAME makes
+ * disappear: the database already is, there, as NAME leaves it. When the diff up to NAME still has something about the
+ * same object (e.g. a table this database lacks entirely because an earlier pending migration creates it, which NAME
+ * then alters), the object is missing, not present. Both empty: NAME changes nothing the engine or the catalogs see
+ * (a data-only or empty migration).
+ */
+export function proofOf(input: ProofInput): { items: DriftItem[]; changes: MissingChange[]; present: PresentChange[] } {
+  const missing = missingChanges(input);
+  const seen = new Set(input.after.map(itemKey));
+  const touched = new Set(missing.items.map(objectKey));
+  const kept = input.before.filter((item) => !seen.has(itemKey(item)) && !touched.has(objectKey(item)));
+  const present: PresentChange[] = attributeToSchema(kept, input.schemaFiles).map((item) => {
+    // Relative to the state before NAME: the database has an object it lacks (`removed`: NAME creates it) or lacks one it has (`added`: NAME drops it).
+    const change: PresentChange = { object: item.object, change: item.change === 'removed' ? 'created' : item.change === 'added' ? 'dropped' : 'altered', label: '', description: '' };
+    for (const key of ['table', 'column', 'enum', 'value', 'name', 'schema', 'model', 'field'] as const) {
+      const value = (item as unknown as Record<string, unknown>)[key];
+      if (typeof value === 'string') change[key] = value;
+    }
+    change.label = labelOf(change);
+    change.description = `${change.label}${change.change === 'created' ? ' present' : change.change === 'dropped' ? ': already gone, the migration drops it' : ': already as the migration leaves it'}`;
+    return change;
+  });
+  present.push(...presentChecks(input.checks));
+  return { ...missing, present };
+}
+
+/**
+ * The changes of the migration the database lacks (empty: it may be recorded as applied); `items` are the engine's
+ * items among them (CHECK constraints are only in `changes`).
+ */
+export function missingChanges(input: ProofInput): { items: DriftItem[]; changes: MissingChange[] } {
+  const seen = new Set(input.before.map(itemKey));
+  const items = input.after.filter((item) => !seen.has(itemKey(item)));
+  const out: MissingChange[] = attributeToSchema(items, input.schemaFiles).map((item) => {
+    const change: MissingChange = { object: item.object, change: item.change, description: '', sql: item.sql };
+    for (const key of ['table', 'column', 'enum', 'value', 'name', 'schema', 'model', 'field'] as const) {
+      const value = (item as unknown as Record<string, unknown>)[key];
+      if (typeof value === 'string') change[key] = value;
+    }
+    if (item.object === 'column' && item.change === 'altered') change.aspects = aspectsOf(item.sql);
+    change.description = describe(change);
+    return change;
+  });
+  out.push(...missingChecks(input.checks));
+  return { items, changes: out };
+}
+
+function itemKey(item: DriftItem): string {
+  return JSON.stringify([item.object, item.change, item.schema ?? '', item.table ?? '', item.column ?? '', item.enum ?? '', item.value ?? '', item.name ?? '', item.sql.replace(/\s+/g, ' ').trim()]);
+}
+
+/** The object an item is about, whatever its SQL says about it. */
+function objectKey(item: DriftItem): string {
+  return JSON.stringify([item.object, item.schema ?? '', item.table ?? '', item.column ?? '', item.enum ?? '', item.value ?? '', item.name ?? '']);
+}
+
+function aspectsOf(sql: string): Array<'default' | 'type' | 'nullability'> {
+  const out: Array<'default' | 'type' | 'nullability'> = [];
+  if (/\b(SET|DROP)\s+DEFAULT\b/i.test(sql)) out.push('default');
+  if (/\b(SET\s+DATA\s+)?TYPE\b/i.test(sql)) out.push('type');
+  if (/\b(SET|DROP)\s+NOT\s+NULL\b/i.test(sql)) out.push('nullability');
+  return out;
+}
+
+function missingChecks(checks: ProofInput['checks']): MissingChange[] {
+  const key = (c: CheckConstraint): string => `${c.table}\u0000${c.name}`;
+  const before = new Map(checks.before.map((c) => [key(c), c]));
+  const after = new Map(checks.after.map((c) => [key(c), c]));
+  const database = new Map(checks.database.map((c) => [key(c), c]));
+  const out: MissingChange[] = [];
+  for (const [k, wanted] of after) {
+    if (before.get(k)?.definition === wanted.definition) continue; // not this migration's change
+    const actual = database.get(k);
+    if (actual?.definition === wanted.definition) continue;
+    const sql = `ALTER TABLE "${wanted.table}" ADD CONSTRAINT "${wanted.name}" ${wanted.definition}`;
+    out.push({
+      object: 'check',
+      change: actual ? 'altered' : 'added',
+      table: wanted.table,
+      name: wanted.name,
+      sql,
+      description: actual
+        ? `check constraint ${wanted.name} on ${wanted.table}: the database has ${actual.definition}, the migration makes it ${wanted.definition}`
+        : `check constraint ${wanted.name} on ${wanted.table} (${wanted.definition}) missing`,
+    });
+  }
+  for (const [k, dropped] of before) {
+    if (after.has(k) || !database.has(k)) continue;
+    out.push({
+      object: 'check',
+      change: 'removed',
+      table: dropped.table,
+      name: dropped.name,
+      sql: `ALTER TABLE "${dropped.table}" DROP CONSTRAINT "${dropped.name}"`,
+      description: `check constraint ${dropped.name} on ${dropped.table}: still present, the migration drops it`,
+    });
+  }
+  return out;
+}
+
+/** CHECK constraints the migration adds, changes or drops that the database already has as it leaves them. */
+function presentChecks(checks: ProofInput['checks']): PresentChange[] {
+  const key = (c: CheckConstraint): string => `${c.table}\u0000${c.name}`;
+  const before = new Map(checks.before.map((c) => [key(c), c]));
+  const after = new Map(checks.after.map((c) => [key(c), c]));
+  const database = new Map(checks.database.map((c) => [key(c), c]));
+  const out: PresentChange[] = [];
+  for (const [k, wanted] of after) {
+    const previous = before.get(k);
+    if (previous?.definition === wanted.definition || database.get(k)?.definition !== wanted.definition) continue;
+    const label = `check constraint ${wanted.name} on ${wanted.table}`;
+    const change = previous ? 'altered' : 'created';
+    out.push({ object: 'check', change, table: wanted.table, name: wanted.name, label, description: `${label}${change === 'created' ? ' present' : ': already as the migration leaves it'}` });
+  }
+  for (const [k, dropped] of before) {
+    if (after.has(k) || database.has(k)) continue;
+    const label = `check constraint ${dropped.name} on ${dropped.table}`;
+    out.push({ object: 'check', change: 'dropped', table: dropped.table, name: dropped.name, label, description: `${label}: already gone, the migration drops it` });
+  }
+  return out;
+}
+
+/** The object of a change alone, in database and (when known) model terms: `column users.status (User.status)`. */
+export function labelOf(change: Pick<MissingChange, 'object' | 'table' | 'column' | 'enum' | 'value' | 'name' | 'model' | 'field'>): string {
+  const dbName = (): string => {
+    switch (change.object) {
+      case 'table':
+        return `table ${change.table ?? '?'}`;
+      case 'column':
+        return `column ${change.table ?? '?'}.${change.column ?? '?'}`;
+      case 'enum':
+        return `enum ${change.enum ?? '?'}`;
+      case 'enumValue':
+        return `enum value ${change.enum ?? '?'}.${change.value ?? '?'}`;
+      default:
+        return `${change.object === 'primaryKey' ? 'primary key' : change.object === 'foreignKey' ? 'foreign key' : change.object} ${change.name ?? ''}${change.table ? ` on ${change.table}` : ''}`.trim();
+    }
+  };
+  const model = change.model ? ` (${change.model}${change.field ? `.${change.field}` : ''})` : '';
+  return `${dbName()}${model}`;
+}
+
+function describe(change: MissingChange): string {
+  const what =
+    change.change === 'added'
+      ? ' missing'
+      : change.change === 'removed'
+        ? ': still present, the migration drops it'
+        : change.aspects && change.aspects.length > 0
+          ? `: ${change.aspects.join(', ')} differ${change.aspects.length === 1 ? 's' : ''}`
+          : ': differs';
+  return `${labelOf(change)}${what}`;
+}
