@@ -120,16 +120,26 @@ export class Workbench {
   /** Opens the palette with `query`, waits for an entry labelled `label` (reopening if needed) and picks it. */
   private async pickFromPalette(query: string, label: string, what: string, timeoutMs: number, waitForClose: boolean): Promise<void> {
     await this.waitFor(what, async () => {
+      await this.failOnDialog();
       await this.openCommandPalette();
-      await this.page.locator(QUICK_INPUT_BOX).fill(query);
+      // Something that opens late (a restored editor, a view revealing itself) can take the focus and close the
+      // palette right after it opened: then open it again rather than wait for an input that is gone.
+      const filled = await this.page.locator(QUICK_INPUT_BOX).fill(query, { timeout: 3_000 }).then(() => true, () => false);
+      if (!filled) {
+        await this.page.keyboard.press('Escape');
+        return undefined;
+      }
       const found = await waitFor(what, () => this.quickPickHas(label), { timeoutMs: 1_500, intervalMs: 100 }).catch(() => false);
       if (!found) {
         await this.page.keyboard.press('Escape');
         return undefined;
       }
-      return true;
+      // The palette can still close under the click (same late focus change): then start over.
+      return this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: label }).first().click({ timeout: 3_000 }).then(() => true, async () => {
+        await this.page.keyboard.press('Escape');
+        return undefined;
+      });
     }, timeoutMs);
-    await this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: label }).first().click();
     if (waitForClose) await this.waitFor('the command palette to close', async () => !(await this.page.locator(QUICK_INPUT_BOX).isVisible()) || undefined);
   }
 
@@ -237,13 +247,25 @@ export class Workbench {
   /** Opens a workspace file by its name through Quick Open (Ctrl+P), like a user. */
   async openFile(relativePath: string): Promise<void> {
     await this.page.locator('.monaco-workbench').first().focus().catch(() => undefined);
-    await this.page.keyboard.press('Control+P');
-    await this.waitForSelector(QUICK_INPUT_BOX, 'the Quick Open input');
-    await this.page.locator(QUICK_INPUT_BOX).fill(relativePath);
+    await this.waitFor('the Quick Open input', async () => {
+      await this.failOnDialog();
+      await this.page.keyboard.press('Control+P');
+      await this.waitForSelector(QUICK_INPUT_BOX, 'the Quick Open input', 5_000).catch(() => undefined);
+      // As in pickFromPalette: an input closed by a late focus change is opened again.
+      return this.page.locator(QUICK_INPUT_BOX).fill(relativePath, { timeout: 3_000 }).then(() => true, async () => {
+        await this.page.keyboard.press('Escape');
+        return undefined;
+      });
+    });
     const base = path.basename(relativePath);
     await this.waitFor(`"${relativePath}" in Quick Open`, () => this.quickPickHas(base), 15_000);
     await this.page.keyboard.press('Enter');
     await this.waitForSelector(`.tabs-container .tab.active[aria-label^="${base}"]`, `the editor tab of ${base}`);
+    // The editor takes the keyboard focus a moment after its tab shows; a palette opened before that would be
+    // closed by it (seen under load). Wait for the focus to be in the editor and Quick Open to be gone.
+    await this.waitFor(`the focus in the editor of ${base}`, async () =>
+      (await this.page.evaluate(`!!document.activeElement && !!document.activeElement.closest('.editor-group-container.active .monaco-editor')`)) &&
+      !(await this.page.locator(QUICK_INPUT_BOX).isVisible()) || undefined);
   }
 
   /** Texts of the CodeLenses currently rendered in the visible editors. */
