@@ -114,7 +114,7 @@ export class Workbench {
    * still be loading, so when the entry is missing the palette is closed and opened again until `timeoutMs`.
    */
   async runCommand(title: string, options: { timeoutMs?: number; opensQuickPick?: boolean } = {}): Promise<void> {
-    await this.pickFromPalette(`>${title}`, title, `"${title}" in the command palette`, options.timeoutMs ?? 30_000, !options.opensQuickPick);
+    await this.pickFromPalette(`>${title}`, title, `"${title}" in the command palette`, options.timeoutMs ?? 60_000, !options.opensQuickPick);
   }
 
   /** Opens the palette with `query`, waits for an entry labelled `label` (reopening if needed) and picks it. */
@@ -258,7 +258,18 @@ export class Workbench {
       });
     });
     const base = path.basename(relativePath);
-    await this.waitFor(`"${relativePath}" in Quick Open`, () => this.quickPickHas(base), 15_000);
+    // Quick Open searches the files in the background; on a loaded machine the first search can come back empty
+    // before the file index is ready. Type the name again every 10 s (a new search) until the file is listed.
+    let typedAt = Date.now();
+    await this.waitFor(`"${relativePath}" in Quick Open`, async () => {
+      if (await this.quickPickHas(base)) return true;
+      if (Date.now() - typedAt > 10_000) {
+        typedAt = Date.now();
+        await this.page.locator(QUICK_INPUT_BOX).fill('', { timeout: 3_000 }).catch(() => undefined);
+        await this.page.locator(QUICK_INPUT_BOX).fill(relativePath, { timeout: 3_000 }).catch(() => undefined);
+      }
+      return undefined;
+    }, 60_000);
     await this.page.keyboard.press('Enter');
     await this.waitForSelector(`.tabs-container .tab.active[aria-label^="${base}"]`, `the editor tab of ${base}`);
     // The editor takes the keyboard focus a moment after its tab shows; a palette opened before that would be
