@@ -131,19 +131,25 @@ describe('npm start: the demo in the real UI (e2e)', function () {
     console.log(`    local: ${local.join(' | ')}\n    production: ${production.join(' | ')}`);
     // local: the development database of DATABASE_URL; nothing pending, the db push objects as drift.
     assert.match(local[0], /^local development · 7 drifted objects$/, local.join(' | '));
-    const localApplied = local.filter((r) => / applied \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(r));
+    // Their applied dates (now, for local) may carry a warning: the three 20260214_* of one day (same-day order).
+    const localApplied = local.filter((r) => / applied \d{4}-\d{2}-\d{2} \d{2}:\d{2}( · ⚠ .+)?$/.test(r));
     assert.equal(localApplied.length, 10, `ten applied migrations on local: ${local.join(' | ')}`);
     assert.deepEqual(
       localApplied.map((r) => r.split(' ')[0]),
       [...DEMO_MIGRATIONS_NAME_ORDER],
       'in the order migrate dev applied them (name order)',
     );
-    assert.ok(local.some((r) => /^7 drifted objects/.test(r)), `the drift row under local: ${local.join(' | ')}`);
+    assert.equal(local[1], 'Drift: 7 drifted objects', `the drift row under local: ${local.join(' | ')}`);
     // production: the environment of the settings, its history as production applied it (fix → init → add).
-    assert.match(production[0], /^production production · /, production.join(' | '));
-    const productionApplied = production.filter((r) => / applied 2026-\d{2}-\d{2} \d{2}:\d{2}$/.test(r));
+    // Named after its kind: the kind is not repeated.
+    assert.equal(production[0], 'production 7 drifted objects', production.join(' | '));
+    assert.equal(production[1], 'Drift: 7 drifted objects', production.join(' | '));
+    const productionApplied = production.filter((r) => / applied 2026-0[12]-\d{2} \d{2}:\d{2}( · ⚠ .+)?$/.test(r));
     assert.equal(productionApplied.length, 10, production.join(' | '));
-    assert.deepEqual(productionApplied.map((r) => r.split(' ')[0]), [...DEMO_MIGRATIONS_PRODUCTION_ORDER], 'in the order production applied them');
+    assert.deepEqual(new Set(productionApplied.map((r) => r.split(' ')[0])), new Set(DEMO_MIGRATIONS_PRODUCTION_ORDER));
+    // Applied fix → init → add (not their name order): the tree says so.
+    assert.match(production.find((r) => r.startsWith('20260214_init_assessment_module '))!, /applied 2026-02-1[45] \d{2}:\d{2} · ⚠ ordering hazard$/);
+    assert.match(production.find((r) => r.startsWith('20260214_add_diagnostics_v2_columns '))!, /applied 2026-02-1[56] \d{2}:\d{2} · ⚠ ordering hazard$/);
     assert.deepEqual(await query(productionUrl, 'SELECT count(*)::int > 0 AS has FROM users'), [{ has: true }], 'production has rows');
   });
 
@@ -159,7 +165,8 @@ describe('npm start: the demo in the real UI (e2e)', function () {
 
     await wb.runCommand('Prisma Drift Guard: Show Migrations');
     await wb.waitForTreeRow(/^local development · 1 pending · 7 drifted objects$/, 180_000);
-    await wb.waitForTreeRow(new RegExp(`^${baseline} pending$`), 60_000);
+    // The tree knows local already has every change of the baseline (proven on the database).
+    await wb.waitForTreeRow(new RegExp(`^${baseline} pending · already in local: mark as applied$`), 60_000);
     // Under local (the first root): its inline "Mark Applied".
     await wb.clickInlineAction(baseline, 'Mark Applied');
     // local is a development database: a modal asks before writing.
