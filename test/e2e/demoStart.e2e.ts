@@ -28,12 +28,11 @@ interface StartedDemo {
 
 /** Starts the demo databases as `npm start` does and resolves once it printed `start: ready` (no fixed wait). */
 async function startDemo(): Promise<StartedDemo> {
-  // Its own run id under the e2e runner's: its cleanup sweeps only its own subtree (never this code-server), and the
-  // runner's sweep still finds it if this test dies before stopping it.
-  const runId = `${process.env.DRIFT_GUARD_RUN_ID ?? 'e2e'}/demo-start-${Date.now().toString(36)}`;
+  // With this process's environment, the e2e runner's DRIFT_GUARD_RUN_ID included: the runner's sweep finds it if
+  // this test dies before stopping it, and its own cleanup must not sweep the runner's code-server (last test).
   const child = spawn(process.execPath, [path.join(REPO, 'scripts', 'start-demo.mjs'), '--editor', 'none'], {
     cwd: REPO,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, DRIFT_GUARD_RUN_ID: runId },
+    env: { ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -203,5 +202,9 @@ describe('npm start: the demo in the real UI (e2e)', function () {
       await assert.rejects(query(url, 'SELECT 1'), `the database on port ${new URL(url).port} is stopped`);
     }
     assert.equal(fs.existsSync(workspace), false, `${workspace} is left behind`);
+    // …and nothing else: the e2e runner's code-server (started under the same run id) still answers.
+    assert.doesNotMatch(demo!.output(), /killed leftover process/, demo!.output());
+    const health = await fetch(new URL('/healthz', process.env.DRIFT_GUARD_E2E_URL));
+    assert.equal(health.status, 200, 'code-server still runs');
   });
 });
