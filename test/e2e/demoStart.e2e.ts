@@ -104,9 +104,13 @@ describe('npm start: the demo in the real UI (e2e)', function () {
 
   after(async () => {
     await workbench?.close();
+    // A test failed before the stop: stop it the same way (it removes its copy), SIGKILL only if it hangs.
     if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
-      demo.child.kill('SIGKILL');
-      await demo.exited;
+      const exited = demo.exited;
+      demo.child.kill('SIGTERM');
+      const stopped = await waitFor('start-demo.mjs to stop on SIGTERM', () => demo!.child.exitCode !== null || demo!.child.signalCode !== null || undefined, { timeoutMs: 30_000 }).catch(() => false);
+      if (!stopped) demo.child.kill('SIGKILL');
+      await exited;
     }
   });
 
