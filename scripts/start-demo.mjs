@@ -10,11 +10,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { Cleanup, HarnessError, ROOT, VSIX, copyDemo, installVsix, makeTempDir, prepareCodeServerDirs, say, seconds, startCodeServer } from '../test/harness/lib.mjs';
+import { Cleanup, HarnessError, ROOT, VSIX, copyDemo, ensureRunId, installVsix, makeTempDir, prepareCodeServerDirs, say, seconds, startCodeServer } from '../test/harness/lib.mjs';
 
 const TAG = 'start';
 const DEMO_DATABASES = path.join(ROOT, 'dist', 'demoDatabases.js');
 
+// Its own run id, under the caller's when a test runner started it: the cleanup's sweep of leftovers then kills only
+// what this demo started, never the runner's code-server or fixtures that share the caller's id.
+ensureRunId();
 const cleanup = new Cleanup();
 
 function parseEditor(argv) {
