@@ -47,7 +47,7 @@ describe('src/core messages in French (engine, rehearsal, remote, guards)', () =
 
   it('remote: an invalid SSH target and an untrusted host key', () => {
     const target = { host: ' ', user: 'deploy', auth: { kind: 'agent' as const } };
-    const empty = both(() => messageOf(() => resolveTarget(target as Parameters<typeof resolveTarget>[0])));
+    const empty = both(() => messageOf(() => resolveTarget(target)));
     assert.equal(empty.fr, "Cible SSH : l'hôte est vide");
     assert.equal(empty.en, 'SSH target: host is empty');
     const rejected = both(() => hostKeyRejectedError('deploy@example.com:22', 'example.com', 'ssh-ed25519', Buffer.from('key'), 'rejected').message);

@@ -133,7 +133,7 @@ export class EngineSession implements EngineApi {
   }
 
   diffMigrationsToSchema(project: PrismaProject, options: SchemaDiffOptions = {}): Promise<DriftReport> {
-    return this.serial('schema vs migrations', this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('schema vs migrations'), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project, options.schemaFiles);
       const shadow = options.shadow ?? { kind: 'embedded' };
       const started = performance.now();
@@ -181,7 +181,7 @@ export class EngineSession implements EngineApi {
   }
 
   diffMigrationsToDatabase(project: PrismaProject, url: string): Promise<DriftReport> {
-    return this.serial('database vs migrations', this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('database vs migrations'), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
       const target = parsePgUrl(url);
       await this.preflight(target.url, l10n.t('connecting to the database'));
@@ -201,7 +201,7 @@ export class EngineSession implements EngineApi {
   }
 
   diffDatabaseToSchema(project: PrismaProject, url: string): Promise<DriftReport> {
-    return this.serial('database vs schema', this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('database vs schema'), this.timeouts.analysisMs, async () => {
       const schema = prepareSchema(project.schemaFiles);
       parsePgUrl(url);
       await this.preflight(url, l10n.t('connecting to the database'));
@@ -222,7 +222,7 @@ export class EngineSession implements EngineApi {
   }
 
   historyStatus(project: PrismaProject, url: string): Promise<HistoryStatus> {
-    return this.serial('migration status', this.timeouts.historyMs, async () => {
+    return this.serial(l10n.t('migration status'), this.timeouts.historyMs, async () => {
       const target = parsePgUrl(url);
       requireLockFileOrFolder(project);
       const migrations = await readLocalMigrations(project);
@@ -251,7 +251,7 @@ export class EngineSession implements EngineApi {
     if (!name || (options.applied && options.rolledBack)) {
       return Promise.reject(new EngineError({ code: 'invalid-argument', message: l10n.t('resolve needs exactly one of --applied NAME or --rolled-back NAME.') }));
     }
-    return this.serial(`resolve ${name}`, this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('resolve {0}', name), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
       await this.preflight(url, l10n.t('connecting to the database'));
       const index = prepared.migrations.findIndex((m) => m.name === name);
@@ -295,7 +295,7 @@ export class EngineSession implements EngineApi {
   }
 
   migrationProofs(project: PrismaProject, url: string, migrations: string[]): Promise<MigrationProof[]> {
-    return this.serial('migration proofs', this.timeouts.deployMs, async () => {
+    return this.serial(l10n.t('migration proofs'), this.timeouts.deployMs, async () => {
       const prepared = await this.prepare(project);
       await this.preflight(url, l10n.t('connecting to the database'));
       const indexes = migrations.map((name) => {
@@ -324,7 +324,7 @@ export class EngineSession implements EngineApi {
   }
 
   deploy(project: PrismaProject, url: string): Promise<DeployResult> {
-    return this.serial('deploy', this.timeouts.deployMs, async () => {
+    return this.serial(l10n.t('deploy'), this.timeouts.deployMs, async () => {
       const prepared = await this.prepare(project);
       await this.preflight(url, l10n.t('connecting to the database'));
       const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: writeLimits(this.timeouts.deployMs) });
@@ -351,7 +351,7 @@ export class EngineSession implements EngineApi {
   }
 
   rehearse(project: PrismaProject, input: RehearsalInput): Promise<RehearsalReport> {
-    return this.serial('deploy rehearsal', this.timeouts.deployMs, async () => {
+    return this.serial(l10n.t('deploy rehearsal'), this.timeouts.deployMs, async () => {
       requireLockFileOrFolder(project);
       const migrations = await readLocalMigrations(project);
       const real = input.url ? await readRealDatabase(input.url, this.timeouts.connectMs) : undefined;
@@ -394,7 +394,7 @@ export class EngineSession implements EngineApi {
 
   /** For benchmarks: forget the migrated state so the next analysis re-applies every migration. */
   async forgetMigratedShadow(): Promise<void> {
-    await this.serial('reset shadow', this.timeouts.analysisMs, async () => {
+    await this.serial(l10n.t('reset shadow'), this.timeouts.analysisMs, async () => {
       await this.embedded.reset();
     });
   }
@@ -404,7 +404,7 @@ export class EngineSession implements EngineApi {
    * a freshly emptied shadow, every migration applied by the engine, then the diff.
    */
   diffMigrationsToSchemaFresh(project: PrismaProject): Promise<DriftReport> {
-    return this.serial('schema vs migrations (fresh shadow)', this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('schema vs migrations (fresh shadow)'), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
       const started = performance.now();
       const db = await this.embedded.instance(findExtensionRequests(prepared.migrations));
@@ -457,7 +457,7 @@ export class EngineSession implements EngineApi {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      void this.serial('closing the idle shadow', this.timeouts.analysisMs, async () => {
+      void this.serial(l10n.t('closing the idle shadow'), this.timeouts.analysisMs, async () => {
         this.log('embedded shadow: closed after inactivity');
         this.dropEmbeddedEngine();
         this.applied = [];
@@ -604,7 +604,7 @@ export class EngineSession implements EngineApi {
     this.embedded.markHolding(prepared.key);
     this.applied = prepared.migrations;
     // Persist the migrated state for the next process, after this call has answered.
-    void this.serial('saving the shadow snapshot', this.timeouts.analysisMs, async () => {
+    void this.serial(l10n.t('saving the shadow snapshot'), this.timeouts.analysisMs, async () => {
       if (this.embedded.holding === prepared.key) await this.embedded.saveSnapshot(prepared.key);
     }).catch((error: unknown) => this.log(`embedded shadow: snapshot not saved: ${(error as Error).message}`));
     return { db, reused: false };
@@ -641,7 +641,7 @@ export class EngineSession implements EngineApi {
    */
   private scheduleDatamodelCapture(prepared: PreparedProject, configDir: string): void {
     if (this.datamodels.has(prepared.datamodelKey)) return;
-    void this.serial('preparing fast re-analysis', this.timeouts.analysisMs, async () => {
+    void this.serial(l10n.t('preparing fast re-analysis'), this.timeouts.analysisMs, async () => {
       if (this.embedded.holding !== prepared.key || this.datamodels.has(prepared.datamodelKey)) return;
       const db = await this.embedded.instance(findExtensionRequests(prepared.migrations), prepared.key);
       const engine = await this.engineOverEmbedded(prepared.schema, db);
