@@ -345,7 +345,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
       if (code === '42501') {
         throw new EngineError({
           code: 'permission-denied',
-          message: `The database user may not create the temporary shadow database on ${describeUrl(this.target.url)} (needs CREATEDB): set shadowDatabaseUrl, or use the embedded shadow.`,
+          message: l10n.t('The database user may not create the temporary shadow database on {0} (needs CREATEDB): set shadowDatabaseUrl, or use the embedded shadow.', describeUrl(this.target.url)),
           detail: (error as Error).message,
         });
       }

@@ -196,7 +196,7 @@ export async function readLocalMigrations(project: PrismaProject): Promise<Local
       } catch (error) {
         throw new EngineError({
           code: 'unreadable-migration',
-          message: `Cannot read ${migration.sqlPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+          message: l10n.t('Cannot read {0}: {1}.', migration.sqlPath, (error as NodeJS.ErrnoException).code ?? String(error)),
           migration: migration.name,
         });
       }

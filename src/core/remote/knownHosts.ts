@@ -275,7 +275,7 @@ export async function readKnownHostsFiles(files: readonly string[]): Promise<Par
       text = await fsp.readFile(file, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') result.problems.push({ file, line: 0, message: `cannot read: ${(error as Error).message}` });
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') result.problems.push({ file, line: 0, message: l10n.t('cannot read: {0}', (error as Error).message) });
       continue;
     }
     const parsed = parseKnownHosts(text, file);
