@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import * as l10n from '@vscode/l10n';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
@@ -30,7 +31,7 @@ function isAssetDir(dir: string): boolean {
  */
 export function locateEngineAssets(override?: string): EngineAssets {
   if (override) {
-    if (!isAssetDir(override)) throw new Error(`Engine assets not found in ${override} (expected ${SCHEMA_ENGINE_WASM} and pglite.wasm).`);
+    if (!isAssetDir(override)) throw new Error(l10n.t('Engine assets not found in {0} (expected {1} and pglite.wasm).', override, SCHEMA_ENGINE_WASM));
     return { schemaEngineWasm: path.join(override, SCHEMA_ENGINE_WASM), pgliteDir: override, extensionDirs: [override] };
   }
   if (cached) return cached;
@@ -50,7 +51,7 @@ export function locateEngineAssets(override?: string): EngineAssets {
     pglite = localRequire.resolve('@electric-sql/pglite');
     pgvector = localRequire.resolve('@electric-sql/pglite-pgvector');
   } catch (error) {
-    throw new Error(`Engine assets not found next to the bundle nor in node_modules: ${(error as Error).message}`);
+    throw new Error(l10n.t('Engine assets not found next to the bundle nor in node_modules: {0}', (error as Error).message));
   }
   cached = {
     schemaEngineWasm: path.join(path.dirname(glue), SCHEMA_ENGINE_WASM),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -36,25 +37,26 @@ export type SchemaDiff = (project: PrismaProject) => Promise<DriftReport>;
 export async function createBaseline(project: PrismaProject, options: BaselineOptions, diff: SchemaDiff): Promise<BaselineResult> {
   const word = options.kind === 'migration' ? 'migration' : 'baseline';
   const fromFile = options.from ? path.resolve(project.root, options.from) : undefined;
-  if (fromFile && options.only) throw new EngineError({ code: 'invalid-argument', message: `A draft (${relative(project, fromFile)}) is installed whole: it cannot be limited to some changes.` });
+  if (fromFile && options.only) throw new EngineError({ code: 'invalid-argument', message: l10n.t('A draft ({0}) is installed whole: it cannot be limited to some changes.', relative(project, fromFile)) });
   const draftSql = fromFile ? await readDraft(fromFile) : undefined;
   const report = await diff(project);
   const only = options.only ? new Set(options.only) : undefined;
   const selected = only ? report.items.filter((i) => only.has(driftItemKey(i))) : report.items;
   const rest = only ? report.items.filter((i) => !only.has(driftItemKey(i))) : [];
   if (report.empty || selected.length === 0) {
-    const kept = fromFile ? ` The draft ${relative(project, fromFile)} was not installed.` : '';
-    const why = report.empty ? 'the migrations already produce the schema' : 'the migrations already make the selected changes';
-    return { created: false, script: '', items: [], verified: true, message: `Nothing to ${word === 'migration' ? 'migrate' : 'baseline'}: ${why}. No folder was written.${kept}` };
+    const kept = fromFile ? l10n.t(' The draft {0} was not installed.', relative(project, fromFile)) : '';
+    const why = report.empty ? l10n.t('the migrations already produce the schema') : l10n.t('the migrations already make the selected changes');
+    const message = word === 'migration' ? l10n.t('Nothing to migrate: {0}. No folder was written.{1}', why, kept) : l10n.t('Nothing to baseline: {0}. No folder was written.{1}', why, kept);
+    return { created: false, script: '', items: [], verified: true, message };
   }
   if (word === 'migration' && !options.name && !(fromFile && draftName(fromFile))) {
-    throw new EngineError({ code: 'invalid-argument', message: 'A migration needs a name (--name): it is all a reviewer, a deploy log and _prisma_migrations show.' });
+    throw new EngineError({ code: 'invalid-argument', message: l10n.t('A migration needs a name (--name): it is all a reviewer, a deploy log and _prisma_migrations show.') });
   }
   const partial = rest.length > 0 ? { rest } : undefined;
   const name = fromFile && !options.name ? (draftName(fromFile) ?? newName(options)) : newName(options);
   const target = path.join(project.migrationsDir, name);
   if (existsSync(target)) {
-    throw new EngineError({ code: 'already-exists', message: `Migration folder ${target} already exists: nothing was overwritten.` });
+    throw new EngineError({ code: 'already-exists', message: l10n.t('Migration folder {0} already exists: nothing was overwritten.', target) });
   }
   let sql = draftSql ?? (partial ? scriptOf(selected) : report.script);
   let items = selected;
@@ -66,10 +68,10 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
   if (fixedPoints) {
     sql = withoutStatements(sql, fixedPoints);
     items = selected.filter((i) => !fixedPoints.includes(i.sql.replace(/\s+/g, ' ').trim()));
-    leftOut = ` Left out: ${fixedPoints.join(' ')} — the engine reports this again however often it is applied (an index it reads back differently from how it renders it, such as a non-default operator class: prisma/prisma#16275); \`check\` keeps listing it.`;
+    leftOut = l10n.t(' Left out: {0} — the engine reports this again however often it is applied (an index it reads back differently from how it renders it, such as a non-default operator class: prisma/prisma#16275); `check` keeps listing it.', fixedPoints.join(' '));
     if (sql === '') {
       await rm(path.dirname(draftPath), { recursive: true, force: true });
-      return { created: false, script: '', items: [], verified: true, message: `Nothing to ${word === 'migration' ? 'migrate' : 'baseline'}: no folder was written.${leftOut}` };
+      return { created: false, script: '', items: [], verified: true, message: word === 'migration' ? l10n.t('Nothing to migrate: no folder was written.{0}', leftOut) : l10n.t('Nothing to baseline: no folder was written.{0}', leftOut) };
     }
     await writeFile(draftPath, sql);
     await verifyDraft(verify, sql, undefined, fixedPoints);
@@ -80,7 +82,7 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
   const sqlPath = path.join(target, 'migration.sql');
   // The draft is now in the migrations folder: its copy in drafts/ goes (a file given from elsewhere stays).
   if (isInDrafts(project.root, draftPath)) await rm(path.dirname(draftPath), { recursive: true, force: true });
-  const orderNote = later.length > 0 ? ` Warning: it sorts before ${later.join(', ')} — check the migration order.` : '';
+  const orderNote = later.length > 0 ? l10n.t(' Warning: it sorts before {0} — check the migration order.', later.join(', ')) : '';
   return {
     created: true,
     migrationName: name,
@@ -89,8 +91,10 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
     items,
     verified: true,
     message: partial
-      ? `Created ${relative(project, sqlPath)} with ${statements(items.length)}, verified on the shadow database; ${statements(rest.length)} stay for another migration.${leftOut}${orderNote}`
-      : `Created ${relative(project, sqlPath)} with ${statements(items.length)}; migrations + ${word === 'migration' ? 'this migration' : 'baseline'} now match the schema.${leftOut}${orderNote}`,
+      ? l10n.t('Created {0} with {1}, verified on the shadow database; {2} stay for another migration.{3}', relative(project, sqlPath), statements(items.length), statements(rest.length), `${leftOut}${orderNote}`)
+      : word === 'migration'
+        ? l10n.t('Created {0} with {1}; migrations + this migration now match the schema.{2}', relative(project, sqlPath), statements(items.length), `${leftOut}${orderNote}`)
+        : l10n.t('Created {0} with {1}; migrations + baseline now match the schema.{2}', relative(project, sqlPath), statements(items.length), `${leftOut}${orderNote}`),
   };
 }
 
@@ -134,14 +138,24 @@ async function verifyDraft(draft: DraftToVerify, sql: string, drafted?: readonly
     if (partial && isInDrafts(project.root, draftPath)) await rm(path.dirname(draftPath), { recursive: true, force: true });
     throw new EngineError(data);
   };
+  const isMigration = word === 'migration';
   const kept = partial
-    ? `Nothing was written to ${relative(project, project.migrationsDir)}.`
-    : `Nothing was written to ${relative(project, project.migrationsDir)}; the draft was kept at ${relative(project, draftPath)}.`;
-  const command = word === 'migration' ? 'migrate' : 'baseline';
+    ? l10n.t('Nothing was written to {0}.', relative(project, project.migrationsDir))
+    : l10n.t('Nothing was written to {0}; the draft was kept at {1}.', relative(project, project.migrationsDir), relative(project, draftPath));
   const retry = partial
-    ? `or create the ${word} for every change at once.`
-    : `then run: drift-guard ${command} --from ${relative(project, draftPath)}${word === 'migration' ? '' : ' (in the editor: Create Baseline from Draft…)'}.`;
-  const what = partial ? `The ${word} with only the selected changes` : `The ${word}`;
+    ? isMigration
+      ? l10n.t('or create the migration for every change at once.')
+      : l10n.t('or create the baseline for every change at once.')
+    : isMigration
+      ? l10n.t('then run: {0}.', `drift-guard migrate --from ${relative(project, draftPath)}`)
+      : l10n.t('then run: {0} (in the editor: Create Baseline from Draft…).', `drift-guard baseline --from ${relative(project, draftPath)}`);
+  const what = partial
+    ? isMigration
+      ? l10n.t('The migration with only the selected changes')
+      : l10n.t('The baseline with only the selected changes')
+    : isMigration
+      ? l10n.t('The migration')
+      : l10n.t('The baseline');
   let check: DriftReport;
   try {
     check = await diff(withDraft);
@@ -149,13 +163,19 @@ async function verifyDraft(draft: DraftToVerify, sql: string, drafted?: readonly
     if (!isEngineError(error) || error.code !== 'migration-failed' || error.migration !== name) throw error;
     const line = error.location?.line ?? 1;
     const statement = (sql.split('\n')[line - 1] ?? '').trim().slice(0, 120);
-    const reason = error.message.replace(/^Migration \S+ failed on the shadow database(?: \(line \d+\))?: /, '');
-    const hint = partial ? 'It needs a change that was not selected: select that change too' : editHint(reason);
+    // The shadow failure without its "Migration … failed on the shadow database (line N): " frame (migrationFailure in
+    // engineSession.ts), in whichever language it was written.
+    const frames = [l10n.t(' (line {0})', line), ''].map((where) => l10n.t('Migration {0} failed on the shadow database{1}: {2}', name, where, ''));
+    const frame = frames.find((f) => error.message.startsWith(f));
+    const reason = frame ? error.message.slice(frame.length) : error.message;
+    const hint = partial ? l10n.t('It needs a change that was not selected: select that change too') : editHint(reason);
     return refuse({
       code: 'refused',
       migration: name,
       ...(partial ? {} : { location: { file: draftPath, line, character: 1 } }),
-      message: `${what} failed on the shadow database at line ${line}${statement ? ` (${statement})` : ''}: ${reason}. ${kept} ${hint}, ${retry}`,
+      message: statement
+        ? l10n.t('{0} failed on the shadow database at line {1} ({2}): {3}. {4} {5}, {6}', what, line, statement, reason, kept, hint, retry)
+        : l10n.t('{0} failed on the shadow database at line {1}: {2}. {3} {4}, {5}', what, line, reason, kept, hint, retry),
       ...(error.detail ? { detail: error.detail } : {}),
     });
   }
@@ -166,20 +186,20 @@ async function verifyDraft(draft: DraftToVerify, sql: string, drafted?: readonly
     if (fixed) return fixed;
     const listed = (items: readonly DriftItem[]): string => {
       const shown = items.slice(0, 5).map(describeItem);
-      return `${shown.join('; ')}${items.length > shown.length ? `, and ${items.length - shown.length} more` : ''}`;
+      return items.length > shown.length ? l10n.t('{0}, and {1} more', shown.join('; '), items.length - shown.length) : shown.join('; ');
     };
     if (partial) {
       const parts = [
-        ...(extra.length > 0 ? [`${extra.length} difference(s) remain that were not left out (${listed(extra)})`] : []),
-        ...(gone.length > 0 ? [`it also made ${gone.length} change(s) that were not selected (${listed(gone)})`] : []),
+        ...(extra.length > 0 ? [l10n.t('{0} difference(s) remain that were not left out ({1})', extra.length, listed(extra))] : []),
+        ...(gone.length > 0 ? [l10n.t('it also made {0} change(s) that were not selected ({1})', gone.length, listed(gone))] : []),
       ];
-      return refuse({ code: 'refused', migration: name, message: `${what} applies on the shadow database but does not stand alone: ${parts.join('; ')}. ${kept} Select the changes it depends on too, ${retry}` });
+      return refuse({ code: 'refused', migration: name, message: l10n.t('{0} applies on the shadow database but does not stand alone: {1}. {2} Select the changes it depends on too, {3}', what, parts.join('; '), kept, retry) });
     }
     return refuse({
       code: 'refused',
       migration: name,
       location: { file: draftPath, line: 1, character: 1 },
-      message: `${what} did not reproduce the schema: ${extra.length} difference(s) remain after it (${listed(extra)}). ${kept} Edit it so that the migrations and the draft produce the schema exactly, ${retry}`,
+      message: l10n.t('{0} did not reproduce the schema: {1} difference(s) remain after it ({2}). {3} Edit it so that the migrations and the draft produce the schema exactly, {4}', what, extra.length, listed(extra), kept, retry),
     });
   }
   return undefined;
@@ -196,16 +216,16 @@ function editHint(reason: string): string {
   const code = /\[(\w{5})\]$/.exec(reason)?.[1];
   switch (code) {
     case '23502':
-      return 'Edit the draft: give the new required column a DEFAULT, or add it nullable, fill it with an UPDATE and then SET NOT NULL';
+      return l10n.t('Edit the draft: give the new required column a DEFAULT, or add it nullable, fill it with an UPDATE and then SET NOT NULL');
     case '23505':
-      return 'Edit the draft: merge or delete the duplicate rows (an UPDATE or DELETE before the unique index)';
+      return l10n.t('Edit the draft: merge or delete the duplicate rows (an UPDATE or DELETE before the unique index)');
     case '23503':
-      return 'Edit the draft: fix or delete the rows that point nowhere (before the foreign key)';
+      return l10n.t('Edit the draft: fix or delete the rows that point nowhere (before the foreign key)');
     case '23514':
     case '23P01':
-      return 'Edit the draft: fix the rows that break the constraint (before adding it)';
+      return l10n.t('Edit the draft: fix the rows that break the constraint (before adding it)');
     default:
-      return 'Edit the statement at that line of the draft';
+      return l10n.t('Edit the statement at that line of the draft');
   }
 }
 
@@ -220,9 +240,9 @@ async function readDraft(file: string): Promise<string> {
   try {
     sql = await readFile(file, 'utf8');
   } catch (error) {
-    throw new EngineError({ code: 'invalid-argument', message: `Cannot read the draft ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.` });
+    throw new EngineError({ code: 'invalid-argument', message: l10n.t('Cannot read the draft {0}: {1}.', file, (error as NodeJS.ErrnoException).code ?? String(error)) });
   }
-  if (sql.trim() === '') throw new EngineError({ code: 'invalid-argument', message: `The draft ${file} is empty: nothing to install.` });
+  if (sql.trim() === '') throw new EngineError({ code: 'invalid-argument', message: l10n.t('The draft {0} is empty: nothing to install.', file) });
   return sql;
 }
 
@@ -237,7 +257,7 @@ async function writeDraft(root: string, name: string, sql: string): Promise<stri
     await mkdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    throw new EngineError({ code: 'already-exists', message: `The draft ${dir} already exists: nothing was overwritten (install it with drift-guard baseline --from, or delete it).` });
+    throw new EngineError({ code: 'already-exists', message: l10n.t('The draft {0} already exists: nothing was overwritten (install it with drift-guard baseline --from, or delete it).', dir) });
   }
   const file = path.join(dir, 'migration.sql');
   await writeFile(file, sql);
@@ -281,7 +301,7 @@ async function writeFolderAtomically(migrationsDir: string, name: string, sql: s
   try {
     await writeFile(path.join(temp, 'migration.sql'), sql);
     if (existsSync(path.join(migrationsDir, name))) {
-      throw new EngineError({ code: 'already-exists', message: `Migration folder ${path.join(migrationsDir, name)} already exists: nothing was overwritten.` });
+      throw new EngineError({ code: 'already-exists', message: l10n.t('Migration folder {0} already exists: nothing was overwritten.', path.join(migrationsDir, name)) });
     }
     await rename(temp, path.join(migrationsDir, name));
   } catch (error) {
@@ -292,5 +312,5 @@ async function writeFolderAtomically(migrationsDir: string, name: string, sql: s
 
 /** A count of SQL statements, worded as src/core/drift/counts.ts words them (the engine imports nothing above it). */
 function statements(n: number): string {
-  return `${n} SQL statement${n === 1 ? '' : 's'}`;
+  return n === 1 ? l10n.t('1 SQL statement') : l10n.t('{0} SQL statements', n);
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as PGliteNamespace from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
@@ -200,7 +201,7 @@ export class EmbeddedPostgres {
     try {
       db = await PGliteClass.create(base);
     } catch (error) {
-      throw new EngineError({ code: 'engine-error', message: `The embedded shadow database (PGlite) failed to start: ${(error as Error).message}` });
+      throw new EngineError({ code: 'engine-error', message: l10n.t('The embedded shadow database (PGlite) failed to start: {0}', (error as Error).message) });
     }
     this.heldState = undefined;
     this.lastStart = { ms: performance.now() - started, source: 'fresh' };

@@ -53,7 +53,10 @@ export function fromEngineError(error: unknown, context: { schemaFiles?: readonl
       code: 'migration-failed',
       prismaCode: code,
       migration,
-      message: `Migration ${migration ?? '(unknown)'} failed ${code === 'P3018' ? 'on the database' : 'on the shadow database'} during ${context.what}: ${dbError.trim()}`,
+      message:
+        code === 'P3018'
+          ? l10n.t('Migration {0} failed on the database during {1}: {2}', migration ?? l10n.t('(unknown)'), context.what, dbError.trim())
+          : l10n.t('Migration {0} failed on the shadow database during {1}: {2}', migration ?? l10n.t('(unknown)'), context.what, dbError.trim()),
       detail,
     });
   }

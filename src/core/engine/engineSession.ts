@@ -62,8 +62,8 @@ function writeLimits(operationMs: number): QueryLimits {
 function serverTimeout(error: unknown, limits: QueryLimits): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   const s = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`;
-  if (code === '55P03') return `stopped after ${s(limits.lockTimeoutMs)} waiting for a lock another session holds (lock_timeout); PostgreSQL cancelled the query, nothing of ours is left waiting.`;
-  if (code === '57014') return `stopped after ${s(limits.statementTimeoutMs)} (statement_timeout); PostgreSQL cancelled the query, nothing of ours is left running.`;
+  if (code === '55P03') return l10n.t('stopped after {0} waiting for a lock another session holds (lock_timeout); PostgreSQL cancelled the query, nothing of ours is left waiting.', s(limits.lockTimeoutMs));
+  if (code === '57014') return l10n.t('stopped after {0} (statement_timeout); PostgreSQL cancelled the query, nothing of ours is left running.', s(limits.statementTimeoutMs));
   return undefined;
 }
 
@@ -133,7 +133,7 @@ export class EngineSession implements EngineApi {
   }
 
   diffMigrationsToSchema(project: PrismaProject, options: SchemaDiffOptions = {}): Promise<DriftReport> {
-    return this.serial('schema vs migrations', this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('schema vs migrations'), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project, options.schemaFiles);
       const shadow = options.shadow ?? { kind: 'embedded' };
       const started = performance.now();
@@ -181,7 +181,7 @@ export class EngineSession implements EngineApi {
   }
 
   diffMigrationsToDatabase(project: PrismaProject, url: string): Promise<DriftReport> {
-    return this.serial('database vs migrations', this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('database vs migrations'), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
       const target = parsePgUrl(url);
       await this.preflight(target.url, l10n.t('connecting to the database'));
@@ -201,7 +201,7 @@ export class EngineSession implements EngineApi {
   }
 
   diffDatabaseToSchema(project: PrismaProject, url: string): Promise<DriftReport> {
-    return this.serial('database vs schema', this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('database vs schema'), this.timeouts.analysisMs, async () => {
       const schema = prepareSchema(project.schemaFiles);
       parsePgUrl(url);
       await this.preflight(url, l10n.t('connecting to the database'));
@@ -222,7 +222,7 @@ export class EngineSession implements EngineApi {
   }
 
   historyStatus(project: PrismaProject, url: string): Promise<HistoryStatus> {
-    return this.serial('migration status', this.timeouts.historyMs, async () => {
+    return this.serial(l10n.t('migration status'), this.timeouts.historyMs, async () => {
       const target = parsePgUrl(url);
       requireLockFileOrFolder(project);
       const migrations = await readLocalMigrations(project);
@@ -233,8 +233,8 @@ export class EngineSession implements EngineApi {
         return computeHistoryStatus(migrations, records);
       } catch (error) {
         const stopped = serverTimeout(error, limits);
-        if (stopped) throw new EngineError({ code: 'timeout', message: `Reading _prisma_migrations on ${describeUrl(url)} ${stopped}` });
-        throw new EngineError({ code: 'engine-error', message: `Reading _prisma_migrations on ${describeUrl(url)} failed: ${(error as Error).message}` });
+        if (stopped) throw new EngineError({ code: 'timeout', message: l10n.t('Reading _prisma_migrations on {0} {1}', describeUrl(url), stopped) });
+        throw new EngineError({ code: 'engine-error', message: l10n.t('Reading _prisma_migrations on {0} failed: {1}', describeUrl(url), (error as Error).message) });
       } finally {
         await client.end().catch(() => undefined);
       }
@@ -249,9 +249,9 @@ export class EngineSession implements EngineApi {
   resolve(project: PrismaProject, url: string, options: ResolveOptions): Promise<ResolveResult> {
     const name = options.applied ?? options.rolledBack;
     if (!name || (options.applied && options.rolledBack)) {
-      return Promise.reject(new EngineError({ code: 'invalid-argument', message: 'resolve needs exactly one of --applied NAME or --rolled-back NAME.' }));
+      return Promise.reject(new EngineError({ code: 'invalid-argument', message: l10n.t('resolve needs exactly one of --applied NAME or --rolled-back NAME.') }));
     }
-    return this.serial(`resolve ${name}`, this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('resolve {0}', name), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
       await this.preflight(url, l10n.t('connecting to the database'));
       const index = prepared.migrations.findIndex((m) => m.name === name);
@@ -261,17 +261,17 @@ export class EngineSession implements EngineApi {
           await engine.markMigrationRolledBack({ migrationName: name });
           return '';
         });
-        return { migration: name, action: 'rolledBack', recorded: true, missing: [], missingChanges: [], forced: false, message: `Recorded ${name} as rolled back on ${describeUrl(url)}.` };
+        return { migration: name, action: 'rolledBack', recorded: true, missing: [], missingChanges: [], forced: false, message: l10n.t('Recorded {0} as rolled back on {1}.', name, describeUrl(url)) };
       }
       if (index < 0) {
-        throw new EngineError({ code: 'unknown-migration', message: `No migration named ${name} in ${project.migrationsDir}.`, migration: name });
+        throw new EngineError({ code: 'unknown-migration', message: l10n.t('No migration named {0} in {1}.', name, project.migrationsDir), migration: name });
       }
       const { items: missing, changes: missingChanges } = await this.missingObjects(prepared, index, url, project);
       if (missingChanges.length > 0 && !options.force) {
         throw new EngineError({
           code: 'refused',
           migration: name,
-          message: `Refusing to record ${name} as applied: the database ${describeUrl(url)} does not have every change it makes — ${missingChanges.map((c) => c.description).join('; ')}. Nothing was written.`,
+          message: l10n.t('Refusing to record {0} as applied: the database {1} does not have every change it makes — {2}. Nothing was written.', name, describeUrl(url), missingChanges.map((c) => c.description).join('; ')),
         });
       }
       const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
@@ -288,19 +288,19 @@ export class EngineSession implements EngineApi {
         missingChanges,
         forced,
         message: forced
-          ? `FORCED: recorded ${name} as applied on ${describeUrl(url)} although the database lacks ${missingChanges.map((c) => c.description).join('; ')}.`
-          : `Recorded ${name} as applied on ${describeUrl(url)}: the database already has every change it makes.`,
+          ? l10n.t('FORCED: recorded {0} as applied on {1} although the database lacks {2}.', name, describeUrl(url), missingChanges.map((c) => c.description).join('; '))
+          : l10n.t('Recorded {0} as applied on {1}: the database already has every change it makes.', name, describeUrl(url)),
       };
     });
   }
 
   migrationProofs(project: PrismaProject, url: string, migrations: string[]): Promise<MigrationProof[]> {
-    return this.serial('migration proofs', this.timeouts.deployMs, async () => {
+    return this.serial(l10n.t('migration proofs'), this.timeouts.deployMs, async () => {
       const prepared = await this.prepare(project);
       await this.preflight(url, l10n.t('connecting to the database'));
       const indexes = migrations.map((name) => {
         const index = prepared.migrations.findIndex((m) => m.name === name);
-        if (index < 0) throw new EngineError({ code: 'unknown-migration', message: `No migration named ${name} in ${project.migrationsDir}.`, migration: name });
+        if (index < 0) throw new EngineError({ code: 'unknown-migration', message: l10n.t('No migration named {0} in {1}.', name, project.migrationsDir), migration: name });
         return index;
       });
       if (indexes.length === 0) return [];
@@ -324,7 +324,7 @@ export class EngineSession implements EngineApi {
   }
 
   deploy(project: PrismaProject, url: string): Promise<DeployResult> {
-    return this.serial('deploy', this.timeouts.deployMs, async () => {
+    return this.serial(l10n.t('deploy'), this.timeouts.deployMs, async () => {
       const prepared = await this.prepare(project);
       await this.preflight(url, l10n.t('connecting to the database'));
       const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: writeLimits(this.timeouts.deployMs) });
@@ -342,16 +342,16 @@ export class EngineSession implements EngineApi {
         throw new EngineError({
           code: 'migration-failed',
           migration: failed,
-          message: `Migration ${failed ?? '(unknown)'} failed on ${describeUrl(url)}: ${scriptError.message}${scriptError.code ? ` [${scriptError.code}]` : ''}. It is recorded as failed: fix it, mark it rolled back, then deploy again.`,
+          message: l10n.t('Migration {0} failed on {1}: {2}. It is recorded as failed: fix it, mark it rolled back, then deploy again.', failed ?? l10n.t('(unknown)'), describeUrl(url), `${scriptError.message}${scriptError.code ? ` [${scriptError.code}]` : ''}`),
           location: failed ? { file: path.join(project.migrationsDir, failed, 'migration.sql'), line: 1, character: 1 } : undefined,
         });
       }
-      return { applied, message: applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}.` : 'No pending migration.' };
+      return { applied, message: applied.length > 0 ? l10n.t('Applied {0} migration(s): {1}.', applied.length, applied.join(', ')) : l10n.t('No pending migration.') };
     });
   }
 
   rehearse(project: PrismaProject, input: RehearsalInput): Promise<RehearsalReport> {
-    return this.serial('deploy rehearsal', this.timeouts.deployMs, async () => {
+    return this.serial(l10n.t('deploy rehearsal'), this.timeouts.deployMs, async () => {
       requireLockFileOrFolder(project);
       const migrations = await readLocalMigrations(project);
       const real = input.url ? await readRealDatabase(input.url, this.timeouts.connectMs) : undefined;
@@ -394,7 +394,7 @@ export class EngineSession implements EngineApi {
 
   /** For benchmarks: forget the migrated state so the next analysis re-applies every migration. */
   async forgetMigratedShadow(): Promise<void> {
-    await this.serial('reset shadow', this.timeouts.analysisMs, async () => {
+    await this.serial(l10n.t('reset shadow'), this.timeouts.analysisMs, async () => {
       await this.embedded.reset();
     });
   }
@@ -404,7 +404,7 @@ export class EngineSession implements EngineApi {
    * a freshly emptied shadow, every migration applied by the engine, then the diff.
    */
   diffMigrationsToSchemaFresh(project: PrismaProject): Promise<DriftReport> {
-    return this.serial('schema vs migrations (fresh shadow)', this.timeouts.analysisMs, async () => {
+    return this.serial(l10n.t('schema vs migrations (fresh shadow)'), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
       const started = performance.now();
       const db = await this.embedded.instance(findExtensionRequests(prepared.migrations));
@@ -457,7 +457,7 @@ export class EngineSession implements EngineApi {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      void this.serial('closing the idle shadow', this.timeouts.analysisMs, async () => {
+      void this.serial(l10n.t('closing the idle shadow'), this.timeouts.analysisMs, async () => {
         this.log('embedded shadow: closed after inactivity');
         this.dropEmbeddedEngine();
         this.applied = [];
@@ -560,9 +560,9 @@ export class EngineSession implements EngineApi {
 
   /** Schema + lock file + migrations of a project, validated and read. */
   private async prepare(project: PrismaProject, schemaFiles = project.schemaFiles): Promise<PreparedProject> {
-    if (this.disposed) throw new EngineError({ code: 'engine-error', message: 'The engine session is being disposed.' });
+    if (this.disposed) throw new EngineError({ code: 'engine-error', message: l10n.t('The engine session is being disposed.') });
     if (schemaFiles.length === 0) {
-      throw new EngineError({ code: 'invalid-schema', message: `No Prisma schema found for ${project.root}.` });
+      throw new EngineError({ code: 'invalid-schema', message: l10n.t('No Prisma schema found for {0}.', project.root) });
     }
     const schema = prepareSchema(schemaFiles);
     const lockFile = requireLockFile(project);
@@ -604,7 +604,7 @@ export class EngineSession implements EngineApi {
     this.embedded.markHolding(prepared.key);
     this.applied = prepared.migrations;
     // Persist the migrated state for the next process, after this call has answered.
-    void this.serial('saving the shadow snapshot', this.timeouts.analysisMs, async () => {
+    void this.serial(l10n.t('saving the shadow snapshot'), this.timeouts.analysisMs, async () => {
       if (this.embedded.holding === prepared.key) await this.embedded.saveSnapshot(prepared.key);
     }).catch((error: unknown) => this.log(`embedded shadow: snapshot not saved: ${(error as Error).message}`));
     return { db, reused: false };
@@ -641,7 +641,7 @@ export class EngineSession implements EngineApi {
    */
   private scheduleDatamodelCapture(prepared: PreparedProject, configDir: string): void {
     if (this.datamodels.has(prepared.datamodelKey)) return;
-    void this.serial('preparing fast re-analysis', this.timeouts.analysisMs, async () => {
+    void this.serial(l10n.t('preparing fast re-analysis'), this.timeouts.analysisMs, async () => {
       if (this.embedded.holding !== prepared.key || this.datamodels.has(prepared.datamodelKey)) return;
       const db = await this.embedded.instance(findExtensionRequests(prepared.migrations), prepared.key);
       const engine = await this.engineOverEmbedded(prepared.schema, db);
@@ -825,19 +825,19 @@ function diffParams(from: DiffTarget, to: DiffTarget): DiffParams {
 
 function requireLockFileOrFolder(project: PrismaProject): void {
   if (!project.migrationsDirExists) {
-    throw new EngineError({ code: 'missing-migrations-folder', message: `The migrations folder ${project.migrationsDir} does not exist.` });
+    throw new EngineError({ code: 'missing-migrations-folder', message: l10n.t('The migrations folder {0} does not exist.', project.migrationsDir) });
   }
 }
 
 function migrationFailure(migration: LocalMigration, error: unknown, statementOffset?: number): EngineError {
   const e = error as { message?: string; code?: string; position?: string; where?: string };
   const position = e.position ? positionAt(migration.sql, Number(e.position) - 1) : statementOffset !== undefined ? positionAt(migration.sql, statementOffset) : undefined;
-  const where = position ? ` (line ${position.line})` : '';
+  const where = position ? l10n.t(' (line {0})', position.line) : '';
   return new EngineError({
     code: 'migration-failed',
     migration: migration.name,
     location: { file: migration.sqlPath, line: position?.line ?? 1, character: position?.character ?? 1 },
-    message: `Migration ${migration.name} failed on the shadow database${where}: ${e.message ?? String(error)}${e.code ? ` [${e.code}]` : ''}`,
+    message: l10n.t('Migration {0} failed on the shadow database{1}: {2}', migration.name, where, `${e.message ?? String(error)}${e.code ? ` [${e.code}]` : ''}`),
     detail: e.where,
   });
 }

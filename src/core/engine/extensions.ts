@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Extension } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
@@ -102,8 +103,8 @@ export function extensionUnavailable(request: ExtensionRequest): EngineError {
   const dashed = request.name.replace(/_/g, '-');
   const message =
     dashed !== request.name && Object.hasOwn(PGLITE_EXTENSIONS, dashed)
-      ? `${where} creates the extension "${request.name}", which no PostgreSQL has: its name is "${dashed}" (write CREATE EXTENSION IF NOT EXISTS "${dashed}").`
-      : `${where} creates the extension "${request.name}", which the embedded shadow database (PGlite) does not provide: set a shadow database URL (--shadow-url, or the driftGuard.shadowDatabaseUrl setting) to a PostgreSQL server that has it.`;
+      ? l10n.t('{0} creates the extension "{1}", which no PostgreSQL has: its name is "{2}" (write CREATE EXTENSION IF NOT EXISTS "{2}").', where, request.name, dashed)
+      : l10n.t('{0} creates the extension "{1}", which the embedded shadow database (PGlite) does not provide: set a shadow database URL (--shadow-url, or the driftGuard.shadowDatabaseUrl setting) to a PostgreSQL server that has it.', where, request.name);
   return new EngineError({
     code: 'extension-unavailable',
     message,
@@ -128,7 +129,7 @@ export function pgliteExtensionsFor(requests: readonly ExtensionRequest[], dirs:
       const file = dirs.map((dir) => path.join(dir, `${known.bundle}.tar.gz`)).find((candidate) => existsSync(candidate));
       if (!file) {
         // A packaging fault, not the user's: say which file is missing where.
-        throw new EngineError({ code: 'engine-error', message: `The PGlite bundle ${known.bundle}.tar.gz (extension "${name}") is missing from ${dirs.join(', ')}.` });
+        throw new EngineError({ code: 'engine-error', message: l10n.t('The PGlite bundle {0} (extension "{1}") is missing from {2}.', `${known.bundle}.tar.gz`, name, dirs.join(', ')) });
       }
       const bundlePath = pathToFileURL(file);
       extensions[known.bundle] = { name: known.bundle, setup: () => Promise.resolve({ bundlePath }) };

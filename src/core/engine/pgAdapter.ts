@@ -37,12 +37,12 @@ export function parsePgUrl(url: string): PgTarget {
   try {
     parsed = new URL(url);
   } catch {
-    throw new EngineError({ code: 'invalid-url', message: 'The database URL cannot be parsed: expected postgresql://user:password@host:port/database.' });
+    throw new EngineError({ code: 'invalid-url', message: l10n.t('The database URL cannot be parsed: expected postgresql://user:password@host:port/database.') });
   }
   if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
     throw new EngineError({
       code: 'unsupported-provider',
-      message: `Only PostgreSQL URLs are supported yet (got "${parsed.protocol.replace(/:$/, '')}://").`,
+      message: l10n.t('Only PostgreSQL URLs are supported yet (got "{0}").', `${parsed.protocol.replace(/:$/, '')}://`),
     });
   }
   return { url, schema: parsed.searchParams.get('schema') || 'public' };
@@ -311,7 +311,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     if (!this.options.allowShadowEqualsMain && sameDatabase(shadowUrl, this.target.url)) {
       throw new EngineError({
         code: 'invalid-url',
-        message: `The shadow database URL points at the main database (${describeUrl(shadowUrl)}): refusing to run shadow migrations there.`,
+        message: l10n.t('The shadow database URL points at the main database ({0}): refusing to run shadow migrations there.', describeUrl(shadowUrl)),
       });
     }
     const shadow = parsePgUrl(shadowUrl);
@@ -345,7 +345,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
       if (code === '42501') {
         throw new EngineError({
           code: 'permission-denied',
-          message: `The database user may not create the temporary shadow database on ${describeUrl(this.target.url)} (needs CREATEDB): set shadowDatabaseUrl, or use the embedded shadow.`,
+          message: l10n.t('The database user may not create the temporary shadow database on {0} (needs CREATEDB): set shadowDatabaseUrl, or use the embedded shadow.', describeUrl(this.target.url)),
           detail: (error as Error).message,
         });
       }

@@ -16,6 +16,7 @@
  * here (trust authentication, the server's parameters), so connecting never waits for another client.
  */
 import { randomInt } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 
@@ -210,7 +211,7 @@ export class PgliteServer {
           this.fatal(
             owner,
             '25P03',
-            `terminating connection: it held the embedded database's only session for ${Math.round(timeout / 1000)} s without sending anything while other connections waited`,
+            l10n.t("terminating connection: it held the embedded database's only session for {0} s without sending anything while other connections waited", Math.round(timeout / 1000)),
           );
         }, timeout);
       }
@@ -235,7 +236,7 @@ export class PgliteServer {
         }
       }
     } catch (error) {
-      this.fatal(owner, 'XX000', `the embedded database failed: ${(error as Error).message}`);
+      this.fatal(owner, 'XX000', l10n.t('the embedded database failed: {0}', (error as Error).message));
     } finally {
       this.busy = false;
     }

@@ -56,13 +56,15 @@ export function judgePrismaVersion(info: PrismaVersionInfo): PrismaJudgement {
   if (!found) {
     return {
       major: BUNDLED_PRISMA_MAJOR,
-      source: 'the bundled engine',
-      note: `no Prisma version found (no prisma or @prisma/client in package.json${info.declared ? ` with a version: "${info.declared}"` : ''}): judged as Prisma ${BUNDLED_PRISMA_MAJOR}`,
+      source: l10n.t('the bundled engine'),
+      note: info.declared
+        ? l10n.t('no Prisma version found (no prisma or @prisma/client in package.json with a version: "{0}"): judged as Prisma {1}', info.declared, BUNDLED_PRISMA_MAJOR)
+        : l10n.t('no Prisma version found (no prisma or @prisma/client in package.json): judged as Prisma {0}', BUNDLED_PRISMA_MAJOR),
     };
   }
-  if (found.major < 5) return { major: 5, source: found.source, note: `Prisma ${found.major} is judged as Prisma 5 (the same PostgreSQL layout)` };
+  if (found.major < 5) return { major: 5, source: found.source, note: l10n.t('Prisma {0} is judged as Prisma 5 (the same PostgreSQL layout)', found.major) };
   if (found.major > BUNDLED_PRISMA_MAJOR) {
-    return { major: BUNDLED_PRISMA_MAJOR, source: found.source, note: `Prisma ${found.major} is newer than the bundled engine: judged as Prisma ${BUNDLED_PRISMA_MAJOR}` };
+    return { major: BUNDLED_PRISMA_MAJOR, source: found.source, note: l10n.t('Prisma {0} is newer than the bundled engine: judged as Prisma {1}', found.major, BUNDLED_PRISMA_MAJOR) };
   }
   return { major: found.major as 5 | 6 | 7, source: found.source };
 }

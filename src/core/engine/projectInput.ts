@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import { compareMigrationNames } from '../project/migrationOrder';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -77,12 +78,12 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
     return { path: file.path, content: stripped.content };
   });
   if (!datasourceFound) {
-    throw new EngineError({ code: 'no-datasource', message: 'The Prisma schema has no datasource block: add `datasource db { provider = "postgresql" }`.' });
+    throw new EngineError({ code: 'no-datasource', message: l10n.t('The Prisma schema has no datasource block: add {0}.', '`datasource db { provider = "postgresql" }`') });
   }
   if (provider !== 'postgresql' && provider !== 'postgres') {
     throw new EngineError({
       code: 'unsupported-provider',
-      message: `The datasource provider is "${provider ?? '(none)'}": only PostgreSQL is supported yet.`,
+      message: l10n.t('The datasource provider is "{0}": only PostgreSQL is supported yet.', provider ?? l10n.t('(none)')),
       location: providerLocation,
     });
   }
@@ -91,7 +92,7 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
 
 /** The note said for each ignored preview feature. */
 export function ignoredPreviewFeatureNote(feature: IgnoredPreviewFeature): string {
-  return `preview feature "${feature.name}" is ignored by the analysis (the bundled Prisma 7 engine does not know it; it does not change the SQL of migrations)`;
+  return l10n.t('preview feature "{0}" is ignored by the analysis (the bundled Prisma 7 engine does not know it; it does not change the SQL of migrations)', feature.name);
 }
 
 /**
@@ -144,19 +145,19 @@ export function withoutUnknownPreviewFeatures(content: string, file: string): { 
 /** Lock file check: present and for PostgreSQL. */
 export function requireLockFile(project: PrismaProject): { path: string; content: string } {
   if (!project.migrationsDirExists) {
-    throw new EngineError({ code: 'missing-migrations-folder', message: `The migrations folder ${project.migrationsDir} does not exist.` });
+    throw new EngineError({ code: 'missing-migrations-folder', message: l10n.t('The migrations folder {0} does not exist.', project.migrationsDir) });
   }
   if (!project.lockFile) {
     throw new EngineError({
       code: 'missing-lock-file',
-      message: `${path.join(project.migrationsDir, 'migration_lock.toml')} is missing: Prisma Migrate needs it (it records the provider, e.g. provider = "postgresql").`,
+      message: l10n.t('{0} is missing: Prisma Migrate needs it (it records the provider, e.g. provider = "postgresql").', path.join(project.migrationsDir, 'migration_lock.toml')),
     });
   }
   const provider = project.lockFile.provider ?? /provider\s*=\s*"([^"]*)"/.exec(project.lockFile.content)?.[1];
   if (provider && provider !== 'postgresql' && provider !== 'postgres') {
     throw new EngineError({
       code: 'unsupported-provider',
-      message: `${project.lockFile.path} says provider = "${provider}": only PostgreSQL is supported yet.`,
+      message: l10n.t('{0} says provider = "{1}": only PostgreSQL is supported yet.', project.lockFile.path, provider),
       location: { file: project.lockFile.path, line: 1, character: 1 },
     });
   }
@@ -170,18 +171,21 @@ export async function readLocalMigrations(project: PrismaProject): Promise<Local
   if (withoutSql.length === 1) {
     throw new EngineError({
       code: 'unreadable-migration',
-      message: `Migration ${withoutSql[0].name} has no migration.sql: restore the file or delete the folder ${withoutSql[0].dir}.`,
+      message: l10n.t('Migration {0} has no migration.sql: restore the file or delete the folder {1}.', withoutSql[0].name, withoutSql[0].dir),
       migration: withoutSql[0].name,
     });
   }
   if (withoutSql.length > 1) {
     // Often not a migrations folder at all (seeds, exports next to migrations): say so once, with the count.
     const names = withoutSql.map((m) => m.name);
-    const list = names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+    const list = names.length <= 4 ? names.join(', ') : l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
     const sql = sorted.length - withoutSql.length;
     throw new EngineError({
       code: 'unreadable-migration',
-      message: `${project.migrationsDir} has ${withoutSql.length} folders without migration.sql (${list})${sql > 0 ? ` besides ${sql} migration(s)` : ''}: Prisma cannot apply them either. Is it the migrations folder? Restore each migration.sql or move those folders out.`,
+      message:
+        sql > 0
+          ? l10n.t('{0} has {1} folders without migration.sql ({2}) besides {3} migration(s): Prisma cannot apply them either. Is it the migrations folder? Restore each migration.sql or move those folders out.', project.migrationsDir, withoutSql.length, list, sql)
+          : l10n.t('{0} has {1} folders without migration.sql ({2}): Prisma cannot apply them either. Is it the migrations folder? Restore each migration.sql or move those folders out.', project.migrationsDir, withoutSql.length, list),
       migration: withoutSql[0].name,
     });
   }
@@ -192,7 +196,7 @@ export async function readLocalMigrations(project: PrismaProject): Promise<Local
       } catch (error) {
         throw new EngineError({
           code: 'unreadable-migration',
-          message: `Cannot read ${migration.sqlPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+          message: l10n.t('Cannot read {0}: {1}.', migration.sqlPath, (error as NodeJS.ErrnoException).code ?? String(error)),
           migration: migration.name,
         });
       }

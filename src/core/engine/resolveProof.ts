@@ -8,6 +8,7 @@
  * does not see them: they are compared through the catalogs (`pg_constraint`, `pg_get_constraintdef`).
  */
 import { attributeToSchema } from '../drift/attribution';
+import * as l10n from '@vscode/l10n';
 import { type DriftItem } from '../drift/diffItems';
 import { type SchemaFile } from '../project/types';
 
@@ -107,7 +108,7 @@ export function proofOf(input: ProofInput): { items: DriftItem[]; changes: Missi
       if (typeof value === 'string') change[key] = value;
     }
     change.label = labelOf(change);
-    change.description = `${change.label}${change.change === 'created' ? ' present' : change.change === 'dropped' ? ': already gone, the migration drops it' : ': already as the migration leaves it'}`;
+    change.description = presentDescription(change.label, change.change);
     return change;
   });
   present.push(...presentChecks(input.checks));
@@ -170,8 +171,8 @@ function missingChecks(checks: ProofInput['checks']): MissingChange[] {
       name: wanted.name,
       sql,
       description: actual
-        ? `check constraint ${wanted.name} on ${wanted.table}: the database has ${actual.definition}, the migration makes it ${wanted.definition}`
-        : `check constraint ${wanted.name} on ${wanted.table} (${wanted.definition}) missing`,
+        ? l10n.t('check constraint {0} on {1}: the database has {2}, the migration makes it {3}', wanted.name, wanted.table, actual.definition, wanted.definition)
+        : l10n.t('check constraint {0} on {1} ({2}) missing', wanted.name, wanted.table, wanted.definition),
     });
   }
   for (const [k, dropped] of before) {
@@ -182,7 +183,7 @@ function missingChecks(checks: ProofInput['checks']): MissingChange[] {
       table: dropped.table,
       name: dropped.name,
       sql: `ALTER TABLE "${dropped.table}" DROP CONSTRAINT "${dropped.name}"`,
-      description: `check constraint ${dropped.name} on ${dropped.table}: still present, the migration drops it`,
+      description: l10n.t('{0}: still present, the migration drops it', l10n.t('check constraint {0} on {1}', dropped.name, dropped.table)),
     });
   }
   return out;
@@ -198,14 +199,14 @@ function presentChecks(checks: ProofInput['checks']): PresentChange[] {
   for (const [k, wanted] of after) {
     const previous = before.get(k);
     if (previous?.definition === wanted.definition || database.get(k)?.definition !== wanted.definition) continue;
-    const label = `check constraint ${wanted.name} on ${wanted.table}`;
+    const label = l10n.t('check constraint {0} on {1}', wanted.name, wanted.table);
     const change = previous ? 'altered' : 'created';
-    out.push({ object: 'check', change, table: wanted.table, name: wanted.name, label, description: `${label}${change === 'created' ? ' present' : ': already as the migration leaves it'}` });
+    out.push({ object: 'check', change, table: wanted.table, name: wanted.name, label, description: presentDescription(label, change) });
   }
   for (const [k, dropped] of before) {
     if (after.has(k) || database.has(k)) continue;
-    const label = `check constraint ${dropped.name} on ${dropped.table}`;
-    out.push({ object: 'check', change: 'dropped', table: dropped.table, name: dropped.name, label, description: `${label}: already gone, the migration drops it` });
+    const label = l10n.t('check constraint {0} on {1}', dropped.name, dropped.table);
+    out.push({ object: 'check', change: 'dropped', table: dropped.table, name: dropped.name, label, description: presentDescription(label, 'dropped') });
   }
   return out;
 }
@@ -215,15 +216,17 @@ export function labelOf(change: Pick<MissingChange, 'object' | 'table' | 'column
   const dbName = (): string => {
     switch (change.object) {
       case 'table':
-        return `table ${change.table ?? '?'}`;
+        return l10n.t('table {0}', change.table ?? '?');
       case 'column':
-        return `column ${change.table ?? '?'}.${change.column ?? '?'}`;
+        return l10n.t('column {0}', `${change.table ?? '?'}.${change.column ?? '?'}`);
       case 'enum':
-        return `enum ${change.enum ?? '?'}`;
+        return l10n.t('enum {0}', change.enum ?? '?');
       case 'enumValue':
-        return `enum value ${change.enum ?? '?'}.${change.value ?? '?'}`;
-      default:
-        return `${change.object === 'primaryKey' ? 'primary key' : change.object === 'foreignKey' ? 'foreign key' : change.object} ${change.name ?? ''}${change.table ? ` on ${change.table}` : ''}`.trim();
+        return l10n.t('enum value {0}', `${change.enum ?? '?'}.${change.value ?? '?'}`);
+      default: {
+        const kind = change.object === 'primaryKey' ? l10n.t('primary key') : change.object === 'foreignKey' ? l10n.t('foreign key') : change.object === 'index' ? l10n.t('index') : change.object;
+        return (change.table ? l10n.t('{0} {1} on {2}', kind, change.name ?? '', change.table) : `${kind} ${change.name ?? ''}`).trim();
+      }
     }
   };
   const model = change.model ? ` (${change.model}${change.field ? `.${change.field}` : ''})` : '';
@@ -231,13 +234,17 @@ export function labelOf(change: Pick<MissingChange, 'object' | 'table' | 'column
 }
 
 function describe(change: MissingChange): string {
-  const what =
-    change.change === 'added'
-      ? ' missing'
-      : change.change === 'removed'
-        ? ': still present, the migration drops it'
-        : change.aspects && change.aspects.length > 0
-          ? `: ${change.aspects.join(', ')} differ${change.aspects.length === 1 ? 's' : ''}`
-          : ': differs';
-  return `${labelOf(change)}${what}`;
+  const label = labelOf(change);
+  if (change.change === 'added') return l10n.t('{0} missing', label);
+  if (change.change === 'removed') return l10n.t('{0}: still present, the migration drops it', label);
+  if (change.aspects && change.aspects.length === 1) return l10n.t('{0}: {1} differs', label, change.aspects[0]);
+  if (change.aspects && change.aspects.length > 1) return l10n.t('{0}: {1} differ', label, change.aspects.join(', '));
+  return l10n.t('{0}: differs', label);
+}
+
+/** `… present` / `…: already gone, the migration drops it` / `…: already as the migration leaves it`. */
+function presentDescription(label: string, change: 'created' | 'dropped' | 'altered'): string {
+  if (change === 'created') return l10n.t('{0} present', label);
+  if (change === 'dropped') return l10n.t('{0}: already gone, the migration drops it', label);
+  return l10n.t('{0}: already as the migration leaves it', label);
 }

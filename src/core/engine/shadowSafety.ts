@@ -10,6 +10,7 @@
  * Prisma refuses a shadow equal to the main database too; it does not look inside.
  */
 import { databaseAddress, describeAddress, redactDatabaseUrl, sameAddress } from './databaseAddress';
+import * as l10n from '@vscode/l10n';
 import { EngineError, type ShadowRefusal } from './errors';
 
 export type { ShadowRefusal };
@@ -129,7 +130,7 @@ export function assertShadowAddressIsSafe(shadowUrl: string, checked: readonly C
   const address = databaseAddress(shadowUrl);
   throw shadowRefused(
     { rule: 'same-database', shadow: redactDatabaseUrl(shadowUrl), other: `${same.label} (${redactDatabaseUrl(same.url)})` },
-    `The shadow database ${redactDatabaseUrl(shadowUrl)} is ${same.label} (${redactDatabaseUrl(same.url)}): both designate ${address ? describeAddress(address) : 'the same database'}. A shadow database is emptied before use — nothing was run. Point the shadow URL at a database of its own.`,
+    l10n.t('The shadow database {0} is {1} ({2}): both designate {3}. A shadow database is emptied before use — nothing was run. Point the shadow URL at a database of its own.', redactDatabaseUrl(shadowUrl), same.label, redactDatabaseUrl(same.url), address ? describeAddress(address) : l10n.t('the same database')),
   );
 }
 
@@ -147,15 +148,15 @@ export function judgeShadowContents(shadowUrl: string, contents: ShadowContents)
   if (contents.migrationTables) {
     return shadowRefused(
       { rule: 'migrations-table', shadow, objects: contents.migrationTables.split(', ') },
-      `The shadow database ${shadow} holds ${contents.migrationTables}: it is a database Prisma migrates, not a shadow. A shadow database is emptied before use — nothing was run. Point the shadow URL at an empty database of its own.`,
+      l10n.t('The shadow database {0} holds {1}: it is a database Prisma migrates, not a shadow. A shadow database is emptied before use — nothing was run. Point the shadow URL at an empty database of its own.', shadow, contents.migrationTables),
     );
   }
   if (!contents.marked && contents.objectCount > 0) {
     const first = contents.firstObjects ?? '';
-    const more = contents.objectCount > 5 ? ` and ${contents.objectCount - 5} more` : '';
+    const listed = contents.objectCount > 5 ? l10n.t('{0} and {1} more', first, contents.objectCount - 5) : first;
     return shadowRefused(
       { rule: 'foreign-objects', shadow, objects: first.split(', ') },
-      `The shadow database ${shadow} holds objects drift-guard did not create (${first}${more}). A shadow database is emptied before use — nothing was run. Point the shadow URL at an empty database of its own.`,
+      l10n.t('The shadow database {0} holds objects drift-guard did not create ({1}). A shadow database is emptied before use — nothing was run. Point the shadow URL at an empty database of its own.', shadow, listed),
     );
   }
   return undefined;

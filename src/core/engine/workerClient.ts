@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
 import { type HistoryStatus } from '../history/status';
 import { type RehearsalInput } from '../rehearsal/rehearse';
@@ -47,10 +48,10 @@ function timeoutError(method: EngineMethod, args: unknown[], limitMs: number): E
   if (method === 'deploy' && typeof args[1] === 'string') {
     return new EngineError({
       code: 'timeout',
-      message: `The deploy to ${describeUrl(args[1])} was stopped after ${seconds(limitMs)}: a migration may be partly applied — check the database (_prisma_migrations).`,
+      message: l10n.t('The deploy to {0} was stopped after {1}: a migration may be partly applied — check the database (_prisma_migrations).', describeUrl(args[1]), seconds(limitMs)),
     });
   }
-  return new EngineError({ code: 'timeout', message: `The engine worker did not answer ${method} within ${seconds(limitMs)}; it was stopped and will restart on the next call.` });
+  return new EngineError({ code: 'timeout', message: l10n.t('The engine worker did not answer {0} within {1}; it was stopped and will restart on the next call.', method, seconds(limitMs)) });
 }
 
 interface Pending {
@@ -184,13 +185,13 @@ export class EngineWorkerClient implements EngineApi {
       });
       child.once('error', (error) => {
         if (this.child === child) this.reset();
-        reject(new EngineError({ code: 'worker-crashed', message: `The engine worker could not start: ${error.message}` }));
+        reject(new EngineError({ code: 'worker-crashed', message: l10n.t('The engine worker could not start: {0}', error.message) }));
       });
       child.once('exit', (code, signal) => {
         if (this.child === child) this.reset();
-        const reason = signal ? `signal ${signal}` : `exit code ${code ?? '?'}`;
+        const reason = signal ? l10n.t('signal {0}', signal) : l10n.t('exit code {0}', code ?? '?');
         const tail = stderr.trim().split('\n').slice(-1)[0] ?? '';
-        const error = new EngineError({ code: 'worker-crashed', message: `The engine worker stopped (${reason})${tail ? `: ${tail}` : ''}.` });
+        const error = new EngineError({ code: 'worker-crashed', message: tail ? l10n.t('The engine worker stopped ({0}): {1}.', reason, tail) : l10n.t('The engine worker stopped ({0}).', reason) });
         reject(error);
         for (const [id, pending] of this.pending) {
           clearTimeout(pending.timer);

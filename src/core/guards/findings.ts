@@ -36,7 +36,7 @@ export interface GuardFinding {
   severity: GuardSeverity;
   /** The migration folder the finding is about. */
   migration: string;
-  /** One or two sentences, in English (the CLI's language; the extension localises the frame). */
+  /** One or two sentences, in the user's language (through @vscode/l10n, like every core message). */
   message: string;
   /** Other migrations involved (the other of a pair, the rest of a same-day group). */
   related?: string[];

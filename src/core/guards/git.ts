@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { type AddingCommit, addingCommitsFromGitLog, MAX_COMMITS } from './commitMessages';
 import { type ObservedOrder, writtenOrderFromGitLog } from './migrationNames';
 
@@ -19,7 +20,7 @@ function git(cwd: string, args: string[], timeoutMs = 15_000): Promise<GitResult
   return new Promise((resolve, reject) => {
     execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new GitError('no-git', 'git is not installed (or not on PATH).'));
+        reject(new GitError('no-git', l10n.t('git is not installed (or not on PATH).')));
         return;
       }
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
@@ -65,18 +66,18 @@ export interface CommittedFile {
 export async function committedFolder(dir: string): Promise<CommittedFile[]> {
   const parent = await existingAncestor(dir);
   const root = await repositoryRoot(parent);
-  if (!root) throw new GitError('not-a-repository', `${dir} is not in a git repository: there is no committed version to restore.`);
+  if (!root) throw new GitError('not-a-repository', l10n.t('{0} is not in a git repository: there is no committed version to restore.', dir));
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
-  if (head.code !== 0) throw new GitError('no-commit', `The repository at ${root} has no commit yet: there is no committed version to restore.`);
+  if (head.code !== 0) throw new GitError('no-commit', l10n.t('The repository at {0} has no commit yet: there is no committed version to restore.', root));
   const rel = repoPath(root, dir);
   const list = await git(root, ['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', `${rel}/`]);
-  if (list.code !== 0) throw new GitError('failed', `git ls-tree failed: ${list.stderr.trim()}`);
+  if (list.code !== 0) throw new GitError('failed', l10n.t('{0} failed: {1}', 'git ls-tree', list.stderr.trim()));
   const files = list.stdout.toString('utf8').split('\0').filter(Boolean);
-  if (files.length === 0) throw new GitError('not-committed', `${rel} is not in the last commit (HEAD): it was never committed, so git cannot restore it.`);
+  if (files.length === 0) throw new GitError('not-committed', l10n.t('{0} is not in the last commit (HEAD): it was never committed, so git cannot restore it.', rel));
   const out: CommittedFile[] = [];
   for (const file of files) {
     const shown = await git(root, ['show', `HEAD:${file}`]);
-    if (shown.code !== 0) throw new GitError('failed', `git show HEAD:${file} failed: ${shown.stderr.trim()}`);
+    if (shown.code !== 0) throw new GitError('failed', l10n.t('{0} failed: {1}', `git show HEAD:${file}`, shown.stderr.trim()));
     out.push({ path: path.join(root, ...file.split('/')), content: shown.stdout });
   }
   return out;

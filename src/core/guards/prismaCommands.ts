@@ -9,6 +9,8 @@
  * Pure: strings in, plain data out; no shell is ever run.
  */
 
+import * as l10n from '@vscode/l10n';
+
 export type RiskyPrismaCommandKind = 'dbPush' | 'migrateReset' | 'migrateDev';
 
 /** One risky Prisma invocation found in a command line. */
@@ -380,28 +382,28 @@ export function commandTarget(command: RiskyPrismaCommand, project: { url?: stri
 export function matchProductionTarget(target: CommandTarget, candidates: readonly ProductionCandidate[]): ProductionMatch | undefined {
   for (const candidate of candidates) {
     if (target.sshHost && candidate.ssh && sameHost(stripUser(target.sshHost), candidate.ssh.host)) {
-      return { environment: candidate.name, reason: `runs on ${candidate.name}'s SSH server ${candidate.ssh.host}` };
+      return { environment: candidate.name, reason: l10n.t("runs on {0}'s SSH server {1}", candidate.name, candidate.ssh.host) };
     }
   }
   const url = target.url ? parseUrl(target.url) : undefined;
   for (const candidate of candidates) {
     if (!target.explicit && target.urlVariable && candidate.urlVariable === target.urlVariable) {
-      return { environment: candidate.name, reason: `its URL comes from the same variable, ${target.urlVariable}` };
+      return { environment: candidate.name, reason: l10n.t('its URL comes from the same variable, {0}', target.urlVariable) };
     }
     const prod = candidate.url ? parseUrl(candidate.url) : undefined;
     if (!url || !prod || url.database !== prod.database) continue;
     if (candidate.ssh) {
       const remote = candidate.ssh.database ?? { host: prod.host, port: prod.port };
       if (sameHost(url.host, candidate.ssh.host) && url.port === remote.port) {
-        return { environment: candidate.name, reason: `the production server ${candidate.ssh.host}, port ${remote.port}, database ${prod.database}` };
+        return { environment: candidate.name, reason: l10n.t('the production server {0}, port {1}, database {2}', candidate.ssh.host, remote.port, prod.database) };
       }
       if (isLoopback(url.host) && (url.port === remote.port || url.port === prod.port)) {
-        return { environment: candidate.name, reason: `port ${url.port} on this machine with database ${prod.database}, like ${candidate.name} (a tunnel to it?)` };
+        return { environment: candidate.name, reason: l10n.t('port {0} on this machine with database {1}, like {2} (a tunnel to it?)', url.port, prod.database, candidate.name) };
       }
       continue;
     }
     if (sameHost(url.host, prod.host) && url.port === prod.port) {
-      return { environment: candidate.name, reason: `same host, port and database (${prod.host}:${prod.port}/${prod.database})` };
+      return { environment: candidate.name, reason: l10n.t('same host, port and database ({0})', `${prod.host}:${prod.port}/${prod.database}`) };
     }
   }
   return undefined;

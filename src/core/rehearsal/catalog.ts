@@ -5,6 +5,7 @@
  * rehearsal reports them as warnings, located on the migration's line when the SQL shows it.
  */
 import { IDENT, positionAt, splitQualified, stripSqlComments, unquoteIdent } from '../drift/sqlText';
+import * as l10n from '@vscode/l10n';
 
 /** The parts of a database's catalog the warnings need. Keys are `schema.table` / `schema.type`. */
 export interface CatalogSnapshot {
@@ -94,7 +95,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
   const rowsOf = (table: string): { rows?: number; text: string } => {
     const n = rows[table];
     if (n === undefined) return { text: '' };
-    return { rows: n, text: n <= 0 ? ` (${short(table)} looks empty on the real database)` : ` (${short(table)} has about ${formatCount(n)} row${n === 1 ? '' : 's'} on the real database)` };
+    return { rows: n, text: n <= 0 ? l10n.t(' ({0} looks empty on the real database)', short(table)) : n === 1 ? l10n.t(' ({0} has about 1 row on the real database)', short(table)) : l10n.t(' ({0} has about {1} rows on the real database)', short(table), formatCount(n)) };
   };
 
   const afterTables = new Set(after.tables);
@@ -104,7 +105,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     const name = short(table);
     if (renamedTables.has(name.replace(/^.*\./, ''))) continue;
     const r = rowsOf(table);
-    warnings.push({ kind: 'dropTable', object: table, message: `Drops table ${name}: its rows are lost${r.text}.`, line: line(re(String.raw`DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[^;]*?${identPattern(name)}`)), ...(r.rows !== undefined ? { rows: r.rows } : {}) });
+    warnings.push({ kind: 'dropTable', object: table, message: l10n.t('Drops table {0}: its rows are lost{1}.', name, r.text), line: line(re(String.raw`DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[^;]*?${identPattern(name)}`)), ...(r.rows !== undefined ? { rows: r.rows } : {}) });
   }
 
   for (const table of before.tables) {
@@ -118,7 +119,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
       const current = now[column];
       if (!current) {
         if (renamedColumns.has(column)) continue;
-        warnings.push({ kind: 'dropColumn', object: table, column, message: `Drops column ${name}.${column}: its values are lost${r.text}.`, line: line(re(String.raw`DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?${identPattern(column)}`)), ...rowsPart });
+        warnings.push({ kind: 'dropColumn', object: table, column, message: l10n.t('Drops column {0}: its values are lost{1}.', `${name}.${column}`, r.text), line: line(re(String.raw`DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?${identPattern(column)}`)), ...rowsPart });
         continue;
       }
       if (current.type !== shape.type && !sameEnumSwap(shape.type, current.type)) {
@@ -126,7 +127,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
           kind: 'typeChange',
           object: table,
           column,
-          message: `Changes ${name}.${column} from ${shape.type} to ${current.type}: fails if an existing value does not convert, and rewrites the table while holding a lock${r.text}.`,
+          message: l10n.t('Changes {0} from {1} to {2}: fails if an existing value does not convert, and rewrites the table while holding a lock{3}.', `${name}.${column}`, shape.type, current.type, r.text),
           line: line(re(String.raw`ALTER\s+COLUMN\s+${identPattern(column)}\s+(?:SET\s+DATA\s+)?TYPE`)),
           ...rowsPart,
         });
@@ -136,7 +137,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
           kind: 'notNullAdded',
           object: table,
           column,
-          message: `Makes ${name}.${column} required (NOT NULL): fails if a row has no value in it${r.text}.`,
+          message: l10n.t('Makes {0} required (NOT NULL): fails if a row has no value in it{1}.', `${name}.${column}`, r.text),
           line: line(re(String.raw`ALTER\s+COLUMN\s+${identPattern(column)}\s+SET\s+NOT\s+NULL`)),
           ...rowsPart,
         });
@@ -149,7 +150,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
         kind: 'requiredColumnAdded',
         object: table,
         column,
-        message: `Adds the required column ${name}.${column} without a default: fails if ${name} has any row${r.text}.`,
+        message: l10n.t('Adds the required column {0} without a default: fails if {1} has any row{2}.', `${name}.${column}`, name, r.text),
         line: line(re(String.raw`ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${identPattern(column)}`)),
         ...rowsPart,
       });
@@ -161,7 +162,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     const name = short(type);
     if (!current) {
       if (renamedTypes.has(name.replace(/^.*\./, ''))) continue;
-      warnings.push({ kind: 'dropEnum', object: type, message: `Drops the enum ${name}.`, line: line(re(String.raw`DROP\s+TYPE\s+(?:IF\s+EXISTS\s+)?[^;]*?${identPattern(name)}`)) });
+      warnings.push({ kind: 'dropEnum', object: type, message: l10n.t('Drops the enum {0}.', name), line: line(re(String.raw`DROP\s+TYPE\s+(?:IF\s+EXISTS\s+)?[^;]*?${identPattern(name)}`)) });
       continue;
     }
     const removed = labels.filter((l) => !current.includes(l));
@@ -169,7 +170,9 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     warnings.push({
       kind: 'enumValueRemoved',
       object: type,
-      message: `Removes ${removed.map((v) => `'${v}'`).join(', ')} from the enum ${name}: fails if a row still uses ${removed.length === 1 ? 'it' : 'them'}.`,
+      message: removed.length === 1
+        ? l10n.t('Removes {0} from the enum {1}: fails if a row still uses it.', `'${removed[0]}'`, name)
+        : l10n.t('Removes {0} from the enum {1}: fails if a row still uses them.', removed.map((v) => `'${v}'`).join(', '), name),
       line: line(re(String.raw`CREATE\s+TYPE\s+${identPattern(`${name}_new`)}|ALTER\s+TYPE\s+${identPattern(name)}|CREATE\s+TYPE\s+${identPattern(name)}`)),
     });
   }
@@ -181,7 +184,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     warnings.push({
       kind: 'uniqueAdded',
       object: table,
-      message: `Adds the unique index ${indexName} on ${short(table)}: fails if existing rows have duplicates${r.text}.`,
+      message: l10n.t('Adds the unique index {0} on {1}: fails if existing rows have duplicates{2}.', indexName, short(table), r.text),
       line: line(re(String.raw`UNIQUE\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${identPattern(indexName)}|CONSTRAINT\s+${identPattern(indexName)}\s+(?:UNIQUE|PRIMARY)`)),
       ...(r.rows !== undefined ? { rows: r.rows } : {}),
     });
@@ -192,7 +195,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     if (m[3] && /\bWHERE\b/i.test(m[5] ?? '')) continue;
     const table = qualify(target, after);
     const r = rowsOf(table);
-    warnings.push({ kind: 'rowsDeleted', object: table, message: `${m[1] ? 'Truncates' : 'Deletes every row of'} ${short(table)}${r.text}.`, line: positionAt(sql, m.index).line, ...(r.rows !== undefined ? { rows: r.rows } : {}) });
+    warnings.push({ kind: 'rowsDeleted', object: table, message: m[1] ? l10n.t('Truncates {0}{1}.', short(table), r.text) : l10n.t('Deletes every row of {0}{1}.', short(table), r.text), line: positionAt(sql, m.index).line, ...(r.rows !== undefined ? { rows: r.rows } : {}) });
   }
   return warnings;
 }

@@ -6,6 +6,7 @@
  * password never appears in a process list.
  */
 import { execFile } from 'node:child_process';
+import * as l10n from '@vscode/l10n';
 import type { ExecOptions, ExecResult } from '../remote';
 import { type RehearsalSource } from './report';
 
@@ -92,7 +93,7 @@ export async function dumpWithPgDump(url: string, options: PgDumpOptions = {}): 
   if (!version) {
     throw new DumpError(
       'pg-dump-missing',
-      `pg_dump was not found (tried "${pgDump}"): install the PostgreSQL client tools, point driftGuard.pgDumpPath (or --pg-dump) at it, or give the environment an ssh.rehearseDumpCommand that dumps on the server.`,
+      l10n.t('pg_dump was not found (tried "{0}"): install the PostgreSQL client tools, point driftGuard.pgDumpPath (or --pg-dump) at it, or give the environment an ssh.rehearseDumpCommand that dumps on the server.', pgDump),
     );
   }
   let result: { stdout: string; stderr: string };
@@ -100,23 +101,25 @@ export async function dumpWithPgDump(url: string, options: PgDumpOptions = {}): 
     result = await run(pgDump, ['--schema-only', '--no-owner', '--no-privileges'], libpqEnvironment(url), { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 120_000 });
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };
-    if (e.name === 'AbortError' || options.signal?.aborted) throw new DumpError('cancelled', 'The dump was cancelled.');
+    if (e.name === 'AbortError' || options.signal?.aborted) throw new DumpError('cancelled', l10n.t('The dump was cancelled.'));
     const stderr = (e.stderr ?? '').trim();
     if (/server version mismatch/i.test(stderr)) {
       const server = /server version:\s*([\d.]+)/i.exec(stderr)?.[1];
       throw new DumpError(
         'version-mismatch',
-        `pg_dump ${version} cannot dump a PostgreSQL ${server ?? 'newer'} server: install pg_dump ${server ? server.split('.')[0] : 'of the server version'} or newer (driftGuard.pgDumpPath / --pg-dump), or dump on the server with ssh.rehearseDumpCommand.`,
+        server
+          ? l10n.t('pg_dump {0} cannot dump a PostgreSQL {1} server: install pg_dump {2} or newer (driftGuard.pgDumpPath / --pg-dump), or dump on the server with ssh.rehearseDumpCommand.', version, server, server.split('.')[0])
+          : l10n.t('pg_dump {0} cannot dump a newer PostgreSQL server: install pg_dump of the server version or newer (driftGuard.pgDumpPath / --pg-dump), or dump on the server with ssh.rehearseDumpCommand.', version),
       );
     }
-    if (e.killed) throw new DumpError('dump-failed', `pg_dump did not finish within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s.`);
-    if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') throw new DumpError('too-large', `The dump is larger than ${MAX_DUMP_BYTES / 1024 / 1024} MB.`);
-    throw new DumpError('dump-failed', `pg_dump failed: ${lastLines(stderr) || e.message}`);
+    if (e.killed) throw new DumpError('dump-failed', l10n.t('pg_dump did not finish within {0} s.', Math.round((options.timeoutMs ?? 120_000) / 1000)));
+    if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') throw new DumpError('too-large', l10n.t('The dump is larger than {0} MB.', MAX_DUMP_BYTES / 1024 / 1024));
+    throw new DumpError('dump-failed', l10n.t('{0} failed: {1}', 'pg_dump', lastLines(stderr) || e.message));
   }
   checkPlainDump(result.stdout, 'pg_dump');
   return {
     sql: result.stdout,
-    source: { kind: 'pg_dump', description: `pg_dump ${version} --schema-only (run here)`, bytes: Buffer.byteLength(result.stdout), ms: performance.now() - started },
+    source: { kind: 'pg_dump', description: l10n.t('{0} (run here)', `pg_dump ${version} --schema-only`), bytes: Buffer.byteLength(result.stdout), ms: performance.now() - started },
   };
 }
 
@@ -158,22 +161,24 @@ export async function dumpOverSsh(session: RemoteExec, command: string, options:
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-  const where = options.host ? ` on ${options.host}` : '';
-  if (tooLarge) throw new DumpError('too-large', `The dump command${where} printed more than ${MAX_DUMP_BYTES / 1024 / 1024} MB: dump the schema only (--schema-only).`);
-  if (result.cancelled) throw new DumpError('cancelled', 'The dump was cancelled.');
+  const what = options.host ? l10n.t('The dump command on {0}', options.host) : l10n.t('The dump command');
+  if (tooLarge) throw new DumpError('too-large', l10n.t('{0} printed more than {1} MB: dump the schema only (--schema-only).', what, MAX_DUMP_BYTES / 1024 / 1024));
+  if (result.cancelled) throw new DumpError('cancelled', l10n.t('The dump was cancelled.'));
   if (result.exitCode !== 0) {
-    throw new DumpError('dump-failed', `The dump command${where} exited with ${result.exitCode === null ? `signal ${result.signal ?? '?'}` : `code ${result.exitCode}`}: ${lastLines(stderr) || 'no error output'} (command: ${command})`);
+    throw new DumpError('dump-failed', result.exitCode === null
+        ? l10n.t('{0} exited with signal {1}: {2} (command: {3})', what, result.signal ?? '?', lastLines(stderr) || l10n.t('no error output'), command)
+        : l10n.t('{0} exited with code {1}: {2} (command: {3})', what, result.exitCode, lastLines(stderr) || l10n.t('no error output'), command));
   }
   const sql = chunks.join('');
-  checkPlainDump(sql, `The dump command${where}`);
-  return { sql, source: { kind: 'command', description: `\`${command}\`${where}`, bytes, ms: performance.now() - started } };
+  checkPlainDump(sql, what);
+  return { sql, source: { kind: 'command', description: options.host ? l10n.t('`{0}` on {1}', command, options.host) : `\`${command}\``, bytes, ms: performance.now() - started } };
 }
 
 /** Refuses output that is not a plain SQL dump (custom format, an error page, nothing). */
 export function checkPlainDump(text: string, what: string): void {
-  if (text.startsWith('PGDMP')) throw new DumpError('not-a-dump', `${what} produced a custom-format archive (pg_dump -Fc): use the plain format (the default, or -Fp).`);
+  if (text.startsWith('PGDMP')) throw new DumpError('not-a-dump', l10n.t('{0} produced a custom-format archive (pg_dump -Fc): use the plain format (the default, or -Fp).', what));
   if (!/\bCREATE\s+|PostgreSQL database dump/i.test(text.slice(0, 1_000_000))) {
-    throw new DumpError('not-a-dump', `${what} printed no SQL dump (${text.trim() ? `it printed: ${text.trim().slice(0, 200)}` : 'no output'}).`);
+    throw new DumpError('not-a-dump', text.trim() ? l10n.t('{0} printed no SQL dump (it printed: {1}).', what, text.trim().slice(0, 200)) : l10n.t('{0} printed no SQL dump (no output).', what));
   }
 }
 

@@ -69,7 +69,7 @@ export async function readRealDatabase(url: string, connectTimeoutMs: number): P
     return { records, ...(version ? { version } : {}), rows, schema };
   } catch (error) {
     if (error instanceof EngineError) throw error;
-    throw new EngineError({ code: 'engine-error', message: `Reading ${describeUrl(url)} for the rehearsal failed: ${(error as Error).message}` });
+    throw new EngineError({ code: 'engine-error', message: l10n.t('Reading {0} for the rehearsal failed: {1}', describeUrl(url), (error as Error).message) });
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -172,9 +172,9 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
   } else if (inCopy !== undefined) {
     records = inCopy;
     historySource = inCopy.length > 0 ? 'dump' : 'none';
-    if (inCopy.length === 0) notes.push('The dump has a _prisma_migrations table but no rows (schema-only dump without a database to read): every migration counts as pending. Pass the database URL to read its history.');
+    if (inCopy.length === 0) notes.push(l10n.t('The dump has a _prisma_migrations table but no rows (schema-only dump without a database to read): every migration counts as pending. Pass the database URL to read its history.'));
   } else {
-    notes.push('No _prisma_migrations history (no database URL and none in the dump): every migration counts as pending, as on a database Prisma Migrate never touched.');
+    notes.push(l10n.t('No _prisma_migrations history (no database URL and none in the dump): every migration counts as pending, as on a database Prisma Migrate never touched.'));
   }
   await db.exec(PRISMA_MIGRATIONS_DDL(table));
 
@@ -183,12 +183,13 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
     .filter((m) => m.state === 'failed')
     .map((m) =>
       m.missingLocally
-        ? `${m.name} is recorded as failed on ${input.target} and its folder is not in the migrations directory: migrate deploy refuses to run (P3009) until it is marked rolled back (or its folder restored and it is resolved).`
-        : `${m.name} is recorded as failed on ${input.target}: migrate deploy refuses to run (P3009) until it is resolved (marked rolled back or applied).`,
+        ? l10n.t('{0} is recorded as failed on {1} and its folder is not in the migrations directory: migrate deploy refuses to run (P3009) until it is marked rolled back (or its folder restored and it is resolved).', m.name, input.target)
+        : l10n.t('{0} is recorded as failed on {1}: migrate deploy refuses to run (P3009) until it is resolved (marked rolled back or applied).', m.name, input.target),
     );
   const applied = status.migrations.filter((m) => m.state === 'applied' || m.state === 'modified').length;
   for (const m of status.migrations.filter((s) => s.state === 'modified')) {
-    notes.push(`${m.name} was modified after it was applied on ${input.target} (${m.difference === 'content' ? 'content' : m.difference ?? 'content'}): migrate deploy does not re-run it.`);
+    const difference = m.difference === 'lineEndings' ? l10n.t('line endings') : m.difference === 'whitespace' ? l10n.t('whitespace') : l10n.t('content');
+    notes.push(l10n.t('{0} was modified after it was applied on {1} ({2}): migrate deploy does not re-run it.', m.name, input.target, difference));
   }
   const pending = status.migrations
     .filter((m) => m.state === 'pending' || m.state === 'rolledBack')
@@ -243,10 +244,10 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
   }
 
   if (dump.dataTables === 0 && results.some((r) => r.status === 'passed')) {
-    notes.push('The copy has the schema without rows: statements that depend on data (NOT NULL, unique indexes, type conversions, enum values in use) passed here and may still fail on the real database — see the warnings.');
+    notes.push(l10n.t('The copy has the schema without rows: statements that depend on data (NOT NULL, unique indexes, type conversions, enum values in use) passed here and may still fail on the real database — see the warnings.'));
   }
   if (real?.version && !real.version.startsWith(version.split('.')[0] ?? '')) {
-    notes.push(`The copy runs PostgreSQL ${version} (embedded); the real database runs ${real.version}: behaviour that differs between these versions is not rehearsed.`);
+    notes.push(l10n.t('The copy runs PostgreSQL {0} (embedded); the real database runs {1}: behaviour that differs between these versions is not rehearsed.', version, real.version));
   }
   const warningCount = results.reduce((n, r) => n + r.warnings.length, 0);
   options.log?.(`rehearsal: ${results.length} pending migration(s) on a copy of ${input.target} in ${Math.round(performance.now() - started)} ms`);
@@ -255,7 +256,7 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
     startedAt,
     source: input.source,
     copy: {
-      engine: `PostgreSQL ${version} (PGlite, embedded)`,
+      engine: l10n.t('PostgreSQL {0} (PGlite, embedded)', version),
       ...(real?.version ? { realVersion: real.version } : dump.serverVersion ? { realVersion: dump.serverVersion } : {}),
       loadMs,
       statements: dump.statements,
@@ -276,7 +277,7 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
 
 /** The rehearsal warning for a migration with an explicit COMMIT before other statements. */
 export function commitsMidwayMessage(statement: string): string {
-  return `Explicit ${statement.toUpperCase()} before other statements: what runs before it stays committed if a later statement fails, and migrate deploy then leaves the database half-migrated with the migration recorded as failed.`;
+  return l10n.t('Explicit {0} before other statements: what runs before it stays committed if a later statement fails, and migrate deploy then leaves the database half-migrated with the migration recorded as failed.', statement.toUpperCase());
 }
 
 /** `_prisma_migrations` exactly as Prisma's schema engine creates it on PostgreSQL. */
@@ -300,11 +301,11 @@ async function loadStep(db: PGlite, step: DumpStep, missingExtensions: readonly 
       await db.query(`COPY ${step.table} ${step.columns ?? ''} FROM '/dev/blob'`, [], { blob: new Blob([step.data]) });
       return undefined;
     } catch (error) {
-      return { line: step.line, statement: `COPY ${step.table} (${step.rows} rows)`, message: (error as Error).message };
+      return { line: step.line, statement: step.rows === 1 ? l10n.t('COPY {0} (1 row)', step.table) : l10n.t('COPY {0} ({1} rows)', step.table, step.rows), message: (error as Error).message };
     }
   }
   if (skipsExtension(step.sql, missingExtensions)) {
-    return /^CREATE/i.test(step.sql) ? { line: step.line, statement: firstLine(step.sql), message: 'the embedded copy does not have this extension' } : undefined;
+    return /^CREATE/i.test(step.sql) ? { line: step.line, statement: firstLine(step.sql), message: l10n.t('the embedded copy does not have this extension') } : undefined;
   }
   try {
     await db.exec(step.sql);

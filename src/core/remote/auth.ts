@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { utils as ssh2Utils, type AnyAuthMethod, type AuthenticationType, type ConnectConfig, type KeyboardInteractiveCallback, type NextAuthHandler, type ParsedKey, type Prompt } from 'ssh2';
 import { SshError } from './errors';
 import { type ResolvedSshTarget, type SshAuth } from './target';
@@ -65,21 +66,21 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
       try {
         data = await fsp.readFile(file);
       } catch (error) {
-        throw new SshError('key-unusable', `Cannot read the private key ${file} for ${label}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, label, { cause: error });
+        throw new SshError('key-unusable', l10n.t('Cannot read the private key {0} for {1}: {2}', file, label, (error as NodeJS.ErrnoException).code ?? (error as Error).message), label, { cause: error });
       }
       const parsed = ssh2Utils.parseKey(data, auth.passphrase);
       if (parsed instanceof Error) {
         const encrypted = /encrypted|passphrase/i.test(parsed.message);
         const message = encrypted
           ? auth.passphrase === undefined
-            ? `The private key ${file} is encrypted: a passphrase is needed to use it for ${label}`
-            : `Wrong passphrase for the private key ${file} (${label})`
-          : `Cannot use the private key ${file} for ${label}: ${parsed.message}`;
+            ? l10n.t('The private key {0} is encrypted: a passphrase is needed to use it for {1}', file, label)
+            : l10n.t('Wrong passphrase for the private key {0} ({1})', file, label)
+          : l10n.t('Cannot use the private key {0} for {1}: {2}', file, label, parsed.message);
         throw new SshError('key-unusable', message, label, { cause: parsed });
       }
       const key = Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed;
       if (!key || (key as { isPrivateKey?: () => boolean }).isPrivateKey?.() === false) {
-        throw new SshError('key-unusable', `${file} holds no private key (is it the .pub file?) — cannot use it for ${label}`, label);
+        throw new SshError('key-unusable', l10n.t('{0} holds no private key (is it the .pub file?) — cannot use it for {1}', file, label), label);
       }
       // The parsed key, not the file: an encrypted key is decrypted (bcrypt, slow in JS) only once.
       const parsedKey = key as ParsedKey;
@@ -89,12 +90,12 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
     case 'agent': {
       // Windows' OpenSSH agent listens on a fixed named pipe and sets no SSH_AUTH_SOCK.
       const socket = auth.socket ?? process.env.SSH_AUTH_SOCK ?? (process.platform === 'win32' ? WINDOWS_OPENSSH_AGENT_PIPE : undefined);
-      if (!socket) throw new SshError('agent-unavailable', `No SSH agent for ${label}: SSH_AUTH_SOCK is not set and no agent socket is configured`, label);
+      if (!socket) throw new SshError('agent-unavailable', l10n.t('No SSH agent for {0}: SSH_AUTH_SOCK is not set and no agent socket is configured', label), label);
       if (socket !== 'pageant' && !WINDOWS_PIPE.test(socket)) {
         try {
           await fsp.stat(socket);
         } catch {
-          throw new SshError('agent-unavailable', `No SSH agent for ${label}: the agent socket ${socket} does not exist (is ssh-agent running?)`, label);
+          throw new SshError('agent-unavailable', l10n.t('No SSH agent for {0}: the agent socket {1} does not exist (is ssh-agent running?)', label, socket), label);
         }
       }
       state.describe = `agent ${socket}`;
@@ -120,9 +121,9 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
 
 /** The `auth-failed` error: who, the methods tried and those the server accepts. */
 export function authFailed(label: string, auth: PreparedAuth, serverMessage?: string): SshError {
-  const tried = auth.tried.length > 0 ? auth.tried.join(', ') : 'none';
-  const accepts = auth.serverAccepts ? `; the server accepts: ${auth.serverAccepts.join(', ') || 'nothing'}` : '';
-  const partial = auth.partialSuccess ? '; the server wants an additional method after a partial success (AuthenticationMethods)' : '';
+  const tried = auth.tried.length > 0 ? auth.tried.join(', ') : l10n.t('none');
+  const accepts = auth.serverAccepts ? l10n.t('; the server accepts: {0}', auth.serverAccepts.join(', ') || l10n.t('nothing')) : '';
+  const partial = auth.partialSuccess ? l10n.t('; the server wants an additional method after a partial success (AuthenticationMethods)') : '';
   const server = serverMessage ? ` — ${serverMessage}` : '';
-  return new SshError('auth-failed', `Authentication failed for ${label} (methods tried: ${tried}${accepts}${partial})${server}`, label);
+  return new SshError('auth-failed', l10n.t('Authentication failed for {0} (methods tried: {1})', label, `${tried}${accepts}${partial}`) + server, label);
 }

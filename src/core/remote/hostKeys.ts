@@ -3,6 +3,7 @@
  * accepted one, and the user-facing refusal messages. The pure known_hosts logic lives in ./knownHosts.
  */
 import { SshHostKeyError, type HostKeyMismatch } from './errors';
+import * as l10n from '@vscode/l10n';
 import { sha256Fingerprint, type KnownHostEntry } from './knownHosts';
 import { quoteShellArg } from './shellQuote';
 
@@ -69,10 +70,10 @@ export function hostKeyChangedError(target: string, hostName: string, keyType: s
   const known = m.expected.map((e) => `${e.fingerprint} (${keyType}, ${e.file}:${e.line})`).join(', ');
   const files = [...new Set(expected.map((e) => e.file))];
   const message = [
-    `WARNING: the SSH host key of ${hostName} has CHANGED. Not connecting to ${target}.`,
-    `Expected ${known}; the server presented ${m.presented}.`,
-    'Someone could be intercepting the connection (man-in-the-middle attack), or the server was reinstalled or its host keys regenerated.',
-    `Confirm the new fingerprint with the server's administrator; if the change is expected, remove the old entry: ${files.map((f) => `ssh-keygen -R ${quoteShellArg(hostName)} -f ${quoteShellArg(f)}`).join(' ; ')}`,
+    l10n.t('WARNING: the SSH host key of {0} has CHANGED. Not connecting to {1}.', hostName, target),
+    l10n.t('Expected {0}; the server presented {1}.', known, m.presented),
+    l10n.t('Someone could be intercepting the connection (man-in-the-middle attack), or the server was reinstalled or its host keys regenerated.'),
+    l10n.t("Confirm the new fingerprint with the server's administrator; if the change is expected, remove the old entry: {0}", files.map((f) => `ssh-keygen -R ${quoteShellArg(hostName)} -f ${quoteShellArg(f)}`).join(' ; ')),
   ].join('\n');
   return new SshHostKeyError('host-key-changed', message, target, m);
 }
@@ -80,7 +81,7 @@ export function hostKeyChangedError(target: string, hostName: string, keyType: s
 /** The refusal for a key listed as `@revoked`. */
 export function hostKeyRevokedError(target: string, hostName: string, keyType: string, blob: Buffer, entry: KnownHostEntry): SshHostKeyError {
   const m = mismatch(hostName, keyType, blob, []);
-  const message = `The SSH host key of ${hostName} (${m.presented}, ${keyType}) is marked @revoked in ${where(entry)}. Not connecting to ${target}.`;
+  const message = l10n.t('The SSH host key of {0} ({1}, {2}) is marked @revoked in {3}. Not connecting to {4}.', hostName, m.presented, keyType, where(entry), target);
   return new SshHostKeyError('host-key-revoked', message, target, m);
 }
 
@@ -89,9 +90,9 @@ export function hostKeyRejectedError(target: string, hostName: string, keyType: 
   const m = mismatch(hostName, keyType, blob, []);
   const why =
     reason === 'rejected'
-      ? 'it is not in known_hosts and was rejected'
+      ? l10n.t('it is not in known_hosts and was rejected')
       : reason === 'no-handler'
-        ? 'it is not in known_hosts (add it with `ssh-keyscan` after checking the fingerprint, or connect once with `ssh` to accept it)'
-        : `it is not in known_hosts and the confirmation failed${detail ? `: ${detail}` : ''}`;
-  return new SshHostKeyError('host-key-rejected', `The SSH host key of ${hostName} (${m.presented}, ${keyType}) is not trusted: ${why}. Not connecting to ${target}.`, target, m);
+        ? l10n.t('it is not in known_hosts (add it with `ssh-keyscan` after checking the fingerprint, or connect once with `ssh` to accept it)')
+        : detail ? l10n.t('it is not in known_hosts and the confirmation failed: {0}', detail) : l10n.t('it is not in known_hosts and the confirmation failed');
+  return new SshHostKeyError('host-key-rejected', l10n.t('The SSH host key of {0} ({1}, {2}) is not trusted: {3}. Not connecting to {4}.', hostName, m.presented, keyType, why, target), target, m);
 }

@@ -9,6 +9,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 
 /** One usable line of a known_hosts file. */
 export interface KnownHostEntry {
@@ -59,30 +60,30 @@ export function parseKnownHosts(text: string, file = '<known_hosts>'): ParsedKno
       if (m === '@revoked') marker = 'revoked';
       else if (m === '@cert-authority') marker = 'cert-authority';
       else {
-        problems.push({ file, line: lineNo, message: `unknown marker ${m}` });
+        problems.push({ file, line: lineNo, message: l10n.t('unknown marker {0}', m) });
         continue;
       }
     }
     const [hostField, keyType, keyBase64, ...commentParts] = fields;
     if (!hostField || !keyType || !keyBase64) {
-      problems.push({ file, line: lineNo, message: 'expected "hosts keytype base64-key [comment]"' });
+      problems.push({ file, line: lineNo, message: l10n.t('expected "hosts keytype base64-key [comment]"') });
       continue;
     }
     const key = decodeBase64Strict(keyBase64);
     if (!key) {
-      problems.push({ file, line: lineNo, message: 'the key is not valid base64' });
+      problems.push({ file, line: lineNo, message: l10n.t('the key is not valid base64') });
       continue;
     }
     const innerType = keyTypeOfBlob(key);
     if (innerType !== keyType) {
-      problems.push({ file, line: lineNo, message: `the key says it is ${innerType ?? 'unreadable'}, the line says ${keyType}` });
+      problems.push({ file, line: lineNo, message: innerType ? l10n.t('the key says it is {0}, the line says {1}', innerType, keyType) : l10n.t('the key is unreadable, the line says {0}', keyType) });
       continue;
     }
     let hosts: KnownHostEntry['hosts'];
     if (hostField.startsWith('|')) {
       const hashed = parseHashedHost(hostField);
       if (!hashed) {
-        problems.push({ file, line: lineNo, message: `unsupported hashed host name ${hostField.slice(0, 8)}…` });
+        problems.push({ file, line: lineNo, message: l10n.t('unsupported hashed host name {0}…', hostField.slice(0, 8)) });
         continue;
       }
       hosts = { kind: 'hashed', ...hashed };
@@ -274,7 +275,7 @@ export async function readKnownHostsFiles(files: readonly string[]): Promise<Par
       text = await fsp.readFile(file, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') result.problems.push({ file, line: 0, message: `cannot read: ${(error as Error).message}` });
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') result.problems.push({ file, line: 0, message: l10n.t('cannot read: {0}', (error as Error).message) });
       continue;
     }
     const parsed = parseKnownHosts(text, file);
@@ -319,7 +320,7 @@ async function appendNow(file: string, line: string): Promise<void> {
   const handle = await fsp.open(file, 'a', 0o600);
   try {
     const { bytesWritten } = await handle.write(data, 0, data.length);
-    if (bytesWritten !== data.length) throw new Error(`short write to ${file} (${bytesWritten} of ${data.length} bytes)`);
+    if (bytesWritten !== data.length) throw new Error(l10n.t('Short write to {0} ({1} of {2} bytes)', file, bytesWritten, data.length));
     await handle.sync();
   } finally {
     await handle.close();

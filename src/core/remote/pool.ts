@@ -6,6 +6,7 @@
  * dropped — the caller sees `connection-lost` and decides.
  */
 import { SshError } from './errors';
+import * as l10n from '@vscode/l10n';
 import { SshSession, type SshConnectOptions } from './session';
 import { describeTarget, targetKey, type SshTarget } from './target';
 import { type LocalForward, type LocalForwardOptions } from './tunnel';
@@ -61,7 +62,7 @@ export class SshSessionPool {
    * connection attempt). Rejects with the connect {@link SshError}; a failed attempt is not cached.
    */
   async acquire(target: SshTarget): Promise<SshLease> {
-    if (this.disposed) throw new SshError('closed', `SSH session pool is disposed (${describeTarget(target)})`, describeTarget(target));
+    if (this.disposed) throw new SshError('closed', l10n.t('SSH connections are closed (the extension or command is shutting down): {0}', describeTarget(target)), describeTarget(target));
     const key = targetKey(target);
     let entry = this.entries.get(key);
     if (entry?.session && entry.session.state !== 'open') {
@@ -81,7 +82,7 @@ export class SshSessionPool {
     }
     if (this.disposed) {
       entry.refs--;
-      throw new SshError('closed', `SSH session pool is disposed (${session.label})`, session.label);
+      throw new SshError('closed', l10n.t('SSH connections are closed (the extension or command is shutting down): {0}', session.label), session.label);
     }
     session.setKeepsProcessAlive(true);
     const held = entry;

@@ -11,6 +11,7 @@ import { promises as dns } from 'node:dns';
 import * as net from 'node:net';
 import { type Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import * as l10n from '@vscode/l10n';
 import { authFailed, prepareAuth, type PreparedAuth } from './auth';
 import { SshError, type SshErrorCode } from './errors';
 import { hostKeyChangedError, hostKeyRejectedError, hostKeyRevokedError, type HostKeyOptions, type UnknownHostDecision, type VerifiedHostKey } from './hostKeys';
@@ -78,12 +79,12 @@ const DEFAULT_MAX_SESSION_CHANNELS = 10;
 
 type Phase = 'dns' | 'tcp' | 'handshake' | 'host-key' | 'auth';
 
-const PHASE_TEXT: Record<Phase, string> = {
-  dns: 'resolving the host name',
-  tcp: 'opening the TCP connection',
-  handshake: 'the SSH handshake',
-  'host-key': 'the SSH handshake',
-  auth: 'authentication',
+const PHASE_TEXT: Record<Phase, () => string> = {
+  dns: () => l10n.t('resolving the host name'),
+  tcp: () => l10n.t('opening the TCP connection'),
+  handshake: () => l10n.t('the SSH handshake'),
+  'host-key': () => l10n.t('the SSH handshake'),
+  auth: () => l10n.t('authentication'),
 };
 
 /**
@@ -118,10 +119,10 @@ export class SshSession {
       if (this.stateValue !== 'open') return;
       const detail = socketError
         ? /keepalive/i.test(socketError.message)
-          ? `no answer to ${target.keepaliveCountMax} keepalives sent every ${target.keepaliveIntervalMs} ms`
+          ? l10n.t('no answer to {0} keepalives sent every {1} ms', target.keepaliveCountMax, target.keepaliveIntervalMs)
           : socketError.message
-        : 'the server closed the connection';
-      this.finish('lost', new SshError('connection-lost', `SSH connection to ${this.label} lost (${detail})`, this.label, { cause: socketError }));
+        : l10n.t('the server closed the connection');
+      this.finish('lost', new SshError('connection-lost', l10n.t('SSH connection to {0} lost ({1})', this.label, detail), this.label, { cause: socketError }));
     };
     client.on('end', onEnd);
     client.on('close', onEnd);
@@ -192,7 +193,7 @@ export class SshSession {
       const startTimer = () => {
         timerStarted = Date.now();
         timer = setTimeout(() => {
-          fail(new SshError('timeout', `Timed out after ${t.connectTimeoutMs} ms connecting to ${label} (during ${PHASE_TEXT[phase]})`, label));
+          fail(new SshError('timeout', l10n.t('Timed out after {0} ms connecting to {1} (during {2})', t.connectTimeoutMs, label, PHASE_TEXT[phase]()), label));
         }, Math.max(0, remaining));
       };
       const pauseTimer = () => {
@@ -228,8 +229,13 @@ export class SshSession {
         c.on('close', () => {
           if (settled) return;
           if (hostKeyError) return fail(hostKeyError);
-          const what = phase === 'auth' ? 'during authentication' : 'during the SSH handshake';
-          fail(new SshError(phase === 'auth' ? 'auth-failed' : 'protocol', `${label} closed the connection ${what}${phase === 'host-key' ? ' while we were waiting for the host key decision' : ''}`, label));
+          const message =
+            phase === 'auth'
+              ? l10n.t('{0} closed the connection during authentication', label)
+              : phase === 'host-key'
+                ? l10n.t('{0} closed the connection during the SSH handshake while we were waiting for the host key decision', label)
+                : l10n.t('{0} closed the connection during the SSH handshake', label);
+          fail(new SshError(phase === 'auth' ? 'auth-failed' : 'protocol', message, label));
         });
         c.on('handshake', () => {
           // Also emitted after each re-key: only the first one matters here.
@@ -317,7 +323,7 @@ export class SshSession {
           Promise.resolve()
             .then(() => ask(fingerprint, keyType, { target: label, host: t.host, port: t.port, hostName, otherKnownTypes: check.otherTypes, saveTo }))
             .then(decide, (error: unknown) => decide(error instanceof Error ? error : new Error(String(error))))
-            .catch((error: unknown) => fail(new SshError('protocol', `SSH handshake with ${label} failed after the host key decision: ${String(error)}`, label, { cause: error })));
+            .catch((error: unknown) => fail(new SshError('protocol', l10n.t('SSH handshake with {0} failed after the host key decision: {1}', label, String(error)), label, { cause: error })));
         };
 
         const config: ConnectConfig = {
@@ -335,7 +341,7 @@ export class SshSession {
         try {
           c.connect(config);
         } catch (error) {
-          fail(new SshError('protocol', `Cannot start the SSH connection to ${label}: ${(error as Error).message}`, label, { cause: error }));
+          fail(new SshError('protocol', l10n.t('Cannot start the SSH connection to {0}: {1}', label, (error as Error).message), label, { cause: error }));
         }
       };
 
@@ -349,7 +355,7 @@ export class SshSession {
           } catch (error) {
             return fail(dnsError(error as NodeJS.ErrnoException, t.host, label));
           }
-          if (addresses.length === 0) return fail(new SshError('dns-failed', `Cannot resolve the host name "${t.host}" of ${label}: no address`, label));
+          if (addresses.length === 0) return fail(new SshError('dns-failed', l10n.t('Cannot resolve the host name "{0}" of {1}: {2}', t.host, label, l10n.t('no address')), label));
         }
         if (settled) return;
         phase = 'tcp';
@@ -436,7 +442,7 @@ export class SshSession {
    */
   async close(): Promise<void> {
     if (this.stateValue !== 'open') return;
-    this.finish('closed', new SshError('closed', `SSH session to ${this.label} was closed`, this.label));
+    this.finish('closed', new SshError('closed', l10n.t('SSH session to {0} was closed', this.label), this.label));
     await new Promise<void>((resolve) => {
       if (this.socket.destroyed) return resolve();
       const timer = setTimeout(() => {
@@ -479,7 +485,7 @@ export class SshSession {
 
   /** The error for an operation on a session that is no longer open. */
   private endedError(): SshError {
-    return this.endError ?? new SshError('closed', `SSH session to ${this.label} was closed`, this.label);
+    return this.endError ?? new SshError('closed', l10n.t('SSH session to {0} was closed', this.label), this.label);
   }
 
   private assertOpen(): void {
@@ -535,7 +541,7 @@ export class SshSession {
     } catch (error) {
       this.releaseChannelSlot();
       if (this.stateValue !== 'open') throw this.endedError();
-      throw new SshError('channel-refused', `${this.label} refused to start a session channel: ${(error as Error).message} (too many at once for the server's MaxSessions?)`, this.label, { cause: error });
+      throw new SshError('channel-refused', l10n.t("{0} refused to start a session channel: {1} (too many at once for the server's MaxSessions?)", this.label, (error as Error).message), this.label, { cause: error });
     }
   }
 
@@ -546,10 +552,10 @@ export class SshSession {
         this.client.forwardOut(srcIP, srcPort, remoteHost, remotePort, (error, channel) => {
           if (!error) return resolve(channel);
           if (this.stateValue !== 'open' && this.endError) return reject(this.endError);
-          reject(new SshError('forward-failed', `${this.label} could not forward to ${remoteHost}:${remotePort}: ${describeForwardFailure(error)}`, this.label, { cause: error }));
+          reject(new SshError('forward-failed', l10n.t('{0} could not forward to {1}: {2}', this.label, `${remoteHost}:${remotePort}`, describeForwardFailure(error)), this.label, { cause: error }));
         });
       } catch (error) {
-        reject(this.endError ?? new SshError('forward-failed', `${this.label} could not forward to ${remoteHost}:${remotePort}: ${(error as Error).message}`, this.label, { cause: error }));
+        reject(this.endError ?? new SshError('forward-failed', l10n.t('{0} could not forward to {1}: {2}', this.label, `${remoteHost}:${remotePort}`, (error as Error).message), this.label, { cause: error }));
       }
     });
   }
@@ -564,49 +570,49 @@ function describeProblem(problem: KnownHostsProblem): string {
 function mapSshError(error: Error & { level?: string; code?: unknown }, phase: Phase, label: string, auth: PreparedAuth, t: ResolvedSshTarget): SshError {
   const level = error.level;
   if (level === 'client-authentication') return authFailed(label, auth);
-  if (level === 'agent') return new SshError('agent-unavailable', `The SSH agent failed while authenticating to ${label}: ${error.message}`, label, { cause: error });
+  if (level === 'agent') return new SshError('agent-unavailable', l10n.t('The SSH agent failed while authenticating to {0}: {1}', label, error.message), label, { cause: error });
   if (level === 'client-socket') {
     const code = (error as NodeJS.ErrnoException).code;
-    if (phase === 'auth') return new SshError('auth-failed', `${label} dropped the connection during authentication (${code ?? error.message})`, label, { cause: error });
-    return new SshError('protocol', `${label} dropped the connection during the SSH handshake (${code ?? error.message}) — is it an SSH server, and does it accept us (MaxStartups, firewall)?`, label, { cause: error });
+    if (phase === 'auth') return new SshError('auth-failed', l10n.t('{0} dropped the connection during authentication ({1})', label, code ?? error.message), label, { cause: error });
+    return new SshError('protocol', l10n.t('{0} dropped the connection during the SSH handshake ({1}) — is it an SSH server, and does it accept us (MaxStartups, firewall)?', label, code ?? error.message), label, { cause: error });
   }
   // A DISCONNECT from the server carries a numeric reason code.
   if (typeof error.code === 'number') {
-    if (phase === 'auth') return authFailed(label, auth, `the server disconnected: ${error.message}`);
-    return new SshError('protocol', `${label} ended the SSH handshake: ${error.message}`, label, { cause: error });
+    if (phase === 'auth') return authFailed(label, auth, l10n.t('the server disconnected: {0}', error.message));
+    return new SshError('protocol', l10n.t('{0} ended the SSH handshake: {1}', label, error.message), label, { cause: error });
   }
   if (/Connection lost before handshake/i.test(error.message)) {
-    return new SshError('protocol', `${label} (port ${t.port}) closed the connection before the SSH handshake — is an SSH server listening on that port?`, label, { cause: error });
+    return new SshError('protocol', l10n.t('{0} (port {1}) closed the connection before the SSH handshake — is an SSH server listening on that port?', label, t.port), label, { cause: error });
   }
-  return new SshError('protocol', `SSH handshake with ${label} failed: ${error.message}`, label, { cause: error });
+  return new SshError('protocol', l10n.t('SSH handshake with {0} failed: {1}', label, error.message), label, { cause: error });
 }
 
 function dnsError(error: NodeJS.ErrnoException, host: string, label: string): SshError {
   const detail =
     error.code === 'ENOTFOUND'
-      ? 'no such host'
+      ? l10n.t('no such host')
       : error.code === 'EAI_AGAIN'
-        ? 'temporary DNS failure — is the network or the DNS server reachable?'
+        ? l10n.t('temporary DNS failure — is the network or the DNS server reachable?')
         : (error.code ?? error.message);
-  return new SshError('dns-failed', `Cannot resolve the host name "${host}" of ${label}: ${detail}`, label, { cause: error });
+  return new SshError('dns-failed', l10n.t('Cannot resolve the host name "{0}" of {1}: {2}', host, label, detail), label, { cause: error });
 }
 
 function tcpError(error: NodeJS.ErrnoException | undefined, t: ResolvedSshTarget, label: string, attempts: number): SshError {
   const code = error?.code;
-  const several = attempts > 1 ? ` (tried ${attempts} addresses)` : '';
+  const several = attempts > 1 ? l10n.t(' (tried {0} addresses)', attempts) : '';
   const codeOf = (c: SshErrorCode, m: string) => new SshError(c, m, label, { cause: error });
   switch (code) {
     case 'ECONNREFUSED':
-      return codeOf('connection-refused', `Connection refused by ${t.host}:${t.port}${several} — no SSH server is listening on that port (is sshd running, is the port right?)`);
+      return codeOf('connection-refused', l10n.t('Connection refused by {0}{1} — no SSH server is listening on that port (is sshd running, is the port right?)', `${t.host}:${t.port}`, several));
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EHOSTDOWN':
     case 'ENETDOWN':
-      return codeOf('unreachable', `${t.host}:${t.port} is unreachable${several} (${code}) — check the network, VPN or firewall`);
+      return codeOf('unreachable', l10n.t('{0} is unreachable{1} ({2}) — check the network, VPN or firewall', `${t.host}:${t.port}`, several, code));
     case 'ETIMEDOUT':
-      return codeOf('timeout', `Timed out opening the TCP connection to ${t.host}:${t.port}${several} — the host or a firewall drops the packets`);
+      return codeOf('timeout', l10n.t('Timed out opening the TCP connection to {0}{1} — the host or a firewall drops the packets', `${t.host}:${t.port}`, several));
     default:
-      return codeOf('protocol', `Cannot connect to ${t.host}:${t.port}${several}: ${code ?? error?.message ?? 'unknown error'}`);
+      return codeOf('protocol', l10n.t('Cannot connect to {0}{1}: {2}', `${t.host}:${t.port}`, several, code ?? error?.message ?? l10n.t('unknown error')));
   }
 }
 
@@ -614,13 +620,13 @@ function describeForwardFailure(error: Error & { reason?: number }): string {
   // RFC 4254 §5.1 reason codes, with what they usually mean for a `direct-tcpip` channel to sshd.
   switch (error.reason) {
     case 1:
-      return 'administratively prohibited (the server disallows TCP forwarding: AllowTcpForwarding / PermitOpen)';
+      return l10n.t('administratively prohibited (the server disallows TCP forwarding: AllowTcpForwarding / PermitOpen)');
     case 2:
-      return 'the server could not connect there (nothing listening on that host/port as seen from the server, or the host is unknown there)';
+      return l10n.t('the server could not connect there (nothing listening on that host/port as seen from the server, or the host is unknown there)');
     case 3:
-      return 'unknown channel type';
+      return l10n.t('unknown channel type');
     case 4:
-      return 'resource shortage on the server';
+      return l10n.t('resource shortage on the server');
     default:
       return error.message;
   }

@@ -4,6 +4,8 @@
  * strings built from settings" applied to the remote end).
  */
 
+import * as l10n from '@vscode/l10n';
+
 /** Quotes one argument for a POSIX shell (sh, bash, dash, zsh): bare when safe, else in single quotes. */
 export function quoteShellArg(arg: string): string {
   if (arg !== '' && /^[\w@%+=:,./-]+$/.test(arg)) return arg;
@@ -28,7 +30,7 @@ export function withEnv(command: string, env: Readonly<Record<string, string>> |
   const names = Object.keys(env);
   if (names.length === 0) return command;
   const exports = names.map((name) => {
-    if (!ENV_NAME.test(name)) throw new Error(`invalid environment variable name ${JSON.stringify(name)}`);
+    if (!ENV_NAME.test(name)) throw new Error(l10n.t('invalid environment variable name {0}', JSON.stringify(name)));
     return `export ${name}=${quoteShellArg(env[name])};`;
   });
   return `${exports.join(' ')} ${command}`;

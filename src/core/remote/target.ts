@@ -4,6 +4,7 @@
  * from SecretStorage; nothing here reads settings.
  */
 import { createHash } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 
 /** How to authenticate. One method per target; the error names it when the server refuses it. */
 export type SshAuth =
@@ -49,14 +50,14 @@ export const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 /** Fills the defaults and validates host, port, user and timeouts; throws a plain Error on bad input. */
 export function resolveTarget(target: SshTarget): ResolvedSshTarget {
   const host = target.host.trim();
-  if (!host) throw new Error('SSH target: host is empty');
-  if (/\s/.test(host)) throw new Error(`SSH target: host "${host}" contains whitespace`);
+  if (!host) throw new Error(l10n.t('SSH target: host is empty'));
+  if (/\s/.test(host)) throw new Error(l10n.t('SSH target: host "{0}" contains whitespace', host));
   const port = target.port ?? DEFAULT_SSH_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`SSH target: port ${String(port)} is not a TCP port (1–65535)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(l10n.t('SSH target: port {0} is not a TCP port (1–65535)', String(port)));
   const user = target.user.trim();
-  if (!user) throw new Error(`SSH target ${host}: user is empty`);
+  if (!user) throw new Error(l10n.t('SSH target {0}: user is empty', host));
   const connectTimeoutMs = target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  if (!(connectTimeoutMs > 0)) throw new Error(`SSH target ${host}: connectTimeoutMs must be > 0`);
+  if (!(connectTimeoutMs > 0)) throw new Error(l10n.t('SSH target {0}: connectTimeoutMs must be > 0', host));
   return {
     host,
     port,
