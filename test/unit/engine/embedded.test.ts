@@ -13,7 +13,9 @@ describe('engine on the embedded shadow (PGlite)', function () {
   const logs: string[] = [];
 
   before(() => {
-    session = new EngineSession({ cacheDir: testCacheDir(), log: (m) => logs.push(m) });
+    // No idle close for the shared session: its shadow must still be open when 'reports its memory' runs, however
+    // long the tests before it take on a loaded machine (the idle close has its own test, on its own session).
+    session = new EngineSession({ cacheDir: testCacheDir(), log: (m) => logs.push(m), embeddedIdleMs: 0 });
   });
   after(async () => {
     await session.dispose();
