@@ -39,80 +39,75 @@ import { useLanguage } from './language';
 /** Bad input: printed as one line on stderr, exit code 2, no stack trace. */
 export class UsageError extends Error {}
 
-const HELP = `drift-guard — drift between schema.prisma, your migrations and PostgreSQL databases
+/** The --help text, in the CLI's language; each paragraph is one message, wrapped here. */
+function helpText(): string {
+  const cmd = (name: string, text: string): string => wrap(text, `  ${name.padEnd(11)}`, ' '.repeat(13));
+  const opt = (flag: string, text: string): string => wrap(text, `  ${flag.padEnd(18)}`, ' '.repeat(20));
+  return [
+    l10n.t('drift-guard — drift between schema.prisma, your migrations and PostgreSQL databases'),
+    '',
+    l10n.t('Usage:'),
+    '  drift-guard check    [--project DIR] [--schema PATH] [--migrations DIR] [--url URL | --env NAME] [--shadow-url URL] [--strict] [--json | --format FORMAT]',
+    '  drift-guard status   [--project DIR] [--url URL | --env NAME] [--strict] [--json]',
+    '  drift-guard baseline [--project DIR] [--name NAME] [--from FILE] [--json]',
+    '  drift-guard migrate  --name NAME [--project DIR] [--from FILE] [--json]',
+    '  drift-guard resolve  [--project DIR] [--url URL | --env NAME] (--applied NAME | --rolled-back NAME) [--force]',
+    '  drift-guard bench    [--project DIR] [--runs N] [--json]',
+    '  drift-guard projects [--project DIR] [--json]',
+    '  drift-guard rehearse [--project DIR] [--url URL | --env NAME] [--dump FILE] [--pg-dump PATH] [--strict] [--json]',
+    '  drift-guard deploy   [--project DIR] [--url URL | --env NAME] [--dry-run] [--yes] [--json]',
+    '',
+    cmd('check', l10n.t('schema vs migrations (on an embedded shadow database, or --shadow-url), and the database at --url (default: the project\'s datasource URL) vs migrations')),
+    cmd('status', l10n.t('every migration\'s state on the database: applied, pending, failed, rolled back, modified after apply, missing locally; and ordering hazards')),
+    cmd('baseline', l10n.t('writes <migrations>/<timestamp>_<name>/migration.sql with what the migrations lack, only once it applies on the shadow and reproduces the schema; otherwise it stays a draft in .drift-guard/drafts/ (the error says why and where): edit it, then --from FILE installs it')),
+    cmd('migrate', l10n.t('the same, as a normal named migration for new changes (prisma migrate dev --create-only): written from the diff, verified on the shadow, never recorded as applied anywhere. check says which changes are new (action "migrate") and which a database already has ("baseline")')),
+    cmd('resolve', l10n.t('records a migration as applied (only if the database already has every change it makes, unless --force) or as rolled back')),
+    cmd('bench', l10n.t('measures cold, warm and fresh-shadow analysis times on the project, and the migration status of 500 synthetic migrations')),
+    cmd('projects', l10n.t('finds the Prisma projects under DIR and describes them')),
+    cmd('rehearse', l10n.t('deploy rehearsal on a copy: the database\'s schema (pg_dump --schema-only here, through the --env tunnel, or the environment\'s ssh.rehearseDumpCommand on its server, or --dump) loaded into an embedded PostgreSQL with its _prisma_migrations history, then every pending migration applied there one by one, with its error and timing, and warnings for destructive statements. Nothing is written to the database (its history is only read). With --env, the result is recorded in .drift-guard/rehearsals.json: a production deploy needs a passing rehearsal of the same pending migrations (rule 3).')),
+    cmd('deploy', l10n.t('the deploy plan of the database: each pending migration is "apply" (the database has none of its changes), "markApplied" (it has them all: record it with resolve --applied, deploying it would fail) or "blocked" (it has part of them; failed rows block too). Without --dry-run, applies the pending migrations as migrate deploy does, only when every one is "apply"; otherwise prints the plan, writes nothing and exits 1. A production environment (--env with "kind": "production") needs --yes and a passing rehearsal of the same pending migrations (drift-guard rehearse --env NAME, rule 3).')),
+    '',
+    wrap(l10n.t('check also reports guard rails (JSON key "guardRails"): meaningless migration names, names without a time part, duplicate timestamps, same-day migrations applied or committed in another order than their names sort in, migrations using what a later one creates, applied migrations edited or deleted, and (in git) migrations whose adding commit\'s message does not describe them (team rule 4, a note).'), '  ', '  '),
+    '',
+    l10n.t('Options:'),
+    opt('--project DIR', l10n.t('project root, or a folder with exactly one project below (default: .)')),
+    opt('--schema PATH', l10n.t('schema file or folder (default: found like Prisma does)')),
+    opt('--migrations DIR', l10n.t('migrations folder (default: prisma.config.ts, else next to the schema)')),
+    opt('--url URL', l10n.t('database URL (default: the datasource url, from env/.env/prisma.config.ts)')),
+    opt('--env NAME', l10n.t('an environment of driftGuard.environments in .vscode/settings.json, through its SSH tunnel if it has one (URL from its variable or --url; SSH password and key passphrase from DRIFT_GUARD_SSH_PASSWORD / DRIFT_GUARD_SSH_PASSPHRASE; host keys from known_hosts or DRIFT_GUARD_KNOWN_HOSTS, unknown hosts refused)')),
+    opt('--shadow-url URL', l10n.t('use this (emptied) database as the shadow instead of the embedded one')),
+    opt('--dump FILE', l10n.t('rehearse: a plain SQL dump to load instead of dumping the database')),
+    opt('--pg-dump PATH', l10n.t('rehearse: the pg_dump to run (default: pg_dump on PATH)')),
+    opt('--strict', l10n.t('check, status, rehearse: warnings count as findings (exit 1)')),
+    opt('--dry-run', l10n.t('deploy: print the plan only, write nothing')),
+    opt('--yes', l10n.t('deploy: confirm a deploy to a production environment')),
+    opt('--json', l10n.t('machine-readable output on stdout')),
+    opt('--format FORMAT', l10n.t('check: text (default), json (= --json), sarif (SARIF 2.1.0, for code scanning) or github (GitHub Actions annotations: ::warning file=…,line=…::message); same exit codes')),
+    opt('--lang en|fr', l10n.t('language of the human text (default: from LC_ALL, LC_MESSAGES, LANG)')),
+    opt('-h, --help', l10n.t('this help')),
+    opt('-v, --version', l10n.t('the version')),
+    '',
+    wrap(l10n.t('Exit codes: 0 nothing found, 1 drift / non-applied or problem migrations found (check: guard-rail errors, and warnings with --strict; status: a migration not applied, and ordering hazards with --strict; rehearse: a migration failed on the copy or the deploy would be refused, and warnings with --strict; deploy: the plan is not all "apply", nothing written), 2 bad input or failure (one line on stderr, no stack trace). deploy exits 0 when deployed or nothing is pending.'), '', ''),
+  ].join('\n');
+}
 
-Usage:
-  drift-guard check    [--project DIR] [--schema PATH] [--migrations DIR] [--url URL | --env NAME] [--shadow-url URL] [--strict] [--json | --format FORMAT]
-  drift-guard status   [--project DIR] [--url URL | --env NAME] [--strict] [--json]
-  drift-guard baseline [--project DIR] [--name NAME] [--from FILE] [--json]
-  drift-guard migrate  --name NAME [--project DIR] [--from FILE] [--json]
-  drift-guard resolve  [--project DIR] [--url URL | --env NAME] (--applied NAME | --rolled-back NAME) [--force]
-  drift-guard bench    [--project DIR] [--runs N] [--json]
-  drift-guard projects [--project DIR] [--json]
-  drift-guard rehearse [--project DIR] [--url URL | --env NAME] [--dump FILE] [--pg-dump PATH] [--strict] [--json]
-  drift-guard deploy   [--project DIR] [--url URL | --env NAME] [--dry-run] [--yes] [--json]
-
-  check      schema vs migrations (on an embedded shadow database, or --shadow-url), and the
-             database at --url (default: the project's datasource URL) vs migrations
-  status     every migration's state on the database: applied, pending, failed, rolled back,
-             modified after apply, missing locally; and ordering hazards
-  baseline   writes <migrations>/<timestamp>_<name>/migration.sql with what the migrations lack, only
-             once it applies on the shadow and reproduces the schema; otherwise it stays a draft in
-             .drift-guard/drafts/ (the error says why and where): edit it, then --from FILE installs it
-  migrate    the same, as a normal named migration for new changes (prisma migrate dev --create-only):
-             written from the diff, verified on the shadow, never recorded as applied anywhere. check
-             says which changes are new (action "migrate") and which a database already has ("baseline")
-  resolve    records a migration as applied (only if the database already has every change it
-             makes, unless --force) or as rolled back
-  bench      measures cold, warm and fresh-shadow analysis times on the project, and the
-             migration status of 500 synthetic migrations
-  projects   finds the Prisma projects under DIR and describes them
-  rehearse   deploy rehearsal on a copy: the database's schema (pg_dump --schema-only here, through
-             the --env tunnel, or the environment's ssh.rehearseDumpCommand on its server, or --dump)
-             loaded into an embedded PostgreSQL with its _prisma_migrations history, then every pending
-             migration applied there one by one, with its error and timing, and warnings for
-             destructive statements. Nothing is written to the database (its history is only read).
-             With --env, the result is recorded in .drift-guard/rehearsals.json: a production deploy
-             needs a passing rehearsal of the same pending migrations (rule 3).
-  deploy     the deploy plan of the database: each pending migration is "apply" (the database has
-             none of its changes), "markApplied" (it has them all: record it with resolve --applied,
-             deploying it would fail) or "blocked" (it has part of them; failed rows block too).
-             Without --dry-run, applies the pending migrations as migrate deploy does, only when
-             every one is "apply"; otherwise prints the plan, writes nothing and exits 1. A
-             production environment (--env with "kind": "production") needs --yes and a passing
-             rehearsal of the same pending migrations (drift-guard rehearse --env NAME, rule 3).
-
-  check also reports guard rails (JSON key "guardRails"): meaningless migration names, names without
-  a time part, duplicate timestamps, same-day migrations applied or committed in another order than
-  their names sort in, migrations using what a later one creates, applied migrations edited or deleted,
-  and (in git) migrations whose adding commit's message does not describe them (team rule 4, a note).
-
-Options:
-  --project DIR     project root, or a folder with exactly one project below (default: .)
-  --schema PATH     schema file or folder (default: found like Prisma does)
-  --migrations DIR  migrations folder (default: prisma.config.ts, else next to the schema)
-  --url URL         database URL (default: the datasource url, from env/.env/prisma.config.ts)
-  --env NAME        an environment of driftGuard.environments in .vscode/settings.json, through its
-                    SSH tunnel if it has one (URL from its variable or --url; SSH password and key
-                    passphrase from DRIFT_GUARD_SSH_PASSWORD / DRIFT_GUARD_SSH_PASSPHRASE; host keys
-                    from known_hosts or DRIFT_GUARD_KNOWN_HOSTS, unknown hosts refused)
-  --shadow-url URL  use this (emptied) database as the shadow instead of the embedded one
-  --dump FILE       rehearse: a plain SQL dump to load instead of dumping the database
-  --pg-dump PATH    rehearse: the pg_dump to run (default: pg_dump on PATH)
-  --strict          check, status, rehearse: warnings count as findings (exit 1)
-  --dry-run         deploy: print the plan only, write nothing
-  --yes             deploy: confirm a deploy to a production environment
-  --json            machine-readable output on stdout
-  --format FORMAT   check: text (default), json (= --json), sarif (SARIF 2.1.0, for code scanning) or
-                    github (GitHub Actions annotations: ::warning file=…,line=…::message); same exit codes
-  --lang en|fr      language of the human text (default: from LC_ALL, LC_MESSAGES, LANG)
-  -h, --help        this help;  -v, --version  the version
-
-Exit codes: 0 nothing found, 1 drift / non-applied or problem migrations found (check: guard-rail
-errors, and warnings with --strict; status: a migration not applied, and ordering hazards with
---strict; rehearse: a migration failed on the copy or the deploy would be
-refused, and warnings with --strict; deploy: the plan is not all "apply", nothing written), 2 bad
-input or failure (one line on stderr, no stack trace). deploy exits 0 when deployed or nothing is pending.`;
+/** `text` in lines of at most 100 characters, the first after `first`, the others after `rest`. */
+function wrap(text: string, first: string, rest: string, width = 100): string {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(' ')) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = rest + word;
+    } else {
+      line += (empty ? '' : ' ') + word;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
 
 declare const __DRIFT_GUARD_VERSION__: string | undefined;
 
@@ -199,7 +194,11 @@ function databaseUrl(project: PrismaProject, explicit: string | undefined, io: I
       return { url: source.value, label: `${variable ?? name} → ${redactUrl(source.value)}` };
     }
   }
-  return { missing: ds?.url ? `the datasource url is ${describeUrlSource(project, ds.url)}` : `${displayPath(project.schemaPath, io.cwd)} has no datasource url` };
+  return {
+    missing: ds?.url
+      ? l10n.t('the datasource url is {0}', describeUrlSource(project, ds.url))
+      : l10n.t('{0} has no datasource url', displayPath(project.schemaPath, io.cwd)),
+  };
 }
 
 function engineSession(io: Io): EngineSession {
@@ -253,8 +252,8 @@ type CheckFormat = (typeof CHECK_FORMATS)[number];
 /** `--format text|json|sarif|github`; `--json` is `--format json`. */
 function checkFormat(values: { json?: boolean; format?: string }): CheckFormat {
   const format = values.format ?? (values.json ? 'json' : 'text');
-  if (!(CHECK_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format ${format}: expected one of ${CHECK_FORMATS.join(', ')}.`);
-  if (values.json && format !== 'json') throw new UsageError(`--json and --format ${format} ask for two outputs: pass one of them.`);
+  if (!(CHECK_FORMATS as readonly string[]).includes(format)) throw new UsageError(l10n.t('--format {0}: expected one of {1}.', format, CHECK_FORMATS.join(', ')));
+  if (values.json && format !== 'json') throw new UsageError(l10n.t('--json and --format {0} ask for two outputs: pass one of them.', format));
   return format as CheckFormat;
 }
 
@@ -279,19 +278,19 @@ function ciFindings(
   for (const f of groupFindings(input.schema, 'schemaVsMigrations')) {
     const presentIn = input.database ? presentInFor(f.primary, [{ name: input.database.name, items: input.database.items }]) : [];
     const action = describeAction({ action: presentIn.length > 0 ? 'baseline' : 'migrate', presentIn, absentFrom: checked.filter((n) => !presentIn.includes(n)) }, checked);
-    out.push({ ruleId: 'schema-drift', level: 'warning', title: `Schema drift: ${f.label}`, message: `${f.message} — ${action}`, ...at(f.location) });
+    out.push({ ruleId: 'schema-drift', level: 'warning', title: l10n.t('Schema drift: {0}', f.label), message: `${f.message} — ${action}`, ...at(f.location) });
   }
   if (input.database) {
     for (const f of groupFindings(input.database.items, 'databaseVsMigrations')) {
-      out.push({ ruleId: 'database-drift', level: 'warning', title: `Database drift (${input.database.name}): ${f.label}`, message: `[${input.database.name}] ${f.message}`, ...at(f.location) });
+      out.push({ ruleId: 'database-drift', level: 'warning', title: l10n.t('Database drift ({0}): {1}', input.database.name, f.label), message: `[${input.database.name}] ${f.message}`, ...at(f.location) });
     }
     for (const m of input.failed) {
       const folder = project.migrations.find((x) => x.name === m.name && x.hasSql);
       out.push({
         ruleId: 'migration-failed',
         level: 'error',
-        title: `Failed migration: ${m.name}`,
-        message: `${m.name} is recorded as failed on ${input.database.label}: migrate deploy stops on it (P3009).${m.note ? ` ${m.note}` : ''}`,
+        title: l10n.t('Failed migration: {0}', m.name),
+        message: `${l10n.t('{0} is recorded as failed on {1}: migrate deploy stops on it (P3009).', m.name, input.database.label)}${m.note ? ` ${m.note}` : ''}`,
         ...(folder ? { file: folder.sqlPath, line: 1, column: 1 } : {}),
       });
     }
@@ -499,9 +498,9 @@ function blockedJson(blocked: ReplayBlocked, migrationsDir: string): Record<stri
 
 /** What a `--shadow-url` must not be: the database checked, the datasource URLs, every configured environment. */
 async function checkedDatabases(project: PrismaProject, db: { url: string; label: string } | { missing: string }, io: Io): Promise<CheckedDatabase[]> {
-  const out: CheckedDatabase[] = 'url' in db ? [{ label: 'the checked database', url: db.url }] : [];
+  const out: CheckedDatabase[] = 'url' in db ? [{ label: l10n.t('the checked database'), url: db.url }] : [];
   for (const [name, source] of [['url', project.datasource?.url], ['directUrl', project.datasource?.directUrl]] as Array<[string, UrlSource | undefined]>) {
-    if (source && source.kind !== 'unresolved' && source.value !== undefined) out.push({ label: `the datasource ${name}`, url: source.value });
+    if (source && source.kind !== 'unresolved' && source.value !== undefined) out.push({ label: l10n.t('the datasource {0}', name), url: source.value });
   }
   return [...out, ...(await environmentDatabases(project, io.env))];
 }
@@ -623,7 +622,7 @@ async function cmdResolve(argv: string[], io: Io): Promise<number> {
   const name = values.applied ?? values['rolled-back'] ?? '';
   const record = (status: 'succeeded' | 'failed' | 'refused', exitCode: number, message: string, proof?: { ok: boolean; summary: string }): Promise<void> =>
     recordCliWrite(io, project, {
-      step: values.applied ? `Mark ${name} as applied` : `Mark ${name} as rolled back`,
+      step: values.applied ? l10n.t('Mark {0} as applied', name) : l10n.t('Mark {0} as rolled back', name),
       command: ['drift-guard', 'resolve', ...argv].join(' '),
       environment: values.env ?? redactUrl(db.url),
       target: db.label,
@@ -644,7 +643,12 @@ async function cmdResolve(argv: string[], io: Io): Promise<number> {
     else io.out(result.message);
     await record(result.recorded ? 'succeeded' : 'failed', 0, result.message, {
       ok: result.missingChanges.length === 0 && !result.forced,
-      summary: result.missingChanges.length === 0 ? 'every change the migration makes is in the database' : `${result.missingChanges.length} change(s) missing${result.forced ? ' (forced)' : ''}`,
+      summary:
+        result.missingChanges.length === 0
+          ? l10n.t('every change the migration makes is in the database')
+          : result.forced
+            ? l10n.t('{0} change(s) missing (forced)', result.missingChanges.length)
+            : l10n.t('{0} change(s) missing', result.missingChanges.length),
     });
     return 0;
   } catch (err) {
@@ -858,7 +862,7 @@ async function cmdDeploy(argv: string[], io: Io): Promise<number> {
       const started = Date.now();
       const record = (status: 'succeeded' | 'failed', exitCode: number, text: string): Promise<void> =>
         recordCliWrite(io, project, {
-          step: `Deploy ${plural(plan.pending.length, 'migration')}: ${plan.pending.join(', ')}`,
+          step: l10n.t('Deploy {0}: {1}', plural(plan.pending.length, 'migration'), plan.pending.join(', ')),
           command: ['drift-guard', 'deploy', ...argv].join(' '),
           environment: values.env ?? redactUrl(db.url),
           target: db.label,
@@ -965,11 +969,11 @@ async function runIn(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = args;
   try {
     if (command === undefined) {
-      io.err(HELP);
+      io.err(helpText());
       return 2;
     }
     if (command === '-h' || command === '--help' || command === 'help') {
-      io.out(HELP);
+      io.out(helpText());
       return 0;
     }
     if (command === '-v' || command === '--version') {
@@ -979,7 +983,7 @@ async function runIn(argv: string[], io: Io): Promise<number> {
     const run = COMMANDS[command];
     if (!run) throw new UsageError(l10n.t('Unknown command "{0}". Run drift-guard --help.', command));
     if (rest.includes('-h') || rest.includes('--help')) {
-      io.out(HELP);
+      io.out(helpText());
       return 0;
     }
     return await run(rest, io);

@@ -13,6 +13,7 @@
  * reconnect to the source: they are not restored, and the verification says why.
  * After a restore step the environment is compared with the backup's census the same way (read-only).
  */
+import * as l10n from '@vscode/l10n';
 import { quoteShellArg } from '../remote/shellQuote';
 
 /** Runs a shell command where the backup step ran (this machine, or the environment's SSH server). */
@@ -130,21 +131,32 @@ export function parseCensus(stdout: string): DatabaseCensus {
 export function compareCensus(expected: DatabaseCensus, actual: DatabaseCensus, names: { expected: string; actual: string }): string[] {
   const out: string[] = [];
   for (const [table, rows] of Object.entries(expected.tables)) {
-    if (!(table in actual.tables)) out.push(`table ${table} (${rows} rows in ${names.expected}) is missing in ${names.actual}`);
-    else if (actual.tables[table] !== rows) out.push(`${table}: ${rows} rows in ${names.expected}, ${actual.tables[table]} in ${names.actual}`);
+    if (!(table in actual.tables)) out.push(l10n.t('table {0} ({1} rows in {2}) is missing in {3}', table, rows, names.expected, names.actual));
+    else if (actual.tables[table] !== rows) out.push(l10n.t('{0}: {1} rows in {2}, {3} in {4}', table, rows, names.expected, actual.tables[table], names.actual));
   }
-  for (const table of Object.keys(actual.tables)) if (!(table in expected.tables)) out.push(`table ${table} is in ${names.actual} but not in ${names.expected}`);
+  for (const table of Object.keys(actual.tables)) if (!(table in expected.tables)) out.push(l10n.t('table {0} is in {1} but not in {2}', table, names.actual, names.expected));
   const missing = expected.migrations.filter((m) => !actual.migrations.includes(m));
   const extra = actual.migrations.filter((m) => !expected.migrations.includes(m));
-  if (missing.length) out.push(`_prisma_migrations: ${missing.join(', ')} applied in ${names.expected}, not in ${names.actual}`);
-  if (extra.length) out.push(`_prisma_migrations: ${extra.join(', ')} applied in ${names.actual}, not in ${names.expected}`);
+  if (missing.length) out.push(l10n.t('_prisma_migrations: {0} applied in {1}, not in {2}', missing.join(', '), names.expected, names.actual));
+  if (extra.length) out.push(l10n.t('_prisma_migrations: {0} applied in {1}, not in {2}', extra.join(', '), names.actual, names.expected));
   return out;
+}
+
+/** The first three differences, and how many more. */
+function someDifferences(differences: readonly string[]): string {
+  const first = differences.slice(0, 3).join('; ');
+  return differences.length > 3 ? l10n.t('{0}; … {1} more', first, differences.length - 3) : first;
 }
 
 function describeCensus(census: DatabaseCensus): string {
   const rows = Object.values(census.tables).reduce((a, b) => a + b, 0);
   const tables = Object.keys(census.tables).length;
-  return `${tables} table${tables === 1 ? '' : 's'}, ${rows} row${rows === 1 ? '' : 's'}, ${census.migrations.length} applied migration${census.migrations.length === 1 ? '' : 's'}`;
+  const migrations = census.migrations.length;
+  return [
+    tables === 1 ? l10n.t('1 table') : l10n.t('{0} tables', tables),
+    rows === 1 ? l10n.t('1 row') : l10n.t('{0} rows', rows),
+    migrations === 1 ? l10n.t('1 applied migration') : l10n.t('{0} applied migrations', migrations),
+  ].join(', ');
 }
 
 /** The error a command printed: its `ERROR:` / `error:` line when there is one, else its last line. */
@@ -185,21 +197,38 @@ export async function verifyBackup(
   const base = { ...facts, differences: [] as string[] };
   const recipe = dumpRecipe(input.backupCommand);
   if (!recipe) {
-    return { ...base, status: 'failed', summary: 'Not verified: the database this backup dumps could not be read from its command (pg_dump with the database name as a plain word is needed; pg_dumpall and URLs in variables are not verified).' };
+    return {
+      ...base,
+      status: 'failed',
+      summary: l10n.t(
+        'Not verified: the database this backup dumps could not be read from its command (pg_dump with the database name as a plain word is needed; pg_dumpall and URLs in variables are not verified).',
+      ),
+    };
   }
   if (recipe.createsDatabase) {
-    return { ...base, recipe, status: 'failed', summary: 'Not verified: this dump creates and connects to its own database (pg_dump -C), so restoring it anywhere would write to the source database. Dump without -C.' };
+    return {
+      ...base,
+      recipe,
+      status: 'failed',
+      summary: l10n.t('Not verified: this dump creates and connects to its own database (pg_dump -C), so restoring it anywhere would write to the source database. Dump without -C.'),
+    };
   }
-  if (facts.sizeBytes === undefined) return { ...base, recipe, status: 'failed', summary: `Not verified: the backup file ${input.path} could not be read.` };
+  if (facts.sizeBytes === undefined) return { ...base, recipe, status: 'failed', summary: l10n.t('Not verified: the backup file {0} could not be read.', input.path) };
   const source = await runner.run(censusCommand(recipe), opts);
-  if (source.exitCode !== 0) return { ...base, recipe, status: 'failed', summary: `Not verified: the source database ${recipe.database} could not be read: ${lastLine(source.stderr) || `exit ${source.exitCode}`}` };
+  if (source.exitCode !== 0) return { ...base, recipe, status: 'failed', summary: l10n.t('Not verified: the source database {0} could not be read: {1}', recipe.database, lastLine(source.stderr) || l10n.t('exit {0}', String(source.exitCode))) };
   const census = parseCensus(source.stdout);
   const scratch = input.scratchName ?? scratchDatabaseName(input.now ?? new Date());
   if (scratch === recipe.database) throw new Error('The scratch database must not be the source database.');
-  const where = `scratch database ${scratch} on the server of the backup`;
+  const where = l10n.t('scratch database {0} on the server of the backup', scratch);
   const created = await runner.run(tool(recipe, ['createdb', ...recipe.conn, scratch]), opts);
   if (created.exitCode !== 0) {
-    return { ...base, recipe, census, status: 'failed', summary: `Not verified: the scratch database ${scratch} could not be created (it needs CREATEDB and room for one more copy): ${lastLine(created.stderr) || `exit ${created.exitCode}`}` };
+    return {
+      ...base,
+      recipe,
+      census,
+      status: 'failed',
+      summary: l10n.t('Not verified: the scratch database {0} could not be created (it needs CREATEDB and room for one more copy): {1}', scratch, lastLine(created.stderr) || l10n.t('exit {0}', String(created.exitCode))),
+    };
   }
   try {
     const file = input.path.startsWith('~/') ? `~/${quoteShellArg(input.path.slice(2))}` : quoteShellArg(input.path);
@@ -211,14 +240,22 @@ export async function verifyBackup(
           : `${tool(recipe, ['pg_restore', '--exit-on-error', '--single-transaction', '--no-owner', ...recipe.conn, '-d', scratch])} ${file}`;
     const restored = await runner.run(restore, opts);
     if (restored.exitCode !== 0) {
-      return { ...base, recipe, census, where, status: 'failed', summary: `Not verified: the dump did not restore into ${scratch}: ${lastLine(restored.stderr) || `exit ${restored.exitCode}`}`, differences: [] };
+      return {
+        ...base,
+        recipe,
+        census,
+        where,
+        status: 'failed',
+        summary: l10n.t('Not verified: the dump did not restore into {0}: {1}', scratch, lastLine(restored.stderr) || l10n.t('exit {0}', String(restored.exitCode))),
+        differences: [],
+      };
     }
     const copy = await runner.run(censusCommand(recipe, scratch), opts);
-    if (copy.exitCode !== 0) return { ...base, recipe, census, where, status: 'failed', summary: `Not verified: the restored copy could not be read: ${lastLine(copy.stderr)}` };
-    const differences = compareCensus(census, parseCensus(copy.stdout), { expected: recipe.database, actual: 'the restored copy' });
+    if (copy.exitCode !== 0) return { ...base, recipe, census, where, status: 'failed', summary: l10n.t('Not verified: the restored copy could not be read: {0}', lastLine(copy.stderr)) };
+    const differences = compareCensus(census, parseCensus(copy.stdout), { expected: recipe.database, actual: l10n.t('the restored copy') });
     return differences.length === 0
-      ? { ...base, recipe, census, where, status: 'verified', summary: `Verified: restored into ${where}; ${describeCensus(census)} — identical to ${recipe.database}.` }
-      : { ...base, recipe, census, where, differences, status: 'failed', summary: `Not verified: the restored copy differs from ${recipe.database}: ${differences.slice(0, 3).join('; ')}${differences.length > 3 ? `; … ${differences.length - 3} more` : ''}` };
+      ? { ...base, recipe, census, where, status: 'verified', summary: l10n.t('Verified: restored into {0}; {1} — identical to {2}.', where, describeCensus(census), recipe.database) }
+      : { ...base, recipe, census, where, differences, status: 'failed', summary: l10n.t('Not verified: the restored copy differs from {0}: {1}', recipe.database, someDifferences(differences)) };
   } finally {
     // Only the database created above, whatever happened in between.
     await runner.run(tool(recipe, ['dropdb', '--if-exists', ...recipe.conn, scratch]), opts).catch(() => undefined);
@@ -232,9 +269,9 @@ export async function verifyRestore(
   cwd?: string,
 ): Promise<{ ok: boolean; summary: string; differences: string[] }> {
   const now = await runner.run(censusCommand(backup.recipe), cwd ? { cwd } : {});
-  if (now.exitCode !== 0) return { ok: false, summary: `The restored database ${backup.recipe.database} could not be read: ${lastLine(now.stderr) || `exit ${now.exitCode}`}`, differences: [] };
-  const differences = compareCensus(backup.census, parseCensus(now.stdout), { expected: 'the backup', actual: backup.recipe.database });
+  if (now.exitCode !== 0) return { ok: false, summary: l10n.t('The restored database {0} could not be read: {1}', backup.recipe.database, lastLine(now.stderr) || l10n.t('exit {0}', String(now.exitCode))), differences: [] };
+  const differences = compareCensus(backup.census, parseCensus(now.stdout), { expected: l10n.t('the backup'), actual: backup.recipe.database });
   return differences.length === 0
-    ? { ok: true, summary: `Restore verified: ${backup.recipe.database} matches the backup (${describeCensus(backup.census)}).`, differences }
-    : { ok: false, summary: `The restored database differs from the backup ${backup.path}: ${differences.slice(0, 3).join('; ')}${differences.length > 3 ? `; … ${differences.length - 3} more` : ''}`, differences };
+    ? { ok: true, summary: l10n.t('Restore verified: {0} matches the backup ({1}).', backup.recipe.database, describeCensus(backup.census)), differences }
+    : { ok: false, summary: l10n.t('The restored database differs from the backup {0}: {1}', backup.path, someDifferences(differences)), differences };
 }

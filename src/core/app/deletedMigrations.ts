@@ -8,6 +8,7 @@
  *
  * Shared by the editor (analyses, tree, diagnostics) and the CLI (`status`, `check`).
  */
+import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
 import { type EngineApi } from '../engine/api';
 import { isEngineError } from '../engine/errors';
@@ -77,14 +78,32 @@ export function explainReplayFailure(failure: CheckFailure, histories: readonly 
   };
 }
 
-/** The English sentence (the CLI's) saying why the drift was not computed and how to get it back. */
+/** The sentence (the CLI's, in its language) saying why the drift was not computed and how to get it back. */
 export function replayBlockedMessage(blocked: ReplayBlocked, migrationsDir = '<migrations>'): string {
   const names = blocked.deleted.join(', ');
+  const environments = blocked.environments.join(', ');
+  const restore = `git checkout HEAD -- ${migrationsDir}/${blocked.deleted[0]}`;
   const one = blocked.deleted.length === 1;
-  return (
-    `Drift not computed: the migration history cannot be replayed without ${names} (deleted here, but ${blocked.environments.join(', ')} recorded ${one ? 'it' : 'them'} as applied)` +
-    `${blocked.failedMigration ? `: ${blocked.failedMigration} builds on ${one ? 'it' : 'them'}` : ''}. Restore ${one ? 'it' : 'them'} from git (git checkout HEAD -- ${migrationsDir}/${blocked.deleted[0]}), then check again.`
-  );
+  if (blocked.failedMigration) {
+    return one
+      ? l10n.t(
+          'Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded it as applied): {2} builds on it. Restore it from git ({3}), then check again.',
+          names,
+          environments,
+          blocked.failedMigration,
+          restore,
+        )
+      : l10n.t(
+          'Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded them as applied): {2} builds on them. Restore them from git ({3}), then check again.',
+          names,
+          environments,
+          blocked.failedMigration,
+          restore,
+        );
+  }
+  return one
+    ? l10n.t('Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded it as applied). Restore it from git ({2}), then check again.', names, environments, restore)
+    : l10n.t('Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded them as applied). Restore them from git ({2}), then check again.', names, environments, restore);
 }
 
 /**

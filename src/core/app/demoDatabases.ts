@@ -13,6 +13,7 @@
  *
  * Everything lives in memory: stopping closes the servers and the instances, and removes the files written.
  */
+import * as l10n from '@vscode/l10n';
 import { readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import pg from 'pg';
@@ -118,7 +119,7 @@ export async function writeDemoWorkspace(workspace: string, databases: RunningDe
       () => true,
       () => false,
     );
-    if (exists) throw new Error(`${file} already exists: the demo databases are written into a fresh copy of demo/ only`);
+    if (exists) throw new Error(l10n.t('{0} already exists: the demo databases are written into a fresh copy of demo/ only', file));
   }
   const example = await readFile(path.join(workspace, '.env.example'), 'utf8').catch(() => '');
   const kept = example

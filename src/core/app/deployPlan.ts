@@ -184,10 +184,11 @@ export function deployPlanText(plan: DeployPlan, target: string): string[] {
   const head = plan.deployable
     ? l10n.t('✓ Deploy plan for {0}: {1} migration(s) to apply.', target, plan.steps.length)
     : l10n.t('✗ Deploy plan for {0}: not every migration can be deployed — {1}.', target, summary(plan));
-  const mark: Record<DeployAction, string> = { apply: '→ apply       ', markApplied: '✓ mark applied', blocked: '✗ blocked     ' };
+  const marks: Record<DeployAction, string> = { apply: l10n.t('→ apply'), markApplied: l10n.t('✓ mark applied'), blocked: l10n.t('✗ blocked') };
+  const width = Math.max(...Object.values(marks).map((m) => m.length));
   const lines = [head];
   for (const step of plan.steps) {
-    lines.push(`  ${mark[step.action]}  ${step.migration}${step.failed ? ' (failed)' : ''} — ${step.reason}`);
+    lines.push(`  ${marks[step.action].padEnd(width)}  ${step.migration}${step.failed ? l10n.t(' (failed)') : ''} — ${step.reason}`);
     if (step.action !== 'apply') {
       for (const c of step.present) {
         const label = c.change === 'created' ? c.label : c.change === 'dropped' ? l10n.t('{0} (already dropped)', c.label) : l10n.t('{0} (already as it leaves it)', c.label);

@@ -10,6 +10,7 @@
  * {@link ROTATE_BYTES} the file is renamed to `run-log.1.jsonl` (a rename is atomic) and a new one started;
  * reading takes both. Lines that do not parse are skipped and counted, never fatal.
  */
+import * as l10n from '@vscode/l10n';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -281,22 +282,42 @@ function localTime(iso: string): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-const STATUS_TEXT: Record<RecordStatus, string> = {
-  notRun: 'not run',
-  running: 'running',
-  succeeded: '✓ succeeded',
-  failed: '✗ failed',
-  skipped: 'skipped',
-  cancelled: 'cancelled',
-  refused: '⛔ refused',
-};
+/** A status as the log says it (a function: the language is chosen after this module loads). */
+function statusText(status: RecordStatus): string {
+  switch (status) {
+    case 'notRun':
+      return l10n.t('not run');
+    case 'running':
+      return l10n.t('running');
+    case 'succeeded':
+      return l10n.t('✓ succeeded');
+    case 'failed':
+      return l10n.t('✗ failed');
+    case 'skipped':
+      return l10n.t('skipped');
+    case 'cancelled':
+      return l10n.t('cancelled');
+    case 'refused':
+      return l10n.t('⛔ refused');
+    default:
+      return status;
+  }
+}
 
-const SOURCE_TEXT: Record<WriteSource, string> = {
-  runbook: 'runbook',
-  tree: 'Migrations view',
-  baseline: 'Create Baseline',
-  cli: 'CLI',
-};
+function sourceText(source: WriteSource): string {
+  switch (source) {
+    case 'runbook':
+      return l10n.t('runbook');
+    case 'tree':
+      return l10n.t('Migrations view');
+    case 'baseline':
+      return l10n.t('Create Baseline');
+    case 'cli':
+      return 'CLI';
+    default:
+      return source;
+  }
+}
 
 function who(actor: Actor | undefined): string {
   if (!actor) return '';
@@ -306,9 +327,9 @@ function who(actor: Actor | undefined): string {
 
 /** The result cell: status, message, proof, host key. */
 function result(r: RunRecord): string {
-  const parts = [`${STATUS_TEXT[r.status] ?? r.status}${r.message ? ` — ${r.message}` : ''}`];
-  if (r.proof) parts.push(`proof: ${r.proof.ok ? 'passed' : 'failed'} — ${r.proof.summary}`);
-  if (r.hostKey) parts.push(`host key ${r.hostKey}`);
+  const parts = [`${statusText(r.status)}${r.message ? ` — ${r.message}` : ''}`];
+  if (r.proof) parts.push(r.proof.ok ? l10n.t('proof: passed — {0}', r.proof.summary) : l10n.t('proof: failed — {0}', r.proof.summary));
+  if (r.hostKey) parts.push(l10n.t('host key {0}', r.hostKey));
   return parts.join('<br>');
 }
 
@@ -316,11 +337,15 @@ function backupLine(r: RunRecord): string | undefined {
   const facts = r.backup ?? (r.backupPath ? { path: r.backupPath, ...(r.restoreCommand ? { restoreCommand: r.restoreCommand } : {}) } : undefined);
   if (!facts) return undefined;
   const details = [
-    facts.sizeBytes !== undefined ? `${facts.sizeBytes} bytes` : undefined,
+    facts.sizeBytes !== undefined ? l10n.t('{0} bytes', facts.sizeBytes) : undefined,
     facts.sha256 ? `sha256 ${facts.sha256}` : undefined,
-    facts.verification === 'verified' ? `verified: ${facts.verificationSummary ?? ''}`.trim() : facts.verification === 'failed' ? `NOT verified: ${facts.verificationSummary ?? ''}`.trim() : undefined,
+    facts.verification === 'verified'
+      ? l10n.t('verified: {0}', facts.verificationSummary ?? '').trim()
+      : facts.verification === 'failed'
+        ? l10n.t('NOT verified: {0}', facts.verificationSummary ?? '').trim()
+        : undefined,
   ].filter((d): d is string => !!d);
-  return `- ${r.environment}: \`${facts.path}\`${details.length ? ` (${details.join(' · ')})` : ''}${facts.restoreCommand ? ` — restore with ${code(facts.restoreCommand)}` : ''}`;
+  return `- ${r.environment}: \`${facts.path}\`${details.length ? ` (${details.join(' · ')})` : ''}${facts.restoreCommand ? l10n.t(' — restore with {0}', code(facts.restoreCommand)) : ''}`;
 }
 
 /**
@@ -328,10 +353,11 @@ function backupLine(r: RunRecord): string | undefined {
  * writes made outside a runbook (the Migrations view, Create Baseline, the CLI), newest first.
  */
 export function formatRunLog(records: readonly RunRecord[], options: { title?: string; generatedAt?: Date } = {}): string {
-  const lines: string[] = [`# ${options.title ?? 'Runbook run log'}`, ''];
-  lines.push(`Generated ${localTime((options.generatedAt ?? new Date()).toISOString())} · ${records.length} record${records.length === 1 ? '' : 's'}`, '');
+  const lines: string[] = [`# ${options.title ?? l10n.t('Runbook run log')}`, ''];
+  const generated = localTime((options.generatedAt ?? new Date()).toISOString());
+  lines.push(records.length === 1 ? l10n.t('Generated {0} · 1 record', generated) : l10n.t('Generated {0} · {1} records', generated, records.length), '');
   if (records.length === 0) {
-    lines.push('No step has run yet.', '');
+    lines.push(l10n.t('No step has run yet.'), '');
     return lines.join('\n');
   }
   const runs = new Map<string, RunRecord[]>();
@@ -349,30 +375,31 @@ export function formatRunLog(records: readonly RunRecord[], options: { title?: s
   for (const run of ordered) {
     const environments = [...new Set(run.map((r) => r.environment))].join(', ');
     const failed = run.filter((r) => r.status === 'failed').length;
-    lines.push(`## Run of ${localTime(run[0].startedAt)} — ${run[0].runbook ?? ''}`, '');
-    lines.push(`Environments: ${environments} · ${run.length} step execution${run.length === 1 ? '' : 's'}${failed ? ` · ${failed} failed` : ''}`, '');
-    lines.push('| Start | Section | Step | Environment | Who | Duration | Exit | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(`## ${l10n.t('Run of {0} — {1}', localTime(run[0].startedAt), run[0].runbook ?? '')}`, '');
+    const executions = run.length === 1 ? l10n.t('1 step execution') : l10n.t('{0} step executions', run.length);
+    lines.push(`${l10n.t('Environments: {0} · {1}', environments, executions)}${failed ? ` · ${l10n.t('{0} failed', failed)}` : ''}`, '');
+    lines.push(l10n.t('| Start | Section | Step | Environment | Who | Duration | Exit | Result |'), '| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of run) {
       const exit = r.exitCode === undefined ? '' : r.exitCode === null ? '—' : String(r.exitCode);
       lines.push(
-        `| ${localTime(r.startedAt)} | ${cell(r.section ?? '')} | ${cell(r.step)}<br>${cell(code(r.command))}${r.equivalentOf ? ` (equivalent of ${cell(code(r.equivalentOf))})` : ''} | ${cell(r.environment)} (${cell(r.target)}) | ${cell(who(r.who))} | ${formatDuration(r.durationMs)} | ${exit} | ${cell(result(r))} |`,
+        `| ${localTime(r.startedAt)} | ${cell(r.section ?? '')} | ${cell(r.step)}<br>${cell(code(r.command))}${r.equivalentOf ? l10n.t(' (equivalent of {0})', cell(code(r.equivalentOf))) : ''} | ${cell(r.environment)} (${cell(r.target)}) | ${cell(who(r.who))} | ${formatDuration(r.durationMs)} | ${exit} | ${cell(result(r))} |`,
       );
     }
     const backups = run.map(backupLine).filter((b): b is string => !!b);
-    if (backups.length > 0) lines.push('', '**Backups**', '', ...backups);
+    if (backups.length > 0) lines.push('', `**${l10n.t('Backups')}**`, '', ...backups);
     lines.push('');
   }
   if (others.length > 0) {
-    lines.push('## Writes outside a runbook', '');
-    lines.push('| When | From | What | Where | Who | Duration | Exit | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(`## ${l10n.t('Writes outside a runbook')}`, '');
+    lines.push(l10n.t('| When | From | What | Where | Who | Duration | Exit | Result |'), '| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of [...others].sort((a, b) => b.startedAt.localeCompare(a.startedAt))) {
       const exit = r.exitCode === undefined ? '' : r.exitCode === null ? '—' : String(r.exitCode);
       lines.push(
-        `| ${localTime(r.startedAt)} | ${SOURCE_TEXT[r.source ?? 'runbook'] ?? r.source} | ${cell(r.step)}${r.command ? `<br>${cell(code(r.command))}` : ''} | ${cell(r.environment)} (${cell(r.target)}) | ${cell(who(r.who))} | ${formatDuration(r.durationMs)} | ${exit} | ${cell(result(r))} |`,
+        `| ${localTime(r.startedAt)} | ${sourceText(r.source ?? 'runbook')} | ${cell(r.step)}${r.command ? `<br>${cell(code(r.command))}` : ''} | ${cell(r.environment)} (${cell(r.target)}) | ${cell(who(r.who))} | ${formatDuration(r.durationMs)} | ${exit} | ${cell(result(r))} |`,
       );
     }
     const backups = others.map(backupLine).filter((b): b is string => !!b);
-    if (backups.length > 0) lines.push('', '**Backups**', '', ...backups);
+    if (backups.length > 0) lines.push('', `**${l10n.t('Backups')}**`, '', ...backups);
     lines.push('');
   }
   return lines.join('\n');

@@ -11,6 +11,7 @@
  * would: the demo's migrations contain `DO $$ … $$` blocks, a PL/pgSQL function body and `;` inside string
  * literals. `_prisma_migrations` is created with Prisma's exact DDL and filled the way `migrate deploy` fills it.
  */
+import * as l10n from '@vscode/l10n';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -319,7 +320,7 @@ export async function fillDemoDatabase(client: DemoSqlClient, content: DemoDatab
     try {
       await client.query(bytes.toString('utf8'));
     } catch (error) {
-      throw new Error(`demo migration ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(l10n.t('demo migration {0} failed: {1}', name, error instanceof Error ? error.message : String(error)));
     }
     await client.query('UPDATE _prisma_migrations SET finished_at = $2, applied_steps_count = 1 WHERE id = $1', [id, finishedAt]);
   }

@@ -6,6 +6,7 @@
  * are checked against known_hosts (`DRIFT_GUARD_KNOWN_HOSTS` to use other files) and an unknown host is
  * refused: there is nobody to ask.
  */
+import * as l10n from '@vscode/l10n';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -42,7 +43,7 @@ export async function findEnvironmentSetting(project: PrismaProject, name: strin
       try {
         raw = (parseJsonc(await readFile(file, 'utf8')) as Record<string, unknown>)['driftGuard.environments'];
       } catch (error) {
-        throw new Error(`${file} cannot be read as JSON: ${(error as Error).message}`);
+        throw new Error(l10n.t('{0} cannot be read as JSON: {1}', file, (error as Error).message));
       }
       if (raw !== undefined) {
         const { environments, problems } = parseEnvironmentSettings(raw);
@@ -50,13 +51,22 @@ export async function findEnvironmentSetting(project: PrismaProject, name: strin
         const found = mine.find((e) => e.name === name);
         if (found) return { setting: found, file };
         const problem = problems.find((p) => p.includes(`(${name})`));
-        throw new Error(problem ? `${file}: ${problem}` : `No environment "${name}" in ${file} (environments: ${mine.map((e) => e.name).join(', ') || 'none'}).`);
+        throw new Error(
+          problem
+            ? l10n.t('{0}: {1}', file, problem)
+            : mine.length > 0
+              ? l10n.t('No environment "{0}" in {1} (environments: {2}).', name, file, mine.map((e) => e.name).join(', '))
+              : l10n.t('No environment "{0}" in {1} (environments: none).', name, file),
+        );
       }
     }
   }
   const top = await repositoryTop(project.root);
-  const where = top === project.root ? `in ${top}` : `from ${project.root} up to the repository's top ${top}`;
-  throw new Error(`No driftGuard.environments in a .vscode/settings.json ${where}.`);
+  throw new Error(
+    top === project.root
+      ? l10n.t('No driftGuard.environments in a .vscode/settings.json in {0}.', top)
+      : l10n.t("No driftGuard.environments in a .vscode/settings.json from {0} up to the repository's top {1}.", project.root, top),
+  );
 }
 
 /**
@@ -74,7 +84,7 @@ export async function environmentDatabases(project: PrismaProject, env: Record<s
         const url = setting.url.from === 'env' ? await variable(project, setting.url.variable, env) : undefined;
         if (!url) continue;
         const urls = setting.ssh ? sshEnvironmentUrls(url, setting.ssh) : [url];
-        for (const u of urls) out.push({ label: `environment ${setting.name}`, url: u });
+        for (const u of urls) out.push({ label: l10n.t('environment {0}', setting.name), url: u });
       }
       return out;
     }
@@ -101,17 +111,24 @@ export async function openEnvironment(project: PrismaProject, name: string, opti
   let url = options.url;
   if (!url) {
     if (setting.url.from === 'secret') {
-      throw new Error(`The URL of ${name} is kept in VS Code's SecretStorage, which the CLI cannot read: pass it with --url${setting.ssh ? ' (as seen from the SSH server)' : ''}, or configure {"from": "env", "variable": "…"}.`);
+      throw new Error(
+        setting.ssh
+          ? l10n.t("The URL of {0} is kept in VS Code's SecretStorage, which the CLI cannot read: pass it with --url (as seen from the SSH server), or configure {1}.", name, '{"from": "env", "variable": "…"}')
+          : l10n.t("The URL of {0} is kept in VS Code's SecretStorage, which the CLI cannot read: pass it with --url, or configure {1}.", name, '{"from": "env", "variable": "…"}'),
+      );
     }
     url = await variable(project, setting.url.variable, options.env);
-    if (!url) throw new Error(`${name}: the variable ${setting.url.variable} is not set (looked in the environment and in ${project.envFiles.map((f) => path.relative(project.root, f)).join(', ') || '.env'}).`);
+    if (!url) {
+      const files = project.envFiles.map((f) => path.relative(project.root, f)).join(', ') || '.env';
+      throw new Error(l10n.t('{0}: the variable {1} is not set (looked in the environment and in {2}).', name, setting.url.variable, files));
+    }
   }
   const source = options.url ? '--url' : setting.url.from === 'env' ? `$${setting.url.variable}` : 'secret';
   if (!setting.ssh) return { url, label: `${name} (${source} → ${redactUrl(url)})`, close: () => Promise.resolve(), setting };
 
   const ssh = setting.ssh;
   const password = options.env.DRIFT_GUARD_SSH_PASSWORD;
-  if (ssh.auth === 'password' && !password) throw new Error(`${name} logs in to ${describeSsh(ssh)} with a password: set DRIFT_GUARD_SSH_PASSWORD.`);
+  if (ssh.auth === 'password' && !password) throw new Error(l10n.t('{0} logs in to {1} with a password: set DRIFT_GUARD_SSH_PASSWORD.', name, describeSsh(ssh)));
   const passphrase = options.env.DRIFT_GUARD_SSH_PASSPHRASE;
   const target = sshTargetOf(ssh, { ...(password ? { password } : {}), ...(passphrase ? { passphrase } : {}) });
   const knownHosts = options.env.DRIFT_GUARD_KNOWN_HOSTS?.split(path.delimiter).filter(Boolean);

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { type DriftReport, type EngineApi } from '../engine/api';
 import { isEngineError } from '../engine/errors';
 import { type PrismaProject } from '../project/types';
@@ -43,7 +44,7 @@ export async function diffDatabaseToHistory(
     return {
       ...report,
       basis: 'all',
-      note: `The applied migrations alone do not replay (${error.message}); compared with every local migration instead, so pending ones count as differences.`,
+      note: l10n.t('The applied migrations alone do not replay ({0}); compared with every local migration instead, so pending ones count as differences.', error.message),
     };
   }
 }

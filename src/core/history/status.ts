@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { createdObjects, type MigrationSource } from '../drift/creationSites';
 import { compareMigrationNames } from '../project/migrationOrder';
 import { IDENT, splitQualified, stripSqlComments } from '../drift/sqlText';
@@ -78,7 +79,7 @@ export interface LocalMigration extends MigrationSource {
 export function computeHistoryStatus(local: readonly LocalMigration[], records: readonly MigrationRecord[] | undefined): HistoryStatus {
   const notes: string[] = [];
   if (records === undefined) {
-    notes.push('The database has no _prisma_migrations table: no migration was ever applied with Prisma Migrate, so every migration is pending.');
+    notes.push(l10n.t('The database has no _prisma_migrations table: no migration was ever applied with Prisma Migrate, so every migration is pending.'));
   }
   const byName = new Map<string, MigrationRecord[]>();
   for (const record of records ?? []) {
@@ -103,13 +104,22 @@ export function computeHistoryStatus(local: readonly LocalMigration[], records: 
         state: 'failed',
         missingLocally: true,
         appliedAt: latest.startedAt,
-        note: `Started but did not finish, and its folder is not in the migrations directory: migrate deploy stops on it (P3009). Mark it rolled back (prisma migrate resolve --rolled-back ${name}) once the database is as before it, or restore its folder.`,
+        note: l10n.t(
+          'Started but did not finish, and its folder is not in the migrations directory: migrate deploy stops on it (P3009). Mark it rolled back ({0}) once the database is as before it, or restore its folder.',
+          `prisma migrate resolve --rolled-back ${name}`,
+        ),
       };
       if (latest.logs) status.logs = latest.logs;
     } else if (latest.rolledBackAt) {
-      status = { name, state: 'rolledBack', missingLocally: true, appliedAt: latest.startedAt, note: `Marked rolled back at ${latest.rolledBackAt}; its folder is not in the migrations directory, so migrate deploy ignores it.` };
+      status = {
+        name,
+        state: 'rolledBack',
+        missingLocally: true,
+        appliedAt: latest.startedAt,
+        note: l10n.t('Marked rolled back at {0}; its folder is not in the migrations directory, so migrate deploy ignores it.', latest.rolledBackAt),
+      };
     } else {
-      status = { name, state: 'missingLocally', note: 'Recorded in _prisma_migrations but its folder is not in the migrations directory.' };
+      status = { name, state: 'missingLocally', note: l10n.t('Recorded in _prisma_migrations but its folder is not in the migrations directory.') };
       if (latest.finishedAt) status.appliedAt = latest.finishedAt;
     }
     if (latest.checksum) status.checksum = latest.checksum.toLowerCase();
@@ -126,10 +136,10 @@ function stateOf(migration: LocalMigration, rows: readonly MigrationRecord[]): M
   const latest = rows[rows.length - 1];
   if (latest.checksum) base.checksum = latest.checksum.toLowerCase();
   if (latest.rolledBackAt) {
-    return { ...base, state: 'rolledBack', appliedAt: latest.startedAt, note: `Marked rolled back at ${latest.rolledBackAt}; \`migrate deploy\` will apply it again.` };
+    return { ...base, state: 'rolledBack', appliedAt: latest.startedAt, note: l10n.t('Marked rolled back at {0}; `migrate deploy` will apply it again.', latest.rolledBackAt) };
   }
   if (!latest.finishedAt) {
-    const status: MigrationStatus = { ...base, state: 'failed', appliedAt: latest.startedAt, note: 'Started but did not finish: resolve it (rolled back or applied) before deploying.' };
+    const status: MigrationStatus = { ...base, state: 'failed', appliedAt: latest.startedAt, note: l10n.t('Started but did not finish: resolve it (rolled back or applied) before deploying.') };
     if (latest.logs) status.logs = latest.logs;
     return status;
   }
@@ -137,10 +147,10 @@ function stateOf(migration: LocalMigration, rows: readonly MigrationRecord[]): M
     const difference = explainChecksumMismatch(migration.sql, latest.checksum);
     const note =
       difference === 'lineEndings'
-        ? 'Modified after it was applied — only line endings differ (CRLF/LF), the SQL is the same.'
+        ? l10n.t('Modified after it was applied — only line endings differ (CRLF/LF), the SQL is the same.')
         : difference === 'whitespace'
-          ? 'Modified after it was applied — only whitespace differs, the SQL is the same.'
-          : 'Modified after it was applied: the local migration.sql differs from what the database ran.';
+          ? l10n.t('Modified after it was applied — only whitespace differs, the SQL is the same.')
+          : l10n.t('Modified after it was applied: the local migration.sql differs from what the database ran.');
     return { ...base, state: 'modified', appliedAt: latest.finishedAt, difference, note };
   }
   const applied: MigrationStatus = { ...base, state: 'applied', appliedAt: latest.finishedAt };
@@ -163,7 +173,7 @@ function appliedOutOfOrder(records: readonly MigrationRecord[]): OrderingHazard[
         kind: 'appliedOutOfOrder',
         migration: record.migrationName,
         other: latestName,
-        message: `${record.migrationName} was applied after ${latestName} although its name sorts before it: a fresh database applies them in the other order.`,
+        message: l10n.t('{0} was applied after {1} although its name sorts before it: a fresh database applies them in the other order.', record.migrationName, latestName),
       });
     } else {
       latestName = record.migrationName;
@@ -199,7 +209,9 @@ function dependsOnLaterMigration(local: readonly LocalMigration[]): OrderingHaza
         migration: migration.name,
         other,
         object,
-        message: `${migration.name} uses ${ref.startsWith('type:') ? 'type' : 'table'} "${object}", which is created by ${other} — a later name: a fresh database applies ${migration.name} first and fails.`,
+        message: ref.startsWith('type:')
+          ? l10n.t('{0} uses type "{1}", which is created by {2} — a later name: a fresh database applies {0} first and fails.', migration.name, object, other)
+          : l10n.t('{0} uses table "{1}", which is created by {2} — a later name: a fresh database applies {0} first and fails.', migration.name, object, other),
       });
     }
   });

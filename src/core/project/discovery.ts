@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { type Dirent, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { expandEnv, parseEnvFile } from './envFile';
@@ -55,7 +56,7 @@ async function statError(p: string): Promise<string | undefined> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return code === 'ELOOP' ? 'ELOOP (symbolic link loop)' : code === 'EACCES' ? 'EACCES (permission denied)' : (code ?? String(err));
+    return code === 'ELOOP' ? l10n.t('ELOOP (symbolic link loop)') : code === 'EACCES' ? l10n.t('EACCES (permission denied)') : (code ?? String(err));
   }
 }
 
@@ -172,7 +173,7 @@ function urlFromSchema(
   }
   const literal = stringValue(a.value);
   if (literal !== undefined) return { kind: 'literal', declaredIn: a.valueLocation, value: literal };
-  return { kind: 'unresolved', declaredIn: a.valueLocation, reason: `cannot read ${key} = ${a.value}` };
+  return { kind: 'unresolved', declaredIn: a.valueLocation, reason: l10n.t('cannot read {0} = {1}', key, a.value) };
 }
 
 function urlFromConfig(
@@ -190,7 +191,7 @@ function urlFromConfig(
       ? { kind: 'config', variable: value.variable, declaredIn, value: v, valueFrom: from ?? 'environment', expression: value.expression }
       : { kind: 'config', variable: value.variable, declaredIn, expression: value.expression };
   }
-  return { kind: 'unresolved', declaredIn, reason: `${path.basename(config.file)} computes the URL (${value.expression}); set it in an environment variable instead` };
+  return { kind: 'unresolved', declaredIn, reason: l10n.t('{0} computes the URL ({1}); set it in an environment variable instead', path.basename(config.file), value.expression) };
 }
 
 function problem(severity: ProjectProblem['severity'], code: string, message: string, location?: SourcePosition): ProjectProblem {
@@ -344,11 +345,18 @@ function resolveConfigPath(config: PrismaConfigFile, value: ConfigValue | undefi
   if (value.kind === 'string') return path.resolve(path.dirname(config.file), value.value);
   const p = config.positionOf(value.offset);
   problems.push(
-    problem('warning', 'config-not-static', `${path.basename(config.file)} computes ${what} (${value.kind === 'env' ? value.expression : value.expression}); Drift Guard cannot run the file — using the default instead, or set driftGuard.${what === 'schema' ? 'schemaPath' : 'migrationsPath'}`, {
-      file: config.file,
-      line: p.line,
-      character: p.character,
-    }),
+    problem(
+      'warning',
+      'config-not-static',
+      what === 'schema'
+        ? l10n.t('{0} computes schema ({1}); Drift Guard cannot run the file — using the default instead, or set driftGuard.{2}', path.basename(config.file), value.expression, 'schemaPath')
+        : l10n.t('{0} computes migrations ({1}); Drift Guard cannot run the file — using the default instead, or set driftGuard.{2}', path.basename(config.file), value.expression, 'migrationsPath'),
+      {
+        file: config.file,
+        line: p.line,
+        character: p.character,
+      },
+    ),
   );
   return undefined;
 }
@@ -366,7 +374,7 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   if (configFile) {
     const text = await readText(configFile);
     if (text === undefined) {
-      problems.push(problem('error', 'unreadable-config', `Cannot read ${relative(root, configFile)}`, { file: configFile, line: 1, character: 1 }));
+      problems.push(problem('error', 'unreadable-config', l10n.t('Cannot read {0}', relative(root, configFile)), { file: configFile, line: 1, character: 1 }));
     } else {
       config = parsePrismaConfig(configFile, text);
       if (config.problem) problems.push(problem('warning', 'config-not-static', config.problem, { file: configFile, line: 1, character: 1 }));
@@ -400,19 +408,25 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   const schemaKind: PrismaProject['schemaKind'] = kind === 'dir' ? 'folder' : 'file';
   const schemaFiles: SchemaFile[] = [];
   if (statFailure !== undefined) {
-    problems.push(problem('error', 'unreadable-schema', `Cannot read schema ${relative(root, fallbackSchema)}: ${statFailure}`, { file: fallbackSchema, line: 1, character: 1 }));
+    problems.push(problem('error', 'unreadable-schema', l10n.t('Cannot read schema {0}: {1}', relative(root, fallbackSchema), statFailure), { file: fallbackSchema, line: 1, character: 1 }));
   } else if (kind === undefined) {
     problems.push(
-      problem('error', 'no-schema', schemaPath ? `Schema not found: ${relative(root, fallbackSchema)} (from ${schemaSource})` : `No Prisma schema in ${root} (looked for prisma/schema.prisma, schema.prisma and a prisma/schema folder)`),
+      problem(
+        'error',
+        'no-schema',
+        schemaPath
+          ? l10n.t('Schema not found: {0} (from {1})', relative(root, fallbackSchema), schemaSource)
+          : l10n.t('No Prisma schema in {0} (looked for prisma/schema.prisma, schema.prisma and a prisma/schema folder)', root),
+      ),
     );
   } else {
     const files = kind === 'dir' ? await listSchemaFolder(fallbackSchema) : [fallbackSchema];
-    if (files.length === 0) problems.push(problem('error', 'no-schema', `The schema folder ${relative(root, fallbackSchema)} has no .prisma files`));
+    if (files.length === 0) problems.push(problem('error', 'no-schema', l10n.t('The schema folder {0} has no .prisma files', relative(root, fallbackSchema))));
     for (const file of files) {
       try {
         schemaFiles.push({ path: file, content: await fs.readFile(file, 'utf8') });
       } catch (err) {
-        problems.push(problem('error', 'unreadable-schema', `Cannot read schema ${relative(root, file)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file, line: 1, character: 1 }));
+        problems.push(problem('error', 'unreadable-schema', l10n.t('Cannot read schema {0}: {1}', relative(root, file), (err as NodeJS.ErrnoException).code ?? String(err)), { file, line: 1, character: 1 }));
       }
     }
   }
@@ -424,11 +438,11 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   const blocks = schemaFiles.flatMap((f) => scanSchema(f.path, f.content).blocks);
   const datasources = blocks.filter((b) => b.kind === 'datasource');
   if (schemaFiles.length > 0 && datasources.length === 0) {
-    problems.push(problem('error', 'no-datasource', `No datasource block in ${schemaFiles.map((f) => relative(root, f.path)).join(', ')}`));
+    problems.push(problem('error', 'no-datasource', l10n.t('No datasource block in {0}', schemaFiles.map((f) => relative(root, f.path)).join(', '))));
   }
   if (datasources.length > 1) {
     const second = datasources[1];
-    problems.push(problem('error', 'several-datasources', `Prisma allows one datasource; found ${datasources.length} (second: ${second.name})`, second.location));
+    problems.push(problem('error', 'several-datasources', l10n.t('Prisma allows one datasource; found {0} (second: {1})', datasources.length, second.name), second.location));
   }
   const ds = datasources[0];
   if (ds) {
@@ -445,10 +459,10 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
       datasource.schemas = [...schemas.value.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]);
     }
     if (!providerAssignment) {
-      problems.push(problem('error', 'no-provider', `datasource ${ds.name} has no provider`, ds.location));
+      problems.push(problem('error', 'no-provider', l10n.t('datasource {0} has no provider', ds.name), ds.location));
     } else if (!SUPPORTED_PROVIDERS.has(provider)) {
       problems.push(
-        problem('error', 'unsupported-provider', `Provider "${provider}" is not supported yet: Prisma Drift Guard works with PostgreSQL only`, providerAssignment.valueLocation),
+        problem('error', 'unsupported-provider', l10n.t('Provider "{0}" is not supported yet: Prisma Drift Guard works with PostgreSQL only', provider), providerAssignment.valueLocation),
       );
     }
     for (const key of ['url', 'directUrl', 'shadowDatabaseUrl'] as const) {
@@ -482,19 +496,21 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
       problem(
         'error',
         'no-migrations-folder',
-        `No migrations folder at ${relative(root, migrationsDir)}${migrationsDirSource === 'default' ? '' : ` (from ${migrationsDirSource})`}: this project has no migration history yet`,
+        migrationsDirSource === 'default'
+          ? l10n.t('No migrations folder at {0}: this project has no migration history yet', relative(root, migrationsDir))
+          : l10n.t('No migrations folder at {0} (from {1}): this project has no migration history yet', relative(root, migrationsDir), migrationsDirSource),
       ),
     );
   }
   // One warning for every folder without migration.sql (a folder of seeds or exports holds dozens of them).
   const withoutSql = migrations.filter((m) => !m.hasSql);
   if (withoutSql.length === 1) {
-    problems.push(problem('warning', 'migration-without-sql', `Migration ${withoutSql[0].name} has no migration.sql`, { file: withoutSql[0].dir, line: 1, character: 1 }));
+    problems.push(problem('warning', 'migration-without-sql', l10n.t('Migration {0} has no migration.sql', withoutSql[0].name), { file: withoutSql[0].dir, line: 1, character: 1 }));
   } else if (withoutSql.length > 1) {
     const names = withoutSql.map((m) => m.name);
-    const list = names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+    const list = names.length <= 4 ? names.join(', ') : l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
     problems.push(
-      problem('warning', 'migration-without-sql', `${withoutSql.length} folders of ${relative(root, migrationsDir)} have no migration.sql (${list})`, {
+      problem('warning', 'migration-without-sql', l10n.t('{0} folders of {1} have no migration.sql ({2})', withoutSql.length, relative(root, migrationsDir), list), {
         file: withoutSql[0].dir,
         line: 1,
         character: 1,
@@ -509,20 +525,20 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
     const content = await readText(lockPath);
     if (content === undefined) {
       if (migrations.length > 0) {
-        problems.push(problem('error', 'no-lock-file', `No migration_lock.toml in ${relative(root, migrationsDir)}: Prisma needs it to know the migrations' provider`));
+        problems.push(problem('error', 'no-lock-file', l10n.t("No migration_lock.toml in {0}: Prisma needs it to know the migrations' provider", relative(root, migrationsDir))));
       }
     } else {
       const match = /^\s*provider\s*=\s*"([^"]*)"/m.exec(content);
       lockFile = match ? { path: lockPath, provider: match[1], content } : { path: lockPath, content };
       if (!match) {
-        problems.push(problem('error', 'bad-lock-file', `${relative(root, lockPath)} has no provider line`, { file: lockPath, line: 1, character: 1 }));
+        problems.push(problem('error', 'bad-lock-file', l10n.t('{0} has no provider line', relative(root, lockPath)), { file: lockPath, line: 1, character: 1 }));
       } else if (datasource && datasource.provider && normaliseProvider(match[1]) !== normaliseProvider(datasource.provider)) {
         const line = content.slice(0, match.index + match[0].indexOf('provider')).split('\n').length;
         problems.push(
           problem(
             'error',
             'lock-provider-mismatch',
-            `migration_lock.toml says provider "${match[1]}" but the schema's datasource uses "${datasource.provider}": these migrations were written for another database`,
+            l10n.t('migration_lock.toml says provider "{0}" but the schema\'s datasource uses "{1}": these migrations were written for another database', match[1], datasource.provider),
             { file: lockPath, line, character: 1 },
           ),
         );

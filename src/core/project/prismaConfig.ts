@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
 
 /**
@@ -258,7 +259,7 @@ export function parsePrismaConfig(file: string, text: string): PrismaConfigFile 
   const consts = constDeclarations(src);
   const open = findConfigObject(src, consts);
   if (open === undefined) {
-    result.problem = `${path.basename(file)} has no static config object (expected \`export default defineConfig({ … })\`)`;
+    result.problem = l10n.t('{0} has no static config object (expected {1})', path.basename(file), '`export default defineConfig({ … })`');
     return result;
   }
   const props = objectProperties(src, open);

@@ -2,6 +2,7 @@
  * What a runbook command does, as far as the team's rules care: backups before deploys, no
  * `db push` in production, typed confirmation for anything destructive.
  */
+import * as l10n from '@vscode/l10n';
 
 export type StepKind =
   | 'backup'
@@ -81,12 +82,12 @@ export function classifyCommand(command: string): StepClassification {
 
   result.kinds = [...kinds];
   const reasons: string[] = [];
-  if (kinds.has('restore')) reasons.push('restores a backup over the database');
-  if (kinds.has('migrateReset')) reasons.push('resets the database (all data lost)');
-  if (kinds.has('dbPush')) reasons.push('pushes the schema without a migration');
-  if (kinds.has('sqlDrop')) reasons.push('drops database objects');
-  if (kinds.has('removeFiles')) reasons.push('deletes files');
-  if (kinds.has('gitRewind')) reasons.push('rewinds the deployed code');
+  if (kinds.has('restore')) reasons.push(l10n.t('restores a backup over the database'));
+  if (kinds.has('migrateReset')) reasons.push(l10n.t('resets the database (all data lost)'));
+  if (kinds.has('dbPush')) reasons.push(l10n.t('pushes the schema without a migration'));
+  if (kinds.has('sqlDrop')) reasons.push(l10n.t('drops database objects'));
+  if (kinds.has('removeFiles')) reasons.push(l10n.t('deletes files'));
+  if (kinds.has('gitRewind')) reasons.push(l10n.t('rewinds the deployed code'));
   if (reasons.length > 0) {
     result.destructive = true;
     result.destructiveReason = reasons.join('; ');

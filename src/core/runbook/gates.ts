@@ -118,8 +118,12 @@ export function evaluateGates(classification: StepClassification, context: GateC
         verdict: 'refuse',
         rule: 'backupBeforeDeploy',
         message: unverified
-          ? `The backup of ${context.environment} taken in this run is not verified — ${unverified.verification?.summary ?? 'its restore was not checked'} A production deploy needs a backup restored and compared with the source (rule: backup before every migrate deploy in production).`
-          : `No backup of ${context.environment} succeeded in this run: run the backup step first (rule: backup before every migrate deploy in production).`,
+          ? l10n.t(
+              'The backup of {0} taken in this run is not verified — {1} A production deploy needs a backup restored and compared with the source (rule: backup before every migrate deploy in production).',
+              context.environment,
+              unverified.verification?.summary ?? l10n.t('its restore was not checked.'),
+            )
+          : l10n.t('No backup of {0} succeeded in this run: run the backup step first (rule: backup before every migrate deploy in production).', context.environment),
       };
     }
     if (kinds.includes('deploy') && context.rehearsal && !context.rehearsal.ok) {
@@ -128,7 +132,7 @@ export function evaluateGates(classification: StepClassification, context: GateC
   }
   const writes = context.kind === 'production' && kinds.some((k) => WRITES.includes(k));
   if (classification.destructive || writes) {
-    const reasons = [classification.destructiveReason, writes ? `writes to the production database ${context.environment}` : undefined].filter((r): r is string => !!r);
+    const reasons = [classification.destructiveReason, writes ? l10n.t('writes to the production database {0}', context.environment) : undefined].filter((r): r is string => !!r);
     return { verdict: 'allow', confirmation: { expected: context.environment, reason: reasons.join('; '), destructive: classification.destructive } };
   }
   return { verdict: 'allow' };

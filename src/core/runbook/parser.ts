@@ -200,7 +200,7 @@ export function dockerExecContainers(command: string): string[] {
 function describeStepTarget(target: StepTarget): string {
   if (target.kind === 'ssh') return `${target.user ? `${target.user}@` : ''}${target.host}${target.port ? `:${target.port}` : ''}`;
   if (target.kind === 'environment') return target.environment;
-  return 'this machine';
+  return l10n.t('this machine');
 }
 
 /**

@@ -56,8 +56,9 @@ export function stepAdvice(command: string, classification: Pick<StepClassificat
     const corrected = restorableBackupCommand(command);
     if (corrected) {
       advice.push({
-        message:
+        message: l10n.t(
           'This plain pg_dump cannot be restored over the live database: without --clean --if-exists, psql prints "ERROR: … already exists" for every object and restores nothing. Dump with:',
+        ),
         command: corrected,
       });
     }

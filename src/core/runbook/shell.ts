@@ -4,6 +4,7 @@
  * / `case … esac` / `{ … }` kept whole.
  */
 
+import * as l10n from '@vscode/l10n';
 import { quoteShellArg } from '../remote/shellQuote';
 
 export interface ShellLine {
@@ -229,7 +230,7 @@ function quoteFor(context: QuoteContext, value: string): string {
       return value.includes("'") ? `'${quoteShellArg(value)}'` : value;
     case 'heredoc':
     case 'heredoc-literal':
-      if (/[\r\n]/.test(value)) throw new Error('A value with a line break cannot go into a heredoc.');
+      if (/[\r\n]/.test(value)) throw new Error(l10n.t('A value with a line break cannot go into a heredoc.'));
       return context === 'heredoc' ? value.replace(/[\\$`]/g, '\\$&') : value;
   }
 }

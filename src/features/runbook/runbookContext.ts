@@ -73,7 +73,7 @@ export class RunbookTerminals implements vscode.Disposable {
   /** Runs a step's command where `resolution` says. */
   async run(resolution: TargetResolution, project: PrismaProject | undefined, runbook: vscode.Uri, request: RunRequest): Promise<StepOutcome> {
     if (resolution.kind === 'remote') return this.remote(resolution.environment, runbook).run(request);
-    if (resolution.kind !== 'local' && resolution.kind !== 'localAgainst') throw new Error('This step has no environment to run on.');
+    if (resolution.kind !== 'local' && resolution.kind !== 'localAgainst') throw new Error(vscode.l10n.t('This step has no environment to run on.'));
     const cwd = project?.root ?? vscode.workspace.getWorkspaceFolder(runbook)?.uri.fsPath;
     let env: Record<string, string> | undefined;
     let name = vscode.l10n.t('Runbook: local');

@@ -734,14 +734,14 @@ export class RunbookSession implements vscode.Disposable {
     const cannot = (why: string): { ok: boolean; message: string; canRehearse: boolean } => ({
       ok: false,
       canRehearse: false,
-      message: `${why}: rule 3 (test the migration on a copy of the prod database before deploying) cannot be checked, so the deploy does not run.`,
+      message: vscode.l10n.t('{0}: rule 3 (test the migration on a copy of the prod database before deploying) cannot be checked, so the deploy does not run.', why),
     });
-    if (!this.project) return cannot(`No Prisma project found for this runbook, so the migrations pending on ${environment} are unknown`);
+    if (!this.project) return cannot(vscode.l10n.t('No Prisma project found for this runbook, so the migrations pending on {0} are unknown', environment));
     const project = (await this.ctx.projects.ready()).find((p) => p.root === this.project?.root) ?? this.project;
     await this.ctx.analysis.analyzeDatabase(project, environment, 'command');
     const result = this.ctx.analysis.get(project.root)?.databases.find((d) => d.environment.name === environment);
-    if (!result) return cannot(`${environment} is not a database environment of ${project.name} (no URL), so the migrations pending there are unknown`);
-    if (result.error || !result.history) return cannot(`The migrations pending on ${environment} could not be read (${result.error?.message ?? 'no history'})`);
+    if (!result) return cannot(vscode.l10n.t('{0} is not a database environment of {1} (no URL), so the migrations pending there are unknown', environment, project.name));
+    if (result.error || !result.history) return cannot(vscode.l10n.t('The migrations pending on {0} could not be read ({1})', environment, result.error?.message ?? vscode.l10n.t('no history')));
     const pending = result.history.migrations.filter((m) => (m.state === 'pending' || m.state === 'rolledBack') && m.sqlPath !== undefined);
     const maxAge = vscode.workspace.getConfiguration('driftGuard', this.uri).get<number>('rehearsalMaxAgeHours', DEFAULT_REHEARSAL_MAX_AGE_HOURS);
     const verdict = rehearsalGate(await readRehearsals(project.root), environment, await checksumsOf(pending), new Date(), maxAge);

@@ -99,7 +99,7 @@ abstract class StepPseudoterminal implements vscode.Pseudoterminal {
   protected writeEnd(outcome: StepOutcome): void {
     const took = formatMs(outcome.durationMs);
     if (outcome.error && outcome.exitCode === null) this.write(`${RED}✗ ${crlf(outcome.error)}${RESET}\r\n`);
-    else if (outcome.cancelled) this.write(`${RED}■ cancelled after ${took}${RESET}\r\n`);
+    else if (outcome.cancelled) this.write(`${RED}■ ${vscode.l10n.t('cancelled after {0}', took)}${RESET}\r\n`);
     else if (outcome.exitCode === 0) this.write(`${GREEN}✓ exit 0${RESET} ${DIM}(${took})${RESET}\r\n`);
     else this.write(`${RED}✗ exit ${outcome.exitCode ?? outcome.signal ?? '?'}${RESET} ${DIM}(${took})${RESET}\r\n`);
   }
@@ -172,7 +172,7 @@ export class SshStepTerminal extends StepPseudoterminal implements StepTerminal 
       return fail(error);
     }
     try {
-      if (request.signal.aborted) return fail(new Error('Cancelled before the command started.'));
+      if (request.signal.aborted) return fail(new Error(vscode.l10n.t('Cancelled before the command started.')));
       const onOutput = (text: string): void => {
         this.write(text);
         output = appendTail(output, plainTerminalText(text));
@@ -272,14 +272,14 @@ export class ShellStepTerminal implements StepTerminal {
         (e) => {
           if (e.terminal !== this.terminal) return;
           if (e.execution !== execution && e.execution.commandLine.value.trim() !== line.trim()) return;
-          finish(e.exitCode === undefined ? { exitCode: null, error: 'The shell did not report an exit code.' } : { exitCode: e.exitCode });
+          finish(e.exitCode === undefined ? { exitCode: null, error: vscode.l10n.t('The shell did not report an exit code.') } : { exitCode: e.exitCode });
         },
         undefined,
         disposables,
       );
       vscode.window.onDidCloseTerminal(
         (t) => {
-          if (t === this.terminal) finish({ exitCode: null, error: 'The terminal was closed while the step ran.' });
+          if (t === this.terminal) finish({ exitCode: null, error: vscode.l10n.t('The terminal was closed while the step ran.') });
         },
         undefined,
         disposables,

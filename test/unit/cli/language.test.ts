@@ -8,6 +8,13 @@ import { useLanguage } from '../../../src/cli/language';
 import { describeFinding, groupFindings } from '../../../src/core/drift/findings';
 import { connectionError } from '../../../src/core/engine/errors';
 import { migrationNameFindings } from '../../../src/core/guards/migrationNames';
+import { parseEnvironmentSettings } from '../../../src/core/environments/config';
+import { computeHistoryStatus } from '../../../src/core/history/status';
+import { classifyCommand } from '../../../src/core/runbook/classify';
+import { evaluateGates } from '../../../src/core/runbook/gates';
+import { summarizeVerification } from '../../../src/core/runbook/verification';
+import { replayBlockedMessage } from '../../../src/core/app/deletedMigrations';
+import { formatRunLog } from '../../../src/core/app/runLog';
 
 const REPO = path.resolve(__dirname, '../../../..');
 
@@ -53,6 +60,91 @@ describe('language of the CLI and of src/core messages', function () {
       const error = connectionError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'postgresql://app:secret@localhost:5999/app', 'la connexion à la base');
       assert.equal(error.code, 'database-unreachable');
       assert.equal(error.message, 'Base injoignable à localhost:5999/app (ECONNREFUSED) pendant la connexion à la base.');
+    });
+    it('says environment setting problems, migration history notes and runbook gates in French', () => {
+      const settings = [{ name: 'prod', kind: 'production', url: 'postgresql://app:secret@db/app' }];
+      const history = computeHistoryStatus([{ name: '20240101000000_init', sqlPath: '/p/migration.sql', sql: 'CREATE TABLE a (id int);' }], undefined);
+      const deploy = classifyCommand('npx prisma migrate deploy');
+      const gate = () => evaluateGates(deploy, { environment: 'production', kind: 'production', backups: [] });
+      const english = { problems: parseEnvironmentSettings(settings).problems, notes: history.notes, gate: gate() };
+      assert.match(english.problems[0], /^driftGuard\.environments\[0\] \(prod\): "url" holds a connection URL/);
+      assert.match(english.notes[0], /^The database has no _prisma_migrations table/);
+      assert.equal(english.gate.verdict, 'refuse');
+
+      useLanguage('fr');
+      assert.match(parseEnvironmentSettings(settings).problems[0], /^driftGuard\.environments\[0\] \(prod\) : « url » contient une URL de connexion : ne la mettez jamais/);
+      assert.deepEqual(parseEnvironmentSettings([{ name: 'x', kind: 'nope' }]).problems, ['driftGuard.environments[0] (x) : « kind » doit valoir "production", "staging" ou "development".']);
+      assert.equal(computeHistoryStatus([], undefined).notes[0], "La base n'a pas de table _prisma_migrations : aucune migration n'y a jamais été appliquée avec Prisma Migrate, donc toutes les migrations sont en attente.");
+      const refused = gate();
+      assert.equal(refused.verdict, 'refuse');
+      assert.equal(
+        refused.verdict === 'refuse' ? refused.message : '',
+        "Aucune sauvegarde de production n'a réussi pendant cette exécution : lancez d'abord l'étape de sauvegarde (règle : sauvegarde avant chaque migrate deploy en production).",
+      );
+      assert.equal(classifyCommand('npx prisma migrate reset --force').destructiveReason, 'réinitialise la base (toutes les données perdues)');
+      assert.equal(summarizeVerification(history, []).summary, '0 appliquée(s) · 1 en attente · aucune dérive');
+    });
+
+    it('says the replay-blocked sentence and the run log in French (singular and plural as whole sentences)', () => {
+      const blocked = { deleted: ['20260102000000_invoices', '20260102100000_lines'], environments: ['production'], engineMessage: '' };
+      assert.match(replayBlockedMessage(blocked, 'prisma/migrations'), /^Drift not computed: .* recorded them as applied\)\. Restore them from git/);
+      useLanguage('fr');
+      assert.equal(
+        replayBlockedMessage(blocked, 'prisma/migrations'),
+        "Dérive non calculée : l'historique des migrations ne peut pas être rejoué sans 20260102000000_invoices, 20260102100000_lines (supprimées ici, mais production les a enregistrées comme appliquées). Restaurez-les depuis git (git checkout HEAD -- prisma/migrations/20260102000000_invoices), puis vérifiez de nouveau.",
+      );
+      const log = formatRunLog([], { generatedAt: new Date(2026, 0, 2, 3, 4, 5) });
+      assert.equal(log, "# Journal d'exécution du runbook\n\nGénéré le 2026-01-02 03:04:05 · 0 enregistrements\n\nAucune étape n'a encore été lancée.\n");
+    });
+  });
+
+  describe('drift-guard projects and --help in French (bundled dist/cli.js)', function () {
+    this.timeout(120_000);
+    let demo = '';
+    before(async () => {
+      requireCliBundle();
+      demo = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-lang-projects-'));
+      await fs.cp(path.join(REPO, 'demo'), demo, { recursive: true });
+    });
+    after(async () => {
+      await fs.rm(demo, { recursive: true, force: true });
+    });
+
+    it('describes the project in French with --lang fr, labels aligned, and in English by default', async () => {
+      const en = await runCli(['projects'], demo, { LANG: 'C' });
+      assert.equal(en.code, 0, en.stderr);
+      assert.match(en.stdout, /^ {2}Schema: {6}prisma\/schema\.prisma$/m);
+      assert.match(en.stdout, /^ {2}Migrations: {2}prisma\/migrations — 10 migrations$/m);
+      assert.match(en.stdout, /^ {15}first 20260127_init, last 20260214_init_assessment_module$/m);
+      assert.match(en.stdout, /— not set in the environment or \.env files$/m);
+
+      for (const fr of [await runCli(['projects', '--lang', 'fr'], demo), await runCli(['projects'], demo, { LANG: 'fr_FR.UTF-8' })]) {
+        assert.equal(fr.code, 0, fr.stderr);
+        assert.match(fr.stdout, /^Projet nexus-reussite — /m);
+        assert.match(fr.stdout, /^ {2}Schéma : {9}prisma\/schema\.prisma$/m);
+        assert.match(fr.stdout, /^ {2}Migrations : {5}prisma\/migrations — 10 migrations$/m);
+        assert.match(fr.stdout, /^ {19}première 20260127_init, dernière 20260214_init_assessment_module$/m);
+        assert.match(fr.stdout, /— non défini dans l'environnement ni dans les fichiers \.env$/m);
+        assert.match(fr.stdout, /^ {2}Prisma : {9}déclaré 6\.19\.0 dans package\.json devDependencies\.prisma, non installé$/m);
+        assert.doesNotMatch(fr.stdout, /Project |Schema:|Lock file|Judged as|not set|declared|installed\b/);
+      }
+    });
+
+    it('prints the help in French with --lang fr (command lines unchanged), in English by default', async () => {
+      const en = await runCli(['--help'], demo, { LANG: 'C' });
+      assert.equal(en.code, 0, en.stderr);
+      assert.match(en.stdout, /^Usage:$/m);
+      assert.match(en.stdout, /^ {2}check {6}schema vs migrations \(on an embedded shadow database, or --shadow-url\), and the$/m);
+      const fr = await runCli(['--help', '--lang', 'fr'], demo);
+      assert.equal(fr.code, 0, fr.stderr);
+      assert.match(fr.stdout, /^drift-guard — la dérive entre schema\.prisma, vos migrations et les bases PostgreSQL$/m);
+      assert.match(fr.stdout, /^Utilisation :$/m);
+      assert.match(fr.stdout, /^ {2}drift-guard deploy {3}\[--project DIR\] \[--url URL \| --env NAME\] \[--dry-run\] \[--yes\] \[--json\]$/m);
+      assert.match(fr.stdout, /^ {2}check {6}le schéma face aux migrations/m);
+      assert.match(fr.stdout, /^ {2}--dry-run {9}deploy : afficher seulement le plan, ne rien écrire$/m);
+      assert.match(fr.stdout, /^Codes de sortie : 0 rien trouvé/m);
+      assert.doesNotMatch(fr.stdout, /Usage:|Options:\n|Exit codes|schema vs migrations|the version|this help|machine-readable/);
+      for (const line of fr.stdout.split('\n')) assert.ok(line.length <= 100 || line.startsWith('  drift-guard '), line);
     });
   });
 
