@@ -34,7 +34,7 @@ import { EngineError, describeUrl } from './errors';
 import { findExtensionRequests } from './extensions';
 import { guardEngineCall } from './guard';
 import { adaptScriptToPrismaMajor, judgePrismaVersion } from './prismaVersion';
-import { PgAdapterFactory, openPgClient, parsePgUrl, type QueryLimits } from './pgAdapter';
+import { OperationConnections, PgAdapterFactory, describeCancellations, openPgClient, parsePgUrl, runWithConnections, type QueryLimits } from './pgAdapter';
 import { CHECK_CONSTRAINTS_SQL, type CheckConstraint, type MissingChange, missingChanges, proofOf, toCheckConstraints } from './resolveProof';
 import { assertShadowIsSafe } from './shadowSafety';
 import { ComposedAdapterFactory, OfflineDriverAdapter, PgliteDriverAdapter } from './pgliteAdapter';
@@ -436,14 +436,18 @@ export class EngineSession implements EngineApi {
 
   /** Runs calls one at a time, each guarded by a time limit and the crash trap. */
   private serial<T>(what: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
-    const run = (): Promise<T> =>
-      guardEngineCall(
+    const run = (): Promise<T> => {
+      // Every connection the call opens, so that its time limit can cancel what they still run on the server.
+      const connections = new OperationConnections();
+      return guardEngineCall(
         what,
         timeoutMs,
-        work,
+        () => runWithConnections(connections, work),
         (error) => fromEngineError(error, { what }),
         (reason) => this.abandon(what, reason),
+        async () => describeCancellations(await connections.cancelOnServer()) || undefined,
       );
+    };
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);

@@ -16,6 +16,11 @@ export function guardEngineCall<T>(
   work: () => Promise<T>,
   translate: (error: unknown) => EngineError,
   onAbandon: (reason: 'timeout' | 'crash') => void,
+  /**
+   * When the time limit fires: stop what the call still runs elsewhere (our queries on a server) and say what
+   * happened, in a sentence appended to the timeout message. Awaited before the call rejects; never throws.
+   */
+  onTimeout: () => Promise<string | undefined> = () => Promise.resolve(undefined),
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
@@ -34,12 +39,10 @@ export function guardEngineCall<T>(
       if (settled) return;
       finish();
       onAbandon('timeout');
-      reject(
-        new EngineError({
-          code: 'timeout',
-          message: l10n.t('{0} did not finish within {1} s; the engine was stopped. A database may be unreachable or locked.', what, Math.round(timeoutMs / 1000)),
-        }),
-      );
+      const message = l10n.t('{0} did not finish within {1} s; the engine was stopped. A database may be unreachable or locked.', what, Math.round(timeoutMs / 1000));
+      void onTimeout()
+        .catch(() => undefined)
+        .then((note) => reject(new EngineError({ code: 'timeout', message: note ? `${message} ${note}` : message })));
     }, timeoutMs);
     process.on('uncaughtException', onUncaught);
     work().then(

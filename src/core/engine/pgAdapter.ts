@@ -1,4 +1,5 @@
 import * as l10n from '@vscode/l10n';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import {
   type ConnectionInfo,
@@ -92,7 +93,14 @@ function quoteIdent(name: string): string {
 }
 
 /** Opens one `pg.Client` on `url` (our own reads: `_prisma_migrations`, shadow management). */
-export async function openPgClient(url: string, purpose: string, connectTimeoutMs = 10_000, limits: QueryLimits = {}): Promise<pg.Client> {
+export async function openPgClient(
+  url: string,
+  purpose: string,
+  connectTimeoutMs = 10_000,
+  limits: QueryLimits = {},
+  /** The operation that owns the connection (default: the one this code runs in, see {@link runWithConnections}). */
+  owner: OperationConnections | null | undefined = currentConnections.getStore(),
+): Promise<pg.Client> {
   const client = new pg.Client(clientConfig(url, connectTimeoutMs, limits));
   // A socket error after connect must not become an uncaught exception in the host process.
   client.on('error', () => undefined);
@@ -102,7 +110,138 @@ export async function openPgClient(url: string, purpose: string, connectTimeoutM
     await client.end().catch(() => undefined);
     throw connectionError(error, url, purpose);
   }
+  owner?.add(client, url, connectTimeoutMs);
   return client;
+}
+
+/** What {@link OperationConnections.cancelOnServer} did on one server. */
+export interface ServerCancellation {
+  /** `host:port/database` (no secret). */
+  address: string;
+  /** Queries of ours that were running or waiting there, and stopped when PostgreSQL cancelled them. */
+  cancelled: number;
+  /** Queries of ours still running after the wait (or that could not be cancelled). */
+  stillRunning: number;
+  /** Why the cancellation could not be asked or confirmed. */
+  error?: string;
+}
+
+const currentConnections = new AsyncLocalStorage<OperationConnections>();
+
+/** Runs `work` so that every connection {@link openPgClient} opens inside it (at any depth) belongs to `owner`. */
+export function runWithConnections<T>(owner: OperationConnections, work: () => Promise<T>): Promise<T> {
+  return currentConnections.run(owner, work);
+}
+
+/** How long a cancellation waits for the server to confirm that our queries stopped. */
+const CANCEL_CONFIRM_MS = 5_000;
+
+/**
+ * The connections one operation opened. When the operation's own time limit fires first — before the server's
+ * `statement_timeout`/`lock_timeout`, on a connection that has none (a shadow database), or when a tunnel made
+ * the round trips slow — {@link cancelOnServer} cancels what they still run: closing our socket does not stop a
+ * query PostgreSQL is running or one waiting for a lock.
+ *
+ * Cancelling goes through a second, short connection with the same URL (`pg_cancel_backend` of our own server
+ * processes, which the same role may always do): it takes the same route as the first one — an SSH tunnel's local
+ * port included — and, unlike the protocol's CancelRequest that gets no answer, it is confirmed by
+ * `pg_stat_activity`.
+ */
+export class OperationConnections {
+  private readonly clients = new Map<pg.Client, { url: string; connectTimeoutMs: number }>();
+
+  add(client: pg.Client, url: string, connectTimeoutMs: number): void {
+    this.clients.set(client, { url, connectTimeoutMs });
+    client.once('end', () => this.clients.delete(client));
+  }
+
+  /** Cancels, on each server, the queries our open connections still run there, then closes those connections. */
+  async cancelOnServer(): Promise<ServerCancellation[]> {
+    const byUrl = new Map<string, { pids: number[]; clients: pg.Client[]; connectTimeoutMs: number }>();
+    for (const [client, { url, connectTimeoutMs }] of this.clients) {
+      const group = byUrl.get(url) ?? { pids: [], clients: [], connectTimeoutMs };
+      group.clients.push(client);
+      const pid = (client as unknown as { processID?: number | null }).processID;
+      if (typeof pid === 'number') group.pids.push(pid);
+      byUrl.set(url, group);
+    }
+    this.clients.clear();
+    // Closed first, so that nothing of the abandoned call sends another query on them once the current one is
+    // cancelled (a failed script is replayed to locate its statement, for one). Their server processes read our
+    // Terminate as soon as they stop waiting, and exit with any transaction or lock they held.
+    for (const group of byUrl.values()) for (const client of group.clients) void client.end().catch(() => undefined);
+    const results = await Promise.all([...byUrl].map(([url, group]) => cancelBackends(url, group.pids, group.connectTimeoutMs)));
+    return results.filter((r) => r.cancelled > 0 || r.stillRunning > 0 || r.error !== undefined);
+  }
+}
+
+async function cancelBackends(url: string, pids: number[], connectTimeoutMs: number): Promise<ServerCancellation> {
+  const address = describeUrl(url);
+  if (pids.length === 0) return { address, cancelled: 0, stillRunning: 0 };
+  let client: pg.Client | undefined;
+  let running: number[] = [];
+  try {
+    client = await openPgClient(url, l10n.t('cancelling our query on the server'), Math.min(connectTimeoutMs, CANCEL_CONFIRM_MS), { statementTimeoutMs: CANCEL_CONFIRM_MS }, null);
+    const active = async (): Promise<number[]> =>
+      (await client!.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND state = 'active'`, [pids])).rows.map((r) => r.pid);
+    running = await active();
+    if (running.length === 0) return { address, cancelled: 0, stillRunning: 0 };
+    const asked = running;
+    await client.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [asked]);
+    const deadline = Date.now() + CANCEL_CONFIRM_MS;
+    // Cancelling is asynchronous on the server: wait until pg_stat_activity shows them stopped (or gone).
+    while ((running = await active()).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    return { address, cancelled: asked.length - running.length, stillRunning: running.length };
+  } catch (error) {
+    const reason = error instanceof EngineError ? error.message : (error as Error).message;
+    return { address, cancelled: 0, stillRunning: running.length || pids.length, error: reason };
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `work` within `timeoutMs`. When the limit fires first, our queries still running on a server (connections
+ * opened inside `work`) are cancelled there, and the rejection — `message()` then what the cancellation did —
+ * says so. For operations outside the engine session (which has its own guard): the connection test.
+ */
+export function withServerTimeLimit<T>(timeoutMs: number, message: () => string, work: () => Promise<T>): Promise<T> {
+  const connections = new OperationConnections();
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      void connections.cancelOnServer().then(
+        (results) => reject(new EngineError({ code: 'timeout', message: [message(), describeCancellations(results)].filter(Boolean).join(' ') })),
+        () => reject(new EngineError({ code: 'timeout', message: message() })),
+      );
+    }, timeoutMs);
+    runWithConnections(connections, work).then(
+      (value) => {
+        if (settled) return;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: Error) => {
+        if (settled) return;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** One sentence per server for a timeout message: what was cancelled there, or what may still run. */
+export function describeCancellations(results: readonly ServerCancellation[]): string {
+  return results
+    .map((r) =>
+      r.stillRunning === 0
+        ? l10n.t('Our query still running on {0} was cancelled on the server.', r.address)
+        : r.error !== undefined
+          ? l10n.t('Our query on {0} could not be cancelled on the server ({1}); it may still be running until PostgreSQL stops it.', r.address, r.error)
+          : l10n.t('Our query on {0} was asked to stop but was still running {1} s later.', r.address, CANCEL_CONFIRM_MS / 1000),
+    )
+    .join(' ');
 }
 
 class PgQueryable {
@@ -250,6 +389,8 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   private readonly open = new Set<PgDriverAdapter>();
   /** The last script (migration) PostgreSQL rejected through one of this factory's adapters. */
   lastScriptError: ScriptError | undefined;
+  /** The operation this factory was made for: the engine opens connections from its own callbacks. */
+  private readonly owner = currentConnections.getStore();
 
   constructor(private readonly options: PgAdapterFactoryOptions) {
     this.target = parsePgUrl(options.url);
@@ -280,7 +421,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   private async openAdapter(url: string, schema: string, purpose: string, onDispose?: () => Promise<void>, shadow = false): Promise<PgDriverAdapter> {
     let client: pg.Client;
     try {
-      client = await openPgClient(url, purpose, this.connectTimeoutMs, shadow ? {} : this.options.limits);
+      client = await openPgClient(url, purpose, this.connectTimeoutMs, shadow ? {} : this.options.limits, this.owner);
     } catch (error) {
       throw toAdapterError(errorCause(error));
     }
@@ -333,7 +474,7 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     const database = `prisma_drift_guard_shadow_${randomBytes(6).toString('hex')}`;
     let maintenance: pg.Client;
     try {
-      maintenance = await openPgClient(this.target.url, l10n.t('creating the shadow database'), this.connectTimeoutMs);
+      maintenance = await openPgClient(this.target.url, l10n.t('creating the shadow database'), this.connectTimeoutMs, {}, this.owner);
     } catch (error) {
       throw toAdapterError(errorCause(error));
     }

@@ -17,3 +17,18 @@ const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 export function safeText(text: string): string {
   return text.replace(/\r\n/g, '\n').replace(ESCAPE_SEQUENCES, '').replace(CONTROL, '\uFFFD');
 }
+
+/**
+ * The arguments of a notification (`showErrorMessage(message, options?, ...items)`) with the message and the
+ * options' `detail` made safe; the options' other fields and the items are passed on as they are (the item
+ * chosen is returned as given, so a caller's comparison with it still holds).
+ */
+export function safeNotificationArgs(message: string, rest: readonly unknown[]): [string, ...unknown[]] {
+  const [first, ...items] = rest;
+  if (typeof first === 'object' && first !== null && !('title' in first)) {
+    const options = first as { detail?: unknown };
+    const safeOptions = typeof options.detail === 'string' ? { ...options, detail: safeText(options.detail) } : options;
+    return [safeText(message), safeOptions, ...items];
+  }
+  return [safeText(message), ...rest];
+}

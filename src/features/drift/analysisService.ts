@@ -14,6 +14,7 @@ import { type AcquiredDatabase, type DatabaseEnvironment, type EnvironmentServic
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 import { driftedObjects } from '../../core/drift/counts';
+import { safeText } from '../../core/util/controlChars';
 
 /** A failure shown to the user: one message, where it happened when known. */
 export interface AnalysisError {
@@ -191,6 +192,11 @@ export class AnalysisService implements vscode.Disposable {
   private readonly plans = new Map<string, { key: string; names: string[] }>();
   /** The failed-check notifications on screen, each ended when its error goes. */
   private readonly shownErrors = new Set<{ root: string; message: string; end: () => void }>();
+  /**
+   * The messages whose notification VS Code has not closed yet: one leaves only when the `withProgress` call
+   * itself resolves — VS Code's own word that the progress notification is gone.
+   */
+  private readonly onScreen: string[] = [];
 
   /** Fires whenever a project's analysis changes (started, finished, failed). */
   readonly onDidChangeAnalysis = this.changeEmitter.event;
@@ -501,8 +507,10 @@ export class AnalysisService implements vscode.Disposable {
     if (this.notified.has(message)) return;
     this.notified.add(message);
     this.notifications.push(message);
+    this.onScreen.push(message);
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Prisma Drift Guard: {0}', message), cancellable: true },
+      // Not a show…Message, so not through notify: the title is made safe here (server errors reach it).
+      { location: vscode.ProgressLocation.Notification, title: safeText(vscode.l10n.t('Prisma Drift Guard: {0}', message)), cancellable: true },
       (_progress, token) =>
         new Promise<void>((resolve) => {
           const entry = { root, message, end: (): void => {
@@ -513,7 +521,10 @@ export class AnalysisService implements vscode.Disposable {
           const subscription = token.onCancellationRequested(() => entry.end());
           this.shownErrors.add(entry);
         }),
-    );
+    ).then(() => {
+      const at = this.onScreen.indexOf(message);
+      if (at >= 0) this.onScreen.splice(at, 1);
+    });
   }
 
   /** Withdraws the notifications of `root` whose error is no longer the project's (the check passed, or failed otherwise). */
@@ -526,9 +537,12 @@ export class AnalysisService implements vscode.Disposable {
     }
   }
 
-  /** The check failures a notification is showing now (tests: shown while failing, gone once it passes). */
+  /**
+   * The check failures a notification is showing now (tests: shown while failing, gone once it passes): those
+   * whose progress notification VS Code has not reported closed.
+   */
   get shownNotifications(): string[] {
-    return [...this.shownErrors].map((e) => e.message);
+    return [...this.onScreen];
   }
 
   /** Lets an error be notified again (after the user fixed and broke it again). */

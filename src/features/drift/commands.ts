@@ -16,6 +16,7 @@ import { type Logger } from '../shared/logger';
 import { type AnalysisService } from './analysisService';
 import { driftPlan, driftedObjectsText, names } from './presentation';
 import { type DriftSqlProvider } from './sqlDocument';
+import { notify } from '../shared/notify';
 
 /** What the drift commands need. */
 export interface DriftCommandServices {
@@ -47,7 +48,7 @@ export async function pickProject(services: Pick<DriftCommandServices, 'projects
     if (owner) return owner;
   }
   if (projects.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('No Prisma project found in this workspace.'));
+    void notify.info(vscode.l10n.t('No Prisma project found in this workspace.'));
     return undefined;
   }
   if (projects.length === 1) return projects[0];
@@ -81,7 +82,7 @@ function typedName(environment: DatabaseEnvironment, action: string): Promise<bo
 /** The confirmation of a write to a database that is not production: a modal with Continue. */
 async function continueOn(environment: DatabaseEnvironment, action: string): Promise<boolean> {
   const ok = vscode.l10n.t('Continue');
-  const choice = await vscode.window.showWarningMessage(
+  const choice = await notify.warn(
     vscode.l10n.t('{0} on {1}?', action, environment.name),
     { modal: true, detail: vscode.l10n.t('Database: {0}', environment.description) },
     ok,
@@ -96,7 +97,7 @@ async function pickEnvironment(services: DriftCommandServices, project: PrismaPr
     if (found) return found;
   }
   if (environments.length === 0) {
-    void vscode.window.showWarningMessage(
+    void notify.warn(
       vscode.l10n.t('{0} has no database to record this on: set its datasource URL (e.g. DATABASE_URL in .env) or add an environment.', project.name),
     );
     return undefined;
@@ -174,14 +175,14 @@ export async function resolveOn(
           summary: result.missingChanges.length === 0 ? 'every change the migration makes is in the database' : `${result.missingChanges.length} change(s) missing${result.forced ? ' (forced)' : ''}`,
         });
         outcome = { status: result.recorded ? 'succeeded' : 'failed', message };
-        if (!options.quiet) void vscode.window.showInformationMessage(message);
+        if (!options.quiet) void notify.info(message);
       } catch (err) {
         if (isEngineError(err) && err.code === 'refused') {
           const message = readableMessage(acquired, err.message);
           services.logger.warn(message);
           await record('refused', message, { ok: false, summary: message });
           outcome = { status: 'refused', message };
-          if (!options.quiet) void vscode.window.showErrorMessage(message, { modal: true });
+          if (!options.quiet) void notify.error(message, { modal: true });
           return;
         }
         if (err instanceof Error) err.message = readableMessage(acquired, err.message);
@@ -210,12 +211,12 @@ async function keepDraftOnRefusal(logger: Logger, run: () => Thenable<BaselineRe
     const draft = error.location;
     // A partial draft that failed is not kept (nothing to open): the message says why.
     if (!draft) {
-      void vscode.window.showErrorMessage(text);
+      void notify.error(text);
       return undefined;
     }
     const open = vscode.l10n.t('Open Draft');
     // Not awaited: the command is over (nothing was installed); the notification waits for the user alone.
-    void vscode.window.showErrorMessage(text, open).then(async (choice) => {
+    void notify.error(text, open).then(async (choice) => {
       if (choice !== open) return;
       const line = Math.max(0, draft.line - 1);
       await vscode.window.showTextDocument(vscode.Uri.file(draft.file), { selection: new vscode.Range(line, 0, line, 0), preview: false });
@@ -278,7 +279,7 @@ function baselineNameInput(project: PrismaProject, step?: string): Thenable<stri
 async function afterMigration(services: DriftCommandServices, project: PrismaProject, result: BaselineResult): Promise<void> {
   services.logger.info(result.message);
   if (!result.created || !result.sqlPath || !result.migrationName) {
-    void vscode.window.showInformationMessage(result.message);
+    void notify.info(result.message);
     return;
   }
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(result.sqlPath)), { preview: false });
@@ -286,7 +287,7 @@ async function afterMigration(services: DriftCommandServices, project: PrismaPro
   void services.analysis.analyzeSchema(fresh, 'baseline');
   void services.analysis.analyzeDatabases(fresh, 'baseline');
   const changes = groupFindings(attributeToSchema(result.items, project.schemaFiles), 'schemaVsMigrations').length;
-  void vscode.window.showInformationMessage(
+  void notify.info(
     vscode.l10n.t('Migration {0} created for {1}, verified on the shadow database. Review it, then deploy it: it is pending on every database.', result.migrationName, driftedObjectsText(changes)),
   );
 }
@@ -312,7 +313,7 @@ async function baselineThenMigration(
     ),
   );
   if (!baseline?.created) {
-    if (baseline) void vscode.window.showInformationMessage(baseline.message);
+    if (baseline) void notify.info(baseline.message);
     return baseline ? { baseline } : {};
   }
   const withBaseline = (await services.projects.refresh()).find((p) => p.root === project.root) ?? project;
@@ -334,7 +335,7 @@ async function baselineThenMigration(
 async function afterBaseline(services: DriftCommandServices, project: PrismaProject, result: BaselineResult, presentIn: readonly string[] = []): Promise<void> {
   services.logger.info(result.message);
   if (!result.created || !result.sqlPath || !result.migrationName) {
-    void vscode.window.showInformationMessage(result.message);
+    void notify.info(result.message);
     return;
   }
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(result.sqlPath));
@@ -347,7 +348,7 @@ async function afterBaseline(services: DriftCommandServices, project: PrismaProj
   // object), not as statements: "7 drifted objects" must not become 16 here.
   const changes = groupFindings(attributeToSchema(result.items, project.schemaFiles), 'schemaVsMigrations').length;
   const where = [...new Set(presentIn)];
-  const choice = await vscode.window.showInformationMessage(
+  const choice = await notify.info(
     (changes === 1
       ? vscode.l10n.t('Baseline {0} created for {1}. Review it; where a database already has this object, mark it as applied.', result.migrationName, driftedObjectsText(changes))
       : vscode.l10n.t('Baseline {0} created for {1}. Review it; where a database already has these objects, mark it as applied.', result.migrationName, driftedObjectsText(changes))) +
@@ -388,7 +389,7 @@ export function registerDriftCommands(context: vscode.ExtensionContext, shared: 
         const both = vscode.l10n.t('Baseline, Then Migration');
         const migrationInstead = vscode.l10n.t('Create Migration Instead');
         const anyway = vscode.l10n.t('Baseline Everything');
-        const choice = await vscode.window.showWarningMessage(
+        const choice = await notify.warn(
           present.length > 0
             ? vscode.l10n.t('{0} of these drifted objects are in no checked database ({1}): new, for a migration. {2} are already in {3}.', String(fresh.length), fresh.map((a) => a.finding.label).join(', '), String(present.length), names([...new Set(present.flatMap((a) => a.presentIn))]))
             : vscode.l10n.t('No checked database ({0}) has these drifted objects: they are new, for a migration.', names(plan!.checked)),
@@ -421,7 +422,7 @@ export function registerDriftCommands(context: vscode.ExtensionContext, shared: 
       const wanted = Array.isArray(labels) ? labels.filter((l): l is string => typeof l === 'string') : undefined;
       const chosen = wanted ? plan.schema.filter((a) => wanted.includes(a.finding.label)) : plan.schema;
       if (chosen.length === 0) {
-        void vscode.window.showInformationMessage(
+        void notify.info(
           wanted ? vscode.l10n.t('{0}: no difference with the migrations any more.', wanted.join(', ')) : vscode.l10n.t('Nothing to migrate: the migrations already produce the schema.'),
         );
         return;
@@ -435,7 +436,7 @@ export function registerDriftCommands(context: vscode.ExtensionContext, shared: 
         const onlyNew = vscode.l10n.t('Migration of the New Ones Only');
         const baselineInstead = vscode.l10n.t('Create Baseline Instead');
         const where = names([...new Set(present.flatMap((a) => a.presentIn))]);
-        const choice = await vscode.window.showWarningMessage(
+        const choice = await notify.warn(
           present.length === 1
             ? vscode.l10n.t('{0} is already in {1} (db push): a migration creating it would fail there.', present[0].finding.label, where)
             : vscode.l10n.t('{0} are already in {1} (db push): a migration creating them would fail there.', present.map((a) => a.finding.label).join(', '), where),
@@ -504,7 +505,7 @@ export function registerDriftCommands(context: vscode.ExtensionContext, shared: 
       if (result) {
         void afterBaseline(services, project, result).catch((error: unknown) => {
           logger.error(`Create Baseline from Draft failed: ${errorMessage(error)}`);
-          void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', vscode.l10n.t('Create Baseline from Draft'), errorMessage(error)));
+          void notify.error(vscode.l10n.t('{0} failed: {1}', vscode.l10n.t('Create Baseline from Draft'), errorMessage(error)));
         });
       }
       return result;

@@ -17,6 +17,7 @@ import { registerCommand } from '../shared/commands';
 import { askTyped } from '../shared/typedConfirmation';
 import { type Logger } from '../shared/logger';
 import { type ConnectionHop, type DatabaseEnvironment, type EnvironmentService } from './environmentService';
+import { notify } from '../shared/notify';
 
 /** What the environment commands need. */
 export interface EnvironmentCommandServices {
@@ -64,7 +65,7 @@ export async function resolveEnvironmentRef(
   }
   const candidates = projects.flatMap((project) => services.environments.environments(project).filter(filter).map((environment) => ({ project, environment })));
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('No environment to choose from: add one with "Prisma Drift Guard: Add Environment".'));
+    void notify.info(vscode.l10n.t('No environment to choose from: add one with "Prisma Drift Guard: Add Environment".'));
     return undefined;
   }
   if (candidates.length === 1) return candidates[0];
@@ -82,7 +83,7 @@ async function pickProject(services: EnvironmentCommandServices, root: unknown):
     if (found) return found;
   }
   if (projects.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('No Prisma project found in this workspace.'));
+    void notify.info(vscode.l10n.t('No Prisma project found in this workspace.'));
     return undefined;
   }
   if (projects.length === 1) return projects[0];
@@ -376,13 +377,13 @@ export async function runTestConnection(services: EnvironmentCommandServices, re
   const showOutput = vscode.l10n.t('Show Output');
   if (failed) {
     // The chain goes in the message itself: a toast does not show `detail` (only modal messages do).
-    void vscode.window
-      .showErrorMessage(vscode.l10n.t('{0}: {1} failed — {2} ({3})', ref.environment.name, names[failed.hop], failed.message.split('\n')[0].replace(/\.$/, ''), chain), showOutput)
+    void notify
+      .error(vscode.l10n.t('{0}: {1} failed — {2} ({3})', ref.environment.name, names[failed.hop], failed.message.split('\n')[0].replace(/\.$/, ''), chain), showOutput)
       .then((c) => c && logger.show(false));
   } else {
     const warning = hops.find((h) => h.status === 'warning');
-    void vscode.window
-      .showInformationMessage(vscode.l10n.t('{0}: connection OK — {1}', ref.environment.name, chain) + (warning ? ` (${warning.message})` : ''), showOutput)
+    void notify
+      .info(vscode.l10n.t('{0}: connection OK — {1}', ref.environment.name, chain) + (warning ? ` (${warning.message})` : ''), showOutput)
       .then((c) => c && logger.show(false));
   }
   return hops;
@@ -418,7 +419,7 @@ export function registerEnvironmentCommands(context: vscode.ExtensionContext, se
       await environments.markAdded(folder, answer.setting.name);
       logger.info(`Environment ${answer.setting.name} (${answer.setting.kind}) added to the settings of ${folder?.name ?? 'the workspace'}`);
       const test = vscode.l10n.t('Test Connection');
-      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Environment {0} added.', answer.setting.name), test);
+      const choice = await notify.info(vscode.l10n.t('Environment {0} added.', answer.setting.name), test);
       if (choice === test) await vscode.commands.executeCommand('driftGuard.testConnection', project.root, answer.setting.name);
     }),
     registerCommand('driftGuard.editEnvironment', vscode.l10n.t('Edit Environment'), logger, async (...args: unknown[]) => {
@@ -428,7 +429,7 @@ export function registerEnvironmentCommands(context: vscode.ExtensionContext, se
       const answer = await environmentWizard(services, ref.project, folder, setting);
       if (!answer) return;
       if (setting.kind === 'production' && answer.setting.kind !== 'production' && !(await confirmLeavingProduction(setting.name, answer.setting.kind))) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('Nothing changed: {0} stays a production environment.', setting.name));
+        void notify.info(vscode.l10n.t('Nothing changed: {0} stays a production environment.', setting.name));
         return;
       }
       if (answer.setting.name !== setting.name) {
@@ -447,7 +448,7 @@ export function registerEnvironmentCommands(context: vscode.ExtensionContext, se
       const ref = await resolveEnvironmentRef(services, args, configured, vscode.l10n.t('Remove which environment?'));
       if (!ref?.environment.setting) return;
       const remove = vscode.l10n.t('Remove');
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await notify.warn(
         vscode.l10n.t('Remove the environment {0}?', ref.environment.name),
         { modal: true, detail: vscode.l10n.t('Its entry leaves driftGuard.environments and its secrets are deleted from SecretStorage. The database itself is not touched.') },
         remove,
@@ -465,7 +466,7 @@ export function registerEnvironmentCommands(context: vscode.ExtensionContext, se
       const labels = SECRET_LABELS();
       const kinds = secretsOf(setting);
       if (kinds.length === 0) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('{0} uses no secret: its URL comes from the variable {1} and SSH (if any) logs in with the agent or an unencrypted key.', setting.name, setting.url.from === 'env' ? setting.url.variable : ''));
+        void notify.info(vscode.l10n.t('{0} uses no secret: its URL comes from the variable {1} and SSH (if any) logs in with the agent or an unencrypted key.', setting.name, setting.url.from === 'env' ? setting.url.variable : ''));
         return;
       }
       const folder = ref.environment.folder;

@@ -22,6 +22,7 @@ import type { PooledLocalForward, SshLease, SshSessionPool, SshTarget } from '..
 import { describeTarget, targetKey } from '../../core/remote/target';
 import { type Logger } from '../shared/logger';
 import { HostKeyPrompter } from './hostKeyPrompt';
+import { notify } from '../shared/notify';
 
 export type { EnvironmentKind } from '../../core/environments/config';
 
@@ -341,7 +342,7 @@ export class EnvironmentService implements vscode.Disposable {
     this.reported.add(key);
     this.logger.error(error.message);
     const show = vscode.l10n.t('Show Output');
-    void vscode.window.showErrorMessage(error.message.replace(/\s*\n\s*/g, ' '), show).then((c) => c && this.logger.show(false));
+    void notify.error(error.message.replace(/\s*\n\s*/g, ' '), show).then((c) => c && this.logger.show(false));
   }
 
   private async acquireTunnelled(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<AcquiredDatabase> {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { type UnknownHostDecision, type UnknownHostInfo } from '../../core/remote';
 import { type Logger } from '../shared/logger';
+import { notify } from '../shared/notify';
 
 /**
  * "The authenticity of host … can't be established", as a modal showing the SHA256 fingerprint:
@@ -45,7 +46,7 @@ export class HostKeyPrompter {
     const once = vscode.l10n.t('Trust Once');
     const save = vscode.l10n.t('Trust and Save');
     const other = info.otherKnownTypes.length > 0 ? `\n\n${vscode.l10n.t('known_hosts has a key of another type for this host ({0}); the server offered this one instead.', info.otherKnownTypes.join(', '))}` : '';
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await notify.warn(
       vscode.l10n.t("The authenticity of the SSH host {0} can't be established.", info.hostName),
       {
         modal: true,

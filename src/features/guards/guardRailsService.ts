@@ -15,6 +15,7 @@ import { type AnalysisService } from '../drift/analysisService';
 import { README_URL } from '../drift/presentation';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
+import { notify } from '../shared/notify';
 
 /** The `source` of guard-rail diagnostics (the drift ones say "Prisma Drift Guard"). */
 export const GUARD_SOURCE = 'Prisma Drift Guard (guard rails)';
@@ -295,7 +296,7 @@ export class GuardRailsService implements vscode.Disposable {
     this.notifications.push({ kind: violation.kind, migration: violation.migration, environments: violation.environments, message });
     this.logger.warn(`${project.name}: ${message}`);
     const restore = vscode.l10n.t('Restore from git');
-    const show = violation.kind === 'deleted' || violation.difference === 'content' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    const show = violation.kind === 'deleted' || violation.difference === 'content' ? notify.error : notify.warn;
     void show(message, restore).then((choice) => {
       if (choice === restore) void vscode.commands.executeCommand('driftGuard.restoreMigrationFromGit', project.root, violation.migration);
     });

@@ -11,6 +11,7 @@ import { type Logger } from '../shared/logger';
 import { GUARD_SOURCE, GuardRailsService } from './guardRailsService';
 import { notifyRehearsal, REHEARSAL_SCHEME, RehearsalReportProvider, type RehearsalOutcome, rehearseDeploy, showRehearsalReport } from './rehearsal';
 import { TerminalGuard } from './terminalGuard';
+import { notify } from '../shared/notify';
 
 /** The guard rails, as the extension's API exposes them to tests. */
 export interface GuardRailsApi {
@@ -59,7 +60,7 @@ export function registerGuardRails(
       const target = await restoreTarget(projects, args);
       if (!target) return;
       const message = await service.restoreFromGit(target.root, target.migration);
-      void vscode.window.showInformationMessage(message);
+      void notify.info(message);
     }),
     registerCommand('driftGuard.rehearseDeploy', vscode.l10n.t('Rehearse Deploy on a Copy…'), logger, async (...args: unknown[]) => {
       const ref = await resolveEnvironmentRef({ projects, environments, logger }, args, () => true, vscode.l10n.t('Rehearse the deploy on a copy of which database?'));
@@ -99,7 +100,7 @@ async function restoreTarget(projects: ProjectService, args: unknown[]): Promise
     const project = projects.projectFor(uri.fsPath);
     if (project) return { root: project.root, migration: path.basename(path.dirname(uri.fsPath)) };
   }
-  void vscode.window.showInformationMessage(vscode.l10n.t('Open the migration.sql to restore, or run this from its diagnostic.'));
+  void notify.info(vscode.l10n.t('Open the migration.sql to restore, or run this from its diagnostic.'));
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import { type EngineService } from '../engine/engineService';
 import { type EnvironmentRef } from '../environments/commands';
 import { type EnvironmentService } from '../environments/environmentService';
 import { type Logger } from '../shared/logger';
+import { notify } from '../shared/notify';
 
 export const REHEARSAL_SCHEME = 'driftguard-rehearsal';
 
@@ -127,7 +128,7 @@ export function notifyRehearsal(outcome: RehearsalOutcome): void {
             ? vscode.l10n.t('Rehearsal on a copy of {0}: all {1} pending migration(s) passed, with {2} warning(s) about existing data.', report.target, String(report.migrations.length), String(report.warningCount))
             : vscode.l10n.t('Rehearsal on a copy of {0}: all {1} pending migration(s) passed.', report.target, String(report.migrations.length));
   const open = vscode.l10n.t('Show Report');
-  const show = !report.ok ? vscode.window.showErrorMessage : report.warningCount > 0 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const show = !report.ok ? notify.error : report.warningCount > 0 ? notify.warn : notify.info;
   void show(message, open).then((choice) => {
     if (choice === open) void showRehearsalReport(outcome.uri);
   });

@@ -8,6 +8,7 @@ import { redactSecrets } from '../../core/util/redact';
 import { type EnvironmentService, migrationUrl } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
+import { notify } from '../shared/notify';
 
 /** One warning the terminal guard showed (kept for tests and the log). */
 export interface TerminalWarning {
@@ -113,7 +114,7 @@ export class TerminalGuard implements vscode.Disposable {
     this.logger.warn(`Terminal "${terminal.name}": ${command.command} against production ${environment} (${reason}) — ${shownLine}`);
     this.warnEmitter.fire(warning);
     const stop = vscode.l10n.t('Interrupt It (Ctrl+C)');
-    const show = command.kind === 'migrateReset' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    const show = command.kind === 'migrateReset' ? notify.error : notify.warn;
     void show(message, stop).then((choice) => {
       if (choice === stop) terminal.sendText('\u0003', false);
     });

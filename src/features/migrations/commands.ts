@@ -13,6 +13,7 @@ import { type Logger } from '../shared/logger';
 import { baselineEveryEnvironment, offerPlanFix, planOn } from './deployPlan';
 import { type MigrationLogsProvider } from './logsDocument';
 import { type MigrationNode, type MigrationsNode } from './treeDataProvider';
+import { notify } from '../shared/notify';
 
 /** What the explorer's commands need. */
 export interface MigrationCommandServices {
@@ -107,7 +108,7 @@ export function registerMigrationCommands(context: vscode.ExtensionContext, serv
       }
       const pending = plan.pending;
       if (pending.length === 0) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to deploy: every migration is applied on {0}.', environment.name));
+        void notify.info(vscode.l10n.t('Nothing to deploy: every migration is applied on {0}.', environment.name));
         await refreshMigrations(services, project.root);
         return { refused: false, plan };
       }
@@ -152,7 +153,7 @@ export function registerMigrationCommands(context: vscode.ExtensionContext, serv
         );
         logger.info(`Deploy to ${environment.name} (${environment.description}): ${result.message}`);
         await record('succeeded', result.message);
-        void vscode.window.showInformationMessage(result.message);
+        void notify.info(result.message);
         return { refused: false, plan, applied: result.applied };
       } catch (error) {
         if (isEngineError(error) && error.code === 'timeout') {

@@ -12,6 +12,7 @@ import { type PrismaProject } from '../../core/project/types';
 import { type EngineService } from '../engine/engineService';
 import { type DatabaseEnvironment } from '../environments/environmentService';
 import { type Logger } from '../shared/logger';
+import { notify } from '../shared/notify';
 
 /** What reading a plan needs. */
 export interface DeployPlanServices {
@@ -58,8 +59,8 @@ export function offerPlanFix(project: PrismaProject, environment: DatabaseEnviro
   const marks = migrationsToMarkApplied(plan);
   const fix = vscode.l10n.t('Mark as Applied on {0}', environment.name);
   logger.warn(`Deploy to ${environment.name} refused by its plan: ${plan.steps.map((s) => `${s.migration} ${s.action}${s.failed ? ' (failed)' : ''}`).join(', ')}. Nothing was executed.`);
-  return vscode.window
-    .showErrorMessage(
+  return notify
+    .error(
       vscode.l10n.t('Deploy to {0} refused: not every pending migration can be deployed there. Nothing was executed.', environment.name),
       { modal: true, detail: describePlan(plan) },
       ...(marks.length > 0 ? [fix] : []),
@@ -106,7 +107,7 @@ export async function baselineEveryEnvironment(
   environments: readonly DatabaseEnvironment[],
 ): Promise<EnvironmentPlan[]> {
   if (environments.length === 0) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('{0} has no database to baseline: set its datasource URL (e.g. DATABASE_URL in .env) or add an environment.', project.name));
+    void notify.warn(vscode.l10n.t('{0} has no database to baseline: set its datasource URL (e.g. DATABASE_URL in .env) or add an environment.', project.name));
     return [];
   }
   const plans = await vscode.window.withProgress(
@@ -125,8 +126,8 @@ export async function baselineEveryEnvironment(
   for (const entry of plans) services.logger.info(`Baseline every environment — ${entry.environment.name}: ${entry.plan ? entry.plan.steps.map((s) => `${s.migration} ${s.action}`).join(', ') || 'nothing pending' : entry.error}`);
   const markable = plans.filter((p) => p.plan && migrationsToMarkApplied(p.plan).length > 0);
   const mark = vscode.l10n.t('Mark as Applied on {0}', markable.map((p) => p.environment.name).join(', '));
-  void vscode.window
-    .showInformationMessage(
+  void notify
+    .info(
       markable.length > 0
         ? vscode.l10n.t('Baseline every environment of {0}: {1} of {2} can be marked as applied.', project.name, String(markable.length), String(plans.length))
         : vscode.l10n.t('Baseline every environment of {0}: no environment to mark as applied.', project.name),

@@ -7,6 +7,7 @@ import { type EnvironmentService } from '../environments/environmentService';
 import { registerCommand } from '../shared/commands';
 import { type Logger } from '../shared/logger';
 import { type ProjectService } from './projectService';
+import { notify } from '../shared/notify';
 
 /** Context keys of the Migrations view's welcome content (package.json `viewsWelcome`). */
 export const CONTEXT_NO_DATABASE = 'driftGuard.noDatabase';
@@ -70,7 +71,7 @@ export function registerEnvFromExample(context: vscode.ExtensionContext, service
       const list = await projects.ready();
       const candidates = list.filter((project) => existsSync(envExamplePaths(project).examplePath));
       if (candidates.length === 0) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('No .env.example next to a Prisma project: create .env yourself and set the datasource URL in it.'));
+        void notify.info(vscode.l10n.t('No .env.example next to a Prisma project: create .env yourself and set the datasource URL in it.'));
         return;
       }
       const waiting = projectsToSetUp(candidates);
@@ -86,13 +87,13 @@ export function registerEnvFromExample(context: vscode.ExtensionContext, service
       const result = await createEnvFromExample(project);
       const variable = datasourceVariables(project)[0] ?? 'DATABASE_URL';
       if (result.status === 'noExample') {
-        void vscode.window.showWarningMessage(vscode.l10n.t('{0} is gone: nothing was created.', vscode.workspace.asRelativePath(result.examplePath)));
+        void notify.warn(vscode.l10n.t('{0} is gone: nothing was created.', vscode.workspace.asRelativePath(result.examplePath)));
         return;
       }
       const editor = await vscode.window.showTextDocument(vscode.Uri.file(result.envPath), { preview: false });
       if (result.status === 'exists') {
         logger.info(`${title}: ${result.envPath} already exists, kept as it is.`);
-        void vscode.window.showInformationMessage(vscode.l10n.t('{0} already exists: it is kept as it is (nothing copied). Set {1} in it to the database to check.', path.basename(result.envPath), variable));
+        void notify.info(vscode.l10n.t('{0} already exists: it is kept as it is (nothing copied). Set {1} in it to the database to check.', path.basename(result.envPath), variable));
         return;
       }
       logger.info(`${title}: copied ${result.examplePath} to ${result.envPath} (to fill in: ${result.toFill.map((v) => v.name).join(', ') || 'nothing'}).`);
@@ -107,7 +108,7 @@ export function registerEnvFromExample(context: vscode.ExtensionContext, service
         others.length > 0
           ? vscode.l10n.t('Created .env from .env.example. Set {0} to your development database (the schema\'s datasource reads it), then save: the Migrations view checks it. Also fill in: {1}. Keep .env out of git.', variable, others.join(', '))
           : vscode.l10n.t('Created .env from .env.example. Set {0} to your development database (the schema\'s datasource reads it), then save: the Migrations view checks it. Keep .env out of git.', variable);
-      void vscode.window.showInformationMessage(message);
+      void notify.info(message);
       await update();
     }),
   );

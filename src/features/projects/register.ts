@@ -4,6 +4,7 @@ import { type PrismaProject } from '../../core/project/types';
 import { registerCommand } from '../shared/commands';
 import { type Logger } from '../shared/logger';
 import { type ProjectService } from './projectService';
+import { notify } from '../shared/notify';
 
 /** Project discovery glue: the summary command and one warning per newly broken layout. */
 export function registerProjects(context: vscode.ExtensionContext, projects: ProjectService, logger: Logger): void {
@@ -15,8 +16,8 @@ export function registerProjects(context: vscode.ExtensionContext, projects: Pro
       const key = `${project.schemaPath}\u0000${errors.map((e) => e.code).join(',')}`;
       if (errors.length > 0 && !reported.has(key)) {
         reported.add(key);
-        void vscode.window
-          .showWarningMessage(vscode.l10n.t('Prisma Drift Guard: {0} — {1}', project.name, errors[0].message), vscode.l10n.t('Show Project Summary'))
+        void notify
+          .warn(vscode.l10n.t('Prisma Drift Guard: {0} — {1}', project.name, errors[0].message), vscode.l10n.t('Show Project Summary'))
           .then((choice) => {
             if (choice) logger.show(false);
           });
@@ -31,7 +32,7 @@ export function registerProjects(context: vscode.ExtensionContext, projects: Pro
       if (list.length === 0) {
         logger.info('No Prisma project in this workspace (looked for schema.prisma, prisma/schema/*.prisma, prisma.config.ts and package.json "prisma.schema").');
         logger.show(false);
-        void vscode.window.showInformationMessage(vscode.l10n.t('No Prisma project found in this workspace.'));
+        void notify.info(vscode.l10n.t('No Prisma project found in this workspace.'));
         return;
       }
       logger.info(`Project summary (${list.length} project${list.length === 1 ? '' : 's'}):`);

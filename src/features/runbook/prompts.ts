@@ -3,6 +3,7 @@ import { type RunbookVariable } from '../../core/runbook/parser';
 import { confirmWrite } from '../drift/commands';
 import { askTyped } from '../shared/typedConfirmation';
 import { type DatabaseEnvironment } from '../environments/environmentService';
+import { notify } from '../shared/notify';
 
 /** A typed confirmation: the user must type `expected` (the environment's name). */
 export interface TypedConfirmation {
@@ -53,12 +54,12 @@ export const defaultPrompts: RunbookPrompts = {
   confirmWrite: (environment, action) => confirmWrite(environment, action),
   manualStep: async (title) => {
     const done = vscode.l10n.t('Done, Continue');
-    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Manual step: {0}', title), { modal: true, detail: vscode.l10n.t('Do it, then continue the section.') }, done);
+    const choice = await notify.info(vscode.l10n.t('Manual step: {0}', title), { modal: true, detail: vscode.l10n.t('Do it, then continue the section.') }, done);
     return choice === done;
   },
   offerRehearsal: async (environment, reason) => {
     const rehearse = vscode.l10n.t('Rehearse on a Copy of {0}', environment);
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Rule 3: test the migration on a copy of the prod database before deploying.'), { modal: true, detail: reason }, rehearse);
+    const choice = await notify.warn(vscode.l10n.t('Rule 3: test the migration on a copy of the prod database before deploying.'), { modal: true, detail: reason }, rehearse);
     return choice === rehearse;
   },
   skipReason: async (title) =>

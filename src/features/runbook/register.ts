@@ -7,6 +7,7 @@ import { type ProjectService } from '../projects/projectService';
 import { registerCommand } from '../shared/commands';
 import { type Logger } from '../shared/logger';
 import { type RunbookService } from './runbookService';
+import { notify } from '../shared/notify';
 
 /** The webview panel's type (also in package.json's `onWebviewPanel:` activation event). */
 export const RUNBOOK_VIEW_TYPE = 'driftGuard.runbook';
@@ -43,7 +44,7 @@ export function registerRunbook(
       const uri = await (await service()).createFromTemplate(project, target instanceof vscode.Uri ? target : undefined);
       if (!uri) return undefined;
       const open = vscode.l10n.t('Open Runbook');
-      void vscode.window.showInformationMessage(vscode.l10n.t('Runbook written to {0}: fill in the <placeholders>, then open it as a runbook.', vscode.workspace.asRelativePath(uri)), open).then((choice) => {
+      void notify.info(vscode.l10n.t('Runbook written to {0}: fill in the <placeholders>, then open it as a runbook.', vscode.workspace.asRelativePath(uri)), open).then((choice) => {
         if (choice === open) void vscode.commands.executeCommand('driftGuard.openRunbook', uri);
       });
       return uri;

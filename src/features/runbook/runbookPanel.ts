@@ -4,6 +4,7 @@ import { type HostMessage, isWebviewMessage, type Labels, type WebviewMessage } 
 import { errorMessage } from '../shared/commands';
 import { type Logger } from '../shared/logger';
 import { type RunbookSession } from './runbookSession';import { safeText } from '../../core/util/controlChars';
+import { notify } from '../shared/notify';
 
 
 /** The panel's texts, localised here (the webview has no access to vscode.l10n). */
@@ -155,7 +156,7 @@ export class RunbookPanel implements vscode.Disposable {
     void this.handle(raw).catch((error: unknown) => {
       const message = errorMessage(error);
       this.logger.error(`Runbook panel: ${raw.type} failed: ${message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Runbook: {0}', message));
+      void notify.error(vscode.l10n.t('Runbook: {0}', message));
     });
   }
 
@@ -169,12 +170,12 @@ export class RunbookPanel implements vscode.Disposable {
         return;
       case 'run': {
         const result = await session.runStep(message.stepId);
-        if (result.status === 'busy' && result.message) void vscode.window.showInformationMessage(result.message);
+        if (result.status === 'busy' && result.message) void notify.info(result.message);
         return;
       }
       case 'runSection': {
         const result = await session.runSection(message.sectionId);
-        if (result.result?.status === 'busy' && result.result.message) void vscode.window.showInformationMessage(result.result.message);
+        if (result.result?.status === 'busy' && result.result.message) void notify.info(result.result.message);
         return;
       }
       case 'skip':
@@ -198,7 +199,7 @@ export class RunbookPanel implements vscode.Disposable {
         return;
       case 'newRun': {
         const start = vscode.l10n.t('Start New Run');
-        const choice = await vscode.window.showWarningMessage(
+        const choice = await notify.warn(
           vscode.l10n.t('Start a new run of {0}?', session.relativePath),
           { modal: true, detail: vscode.l10n.t('Every step goes back to "not run" and the backups of this run no longer count for the deploy gate. The run log keeps everything.') },
           start,
@@ -226,7 +227,7 @@ export class RunbookPanel implements vscode.Disposable {
         return;
       case 'runEquivalent': {
         const result = await session.runEquivalent(message.stepId);
-        if (result.status === 'busy' && result.message) void vscode.window.showInformationMessage(result.message);
+        if (result.status === 'busy' && result.message) void notify.info(result.message);
         return;
       }
     }

@@ -18,6 +18,7 @@ import { type RunbookContext, RunbookTerminals } from './runbookContext';
 import { RunbookPanel } from './runbookPanel';
 import { RUNBOOK_VIEW_TYPE } from './register';
 import { RunbookSession } from './runbookSession';
+import { notify } from '../shared/notify';
 
 export const DEFAULT_RUNBOOK = 'docs/MIGRATIONS.md';
 const SEARCH_EXCLUDE = '**/{node_modules,.git,dist,out,.next,.turbo,.cache,coverage,build}/**';
@@ -99,7 +100,7 @@ export class RunbookService implements vscode.Disposable {
     const target = uri ?? (await this.locate());
     if (!target) {
       const create = vscode.l10n.t('Create Runbook from Template');
-      const choice = await vscode.window.showInformationMessage(
+      const choice = await notify.info(
         vscode.l10n.t('No runbook found: looked for {0} and for markdown files with deploy, backup or migrate steps.', DEFAULT_RUNBOOK),
         create,
       );

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { type Logger } from './logger';import { safeText } from '../../core/util/controlChars';
+import { notify } from './notify';
 
 
 /**
@@ -18,7 +19,7 @@ export function registerCommand(
     } catch (err) {
       const message = errorMessage(err);
       logger.error(`${title} failed: ${message}`);
-      void vscode.window.showErrorMessage(safeText(vscode.l10n.t('{0} failed: {1}', title, message)));
+      void notify.error(safeText(vscode.l10n.t('{0} failed: {1}', title, message)));
       return undefined;
     }
   });

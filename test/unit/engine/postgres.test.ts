@@ -5,6 +5,7 @@ import pgDriver from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import { EngineSession } from '../../../src/core/engine/engineSession';
 import { PgAdapterFactory } from '../../../src/core/engine/pgAdapter';
+import { probeDatabase } from '../../../src/core/environments/probe';
 import { migrationList, prepareSchema, readLocalMigrations, requireLockFile } from '../../../src/core/engine/projectInput';
 import { loadSchemaEngine } from '../../../src/core/engine/wasmLoader';
 import { loadProject } from '../../../src/core/project/discovery';
@@ -57,6 +58,71 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     // The lock gone, the same read works.
     const status = await session.historyStatus(project, db.url);
     assert.ok(status.migrations.every((m) => m.state === 'applied'));
+  });
+
+  it('when our own time limit fires first, the query still waiting for a lock on the server is cancelled there, and the message says so', async () => {
+    const project = await loadFixture('blog-multifile');
+    const shadow = await newDatabase('cancel');
+    // A shadow we prepared, then a table in it that another session keeps locked: emptying it waits for that lock.
+    // Shadow connections have no statement_timeout/lock_timeout (migrations may take long): only our limit applies.
+    assert.equal((await session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } })).empty, true);
+    await pg.psql('CREATE TABLE held (id int);', shadow.name);
+    const limited = new EngineSession({ cacheDir: testCacheDir(), timeouts: { analysisMs: 4_000 } });
+    const locker = new pgDriver.Client({ connectionString: shadow.url });
+    await locker.connect();
+    const ours = async (): Promise<number> =>
+      Number(
+        (await locker.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state = 'active'`, [shadow.name]))
+          .rows[0].n,
+      );
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE held IN ACCESS SHARE MODE');
+      const started = Date.now();
+      const error = await rejectionOf(limited.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } }));
+      assert.equal(error.code, 'timeout');
+      assert.match(error.message, /did not finish within 4 s/);
+      assert.match(error.message, /Our query still running on 127\.0\.0\.1:\d+\/eng_cancel_\d+_\d+ was cancelled on the server\./);
+      // Still inside the other session's transaction: nothing of ours runs or waits there any more (awaited, a few seconds at most).
+      while ((await ours()) > 0) {
+        assert.ok(Date.now() - started < 15_000, 'our query is still on the server 15 s after the call started');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await limited.dispose();
+    }
+  });
+
+  it('Test Connection on a database whose _prisma_migrations is locked: stopped by lock_timeout, or by our own limit and then cancelled on the server', async () => {
+    const project = await loadFixture('shop');
+    const db = await newDatabase('probe');
+    await session.deploy(project, db.url);
+    const locker = new pgDriver.Client({ connectionString: db.url });
+    await locker.connect();
+    const ours = async (): Promise<number> =>
+      Number(
+        (await locker.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state = 'active'`, [db.name])).rows[0].n,
+      );
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE _prisma_migrations IN ACCESS EXCLUSIVE MODE');
+      // The server's limit first (the default).
+      const byServer = await rejectionOf(probeDatabase(db.url, { query: { lockTimeoutMs: 1_000, statementTimeoutMs: 10_000 } }));
+      assert.equal(byServer.code, 'timeout');
+      assert.match(byServer.message, /^Reading 127\.0\.0\.1:\d+\/eng_probe_\d+_\d+ stopped after 1 s waiting for a lock another session holds \(lock_timeout\)/);
+      assert.equal(await ours(), 0);
+      // Ours first (a connection without server limits, or a slow tunnel): the query is cancelled on the server.
+      const byUs = await rejectionOf(probeDatabase(db.url, { timeoutMs: 1_500, query: {} }));
+      assert.equal(byUs.code, 'timeout');
+      assert.match(byUs.message, /^Testing the connection to 127\.0\.0\.1:\d+\/eng_probe_\d+_\d+ did not finish within 2 s\. Our query still running on .* was cancelled on the server\.$/);
+      assert.equal(await ours(), 0);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    assert.equal((await probeDatabase(db.url)).migrations?.finished, project.migrations.length);
   });
 
   it('deploys migrations with DO $$ blocks, a function body, ";" inside strings and btree_gist, whole', async () => {
