@@ -69,7 +69,7 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
     leftOut = ` Left out: ${fixedPoints.join(' ')} — the engine reports this again however often it is applied (an index it reads back differently from how it renders it, such as a non-default operator class: prisma/prisma#16275); \`check\` keeps listing it.`;
     if (sql === '') {
       await rm(path.dirname(draftPath), { recursive: true, force: true });
-      return { created: false, script: '', items: [], verified: true, message: `Nothing to ${word === 'migration' ? 'migrate' : 'baseline'}: no folder was written.${leftOut}` };
+      return { created: false, script: '', items: [], verified: true, leftOut: fixedPoints, message: `Nothing to ${word === 'migration' ? 'migrate' : 'baseline'}: no folder was written.${leftOut}` };
     }
     await writeFile(draftPath, sql);
     await verifyDraft(verify, sql, undefined, fixedPoints);
@@ -88,6 +88,7 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
     script: sql,
     items,
     verified: true,
+    ...(fixedPoints ? { leftOut: fixedPoints } : {}),
     message: partial
       ? `Created ${relative(project, sqlPath)} with ${statements(items.length)}, verified on the shadow database; ${statements(rest.length)} stay for another migration.${leftOut}${orderNote}`
       : `Created ${relative(project, sqlPath)} with ${statements(items.length)}; migrations + ${word === 'migration' ? 'this migration' : 'baseline'} now match the schema.${leftOut}${orderNote}`,
