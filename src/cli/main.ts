@@ -575,6 +575,7 @@ async function cmdBaseline(argv: string[], io: Io, kind: 'baseline' | 'migration
             sqlPath: result.sqlPath ? displayPath(result.sqlPath, io.cwd) : null,
             verified: result.verified,
             items,
+            leftOut: result.leftOut ?? [],
             message: result.message,
           },
           null,

@@ -71,7 +71,7 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
     leftOut = l10n.t(' Left out: {0} — the engine reports this again however often it is applied (an index it reads back differently from how it renders it, such as a non-default operator class: prisma/prisma#16275); `check` keeps listing it.', fixedPoints.join(' '));
     if (sql === '') {
       await rm(path.dirname(draftPath), { recursive: true, force: true });
-      return { created: false, script: '', items: [], verified: true, message: word === 'migration' ? l10n.t('Nothing to migrate: no folder was written.{0}', leftOut) : l10n.t('Nothing to baseline: no folder was written.{0}', leftOut) };
+      return { created: false, script: '', items: [], verified: true, leftOut: fixedPoints, message: word === 'migration' ? l10n.t('Nothing to migrate: no folder was written.{0}', leftOut) : l10n.t('Nothing to baseline: no folder was written.{0}', leftOut) };
     }
     await writeFile(draftPath, sql);
     await verifyDraft(verify, sql, undefined, fixedPoints);
@@ -90,6 +90,7 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
     script: sql,
     items,
     verified: true,
+    ...(fixedPoints ? { leftOut: fixedPoints } : {}),
     message: partial
       ? l10n.t('Created {0} with {1}, verified on the shadow database; {2} stay for another migration.{3}', relative(project, sqlPath), statements(items.length), statements(rest.length), `${leftOut}${orderNote}`)
       : word === 'migration'

@@ -112,6 +112,13 @@ export const PRISMA_VERSION_DIFFERENCES: readonly PrismaVersionDifference[] = [
     handling: 'Read for the database URL, then blanked in the schema the engine sees (line numbers kept).',
   },
   {
+    id: 'view-keys',
+    since: '6.13.0',
+    change:
+      'Views can no longer declare `@id`, `@@id` or indexes (6.13.0 release notes, "views"; the engine says "Views cannot have primary keys" / "Views cannot have indexes", P1012); 6.14.0 brought back `@unique` and `@@unique` only. Prisma 5 schemas with the `views` preview feature often have `id … @id` in their views (langfuse).',
+    handling: 'Blanked in the schema the engine sees (lines and columns kept); views give no SQL to migrations, so the comparison is the same.',
+  },
+  {
     id: 'full-text-search-renamed',
     since: '6.0.0',
     change: 'The PostgreSQL full-text search preview feature `fullTextSearch` was renamed `fullTextSearchPostgres` (6.0.0 release notes). It is a query feature: no SQL of its own.',

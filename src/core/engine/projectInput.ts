@@ -73,7 +73,7 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
       }
       if (depth <= 0) inDatasource = false;
     }
-    const stripped = withoutUnknownPreviewFeatures(lines.join('\n'), file.path);
+    const stripped = withoutUnknownPreviewFeatures(withoutViewKeys(lines.join('\n')), file.path);
     ignoredPreviewFeatures.push(...stripped.ignored);
     return { path: file.path, content: stripped.content };
   });
@@ -88,6 +88,50 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
     });
   }
   return { files, ignoredPreviewFeatures, provider, providerLocation };
+}
+
+/**
+ * Blanks the `@id`, `@@id` and `@@index` attributes of `view` blocks, which Prisma 5 and 6 up to 6.12 accepted and
+ * the engine rejects since 6.13 ("Views cannot have primary keys", "Views cannot have indexes";
+ * langfuse's Prisma 5 schema has `id String @id` in its views). Views give no SQL to a migration, so nothing the
+ * analysis compares changes. Each attribute is replaced by spaces: every line and column the engine reports is still
+ * one of the user's file.
+ */
+export function withoutViewKeys(content: string): string {
+  const view = /^[ \t]*view\s+\w+\s*\{/gm;
+  const out = content.split('');
+  for (let v = view.exec(content); v; v = view.exec(content)) {
+    const blockEnd = content.indexOf('\n}', v.index);
+    const end = blockEnd < 0 ? content.length : blockEnd;
+    const attribute = /@@id\b|@@index\b|@id\b/g;
+    attribute.lastIndex = v.index + v[0].length;
+    for (let a = attribute.exec(content); a && a.index < end; a = attribute.exec(content)) {
+      const lineStart = content.lastIndexOf('\n', a.index) + 1;
+      const before = content.slice(lineStart, a.index);
+      if (before.includes('//') || (before.match(/"/g) ?? []).length % 2 === 1) continue;
+      let stop = a.index + a[0].length;
+      if (content[stop] === '(') {
+        // The argument list, brackets and strings included: up to its matching parenthesis on the same attribute.
+        let depth = 0;
+        let inString = false;
+        for (; stop < end; stop++) {
+          const ch = content[stop];
+          if (inString) {
+            if (ch === '\\') stop++;
+            else if (ch === '"') inString = false;
+          } else if (ch === '"') inString = true;
+          else if (ch === '(') depth++;
+          else if (ch === ')' && --depth === 0) {
+            stop++;
+            break;
+          }
+        }
+      }
+      for (let i = a.index; i < stop; i++) if (out[i] !== '\n' && out[i] !== '\r') out[i] = ' ';
+      attribute.lastIndex = stop;
+    }
+  }
+  return out.join('');
 }
 
 /** The note said for each ignored preview feature. */

@@ -201,13 +201,26 @@ function problem(severity: ProjectProblem['severity'], code: string, message: st
 /**
  * The project's Prisma version: the range its package.json declares for `prisma` / `@prisma/client` (a `catalog:`
  * reference resolved in the workspace root's pnpm-workspace.yaml or package.json; no declaration here → the nearest
- * parent package.json that has one, as in a monorepo with Prisma at its root), and the version installed in
+ * package.json between the schema and the project root, then the nearest parent package.json that has one, as in
+ * a monorepo with Prisma at its root), and the version installed in
  * node_modules here or in a parent folder (hoisted installs). The installed version wins.
  */
-async function prismaVersion(root: string, pkg: PackageJson | undefined): Promise<PrismaVersionInfo> {
+async function prismaVersion(root: string, pkg: PackageJson | undefined, schemaPath?: string): Promise<PrismaVersionInfo> {
   const info: PrismaVersionInfo = {};
   let dir = root;
   let manifest = pkg;
+  // A schema in a workspace package under the root (a root prisma.config pointing at packages/database/schema, as in
+  // formbricks): that package declares the Prisma it is migrated with, when the root does not.
+  if (!declaredPrisma(pkg) && schemaPath) {
+    for (let at = path.dirname(schemaPath); at.startsWith(root + path.sep); at = path.dirname(at)) {
+      const inner = await readPackageJson(at);
+      if (declaredPrisma(inner)) {
+        dir = at;
+        manifest = inner;
+        break;
+      }
+    }
+  }
   for (;;) {
     const found = declaredPrisma(manifest);
     if (found) {
@@ -474,7 +487,7 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   }
 
   // 3. Migrations.
-  const version = await prismaVersion(root, pkg);
+  const version = await prismaVersion(root, pkg, schemaPath);
   let migrationsDir: string;
   let migrationsDirSource: PrismaProject['migrationsDirSource'] = 'default';
   const fromConfig = config ? resolveConfigPath(config, config.migrationsPath, 'migrations', problems) : undefined;

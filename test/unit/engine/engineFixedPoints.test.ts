@@ -81,6 +81,8 @@ describe('baseline: statements the engine asks for again once applied', () => {
       const result = await session.createBaseline(p, { now: '2024-06-01T00:00:00Z' });
       assert.ok(result.created && result.sqlPath, result.message);
       assert.match(result.message, /Left out: DROP INDEX "Secret_key_idx"; CREATE INDEX "Secret_key_idx" .*prisma\/prisma#16275/);
+      // Said as data too (baseline --json "leftOut"), so a caller can tell these from a real difference left.
+      assert.deepEqual(result.leftOut, ['DROP INDEX "Secret_key_idx";', 'CREATE INDEX "Secret_key_idx" ON "Secret"("key" text_pattern_ops);']);
       const sql = fs.readFileSync(result.sqlPath, 'utf8');
       assert.equal(sql, '-- AlterTable\nALTER TABLE "Secret" ADD COLUMN     "value" TEXT;\n');
       assert.deepEqual(result.items.map((i) => `${i.change} ${i.object} ${i.column ?? i.name ?? ''}`), ['added column value']);
@@ -94,6 +96,7 @@ describe('baseline: statements the engine asks for again once applied', () => {
       const result = await session.createBaseline(p, { now: '2024-06-02T00:00:00Z' });
       assert.equal(result.created, false, result.message);
       assert.match(result.message, /^Nothing to baseline: no folder was written\. Left out: DROP INDEX "Secret_key_idx";/);
+      assert.deepEqual(result.leftOut, ['DROP INDEX "Secret_key_idx";', 'CREATE INDEX "Secret_key_idx" ON "Secret"("key" text_pattern_ops);']);
       assert.deepEqual(fs.readdirSync(p.migrationsDir).sort(), ['20240101000000_init', 'migration_lock.toml']);
     });
   });

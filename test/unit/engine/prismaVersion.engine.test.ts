@@ -257,6 +257,17 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
     assert.deepEqual(describeItems(await session.diffMigrationsToSchema(project)), []);
   });
 
+  it('survey: view-keys — a Prisma 5 schema whose views have @id, @@id and @@index is analysed (was exit 2: "Views cannot have primary keys")', async () => {
+    const project = await writeProject({
+      prisma: '5.22.0',
+      previewFeatures: ['views'],
+      models: `${M2M_MODELS}\nview PostView {\n  id    Int      @id\n  tags  String[]\n\n  @@index([tags(ops: ArrayOps)], type: Gin)\n}\n\nview PairView {\n  a Int\n  b Int\n\n  @@id([a, b])\n}\n`,
+      migrations: [PRISMA5_M2M_INIT, 'CREATE VIEW "PostView" AS SELECT "id", ARRAY[]::TEXT[] AS "tags" FROM "Post";\nCREATE VIEW "PairView" AS SELECT "A" AS "a", "B" AS "b" FROM "_PostToTag";'],
+    });
+    assert.deepEqual(describeItems(await session.diffMigrationsToSchema(project)), []);
+    assert.deepEqual(describeItems(await onPostgres15(project)), []);
+  });
+
   it('survey: full-text-search-renamed — fullTextSearch (Prisma 5) and fullTextSearchPostgres (Prisma 6) both analysed', async () => {
     for (const [prisma, feature] of [
       ['5.22.0', 'fullTextSearch'],

@@ -146,6 +146,19 @@ catalogs:
       assert.equal(project.prismaVersion.declaredIn, '../../package.json devDependencies.prisma');
     });
 
+    it('a root prisma.config pointing into a workspace package takes that package\'s declaration (formbricks; was "no Prisma version found")', async () => {
+      write('package.json', JSON.stringify({ name: 'root', private: true, devDependencies: { turbo: '^2' } }));
+      write('prisma.config.ts', 'export default { schema: "packages/database/schema", migrations: { path: "packages/database/migrations" } };\n');
+      write('packages/database/package.json', JSON.stringify({ name: 'db', devDependencies: { prisma: '7.8.0' } }));
+      write('packages/database/schema/main.prisma', schema);
+      const project = await loadProject(root);
+      assert.equal(project.prismaVersion.declared, '7.8.0');
+      assert.equal(project.prismaVersion.declaredIn, 'packages/database/package.json devDependencies.prisma');
+      // The root's own declaration still wins.
+      write('package.json', JSON.stringify({ name: 'root', devDependencies: { prisma: '^6.19.0' } }));
+      assert.equal((await loadProject(root)).prismaVersion.declared, '^6.19.0');
+    });
+
     it('the installed version wins, hoisted or not, prisma before @prisma/client; the summary says how it is judged', async () => {
       write('package.json', JSON.stringify({ name: 'root', devDependencies: { prisma: '^6.19.0' } }));
       write('node_modules/@prisma/client/package.json', JSON.stringify({ version: '6.19.0' }));

@@ -1,7 +1,37 @@
 import * as assert from 'node:assert/strict';
-import { prepareSchema } from '../../../src/core/engine/projectInput';
+import { prepareSchema, withoutViewKeys } from '../../../src/core/engine/projectInput';
 
 describe('engine/projectInput', () => {
+  it('blanks @id, @@id and @@index in view blocks only (Prisma 5 views), keeping every line and column', () => {
+    const schema = [
+      'model Trace {',
+      '  id String @id @default(cuid())',
+      '  @@index([id])',
+      '}',
+      'view TraceView {',
+      '  id   String @id @default(cuid()) // @id in a comment stays',
+      '  name String @default("@id") @unique',
+      '  tags String[] @default([])',
+      '  @@id([id, name], map: "x(y)")',
+      '  @@index([tags(ops: ArrayOps)], type: Gin)',
+      '}',
+      'view Identity {',
+      '  identifier String @unique',
+      '}',
+    ].join('\n');
+    const out = withoutViewKeys(schema);
+    assert.equal(out.length, schema.length);
+    const lines = out.split('\n');
+    assert.equal(lines.length, 14);
+    assert.deepEqual(lines.slice(0, 4), schema.split('\n').slice(0, 4));
+    assert.equal(lines[5], '  id   String     @default(cuid()) // @id in a comment stays');
+    assert.equal(lines[6], '  name String @default("@id") @unique');
+    assert.equal(lines[8].trim(), '');
+    assert.equal(lines[9].trim(), '');
+    assert.equal(lines[12], '  identifier String @unique');
+    assert.equal(prepareSchema([{ path: 'schema.prisma', content: `datasource db {\n  provider = "postgresql"\n}\n${schema}` }]).files[0].content.split('\n')[8], lines[5]);
+  });
+
   it('blanks url / directUrl / shadowDatabaseUrl lines and keeps every line number', () => {
     const content = [
       'datasource db {',
