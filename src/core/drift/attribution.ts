@@ -59,12 +59,14 @@ function attributeOne<T extends DatabaseDriftFacts>(item: T, index: SchemaIndex)
   // A removed column or index still lives in the migrations only; point at where it was created
   // when the engine found that, else at the model.
   if (item.change === 'removed' && out.location !== undefined) return out;
-  // An index or key: the `@@index`/`@@unique`/`@@id` line (or the field's `@unique`/`@id`), not the model's.
+  // An index or key: the `@@index`/`@@unique`/`@@id` line (or the field's `@unique`/`@id`), not the model's —
+  // also when the engine names its one column (a single-column `@@index([key(ops: …)])` is declared on the
+  // `@@index` line, not on the field's).
   const key =
-    !field && (item.object === 'index' || item.object === 'primaryKey')
+    item.object === 'index' || item.object === 'primaryKey'
       ? index.keyLocation(model, item.object, (item as { name?: string }).name, keyColumns(item.sql))
       : undefined;
-  out.location = field?.location ?? key ?? model.location;
+  out.location = key ?? field?.location ?? model.location;
   return out;
 }
 

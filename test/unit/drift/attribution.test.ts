@@ -111,6 +111,33 @@ describe('attributeToSchema', () => {
     );
   });
 
+  it('points a single-column index the engine gives a column at its @@index line, keeping the field in model terms', () => {
+    const keys = {
+      path: '/p/prisma/store.prisma',
+      content: `model SecretStore {
+  key   String @unique
+  value Json
+
+  @@index([key(ops: raw("text_pattern_ops"))])
+}
+`,
+    };
+    const items = attributeToSchema(
+      [
+        { object: 'index', change: 'altered', table: 'SecretStore', column: 'key', name: 'SecretStore_key_idx', sql: 'CREATE INDEX "SecretStore_key_idx" ON "SecretStore"("key" text_pattern_ops);' },
+        { object: 'index', change: 'added', table: 'SecretStore', column: 'key', name: 'SecretStore_key_key', sql: 'CREATE UNIQUE INDEX "SecretStore_key_key" ON "SecretStore"("key");' },
+      ] as const,
+      [keys],
+    );
+    assert.deepEqual(
+      items.map((i) => [i.name, i.field, i.location?.line]),
+      [
+        ['SecretStore_key_idx', 'key', 5],
+        ['SecretStore_key_key', 'key', 2],
+      ],
+    );
+  });
+
   it('keeps the migration location of objects the schema no longer has', () => {
     const created = { file: '/p/prisma/migrations/1_init/migration.sql', line: 12, character: 1 };
     const [table, column] = attributeToSchema(
