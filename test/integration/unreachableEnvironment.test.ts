@@ -133,7 +133,8 @@ describe('an unreachable environment', function () {
       () => {
         const local = environmentNode(api, 'local');
         const other = environmentNode(api, SILENT);
-        if (!local?.result?.history || local.running || !other) return undefined;
+        // The SSH client may reach the silent server a moment after local is done (under load): wait for both.
+        if (!local?.result?.history || local.running || !other || silent.accepted < 1 || silent.open < 1) return undefined;
         // This database's own history (the result of a check made after the .env above), not an older one.
         const rows = api.migrationsTree.getChildren(local).filter((n): n is MigrationNode => n.kind === 'migration' && n.status.state === 'pending');
         return rows.map((r) => r.status.name).join() === pending.join() ? { local, other } : undefined;
