@@ -12,11 +12,9 @@ import * as l10n from '@vscode/l10n';
 import { type DriftItem } from '../drift/diffItems';
 import { type SchemaFile } from '../project/types';
 
-/** One change the migration makes that the database does not have, in database and (when known) model terms. */
-export interface MissingChange {
+/** What a change of the proof is about, in database and (when known) model terms. */
+interface ChangedObject {
   object: DriftItem['object'] | 'check';
-  /** Relative to the database: `added` it lacks the object, `removed` it still has what the migration drops, `altered` it differs. */
-  change: 'added' | 'removed' | 'altered';
   table?: string;
   column?: string;
   enum?: string;
@@ -27,6 +25,12 @@ export interface MissingChange {
   /** Model (or enum) and field names from the schema, when the schema has them. */
   model?: string;
   field?: string;
+}
+
+/** One change the migration makes that the database does not have, in database and (when known) model terms. */
+export interface MissingChange extends ChangedObject {
+  /** Relative to the database: `added` it lacks the object, `removed` it still has what the migration drops, `altered` it differs. */
+  change: 'added' | 'removed' | 'altered';
   /** For altered columns: which aspects differ. */
   aspects?: Array<'default' | 'type' | 'nullability'>;
   /** One line for messages, e.g. `column users.status (User.status): default differs`. */
@@ -70,17 +74,8 @@ export interface ProofInput {
  * says what the migration does: `created` an object the database already has, `dropped` one it no longer has,
  * `altered` one already as the migration leaves it.
  */
-export interface PresentChange {
-  object: DriftItem['object'] | 'check';
+export interface PresentChange extends ChangedObject {
   change: 'created' | 'dropped' | 'altered';
-  table?: string;
-  column?: string;
-  enum?: string;
-  value?: string;
-  name?: string;
-  schema?: string;
-  model?: string;
-  field?: string;
   /** The object alone, e.g. `table invoices (Invoice)`. */
   label: string;
   /** One line for messages, e.g. `column users.status (User.status): already as the migration leaves it`. */
