@@ -7,21 +7,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DriftGuardApi } from '../../src/extension';
 import { extensionApi } from './helpers/extension';
+import { waitFor } from './helpers/wait';
 
 const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 const COMMAND_PREFIX = 'driftGuard.';
 
 interface Manifest {
   contributes?: { commands?: { command: string }[]; views?: Record<string, { id: string }[]> };
-}
-
-/** Polls `probe` until it is true; fails with `what` after `timeoutMs`. */
-async function waitUntil(what: string, probe: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) assert.fail(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('activation', () => {
@@ -41,11 +33,11 @@ describe('activation', () => {
 
   it('activates by itself on the demo workspace (workspaceContains)', async () => {
     // No extension.activate() here: the activation events must do it.
-    await waitUntil(`${EXTENSION_ID} to activate`, () => extension.isActive);
+    await waitFor(`${EXTENSION_ID} to activate`, () => extension.isActive, 30_000);
   });
 
   it('registers every command declared in package.json, and declares every driftGuard.* command it registers', async () => {
-    await waitUntil(`${EXTENSION_ID} to activate`, () => extension.isActive);
+    await waitFor(`${EXTENSION_ID} to activate`, () => extension.isActive, 30_000);
     const declared = ((extension.packageJSON as Manifest).contributes?.commands ?? []).map((c) => c.command).sort();
     assert.ok(declared.length > 0, 'package.json declares no command');
     const registered = new Set(await vscode.commands.getCommands(true));

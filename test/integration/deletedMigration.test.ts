@@ -16,7 +16,7 @@ import { type EnvironmentNode, type MessageNode, type MigrationNode, summarize }
 import { allAppliedSql, deleteInvoicesMigration, DM_INIT, DM_INVOICES, DM_STATUS, writeDeletedMigrationProject } from '../fixtures/deletedMigrationProject';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { extensionApi } from './helpers/extension';
-import { waitFor } from './helpers/wait';
+import { waitFor, requireServices } from './helpers/wait';
 
 describe('an applied migration deleted that a later one builds on (issue 13)', function () {
   this.timeout(240_000);
@@ -29,7 +29,7 @@ describe('an applied migration deleted that a later one builds on (issue 13)', f
     api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.project.root === dir && n.environment.name === 'local');
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV]) this.skip();
+    requireServices(POSTGRES_ENV);
     api = await extensionApi();
     pg = await sharedPostgres();
     dbName = `dg_deleted_${randomBytes(3).toString('hex')}`;

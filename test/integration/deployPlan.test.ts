@@ -13,6 +13,7 @@ import { readDemoMigration } from '../fixtures/demoDatabase';
 import { prepareWithPending } from '../fixtures/explorerDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { extensionApi } from './helpers/extension';
+import { requireServices } from './helpers/wait';
 
 const VARIABLE = 'DG_DEPLOY_PLAN_URL';
 
@@ -22,7 +23,7 @@ describe('Deploy Pending Migrations: the deploy plan first', function () {
   let dbName = '';
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV]) this.skip();
+    requireServices(POSTGRES_ENV);
     await extensionApi();
     pg = await sharedPostgres();
     dbName = `dg_deploy_plan_${randomBytes(3).toString('hex')}`;

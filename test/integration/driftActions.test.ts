@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { prepareProdLike } from '../fixtures/demoDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
-import { driftDiagnostics, waitFor } from './helpers/wait';
+import { driftDiagnostics, waitFor, requireServices } from './helpers/wait';
 
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -37,7 +37,7 @@ describe('drift actions: db push drift vs a new change', function () {
   let existing: string[] = [];
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV]) this.skip();
+    requireServices(POSTGRES_ENV);
     pg = await sharedPostgres();
     dbName = `dg_actions_${randomBytes(3).toString('hex')}`;
     await prepareProdLike(await pg.createDatabase(dbName));

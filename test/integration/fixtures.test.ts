@@ -6,11 +6,12 @@ import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { POSTGRES_ENV, sharedPostgres } from '../fixtures/postgres';
 import { SSHD_ENV, sharedSshd } from '../fixtures/sshd';
+import { requireServices } from './helpers/wait';
 
 describe('test fixtures from the extension host', () => {
   before(function () {
     // A desktop run (npm run test:desktop) has no harness around it.
-    if (!process.env[POSTGRES_ENV] || !process.env[SSHD_ENV]) this.skip();
+    requireServices(POSTGRES_ENV, SSHD_ENV);
   });
 
   it('connects to the shared PostgreSQL as the password user', async () => {

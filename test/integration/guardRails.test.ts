@@ -22,7 +22,7 @@ import { type EnvironmentNode, type MigrationNode } from '../../src/features/mig
 import { prepareHistoryOnly } from '../fixtures/demoDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { extensionApi } from './helpers/extension';
-import { waitFor } from './helpers/wait';
+import { waitFor, requireServices } from './helpers/wait';
 
 const GUARD_SOURCE = 'Prisma Drift Guard (guard rails)';
 const INIT = '20260127_init';
@@ -71,7 +71,7 @@ describe('guard rails', function () {
   }
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV]) this.skip();
+    requireServices(POSTGRES_ENV);
     api = await extensionApi();
     pg = await sharedPostgres();
     dbName = `dg_guards_${randomBytes(3).toString('hex')}`;
@@ -157,8 +157,16 @@ describe('guard rails', function () {
     assert.deepEqual(notification.environments, ['local', 'production']);
 
     // Saved: still read-only (the file itself now differs).
-    await doc.save();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Awaited: the guard rails' re-read after the save (the file watcher's rediscovery), so that "stays" is judged
+    // on the saved file, not before anything happened.
+    let rechecks = 0;
+    const counting = api.guardRails.service.onDidChange(() => rechecks++);
+    try {
+      await doc.save();
+      await waitFor('the guard rails to re-read the saved migration', () => rechecks > 0, 30_000);
+    } finally {
+      counting.dispose();
+    }
     assert.equal(guardDiagnostics(file, 'applied-migration-edited').length, 1, 'the error stays after saving');
 
     await vscode.commands.executeCommand('driftGuard.restoreMigrationFromGit', workspaceRoot(), INIT);

@@ -20,7 +20,7 @@ import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/
 import { SSHD_ENV, sharedSshd, startSshd, disposeSshd, type SshdFixture } from '../fixtures/sshd';
 import { extensionApi } from './helpers/extension';
 import { knownHostsWithChangedKey } from './helpers/ssh';
-import { waitFor } from './helpers/wait';
+import { waitFor, requireServices } from './helpers/wait';
 
 
 function workspaceRoot(): string {
@@ -103,7 +103,7 @@ describe('migrations explorer', function () {
   const envFile = (): string => path.join(workspaceRoot(), '.env');
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV] || !process.env[SSHD_ENV]) this.skip();
+    requireServices(POSTGRES_ENV, SSHD_ENV);
     api = await extensionApi();
     [pg, sshd] = await Promise.all([sharedPostgres(), sharedSshd()]);
     dbName = `dg_explorer_${randomBytes(3).toString('hex')}`;

@@ -15,7 +15,7 @@ import { type EnvironmentNode, type MigrationNode } from '../../src/features/mig
 import { BASELINE, initAppliedSql, INVOICES_SQL, NICKNAME_SQL, REFUNDS, writeBaselineProject } from '../fixtures/baselineProject';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { extensionApi } from './helpers/extension';
-import { waitFor } from './helpers/wait';
+import { waitFor, requireServices } from './helpers/wait';
 
 describe('next steps stay where the user finds them (issue 13)', function () {
   this.timeout(240_000);
@@ -33,7 +33,7 @@ describe('next steps stay where the user finds them (issue 13)', function () {
   };
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV]) this.skip();
+    requireServices(POSTGRES_ENV);
     api = await extensionApi();
     pg = await sharedPostgres();
     dbName = `dg_next_${randomBytes(3).toString('hex')}`;
@@ -101,7 +101,7 @@ describe('a failed check’s notification goes when the check passes again (issu
   const shadow = `dg_shadow_${randomBytes(3).toString('hex')}`;
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV]) this.skip();
+    requireServices(POSTGRES_ENV);
     api = await extensionApi();
     pg = await sharedPostgres();
   });

@@ -24,7 +24,7 @@ import { SSHD_ENV, sharedSshd, type SshdFixture } from '../fixtures/sshd';
 import { freePort } from '../fixtures/util';
 import { extensionApi } from './helpers/extension';
 import { knownHostsWithChangedKey } from './helpers/ssh';
-import { waitFor } from './helpers/wait';
+import { waitFor, requireServices } from './helpers/wait';
 
 
 function workspaceRoot(): string {
@@ -67,7 +67,7 @@ describe('runbook', function () {
   const viewOf = (id: string) => session.view().sections.flatMap((s) => s.steps).find((s) => s.id === id)!;
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV] || !process.env[SSHD_ENV]) this.skip();
+    requireServices(POSTGRES_ENV, SSHD_ENV);
     api = await extensionApi();
     service = await api.runbook.service();
     previousPrompts = service.prompts;

@@ -21,7 +21,7 @@ import { type RunbookSession } from '../../src/features/runbook/runbookSession';
 import { prepareHistoryOnly } from '../fixtures/demoDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { extensionApi } from './helpers/extension';
-import { waitFor } from './helpers/wait';
+import { waitFor, requireServices } from './helpers/wait';
 
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -50,7 +50,7 @@ describe('runbook: the team rules', function () {
   const ran = (): string => (existsSync(path.join(shared, 'ran')) ? readFileSync(path.join(shared, 'ran'), 'utf8') : '');
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV]) this.skip();
+    requireServices(POSTGRES_ENV);
     api = await extensionApi();
     service = await api.runbook.service();
     previousPrompts = service.prompts;

@@ -19,6 +19,7 @@ import { type RunbookSession } from '../../src/features/runbook/runbookSession';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { SSHD_ENV, sharedSshd, type SshdFixture } from '../fixtures/sshd';
 import { extensionApi } from './helpers/extension';
+import { requireServices } from './helpers/wait';
 
 describe('runbook — verified backups and checked restores', function () {
   this.timeout(180_000);
@@ -42,7 +43,7 @@ describe('runbook — verified backups and checked restores', function () {
   const scratchDatabases = async (): Promise<string> => (await pg.psql("SELECT coalesce(string_agg(datname, ','), '') FROM pg_database WHERE datname LIKE 'drift_guard_verify_%'")).trim();
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV] || !process.env[SSHD_ENV]) this.skip();
+    requireServices(POSTGRES_ENV, SSHD_ENV);
     api = await extensionApi();
     service = await api.runbook.service();
     previousPrompts = service.prompts;

@@ -25,7 +25,7 @@ import { DEMO_DRIFT_SQL, prepareProdLike } from '../fixtures/demoDatabase';
 import { POSTGRES_ENV, sharedPostgres, startPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { SSHD_ENV, sharedSshd, type SshdFixture } from '../fixtures/sshd';
 import { EXTENSION_ID, extensionApi } from './helpers/extension';
-import { waitFor } from './helpers/wait';
+import { waitFor, requireServices } from './helpers/wait';
 
 const BASELINE = '20260217000000_baseline_invoicing_and_drift';
 const LATER = '20260301000000_add_invoice_due_reminder';
@@ -69,7 +69,7 @@ describe("the team's procedure end to end", function () {
   const history = 'SELECT count(*), count(finished_at), coalesce(max(migration_name), \'\') FROM _prisma_migrations';
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV] || !process.env[SSHD_ENV]) this.skip();
+    requireServices(POSTGRES_ENV, SSHD_ENV);
     api = await extensionApi();
     service = await api.runbook.service();
     previousPrompts = service.prompts;

@@ -18,7 +18,7 @@ import { prepareHistoryOnly } from '../fixtures/demoDatabase';
 import { prepareWithPending } from '../fixtures/explorerDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { extensionApi } from './helpers/extension';
-import { waitFor } from './helpers/wait';
+import { waitFor, requireServices } from './helpers/wait';
 
 const SILENT = 'silent';
 
@@ -86,7 +86,7 @@ describe('an unreachable environment', function () {
   const envFile = (): string => path.join(workspaceFolder().uri.fsPath, '.env');
 
   before(async function () {
-    if (!process.env[POSTGRES_ENV]) this.skip();
+    requireServices(POSTGRES_ENV);
     api = await extensionApi();
     pg = await sharedPostgres();
     dbName = `dg_silent_${randomBytes(3).toString('hex')}`;

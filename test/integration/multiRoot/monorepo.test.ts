@@ -16,7 +16,7 @@ import { type ProjectAnalysis } from '../../../src/features/drift/analysisServic
 import { type EnvironmentNode, type MessageNode } from '../../../src/features/migrations/treeDataProvider';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../../fixtures/postgres';
 import { extensionApi } from '../helpers/extension';
-import { driftDiagnostics, waitFor } from '../helpers/wait';
+import { driftDiagnostics, waitFor, requireServices } from '../helpers/wait';
 
 
 function folder(index: number): string {
@@ -52,8 +52,8 @@ describe('multi-root workspace with a monorepo', function () {
   const schemaUri = (name: 'a' | 'b'): vscode.Uri => vscode.Uri.file(path.join(root(name), 'prisma', 'schema.prisma'));
   const blogRoot = (): string => folder(1);
 
-  before(async function () {
-    if (!process.env[POSTGRES_ENV]) this.skip();
+  before(async () => {
+    requireServices(POSTGRES_ENV);
     api = await extensionApi();
     pg = await sharedPostgres();
     // One database per project, given to each through its own .env.

@@ -6,17 +6,10 @@ import { EngineError } from '../../../src/core/engine/errors';
 import { DEFAULT_ENGINE_TIMEOUTS, operationTimeoutMs } from '../../../src/core/engine/timeouts';
 import { EngineWorkerClient } from '../../../src/core/engine/workerClient';
 import { loadFixture, rejectionOf, repoRoot, testCacheDir } from './helpers';
+import { waitFor } from '../../fixtures/util';
 
 /** The compiled worker entry (tests run the tsc output; the extension runs dist/engineWorker.js). */
 const WORKER = path.join(repoRoot(), 'out', 'src', 'engineWorker.js');
-
-async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('engine worker process', function () {
   this.timeout(120_000);
@@ -76,7 +69,7 @@ describe('engine worker process', function () {
     try {
       await client.stats();
       assert.ok(client.pid);
-      await until('the idle shutdown', () => client.pid === undefined);
+      await waitFor('the idle shutdown', () => client.pid === undefined, { timeoutMs: 10_000, intervalMs: 25 });
     } finally {
       await client.dispose();
     }

@@ -65,9 +65,13 @@ describe('remote: SshSessionPool', function () {
     pool = new SshSessionPool({ ...options, idleTimeoutMs: 150 });
     const first = await pool.acquire(targetFor(sshd));
     const second = await pool.acquire(targetFor(sshd));
+    // A control session (other credentials) released at the same moment: once its idle close has happened, the
+    // first session's would have too, had the double release dropped the second lease's claim.
+    const control = await pool.acquire(targetFor(sshd, { kind: 'password', password: sshd.password }));
     first.release();
     first.release(); // idempotent: must not drop the second lease's claim
-    await new Promise((r) => setTimeout(r, 300));
+    control.release();
+    await waitFor('the control session to close when idle', () => control.session.state === 'closed', { timeoutMs: 5_000, intervalMs: 20 });
     assert.equal(first.session.state, 'open', 'still leased by the second');
     second.release();
     await waitFor('the idle session to close', () => first.session.state === 'closed', { timeoutMs: 5_000, intervalMs: 20 });
@@ -107,7 +111,10 @@ describe('remote: SshSessionPool', function () {
     const pg: PostgresFixture = await sharedPostgres();
     pool = new SshSessionPool({ ...options, idleTimeoutMs: 100 });
     const forward = await pool.forwardLocal(targetFor(sshd), '127.0.0.1', pg.port);
-    await new Promise((r) => setTimeout(r, 250));
+    // A control session (other credentials) released now: once it closed as idle, an idle forward session would have too.
+    const control = await pool.acquire(targetFor(sshd, { kind: 'password', password: sshd.password }));
+    control.release();
+    await waitFor('the control session to close when idle', () => control.session.state === 'closed', { timeoutMs: 5_000, intervalMs: 20 });
     assert.equal(forward.session.state, 'open', 'not idle while the forward is open');
     const client = new PgClient({ host: '127.0.0.1', port: forward.localPort, user: pg.superuser, database: 'postgres' });
     await client.connect();
@@ -137,8 +144,9 @@ describe('remote: SshSessionPool', function () {
       const pg = await sharedPostgres();
       const forward = await lease.session.forwardLocal('127.0.0.1', pg.port);
       // Short: a crashed server leaves it running, orphaned, as a real one would.
-      const running = lease.session.exec('sleep 8');
-      await new Promise((r) => setTimeout(r, 200));
+      let out = '';
+      const running = lease.session.exec('echo started; sleep 8', { onStdout: (text) => (out += text) });
+      await waitFor('the command to start', () => out.includes('started'), { timeoutMs: 10_000, intervalMs: 20 });
 
       const stoppedAt = Date.now();
       await own.stop();
@@ -166,8 +174,9 @@ describe('remote: SshSessionPool', function () {
 
     it('a server that stops answering (frozen, no FIN) is detected by the keepalives', async () => {
       const session = await SshSession.connect({ ...target, keepaliveIntervalMs: 200, keepaliveCountMax: 2 }, { hostKeys: trustFixture(own, ownTmp) });
-      const running = session.exec('sleep 8');
-      await new Promise((r) => setTimeout(r, 200));
+      let out = '';
+      const running = session.exec('echo started; sleep 8', { onStdout: (text) => (out += text) });
+      await waitFor('the command to start', () => out.includes('started'), { timeoutMs: 10_000, intervalMs: 20 });
       // The connection's sshd processes are the listener's children, each leading its own process group.
       const listener = Number(fs.readFileSync(path.join(own.dir, 'sshd.pid'), 'utf8').trim());
       const frozen = childPids(listener);

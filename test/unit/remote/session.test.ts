@@ -358,12 +358,14 @@ describe('remote: SshSession against a real sshd', function () {
 
     it('cancel via AbortSignal stops `sleep 30` promptly and kills it on the server', async () => {
       const controller = new AbortController();
-      const started = Date.now();
       const sleep = uniqueSleep();
       const running = session.exec(sleep, { signal: controller.signal });
-      setTimeout(() => controller.abort(), 300);
+      // Seen running first, so that "no sleep left" below proves the kill.
+      await waitFor('the sleep to start on the server', async () => (await pgrepExit(session, sleep)) === 0, { timeoutMs: 10_000 });
+      const aborted = Date.now();
+      controller.abort();
       const result = await running;
-      const elapsed = Date.now() - started;
+      const elapsed = Date.now() - aborted;
       assert.equal(result.cancelled, true);
       assert.equal(result.signal, 'SIGTERM');
       assert.ok(elapsed < 1_500, `took ${elapsed} ms`);
@@ -374,7 +376,8 @@ describe('remote: SshSession against a real sshd', function () {
       const controller = new AbortController();
       const sleep = uniqueSleep();
       const running = session.exec(`${sleep}; echo never`, { signal: controller.signal, capture: true });
-      setTimeout(() => controller.abort(), 300);
+      await waitFor('the sleep to start on the server', async () => (await pgrepExit(session, sleep)) === 0, { timeoutMs: 10_000 });
+      controller.abort();
       const result = await running;
       assert.equal(result.cancelled, true);
       assert.equal(result.stdout, '');
@@ -383,13 +386,14 @@ describe('remote: SshSession against a real sshd', function () {
 
     it('cancel of a command that ignores SIGTERM still returns after the grace period', async () => {
       const controller = new AbortController();
-      const started = Date.now();
       const sleep = uniqueSleep();
       const running = session.exec(`trap '' TERM; ${sleep}`, { signal: controller.signal, cancelGraceMs: 300, pty: true });
-      setTimeout(() => controller.abort(), 200);
+      await waitFor('the sleep to start on the server', async () => (await pgrepExit(session, sleep)) === 0, { timeoutMs: 10_000 });
+      const aborted = Date.now();
+      controller.abort();
       const result = await running;
       assert.equal(result.cancelled, true);
-      assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
+      assert.ok(Date.now() - aborted < 3_000, `took ${Date.now() - aborted} ms`);
       // Closing a pty channel hangs up the terminal: the remote process goes away too.
       await waitFor('the sleep to be gone', async () => (await pgrepExit(session, sleep)) === 1, { timeoutMs: 5_000 });
     });
@@ -417,8 +421,9 @@ describe('remote: SshSession against a real sshd', function () {
 
     it('a closed session fails pending and new execs with `closed`', async () => {
       // Short: closing the session does not kill a command without a pty (as with ssh).
-      const running = session.exec('sleep 5');
-      await new Promise((r) => setTimeout(r, 200));
+      let out = '';
+      const running = session.exec('echo started; sleep 5', { onStdout: (text) => (out += text) });
+      await waitFor('the command to start', () => out.includes('started'), { timeoutMs: 10_000, intervalMs: 20 });
       await session.close();
       await assert.rejects(running, expectSshError('closed'));
       await assert.rejects(session.exec('true'), expectSshError('closed'));
@@ -446,7 +451,8 @@ describe('remote: SshSession against a real sshd', function () {
       const shell = await session.shell({ cancelGraceMs: 200 });
       const sleep = uniqueSleep();
       shell.write(`${sleep}\n`);
-      await new Promise((r) => setTimeout(r, 300));
+      // The sleep must be seen running first: otherwise "gone" below would pass for a sleep that never started.
+      await waitFor('the sleep to start', async () => (await pgrepExit(session, sleep)) === 0, { timeoutMs: 10_000 });
       shell.cancel();
       const result = await shell.result;
       assert.equal(result.cancelled, true);
