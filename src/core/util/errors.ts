@@ -16,10 +16,12 @@ export abstract class DriftGuardError<Code extends string = string> extends Erro
 
 /** True when `error` is one of our errors, and (when codes are given) has one of them. */
 export function hasErrorCode<Code extends string>(error: unknown, ...codes: Code[]): error is DriftGuardError<Code> {
-  return error instanceof DriftGuardError && (codes.length === 0 || (codes as string[]).includes(error.code));
+  if (!(error instanceof DriftGuardError)) return false;
+  const code: string = (error as DriftGuardError).code;
+  return codes.length === 0 || (codes as string[]).includes(code);
 }
 
 /** The `code` of one of our errors, else `fallback` (a Node error's `ENOENT` is not ours). */
 export function errorCodeOf(error: unknown, fallback = 'internal'): string {
-  return error instanceof DriftGuardError ? error.code : fallback;
+  return error instanceof DriftGuardError ? (error as DriftGuardError).code : fallback;
 }
