@@ -1,6 +1,6 @@
 import { SchemaIndex, type SchemaBlock, scanSchema } from '../project/schemaScanner';
 import { type SchemaFile, type SourcePosition } from '../project/types';
-import { unquoteIdent } from './sqlText';
+import { unquoteIdent } from '../sql/sqlText';
 
 /** The database-side facts of one difference, as read from the engine's diff. */
 export interface DatabaseDriftFacts {

@@ -1,6 +1,16 @@
 import { type SourcePosition } from '../project/types';
 import { type DriftItem } from './diffItems';
-import { IDENT, LineIndex, splitQualified, splitStatements, stripSqlComments, unquoteIdent } from './sqlText';
+import {
+  IDENT,
+  LineIndex,
+  matchingParen,
+  splitQualified,
+  splitStatements,
+  splitTopLevelWithOffsets,
+  statementEnd,
+  stripSqlComments,
+  unquoteIdent,
+} from '../sql/sqlText';
 
 /** A migration's SQL as read from disk. */
 export interface MigrationSource {
@@ -168,62 +178,6 @@ export function sameObject(created: CreatedObject, item: DriftItem): boolean {
 function findLast<T>(list: readonly T[], predicate: (value: T) => boolean): T | undefined {
   for (let i = list.length - 1; i >= 0; i--) if (predicate(list[i])) return list[i];
   return undefined;
-}
-
-function matchingParen(code: string, open: number): number {
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = open; i < code.length; i++) {
-    const ch = code[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      continue;
-    }
-    if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')') {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return code.length;
-}
-
-function statementEnd(code: string, from: number): number {
-  let quote: string | undefined;
-  for (let i = from; i < code.length; i++) {
-    const ch = code[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      continue;
-    }
-    if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === ';') return i;
-  }
-  return code.length;
-}
-
-function splitTopLevelWithOffsets(text: string): Array<{ text: string; offset: number }> {
-  const parts: Array<{ text: string; offset: number }> = [];
-  let depth = 0;
-  let quote: string | undefined;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      continue;
-    }
-    if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
-      parts.push({ text: text.slice(start, i), offset: start });
-      start = i + 1;
-    }
-  }
-  parts.push({ text: text.slice(start), offset: start });
-  return parts;
 }
 
 /**

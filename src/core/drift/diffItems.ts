@@ -1,5 +1,5 @@
 import { type DatabaseDriftFacts } from './attribution';
-import { IDENT, splitQualified, stripSqlComments, unquoteIdent } from './sqlText';
+import { IDENT, scanCode, splitQualified, splitTopLevel, stripSqlComments, unquoteIdent } from '../sql/sqlText';
 
 /**
  * One difference found by the engine, in database terms (the CLI's `check --json` Item minus the
@@ -92,29 +92,20 @@ function statementsWithHeaders(script: string): HeadedStatement[] {
   const code = stripSqlComments(script);
   let header: string | undefined;
   let start = 0;
-  let inQuote: string | undefined;
   const headerAt = (from: number, to: number): string | undefined => {
     const segment = script.slice(from, to);
     const matches = [...segment.matchAll(/^--\s*([A-Z][A-Za-z]+)\s*$/gm)];
     return matches.length > 0 ? matches[matches.length - 1][1] : undefined;
   };
-  for (let i = 0; i < code.length; i++) {
-    const ch = code[i];
-    if (inQuote) {
-      if (ch === inQuote) inQuote = undefined;
-      continue;
-    }
-    if (ch === "'" || ch === '"') {
-      inQuote = ch;
-      continue;
-    }
-    if (ch === ';') {
+  scanCode(code, 0, (i) => {
+    if (code[i] === ';') {
       const text = code.slice(start, i).trim();
       header = headerAt(start, i) ?? header;
       if (text) out.push({ header, statement: text });
       start = i + 1;
     }
-  }
+    return false;
+  });
   const rest = code.slice(start).trim();
   if (rest) out.push({ header: headerAt(start, code.length) ?? header, statement: rest });
   return out;
@@ -228,30 +219,6 @@ function alterTableItems(rawTable: string, table: string, schema: string | undef
     }
   }
   return items;
-}
-
-/** Splits on commas outside parentheses and quotes. */
-export function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      continue;
-    }
-    if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts;
 }
 
 /** From the engine's warnings header: "The values [A,B] on the enum `Kind` will be removed." */

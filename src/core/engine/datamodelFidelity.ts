@@ -1,4 +1,4 @@
-import { splitStatements, stripSqlComments } from '../drift/sqlText';
+import { splitStatements, stripSqlComments } from '../sql/sqlText';
 
 /**
  * Bump when the rule deciding whether a datamodel may stand for the migrated shadow changes: datamodels

@@ -7,7 +7,7 @@ import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'im
 import type { DiffParams, DiffTarget, MigrationList, SchemaContainer, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
 import { enumValuesAfter, indexTablesAfter, locateRemovedObjects } from '../drift/creationSites';
 import { type DriftItem, parseDiffScript } from '../drift/diffItems';
-import { positionAt, splitQualified } from '../drift/sqlText';
+import { positionAt, splitQualified } from '../sql/sqlText';
 import { readMigrationRecords } from '../history/records';
 import { computeHistoryStatus, type HistoryStatus, type LocalMigration } from '../history/status';
 import { type PrismaProject } from '../project/types';

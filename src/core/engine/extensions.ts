@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Extension } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import { EngineError } from './errors';
-import { stripSqlComments } from '../drift/sqlText';
+import { stripSqlComments } from '../sql/sqlText';
 
 /** A `CREATE EXTENSION` found in a migration. */
 export interface ExtensionRequest {

@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
-import { isTransactionControl, positionAt, splitStatements } from '../drift/sqlText';
+import { isTransactionControl, positionAt, splitStatements } from '../sql/sqlText';
 import { EngineError } from './errors';
 
 /** Runs one statement (simple query protocol) on the database the script failed on. */

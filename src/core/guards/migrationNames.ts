@@ -5,7 +5,7 @@ import * as l10n from '@vscode/l10n';
  * than the one they were written or applied in, and names that say nothing. Pure: names, SQL and
  * observed orders in, findings out.
  */
-import { midwayCommit } from '../drift/sqlText';
+import { midwayCommit } from '../sql/sqlText';
 import { computeHistoryStatus, type LocalMigration, type OrderingHazard } from '../history/status';
 import { compareMigrationNames } from '../project/migrationOrder';
 import { type GuardFinding, sortFindings } from './findings';

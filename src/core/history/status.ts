@@ -1,7 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { createdObjects, type MigrationSource } from '../drift/creationSites';
 import { compareMigrationNames } from '../project/migrationOrder';
-import { IDENT, splitQualified, stripSqlComments } from '../drift/sqlText';
+import { IDENT, splitQualified, stripSqlComments } from '../sql/sqlText';
 import { explainChecksumMismatch, migrationChecksum } from './checksums';
 
 /** One row of `_prisma_migrations`. */

@@ -4,7 +4,7 @@
  * added. These pass on an empty (schema-only) copy and can fail or lose data in production, so the
  * rehearsal reports them as warnings, located on the migration's line when the SQL shows it.
  */
-import { IDENT, positionAt, splitQualified, stripSqlComments, unquoteIdent } from '../drift/sqlText';
+import { IDENT, positionAt, splitQualified, stripSqlComments, unquoteIdent } from '../sql/sqlText';
 import * as l10n from '@vscode/l10n';
 
 /** The parts of a database's catalog the warnings need. Keys are `schema.table` / `schema.type`. */

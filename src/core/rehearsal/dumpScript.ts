@@ -4,7 +4,7 @@
  * `\connect`) dropped, and what a copy cannot or need not reproduce skipped with a reason — ownership,
  * grants, roles, publications, `CREATE DATABASE`. Pure: text in, plain data out.
  */
-import { positionAt, splitStatements, stripSqlComments } from '../drift/sqlText';
+import { positionAt, splitStatements, stripSqlComments } from '../sql/sqlText';
 
 /** One thing to run on the copy, in dump order. */
 export type DumpStep =

@@ -9,7 +9,7 @@ import * as l10n from '@vscode/l10n';
  */
 import { randomUUID } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
-import { midwayCommit, positionAt } from '../drift/sqlText';
+import { midwayCommit, positionAt } from '../sql/sqlText';
 import { type EmbeddedPostgres } from '../engine/embeddedShadow';
 import { failingStatementOffset } from '../engine/failingStatement';
 import { EngineError, describeUrl } from '../engine/errors';

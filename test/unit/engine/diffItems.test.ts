@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createdObjects, indexTablesAfter, locateRemovedObjects } from '../../../src/core/drift/creationSites';
 import { type DriftItem, parseDiffScript } from '../../../src/core/drift/diffItems';
-import { stripSqlComments, truncateIdent } from '../../../src/core/drift/sqlText';
+import { stripSqlComments, truncateIdent } from '../../../src/core/sql/sqlText';
 
 const SCRIPT = `/*
   Warnings:

@@ -1,7 +1,104 @@
 /**
- * Small helpers over PostgreSQL script text. They never execute or split scripts for execution
- * (scripts go to PostgreSQL whole); they help *find* things in migration files.
+ * The one scanner of PostgreSQL script text for the whole project (layer-neutral: imports nothing from other
+ * `src/core` folders). It never executes or splits scripts for execution (scripts go to PostgreSQL whole); it
+ * helps *find* things in migration files and engine diffs: strings, quoted identifiers, dollar-quoted bodies,
+ * comments, statements, top-level commas, positions and qualified names.
+ *
+ * Why our own and not PostgreSQL's parser (`libpg-query`/`pgsql-parser`): we only need to skip quotes and
+ * comments and split at `;`/`,`, which a lexer of this size does exactly as psql does; the real parser is a
+ * multi-megabyte WASM that would also reject the partial and not-yet-valid scripts we read.
  */
+
+/**
+ * The one PostgreSQL quote scanner: when `text[at]` opens a string literal (`'…'`, with backslash escapes when
+ * written `E'…'`), a quoted identifier (`"…"`) or a dollar-quoted body (`$$…$$`, `$tag$…$tag$`), the offset just
+ * past its end (the text's length + 1 when it is never closed); undefined when nothing is opened at `at` (a `$`
+ * that is a parameter like `$1` or part of a word like `a$b$`). Doubled quotes (`''`, `""`) stay inside.
+ */
+export function quotedEnd(text: string, at: number): number | undefined {
+  const ch = text[at];
+  if (ch === "'" || ch === '"') {
+    // E'…' strings allow backslash escapes.
+    const escapes = ch === "'" && at > 0 && /[eE]/.test(text[at - 1]);
+    let j = at + 1;
+    while (j < text.length) {
+      if (text[j] === ch) {
+        if (text[j + 1] === ch) {
+          j += 2;
+          continue;
+        }
+        break;
+      }
+      if (escapes && text[j] === '\\') j++;
+      j++;
+    }
+    return j + 1;
+  }
+  if (ch !== '$') return undefined;
+  const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(at, at + 64));
+  if (!tag || (at > 0 && /[A-Za-z0-9_]/.test(text[at - 1]))) return undefined;
+  const end = text.indexOf(tag[0], at + tag[0].length);
+  return end < 0 ? text.length : end + tag[0].length;
+}
+
+/**
+ * Walks `text` from `from`, skipping strings, quoted identifiers and dollar bodies (see {@link quotedEnd}), and
+ * calls `visit` with every other character's offset; stops at the first offset for which `visit` returns true
+ * and returns it (the text's length when none does). Comments are not skipped: strip them first.
+ */
+export function scanCode(text: string, from: number, visit: (offset: number) => boolean): number {
+  let i = from;
+  while (i < text.length) {
+    const end = quotedEnd(text, i);
+    if (end !== undefined) {
+      i = end;
+      continue;
+    }
+    if (visit(i)) return i;
+    i++;
+  }
+  return text.length;
+}
+
+/** The offset of the `)` closing the `(` at `open` (quotes and nested parentheses skipped); the length when unclosed. */
+export function matchingParen(code: string, open: number): number {
+  let depth = 0;
+  const at = scanCode(code, open, (i) => {
+    if (code[i] === '(') depth++;
+    else if (code[i] === ')') return --depth === 0;
+    return false;
+  });
+  return at;
+}
+
+/** The offset of the first `;` from `from` outside quotes (the length when there is none). */
+export function statementEnd(code: string, from: number): number {
+  return scanCode(code, from, (i) => code[i] === ';');
+}
+
+/** Splits on commas outside parentheses and quotes, with each part's offset in `text`. */
+export function splitTopLevelWithOffsets(text: string): Array<{ text: string; offset: number }> {
+  const parts: Array<{ text: string; offset: number }> = [];
+  let depth = 0;
+  let start = 0;
+  scanCode(text, 0, (i) => {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push({ text: text.slice(start, i), offset: start });
+      start = i + 1;
+    }
+    return false;
+  });
+  parts.push({ text: text.slice(start), offset: start });
+  return parts;
+}
+
+/** Splits on commas outside parentheses and quotes. */
+export function splitTopLevel(text: string): string[] {
+  return splitTopLevelWithOffsets(text).map((part) => part.text);
+}
 
 /**
  * Replaces `-- …` and `/* … *\/` comments with spaces, keeping every newline and every other
@@ -48,30 +145,8 @@ export function stripSqlComments(sql: string): string {
       const to = Math.min(j, sql.length);
       blank(i, to);
       i = to;
-    } else if (ch === "'" || ch === '"') {
-      // E'…' strings allow backslash escapes.
-      const escapes = ch === "'" && i > 0 && /[eE]/.test(sql[i - 1]);
-      let j = i + 1;
-      while (j < sql.length) {
-        if (sql[j] === ch) {
-          if (sql[j + 1] === ch) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        if (escapes && sql[j] === '\\') j++;
-        j++;
-      }
-      i = j + 1;
-    } else if (ch === '$') {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
-      if (tag && !(i > 0 && /[A-Za-z0-9_]/.test(sql[i - 1]))) {
-        const end = sql.indexOf(tag[0], i + tag[0].length);
-        i = end < 0 ? sql.length : end + tag[0].length;
-      } else {
-        i++;
-      }
+    } else if (ch === "'" || ch === '"' || ch === '$') {
+      i = quotedEnd(sql, i) ?? i + 1;
     } else {
       i++;
     }
@@ -180,28 +255,8 @@ export function splitStatements(sql: string): Array<{ text: string; offset: numb
   };
   while (i < code.length) {
     const ch = code[i];
-    if (ch === "'" || ch === '"') {
-      let j = i + 1;
-      while (j < code.length) {
-        if (code[j] === ch) {
-          if (code[j + 1] === ch) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        if (ch === "'" && code[j] === '\\' && i > 0 && /[eE]/.test(code[i - 1])) j++;
-        j++;
-      }
-      i = j + 1;
-    } else if (ch === '$') {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(code.slice(i, i + 64));
-      if (tag && !(i > 0 && /[A-Za-z0-9_]/.test(code[i - 1]))) {
-        const end = code.indexOf(tag[0], i + tag[0].length);
-        i = end < 0 ? code.length : end + tag[0].length;
-      } else {
-        i++;
-      }
+    if (ch === "'" || ch === '"' || ch === '$') {
+      i = quotedEnd(code, i) ?? i + 1;
     } else if (/[A-Za-z_]/.test(ch) && (i === 0 || !/[A-Za-z0-9_$]/.test(code[i - 1]))) {
       // Words, for SQL-standard function bodies: `BEGIN ATOMIC … END` holds `;`s (and `CASE … END`s), as psql knows.
       const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(code.slice(i, i + 64))?.[0] ?? ch;

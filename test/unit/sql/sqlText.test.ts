@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createdObjects } from '../../../src/core/drift/creationSites';
 import { largeInit } from '../../../src/core/drift/largeInit';
-import { LineIndex, lineIndexStats, midwayCommit, positionAt, splitStatements } from '../../../src/core/drift/sqlText';
+import { LineIndex, lineIndexStats, midwayCommit, positionAt, splitStatements } from '../../../src/core/sql/sqlText';
 
 /** The position the slow way: count newlines before the offset. */
 function naive(text: string, offset: number): { line: number; character: number } {
