@@ -10,6 +10,7 @@
  */
 
 import * as l10n from '@vscode/l10n';
+import { splitCommands } from '../util/shellWords';
 
 export type RiskyPrismaCommandKind = 'dbPush' | 'migrateReset' | 'migrateDev';
 
@@ -254,75 +255,6 @@ function skipOptions(words: string[], withValue: string[]): string[] {
 
 function basename(word: string): string {
   return word.replace(/^.*[/\\]/, '');
-}
-
-/**
- * Splits a command line into simple commands (`;`, `&&`, `||`, `|`, `&`, newlines, `(`/`)` and
- * backquotes), each as its words with quotes and backslashes resolved. `$(…)` stays inside its word.
- */
-export function splitCommands(line: string): string[][] {
-  const commands: string[][] = [];
-  let words: string[] = [];
-  let word = '';
-  let inWord = false;
-  const endWord = (): void => {
-    if (inWord) words.push(word);
-    word = '';
-    inWord = false;
-  };
-  const endCommand = (): void => {
-    endWord();
-    if (words.length > 0) commands.push(words);
-    words = [];
-  };
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (ch === '\\' && i + 1 < line.length) {
-      if (line[i + 1] === '\n') {
-        i++;
-        continue;
-      }
-      word += line[++i];
-      inWord = true;
-    } else if (ch === "'") {
-      const end = line.indexOf("'", i + 1);
-      word += line.slice(i + 1, end < 0 ? line.length : end);
-      inWord = true;
-      i = end < 0 ? line.length : end;
-    } else if (ch === '"') {
-      let j = i + 1;
-      for (; j < line.length && line[j] !== '"'; j++) {
-        if (line[j] === '\\' && j + 1 < line.length && '"\\$`'.includes(line[j + 1])) j++;
-        word += line[j];
-      }
-      inWord = true;
-      i = j;
-    } else if (ch === '$' && line[i + 1] === '(') {
-      // Keep a command substitution whole inside the word.
-      let depth = 0;
-      let j = i;
-      for (; j < line.length; j++) {
-        if (line[j] === '(') depth++;
-        else if (line[j] === ')' && --depth === 0) break;
-      }
-      word += line.slice(i, j + 1);
-      inWord = true;
-      i = j;
-    } else if (ch === ';' || ch === '\n' || ch === '&' || ch === '|' || ch === '(' || ch === ')' || ch === '`') {
-      endCommand();
-    } else if (ch === '#' && !inWord) {
-      const end = line.indexOf('\n', i);
-      if (end < 0) break;
-      i = end - 1;
-    } else if (/\s/.test(ch)) {
-      endWord();
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  endCommand();
-  return commands;
 }
 
 // ── Which database? ────────────────────────────────────────────────────────────────────────────────

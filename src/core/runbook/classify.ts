@@ -3,6 +3,7 @@
  * `db push` in production, typed confirmation for anything destructive.
  */
 import * as l10n from '@vscode/l10n';
+import { shellWord } from '../util/shellWords';
 
 export type StepKind =
   | 'backup'
@@ -93,31 +94,6 @@ export function classifyCommand(command: string): StepClassification {
     result.destructiveReason = reasons.join('; ');
   }
   return result;
-}
-
-/** Reads one shell word at `start` (quotes removed, `$(…)` and `${…}` kept whole). */
-export function shellWord(text: string, start: number): string {
-  let out = '';
-  let depth = 0;
-  for (let i = start; i < text.length; i++) {
-    const ch = text[i];
-    if (depth === 0 && /[\s;&|<>]/.test(ch)) break;
-    if ((ch === '"' || ch === "'") && depth === 0) {
-      const end = text.indexOf(ch, i + 1);
-      out += text.slice(i + 1, end < 0 ? text.length : end);
-      i = end < 0 ? text.length : end;
-      continue;
-    }
-    if (ch === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
-      depth++;
-      out += ch + text[i + 1];
-      i++;
-      continue;
-    }
-    if ((ch === ')' || ch === '}') && depth > 0) depth--;
-    out += ch;
-  }
-  return out;
 }
 
 export type SectionKind = 'baseline' | 'validate' | 'backup' | 'deploy' | 'verify' | 'rollback' | 'reset' | 'other';

@@ -4,7 +4,7 @@
  * project's node_modules). Each has an equivalent in the extension, run by its engine: the runbook offers it beside
  * Run and records it in the run log as the equivalent it ran.
  */
-import { splitCommands } from '../guards/prismaCommands';
+import { splitCommands } from '../util/shellWords';
 
 /** The extension's equivalent of a Prisma CLI step. */
 export type StepEquivalent =

@@ -6,6 +6,7 @@
 
 import * as l10n from '@vscode/l10n';
 import { quoteShellArg } from '../remote/shellQuote';
+import { splitCommands } from '../util/shellWords';
 
 export interface ShellLine {
   kind: 'comment' | 'blank' | 'command';
@@ -160,7 +161,10 @@ export function splitShell(block: string): ShellLine[] {
 
 /** `ssh [opts] user@host` with no remote command: the lines after it run on that host. */
 export function parseSshLogin(command: string): { user?: string; host: string; port?: number } | undefined {
-  const words = command.trim().split(/\s+/);
+  // Read with the project's one lexer: quotes and comments as the guard reads them; `ssh h && ls` is not a login.
+  const commands = splitCommands(command);
+  if (commands.length !== 1) return undefined;
+  const words = commands[0];
   if (words[0] !== 'ssh') return undefined;
   let port: number | undefined;
   let destination: string | undefined;

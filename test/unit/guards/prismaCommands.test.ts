@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { commandTarget, findRiskyPrismaCommands, matchProductionTarget, type ProductionCandidate, splitCommands } from '../../../src/core/guards/prismaCommands';
+import { commandTarget, findRiskyPrismaCommands, matchProductionTarget, type ProductionCandidate } from '../../../src/core/guards/prismaCommands';
+import { splitCommands } from '../../../src/core/util/shellWords';
 
 function kinds(line: string, scripts?: Record<string, string>): string[] {
   return findRiskyPrismaCommands(line, scripts ? { scripts } : {}).map((c) => c.kind);
