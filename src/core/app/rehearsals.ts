@@ -5,11 +5,11 @@ import * as l10n from '@vscode/l10n';
  * opens only on a rehearsal of that environment that passed, for the same pending migrations (same checksums),
  * not older than `maxAgeHours`. The runbook, the tree and the CLI read the same file.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { migrationChecksum } from '../history/checksums';
 import { type RehearsalReport } from '../rehearsal/report';
+import { writeFileAtomically } from '../util/atomicWrite';
 
 /** Where the rehearsals are kept, relative to the project root (a folder git ignores, with the drafts). */
 export const REHEARSALS_FILE = path.join('.drift-guard', 'rehearsals.json');
@@ -84,9 +84,7 @@ export async function saveRehearsal(root: string, record: RehearsalRecord): Prom
   // Local state of this machine: never committed by accident (the drafts' folder has its own ignore file).
   const ignore = path.join(path.dirname(file), '.gitignore');
   await fs.writeFile(ignore, '# Local state of Prisma Drift Guard: not committed.\n*\n', { flag: 'wx' }).catch(() => undefined);
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(temp, `${JSON.stringify({ version: 1, rehearsals }, null, 2)}\n`);
-  await fs.rename(temp, file);
+  await writeFileAtomically(file, `${JSON.stringify({ version: 1, rehearsals }, null, 2)}\n`);
 }
 
 /** The checksums of migration files, for the gate's `pending`. */

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as PGliteNamespace from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import type { Extension, PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
@@ -9,6 +9,7 @@ import { EngineError } from './errors';
 import { type ExtensionRequest, pgliteExtensionsFor } from './extensions';
 import { RESET_SCHEMAS_SQL } from './pgAdapter';
 import { type WasmModule, wasm } from './wasmApi';
+import { writeFileAtomically } from '../util/atomicWrite';
 
 /** Options of {@link EmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -142,7 +143,7 @@ export class EmbeddedPostgres {
     if (!this.db || !this.options.cacheDir) return;
     const file = this.snapshotFile(key);
     const dump = await this.db.dumpDataDir('none');
-    await writeAtomically(file, Buffer.from(await dump.arrayBuffer()));
+    await writeFileAtomically(file, Buffer.from(await dump.arrayBuffer()));
     await pruneSnapshots(this.options.cacheDir, KEPT_SNAPSHOTS);
   }
 
@@ -208,7 +209,7 @@ export class EmbeddedPostgres {
     this.log(`embedded shadow: initialised in ${Math.round(this.lastStart.ms)} ms`);
     if (this.options.cacheDir) {
       const dump = await db.dumpDataDir('none');
-      await writeAtomically(this.templateFile(), Buffer.from(await dump.arrayBuffer())).catch((error: unknown) => {
+      await writeFileAtomically(this.templateFile(), Buffer.from(await dump.arrayBuffer())).catch((error: unknown) => {
         this.log(`embedded shadow: could not cache the data dir: ${(error as Error).message}`);
       });
     }
@@ -243,14 +244,3 @@ async function pruneSnapshots(dir: string, keep: number): Promise<void> {
 /** Bump when the PGlite pin changes: data dirs are not portable across PostgreSQL builds. */
 const PGLITE_CACHE_VERSION = '0.5.16';
 
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, data);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}

@@ -1,6 +1,6 @@
 import * as l10n from '@vscode/l10n';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
@@ -41,6 +41,7 @@ import { ComposedAdapterFactory, OfflineDriverAdapter, PgliteDriverAdapter } fro
 import { type EngineSchema, migrationList, migrationsKey, prepareSchema, readLocalMigrations, requireLockFile } from './projectInput';
 import { DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts } from './timeouts';
 import { loadSchemaEngine, type SchemaEngineRuntime } from './wasmLoader';
+import { writeFileAtomically } from '../util/atomicWrite';
 
 export type { EngineTimeouts } from './timeouts';
 
@@ -845,16 +846,3 @@ function migrationFailure(migration: LocalMigration, error: unknown, statementOf
     detail: e.where,
   });
 }
-
-async function writeFileAtomically(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, content);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-

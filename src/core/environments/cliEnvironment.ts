@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type CheckedDatabase, sshEnvironmentUrls } from '../engine/shadowSafety';
 import { redactUrl } from '../project/discovery';
-import { expandEnv, parseEnvFile } from '../project/envFile';
+import { lookupEnvVariable } from '../project/envFile';
 import { type PrismaProject } from '../project/types';
 import { type ExecOptions, type ExecResult, SshSession } from '../remote';
 import { foldersUpToRepositoryTop, repositoryTop } from '../util/repositoryTop';
@@ -93,16 +93,7 @@ export async function environmentDatabases(project: PrismaProject, env: Record<s
 }
 
 async function variable(project: PrismaProject, name: string, env: Record<string, string | undefined>): Promise<string | undefined> {
-  if (env[name]) return env[name];
-  for (const file of project.envFiles) {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text === undefined) continue;
-    const values: Record<string, string> = {};
-    for (const entry of parseEnvFile(text)) values[entry.key] = entry.value;
-    const value = expandEnv(values, env)[name];
-    if (value) return value;
-  }
-  return undefined;
+  return lookupEnvVariable(project.envFiles, name, env);
 }
 
 /** Resolves the URL and opens the tunnel of environment `name`. `url` (from `--url`) overrides the URL source. */

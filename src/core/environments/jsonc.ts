@@ -1,28 +1,15 @@
+import { parse, type ParseError, printParseErrorCode } from 'jsonc-parser';
+
 /**
- * JSON with comments and trailing commas (VS Code's settings.json format) → a value. Enough for reading
- * settings from the CLI; not a validating parser (JSON.parse does the rest).
+ * JSON with comments and trailing commas (VS Code's settings.json format) → a value, with `jsonc-parser`, the
+ * parser VS Code itself uses for settings. Throws on malformed text (the first error, with its offset), so a
+ * broken settings.json is reported rather than read as partial settings.
  */
 export function parseJsonc(text: string): unknown {
-  let out = '';
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text[i];
-    if (c === '"') {
-      let j = i + 1;
-      while (j < n && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j + 1;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < n && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? n : end + 2;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  // Trailing commas before } or ] (strings are intact, so a comma inside one is never followed by them here).
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1').replace(/^\uFEFF/, '')) as unknown;
+  const errors: ParseError[] = [];
+  // jsonc-parser reports a byte-order mark as an invalid symbol; editors on Windows write one.
+  const value = parse(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true, disallowComments: false }) as unknown;
+  const first = errors[0];
+  if (first) throw new SyntaxError(`${printParseErrorCode(first.error)} at offset ${first.offset}`);
+  return value;
 }

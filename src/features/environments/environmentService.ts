@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -16,7 +15,7 @@ import {
 } from '../../core/environments/config';
 import { type CheckedDatabase, sshEnvironmentUrls } from '../../core/engine/shadowSafety';
 import { redactUrl } from '../../core/project/discovery';
-import { expandEnv, parseEnvFile } from '../../core/project/envFile';
+import { lookupEnvVariable } from '../../core/project/envFile';
 import { type PrismaProject, type UrlSource } from '../../core/project/types';
 import type { PooledLocalForward, SshLease, SshSessionPool, SshTarget } from '../../core/remote';
 import { describeTarget, targetKey } from '../../core/remote/target';
@@ -568,19 +567,5 @@ export class EnvironmentService implements vscode.Disposable {
 
 /** A variable from VS Code's environment, else from the project's `.env` files (Prisma's precedence). */
 async function lookupVariable(project: PrismaProject, variable: string): Promise<string | undefined> {
-  const fromProcess = process.env[variable];
-  if (fromProcess) return fromProcess;
-  for (const file of project.envFiles) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const values: Record<string, string> = {};
-    for (const entry of parseEnvFile(text)) values[entry.key] = entry.value;
-    const value = expandEnv(values, process.env)[variable];
-    if (value) return value;
-  }
-  return undefined;
+  return lookupEnvVariable(project.envFiles, variable, process.env);
 }

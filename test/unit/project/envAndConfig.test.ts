@@ -28,6 +28,15 @@ describe('envFile', () => {
     assert.equal(get('ESCAPED')!.value, 'a\nb');
   });
 
+  it('follows dotenv where it differs from our former parser: a repeated key keeps its last value', () => {
+    // Prisma loads .env with dotenv, so the last assignment is the one its commands see.
+    const entries = parseEnvFile('A=1\nB=2\nA=3\n');
+    assert.deepEqual(entries, [
+      { key: 'B', value: '2', line: 2 },
+      { key: 'A', value: '3', line: 3 },
+    ]);
+  });
+
   it('expands ${VAR} from the process env first, then the file, with defaults', () => {
     const out = expandEnv({ HOST: 'db', URL: 'postgresql://${USER}@${HOST}:${PORT:-5432}/app', LIT: '\\$HOME' }, { USER: 'me' });
     assert.equal(out.URL, 'postgresql://me@db:5432/app');
