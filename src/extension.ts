@@ -54,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): DriftGuardApi | unde
   const engines = new EngineService(context, logger);
   const environments = new EnvironmentService(context.secrets, logger, context.workspaceState);
   context.subscriptions.push(projects, engines, environments);
+  stopEngineWorker = () => engines.stop();
 
   registerProjects(context, projects, logger);
   registerEnvFromExample(context, { projects, environments, logger });
@@ -67,6 +68,15 @@ export function activate(context: vscode.ExtensionContext): DriftGuardApi | unde
   return extensionExports(context.extensionMode, { migrationsTree, environments, runbook, guardRails, analysis });
 }
 
-export function deactivate(): void {
-  // Everything is owned by context.subscriptions (the engine worker is stopped by EngineService).
+/** Set by {@link activate}: stops the engine worker. */
+let stopEngineWorker: (() => Promise<void>) | undefined;
+
+/**
+ * Waits for the engine worker process to exit (VS Code awaits the returned promise before it tears the extension
+ * host down, so no worker outlives it); everything else is owned by context.subscriptions.
+ */
+export async function deactivate(): Promise<void> {
+  const stop = stopEngineWorker;
+  stopEngineWorker = undefined;
+  await stop?.();
 }

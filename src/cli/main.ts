@@ -24,7 +24,7 @@ import { checkPlainDump, type DumpResult, dumpOverSsh, dumpWithPgDump } from '..
 import { rehearsalExitCode, rehearsalText } from '../core/rehearsal/report';
 import { rehearsalRecord, saveRehearsal } from '../core/app/rehearsals';
 import { type CheckedDatabase, type DriftReport, type EngineError, EngineSession, isEngineError, runBenchmark } from '../core/engine';
-import { describeJudgement, judgePrismaVersion, type PrismaJudgement } from '../core/engine/prismaVersion';
+import { describeJudgement, judgePrismaVersion, type PrismaJudgement } from '../core/project/prismaVersion';
 import { ignoredPreviewFeatureNote, withoutUnknownPreviewFeatures } from '../core/engine/projectInput';
 import { benchHistoryStatus } from '../core/history/bench';
 import { benchLargeInitText } from '../core/drift/largeInitBench';

@@ -33,7 +33,7 @@ import { fromEngineError } from './engineErrors';
 import { EngineError, describeUrl } from './errors';
 import { findExtensionRequests } from './extensions';
 import { guardEngineCall } from './guard';
-import { adaptScriptToPrismaMajor, judgePrismaVersion } from './prismaVersion';
+import { adaptScriptToPrismaMajor, judgePrismaVersion } from '../project/prismaVersion';
 import { OperationConnections, PgAdapterFactory, describeCancellations, openPgClient, parsePgUrl, runWithConnections, type QueryLimits } from './pgAdapter';
 import { CHECK_CONSTRAINTS_SQL, type CheckConstraint, type MissingChange, missingChanges, proofOf, toCheckConstraints } from './resolveProof';
 import { assertShadowIsSafe } from './shadowSafety';

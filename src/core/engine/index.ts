@@ -17,10 +17,7 @@ export type {
 } from './api';
 export { runBenchmark, type BenchOptions, type BenchResult } from './bench';
 export { EngineSession, type EngineSessionOptions, type EngineTimeouts } from './engineSession';
-export { redactUrl } from '../project/discovery';
 export { EngineError, isEngineError, describeUrl, type EngineErrorCode, type EngineErrorData, type ShadowRefusal } from './errors';
 export { type CheckedDatabase, findSameDatabase, sshEnvironmentUrls } from './shadowSafety';
 export { EngineWorkerClient, type EngineWorkerClientOptions } from './workerClient';
-export type { DriftItem } from '../drift/diffItems';
 export type { MissingChange, PresentChange } from './resolveProof';
-export type { HistoryStatus, MigrationStatus, MigrationState, OrderingHazard } from '../history/status';

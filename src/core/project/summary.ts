@@ -1,6 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
-import { describeJudgement, judgePrismaVersion } from '../engine/prismaVersion';
+import { describeJudgement, judgePrismaVersion } from './prismaVersion';
 import { redactSecrets, redactUrl } from '../util/redact';
 import { type PrismaProject, type UrlSource } from './types';
 

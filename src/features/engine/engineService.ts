@@ -37,8 +37,14 @@ export class EngineService implements vscode.Disposable {
     return this.client?.pid;
   }
 
-  dispose(): void {
-    void this.client?.dispose();
+  /** Stops the worker and resolves once its process has exited (`deactivate` awaits it). */
+  async stop(): Promise<void> {
+    const client = this.client;
     this.client = undefined;
+    await client?.dispose();
+  }
+
+  dispose(): void {
+    void this.stop();
   }
 }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PRISMA_VERSION_DIFFERENCES, adaptScriptToPrismaMajor, judgePrismaVersion, majorOfVersion } from '../../../src/core/engine/prismaVersion';
+import { PRISMA_VERSION_DIFFERENCES, adaptScriptToPrismaMajor, judgePrismaVersion, majorOfVersion } from '../../../src/core/project/prismaVersion';
 import { prepareSchema, withoutUnknownPreviewFeatures } from '../../../src/core/engine/projectInput';
 import { loadProject, pnpmCatalogEntry } from '../../../src/core/project/discovery';
 import { formatProjectSummary } from '../../../src/core/project/summary';

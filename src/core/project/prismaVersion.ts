@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import { type PrismaVersionInfo } from '../project/types';
+import { type PrismaVersionInfo } from './types';
 
 /**
  * Prisma version fidelity around one engine.
