@@ -5,6 +5,7 @@ import { registerDrift } from './features/drift/register';
 import { EngineService } from './features/engine/engineService';
 import { EnvironmentService } from './features/environments/environmentService';
 import { type GuardRailsApi, registerGuardRails } from './features/guards/register';
+import { registerEnvironments } from './features/environments/register';
 import { registerMigrations } from './features/migrations/register';
 import { type MigrationsTreeDataProvider } from './features/migrations/treeDataProvider';
 import { registerEnvFromExample } from './features/projects/envFromExample';
@@ -60,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): DriftGuardApi | unde
   registerEnvFromExample(context, { projects, environments, logger });
   const analysis = registerDrift(context, { projects, engines, environments, logger });
   const guardRails = registerGuardRails(context, { projects, analysis, engines, environments, logger });
+  registerEnvironments(context, { projects, environments, logger });
   const migrationsTree = registerMigrations(context, { projects, analysis, engines, environments, logger, guards: guardRails.service });
   const runbook = registerRunbook(context, { projects, environments, analysis, engines, logger });
 

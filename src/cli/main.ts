@@ -13,7 +13,8 @@ import { attributeToSchema } from '../core/drift/attribution';
 import { type AttributedItem, type DriftFinding, groupFindings } from '../core/drift/findings';
 import { countDriftedObjects, driftedObjects } from '../core/drift/counts';
 import { type CiFinding, levelOf, toGithubCommands, toSarif } from '../core/app/ciReport';
-import { environmentDatabases, openEnvironment, type OpenedEnvironment } from '../core/environments/cliEnvironment';
+import { type OpenedEnvironment } from '../core/app/environments';
+import { cliEnvironmentDatabases, openCliEnvironment } from './environments';
 import { type EnvironmentKind } from '../core/environments/config';
 import { appliedIndex, appliedViolationFinding, deletedViolation } from '../core/guards/appliedMigrations';
 import { type GuardFinding } from '../core/guards/findings';
@@ -502,7 +503,7 @@ async function checkedDatabases(project: PrismaProject, db: { url: string; label
   for (const [name, source] of [['url', project.datasource?.url], ['directUrl', project.datasource?.directUrl]] as Array<[string, UrlSource | undefined]>) {
     if (source && source.kind !== 'unresolved' && source.value !== undefined) out.push({ label: l10n.t('the datasource {0}', name), url: source.value });
   }
-  return [...out, ...(await environmentDatabases(project, io.env))];
+  return [...out, ...(await cliEnvironmentDatabases(project, io.env, io.err))];
 }
 
 function requireUrl(project: PrismaProject, explicit: string | undefined, io: Io): { url: string; label: string } {
@@ -513,7 +514,7 @@ function requireUrl(project: PrismaProject, explicit: string | undefined, io: Io
 
 /** `--env NAME` (a configured environment, tunnelled when it has `ssh`), else `--url` or the datasource URL. */
 async function requireDatabase(project: PrismaProject, values: { url?: string; env?: string }, io: Io): Promise<OpenedEnvironment> {
-  if (values.env) return openEnvironment(project, values.env, { env: io.env, ...(values.url ? { url: values.url } : {}) });
+  if (values.env) return openCliEnvironment(project, values.env, { env: io.env, ...(values.url ? { url: values.url } : {}) });
   return { ...requireUrl(project, values.url, io), close: () => Promise.resolve() };
 }
 

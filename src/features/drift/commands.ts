@@ -11,6 +11,7 @@ import { type DatabaseEnvironment, type EnvironmentService, readableMessage } fr
 import { type ProjectService } from '../projects/projectService';
 import { errorMessage, registerCommand } from '../shared/commands';
 import { hostKeyOf, type WorkspaceRunLog, workspaceRunLog } from '../shared/runLog';
+import { pickProject } from '../shared/pickProject';
 import { askTyped } from '../shared/typedConfirmation';
 import { type Logger } from '../shared/logger';
 import { type AnalysisService } from './analysisService';
@@ -33,30 +34,6 @@ export interface DriftCommandServices {
 function today(): string {
   const d = new Date();
   return `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}`;
-}
-
-/** The project a command acts on: the one given, the active editor's, the only one, or the user's pick. */
-export async function pickProject(services: Pick<DriftCommandServices, 'projects'>, root?: unknown): Promise<PrismaProject | undefined> {
-  const projects = await services.projects.ready();
-  if (typeof root === 'string') {
-    const found = projects.find((p) => p.root === root);
-    if (found) return found;
-  }
-  const active = vscode.window.activeTextEditor?.document.uri;
-  if (active?.scheme === 'file') {
-    const owner = services.projects.projectFor(active.fsPath);
-    if (owner) return owner;
-  }
-  if (projects.length === 0) {
-    void notify.info(vscode.l10n.t('No Prisma project found in this workspace.'));
-    return undefined;
-  }
-  if (projects.length === 1) return projects[0];
-  const pick = await vscode.window.showQuickPick(
-    projects.map((p) => ({ label: p.name, description: vscode.workspace.asRelativePath(p.schemaPath), project: p })),
-    { placeHolder: vscode.l10n.t('Which Prisma project?') },
-  );
-  return pick?.project;
 }
 
 /**

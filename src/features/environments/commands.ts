@@ -14,6 +14,7 @@ import {
 import { type PrismaProject } from '../../core/project/types';
 import { type ProjectService } from '../projects/projectService';
 import { registerCommand } from '../shared/commands';
+import { pickProject } from '../shared/pickProject';
 import { askTyped } from '../shared/typedConfirmation';
 import { type Logger } from '../shared/logger';
 import { type ConnectionHop, type DatabaseEnvironment, type EnvironmentService } from './environmentService';
@@ -74,24 +75,6 @@ export async function resolveEnvironmentRef(
     { placeHolder },
   );
   return pick?.ref;
-}
-
-async function pickProject(services: EnvironmentCommandServices, root: unknown): Promise<PrismaProject | undefined> {
-  const projects = await services.projects.ready();
-  if (typeof root === 'string') {
-    const found = projects.find((p) => p.root === root);
-    if (found) return found;
-  }
-  if (projects.length === 0) {
-    void notify.info(vscode.l10n.t('No Prisma project found in this workspace.'));
-    return undefined;
-  }
-  if (projects.length === 1) return projects[0];
-  const pick = await vscode.window.showQuickPick(
-    projects.map((p) => ({ label: p.name, description: vscode.workspace.asRelativePath(p.root), project: p })),
-    { placeHolder: vscode.l10n.t('Which Prisma project?') },
-  );
-  return pick?.project;
 }
 
 // ── Writing the setting ────────────────────────────────────────────────────────────────────────────

@@ -9,13 +9,12 @@ import {
   remoteEndpoint,
   type SecretKind,
   secretKey,
-  sshTargetOf,
   tunnelledUrl,
   withoutTunnelAddress,
 } from '../../core/environments/config';
-import { type CheckedDatabase, sshEnvironmentUrls } from '../../core/engine/shadowSafety';
+import { environmentDatabases, environmentSshTarget, type EnvironmentSources, resolveEnvironmentUrl } from '../../core/app/environments';
+import { type CheckedDatabase } from '../../core/engine/shadowSafety';
 import { redactUrl } from '../../core/project/discovery';
-import { lookupEnvVariable } from '../../core/project/envFile';
 import { type PrismaProject, type UrlSource } from '../../core/project/types';
 import type { PooledLocalForward, SshLease, SshSessionPool, SshTarget } from '../../core/remote';
 import { describeTarget, targetKey } from '../../core/remote/target';
@@ -24,6 +23,7 @@ import { HostKeyPrompter } from './hostKeyPrompt';
 import { notify } from '../shared/notify';
 
 export type { EnvironmentKind } from '../../core/environments/config';
+export { EnvironmentError } from '../../core/app/environments';
 
 /** A database URL usable from this machine, held open (an SSH tunnel, say) until released. */
 export interface AcquiredDatabase {
@@ -88,17 +88,6 @@ interface TunnelEntry {
 /** How long an unused tunnel stays open (the next refresh reuses it). */
 const TUNNEL_IDLE_MS = 30_000;
 const SECRET_PREFIX = 'driftGuard.environment:';
-
-/** Thrown when an environment cannot be used as configured (missing secret or variable, bad URL). */
-export class EnvironmentError extends Error {
-  override readonly name = 'EnvironmentError';
-  constructor(
-    readonly code: 'missing-secret' | 'missing-variable' | 'invalid-url',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Lists the databases of each project: the project's own datasource URL as `local` (development) when it
@@ -179,12 +168,7 @@ export class EnvironmentService implements vscode.Disposable {
       if (source && source.kind !== 'unresolved' && source.value) out.push({ label: vscode.l10n.t('the datasource {0}', name), url: source.value });
     }
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project.root));
-    for (const setting of this.settingsFor(project).environments) {
-      const url = await this.resolveUrl(project, setting, folder).catch(() => undefined);
-      if (!url) continue;
-      for (const u of setting.ssh ? sshEnvironmentUrls(url, setting.ssh) : [url]) out.push({ label: vscode.l10n.t('environment {0}', setting.name), url: u });
-    }
-    return out;
+    return [...out, ...(await environmentDatabases(project, this.settingsFor(project).environments, this.sources(folder)))];
   }
 
   /** The configured environments that apply to `project`, and the problems of the setting (one line each). */
@@ -284,39 +268,32 @@ export class EnvironmentService implements vscode.Disposable {
     return this.poolInstance;
   }
 
+  /**
+   * Where the resolver reads the secrets of `folder`'s environments (SecretStorage) and their variables (the
+   * environment of VS Code, then the project's `.env` files).
+   */
+  private sources(folder: vscode.WorkspaceFolder | undefined): EnvironmentSources {
+    return {
+      env: process.env,
+      missingVariable: (setting, variable, files) => vscode.l10n.t('{0}: the variable {1} is not set (looked in the environment of VS Code and in {2}).', setting.name, variable, files),
+      secrets: {
+        get: (setting, kind) => this.getSecret(folder, setting.name, kind),
+        missing: (setting, kind) =>
+          kind === 'url' || !setting.ssh
+            ? vscode.l10n.t('No database URL stored for {0}: run "Set Environment Secret".', setting.name)
+            : vscode.l10n.t('No SSH password stored for {0} ({1}): run "Set Environment Secret".', setting.name, describeSsh(setting.ssh)),
+      },
+    };
+  }
+
   /** The database URL of a configured environment, from SecretStorage or an environment variable. */
-  async resolveUrl(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<string> {
-    let url: string | undefined;
-    if (setting.url.from === 'secret') {
-      url = await this.getSecret(folder, setting.name, 'url');
-      if (!url) throw new EnvironmentError('missing-secret', vscode.l10n.t('No database URL stored for {0}: run "Set Environment Secret".', setting.name));
-    } else {
-      const variable = setting.url.variable;
-      url = await lookupVariable(project, variable);
-      if (!url) {
-        const where = project.envFiles.length > 0 ? project.envFiles.map((f) => path.relative(project.root, f) || f).join(', ') : '.env';
-        throw new EnvironmentError('missing-variable', vscode.l10n.t('{0}: the variable {1} is not set (looked in the environment of VS Code and in {2}).', setting.name, variable, where));
-      }
-    }
-    try {
-      const parsed = new URL(url);
-      if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') throw new Error('protocol');
-    } catch {
-      throw new EnvironmentError('invalid-url', vscode.l10n.t('{0}: the database URL is not a postgresql:// URL.', setting.name));
-    }
-    return url;
+  resolveUrl(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<string> {
+    return resolveEnvironmentUrl(project, setting, this.sources(folder));
   }
 
   /** The SSH target of a configured environment with its secrets, or undefined when it has no SSH hop. */
-  async sshTarget(setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<SshTarget | undefined> {
-    const ssh = setting.ssh;
-    if (!ssh) return undefined;
-    const password = ssh.auth === 'password' ? await this.getSecret(folder, setting.name, 'sshPassword') : undefined;
-    if (ssh.auth === 'password' && password === undefined) {
-      throw new EnvironmentError('missing-secret', vscode.l10n.t('No SSH password stored for {0} ({1}): run "Set Environment Secret".', setting.name, describeSsh(ssh)));
-    }
-    const passphrase = ssh.auth === 'key' ? await this.getSecret(folder, setting.name, 'sshPassphrase') : undefined;
-    return sshTargetOf(ssh, { ...(password !== undefined ? { password } : {}), ...(passphrase !== undefined ? { passphrase } : {}) });
+  sshTarget(setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<SshTarget | undefined> {
+    return environmentSshTarget(setting, this.sources(folder).secrets);
   }
 
   /** Lets the next connection ask again about host keys the user refused (explicit actions only). */
@@ -563,9 +540,4 @@ export class EnvironmentService implements vscode.Disposable {
     this.resetPool();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** A variable from VS Code's environment, else from the project's `.env` files (Prisma's precedence). */
-async function lookupVariable(project: PrismaProject, variable: string): Promise<string | undefined> {
-  return lookupEnvVariable(project.envFiles, variable, process.env);
 }

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type AnalysisService } from '../drift/analysisService';
-import { confirmWrite, pickProject } from '../drift/commands';
+import { confirmWrite } from '../drift/commands';
+import { pickProject } from '../shared/pickProject';
 import { type EngineService } from '../engine/engineService';
 import { isEngineError } from '../../core/engine';
 import { resolveEnvironmentRef } from '../environments/commands';

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { type AnalysisService } from '../drift/analysisService';
 import { type EngineService } from '../engine/engineService';
-import { registerEnvironmentCommands } from '../environments/commands';
 import { type EnvironmentService } from '../environments/environmentService';
 import { type GuardRailsService } from '../guards/guardRailsService';
 import { type ProjectService } from '../projects/projectService';
@@ -14,9 +13,9 @@ import { MigrationsTreeDataProvider } from './treeDataProvider';
 const MIN_INTERVAL_SECONDS = 15;
 
 /**
- * The "Prisma Migrations" container: the Migrations tree, its item actions, the environment commands,
- * and when it refreshes (migrations folder changes through the analysis service, environment and secret
- * changes, on demand, and on the optional interval while the view is visible).
+ * The "Prisma Migrations" container: the Migrations tree, its item actions, and when it refreshes
+ * (migrations folder changes through the analysis service, environment and secret changes, on demand, and on
+ * the optional interval while the view is visible).
  */
 export function registerMigrations(
   context: vscode.ExtensionContext,
@@ -28,7 +27,6 @@ export function registerMigrations(
   const view = vscode.window.createTreeView('driftGuard.migrations', { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(tree, logs, view, vscode.workspace.registerTextDocumentContentProvider(LOGS_SCHEME, logs));
   registerMigrationCommands(context, { ...services, logs });
-  registerEnvironmentCommands(context, services);
 
   // Settings or secrets changed: the databases are different ones now.
   let pending: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { pickProject } from '../drift/commands';
+import { pickProject } from '../shared/pickProject';
 import { type AnalysisService } from '../drift/analysisService';
 import { type EngineService } from '../engine/engineService';
 import { type EnvironmentService } from '../environments/environmentService';

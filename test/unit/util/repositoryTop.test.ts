@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findRunLogRoot } from '../../../src/core/app/runLog';
-import { environmentDatabases, findEnvironmentSetting } from '../../../src/core/environments/cliEnvironment';
+import { findEnvironmentSetting } from '../../../src/core/app/environments';
+import { cliEnvironmentDatabases } from '../../../src/cli/environments';
 import { type PrismaProject } from '../../../src/core/project/types';
 import { repositoryTop } from '../../../src/core/util/repositoryTop';
 
@@ -48,7 +49,7 @@ describe('repository top: how far up the CLI looks', () => {
     mkdirSync(project);
     assert.equal(await repositoryTop(project), project);
     await assert.rejects(findEnvironmentSetting(projectAt(project), 'planted'), { message: `No driftGuard.environments in a .vscode/settings.json in ${project}.` });
-    assert.deepEqual(await environmentDatabases(projectAt(project), { PLANTED_URL: 'postgresql://u:p@evil/db' }), []);
+    assert.deepEqual(await cliEnvironmentDatabases(projectAt(project), { PLANTED_URL: 'postgresql://u:p@evil/db' }, assert.fail), []);
     assert.equal(await findRunLogRoot(project), project, 'not the planted .drift-guard of the shared parent');
   });
 
@@ -66,7 +67,7 @@ describe('repository top: how far up the CLI looks', () => {
     write(path.join(repo, '.vscode', 'settings.json'), settings('production', 'PROD_URL'));
     const found = await findEnvironmentSetting(projectAt(project), 'production');
     assert.equal(found.file, path.join(repo, '.vscode', 'settings.json'));
-    assert.deepEqual(await environmentDatabases(projectAt(project), { PROD_URL: 'postgresql://u:p@prod/db' }), [{ label: 'environment production', url: 'postgresql://u:p@prod/db' }]);
+    assert.deepEqual(await cliEnvironmentDatabases(projectAt(project), { PROD_URL: 'postgresql://u:p@prod/db' }, assert.fail), [{ label: 'environment production', url: 'postgresql://u:p@prod/db' }]);
   });
 
   it('a worktree or submodule (.git is a file) is a top level too', async () => {
