@@ -20,6 +20,7 @@ interface Lane {
  */
 export class LatestOnlyRunner {
   private readonly lanes = new Map<string, Lane>();
+  private stopped = false;
 
   constructor(private readonly onError: (key: string, error: unknown) => void = () => undefined) {}
 
@@ -28,6 +29,7 @@ export class LatestOnlyRunner {
    * requested before then has run.
    */
   run(key: string, task: LatestOnlyTask): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = { generation: 0 };
@@ -63,6 +65,19 @@ export class LatestOnlyRunner {
    */
   cancel(key: string): void {
     this.lanes.get(key)?.controller?.abort('cancelled' satisfies AbortCause);
+  }
+
+  /**
+   * Stops every lane for good: requests still waiting are dropped, running tasks become stale and their signal
+   * aborts (reason `superseded`, so they publish nothing); later requests are ignored.
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const lane of this.lanes.values()) {
+      lane.generation++;
+      lane.next = undefined;
+      lane.controller?.abort('superseded' satisfies AbortCause);
+    }
   }
 
   /** Whether a task of `key` is running or waiting. */

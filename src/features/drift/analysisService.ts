@@ -9,7 +9,7 @@ import { redactUrl } from '../../core/project/discovery';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../../core/project/types';
 import { checkDatabaseDrift, type ReplayBlocked } from '../../core/app/deletedMigrations';
 import { alreadyPresentMigrations } from '../../core/app/deployPlan';
-import { type AbortCause, LatestOnlyRunner } from '../../core/util/latestOnly';
+import { type AbortCause, AnalysisScheduler, databaseKey, unlessAborted } from '../../core/app/analysisScheduler';
 import { type EngineService } from '../engine/engineService';
 import { type AcquiredDatabase, type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
@@ -71,11 +71,6 @@ export interface ProjectAnalysis {
 
 export type AnalysisReason = 'open' | 'save' | 'typing' | 'migrations' | 'command' | 'projects' | 'baseline' | 'resolve';
 
-/** The key of one database of one project (its check lane, its count of checks in progress). */
-function environmentKey(root: string, environmentName: string): string {
-  return `${root}\0${environmentName}`;
-}
-
 /** A file's modification time (0 when it cannot be read): a cheap "did it change" for cached proofs. */
 function mtimeOf(file: string): number {
   try {
@@ -135,24 +130,6 @@ class CheckStopped extends Error {
 }
 
 /**
- * `work` (connecting to a database), or undefined as soon as `signal` aborts; what `work` gives after that
- * is released, so an abandoned SSH tunnel is not held open.
- */
-async function unlessAborted(work: Promise<AcquiredDatabase>, signal: AbortSignal): Promise<AcquiredDatabase | undefined> {
-  let onAbort!: () => void;
-  const aborted = new Promise<undefined>((resolve) => (onAbort = () => resolve(undefined)));
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const acquired = await Promise.race([work, aborted]);
-    if (acquired === undefined) void work.then((late) => late.release(), () => undefined);
-    return acquired;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
-/**
  * Runs the analyses of each project through the engine worker and keeps the latest results.
  * A request made while an analysis runs does not stack: the running one stops before its next engine
  * call (and stops waiting for connections), its results are dropped, and one new analysis runs with the
@@ -170,17 +147,11 @@ async function unlessAborted(work: Promise<AcquiredDatabase>, signal: AbortSigna
  */
 export class AnalysisService implements vscode.Disposable {
   private readonly results = new Map<string, ProjectAnalysis>();
-  private readonly schemaRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Schema analysis of ${key} failed: ${String(error)}`));
-  private readonly databaseRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Database analysis of ${key} failed: ${String(error)}`));
-  /** Checks of one database alone, keyed by {@link environmentKey}. */
-  private readonly environmentRuns = new LatestOnlyRunner((key, error) => this.logger.error(`Database analysis of ${key.replace('\0', ' → ')} failed: ${String(error)}`));
-  /** How many checks of each database (by {@link environmentKey}) are in progress. */
-  private readonly inProgress = new Map<string, number>();
-  /** Numbers checks of a database as they start; {@link publishedCheck} holds the number of the one shown. */
-  private checkCounter = 0;
-  private readonly publishedCheck = new Map<string, number>();
-  /** Per project, the end of the queue of database engine calls (one at a time, across all its checks). */
-  private readonly engineTurns = new Map<string, Promise<unknown>>();
+  /** When runs start and which results are published (latest wins, per project): see {@link AnalysisScheduler}. */
+  private readonly scheduler = new AnalysisScheduler({
+    onError: (lane, key, error) => this.logger.error(`${lane === 'schema' ? 'Schema' : 'Database'} analysis of ${key.replace('\0', ' → ')} failed: ${String(error)}`),
+    onChecking: (root) => void this.update(root, (a) => this.withChecking(a)),
+  });
   private readonly changeEmitter = new vscode.EventEmitter<ProjectAnalysis>();
   private readonly removeEmitter = new vscode.EventEmitter<PrismaProject>();
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.removeEmitter];
@@ -189,7 +160,7 @@ export class AnalysisService implements vscode.Disposable {
   private readonly asked = new Set<string>();
   /** Every popup shown about a failed check, in order (read by the integration tests). */
   readonly notifications: string[] = [];
-  /** The last "already there, mark applied" answer of each database (by {@link environmentKey}) and what it was read from. */
+  /** The last "already there, mark applied" answer of each database (by {@link databaseKey}) and what it was read from. */
   private readonly plans = new Map<string, { key: string; names: string[] }>();
   /** The failed-check notifications on screen, each ended when its error goes. */
   private readonly shownErrors = new Set<{ root: string; message: string; end: () => void }>();
@@ -224,12 +195,12 @@ export class AnalysisService implements vscode.Disposable {
     // Remembered until a check of this project completes: a file-watcher check that supersedes the one the
     // user asked for must still say its error.
     if (reason === 'command') this.asked.add(project.root);
-    return this.schemaRuns.run(project.root, (isStale) => this.runSchema(project.root, reason, isStale));
+    return this.scheduler.schema(project.root, (isStale) => this.runSchema(project.root, reason, isStale));
   }
 
   /** Analyses every environment of one project (live drift and migration history). */
   analyzeDatabases(project: PrismaProject, reason: AnalysisReason): Promise<void> {
-    return this.databaseRuns.run(project.root, (isStale, signal) => this.runDatabases(project.root, reason, isStale, signal));
+    return this.scheduler.databases(project.root, (isStale, signal) => this.runDatabases(project.root, reason, isStale, signal));
   }
 
   /**
@@ -239,7 +210,7 @@ export class AnalysisService implements vscode.Disposable {
    * project has no such environment.
    */
   analyzeDatabase(project: PrismaProject, environmentName: string, reason: AnalysisReason): Promise<void> {
-    return this.environmentRuns.run(environmentKey(project.root, environmentName), (isStale, signal) => this.runDatabase(project.root, environmentName, reason, isStale, signal));
+    return this.scheduler.database(project.root, environmentName, (isStale, signal) => this.runDatabase(project.root, environmentName, reason, isStale, signal));
   }
 
   /**
@@ -248,9 +219,8 @@ export class AnalysisService implements vscode.Disposable {
    */
   cancelDatabases(root?: string): void {
     for (const key of root ? [root] : [...this.results.keys()]) {
-      this.databaseRuns.cancel(key);
       const project = this.latestProject(key);
-      if (project) for (const environment of this.environments.environments(project)) this.environmentRuns.cancel(environmentKey(key, environment.name));
+      this.scheduler.cancelDatabases(key, project ? this.environments.environments(project).map((e) => e.name) : []);
     }
   }
 
@@ -266,7 +236,7 @@ export class AnalysisService implements vscode.Disposable {
     for (const [root, analysis] of [...this.results]) {
       if (this.projects.all.some((p) => p.root === root)) continue;
       this.results.delete(root);
-      this.engineTurns.delete(root);
+      this.scheduler.forget(root);
       this.removeEmitter.fire(analysis.project);
     }
   }
@@ -379,41 +349,27 @@ export class AnalysisService implements vscode.Disposable {
    */
   private async checkEnvironment(project: PrismaProject, environment: DatabaseEnvironment, reason: AnalysisReason, isStale: () => boolean, signal: AbortSignal): Promise<void> {
     const root = project.root;
-    const key = environmentKey(root, environment.name);
-    const ticket = ++this.checkCounter;
-    this.inProgress.set(key, (this.inProgress.get(key) ?? 0) + 1);
-    this.update(root, (a) => this.withChecking(a));
-    let result: DatabaseAnalysis | undefined;
-    try {
-      result = await this.analyzeEnvironment(project, environment, reason, isStale, signal, (work) => this.oneAtATime(root, work));
-    } finally {
-      const left = (this.inProgress.get(key) ?? 1) - 1;
-      if (left > 0) this.inProgress.set(key, left);
-      else this.inProgress.delete(key);
-      const publish = result !== undefined && !isStale() && (this.publishedCheck.get(key) ?? 0) < ticket ? result : undefined;
-      if (publish) this.publishedCheck.set(key, ticket);
-      this.update(root, (a) => {
-        const names = this.environments.environments(a.project).map((e) => e.name);
-        const databases = publish ? inOrder([publish, ...a.databases.filter((d) => d.environment.name !== environment.name)], names) : a.databases;
-        return this.withChecking({ ...a, databases });
-      });
-    }
+    await this.scheduler.checkDatabase(
+      root,
+      environment.name,
+      isStale,
+      () => this.analyzeEnvironment(project, environment, reason, isStale, signal, (work) => this.scheduler.oneAtATime(root, work)),
+      (publish) =>
+        void this.update(root, (a) => {
+          const names = this.environments.environments(a.project).map((e) => e.name);
+          const databases = publish ? inOrder([publish, ...a.databases.filter((d) => d.environment.name !== environment.name)], names) : a.databases;
+          return this.withChecking({ ...a, databases });
+        }),
+    );
   }
 
   /** `analysis` with `databasesChecking` and `databasesRunning` as the checks in progress say. */
   private withChecking(analysis: ProjectAnalysis): ProjectAnalysis {
     const names = this.environments.environments(analysis.project).map((e) => e.name);
-    const checking = names.filter((name) => this.inProgress.has(environmentKey(analysis.project.root, name)));
+    const checking = names.filter((name) => this.scheduler.isChecking(analysis.project.root, name));
     // The same array when nothing changed: consumers compare it.
     const databasesChecking = checking.length === analysis.databasesChecking.length && checking.every((n, i) => n === analysis.databasesChecking[i]) ? analysis.databasesChecking : checking;
     return { ...analysis, databasesChecking, databasesRunning: checking.length > 0 };
-  }
-
-  /** Runs `work` after the project's database engine calls already queued (see the class comment). */
-  private oneAtATime<T>(root: string, work: () => Promise<T>): Promise<T> {
-    const turn = (this.engineTurns.get(root) ?? Promise.resolve()).then(work);
-    this.engineTurns.set(root, turn.catch(() => undefined));
-    return turn;
   }
 
   /**
@@ -465,13 +421,13 @@ export class AnalysisService implements vscode.Disposable {
       // The proofs replay migrations on the shadow: asked again only when what they depend on changed (every save
       // re-checks the databases; the database's extra objects, the pending migrations and their files rarely change).
       const planKey = JSON.stringify([environment.description, report.items.map((i) => i.sql), history.migrations.map((m) => [m.name, m.state, m.sqlPath ? mtimeOf(m.sqlPath) : 0])]);
-      const cached = this.plans.get(environmentKey(project.root, environment.name));
+      const cached = this.plans.get(databaseKey(project.root, environment.name));
       const markApplicable =
         cached?.key === planKey
           ? cached.names
           : await oneAtATime(() => alreadyPresentMigrations(guarded, project, url, history, report.items.length)).then(
               (names) => {
-                this.plans.set(environmentKey(project.root, environment.name), { key: planKey, names });
+                this.plans.set(databaseKey(project.root, environment.name), { key: planKey, names });
                 return names;
               },
               (error: unknown) => {
@@ -552,6 +508,7 @@ export class AnalysisService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.scheduler.dispose();
     for (const entry of [...this.shownErrors]) entry.end();
     for (const d of this.disposables) d.dispose();
   }
