@@ -15,28 +15,13 @@
  */
 import * as l10n from '@vscode/l10n';
 import { quoteShellArg } from '../remote/shellQuote';
+import { type DatabaseCensus, type DumpRecipe } from '../runbook/gates';
+
+export type { DatabaseCensus, DumpRecipe } from '../runbook/gates';
 
 /** Runs a shell command where the backup step ran (this machine, or the environment's SSH server). */
 export interface ShellRunner {
   run(command: string, options?: { cwd?: string }): Promise<{ exitCode: number | null; stdout: string; stderr: string }>;
-}
-
-/** How a backup command dumps: what is needed to restore it elsewhere on the same server. */
-export interface DumpRecipe {
-  /** What runs before pg_dump (`docker exec -i nexus-postgres-db`), empty when nothing. */
-  prefix: string;
-  /** Connection options (`-h 127.0.0.1 -p 5432 -U app`). */
-  conn: string[];
-  database: string;
-  format: 'plain' | 'custom' | 'directory';
-  /** The dump creates and connects to its database itself (`-C`, `pg_dumpall`): it cannot go into a scratch database. */
-  createsDatabase: boolean;
-}
-
-/** Tables with their exact row counts, and the applied migrations (`_prisma_migrations`, finished, not rolled back). */
-export interface DatabaseCensus {
-  tables: Record<string, number>;
-  migrations: string[];
 }
 
 export interface BackupVerification {

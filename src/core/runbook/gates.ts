@@ -12,10 +12,27 @@ import { type StepClassification, type StepKind } from './classify';
 import { type Runbook, type RunbookStep, type RunbookVariable, substituteVariables } from './parser';
 import { dumpAllowsSingleTransaction, strictRestoreCommand } from './restoreSafety';
 import { quoteShellArg } from '../remote/shellQuote';
-import { type DatabaseCensus, type DumpRecipe } from '../app/backupVerification';
-import { type DeployPlan } from '../app/deployPlan';
 
 export type EnvironmentKindName = 'production' | 'staging' | 'development';
+
+// These describe a backup (kept in the run state): defined here, below the application layer that verifies them.
+/** How a backup command dumps: what is needed to restore it elsewhere on the same server. */
+export interface DumpRecipe {
+  /** What runs before pg_dump (`docker exec -i nexus-postgres-db`), empty when nothing. */
+  prefix: string;
+  /** Connection options (`-h 127.0.0.1 -p 5432 -U app`). */
+  conn: string[];
+  database: string;
+  format: 'plain' | 'custom' | 'directory';
+  /** The dump creates and connects to its database itself (`-C`, `pg_dumpall`): it cannot go into a scratch database. */
+  createsDatabase: boolean;
+}
+
+/** Tables with their exact row counts, and the applied migrations (`_prisma_migrations`, finished, not rolled back). */
+export interface DatabaseCensus {
+  tables: Record<string, number>;
+  migrations: string[];
+}
 
 /** A backup that succeeded in the current run. */
 export interface BackupRecord {
@@ -309,21 +326,4 @@ export function deriveRestoreCommand(backupCommand: string, backupPath: string):
     ? ['pg_restore', '--clean', '--if-exists', ...single, ...conn, '-d', database]
     : ['psql', '-v', 'ON_ERROR_STOP=1', ...single, ...conn, '-d', database];
   return `${prefix ? `${prefix} ` : ''}${tool.join(' ')} < ${shellPath(backupPath)}`;
-}
-
-/**
- * The deploy plan's gate on a `migrate deploy` step (src/core/app/deployPlan.ts): refused unless every pending
- * migration of the environment is `apply` — a baseline the database already has would fail there (P3018) and leave
- * a failed row that blocks every later deploy (P3009).
- */
-export function evaluateDeployPlan(plan: DeployPlan, environment: string): GateVerdict {
-  if (plan.deployable) return { verdict: 'allow' };
-  const steps = plan.steps
-    .filter((s) => s.action !== 'apply')
-    .map((s) => `${s.migration}: ${s.action === 'markApplied' ? l10n.t('mark applied (the database already has it)') : s.failed ? l10n.t('failed row') : l10n.t('blocked (partly present)')}`);
-  return {
-    verdict: 'refuse',
-    rule: 'deployPlan',
-    message: l10n.t('Deploy to {0} refused by its plan: {1}. Nothing was executed.', environment, steps.join('; ')),
-  };
 }

@@ -4,14 +4,7 @@ import { confirmWrite } from '../drift/commands';
 import { askTyped } from '../shared/typedConfirmation';
 import { type DatabaseEnvironment } from '../environments/environmentService';
 import { notify } from '../shared/notify';
-
-/** A typed confirmation: the user must type `expected` (the environment's name). */
-export interface TypedConfirmation {
-  step: string;
-  expected: string;
-  reason: string;
-  production: boolean;
-}
+import { SAFE_VALUE, type TypedConfirmation } from '../../core/app/runbookRunner';
 
 /**
  * Every question the runbook asks. The integration tests replace it (the questions themselves are VS Code's
@@ -32,8 +25,7 @@ export interface RunbookPrompts {
   offerRehearsal?(environment: string, reason: string): Promise<boolean>;
 }
 
-/** Characters allowed in a variable's value: it goes into a shell command as typed. */
-export const SAFE_VALUE = /^[\w.:@%+=,/~-]+$/;
+export { SAFE_VALUE, type TypedConfirmation } from '../../core/app/runbookRunner';
 
 export const defaultPrompts: RunbookPrompts = {
   variable: async (variable, defaultValue) =>

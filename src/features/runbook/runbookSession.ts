@@ -4,46 +4,25 @@ import * as vscode from 'vscode';
 import { type EnvironmentSetting, parseEnvironmentSettings } from '../../core/environments/config';
 import { checksumsOf, DEFAULT_REHEARSAL_MAX_AGE_HOURS, readRehearsals, rehearsalGate } from '../../core/app/rehearsals';
 import { type PrismaProject } from '../../core/project/types';
-import { classifyCommand } from '../../core/runbook/classify';
 import { stepEquivalent } from '../../core/runbook/equivalents';
 import { resolveOn } from '../drift/commands';
-import { evaluateDeployPlan, evaluateGates, matchPathPattern, pinBackupCommand, restoreCommandFor, type BackupRecord } from '../../core/runbook/gates';
-import { parseRunbook, type Runbook, type RunbookStep, type RunbookVariable, substituteText, substituteVariables } from '../../core/runbook/parser';
+import { parseRunbook, type Runbook, type RunbookStep, substituteVariables } from '../../core/runbook/parser';
 import { type RunbookViewState } from '../../core/runbook/protocol';
-import { restoreFailure } from '../../core/runbook/restoreSafety';
 import { effectiveTarget, newRun, reconcileRun, type RunState, type StepRunState } from '../../core/runbook/run';
-import { verifyBackup, verifyRestore } from '../../core/app/backupVerification';
-import { type RunRecord } from '../../core/app/runLog';
-import { describeSshTarget, resolutionEnvironmentName, resolutionKind, resolveTarget, type TargetResolution } from '../../core/runbook/targets';
+import { type WriteInput } from '../../core/app/runLog';
+import { resolutionEnvironmentName, resolveTarget, type TargetResolution } from '../../core/runbook/targets';
 import { summarizeVerification } from '../../core/runbook/verification';
 import { buildView } from '../../core/runbook/view';
 import { errorMessage } from '../shared/commands';
-import { type RunbookPrompts, SAFE_VALUE } from './prompts';
-import { type DeployPlan } from '../../core/app/deployPlan';
+import { type RunbookPrompts } from './prompts';
 import { describePlan, offerPlanFix, planOn } from '../migrations/deployPlan';
 import { type RunbookContext } from './runbookContext';
-import { type StepOutcome } from './terminals';
+import { type DatabaseEnvironment } from '../environments/environmentService';
+import { checkVariableValue, RunbookRunner, type StepResult, variableDefault } from '../../core/app/runbookRunner';
 
-/** How a request to run a step ended. */
-export interface StepResult {
-  /** `refused`: a gate or the target said no; `declined`: the user cancelled a question; `busy`: another step runs. */
-  status: StepRunState['status'] | 'refused' | 'declined' | 'busy';
-  message?: string;
-  state?: StepRunState;
-}
+export type { StepResult } from '../../core/app/runbookRunner';
 
 const RUN_KEY_PREFIX = 'driftGuard.runbook.run:';
-
-function dateValue(token: string, now: Date): string {
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return token
-    .replace('YYYY', String(now.getFullYear()))
-    .replace('MM', pad(now.getMonth() + 1))
-    .replace('DD', pad(now.getDate()))
-    .replace('HH', pad(now.getHours()))
-    .replace('MM', pad(now.getMinutes()))
-    .replace('SS', pad(now.getSeconds()));
-}
 
 /**
  * One runbook file: its parsed steps, the current run (persisted per workspace), and running steps — one at a
@@ -62,6 +41,8 @@ export class RunbookSession implements vscode.Disposable {
   private loadError: string | undefined;
   /** The last rule-3 verdict per production environment (shown as the deploy step's gate). */
   private readonly rehearsalVerdicts = new Map<string, { ok: boolean; message: string }>();
+  /** The use case (gates, variables, confirmation, execution, record) over this session's prompts, terminals and run. */
+  private readonly runner: RunbookRunner;
 
   private constructor(
     readonly uri: vscode.Uri,
@@ -71,6 +52,7 @@ export class RunbookSession implements vscode.Disposable {
     this.runbookValue = parseRunbook(uri.fsPath, markdown);
     const stored = ctx.context.workspaceState.get<RunState>(this.runKey);
     this.runValue = stored ? reconcileRun(stored, this.runbookValue) : newRun(this.relativePath, new Date());
+    this.runner = this.createRunner();
     vscode.workspace.onDidChangeTextDocument((e) => e.document.uri.toString() === uri.toString() && this.scheduleReparse(), undefined, this.disposables);
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)));
     this.disposables.push(watcher);
@@ -78,6 +60,60 @@ export class RunbookSession implements vscode.Disposable {
     watcher.onDidCreate(() => this.scheduleReparse(), undefined, this.disposables);
     ctx.environments.onDidChangeEnvironments(() => this.changeEmitter.fire(), undefined, this.disposables);
     ctx.projects.onDidChangeProjects(() => void this.findProject().then(() => this.changeEmitter.fire()), undefined, this.disposables);
+  }
+
+  /** The runner's ports in the editor: VS Code's prompts, the environments' terminals, the workspace state and run log. */
+  private createRunner(): RunbookRunner {
+    return new RunbookRunner({
+      prompts: {
+        variable: (variable, defaultValue) => this.prompts.variable(variable, defaultValue),
+        confirmTyped: (request) => this.prompts.confirmTyped(request),
+        confirmDatabaseWrite: async (environment, action) => {
+          const database = this.database(environment);
+          if (!database) throw new Error(vscode.l10n.t('{0} is not a database of {1}: add it as an environment to verify it.', environment, this.project?.name ?? ''));
+          return this.prompts.confirmWrite(database, action);
+        },
+        offerRehearsal: async (environment, reason) => (await this.prompts.offerRehearsal?.(environment, reason)) ?? false,
+      },
+      executor: {
+        run: (resolution, request) => this.ctx.terminals.run(resolution, this.project, this.uri, request),
+        fileSize: (resolution, file, cwd) => this.ctx.terminals.fileSize(resolution, this.project, this.uri, file, cwd),
+        runner: (resolution) => this.ctx.terminals.runner(resolution, this.project, this.uri),
+      },
+      storage: {
+        read: () => this.runValue,
+        write: (run, persist) => {
+          this.runValue = run;
+          if (persist) this.persist();
+        },
+        record: (record) => this.writeRunLog(record),
+      },
+      checks: {
+        resolve: (step) => this.resolve(step),
+        deployPlan: async (environment) => {
+          const project = this.project;
+          const database = this.database(environment);
+          return project && database ? await planOn(this.ctx, project, database) : undefined;
+        },
+        planRefused: (environment, plan) => {
+          const database = this.database(environment);
+          if (this.project && database) void offerPlanFix(this.project, database, plan, this.ctx.logger);
+          return describePlan(plan);
+        },
+        rehearsalVerdict: (environment) => this.rehearsalVerdict(environment),
+        rehearse: async (environment) => {
+          if (this.project) await vscode.commands.executeCommand('driftGuard.rehearseDeploy', this.project.root, environment);
+        },
+        isProductionDatabase: (environment) => this.database(environment)?.kind === 'production',
+      },
+      logger: this.ctx.logger,
+      runbook: () => ({ runbook: this.runbookValue, relativePath: this.relativePath }),
+    });
+  }
+
+  /** The configured database environment `name` of the runbook's project. */
+  private database(name: string): DatabaseEnvironment | undefined {
+    return this.project ? this.ctx.environments.environments(this.project).find((e) => e.name === name) : undefined;
   }
 
   /** Reads and parses the runbook, restoring the run stored for it. */
@@ -183,10 +219,6 @@ export class RunbookSession implements vscode.Disposable {
     return this.runbookValue.sections.flatMap((s) => s.steps).find((s) => s.id === id);
   }
 
-  private sectionOf(step: RunbookStep): string {
-    return this.runbookValue.sections.find((s) => s.id === step.sectionId)?.title ?? '';
-  }
-
   private setState(stepId: string, state: StepRunState): void {
     this.runValue = { ...this.runValue, steps: { ...this.runValue.steps, [stepId]: state } };
     this.persist();
@@ -198,81 +230,37 @@ export class RunbookSession implements vscode.Disposable {
   }
 
   /** Appends to the workspace's run log (a file shared with the CLI); a failure to write it is logged. */
-  private record(step: RunbookStep, fields: Omit<RunRecord, 'runId' | 'runbook' | 'section' | 'stepId' | 'step' | 'source'>): void {
+  private writeRunLog(record: WriteInput): void {
     const cwd = this.project?.root ?? vscode.workspace.getWorkspaceFolder(this.uri)?.uri.fsPath;
     void this.ctx.history
-      .record({ source: 'runbook', runId: this.runValue.id, runbook: this.relativePath, section: this.sectionOf(step), stepId: step.id, step: step.title, ...fields, ...(cwd ? { cwd } : {}) })
-      .catch((error: unknown) => this.ctx.logger.error(`Runbook: the run log could not be written: ${errorMessage(error)}`));
+      .record({ ...record, ...(cwd ? { cwd } : {}) })
+      .catch((error: unknown) => this.ctx.logger.error(vscode.l10n.t('Runbook: the run log could not be written: {0}', errorMessage(error))));
   }
 
-  /** Refuses a step: the reason is shown on it and kept in the run log; its state does not change. */
-  /**
-   * A `migrate deploy` step on a database environment of the project runs only when the deploy plan of that
-   * environment is all `apply`: otherwise the refusal (the plan) is returned, and the fix offered. Undefined: it may run.
-   */
-  private async deployPlanGate(step: RunbookStep, environment: string): Promise<string | undefined> {
-    if (!step.classification.kinds.includes('deploy') || !this.project) return undefined;
-    const project = this.project;
-    const database = this.ctx.environments.environments(project).find((e) => e.name === environment);
-    if (!database) return undefined;
-    let plan: DeployPlan;
-    try {
-      plan = await planOn(this.ctx, project, database);
-    } catch (error) {
-      // Unknown is not safe: without the plan, the deploy does not run.
-      return vscode.l10n.t('The deploy plan of {0} could not be read: {1}. Nothing was executed.', environment, errorMessage(error));
-    }
-    const verdict = evaluateDeployPlan(plan, environment);
-    if (verdict.verdict === 'allow') return undefined;
-    void offerPlanFix(project, database, plan, this.ctx.logger);
-    return vscode.l10n.t('Deploy to {0} refused: not every pending migration can be deployed there. Nothing was executed.', environment) + '\n' + describePlan(plan);
+  private record(step: RunbookStep, fields: Parameters<RunbookRunner['record']>[1]): void {
+    this.runner.record(step, fields);
   }
 
   private refuse(step: RunbookStep, message: string, environment: string, target: string): StepResult {
-    const previous = this.runValue.steps[step.id];
-    this.setState(step.id, { ...(previous ?? { status: 'notRun' as const, source: step.command }), refusal: message });
-    this.record(step, { command: step.command, environment, target, startedAt: new Date().toISOString(), status: 'refused', message });
-    this.ctx.logger.warn(`Runbook ${this.relativePath}: "${step.title}" refused: ${message}`);
-    return { status: 'refused', message };
+    return this.runner.refuse(step, message, environment, target);
   }
 
-  /** Values of the variables `names`, asking once for each one not given yet in this run. */
-  private async variables(names: readonly string[], bindings: Record<string, string>): Promise<Record<string, string> | undefined> {
-    const values = { ...this.runValue.variables, ...bindings };
-    let asked = false;
-    for (const name of names) {
-      if (values[name] !== undefined) continue;
-      const variable = this.runbookValue.variables.find((v) => v.name === name);
-      if (!variable) continue;
-      const value = await this.prompts.variable(variable, this.defaultValue(variable));
-      if (value === undefined) return undefined;
-      if (!SAFE_VALUE.test(value)) throw new Error(vscode.l10n.t('The value of {0} has characters that are not allowed in a runbook variable.', name));
-      values[name] = value;
-      this.runValue = { ...this.runValue, variables: { ...this.runValue.variables, [name]: value } };
-      asked = true;
-    }
-    if (asked) this.persist();
-    return values;
-  }
-
-  private defaultValue(variable: RunbookVariable): string | undefined {
-    if (variable.kind === 'assignment') return variable.defaultValue;
-    if (variable.kind === 'date') return dateValue(variable.token, new Date());
-    return undefined;
+  private targetLabel(resolution: TargetResolution, step: RunbookStep): string {
+    return this.runner.targetLabel(resolution, step);
   }
 
   /** Asks for a new value of a variable (the panel's "Edit"). */
   async editVariable(name: string): Promise<void> {
     const variable = this.runbookValue.variables.find((v) => v.name === name);
     if (!variable) return;
-    const value = await this.prompts.variable(variable, this.runValue.variables[name] ?? this.defaultValue(variable));
+    const value = await this.prompts.variable(variable, this.runValue.variables[name] ?? variableDefault(variable, new Date()));
     if (value === undefined) return;
     this.setVariable(name, value);
   }
 
   /** Sets a variable's value for this run. */
   setVariable(name: string, value: string): void {
-    if (!SAFE_VALUE.test(value)) throw new Error(vscode.l10n.t('The value of {0} has characters that are not allowed in a runbook variable.', name));
+    checkVariableValue(name, value);
     this.runValue = { ...this.runValue, variables: { ...this.runValue.variables, [name]: value } };
     this.persist();
   }
@@ -290,243 +278,10 @@ export class RunbookSession implements vscode.Disposable {
     // Claimed before the first question, so two clicks cannot start two steps.
     this.running = { stepId, abort };
     try {
-      return await this.execute(step, abort);
+      return await this.runner.execute(step, abort.signal);
     } finally {
       if (this.running?.stepId === stepId) this.running = undefined;
       this.changeEmitter.fire();
-    }
-  }
-
-  private async execute(step: RunbookStep, abort: AbortController): Promise<StepResult> {
-    const resolution = this.resolve(step);
-    const environment = resolutionEnvironmentName(resolution);
-    const kind = resolutionKind(resolution);
-    const targetLabel = this.targetLabel(resolution, step);
-    if (environment === undefined || kind === undefined) {
-      return this.refuse(step, resolution.kind === 'unmatched' || resolution.kind === 'ambiguous' ? resolution.message : 'unknown target', targetLabel, targetLabel);
-    }
-    let gate = evaluateGates(step.classification, { environment, kind, backups: this.runValue.backups });
-    if (gate.verdict === 'refuse') return this.refuse(step, gate.message, environment, targetLabel);
-    const planned = await this.deployPlanGate(step, environment);
-    if (planned) return this.refuse(step, planned, environment, targetLabel);
-    if (kind === 'production' && step.classification.kinds.includes('deploy')) {
-      // Rule 3: a passing rehearsal of the very migrations pending on this environment, offered when missing.
-      let rehearsal = await this.rehearsalVerdict(environment);
-      if (!rehearsal.ok && rehearsal.canRehearse && this.project && (await this.prompts.offerRehearsal?.(environment, rehearsal.message))) {
-        await vscode.commands.executeCommand('driftGuard.rehearseDeploy', this.project.root, environment);
-        rehearsal = await this.rehearsalVerdict(environment);
-      }
-      gate = evaluateGates(step.classification, { environment, kind, backups: this.runValue.backups, rehearsal });
-      if (gate.verdict === 'refuse') return this.refuse(step, gate.message, environment, targetLabel);
-    }
-
-    // A restore step restores the latest backup of its environment taken in this run.
-    const bindings: Record<string, string> = {};
-    const latest = [...this.runValue.backups].reverse().find((b) => b.environment === environment);
-    if (step.classification.kinds.includes('restore') && step.classification.restorePath && latest) {
-      Object.assign(bindings, matchPathPattern(step.classification.restorePath, latest.path, this.runbookValue.variables) ?? {});
-    }
-    const names = [...new Set([...step.variables, ...this.runbookValue.variables.filter((v) => step.cwd?.includes(v.token) || step.cwd?.includes(`\${${v.name}}`)).map((v) => v.name)])];
-    const values = await this.variables(names, bindings);
-    if (!values) return { status: 'declined' };
-    let command = substituteVariables(step.command, this.runbookValue.variables, values);
-    const cwd = step.cwd !== undefined ? substituteText(step.cwd, this.runbookValue.variables, values) : undefined;
-    const classification = classifyCommand(command);
-    const pinned = pinBackupCommand(command, classification, new Date());
-    command = pinned.command;
-
-    if (gate.confirmation) {
-      const database = this.project ? this.ctx.environments.environments(this.project).find((e) => e.name === environment) : undefined;
-      const confirmed =
-        !gate.confirmation.destructive && database && database.kind === 'production'
-          ? await this.prompts.confirmWrite(database, step.title)
-          : await this.prompts.confirmTyped({ step: step.title, expected: gate.confirmation.expected, reason: gate.confirmation.reason, production: kind === 'production' });
-      if (!confirmed) return { status: 'declined' };
-    }
-    if (abort.signal.aborted) return { status: 'declined' };
-
-    const startedAt = new Date();
-    this.setState(step.id, { status: 'running', source: step.command, command, environment, target: targetLabel, startedAt: startedAt.toISOString() });
-    this.ctx.logger.info(`Runbook ${this.relativePath}: "${step.title}" on ${targetLabel}: ${command.split('\n')[0]}`);
-    let outcome: StepOutcome;
-    try {
-      outcome = await this.ctx.terminals.run(resolution, this.project, this.uri, { command, ...(cwd !== undefined ? { cwd } : {}), signal: abort.signal });
-    } catch (error) {
-      outcome = { exitCode: null, cancelled: false, durationMs: Date.now() - startedAt.getTime(), output: '', error: errorMessage(error) };
-    }
-    const state: StepRunState = {
-      status: outcome.cancelled ? 'cancelled' : outcome.exitCode === 0 && !outcome.error ? 'succeeded' : 'failed',
-      source: step.command,
-      command,
-      environment,
-      target: targetLabel,
-      startedAt: startedAt.toISOString(),
-      endedAt: new Date().toISOString(),
-      durationMs: outcome.durationMs,
-      exitCode: outcome.exitCode,
-      ...(outcome.signal ? { signal: outcome.signal } : {}),
-      ...(outcome.output ? { output: outcome.output } : {}),
-    };
-    // `psql < dump` exits 0 after an "ERROR: … already exists" for every statement: a restore that printed an
-    // error did not restore.
-    const restoreError = state.status === 'succeeded' ? restoreFailure(classification, outcome.output) : undefined;
-    if (restoreError) {
-      state.status = 'failed';
-      state.message = vscode.l10n.t('The restore printed an error, so it did not complete (exit code {0}): {1}', String(outcome.exitCode), restoreError);
-    } else if (outcome.error) state.message = outcome.error;
-    else if (state.status === 'failed') state.message = outcome.exitCode === null ? vscode.l10n.t('Ended by signal {0}', outcome.signal ?? '?') : vscode.l10n.t('Exit code {0}', String(outcome.exitCode));
-    else if (state.status === 'cancelled') state.message = vscode.l10n.t('Cancelled after {0} s', (outcome.durationMs / 1000).toFixed(1));
-
-    let backup: BackupRecord | undefined;
-    if (state.status === 'succeeded' && classification.kinds.includes('backup')) {
-      backup = await this.recordBackup(step, resolution, environment, command, pinned.backupPath, pinned.literal, cwd, values, state);
-      if (backup) backup = await this.verifyBackup(step, resolution, backup, command, cwd, state);
-    }
-    // After a restore: the database compared with the backup it restored (tables, rows, _prisma_migrations).
-    let proof: RunRecord['proof'];
-    if (state.status === 'succeeded' && classification.kinds.includes('restore') && latest?.recipe && latest.census) {
-      this.setState(step.id, { ...state, status: 'running' });
-      try {
-        const runner = await this.ctx.terminals.runner(resolution, this.project, this.uri);
-        const checked = await verifyRestore(runner, { recipe: latest.recipe, census: latest.census, path: latest.path }, cwd);
-        proof = { ok: checked.ok, summary: checked.summary };
-        state.verification = { status: 'done', environment, summary: checked.summary, lines: checked.differences, ok: checked.ok };
-        if (!checked.ok) {
-          state.status = 'failed';
-          state.message = vscode.l10n.t('The restore did not give the backup back: {0}', checked.summary);
-        }
-      } catch (error) {
-        state.status = 'failed';
-        state.message = vscode.l10n.t('The restored database could not be checked against the backup: {0}', errorMessage(error));
-        proof = { ok: false, summary: errorMessage(error) };
-      }
-    }
-    this.setState(step.id, state);
-    this.record(step, {
-      command,
-      environment,
-      target: targetLabel,
-      startedAt: startedAt.toISOString(),
-      durationMs: outcome.durationMs,
-      exitCode: outcome.exitCode,
-      status: state.status,
-      ...(state.message ? { message: state.message } : {}),
-      ...(outcome.hostKey ? { hostKey: outcome.hostKey } : {}),
-      ...(proof ? { proof } : {}),
-      ...(backup
-        ? {
-            backupPath: backup.path,
-            ...(backup.restoreCommand ? { restoreCommand: backup.restoreCommand } : {}),
-            backup: {
-              path: backup.path,
-              ...(backup.sizeBytes !== undefined ? { sizeBytes: backup.sizeBytes } : {}),
-              ...(backup.sha256 ? { sha256: backup.sha256 } : {}),
-              ...(backup.verification ? { verification: backup.verification.status, verificationSummary: backup.verification.summary } : { verification: 'notVerified' as const }),
-              ...(backup.restoreCommand ? { restoreCommand: backup.restoreCommand } : {}),
-            },
-          }
-        : {}),
-    });
-    this.ctx.logger.info(`Runbook ${this.relativePath}: "${step.title}" ${state.status}${outcome.exitCode !== null && outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''} in ${outcome.durationMs} ms${state.message ? `: ${state.message}` : ''}`);
-    return { status: state.status, state, ...(state.message ? { message: state.message } : {}) };
-  }
-
-  /**
-   * After a backup step: its file (pinned before it ran), its size — an empty file fails the step — and the
-   * exact command that restores it. The restore step's variables (the seed's `YYYYMMDD_HHMMSS`) are set to it.
-   */
-  private async recordBackup(
-    step: RunbookStep,
-    resolution: TargetResolution,
-    environment: string,
-    command: string,
-    backupPath: string | undefined,
-    literal: boolean,
-    cwd: string | undefined,
-    values: Record<string, string>,
-    state: StepRunState,
-  ): Promise<BackupRecord | undefined> {
-    if (!backupPath) return undefined;
-    let sizeBytes: number | undefined;
-    if (literal) {
-      try {
-        sizeBytes = await this.ctx.terminals.fileSize(resolution, this.project, this.uri, backupPath, cwd);
-      } catch (error) {
-        this.ctx.logger.warn(`Runbook: could not read the size of ${backupPath}: ${errorMessage(error)}`);
-      }
-    }
-    if (sizeBytes === 0) {
-      state.status = 'failed';
-      state.message = vscode.l10n.t('The backup file {0} is empty: the backup did not work.', backupPath);
-      return undefined;
-    }
-    const sameEnvironment = (s: RunbookStep): boolean => resolutionEnvironmentName(this.resolve(s)) === environment;
-    // Prefer the runbook's restore step on the same environment; the seed's rollback is not bound to the server.
-    const restore =
-      [...this.runbookValue.sections.flatMap((s) => s.steps)].some((s) => s.classification.kinds.includes('restore') && sameEnvironment(s))
-        ? restoreCommandFor(command, backupPath, this.runbookValue, values, sameEnvironment)
-        : restoreCommandFor(command, backupPath, this.runbookValue, values);
-    const record: BackupRecord = {
-      stepId: step.id,
-      environment,
-      path: backupPath,
-      at: new Date().toISOString(),
-      ...(sizeBytes !== undefined ? { sizeBytes } : {}),
-      ...(restore ? { restoreCommand: restore.command } : {}),
-    };
-    this.runValue = {
-      ...this.runValue,
-      backups: [...this.runValue.backups.filter((b) => b.stepId !== step.id), record],
-      variables: { ...this.runValue.variables, ...(restore?.bindings ?? {}) },
-    };
-    this.ctx.logger.info(`Runbook: backup of ${environment} in ${backupPath}${sizeBytes !== undefined ? ` (${sizeBytes} bytes)` : ''}${restore ? `; restore with: ${restore.command}` : ''}`);
-    return record;
-  }
-
-  /**
-   * A verified backup: its sha256 and size where it was written, then a restore into a scratch database on the
-   * same server compared with the source. A backup that does not verify fails its step (and keeps the
-   * production deploy gate closed), saying what differs.
-   */
-  private async verifyBackup(step: RunbookStep, resolution: TargetResolution, backup: BackupRecord, command: string, cwd: string | undefined, state: StepRunState): Promise<BackupRecord> {
-    let verified: BackupRecord;
-    try {
-      const runner = await this.ctx.terminals.runner(resolution, this.project, this.uri);
-      const result = await verifyBackup(runner, { backupCommand: command, path: backup.path, ...(cwd !== undefined ? { cwd } : {}) });
-      verified = {
-        ...backup,
-        ...(result.sizeBytes !== undefined ? { sizeBytes: result.sizeBytes } : {}),
-        ...(result.sha256 ? { sha256: result.sha256 } : {}),
-        verification: { status: result.status, summary: result.summary, ...(result.where ? { where: result.where } : {}), ...(result.differences.length ? { differences: result.differences } : {}) },
-        ...(result.recipe ? { recipe: result.recipe } : {}),
-        ...(result.census ? { census: result.census } : {}),
-      };
-    } catch (error) {
-      verified = { ...backup, verification: { status: 'failed', summary: vscode.l10n.t('Not verified: {0}', errorMessage(error)) } };
-    }
-    if (verified.verification?.status !== 'verified') {
-      state.status = 'failed';
-      state.message = vscode.l10n.t('The backup was written but did not verify: {0}', verified.verification?.summary ?? '');
-    }
-    this.runValue = { ...this.runValue, backups: [...this.runValue.backups.filter((b) => b.stepId !== step.id), verified] };
-    this.ctx.logger.info(`Runbook: backup ${verified.path} of ${verified.environment}: ${verified.verification?.summary ?? ''}${verified.sha256 ? ` (sha256 ${verified.sha256})` : ''}`);
-    return verified;
-  }
-
-  private targetLabel(resolution: TargetResolution, step: RunbookStep): string {
-    switch (resolution.kind) {
-      case 'local':
-        return 'local';
-      case 'remote': {
-        const ssh = resolution.environment.ssh!;
-        return describeSshTarget({ user: ssh.user, host: ssh.host, port: ssh.port ?? 22 });
-      }
-      case 'localAgainst':
-        return 'local';
-      default: {
-        const target = effectiveTarget(step, this.runValue);
-        return target.kind === 'ssh' ? describeSshTarget(target) : target.kind === 'environment' ? target.environment : 'local';
-      }
     }
   }
 
@@ -624,7 +379,7 @@ export class RunbookSession implements vscode.Disposable {
       const summary = summarizeVerification(result.history, result.findings ?? []);
       update({ status: 'done', environment, summary: summary.summary, lines: summary.lines, ok: summary.ok });
     }
-    this.ctx.logger.info(`Runbook: verification of ${environment}: ${this.runValue.steps[stepId]?.verification?.summary ?? ''}`);
+    this.ctx.logger.info(vscode.l10n.t('Runbook: verification of {0}: {1}', environment, this.runValue.steps[stepId]?.verification?.summary ?? ''));
   }
 
   /**
@@ -642,7 +397,7 @@ export class RunbookSession implements vscode.Disposable {
     const resolution = this.resolve(step);
     const environment = resolutionEnvironmentName(resolution);
     const targetLabel = this.targetLabel(resolution, step);
-    if (environment === undefined) return this.refuse(step, resolution.kind === 'unmatched' || resolution.kind === 'ambiguous' ? resolution.message : 'unknown target', targetLabel, targetLabel);
+    if (environment === undefined) return this.refuse(step, resolution.kind === 'unmatched' || resolution.kind === 'ambiguous' ? resolution.message : vscode.l10n.t('unknown target'), targetLabel, targetLabel);
     const project = this.project && ((await this.ctx.projects.ready()).find((p) => p.root === this.project?.root) ?? this.project);
     if (!project) return this.refuse(step, vscode.l10n.t('No Prisma project found for this runbook.'), environment, targetLabel);
     const abort = new AbortController();
@@ -650,10 +405,10 @@ export class RunbookSession implements vscode.Disposable {
     const startedAt = new Date();
     const command =
       equivalent.kind === 'status'
-        ? `Prisma Drift Guard: migration status of ${environment} (engine)`
+        ? vscode.l10n.t('Prisma Drift Guard: migration status of {0} (engine)', environment)
         : equivalent.kind === 'markApplied'
-          ? `Prisma Drift Guard: Mark Applied ${equivalent.migration} on ${environment} (with proof)`
-          : `Prisma Drift Guard: Create Baseline of ${project.name}`;
+          ? vscode.l10n.t('Prisma Drift Guard: Mark Applied {0} on {1} (with proof)', equivalent.migration, environment)
+          : vscode.l10n.t('Prisma Drift Guard: Create Baseline of {0}', project.name);
     this.setState(step.id, { status: 'running', source: step.command, command, environment, target: targetLabel, startedAt: startedAt.toISOString() });
     let status: StepRunState['status'] = 'failed';
     let message: string;
@@ -715,7 +470,7 @@ export class RunbookSession implements vscode.Disposable {
     const state: StepRunState = { status, source: step.command, command, environment, target: targetLabel, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), durationMs, message, ...(output ? { output } : {}) };
     this.setState(step.id, state);
     this.record(step, { command, equivalentOf: source, environment, target: targetLabel, startedAt: startedAt.toISOString(), durationMs, status, message });
-    this.ctx.logger.info(`Runbook ${this.relativePath}: "${step.title}" ran its equivalent (${command}): ${status}: ${message}`);
+    this.ctx.logger.info(vscode.l10n.t('Runbook {0}: "{1}" ran its equivalent ({2}): {3}: {4}', this.relativePath, step.title, command, status, message));
     return { status, state, message };
   }
 

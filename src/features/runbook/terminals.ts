@@ -5,22 +5,9 @@ import { appendTail, plainTerminalText } from '../../core/runbook/run';
 import type { RemoteProcess, SshSessionPool, SshTarget } from '../../core/remote';
 import { quoteShellArg } from '../../core/remote/shellQuote';
 
-/** How a step's command ended. */
-export interface StepOutcome {
-  /** null: no exit status (connection error, killed by a signal, the shell did not report it). */
-  exitCode: number | null;
-  signal?: string;
-  cancelled: boolean;
-  durationMs: number;
-  /** The end of the output, as plain text. */
-  output: string;
-  /** Why it could not run or has no exit code (SSH error, terminal closed…). */
-  error?: string;
-  /** Error code of the SSH layer (`auth-failed`, `host-key-changed`…). */
-  errorCode?: string;
-  /** SHA256 fingerprint of the SSH host key the command ran through (remote steps). */
-  hostKey?: string;
-}
+import { type StepOutcome } from '../../core/app/runbookRunner';
+
+export type { StepOutcome } from '../../core/app/runbookRunner';
 
 export interface RunRequest {
   command: string;

@@ -6,7 +6,7 @@ import { stepEquivalent } from '../../../src/core/runbook/equivalents';
 import { parseRunbook, substituteVariables } from '../../../src/core/runbook/parser';
 import { isWebviewMessage } from '../../../src/core/runbook/protocol';
 import { appendTail, effectiveTarget, newRun, plainTerminalText, reconcileRun, type RunState } from '../../../src/core/runbook/run';
-import { appendRecord, formatDuration, formatRunLog, type RunRecord } from '../../../src/core/runbook/runLog';
+import { appendRecord, formatDuration, formatRunLog, type RunRecord } from '../../../src/core/app/runLog';
 import { resolveTarget } from '../../../src/core/runbook/targets';
 import { runbookScore, runbookTemplate } from '../../../src/core/runbook/template';
 import { summarizeVerification } from '../../../src/core/runbook/verification';
