@@ -34,11 +34,17 @@ import { safeText } from '../core/util/controlChars';
 import { describeUrlSource, formatProjectSummary, redactedProject } from '../core/project/summary';
 import { type PrismaProject, type UrlSource } from '../core/project/types';
 import { pickLanguage } from '../core/util/language';
+import { DriftGuardError } from '../core/util/errors';
 import { type CheckItem, type Direction, at, displayPath, formatFindings, formatStatus, statusExitCode, toCheckItem } from './format';
 import { useLanguage } from './language';
 
 /** Bad input: printed as one line on stderr, exit code 2, no stack trace. */
-export class UsageError extends Error {}
+export class UsageError extends DriftGuardError<'usage'> {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
 
 /** The --help text, in the CLI's language; each paragraph is one message, wrapped here. */
 function helpText(): string {

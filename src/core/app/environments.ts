@@ -17,6 +17,7 @@ import { type ExecOptions, type ExecResult, SshSession, type SshTarget } from '.
 import { foldersUpToRepositoryTop, repositoryTop } from '../util/repositoryTop';
 import { describeSsh, type EnvironmentSetting, parseEnvironmentSettings, remoteEndpoint, type SecretKind, sshTargetOf, tunnelledUrl } from '../environments/config';
 import { parseJsonc } from '../environments/jsonc';
+import { DriftGuardError } from '../util/errors';
 
 /** Where a front end keeps the secrets of its environments (SecretStorage, flags, variables). */
 export interface Secrets {
@@ -34,14 +35,17 @@ export interface EnvironmentSources {
   missingVariable(setting: EnvironmentSetting, variable: string, files: string): string;
 }
 
+/** The codes of {@link EnvironmentError}. */
+export type EnvironmentErrorCode = 'missing-secret' | 'missing-variable' | 'invalid-url';
+
 /** Thrown when an environment cannot be used as configured (missing secret or variable, bad URL). */
-export class EnvironmentError extends Error {
+export class EnvironmentError extends DriftGuardError<EnvironmentErrorCode> {
   override readonly name = 'EnvironmentError';
   constructor(
-    readonly code: 'missing-secret' | 'missing-variable' | 'invalid-url',
+    code: EnvironmentErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

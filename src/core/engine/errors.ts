@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { type SourcePosition } from '../project/types';
+import { DriftGuardError } from '../util/errors';
 
 /** Stable machine-readable kinds of engine failures. Each comes with one clear message. */
 export type EngineErrorCode =
@@ -74,9 +75,8 @@ export interface ShadowRefusal {
 }
 
 /** The one error type the engine layer throws: a code, one clear message, optional location. */
-export class EngineError extends Error implements EngineErrorData {
+export class EngineError extends DriftGuardError<EngineErrorCode> implements EngineErrorData {
   override readonly name = 'EngineError';
-  readonly code: EngineErrorCode;
   readonly prismaCode?: string;
   readonly location?: SourcePosition;
   readonly migration?: string;
@@ -84,8 +84,7 @@ export class EngineError extends Error implements EngineErrorData {
   readonly shadowRefusal?: ShadowRefusal;
 
   constructor(data: EngineErrorData) {
-    super(data.message);
-    this.code = data.code;
+    super(data.code, data.message);
     this.prismaCode = data.prismaCode;
     this.location = data.location;
     this.migration = data.migration;

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { type AddingCommit, addingCommitsFromGitLog, MAX_COMMITS } from './commitMessages';
 import { type ObservedOrder, writtenOrderFromGitLog } from './migrationNames';
+import { DriftGuardError } from '../util/errors';
 
 interface GitResult {
   code: number;
@@ -29,14 +30,17 @@ function git(cwd: string, args: string[], timeoutMs = 15_000): Promise<GitResult
   });
 }
 
+/** The codes of {@link GitError}. */
+export type GitErrorCode = 'no-git' | 'not-a-repository' | 'no-commit' | 'not-committed' | 'failed';
+
 /** Why git could not answer; `message` is one sentence for the user. */
-export class GitError extends Error {
+export class GitError extends DriftGuardError<GitErrorCode> {
   override readonly name = 'GitError';
   constructor(
-    readonly code: 'no-git' | 'not-a-repository' | 'no-commit' | 'not-committed' | 'failed',
+    code: GitErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

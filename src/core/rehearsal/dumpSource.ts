@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import * as l10n from '@vscode/l10n';
 import type { ExecOptions, ExecResult } from '../remote';
 import { type RehearsalSource } from './report';
+import { DriftGuardError } from '../util/errors';
 
 /** A dump and where it came from. */
 export interface DumpResult {
@@ -16,14 +17,17 @@ export interface DumpResult {
   source: RehearsalSource;
 }
 
+/** The codes of {@link DumpError}. */
+export type DumpErrorCode = 'pg-dump-missing' | 'version-mismatch' | 'dump-failed' | 'not-a-dump' | 'too-large' | 'cancelled';
+
 /** Why a dump could not be taken; `message` is one clear sentence for the user. */
-export class DumpError extends Error {
+export class DumpError extends DriftGuardError<DumpErrorCode> {
   override readonly name = 'DumpError';
   constructor(
-    readonly code: 'pg-dump-missing' | 'version-mismatch' | 'dump-failed' | 'not-a-dump' | 'too-large' | 'cancelled',
+    code: DumpErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

@@ -3,6 +3,8 @@
  * shown as-is in the tree, on a runbook step and in the Output channel).
  */
 
+import { DriftGuardError } from '../util/errors';
+
 /** What went wrong, as a stable discriminant. */
 export type SshErrorCode =
   /** The server rejected every authentication method we offered. */
@@ -37,17 +39,17 @@ export type SshErrorCode =
   | 'closed';
 
 /** An SSH failure with a stable {@link SshErrorCode} and a message naming the target (`user@host:port`). */
-export class SshError extends Error {
+export class SshError extends DriftGuardError<SshErrorCode> {
   override readonly name = 'SshError';
 
   constructor(
-    readonly code: SshErrorCode,
+    code: SshErrorCode,
     message: string,
     /** `user@host:port` the error is about. */
     readonly target: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }
 

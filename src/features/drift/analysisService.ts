@@ -16,6 +16,8 @@ import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 import { driftedObjects } from '../../core/drift/counts';
 import { safeText } from '../../core/util/controlChars';
+import { Disposable } from '../../core/util/lifecycle';
+import { errorCodeOf } from '../../core/util/errors';
 
 /** A failure shown to the user: one message, where it happened when known. */
 export interface AnalysisError {
@@ -94,7 +96,7 @@ function toAnalysisError(err: unknown): AnalysisError {
     return out;
   }
   // SSH and environment errors carry their own code (`auth-failed`, `host-key-changed`, `missing-secret`…).
-  const code = err instanceof Error && typeof (err as { code?: unknown }).code === 'string' ? (err as unknown as { code: string }).code : 'internal';
+  const code = errorCodeOf(err);
   return { code, message: err instanceof Error ? err.message : String(err) };
 }
 
@@ -145,7 +147,7 @@ class CheckStopped extends Error {
  * result is published only when no later check of that database published already: whichever way they
  * were started, an older result never replaces a newer one.
  */
-export class AnalysisService implements vscode.Disposable {
+export class AnalysisService extends Disposable {
   private readonly results = new Map<string, ProjectAnalysis>();
   /** When runs start and which results are published (latest wins, per project): see {@link AnalysisScheduler}. */
   private readonly scheduler = new AnalysisScheduler({
@@ -154,7 +156,6 @@ export class AnalysisService implements vscode.Disposable {
   });
   private readonly changeEmitter = new vscode.EventEmitter<ProjectAnalysis>();
   private readonly removeEmitter = new vscode.EventEmitter<PrismaProject>();
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.removeEmitter];
   private readonly notified = new Set<string>();
   /** Projects with a check the user asked for (Check Drift Now) that has not completed yet. */
   private readonly asked = new Set<string>();
@@ -180,7 +181,10 @@ export class AnalysisService implements vscode.Disposable {
     private readonly engines: EngineService,
     private readonly environments: EnvironmentService,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    super();
+    this.disposables.push(this.changeEmitter, this.removeEmitter);
+  }
 
   get all(): ProjectAnalysis[] {
     return [...this.results.values()];
@@ -507,9 +511,9 @@ export class AnalysisService implements vscode.Disposable {
     this.notified.clear();
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.scheduler.dispose();
     for (const entry of [...this.shownErrors]) entry.end();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { scanSchema } from '../../core/project/schemaScanner';
 import { type ProjectService } from '../projects/projectService';
 import { type AnalysisService, type ProjectAnalysis } from './analysisService';
 import { driftPlan, driftedObjectsText, errorMessageIn, names, notInMigrationsText, replayBlockedText, schemaReplayBlocked } from './presentation';
+import { Disposable } from '../../core/util/lifecycle';
 
 export const SCHEMA_SELECTOR: vscode.DocumentSelector = [
   { language: 'prisma', scheme: 'file' },
@@ -27,15 +28,16 @@ const STATES: Record<MigrationStatus['state'], { word: () => string; count: (n: 
  * Lenses on schema files (the drift summary on the datasource block, one per drifted model or
  * enum) and on migration.sql files (state per environment, "Mark applied on …").
  */
-export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+export class DriftCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changeEmitter.event;
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
 
   constructor(
     private readonly projects: ProjectService,
     private readonly analysis: AnalysisService,
   ) {
+    super();
+    this.disposables.push(this.changeEmitter);
     analysis.onDidChangeAnalysis(() => this.changeEmitter.fire(), this, this.disposables);
   }
 
@@ -156,10 +158,6 @@ export class DriftCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       }
     }
     return lenses;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { type AnalysisService, type ProjectAnalysis } from './analysisService';
 import { type DriftCode, type PlacedFinding, README_URL, clearLineCache, errorMessageIn, placeError, placeFindings, replayBlockedText, schemaReplayBlocked, severityFromSetting } from './presentation';
+import { Disposable } from '../../core/util/lifecycle';
 
 const SOURCE = 'Prisma Drift Guard';
 
@@ -9,15 +10,16 @@ const SOURCE = 'Prisma Drift Guard';
  * migration lines that created removed objects), live-database drift prefixed with the environment,
  * and analysis failures at their location.
  */
-export class DriftDiagnostics implements vscode.Disposable {
+export class DriftDiagnostics extends Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('prisma-drift-guard');
   /** The URIs each project last wrote to, so a project's refresh clears only its own. */
   private readonly urisByProject = new Map<string, vscode.Uri[]>();
   /** Findings by diagnostic, for quick fixes (diagnostics come back to us as copies). */
   private readonly placed = new Map<string, PlacedFinding>();
-  private readonly disposables: vscode.Disposable[] = [this.collection];
 
   constructor(analysis: AnalysisService) {
+    super();
+    this.disposables.push(this.collection);
     analysis.onDidChangeAnalysis(this.show, this, this.disposables);
     analysis.onDidRemoveProject((project) => this.clear(project.root), this, this.disposables);
     vscode.workspace.onDidChangeConfiguration(
@@ -80,10 +82,6 @@ export class DriftDiagnostics implements vscode.Disposable {
       root,
       [...byUri.values()].map((e) => e.uri),
     );
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { type PrismaProject } from '../../core/project/types';
 import { type AnalysisService } from './analysisService';
+import { Disposable } from '../../core/util/lifecycle';
 
 export const SQL_SCHEME = 'drift-guard-sql';
 
@@ -8,12 +9,13 @@ export const SQL_SCHEME = 'drift-guard-sql';
  * Read-only documents with the SQL the migrations lack (what a baseline would contain), whole or
  * for some findings. They follow the analysis: an open document updates when it changes.
  */
-export class DriftSqlProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+export class DriftSqlProvider extends Disposable implements vscode.TextDocumentContentProvider {
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changeEmitter.event;
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
 
   constructor(private readonly analysis: AnalysisService) {
+    super();
+    this.disposables.push(this.changeEmitter);
     analysis.onDidChangeAnalysis(
       (a) => {
         for (const doc of vscode.workspace.textDocuments) {
@@ -51,9 +53,5 @@ export class DriftSqlProvider implements vscode.TextDocumentContentProvider, vsc
     const findings = result.schema.findings.filter((f) => only.includes(f.label));
     if (findings.length === 0) return `${header.join('\n')}-- ${only.join(', ')}: no difference any more.\n`;
     return `${header.join('\n')}${findings.map((f) => `-- ${f.message}\n${f.sql.trim()}\n`).join('\n')}`;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

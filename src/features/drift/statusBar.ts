@@ -3,19 +3,21 @@ import { type DriftFinding } from '../../core/drift/findings';
 import { type ProjectService } from '../projects/projectService';
 import { type AnalysisService } from './analysisService';
 import { driftedObjectsText, notInMigrationsText } from './presentation';
+import { Disposable } from '../../core/util/lifecycle';
 
 /**
  * "$(database) 2 pending · 7 drifted objects" or "$(check) in sync" for all projects together; hidden
  * when the workspace has no Prisma project. Click: the Migrations view.
  */
-export class DriftStatusBar implements vscode.Disposable {
+export class DriftStatusBar extends Disposable {
   private readonly item = vscode.window.createStatusBarItem('driftGuard.status', vscode.StatusBarAlignment.Left, 10);
-  private readonly disposables: vscode.Disposable[] = [this.item];
 
   constructor(
     private readonly projects: ProjectService,
     private readonly analysis: AnalysisService,
   ) {
+    super();
+    this.disposables.push(this.item);
     this.item.name = 'Prisma Drift Guard';
     this.item.command = 'driftGuard.showMigrations';
     analysis.onDidChangeAnalysis(this.render, this, this.disposables);
@@ -91,9 +93,5 @@ export class DriftStatusBar implements vscode.Disposable {
     }
     this.item.tooltip = tooltip;
     this.item.show();
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

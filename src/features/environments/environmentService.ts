@@ -21,6 +21,8 @@ import { describeTarget, targetKey } from '../../core/remote/target';
 import { type Logger } from '../shared/logger';
 import { HostKeyPrompter } from './hostKeyPrompt';
 import { notify } from '../shared/notify';
+import { Disposable } from '../../core/util/lifecycle';
+import { hasErrorCode } from '../../core/util/errors';
 
 export type { EnvironmentKind } from '../../core/environments/config';
 export { EnvironmentError } from '../../core/app/environments';
@@ -99,10 +101,9 @@ const SECRET_PREFIX = 'driftGuard.environment:';
 /** Workspace-state key of the environments added and not tested yet. */
 const UNTESTED_KEY = 'driftGuard.untestedEnvironments';
 
-export class EnvironmentService implements vscode.Disposable {
+export class EnvironmentService extends Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeEnvironments = this.changeEmitter.event;
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   private poolInstance: Promise<SshSessionPool> | undefined;
   private readonly tunnels = new Map<string, TunnelEntry>();
   private readonly hostKeys: HostKeyPrompter;
@@ -115,6 +116,8 @@ export class EnvironmentService implements vscode.Disposable {
     /** Where "added, never tested" is remembered across reloads (the workspace state). */
     private readonly state?: vscode.Memento,
   ) {
+    super();
+    this.disposables.push(this.changeEmitter);
     this.hostKeys = new HostKeyPrompter(logger);
     vscode.workspace.onDidChangeConfiguration(
       (e) => {
@@ -312,7 +315,7 @@ export class EnvironmentService implements vscode.Disposable {
 
   /** A changed host key is a security event, not just an unreachable database: say it once, loudly. */
   private warnHostKeyChanged(error: unknown): void {
-    if (!(error instanceof Error) || (error as { code?: unknown }).code !== 'host-key-changed') return;
+    if (!hasErrorCode(error, 'host-key-changed')) return;
     const key = error.message;
     if (this.reported.has(key)) return;
     this.reported.add(key);
@@ -535,9 +538,9 @@ export class EnvironmentService implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.disposed = true;
     this.resetPool();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

@@ -16,6 +16,7 @@ import { README_URL } from '../drift/presentation';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 import { notify } from '../shared/notify';
+import { Disposable } from '../../core/util/lifecycle';
 
 /** The `source` of guard-rail diagnostics (the drift ones say "Prisma Drift Guard"). */
 export const GUARD_SOURCE = 'Prisma Drift Guard (guard rails)';
@@ -41,7 +42,7 @@ interface ProjectGuards {
  * "Restore from git". Everything comes from what the analyses already read (each environment's history
  * with its recorded checksums): no database is queried here, and typing costs one sha256 of the buffer.
  */
-export class GuardRailsService implements vscode.Disposable {
+export class GuardRailsService extends Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('prisma-drift-guard-guards');
   private readonly state = new Map<string, ProjectGuards>();
   /** URIs each project last wrote diagnostics to. */
@@ -64,7 +65,6 @@ export class GuardRailsService implements vscode.Disposable {
   private readonly touched = new Map<string, Set<string>>();
   private readonly generation = new Map<string, number>();
   private readonly changeEmitter = new vscode.EventEmitter<void>();
-  private readonly disposables: vscode.Disposable[] = [this.collection, this.changeEmitter];
   /** Every notification shown, oldest first (tests read it through the extension's API). */
   readonly notifications: GuardNotification[] = [];
 
@@ -76,6 +76,8 @@ export class GuardRailsService implements vscode.Disposable {
     private readonly analysis: AnalysisService,
     private readonly logger: Logger,
   ) {
+    super();
+    this.disposables.push(this.collection, this.changeEmitter);
     projects.onDidChangeProjects((list) => this.onProjects(list), this, this.disposables);
     analysis.onDidChangeAnalysis(
       (a) => {
@@ -344,10 +346,6 @@ export class GuardRailsService implements vscode.Disposable {
     await this.projects.refresh();
     await this.recompute(this.projects.all.find((p) => p.root === root) ?? project);
     return vscode.l10n.t('Restored {0} from git (HEAD).', migration);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
 

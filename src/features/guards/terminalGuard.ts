@@ -9,6 +9,7 @@ import { type EnvironmentService, migrationUrl } from '../environments/environme
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 import { notify } from '../shared/notify';
+import { Disposable } from '../../core/util/lifecycle';
 
 /** One warning the terminal guard showed (kept for tests and the log). */
 export interface TerminalWarning {
@@ -29,8 +30,7 @@ export interface TerminalWarning {
  * environment and why it is production — with a button that interrupts the command. Nothing is run or
  * blocked by itself: a terminal is the user's.
  */
-export class TerminalGuard implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+export class TerminalGuard extends Disposable {
   private readonly warnEmitter = new vscode.EventEmitter<TerminalWarning>();
   /** Every warning shown, oldest first. */
   readonly warnings: TerminalWarning[] = [];
@@ -41,6 +41,7 @@ export class TerminalGuard implements vscode.Disposable {
     private readonly environments: EnvironmentService,
     private readonly logger: Logger,
   ) {
+    super();
     this.disposables.push(this.warnEmitter);
     // Older hosts without the API simply get no guard.
     const start = (vscode.window as Partial<typeof vscode.window>).onDidStartTerminalShellExecution;
@@ -118,10 +119,6 @@ export class TerminalGuard implements vscode.Disposable {
     void show(message, stop).then((choice) => {
       if (choice === stop) terminal.sendText('\u0003', false);
     });
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
 

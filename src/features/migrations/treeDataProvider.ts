@@ -13,6 +13,7 @@ import { type ProjectService } from '../projects/projectService';
 import { noDatabaseAnywhere } from '../projects/envFromExample';
 import { driftedObjectsText } from '../drift/presentation';
 import { safeText } from '../../core/util/controlChars';
+import { Disposable } from '../../core/util/lifecycle';
 
 /** A root: one database of one project. */
 export interface EnvironmentNode {
@@ -163,10 +164,9 @@ export function isDeployable(environment: DatabaseEnvironment, result: DatabaseA
  * the configured environments) with a summary, then its migrations in apply order with their state.
  * Everything shown comes from {@link AnalysisService} (no query of its own); refresh = a new analysis.
  */
-export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<MigrationsNode>, vscode.Disposable {
+export class MigrationsTreeDataProvider extends Disposable implements vscode.TreeDataProvider<MigrationsNode> {
   private readonly changeEmitter = new vscode.EventEmitter<MigrationsNode | undefined | void>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   /** {@link signature} of the last redraw asked for. */
   private shown: string | undefined;
 
@@ -176,6 +176,8 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
     private readonly environments: EnvironmentService,
     private readonly guards?: Pick<GuardRailsService, 'findingsFor' | 'onDidChange'>,
   ) {
+    super();
+    this.disposables.push(this.changeEmitter);
     guards?.onDidChange(() => this.refresh(), this, this.disposables);
     analysis.onDidChangeAnalysis(() => this.refresh(), this, this.disposables);
     projects.onDidChangeProjects(() => this.refresh(), this, this.disposables);
@@ -488,10 +490,6 @@ export class MigrationsTreeDataProvider implements vscode.TreeDataProvider<Migra
         break;
     }
     return item;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
 

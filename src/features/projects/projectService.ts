@@ -4,6 +4,7 @@ import { changedProjects } from '../../core/project/changes';
 import { discoverProjects, loadProject } from '../../core/project/discovery';
 import { type PrismaProject } from '../../core/project/types';
 import { type Logger } from '../shared/logger';
+import { Disposable } from '../../core/util/lifecycle';
 
 const MARKER_GLOB = '**/{schema.prisma,prisma.config.ts,prisma.config.mts,prisma.config.cts,prisma.config.js,prisma.config.mjs,prisma.config.cjs,package.json,schema/*.prisma,.config/prisma.ts}';
 const EXCLUDE_GLOB = '**/{node_modules,.git,dist,out,.next,.turbo,.cache,coverage}/**';
@@ -13,9 +14,8 @@ const WATCH_GLOB = '**/{*.prisma,prisma.config.*,migration_lock.toml,migration.s
  * Knows every Prisma project in the workspace and keeps the list fresh as files change.
  * Discovery only reads small files: no engine, no database, no SSH.
  */
-export class ProjectService implements vscode.Disposable {
+export class ProjectService extends Disposable {
   private projects: PrismaProject[] = [];
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<readonly PrismaProject[]>();
   private readonly contentsEmitter = new vscode.EventEmitter<readonly PrismaProject[]>();
   private current: Promise<readonly PrismaProject[]> | undefined;
@@ -39,6 +39,7 @@ export class ProjectService implements vscode.Disposable {
   readonly onDidChangeProjectContents = this.contentsEmitter.event;
 
   constructor(private readonly logger: Logger) {
+    super();
     this.disposables.push(this.changeEmitter, this.contentsEmitter);
     const watcher = vscode.workspace.createFileSystemWatcher(WATCH_GLOB);
     this.disposables.push(watcher);
@@ -162,9 +163,9 @@ export class ProjectService implements vscode.Disposable {
     return projects;
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }
 

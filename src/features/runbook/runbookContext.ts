@@ -16,6 +16,7 @@ import { type Logger } from '../shared/logger';
 import { type WorkspaceRunLog } from '../shared/runLog';
 import { type RunbookPrompts } from './prompts';
 import { ProcessStepTerminal, type RunRequest, ShellIntegrationUnavailable, ShellStepTerminal, SshStepTerminal, type StepOutcome, type StepTerminal } from './terminals';
+import { Disposable } from '../../core/util/lifecycle';
 
 /** What a runbook session needs from the rest of the extension. */
 export interface RunbookContext {
@@ -51,9 +52,8 @@ function urlVariables(project: PrismaProject | undefined): string[] {
  * to a child process in a pseudoterminal when shell integration does not start, or when
  * `driftGuard.runbookLocalSteps` is `process`).
  */
-export class RunbookTerminals implements vscode.Disposable {
+export class RunbookTerminals extends Disposable {
   private readonly terminals = new Map<string, StepTerminal>();
-  private readonly disposables: vscode.Disposable[] = [];
   /** Shell integration failed once in this window: later local steps go straight to the fallback. */
   private shellIntegrationMissing = false;
 
@@ -61,6 +61,7 @@ export class RunbookTerminals implements vscode.Disposable {
     private readonly environments: EnvironmentService,
     private readonly logger: Logger,
   ) {
+    super();
     vscode.window.onDidCloseTerminal(
       (closed) => {
         for (const [key, t] of this.terminals) if (t.terminal === closed) this.terminals.delete(key);
@@ -209,9 +210,9 @@ export class RunbookTerminals implements vscode.Disposable {
     return (await fs.stat(path.resolve(base, expanded))).size;
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const t of this.terminals.values()) t.dispose();
     this.terminals.clear();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

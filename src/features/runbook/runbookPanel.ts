@@ -5,6 +5,7 @@ import { errorMessage } from '../shared/commands';
 import { type Logger } from '../shared/logger';
 import { type RunbookSession } from './runbookSession';import { safeText } from '../../core/util/controlChars';
 import { notify } from '../shared/notify';
+import { Disposable } from '../../core/util/lifecycle';
 
 
 /** The panel's texts, localised here (the webview has no access to vscode.l10n). */
@@ -76,8 +77,7 @@ export interface PanelActions {
  * from dist/webview and media, the typed protocol of core/runbook/protocol.ts, and a `ready` handshake — the
  * state is posted when the webview asks for it, also after it was re-created on becoming visible again.
  */
-export class RunbookPanel implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+export class RunbookPanel extends Disposable {
   private ready = false;
   private postTimer: NodeJS.Timeout | undefined;
   private disposed = false;
@@ -92,6 +92,7 @@ export class RunbookPanel implements vscode.Disposable {
     private readonly logger: Logger,
     private readonly onDispose: (panel: RunbookPanel) => void,
   ) {
+    super();
     panel.webview.options = { enableScripts: true, localResourceRoots: RunbookPanel.resourceRoots(extensionUri) };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'migrations.svg');
     panel.webview.html = this.html();
@@ -237,12 +238,12 @@ export class RunbookPanel implements vscode.Disposable {
     this.panel.reveal(undefined, false);
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.postTimer);
     this.onDispose(this);
     this.panel.dispose();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

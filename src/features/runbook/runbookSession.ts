@@ -19,6 +19,7 @@ import { describePlan, offerPlanFix, planOn } from '../migrations/deployPlan';
 import { type RunbookContext } from './runbookContext';
 import { type DatabaseEnvironment } from '../environments/environmentService';
 import { checkVariableValue, RunbookRunner, type StepResult, variableDefault } from '../../core/app/runbookRunner';
+import { Disposable } from '../../core/util/lifecycle';
 
 export type { StepResult } from '../../core/app/runbookRunner';
 
@@ -28,11 +29,10 @@ const RUN_KEY_PREFIX = 'driftGuard.runbook.run:';
  * One runbook file: its parsed steps, the current run (persisted per workspace), and running steps — one at a
  * time — in the terminal of their environment, behind the gates.
  */
-export class RunbookSession implements vscode.Disposable {
+export class RunbookSession extends Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Fires when anything shown in the panel changed. */
   readonly onDidChange = this.changeEmitter.event;
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   private runbookValue: Runbook;
   private runValue: RunState;
   private project: PrismaProject | undefined;
@@ -49,6 +49,8 @@ export class RunbookSession implements vscode.Disposable {
     private readonly ctx: RunbookContext,
     markdown: string,
   ) {
+    super();
+    this.disposables.push(this.changeEmitter);
     this.runbookValue = parseRunbook(uri.fsPath, markdown);
     const stored = ctx.context.workspaceState.get<RunState>(this.runKey);
     this.runValue = stored ? reconcileRun(stored, this.runbookValue) : newRun(this.relativePath, new Date());
@@ -508,10 +510,10 @@ export class RunbookSession implements vscode.Disposable {
     return this.project?.root;
   }
 
-  dispose(): void {
+  override dispose(): void {
     clearTimeout(this.reparseTimer);
     this.running?.abort.abort();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }
 

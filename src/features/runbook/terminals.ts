@@ -6,6 +6,7 @@ import type { RemoteProcess, SshSessionPool, SshTarget } from '../../core/remote
 import { quoteShellArg } from '../../core/remote/shellQuote';
 
 import { type StepOutcome } from '../../core/app/runbookRunner';
+import { DriftGuardError } from '../../core/util/errors';
 
 export type { StepOutcome } from '../../core/app/runbookRunner';
 
@@ -139,7 +140,7 @@ export class SshStepTerminal extends StepPseudoterminal implements StepTerminal 
     let output = '';
     this.writePrompt(`${this.where}${request.cwd ? `:${request.cwd}` : ''}`, request.command);
     const fail = (error: unknown): StepOutcome => {
-      const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
+      const code = error instanceof DriftGuardError ? (error as DriftGuardError).code : undefined;
       const outcome: StepOutcome = {
         exitCode: null,
         cancelled: request.signal.aborted,
