@@ -15,7 +15,7 @@ export type {
   SchemaDiffOptions,
   ShadowChoice,
 } from './api';
-export { runBenchmark, type BenchOptions, type BenchResult } from './bench';
+export { runBenchmark, type BenchOptions, type BenchResult } from './engineBench';
 export { EngineSession, type EngineSessionOptions, type EngineTimeouts } from './engineSession';
 export { EngineError, isEngineError, describeUrl, type EngineErrorCode, type EngineErrorData, type ShadowRefusal } from './errors';
 export { type CheckedDatabase, findSameDatabase, sshEnvironmentUrls } from './shadowSafety';

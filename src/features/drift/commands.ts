@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type SchemaDriftAction, selectionKeys, suggestMigrationName } from '../../core/app/driftActions';
 import { attributeToSchema } from '../../core/drift/attribution';
-import { groupFindings } from '../../core/drift/findings';
+import { groupFindings } from '../../core/drift/driftFindings';
 import { type BaselineResult, isEngineError } from '../../core/engine';
 import { DRAFTS_FOLDER } from '../../core/engine/baseline';
 import { type PrismaProject } from '../../core/project/types';

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type DriftFinding } from '../../core/drift/findings';
-import { countStates, hazardsFor, isBaseline } from '../../core/history/summary';
+import { type DriftFinding } from '../../core/drift/driftFindings';
+import { countStates, hazardsFor, isBaseline } from '../../core/history/historySummary';
 import { type MigrationStatus, type OrderingHazard } from '../../core/history/status';
-import { type GuardFinding } from '../../core/guards/findings';
+import { type GuardFinding } from '../../core/guards/guardFindings';
 import { type PrismaProject } from '../../core/project/types';
 import { type AnalysisService, type DatabaseAnalysis } from '../drift/analysisService';
 import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';

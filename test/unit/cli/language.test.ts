@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { type CliRun, requireCliBundle, runCli } from '../../fixtures/cli';
 import { pickLanguage } from '../../../src/core/util/language';
 import { useLanguage } from '../../../src/cli/language';
-import { describeFinding, groupFindings } from '../../../src/core/drift/findings';
+import { describeFinding, groupFindings } from '../../../src/core/drift/driftFindings';
 import { connectionError } from '../../../src/core/engine/errors';
 import { migrationNameFindings } from '../../../src/core/guards/migrationNames';
 import { parseEnvironmentSettings } from '../../../src/core/environments/config';
