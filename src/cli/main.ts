@@ -14,7 +14,7 @@ import { type AttributedItem, type DriftFinding, groupFindings } from '../core/d
 import { countDriftedObjects, driftedObjects } from '../core/drift/counts';
 import { type CiFinding, levelOf, toGithubCommands, toSarif } from '../core/app/ciReport';
 import { type OpenedEnvironment } from '../core/app/environments';
-import { cliEnvironmentDatabases, openCliEnvironment } from './environments';
+import { cliEnvironmentDatabases, openCliEnvironment } from './cliEnvironments';
 import { type EnvironmentKind } from '../core/environments/config';
 import { appliedIndex, appliedViolationFinding, deletedViolation } from '../core/guards/appliedMigrations';
 import { type GuardFinding } from '../core/guards/guardFindings';
@@ -35,7 +35,7 @@ import { describeUrlSource, formatProjectSummary, redactedProject } from '../cor
 import { type PrismaProject, type UrlSource } from '../core/project/types';
 import { pickLanguage } from '../core/util/language';
 import { type CheckItem, type Direction, at, displayPath, formatFindings, formatStatus, statusExitCode, toCheckItem } from './format';
-import { useLanguage } from './language';
+import { useLanguage } from './cliLanguage';
 
 /** Bad input: printed as one line on stderr, exit code 2, no stack trace. */
 export class UsageError extends Error {}

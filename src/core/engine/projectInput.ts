@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { MigrationList, SchemaContainer } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
 import { type LocalMigration } from '../history/status';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../project/types';
-import { EngineError } from './errors';
+import { EngineError } from './engineError';
 
 /** Datasource properties the 7.x engine rejects (P1012) but Prisma 5/6 schemas carry. */
 const URL_PROPERTIES = new Set(['url', 'directUrl', 'shadowDatabaseUrl']);

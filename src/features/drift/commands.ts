@@ -10,7 +10,7 @@ import { type EngineService } from '../engine/engineService';
 import { type DatabaseEnvironment, type EnvironmentService, readableMessage } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { errorMessage, registerCommand } from '../shared/commands';
-import { hostKeyOf, type WorkspaceRunLog, workspaceRunLog } from '../shared/runLog';
+import { hostKeyOf, type WorkspaceRunLog, workspaceRunLog } from '../shared/workspaceRunLog';
 import { pickProject } from '../shared/pickProject';
 import { askTyped } from '../shared/typedConfirmation';
 import { type Logger } from '../shared/logger';

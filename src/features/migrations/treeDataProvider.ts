@@ -10,7 +10,7 @@ import { type DatabaseEnvironment, type EnvironmentService } from '../environmen
 import { replayBlockedText } from '../drift/presentation';
 import { type GuardRailsService, guardLabel } from '../guards/guardRailsService';
 import { type ProjectService } from '../projects/projectService';
-import { noDatabaseAnywhere } from '../projects/envFromExample';
+import { noDatabaseAnywhere } from '../projects/envFromExampleCommand';
 import { driftedObjectsText } from '../drift/presentation';
 import { safeText } from '../../core/util/controlChars';
 
