@@ -8,7 +8,7 @@ import { type GuardRailsApi, registerGuardRails } from './features/guards/regist
 import { registerEnvironments } from './features/environments/register';
 import { registerMigrations } from './features/migrations/register';
 import { type MigrationsTreeDataProvider } from './features/migrations/treeDataProvider';
-import { registerEnvFromExample } from './features/projects/envFromExample';
+import { registerEnvFromExample } from './features/projects/envFromExampleCommand';
 import { ProjectService } from './features/projects/projectService';
 import { registerProjects } from './features/projects/register';
 import { type RunbookApi, registerRunbook } from './features/runbook/register';

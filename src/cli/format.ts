@@ -2,7 +2,7 @@ import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
 import { type DatabaseDriftFacts, type ModelTerms, databaseName, modelTermsName } from '../core/drift/attribution';
 import { type DriftItem } from '../core/drift/diffItems';
-import { type DriftFinding } from '../core/drift/findings';
+import { type DriftFinding } from '../core/drift/driftFindings';
 import { type HistoryStatus, type MigrationStatus } from '../core/history/status';
 import { type SourcePosition } from '../core/project/types';
 

@@ -10,14 +10,14 @@ import { describeAction, listNames, presentInFor } from '../core/app/driftAction
 import { computeDeployPlan, type DeployPlan, deployPlanJson, deployPlanText, migrationsToMarkApplied } from '../core/app/deployPlan';
 import { FileRunLogStore, findRunLogRoot, recordWrite, runLogPath, type WriteInput } from '../core/app/runLog';
 import { attributeToSchema } from '../core/drift/attribution';
-import { type AttributedItem, type DriftFinding, groupFindings } from '../core/drift/findings';
+import { type AttributedItem, type DriftFinding, groupFindings } from '../core/drift/driftFindings';
 import { countDriftedObjects, driftedObjects } from '../core/drift/counts';
 import { type CiFinding, levelOf, toGithubCommands, toSarif } from '../core/app/ciReport';
 import { type OpenedEnvironment } from '../core/app/environments';
-import { cliEnvironmentDatabases, openCliEnvironment } from './environments';
+import { cliEnvironmentDatabases, openCliEnvironment } from './cliEnvironments';
 import { type EnvironmentKind } from '../core/environments/config';
 import { appliedIndex, appliedViolationFinding, deletedViolation } from '../core/guards/appliedMigrations';
-import { type GuardFinding } from '../core/guards/findings';
+import { type GuardFinding } from '../core/guards/guardFindings';
 import { addingCommits, repositoryRoot, writtenOrder } from '../core/guards/git';
 import { projectGuardFindings } from '../core/guards/projectGuards';
 import { type HistoryStatus } from '../core/history/status';
@@ -27,16 +27,16 @@ import { rehearsalRecord, saveRehearsal } from '../core/app/rehearsals';
 import { type CheckedDatabase, type DriftReport, type EngineError, EngineSession, isEngineError, runBenchmark } from '../core/engine';
 import { describeJudgement, judgePrismaVersion, type PrismaJudgement } from '../core/project/prismaVersion';
 import { ignoredPreviewFeatureNote, withoutUnknownPreviewFeatures } from '../core/engine/projectInput';
-import { benchHistoryStatus } from '../core/history/bench';
+import { benchHistoryStatus } from '../core/history/historyBench';
 import { benchLargeInitText } from '../core/drift/largeInitBench';
 import { discoverProjects, findProjectMarkers, loadProject, redactUrl } from '../core/project/discovery';
 import { safeText } from '../core/util/controlChars';
-import { describeUrlSource, formatProjectSummary, redactedProject } from '../core/project/summary';
+import { describeUrlSource, formatProjectSummary, redactedProject } from '../core/project/projectSummary';
 import { type PrismaProject, type UrlSource } from '../core/project/types';
 import { pickLanguage } from '../core/util/language';
 import { DriftGuardError } from '../core/util/errors';
 import { type CheckItem, type Direction, at, displayPath, formatFindings, formatStatus, statusExitCode, toCheckItem } from './format';
-import { useLanguage } from './language';
+import { useLanguage } from './cliLanguage';
 
 /** Bad input: printed as one line on stderr, exit code 2, no stack trace. */
 export class UsageError extends DriftGuardError<'usage'> {

@@ -1,5 +1,5 @@
 /**
- * Entry bundled by test/unit/remote/bundle.test.ts with the project's own webpack node config: opens an SSH
+ * Entry bundled by test/node/remote/bundle.test.ts with the project's own webpack node config: opens an SSH
  * session, runs a command, talks to PostgreSQL through a local forward, and prints one JSON line with the
  * results and the native addons that were loaded (none expected: webpack leaves out ssh2's optional
  * `cpu-features` and `sshcrypto.node`, so ssh2 runs on its pure-JS crypto, as in the shipped bundles).

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Every tier, in order: lint, typecheck, build, compile-tests, package, unit, integration, e2e.
+// Every tier, in order: lint, typecheck, build, compile-tests, package, unit, node, integration, e2e.
 // Starts one PostgreSQL cluster and one sshd for all tiers (DRIFT_GUARD_TEST_PG / DRIFT_GUARD_TEST_SSHD), runs
 // each tier in its own process group, stops everything it started even on failure or Ctrl-C, prints a summary
 // with per-tier durations and test counts, and exits non-zero when any tier failed.
@@ -19,7 +19,10 @@ const TIERS = [
   { name: 'build', script: 'build', needs: [] },
   { name: 'compile-tests', script: 'compile-tests', needs: [] },
   { name: 'package', script: 'package', needs: ['build'] },
-  { name: 'unit', script: 'test:unit', needs: ['compile-tests'], fixtures: true, counts: 'mocha' },
+  // Plain Node: no PostgreSQL, no sshd (test/fixtures/tier.ts refuses them), so no fixtures.
+  { name: 'unit', script: 'test:unit', needs: ['compile-tests'], counts: 'mocha' },
+  // Node integration: real PostgreSQL, sshd, engine worker and bundled CLI; no VS Code.
+  { name: 'node', script: 'test:node', needs: ['build', 'compile-tests'], fixtures: true, counts: 'mocha' },
   { name: 'integration', script: 'test:integration', needs: ['build', 'compile-tests'], fixtures: true, counts: 'integration' },
   { name: 'e2e', script: 'test:e2e', needs: ['package', 'compile-tests'], fixtures: true, counts: 'e2e' },
 ];

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type GuardCode, type GuardSeverity } from '../guards/findings';
+import { type GuardCode, type GuardSeverity } from '../guards/guardFindings';
 
 /** The README of the project: each diagnostic code has a section, `#<code>`. */
 export const README_URL = 'https://github.com/prisma-drift-guard/prisma-drift-guard';

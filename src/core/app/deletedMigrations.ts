@@ -11,7 +11,7 @@
 import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
 import { type EngineApi } from '../engine/api';
-import { isEngineError } from '../engine/errors';
+import { isEngineError } from '../engine/engineError';
 import { hasCommittedFiles, isCommitted } from '../guards/git';
 import { diffDatabaseToHistory, type HistoryDriftReport } from '../history/applied';
 import { type HistoryStatus, type MigrationStatus } from '../history/status';

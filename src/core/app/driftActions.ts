@@ -1,6 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { type DriftItem, driftItemKey, sameDriftChange } from '../drift/diffItems';
-import { type DriftFinding } from '../drift/findings';
+import { type DriftFinding } from '../drift/driftFindings';
 
 /**
  * The right action for each drifted object (issue 12, rule 2 of the team: every schema change is a named migration).

@@ -4,7 +4,7 @@
  * indexes and keys of a new table or column folded into it ({@link groupFindings}) — worded "7 drifted objects".
  * SQL statements are counted only where SQL is shown ("16 SQL statements").
  */
-import { type AttributedItem, type Comparison, groupFindings } from './findings';
+import { type AttributedItem, type Comparison, groupFindings } from './driftFindings';
 
 /** The two forms of a count's wording; `many` gets the number already formatted. The editor passes its translations. */
 export interface CountWording {

@@ -8,7 +8,7 @@ import { compareMigrationNames } from '../project/migrationOrder';
 import { type PrismaProject } from '../project/types';
 import { type BaselineOptions, type BaselineResult, type DriftReport } from './api';
 import { engineFixedPoints, withoutStatements } from './engineFixedPoints';
-import { EngineError, isEngineError } from './errors';
+import { EngineError, isEngineError } from './engineError';
 
 /**
  * Baselines follow one rule: nothing unverified is ever left in the migrations folder. The SQL is

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type * as PGliteNamespace from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import type { Extension, PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import { locateEngineAssets } from './assets';
-import { EngineError } from './errors';
+import { EngineError } from './engineError';
 import { type ExtensionRequest, pgliteExtensionsFor } from './extensions';
 import { RESET_SCHEMAS_SQL } from './pgAdapter';
 import { type WasmModule, wasm } from './wasmApi';

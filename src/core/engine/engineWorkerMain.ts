@@ -1,6 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { EngineSession } from './engineSession';
-import { EngineError } from './errors';
+import { EngineError } from './engineError';
 import { ENGINE_METHODS, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
 
 /**

@@ -3,7 +3,7 @@ import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Extension } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
-import { EngineError } from './errors';
+import { EngineError } from './engineError';
 import { stripSqlComments } from '../sql/sqlText';
 
 /** A `CREATE EXTENSION` found in a migration. */

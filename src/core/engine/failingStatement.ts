@@ -1,6 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import { isTransactionControl, positionAt, splitStatements } from '../sql/sqlText';
-import { EngineError } from './errors';
+import { EngineError } from './engineError';
 
 /** Runs one statement (simple query protocol) on the database the script failed on. */
 export type StatementRunner = (sql: string) => Promise<unknown>;

@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import { EngineError } from './errors';
+import { EngineError } from './engineError';
 
 /**
  * Runs `work` with a time limit and a trap for the schema engine's habit of throwing some

@@ -15,9 +15,9 @@ export type {
   SchemaDiffOptions,
   ShadowChoice,
 } from './api';
-export { runBenchmark, type BenchOptions, type BenchResult } from './bench';
+export { runBenchmark, type BenchOptions, type BenchResult } from './engineBench';
 export { EngineSession, type EngineSessionOptions, type EngineTimeouts } from './engineSession';
-export { EngineError, isEngineError, describeUrl, type EngineErrorCode, type EngineErrorData, type ShadowRefusal } from './errors';
+export { EngineError, isEngineError, describeUrl, type EngineErrorCode, type EngineErrorData, type ShadowRefusal } from './engineError';
 export { type CheckedDatabase, findSameDatabase, sshEnvironmentUrls } from './shadowSafety';
 export { EngineWorkerClient, type EngineWorkerClientOptions } from './workerClient';
 export type { MissingChange, PresentChange } from './resolveProof';

@@ -14,7 +14,7 @@ import {
 import pg from 'pg';
 import { toAdapterError } from './driverErrors';
 import { locateFailingStatement } from './failingStatement';
-import { EngineError, connectionError, describeUrl } from './errors';
+import { EngineError, connectionError, describeUrl } from './engineError';
 import { convertRow, pgTypeMapping } from './pgValues';
 import { databaseAddress, sameAddress } from './databaseAddress';
 import { CLAIM_SHADOW_SQL, assertShadowContentIsSafe } from './shadowSafety';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { MigrationList, SchemaContainer } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
 import { type LocalMigration } from '../history/status';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../project/types';
-import { EngineError } from './errors';
+import { EngineError } from './engineError';
 
 /** Datasource properties the 7.x engine rejects (P1012) but Prisma 5/6 schemas carry. */
 const URL_PROPERTIES = new Set(['url', 'directUrl', 'shadowDatabaseUrl']);
@@ -15,7 +15,7 @@ const URL_PROPERTIES = new Set(['url', 'directUrl', 'shadowDatabaseUrl']);
  * Preview features that Prisma 5 or 6 accepted and the bundled 7.x engine rejects ("The preview feature … is not
  * known", P1012). None of them changes the SQL of a migration: they are removed from the schema the engine sees.
  * Found by trying every preview feature Prisma 5, 6 and 7 ever listed against the bundled engine
- * (test/unit/engine/prismaVersion.engine.test.ts keeps this list exact).
+ * (test/node/engine/prismaVersion.engine.test.ts keeps this list exact).
  */
 export const PREVIEW_FEATURES_UNKNOWN_TO_ENGINE: readonly string[] = ['metrics', 'esm'];
 

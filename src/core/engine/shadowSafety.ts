@@ -11,7 +11,7 @@
  */
 import { databaseAddress, describeAddress, redactDatabaseUrl, sameAddress } from './databaseAddress';
 import * as l10n from '@vscode/l10n';
-import { EngineError, type ShadowRefusal } from './errors';
+import { EngineError, type ShadowRefusal } from './engineError';
 
 export type { ShadowRefusal };
 

@@ -17,7 +17,7 @@ import {
   type ResolveResult,
   type SchemaDiffOptions,
 } from './api';
-import { EngineError, describeUrl } from './errors';
+import { EngineError, describeUrl } from './engineError';
 import { CALL_MARGIN_MS, DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts, operationTimeoutMs } from './timeouts';
 import { type EngineMethod, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
 

@@ -1,5 +1,5 @@
 import { type EngineApi } from './api';
-import { type EngineErrorData } from './errors';
+import { type EngineErrorData } from './engineError';
 
 /** Methods of {@link EngineApi} callable across the process boundary (dispose is handled by the client). */
 export type EngineMethod = Exclude<keyof EngineApi, 'dispose'>;

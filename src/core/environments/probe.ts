@@ -3,7 +3,7 @@ import * as l10n from '@vscode/l10n';
  * "Test Connection" for a database: connect, say what answered, and whether Prisma Migrate has been there
  * (`_prisma_migrations` and what it records). Read-only: one connection, three SELECTs.
  */
-import { EngineError, describeUrl } from '../engine/errors';
+import { EngineError, describeUrl } from '../engine/engineError';
 import { openPgClient, parsePgUrl, type QueryLimits, withServerTimeLimit } from '../engine/pgAdapter';
 import { readMigrationRecords } from '../history/records';
 

@@ -5,7 +5,7 @@ import * as l10n from '@vscode/l10n';
  * matches. Pure: the histories already read by the analyses come in, nothing is queried here.
  */
 import { type ChecksumDifference, explainChecksumMismatch, migrationChecksum } from '../history/checksums';
-import { type GuardFinding } from './findings';
+import { type GuardFinding } from './guardFindings';
 
 /** One database's history as the analyses keep it (the engine's `MigrationStatus` list is enough). */
 export interface EnvironmentHistory {

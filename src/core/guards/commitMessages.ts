@@ -4,7 +4,7 @@ import * as l10n from '@vscode/l10n';
  * says nothing about it — an empty message, only filler ("wip", "fix", "update"), or none of the words of the
  * migration's subject (the folder name after its timestamp). Git only: without a repository, nothing is said.
  */
-import { type GuardFinding } from './findings';
+import { type GuardFinding } from './guardFindings';
 import { FILLER_WORDS, parseMigrationName } from './migrationNames';
 
 /** The commit that first added a migration's migration.sql. */

@@ -8,7 +8,7 @@ import * as l10n from '@vscode/l10n';
 import { midwayCommit } from '../sql/sqlText';
 import { computeHistoryStatus, type LocalMigration, type OrderingHazard } from '../history/status';
 import { compareMigrationNames } from '../project/migrationOrder';
-import { type GuardFinding, sortFindings } from './findings';
+import { type GuardFinding, sortFindings } from './guardFindings';
 
 /** How a folder name is built: `<digits>_<words>`. */
 export interface ParsedMigrationName {

@@ -7,7 +7,7 @@
 import { type OrderingHazard } from '../history/status';
 import { appliedIndex, appliedViolationFinding, checkAppliedContent, deletedViolation, type EnvironmentHistory } from './appliedMigrations';
 import { type AddingCommit, commitMessageFindings } from './commitMessages';
-import { type GuardFinding, sortFindings } from './findings';
+import { type GuardFinding, sortFindings } from './guardFindings';
 import { appliedOrder, mergeAppliedOrders, migrationNameFindings, type ObservedOrder } from './migrationNames';
 
 /** Input of {@link projectGuardFindings}. */

@@ -1,6 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { type DriftReport, type EngineApi } from '../engine/api';
-import { isEngineError } from '../engine/errors';
+import { isEngineError } from '../engine/engineError';
 import { type PrismaProject } from '../project/types';
 import { type HistoryStatus } from './status';
 

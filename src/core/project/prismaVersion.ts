@@ -87,7 +87,8 @@ export interface PrismaVersionDifference {
 
 /**
  * Survey of the differences between Prisma 5, 6 and 7 in the schema engine's PostgreSQL (release notes of 6.0.0,
- * 6.13.0, 7.0.0, 7.4.0; prisma/prisma-engines#5781, #5789). Each row has a test in test/unit/engine/prismaVersion*.
+ * 6.13.0, 7.0.0, 7.4.0; prisma/prisma-engines#5781, #5789). Each row has a test in
+ * test/unit/engine/prismaVersion.test.ts or test/node/engine/prismaVersion.engine.test.ts.
  */
 export const PRISMA_VERSION_DIFFERENCES: readonly PrismaVersionDifference[] = [
   {

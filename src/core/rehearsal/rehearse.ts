@@ -12,7 +12,7 @@ import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'im
 import { midwayCommit, positionAt } from '../sql/sqlText';
 import { type EmbeddedPostgres } from '../engine/embeddedShadow';
 import { failingStatementOffset } from '../engine/failingStatement';
-import { EngineError, describeUrl } from '../engine/errors';
+import { EngineError, describeUrl } from '../engine/engineError';
 import { type ExtensionRequest, findExtensionRequests, pgliteHasExtension } from '../engine/extensions';
 import { openPgClient, parsePgUrl } from '../engine/pgAdapter';
 import { PgliteDriverAdapter } from '../engine/pgliteAdapter';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { utils as ssh2Utils, type AnyAuthMethod, type AuthenticationType, type ConnectConfig, type KeyboardInteractiveCallback, type NextAuthHandler, type ParsedKey, type Prompt } from 'ssh2';
-import { SshError } from './errors';
+import { SshError } from './sshError';
 import { type ResolvedSshTarget, type SshAuth } from './target';
 
 const WINDOWS_OPENSSH_AGENT_PIPE = '\\\\.\\pipe\\openssh-ssh-agent';

@@ -2,7 +2,7 @@
  * Host key policy applied while connecting: what to read, whom to ask about an unknown key, where to save an
  * accepted one, and the user-facing refusal messages. The pure known_hosts logic lives in ./knownHosts.
  */
-import { SshHostKeyError, type HostKeyMismatch } from './errors';
+import { SshHostKeyError, type HostKeyMismatch } from './sshError';
 import * as l10n from '@vscode/l10n';
 import { sha256Fingerprint, type KnownHostEntry } from './knownHosts';
 import { quoteShellArg } from './shellQuote';

@@ -25,7 +25,7 @@
  * them so the bundles use ssh2's pure-JS crypto (see the comment there).
  */
 export { expandHome } from './auth';
-export { isSshError, SshError, SshHostKeyError, type HostKeyMismatch, type SshErrorCode } from './errors';
+export { isSshError, SshError, SshHostKeyError, type HostKeyMismatch, type SshErrorCode } from './sshError';
 export { type HostKeyOptions, type OnUnknownHost, type UnknownHostDecision, type UnknownHostInfo, type VerifiedHostKey } from './hostKeys';
 export {
   appendKnownHostLine,

@@ -5,7 +5,7 @@
  * reconnects. Nothing is retried automatically: a remote command must never run twice because a connection
  * dropped — the caller sees `connection-lost` and decides.
  */
-import { SshError } from './errors';
+import { SshError } from './sshError';
 import * as l10n from '@vscode/l10n';
 import { SshSession, type SshConnectOptions } from './session';
 import { describeTarget, targetKey, type SshTarget } from './target';

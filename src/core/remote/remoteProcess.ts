@@ -5,7 +5,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { type ClientChannel } from 'ssh2';
-import { type SshError } from './errors';
+import { type SshError } from './sshError';
 
 /** Pseudo-terminal settings; with a pty the remote side merges stderr into stdout, as a terminal does. */
 export interface PtyOptions {

@@ -13,7 +13,7 @@ import { type Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import * as l10n from '@vscode/l10n';
 import { authFailed, prepareAuth, type PreparedAuth } from './auth';
-import { SshError, type SshErrorCode } from './errors';
+import { SshError, type SshErrorCode } from './sshError';
 import { hostKeyChangedError, hostKeyRejectedError, hostKeyRevokedError, type HostKeyOptions, type UnknownHostDecision, type VerifiedHostKey } from './hostKeys';
 import {
   appendKnownHostLine,

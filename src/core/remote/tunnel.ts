@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net';
 import { type Duplex } from 'node:stream';
-import { type SshError } from './errors';
+import { type SshError } from './sshError';
 
 /** Why a forward stopped accepting connections. */
 export interface LocalForwardClosed {

@@ -4,7 +4,7 @@
  */
 import * as l10n from '@vscode/l10n';
 import { driftedObjects } from '../drift/counts';
-import { type DriftFinding } from '../drift/findings';
+import { type DriftFinding } from '../drift/driftFindings';
 import { type HistoryStatus } from '../history/status';
 
 export interface VerificationSummary {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { attributeToSchema } from '../../core/drift/attribution';
-import { type DriftFinding, groupFindings } from '../../core/drift/findings';
+import { type DriftFinding, groupFindings } from '../../core/drift/driftFindings';
 import { withoutTunnelAddress } from '../../core/environments/config';
 import { type EngineApi, type EngineErrorData, isEngineError, type ShadowRefusal } from '../../core/engine';
 import { type HistoryStatus } from '../../core/history/status';

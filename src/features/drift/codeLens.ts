@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type DriftFinding } from '../../core/drift/findings';
+import { type DriftFinding } from '../../core/drift/driftFindings';
 import { type MigrationStatus } from '../../core/history/status';
 import { scanSchema } from '../../core/project/schemaScanner';
 import { type ProjectService } from '../projects/projectService';

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { explainReplayFailure, type ReplayBlocked } from '../../core/app/deletedMigrations';
 import { type DriftActionPlan, type SchemaDriftAction, planDriftActions } from '../../core/app/driftActions';
 import { driftedObjects } from '../../core/drift/counts';
-import { type DriftFinding } from '../../core/drift/findings';
+import { type DriftFinding } from '../../core/drift/driftFindings';
 import { type SourcePosition } from '../../core/project/types';
 import { type AnalysisError, type ProjectAnalysis } from './analysisService';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { type DriftFinding } from '../../core/drift/findings';
+import { type DriftFinding } from '../../core/drift/driftFindings';
 import { type ProjectService } from '../projects/projectService';
 import { type AnalysisService } from './analysisService';
 import { driftedObjectsText, notInMigrationsText } from './presentation';

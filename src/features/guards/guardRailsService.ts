@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type AppliedRecord, type AppliedViolation, appliedIndex, appliedViolationFinding, checkAppliedContent, type EnvironmentHistory } from '../../core/guards/appliedMigrations';
-import { type GuardCode, type GuardFinding } from '../../core/guards/findings';
+import { type GuardCode, type GuardFinding } from '../../core/guards/guardFindings';
 import { type AddingCommit } from '../../core/guards/commitMessages';
 import { deletedAppliedMigrations } from '../../core/app/deletedMigrations';
 import { addingCommits, committedFolder, GitError, writtenOrder } from '../../core/guards/git';

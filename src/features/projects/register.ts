@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatProjectSummary } from '../../core/project/summary';
+import { formatProjectSummary } from '../../core/project/projectSummary';
 import { type PrismaProject } from '../../core/project/types';
 import { registerCommand } from '../shared/commands';
 import { type Logger } from '../shared/logger';

@@ -13,7 +13,7 @@ import { type EngineService } from '../engine/engineService';
 import { type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
-import { type WorkspaceRunLog } from '../shared/runLog';
+import { type WorkspaceRunLog } from '../shared/workspaceRunLog';
 import { type RunbookPrompts } from './prompts';
 import { ProcessStepTerminal, type RunRequest, ShellIntegrationUnavailable, ShellStepTerminal, SshStepTerminal, type StepOutcome, type StepTerminal } from './terminals';
 import { Disposable } from '../../core/util/lifecycle';

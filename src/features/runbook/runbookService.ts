@@ -13,7 +13,7 @@ import { type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 import { defaultPrompts, type RunbookPrompts } from './prompts';
-import { type WorkspaceRunLog, workspaceRunLog } from '../shared/runLog';
+import { type WorkspaceRunLog, workspaceRunLog } from '../shared/workspaceRunLog';
 import { type RunbookContext, RunbookTerminals } from './runbookContext';
 import { RunbookPanel } from './runbookPanel';
 import { RUNBOOK_VIEW_TYPE } from './register';

@@ -15,7 +15,7 @@ import { summarizeVerification } from '../../core/runbook/verification';
 import { buildView } from '../../core/runbook/view';
 import { errorMessage } from '../shared/commands';
 import { type RunbookPrompts } from './prompts';
-import { describePlan, offerPlanFix, planOn } from '../migrations/deployPlan';
+import { describePlan, offerPlanFix, planOn } from '../migrations/deployPlanPrompts';
 import { type RunbookContext } from './runbookContext';
 import { type DatabaseEnvironment } from '../environments/environmentService';
 import { checkVariableValue, RunbookRunner, type StepResult, variableDefault } from '../../core/app/runbookRunner';

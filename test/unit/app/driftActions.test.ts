@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describeAction, planDriftActions, presentInFor, selectionKeys, suggestMigrationName } from '../../../src/core/app/driftActions';
 import { attributeToSchema } from '../../../src/core/drift/attribution';
 import { driftItemKey, parseDiffScript } from '../../../src/core/drift/diffItems';
-import { type DriftFinding, groupFindings } from '../../../src/core/drift/findings';
+import { type DriftFinding, groupFindings } from '../../../src/core/drift/driftFindings';
 import { DEMO_DRIFT_SQL, demoPaths } from '../../fixtures/demoDatabase';
 
 describe('driftActions: the right action for each drifted object', () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { type AttributedItem } from '../../../src/core/drift/findings';
+import { type AttributedItem } from '../../../src/core/drift/driftFindings';
 import { DRIFTED_OBJECTS, countDriftedObjects, driftedObjects, formatCount, sqlStatements } from '../../../src/core/drift/counts';
 
 const item = (over: Partial<AttributedItem>): AttributedItem => ({ object: 'table', change: 'added', sql: '', ...over });

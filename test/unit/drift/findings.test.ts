@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { attributeToSchema } from '../../../src/core/drift/attribution';
 import { parseDiffScript } from '../../../src/core/drift/diffItems';
-import { groupFindings } from '../../../src/core/drift/findings';
+import { groupFindings } from '../../../src/core/drift/driftFindings';
 import { DEMO_DRIFT_SQL, demoPaths } from '../../fixtures/demoDatabase';
 
 describe('groupFindings', () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { driftItemKey } from '../../../src/core/drift/diffItems';
 import { EngineSession } from '../../../src/core/engine/engineSession';
 import { loadProject } from '../../../src/core/project/discovery';
-import { addMigration, copyFixture, loadFixture, rejectionOf, testCacheDir } from './helpers';
+import { addMigration, copyFixture, loadFixture, rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 
 /** Schema vs migrations on the embedded PGlite shadow, with the real WASM engine. */
 describe('engine on the embedded shadow (PGlite)', function () {

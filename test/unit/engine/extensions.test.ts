@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { EngineSession } from '../../../src/core/engine/engineSession';
 import { extensionUnavailable, findExtensionRequests, PGLITE_EXTENSIONS, pgliteExtensionsFor } from '../../../src/core/engine/extensions';
 import { loadProject } from '../../../src/core/project/discovery';
-import { addMigration, copyFixture, fixtureDir, rejectionOf, repoRoot, testCacheDir } from './helpers';
+import { addMigration, copyFixture, fixtureDir, rejectionOf, repoRoot, testCacheDir } from '../../fixtures/engineProjects';
 
 /** The files of a .tar.gz (ustar: 512-byte headers, name + prefix, octal size), with their contents. */
 function tarEntries(file: string): Array<{ name: string; content: Buffer }> {

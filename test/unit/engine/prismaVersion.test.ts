@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PRISMA_VERSION_DIFFERENCES, adaptScriptToPrismaMajor, judgePrismaVersion, majorOfVersion } from '../../../src/core/project/prismaVersion';
 import { prepareSchema, withoutUnknownPreviewFeatures } from '../../../src/core/engine/projectInput';
 import { loadProject, pnpmCatalogEntry } from '../../../src/core/project/discovery';
-import { formatProjectSummary } from '../../../src/core/project/summary';
+import { formatProjectSummary } from '../../../src/core/project/projectSummary';
 
 /** What the bundled engine writes for an implicit many-to-many table (Prisma 6+ layout), as it prints it. */
 const CREATE_M2M = `-- CreateTable

@@ -10,8 +10,8 @@ import {
   tunnelledUrl,
   withoutTunnelAddress,
 } from '../../../src/core/environments/config';
-import { benchHistoryStatus } from '../../../src/core/history/bench';
-import { countStates, isBaseline } from '../../../src/core/history/summary';
+import { benchHistoryStatus } from '../../../src/core/history/historyBench';
+import { countStates, isBaseline } from '../../../src/core/history/historySummary';
 import { type HistoryStatus } from '../../../src/core/history/status';
 
 describe('environments: the driftGuard.environments setting', () => {

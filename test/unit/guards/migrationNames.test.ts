@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { type GuardFinding } from '../../../src/core/guards/findings';
+import { type GuardFinding } from '../../../src/core/guards/guardFindings';
 import {
   appliedOrder,
   meaninglessName,

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { EngineError } from '../../../src/core/engine/errors';
+import { EngineError } from '../../../src/core/engine/engineError';
 import { type DriftReport } from '../../../src/core/engine/api';
 import { diffDatabaseToHistory, projectAsApplied } from '../../../src/core/history/applied';
 import { type HistoryStatus, type MigrationState } from '../../../src/core/history/status';

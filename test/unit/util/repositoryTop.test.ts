@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { findRunLogRoot } from '../../../src/core/app/runLog';
 import { findEnvironmentSetting } from '../../../src/core/app/environments';
-import { cliEnvironmentDatabases } from '../../../src/cli/environments';
+import { cliEnvironmentDatabases } from '../../../src/cli/cliEnvironments';
 import { type PrismaProject } from '../../../src/core/project/types';
 import { repositoryTop } from '../../../src/core/util/repositoryTop';
 

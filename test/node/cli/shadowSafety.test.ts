@@ -6,7 +6,7 @@ import { EngineSession } from '../../../src/core/engine/engineSession';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type CliRun, requireCliBundle, runCli } from '../../fixtures/cli';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { copyFixture, testCacheDir } from '../engine/helpers';
+import { copyFixture, testCacheDir } from '../../fixtures/engineProjects';
 
 /** `drift-guard check --shadow-url`: a shadow that is a database someone cares about is refused before any statement. */
 describe('drift-guard check --shadow-url safety (bundled CLI, real PostgreSQL)', function () {

@@ -6,7 +6,7 @@ import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
 import { GENERIC_VARIANTS, TRICKY_HISTORIES, type TrickyHistory, schemaText, writeHistoryProject } from '../../fixtures/histories';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { testCacheDir } from './helpers';
+import { testCacheDir } from '../../fixtures/engineProjects';
 
 /**
  * The differential test of "schema vs migrations": every tricky history, and every schema variant of it, is

@@ -8,7 +8,7 @@ import { EngineSession } from '../../../src/core/engine/engineSession';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { testCacheDir } from './helpers';
+import { testCacheDir } from '../../fixtures/engineProjects';
 
 const PAIR = `-- DropIndex
 DROP INDEX "Secret_key_idx";

@@ -6,7 +6,7 @@ import { EngineSession } from '../../../src/core/engine/engineSession';
 import { missingChanges } from '../../../src/core/engine/resolveProof';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { addMigration, copyFixture, rejectionOf, testCacheDir } from './helpers';
+import { addMigration, copyFixture, rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 
 describe('resolve --applied proof: every change, not only what is created (pure)', () => {
   const column = (sql: string, over: Partial<DriftItem> = {}): DriftItem => ({ object: 'column', change: 'altered', table: 'posts', column: 'title', sql, ...over });

@@ -4,7 +4,7 @@ import { databaseAddress, describeAddress } from '../../../src/core/engine/datab
 import { EngineSession } from '../../../src/core/engine/engineSession';
 import { findSameDatabase, judgeShadowContents, sshEnvironmentUrls } from '../../../src/core/engine/shadowSafety';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { loadFixture, rejectionOf, testCacheDir } from './helpers';
+import { loadFixture, rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 
 describe('shadow database safety: addresses (pure)', () => {
   const same = (a: string, b: string): boolean => findSameDatabase(a, [{ label: 'main', url: b }]) !== undefined;

@@ -1,6 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { type SourcePosition } from '../project/types';
-import { EngineError } from './errors';
+import { EngineError } from './engineError';
 
 interface RawEngineError {
   name?: string;

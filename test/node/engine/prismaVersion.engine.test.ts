@@ -11,7 +11,7 @@ import { loadSchemaEngine } from '../../../src/core/engine/wasmLoader';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { rejectionOf, testCacheDir } from './helpers';
+import { rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 
 /**
  * Every preview feature Prisma 5, 6 and 7 listed (psl/psl-core/src/common/preview_features.rs over those majors,

@@ -6,7 +6,7 @@ import { EngineSession } from '../../../src/core/engine/engineSession';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type CliRun, requireCliBundle, runCli } from '../../fixtures/cli';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { copyFixture, testCacheDir } from '../engine/helpers';
+import { copyFixture, testCacheDir } from '../../fixtures/engineProjects';
 
 /**
  * A `_prisma_migrations` row that started and never finished, for a migration whose folder is not local: `migrate

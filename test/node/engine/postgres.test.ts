@@ -10,7 +10,7 @@ import { migrationList, prepareSchema, readLocalMigrations, requireLockFile } fr
 import { loadSchemaEngine } from '../../../src/core/engine/wasmLoader';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { addMigration, loadFixture, rejectionOf, testCacheDir } from './helpers';
+import { addMigration, loadFixture, rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 
 /** The engine against a real PostgreSQL 15 server, through our own pg adapter. */
 describe('engine on PostgreSQL (pg adapter)', function () {

@@ -7,7 +7,7 @@ import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
 import { BASELINE, initAppliedSql, INVOICES_SQL, NICKNAME_SQL, REFUNDS, REFUNDS_SQL, writeBaselineProject } from '../../fixtures/baselineProject';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { testCacheDir } from '../engine/helpers';
+import { testCacheDir } from '../../fixtures/engineProjects';
 import { type MigrationProof } from '../../../src/core/engine/api';
 import { type DriftItem } from '../../../src/core/drift/diffItems';
 import { proofOf } from '../../../src/core/engine/resolveProof';

@@ -2,10 +2,10 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EngineError } from '../../../src/core/engine/errors';
+import { EngineError } from '../../../src/core/engine/engineError';
 import { DEFAULT_ENGINE_TIMEOUTS, operationTimeoutMs } from '../../../src/core/engine/timeouts';
 import { EngineWorkerClient } from '../../../src/core/engine/workerClient';
-import { loadFixture, rejectionOf, repoRoot, testCacheDir } from './helpers';
+import { loadFixture, rejectionOf, repoRoot, testCacheDir } from '../../fixtures/engineProjects';
 import { waitFor } from '../../fixtures/util';
 
 /** The compiled worker entry (tests run the tsc output; the extension runs dist/engineWorker.js). */

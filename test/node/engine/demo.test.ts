@@ -6,7 +6,7 @@ import { EngineSession } from '../../../src/core/engine/engineSession';
 import { loadProject } from '../../../src/core/project/discovery';
 import { DEMO_DRIFT, DEMO_DRIFT_SQL, defaultDemoDir, prepareHistoryOnly, prepareProdLike } from '../../fixtures/demoDatabase';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { rejectionOf, testCacheDir } from './helpers';
+import { rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 
 /**
  * The team's scenario on the demo project: check → baseline → check clean → resolve on a

@@ -12,7 +12,7 @@ import { loadProject } from '../../../src/core/project/discovery';
 import { safeText } from '../../../src/core/util/controlChars';
 import { type CliRun, requireCliBundle, runCli } from '../../fixtures/cli';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
-import { copyFixture, testCacheDir } from '../engine/helpers';
+import { copyFixture, testCacheDir } from '../../fixtures/engineProjects';
 
 /** Every control character but line feed and tab (C0, DEL, C1). */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
