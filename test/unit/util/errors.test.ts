@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { DriftGuardError, errorCodeOf, hasErrorCode } from '../../../src/core/util/errors';
 import { EnvironmentError } from '../../../src/core/app/environments';
-import { EngineError } from '../../../src/core/engine/errors';
+import { EngineError } from '../../../src/core/engine/engineError';
 import { GitError } from '../../../src/core/guards/git';
 import { DumpError } from '../../../src/core/rehearsal/dumpSource';
-import { SshError, SshHostKeyError } from '../../../src/core/remote/errors';
+import { SshError, SshHostKeyError } from '../../../src/core/remote/sshError';
 import { UsageError } from '../../../src/cli/main';
 
 class SampleError extends DriftGuardError<'one' | 'two'> {
