@@ -15,6 +15,7 @@ import {
 import { environmentDatabases, environmentSshTarget, type EnvironmentSources, resolveEnvironmentUrl } from '../../core/app/environments';
 import { type CheckedDatabase } from '../../core/engine/shadowSafety';
 import { redactUrl } from '../../core/project/discovery';
+import { urlHostPort } from '../../core/util/pgUrl';
 import { type PrismaProject, type UrlSource } from '../../core/project/types';
 import type { PooledLocalForward, SshLease, SshSessionPool, SshTarget } from '../../core/remote';
 import { describeTarget, targetKey } from '../../core/remote/target';
@@ -510,7 +511,7 @@ export class EnvironmentService implements vscode.Disposable {
       const { probeDatabase } = await import('../../core/environments/probe.js');
       const local = acquired.url;
       const probe = await timed('database', () => probeDatabase(local), (p) => ({
-        message: vscode.l10n.t('{0}, database {1} as {2}{3}', p.server, p.database, p.user, setting?.ssh ? vscode.l10n.t(' (through the tunnel on {0})', new URL(local).host) : ''),
+        message: vscode.l10n.t('{0}, database {1} as {2}{3}', p.server, p.database, p.user, setting?.ssh ? vscode.l10n.t(' (through the tunnel on {0})', urlHostPort(local) ?? '') : ''),
       }));
       if (!probe) return skip('migrationsTable');
       const m = probe.migrations;
