@@ -16,6 +16,7 @@ import { environmentDatabases, environmentSshTarget, type EnvironmentSources, re
 import { type CheckedDatabase } from '../../core/engine/shadowSafety';
 import { redactUrl } from '../../core/project/discovery';
 import { urlHostPort } from '../../core/util/pgUrl';
+import { closeWhenIdle, dropHolder, holdWhenReady, type RefCounted } from '../../core/util/refCount';
 import { type PrismaProject, type UrlSource } from '../../core/project/types';
 import type { PooledLocalForward, SshLease, SshSessionPool, SshTarget } from '../../core/remote';
 import { describeTarget, targetKey } from '../../core/remote/target';
@@ -77,13 +78,11 @@ export interface ConnectionHop {
   ms: number;
 }
 
-interface TunnelEntry {
+interface TunnelEntry extends RefCounted {
   key: string;
   label: string;
   opening: Promise<PooledLocalForward>;
   forward?: PooledLocalForward;
-  refs: number;
-  idleTimer?: NodeJS.Timeout;
 }
 
 /** How long an unused tunnel stays open (the next refresh reuses it). */
@@ -328,16 +327,7 @@ export class EnvironmentService implements vscode.Disposable {
     if (!target || !setting.ssh) return { url, release: () => undefined };
     const remote = remoteEndpoint(setting.ssh, url);
     const entry = this.tunnel(target, remote, setting.name);
-    entry.refs++;
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = undefined;
-    let forward: PooledLocalForward;
-    try {
-      forward = await entry.opening;
-    } catch (error) {
-      entry.refs = Math.max(0, entry.refs - 1);
-      throw error;
-    }
+    const forward = await holdWhenReady(entry, entry.opening);
     let released = false;
     const local = tunnelledUrl(url, forward.localPort);
     // `root@host:22 → localhost:5432`, so that `…/app` after it reads as the server's database.
@@ -397,15 +387,11 @@ export class EnvironmentService implements vscode.Disposable {
   }
 
   private releaseTunnel(entry: TunnelEntry): void {
-    entry.refs = Math.max(0, entry.refs - 1);
-    if (entry.refs > 0) return;
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = setTimeout(() => {
-      if (entry.refs > 0) return;
+    if (!dropHolder(entry)) return;
+    closeWhenIdle(entry, TUNNEL_IDLE_MS, () => {
       if (this.tunnels.get(entry.key) === entry) this.tunnels.delete(entry.key);
       void entry.forward?.close();
-    }, TUNNEL_IDLE_MS);
-    entry.idleTimer.unref();
+    });
   }
 
   /** Open tunnels (tests and logs). */
