@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type CheckedDatabase, sshEnvironmentUrls } from '../engine/shadowSafety';
 import { redactUrl } from '../project/discovery';
+import { tryParsePostgresUrl } from '../util/pgUrl';
 import { lookupEnvVariable } from '../project/envFile';
 import { type PrismaProject } from '../project/types';
 import { type ExecOptions, type ExecResult, SshSession, type SshTarget } from '../remote';
@@ -68,10 +69,7 @@ export async function resolveEnvironmentUrl(project: PrismaProject, setting: Env
       throw new EnvironmentError('missing-variable', sources.missingVariable(setting, variable, where));
     }
   }
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') throw new Error('protocol');
-  } catch {
+  if (!tryParsePostgresUrl(url)) {
     throw new EnvironmentError('invalid-url', l10n.t('{0}: the database URL is not a postgresql:// URL.', setting.name));
   }
   return url;

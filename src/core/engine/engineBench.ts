@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { schemaBlockSpans } from '../project/schemaScanner';
 import { type PrismaProject } from '../project/types';
 import { EngineSession } from './engineSession';
 import { EngineWorkerClient } from './workerClient';
@@ -59,10 +60,11 @@ function changedSchema(project: PrismaProject, run: number): PrismaProject['sche
   let done = false;
   return project.schemaFiles.map((file) => {
     if (done || run % 2 === 1) return file;
-    const match = /^model\s+\w+\s*\{[^\n]*\n/m.exec(file.content);
-    if (!match) return file;
+    const model = schemaBlockSpans(file.content, ['model'])[0];
+    // Right after the line of the model's name (its `{`).
+    const at = model ? file.content.indexOf('\n', model.start) + 1 : 0;
+    if (at === 0) return file;
     done = true;
-    const at = match.index + match[0].length;
     return { ...file, content: `${file.content.slice(0, at)}  driftGuardBench${run} String?\n${file.content.slice(at)}` };
   });
 }

@@ -1,6 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { type SourcePosition } from '../project/types';
 import { DriftGuardError } from '../util/errors';
+import { describePgUrl, tryParsePostgresUrl } from '../util/pgUrl';
 
 /** Stable machine-readable kinds of engine failures. Each comes with one clear message. */
 export type EngineErrorCode =
@@ -114,13 +115,7 @@ export function isEngineError(error: unknown): error is EngineError {
 
 /** `host:port/database` of a URL for messages (no user, no password). */
 export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default database)';
-    return `${parsed.hostname}:${parsed.port || '5432'}/${database}`;
-  } catch {
-    return '(unparseable URL)';
-  }
+  return describePgUrl(url);
 }
 
 interface PgLikeError {
@@ -141,12 +136,8 @@ interface PgLikeError {
 export function connectionError(error: unknown, url: string, purpose: string): EngineError {
   const e = (error ?? {}) as PgLikeError;
   const where = describeUrl(url);
-  let user = '';
-  try {
-    user = decodeURIComponent(new URL(url).username);
-  } catch {
-    // unparseable URL: keep the message generic
-  }
+  // An unparseable URL keeps the message generic.
+  const user = tryParsePostgresUrl(url)?.user ?? '';
   const detail = e.message;
   switch (e.code) {
     case 'ECONNREFUSED':

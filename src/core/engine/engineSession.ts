@@ -34,6 +34,7 @@ import { EngineError, describeUrl } from './engineError';
 import { findExtensionRequests } from './extensions';
 import { guardEngineCall } from './guard';
 import { adaptScriptToPrismaMajor, judgePrismaVersion } from '../project/prismaVersion';
+import { schemaConfigText } from '../project/schemaScanner';
 import { OperationConnections, PgAdapterFactory, describeCancellations, openPgClient, parsePgUrl, runWithConnections, type QueryLimits } from './pgAdapter';
 import { CHECK_CONSTRAINTS_SQL, type CheckConstraint, type MissingChange, missingChanges, proofOf, toCheckConstraints } from './resolveProof';
 import { assertShadowIsSafe } from './shadowSafety';
@@ -574,7 +575,7 @@ export class EngineSession implements EngineApi {
     const migrations = await readLocalMigrations(project);
     const list = migrationList(project.migrationsDir, lockFile, migrations);
     const key = createHash('sha256').update(`${migrationsKey(migrations)}\0${lockFile.content}`).digest('hex');
-    const config = schema.files.map((f) => (f.content.match(/^\s*(?:datasource|generator)\s+\w+\s*\{[^}]*\}/gm) ?? []).join('\n')).join('\n');
+    const config = schema.files.map((f) => schemaConfigText(f.content)).join('\n');
     const datamodelKey = createHash('sha256').update(`${key}\0${config}`).digest('hex');
     return { schema, lockFile, migrations, list, key, datamodelKey };
   }

@@ -16,7 +16,7 @@ import { toAdapterError } from './driverErrors';
 import { locateFailingStatement } from './failingStatement';
 import { EngineError, connectionError, describeUrl } from './engineError';
 import { convertRow, pgTypeMapping } from './pgValues';
-import { databaseAddress, sameAddress } from './databaseAddress';
+import { PgUrlError, parsePostgresUrl, sameDatabase, withDatabase, withoutParams } from '../util/pgUrl';
 import { CLAIM_SHADOW_SQL, assertShadowContentIsSafe } from './shadowSafety';
 
 const ADAPTER_NAME = 'prisma-drift-guard-pg';
@@ -34,31 +34,16 @@ export interface PgTarget {
 
 /** Parses a `postgresql://` / `postgres://` URL; throws `invalid-url` with a clear message otherwise. */
 export function parsePgUrl(url: string): PgTarget {
-  let parsed: URL;
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new EngineError({ code: 'invalid-url', message: l10n.t('The database URL cannot be parsed: expected postgresql://user:password@host:port/database.') });
+    return { url, schema: parsePostgresUrl(url).schema };
+  } catch (error) {
+    if (!(error instanceof PgUrlError)) throw error;
+    throw new EngineError({ code: error.problem === 'not-postgres' ? 'unsupported-provider' : 'invalid-url', message: error.message });
   }
-  if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
-    throw new EngineError({
-      code: 'unsupported-provider',
-      message: l10n.t('Only PostgreSQL URLs are supported yet (got "{0}").', `${parsed.protocol.replace(/:$/, '')}://`),
-    });
-  }
-  return { url, schema: parsed.searchParams.get('schema') || 'public' };
-}
-
-/** The URL with another database name, everything else (user, password, host, params) kept. */
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${encodeURIComponent(database)}`;
-  return parsed.toString();
 }
 
 function databaseOf(url: string): string {
-  const parsed = new URL(url);
-  return decodeURIComponent(parsed.pathname.replace(/^\//, '')) || decodeURIComponent(parsed.username) || 'postgres';
+  return parsePostgresUrl(url).database || 'postgres';
 }
 
 /**
@@ -75,12 +60,9 @@ export interface QueryLimits {
 
 function clientConfig(url: string, connectTimeoutMs: number, limits: QueryLimits = {}): pg.ClientConfig {
   // Prisma-only parameters are not libpq options; pg would pass unknown ones to the server.
-  const parsed = new URL(url);
-  for (const key of ['schema', 'connection_limit', 'pool_timeout', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']) {
-    parsed.searchParams.delete(key);
-  }
+  const prismaOnly = new Set(['schema', 'connection_limit', 'pool_timeout', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']);
   return {
-    connectionString: parsed.toString(),
+    connectionString: withoutParams(url, (key) => prismaOnly.has(key)),
     connectionTimeoutMillis: connectTimeoutMs,
     application_name: 'prisma-drift-guard',
     ...(limits.statementTimeoutMs !== undefined ? { statement_timeout: Math.max(1, Math.round(limits.statementTimeoutMs)) } : {}),
@@ -531,12 +513,6 @@ function codeFor(error: EngineError): string {
     default:
       return 'XX000';
   }
-}
-
-function sameDatabase(a: string, b: string): boolean {
-  const x = databaseAddress(a);
-  const y = databaseAddress(b);
-  return x !== undefined && y !== undefined && sameAddress(x, y);
 }
 
 /**

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MigrationList, SchemaContainer } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
 import { type LocalMigration } from '../history/status';
+import { schemaBlockSpans, scanSchema } from '../project/schemaScanner';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../project/types';
 import { EngineError } from './engineError';
 
@@ -47,31 +48,17 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
   let datasourceFound = false;
   const files = schemaFiles.map((file) => {
     const lines = file.content.split('\n');
-    let inDatasource = false;
-    let depth = 0;
-    for (let i = 0; i < lines.length; i++) {
-      const code = lines[i].replace(/\r$/, '').replace(/\/\/.*$/, '');
-      if (!inDatasource && /^\s*datasource\s+\w+\s*\{/.test(code)) {
-        inDatasource = true;
-        datasourceFound = true;
-        depth = 0;
+    for (const datasource of scanSchema(file.path, file.content).blocks.filter((b) => b.kind === 'datasource')) {
+      datasourceFound = true;
+      for (const assignment of datasource.assignments) {
+        const i = assignment.location.line - 1;
+        if (URL_PROPERTIES.has(assignment.key)) {
+          lines[i] = lines[i].endsWith('\r') ? '\r' : '';
+        } else if (assignment.key === 'provider' && provider === undefined) {
+          provider = /^"([^"]*)"/.exec(assignment.value)?.[1] ?? assignment.value;
+          providerLocation = assignment.location;
+        }
       }
-      if (!inDatasource) continue;
-      const assignment = /^\s*(\w+)\s*=\s*(.*)$/.exec(code.replace(/^\s*datasource\s+\w+\s*\{/, ''));
-      if (assignment && URL_PROPERTIES.has(assignment[1])) {
-        lines[i] = lines[i].endsWith('\r') ? '\r' : '';
-        continue;
-      }
-      if (assignment && assignment[1] === 'provider' && provider === undefined) {
-        const value = /^"([^"]*)"/.exec(assignment[2].trim());
-        provider = value ? value[1] : assignment[2].trim();
-        providerLocation = { file: file.path, line: i + 1, character: lines[i].indexOf('provider') + 1 };
-      }
-      for (const ch of code) {
-        if (ch === '{') depth++;
-        else if (ch === '}') depth--;
-      }
-      if (depth <= 0) inDatasource = false;
     }
     const stripped = withoutUnknownPreviewFeatures(withoutViewKeys(lines.join('\n')), file.path);
     ignoredPreviewFeatures.push(...stripped.ignored);
@@ -98,13 +85,10 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
  * one of the user's file.
  */
 export function withoutViewKeys(content: string): string {
-  const view = /^[ \t]*view\s+\w+\s*\{/gm;
   const out = content.split('');
-  for (let v = view.exec(content); v; v = view.exec(content)) {
-    const blockEnd = content.indexOf('\n}', v.index);
-    const end = blockEnd < 0 ? content.length : blockEnd;
+  for (const { start, end } of schemaBlockSpans(content, ['view'])) {
     const attribute = /@@id\b|@@index\b|@id\b/g;
-    attribute.lastIndex = v.index + v[0].length;
+    attribute.lastIndex = start;
     for (let a = attribute.exec(content); a && a.index < end; a = attribute.exec(content)) {
       const lineStart = content.lastIndexOf('\n', a.index) + 1;
       const before = content.slice(lineStart, a.index);
@@ -148,13 +132,10 @@ export function withoutUnknownPreviewFeatures(content: string, file: string): { 
   const unknown = new Set(PREVIEW_FEATURES_UNKNOWN_TO_ENGINE.map((f) => f.toLowerCase()));
   const ignored: IgnoredPreviewFeature[] = [];
   const cut = new Uint8Array(content.length);
-  const generator = /^[ \t]*generator\s+\w+\s*\{/gm;
-  for (let g = generator.exec(content); g; g = generator.exec(content)) {
-    const blockEnd = content.indexOf('\n}', g.index);
-    const block = content.slice(g.index, blockEnd < 0 ? content.length : blockEnd);
-    const assignment = /\bpreviewFeatures\s*=\s*\[/.exec(block);
+  for (const { start, end } of schemaBlockSpans(content, ['generator'])) {
+    const assignment = /\bpreviewFeatures\s*=\s*\[/.exec(content.slice(start, end));
     if (!assignment) continue;
-    const open = g.index + assignment.index + assignment[0].length;
+    const open = start + assignment.index + assignment[0].length;
     const close = content.indexOf(']', open);
     if (close < 0) continue;
     // Elements with their spans; comments inside the array are left alone.

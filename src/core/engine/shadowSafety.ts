@@ -9,7 +9,7 @@
  *      somebody's database.
  * Prisma refuses a shadow equal to the main database too; it does not look inside.
  */
-import { databaseAddress, describeAddress, redactDatabaseUrl, sameAddress } from './databaseAddress';
+import { LOOPBACK, databaseAddress, describeAddress, redactUrl as redactDatabaseUrl, sameDatabase, withHostPort, withoutParams } from '../util/pgUrl';
 import * as l10n from '@vscode/l10n';
 import { EngineError, type ShadowRefusal } from './engineError';
 
@@ -87,12 +87,7 @@ SELECT
 
 /** The first checked database the shadow URL designates (pure: address comparison only). */
 export function findSameDatabase(shadowUrl: string, checked: readonly CheckedDatabase[]): CheckedDatabase | undefined {
-  const shadow = databaseAddress(shadowUrl);
-  if (!shadow) return undefined;
-  return checked.find((c) => {
-    const address = databaseAddress(c.url);
-    return address !== undefined && sameAddress(shadow, address);
-  });
+  return checked.find((c) => sameDatabase(shadowUrl, c.url));
 }
 
 /**
@@ -101,24 +96,17 @@ export function findSameDatabase(shadowUrl: string, checked: readonly CheckedDat
  * the SSH host itself, which is how this machine would reach it without the tunnel.
  */
 export function sshEnvironmentUrls(url: string, ssh: { host: string; database?: string }): string[] {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return [];
-  }
   const remote = ssh.database ? /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(ssh.database.trim()) : null;
-  if (remote) {
-    parsed.hostname = remote[1].includes(':') ? `[${remote[1]}]` : remote[1];
-    parsed.port = remote[2] ?? '5432';
-  }
-  parsed.searchParams.delete('host');
-  const out = [parsed.toString()];
-  const address = databaseAddress(out[0]);
-  if (address?.host === 'loopback') {
-    const fromHere = new URL(out[0]);
-    fromHere.hostname = ssh.host.includes(':') ? `[${ssh.host}]` : ssh.host;
-    out.push(fromHere.toString());
+  const out: string[] = [];
+  try {
+    // A `host=` parameter (a socket directory on the server) is dropped: the server's own loopback stands for it.
+    out.push(remote ? withHostPort(url, remote[1], remote[2] ?? '5432') : withoutParams(url, (key) => key === 'host'));
+    const address = databaseAddress(out[0]);
+    if (!address) return [];
+    if (address.host === LOOPBACK) out.push(withHostPort(out[0], ssh.host, address.port));
+  } catch (error) {
+    // Not a WHATWG URL (`user@/db`): what could be read stands.
+    if (!(error instanceof TypeError)) throw error;
   }
   return out;
 }

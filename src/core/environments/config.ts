@@ -6,6 +6,7 @@
  */
 import * as l10n from '@vscode/l10n';
 import type { SshAuth, SshTarget } from '../remote';
+import { parsePostgresUrl, urlHostPort, withHostPort } from '../util/pgUrl';
 
 /** How careful writes must be: production asks for the typed name on every write. */
 export type EnvironmentKind = 'production' | 'staging' | 'development';
@@ -184,35 +185,22 @@ export function remoteEndpoint(ssh: SshSetting, url: string): { host: string; po
     const parsed = parseHostPort(ssh.database, 5432);
     if (parsed) return parsed;
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(l10n.t('The database URL cannot be parsed: expected postgresql://user:password@host:port/database.'));
-  }
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
-  return { host: host === 'localhost' ? '127.0.0.1' : host, port: parsed.port ? Number(parsed.port) : 5432 };
+  const parsed = parsePostgresUrl(url);
+  // A tunnel forwards TCP: a unix-socket directory (`?host=/var/run/postgresql`) is the server's own PostgreSQL.
+  const local = parsed.host === 'localhost' || parsed.host.startsWith('/');
+  return { host: local ? '127.0.0.1' : parsed.host, port: parsed.port };
 }
 
 /** `message` with the tunnel's local `host:port` (from `tunnelUrl`) replaced by `target` (messages must not name a port that changes every time). */
 export function withoutTunnelAddress(message: string, tunnelUrl: string, target: string): string {
-  let local: string;
-  try {
-    local = new URL(tunnelUrl).host;
-  } catch {
-    return message;
-  }
+  const local = urlHostPort(tunnelUrl);
   return local ? message.replace(new RegExp(`${local.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\d)`, 'g'), () => target) : message;
 }
 
 /** The URL pointed at a local tunnel end: same user, password, database and parameters. */
 export function tunnelledUrl(url: string, localPort: number): string {
-  const parsed = new URL(url);
-  parsed.hostname = '127.0.0.1';
-  parsed.port = String(localPort);
-  // A `host=` parameter (socket directory, libpq style) would override the tunnel.
-  parsed.searchParams.delete('host');
-  return parsed.toString();
+  // A `host=` parameter (socket directory, libpq style) would override the tunnel: withHostPort drops it.
+  return withHostPort(url, '127.0.0.1', localPort);
 }
 
 /** The SSH target of an environment, with the secrets read by the caller. */

@@ -11,6 +11,7 @@
 
 import * as l10n from '@vscode/l10n';
 import { splitCommands } from '../util/shellWords';
+import { LOOPBACK, canonicalHost, tryParsePostgresUrl } from '../util/pgUrl';
 
 export type RiskyPrismaCommandKind = 'dbPush' | 'migrateReset' | 'migrateDev';
 
@@ -346,23 +347,14 @@ function stripUser(host: string): string {
 }
 
 function parseUrl(text: string): { host: string; port: number; database: string } | undefined {
-  try {
-    const u = new URL(text);
-    if (u.protocol !== 'postgresql:' && u.protocol !== 'postgres:') return undefined;
-    const host = u.searchParams.get('host') && !u.hostname ? (u.searchParams.get('host') ?? '') : u.hostname.replace(/^\[(.*)\]$/, '$1');
-    const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username) || 'postgres';
-    return { host: host || 'localhost', port: u.port ? Number(u.port) : 5432, database };
-  } catch {
-    return undefined;
-  }
+  const parsed = tryParsePostgresUrl(text);
+  return parsed && { host: parsed.host, port: parsed.port, database: parsed.database || 'postgres' };
 }
 
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  return canonicalHost(host) === LOOPBACK;
 }
 
 function sameHost(a: string, b: string): boolean {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x === y || (isLoopback(x) && isLoopback(y));
+  return canonicalHost(a) === canonicalHost(b);
 }

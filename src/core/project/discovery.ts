@@ -692,4 +692,4 @@ export async function discoverProjects(markers: string[], options: LoadProjectOp
   });
 }
 
-export { redactUrl } from '../util/redact';
+export { redactUrl } from '../util/pgUrl';

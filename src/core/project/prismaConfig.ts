@@ -135,6 +135,11 @@ function objectProperties(src: string, open: number): Map<string, RawProperty> {
 }
 
 function nextComma(src: string, from: number, end: number): number {
+  return nextTopLevel(src, from, end, (ch) => ch === ',');
+}
+
+/** The first character at nesting depth 0 (outside strings and brackets) that `stop` accepts, else `end`. */
+function nextTopLevel(src: string, from: number, end: number, stop: (ch: string) => boolean): number {
   for (let i = from; i < end; i++) {
     const ch = src[i];
     if (ch === '"' || ch === "'" || ch === '`') {
@@ -145,7 +150,7 @@ function nextComma(src: string, from: number, end: number): number {
       i = skipBalanced(src, i) - 1;
       continue;
     }
-    if (ch === ',') return i;
+    if (stop(ch)) return i;
   }
   return end;
 }
@@ -206,19 +211,7 @@ function constDeclarations(src: string): Map<string, RawProperty> {
 }
 
 function nextStatementEnd(src: string, from: number): number {
-  for (let i = from; i < src.length; i++) {
-    const ch = src[i];
-    if (ch === '"' || ch === "'" || ch === '`') {
-      i = skipString(src, i) - 1;
-      continue;
-    }
-    if (ch === '{' || ch === '(' || ch === '[') {
-      i = skipBalanced(src, i) - 1;
-      continue;
-    }
-    if (ch === ';' || ch === '\n') return i;
-  }
-  return src.length;
+  return nextTopLevel(src, from, src.length, (ch) => ch === ';' || ch === '\n');
 }
 
 /** Finds the `{` of the exported config object. */

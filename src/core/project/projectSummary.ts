@@ -1,7 +1,8 @@
 import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
 import { describeJudgement, judgePrismaVersion } from './prismaVersion';
-import { redactSecrets, redactUrl } from '../util/redact';
+import { redactSecrets } from '../util/redact';
+import { redactUrl } from '../util/pgUrl';
 import { type PrismaProject, type UrlSource } from './types';
 
 function rel(project: PrismaProject, p: string): string {

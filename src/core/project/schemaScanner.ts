@@ -47,6 +47,8 @@ export interface SchemaBlock {
   start: SourcePosition;
   /** 1-based line of the closing brace (or the last line of the file when unclosed). */
   endLine: number;
+  /** Position of the closing brace; absent when the block is not closed. */
+  closeBrace?: SourcePosition;
   closed: boolean;
   members: SchemaMember[];
   blockAttributes: SchemaAttribute[];
@@ -258,6 +260,7 @@ export function scanSchema(file: string, text: string): ScannedSchema {
     }
     if (l.text === '}') {
       current.endLine = l.line;
+      current.closeBrace = pos(file, l, 0);
       current.closed = true;
       finishBlock(current);
       blocks.push(current);
@@ -277,6 +280,32 @@ export function scanSchema(file: string, text: string): ScannedSchema {
     warnings.push({ message: `Block ${current.kind} ${current.name} is not closed`, location: current.location });
   }
   return { file, blocks, warnings };
+}
+
+/** Where a block lies in its file's text, for code that rewrites the text around or inside blocks. */
+export interface SchemaBlockSpan {
+  block: SchemaBlock;
+  /** Offset of the block keyword. */
+  start: number;
+  /** Offset just after the closing brace (the text's length when the block is not closed). */
+  end: number;
+}
+
+/** The blocks of one schema text (of the given kinds, all when omitted) with their offsets, in file order. */
+export function schemaBlockSpans(text: string, kinds?: readonly SchemaBlockKind[]): SchemaBlockSpan[] {
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const offset = (p: SourcePosition): number => (lineStarts[p.line - 1] ?? text.length) + p.character - 1;
+  return scanSchema('', text)
+    .blocks.filter((block) => !kinds || kinds.includes(block.kind))
+    .map((block) => ({ block, start: offset(block.start), end: block.closeBrace ? offset(block.closeBrace) + 1 : text.length }));
+}
+
+/** The text of the `datasource` and `generator` blocks of a schema: what configures the engine, models aside. */
+export function schemaConfigText(text: string): string {
+  return schemaBlockSpans(text, ['datasource', 'generator'])
+    .map((span) => text.slice(span.start, span.end))
+    .join('\n');
 }
 
 function newBlock(file: string, kind: SchemaBlockKind, name: string, l: LogicalLine, nameIndex: number): SchemaBlock {

@@ -6,6 +6,7 @@
  * dropped — the caller sees `connection-lost` and decides.
  */
 import { SshError } from './sshError';
+import { closeWhenIdle, dropHolder, holdWhenReady, type RefCounted } from '../util/refCount';
 import * as l10n from '@vscode/l10n';
 import { SshSession, type SshConnectOptions } from './session';
 import { describeTarget, targetKey, type SshTarget } from './target';
@@ -30,12 +31,10 @@ export interface PooledLocalForward extends LocalForward {
   readonly session: SshSession;
 }
 
-interface Entry {
+interface Entry extends RefCounted {
   key: string;
   connecting: Promise<SshSession>;
   session?: SshSession;
-  refs: number;
-  idleTimer?: NodeJS.Timeout;
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -70,16 +69,7 @@ export class SshSessionPool {
       entry = undefined;
     }
     if (!entry) entry = this.open(key, target);
-    entry.refs++;
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = undefined;
-    let session: SshSession;
-    try {
-      session = await entry.connecting;
-    } catch (error) {
-      entry.refs--;
-      throw error;
-    }
+    const session = await holdWhenReady(entry, entry.connecting);
     if (this.disposed) {
       entry.refs--;
       throw new SshError('closed', l10n.t('SSH connections are closed (the extension or command is shutting down): {0}', session.label), session.label);
@@ -172,16 +162,12 @@ export class SshSessionPool {
   }
 
   private release(entry: Entry): void {
-    entry.refs = Math.max(0, entry.refs - 1);
-    if (entry.refs > 0 || this.entries.get(entry.key) !== entry) return;
+    if (!dropHolder(entry) || this.entries.get(entry.key) !== entry) return;
     entry.session?.setKeepsProcessAlive(false);
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = setTimeout(() => {
-      if (entry.refs > 0) return;
+    closeWhenIdle(entry, this.idleTimeoutMs, () => {
       this.forget(entry);
       void entry.session?.close();
-    }, this.idleTimeoutMs);
-    entry.idleTimer.unref();
+    });
   }
 
   private forget(entry: Entry): void {

@@ -22,23 +22,6 @@ function redactNamedSecrets(text: string): string {
     .replace(new RegExp(String.raw`(--(?:password|passphrase|secret|token)(?:=|\s+))${value}`, 'gi'), (_all, option: string) => `${option}${MASK}`);
 }
 
-/**
- * A database URL for display: `postgresql://app:****@db:5432/app`, with `?password=…` (and other secret-named
- * parameters) masked too. The one redaction of URLs: the CLI's output and JSON, the editor's descriptions, logs.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = MASK;
-    for (const key of [...u.searchParams.keys()]) {
-      if (/pass|secret|token/i.test(key)) u.searchParams.set(key, MASK);
-    }
-    return u.toString();
-  } catch {
-    return redactSecrets(url);
-  }
-}
-
 /** The text with every password, secret or token it shows replaced by `****`. */
 export function redactSecrets(text: string): string {
   return redactNamedSecrets(redactUrlPasswords(text));

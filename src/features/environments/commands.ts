@@ -19,6 +19,7 @@ import { askTyped } from '../shared/typedConfirmation';
 import { type Logger } from '../shared/logger';
 import { type ConnectionHop, type DatabaseEnvironment, type EnvironmentService } from './environmentService';
 import { notify } from '../shared/notify';
+import { tryParsePostgresUrl } from '../../core/util/pgUrl';
 
 /** What the environment commands need. */
 export interface EnvironmentCommandServices {
@@ -289,15 +290,9 @@ async function environmentWizard(
       } else if (prev?.agentSocket) {
         ssh.agentSocket = prev.agentSocket;
       }
-      let fromUrl = '';
-      try {
-        if (knownUrl) {
-          const u = new URL(knownUrl);
-          fromUrl = `${u.hostname}:${u.port || '5432'}`;
-        }
-      } catch {
-        // Not a URL yet: no default.
-      }
+      // Not a URL yet: no default.
+      const known = knownUrl ? tryParsePostgresUrl(knownUrl) : undefined;
+      const fromUrl = known ? `${known.host.includes(':') ? `[${known.host}]` : known.host}:${known.port}` : '';
       const database = await input({
         prompt: vscode.l10n.t('PostgreSQL host:port as seen from the SSH server (e.g. 127.0.0.1:5435 for a container publishing 5435). Empty: the URL\'s host and port.'),
         value: prev?.database ?? '',

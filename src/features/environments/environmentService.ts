@@ -15,6 +15,8 @@ import {
 import { environmentDatabases, environmentSshTarget, type EnvironmentSources, resolveEnvironmentUrl } from '../../core/app/environments';
 import { type CheckedDatabase } from '../../core/engine/shadowSafety';
 import { redactUrl } from '../../core/project/discovery';
+import { urlHostPort } from '../../core/util/pgUrl';
+import { closeWhenIdle, dropHolder, holdWhenReady, type RefCounted } from '../../core/util/refCount';
 import { type PrismaProject, type UrlSource } from '../../core/project/types';
 import type { PooledLocalForward, SshLease, SshSessionPool, SshTarget } from '../../core/remote';
 import { describeTarget, targetKey } from '../../core/remote/target';
@@ -78,13 +80,11 @@ export interface ConnectionHop {
   ms: number;
 }
 
-interface TunnelEntry {
+interface TunnelEntry extends RefCounted {
   key: string;
   label: string;
   opening: Promise<PooledLocalForward>;
   forward?: PooledLocalForward;
-  refs: number;
-  idleTimer?: NodeJS.Timeout;
 }
 
 /** How long an unused tunnel stays open (the next refresh reuses it). */
@@ -330,16 +330,7 @@ export class EnvironmentService extends Disposable {
     if (!target || !setting.ssh) return { url, release: () => undefined };
     const remote = remoteEndpoint(setting.ssh, url);
     const entry = this.tunnel(target, remote, setting.name);
-    entry.refs++;
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = undefined;
-    let forward: PooledLocalForward;
-    try {
-      forward = await entry.opening;
-    } catch (error) {
-      entry.refs = Math.max(0, entry.refs - 1);
-      throw error;
-    }
+    const forward = await holdWhenReady(entry, entry.opening);
     let released = false;
     const local = tunnelledUrl(url, forward.localPort);
     // `root@host:22 → localhost:5432`, so that `…/app` after it reads as the server's database.
@@ -399,15 +390,11 @@ export class EnvironmentService extends Disposable {
   }
 
   private releaseTunnel(entry: TunnelEntry): void {
-    entry.refs = Math.max(0, entry.refs - 1);
-    if (entry.refs > 0) return;
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = setTimeout(() => {
-      if (entry.refs > 0) return;
+    if (!dropHolder(entry)) return;
+    closeWhenIdle(entry, TUNNEL_IDLE_MS, () => {
       if (this.tunnels.get(entry.key) === entry) this.tunnels.delete(entry.key);
       void entry.forward?.close();
-    }, TUNNEL_IDLE_MS);
-    entry.idleTimer.unref();
+    });
   }
 
   /** Open tunnels (tests and logs). */
@@ -513,7 +500,7 @@ export class EnvironmentService extends Disposable {
       const { probeDatabase } = await import('../../core/environments/probe.js');
       const local = acquired.url;
       const probe = await timed('database', () => probeDatabase(local), (p) => ({
-        message: vscode.l10n.t('{0}, database {1} as {2}{3}', p.server, p.database, p.user, setting?.ssh ? vscode.l10n.t(' (through the tunnel on {0})', new URL(local).host) : ''),
+        message: vscode.l10n.t('{0}, database {1} as {2}{3}', p.server, p.database, p.user, setting?.ssh ? vscode.l10n.t(' (through the tunnel on {0})', urlHostPort(local) ?? '') : ''),
       }));
       if (!probe) return skip('migrationsTable');
       const m = probe.migrations;

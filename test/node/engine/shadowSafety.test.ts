@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
-import { databaseAddress, describeAddress } from '../../../src/core/engine/databaseAddress';
+import { databaseAddress, describeAddress } from '../../../src/core/util/pgUrl';
 import { EngineSession } from '../../../src/core/engine/engineSession';
 import { findSameDatabase, judgeShadowContents, sshEnvironmentUrls } from '../../../src/core/engine/shadowSafety';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';

@@ -64,4 +64,12 @@ describe('engine/projectInput', () => {
     );
     assert.throws(() => prepareSchema([{ path: '/p/a.prisma', content: 'model A {\n  id Int @id\n}\n' }]), /no datasource block/);
   });
+
+  it('reads the datasource with the schema scanner: a commented-out one does not count, a url in a model stays', () => {
+    assert.throws(() => prepareSchema([{ path: '/p/a.prisma', content: '// datasource db {\n//   provider = "postgresql"\n// }\nmodel A {\n  id Int @id\n}\n' }]), /no datasource block/);
+    const content = 'model A {\n  id  Int    @id\n  url String\n}\ndatasource db {\n  url      = env("X")\n  provider = "postgresql"\n}\n';
+    const { files, providerLocation } = prepareSchema([{ path: '/p/a.prisma', content }]);
+    assert.deepEqual(files[0].content.split('\n').slice(2, 7), ['  url String', '}', 'datasource db {', '', '  provider = "postgresql"']);
+    assert.deepEqual(providerLocation, { file: '/p/a.prisma', line: 7, character: 3 });
+  });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { SchemaIndex, firstStringArg, parseAttributes, scanSchema } from '../../../src/core/project/schemaScanner';
+import { SchemaIndex, firstStringArg, parseAttributes, scanSchema, schemaBlockSpans, schemaConfigText } from '../../../src/core/project/schemaScanner';
 
 const SCHEMA = `// Nexus schema
 generator client {
@@ -129,5 +129,32 @@ describe('schemaScanner', () => {
     ]);
     assert.equal(firstStringArg('name: "a\\"b"'), 'a"b');
     assert.equal(firstStringArg('fields: [a]'), undefined);
+  });
+
+  it('gives each block its offsets in the text (brace on the next line, comments, CRLF, braces in strings)', () => {
+    const text = [
+      '// model Commented {',
+      'generator client {',
+      '  provider = "prisma-client-js" // }',
+      '}',
+      'model Post',
+      '{',
+      '  title String @default("{ }")',
+      '}',
+      'enum Role { A B }',
+    ].join('\r\n');
+    const spans = schemaBlockSpans(text);
+    assert.deepEqual(
+      spans.map((s) => [s.block.kind, s.block.name, text.slice(s.start, s.end).replace(/\r\n/g, '|')]),
+      [
+        ['generator', 'client', 'generator client {|  provider = "prisma-client-js" // }|}'],
+        ['model', 'Post', 'model Post|{|  title String @default("{ }")|}'],
+        ['enum', 'Role', 'enum Role { A B }'],
+      ],
+    );
+    assert.deepEqual(schemaBlockSpans(text, ['model']).map((s) => s.block.name), ['Post']);
+    assert.equal(schemaConfigText('datasource db {\n  provider = "postgresql"\n}\nmodel A {\n  id Int @id\n}\n'), 'datasource db {\n  provider = "postgresql"\n}');
+    const unclosed = 'model A {\n  id Int @id\n';
+    assert.equal(schemaBlockSpans(unclosed)[0].end, unclosed.length);
   });
 });
