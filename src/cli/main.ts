@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checksumsOf, readRehearsals, rehearsalGate } from '../core/app/rehearsals';
-import { checkDatabaseDrift, deletedAppliedMigrations, explainReplayFailure, type ReplayBlocked, replayBlockedMessage } from '../core/app/deletedMigrations';
+import { checkDatabaseDrift, explainReplayFailure, type ReplayBlocked, replayBlockedMessage } from '../core/app/deletedMigrations';
+import { deletedAppliedMigrations, gatherGuardRailInputs, guardInputFinding, guardRailFindings } from '../core/app/guardRailInputs';
 import { describeAction, listNames, presentInFor } from '../core/app/driftActions';
 import { computeDeployPlan, type DeployPlan, deployPlanJson, deployPlanText, migrationsToMarkApplied } from '../core/app/deployPlan';
 import { FileRunLogStore, findRunLogRoot, recordWrite, runLogPath, type WriteInput } from '../core/app/runLog';
@@ -18,8 +19,7 @@ import { cliEnvironmentDatabases, openCliEnvironment } from './environments';
 import { type EnvironmentKind } from '../core/environments/config';
 import { appliedIndex, appliedViolationFinding, deletedViolation } from '../core/guards/appliedMigrations';
 import { type GuardFinding } from '../core/guards/findings';
-import { addingCommits, repositoryRoot, writtenOrder } from '../core/guards/git';
-import { projectGuardFindings } from '../core/guards/projectGuards';
+import { repositoryRoot } from '../core/guards/git';
 import { type HistoryStatus } from '../core/history/status';
 import { checkPlainDump, type DumpResult, dumpOverSsh, dumpWithPgDump } from '../core/rehearsal/dumpSource';
 import { rehearsalExitCode, rehearsalText } from '../core/rehearsal/report';
@@ -300,7 +300,7 @@ function ciFindings(
     const folder = project.migrations.find((x) => x.name === g.migration && x.hasSql);
     // A deleted migration has no file left: shown on the lock file, as in the editor.
     const file = folder?.sqlPath ?? project.lockFile?.path;
-    out.push({ ruleId: g.code, level: levelOf(g.severity), title: g.migration, message: g.message, ...(file ? { file, line: folder ? (g.line ?? 1) : 1, column: 1 } : {}) });
+    out.push({ ruleId: g.code, level: levelOf(g.severity), title: g.migration || g.code, message: g.message, ...(file ? { file, line: folder ? (g.line ?? 1) : 1, column: 1 } : {}) });
   }
   return out;
 }
@@ -362,7 +362,7 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     });
     const actions = new Set(withAction.map((i) => i.action));
     const overall = actions.size === 0 ? 'none' : actions.size === 2 ? 'mixed' : [...actions][0];
-    const guards = await guardRailFindings(project, history, { name: guardEnvironment, kind: opened?.setting?.kind ?? 'development' });
+    const guards = await projectGuardRails(project, history, { name: guardEnvironment, kind: opened?.setting?.kind ?? 'development' });
     const guardItems = guards.map((f) => toGuardItem(f, project, io.cwd));
     // Rows `migrate deploy` stops on (P3009), local or not: the database's history is broken even without drift.
     const failedMigrations = (history?.migrations ?? []).filter((m) => m.state === 'failed');
@@ -528,9 +528,13 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
     const strict = values.strict === true;
     // An applied migration deleted here is said by name (the ghost row alone reads like a colleague's branch).
     const environment = { name: values.env ?? (values.url ? 'the database' : 'local'), kind: db.setting?.kind ?? ('development' as const) };
-    const deleted = (await deletedAppliedMigrations(project.migrationsDir, [{ environment: environment.name, migrations: status.migrations }]))
-      .map((name) => deletedViolation(name, appliedIndex([{ environment: environment.name, kind: environment.kind, migrations: status.migrations }]).get(name)))
-      .flatMap((v) => (v ? [toGuardItem(appliedViolationFinding(v), project, io.cwd)] : []));
+    const found = await deletedAppliedMigrations(project.migrationsDir, [{ environment: environment.name, migrations: status.migrations }]);
+    const deleted = [
+      ...found.deleted
+        .map((name) => deletedViolation(name, appliedIndex([{ environment: environment.name, kind: environment.kind, migrations: status.migrations }]).get(name)))
+        .flatMap((v) => (v ? [appliedViolationFinding(v)] : [])),
+      ...found.problems.map(guardInputFinding),
+    ].map((f) => toGuardItem(f, project, io.cwd));
     if (values.json) {
       const migrations = status.migrations.map((m) => {
         const out: Record<string, unknown> = { name: m.name, state: m.state };
@@ -719,22 +723,13 @@ async function cmdProjects(argv: string[], io: Io): Promise<number> {
   return projects.some((p) => p.problems.some((x) => x.severity === 'error')) ? 1 : 0;
 }
 
-/** Guard-rail findings of a project: names and ordering, plus what the database's history shows (applied order, checksums). */
-async function guardRailFindings(project: PrismaProject, history: HistoryStatus | undefined, environment: { name: string; kind: EnvironmentKind }): Promise<GuardFinding[]> {
-  const migrations = await Promise.all(
-    project.migrations.map(async (m) => ({ name: m.name, sqlPath: m.sqlPath, ...(m.hasSql ? { sql: await readFile(m.sqlPath, 'utf8').catch(() => undefined) } : {}) })),
-  );
-  const written = await writtenOrder(project.migrationsDir).catch(() => undefined);
-  const commits = await addingCommits(project.migrationsDir).catch(() => undefined);
-  // Recorded as applied, gone from the folder while git still has it (outside git: on the database's record): deleted here.
-  const deleted = history ? await deletedAppliedMigrations(project.migrationsDir, [{ environment: environment.name, migrations: history.migrations }]) : [];
-  return projectGuardFindings({
-    migrations: migrations.map((m) => (m.sql === undefined ? { name: m.name, sqlPath: m.sqlPath } : m)),
-    ...(history ? { histories: [{ environment: environment.name, kind: environment.kind, migrations: history.migrations, hazards: history.hazards }] } : {}),
-    ...(written ? { written } : {}),
-    ...(commits ? { commits } : {}),
-    deleted,
-  });
+/**
+ * Guard-rail findings of a project: names and ordering, plus what the database's history shows (applied order,
+ * checksums), and a warning for each input that could not be read (the rules it leaves unchecked).
+ */
+async function projectGuardRails(project: PrismaProject, history: HistoryStatus | undefined, environment: { name: string; kind: EnvironmentKind }): Promise<GuardFinding[]> {
+  const histories = history ? [{ environment: environment.name, kind: environment.kind, migrations: history.migrations, hazards: history.hazards }] : [];
+  return guardRailFindings(await gatherGuardRailInputs(project, histories));
 }
 
 /** A guard-rail finding as `check --json` prints it (`file`: the migration.sql, relative to the working directory). */
@@ -774,7 +769,9 @@ function formatGuardItems(items: readonly GuardItem[]): string[] {
       });
       continue;
     }
-    const lines = [`  ${mark[item.severity]} ${item.file ? `${item.file}${item.line ? `:${item.line}` : ''}` : item.migration} [${item.code}] ${item.message}`];
+    // A finding about the whole folder (an input that could not be read) has no migration to name.
+    const where = item.file ? `${item.file}${item.line ? `:${item.line}` : ''}` : item.migration;
+    const lines = [`  ${mark[item.severity]} ${where ? `${where} ` : ''}[${item.code}] ${item.message}`];
     // A group finding (shared timestamp, same day) names its other members once, one per line.
     for (const member of item.members ?? []) if (member !== item.migration) lines.push(`      ${member}`);
     entries.push({ severity: item.severity, lines });
