@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checksumsOf, readRehearsals, rehearsalGate } from '../core/app/rehearsals';
-import { checkDatabaseDrift, explainReplayFailure, type ReplayBlocked, replayBlockedMessage } from '../core/app/deletedMigrations';
+import { type ReplayBlocked, replayBlockedMessage } from '../core/app/deletedMigrations';
+import { checkProject } from '../core/app/driftCheck';
 import { deletedAppliedMigrations, gatherGuardRailInputs, guardInputFinding, guardRailFindings } from '../core/app/guardRailInputs';
 import { describeAction, listNames, presentInFor } from '../core/app/driftActions';
 import { computeDeployPlan, type DeployPlan, deployPlanJson, deployPlanText, migrationsToMarkApplied } from '../core/app/deployPlan';
@@ -24,7 +25,7 @@ import { type HistoryStatus } from '../core/history/status';
 import { checkPlainDump, type DumpResult, dumpOverSsh, dumpWithPgDump } from '../core/rehearsal/dumpSource';
 import { rehearsalExitCode, rehearsalText } from '../core/rehearsal/report';
 import { rehearsalRecord, saveRehearsal } from '../core/app/rehearsals';
-import { type CheckedDatabase, type DriftReport, type EngineError, EngineSession, isEngineError, runBenchmark } from '../core/engine';
+import { type CheckedDatabase, EngineSession, isEngineError, runBenchmark } from '../core/engine';
 import { describeJudgement, judgePrismaVersion, type PrismaJudgement } from '../core/project/prismaVersion';
 import { ignoredPreviewFeatureNote, withoutUnknownPreviewFeatures } from '../core/engine/projectInput';
 import { benchHistoryStatus } from '../core/history/bench';
@@ -318,41 +319,19 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     const protect = shadowUrl ? await checkedDatabases(project, db, io) : [];
     const dbName = values.env ?? (values.url ? redactUrl(values.url) : 'local');
     const guardEnvironment = values.env ?? (values.url ? 'the database' : 'local');
-    // A migration failing on the shadow database may be a history that cannot be replayed: an applied migration
-    // deleted here that later ones build on. The database's own record says so; read it before giving up.
-    let schemaReport: DriftReport | undefined;
-    let schemaFailure: EngineError | undefined;
-    try {
-      schemaReport = await session.diffMigrationsToSchema(project, shadowUrl ? { shadow: { kind: 'url', url: shadowUrl, protect } } : {});
-    } catch (error) {
-      if (!isEngineError(error) || !('url' in db)) throw error;
-      schemaFailure = error;
-    }
-    let databaseRaw: AttributedItem[] | null = null;
-    let databaseItems: CheckItem[] | null = null;
-    let databaseBlocked: ReplayBlocked | undefined;
-    let history: HistoryStatus | undefined;
-    if ('url' in db) {
-      // Against the migrations this database recorded as applied: pending ones are not drift.
-      const drift = await checkDatabaseDrift(session, project, db.url, guardEnvironment);
-      history = drift.history;
-      if (drift.report) {
-        if (drift.report.note) io.err(`drift-guard: ${l10n.t('note: {0}', drift.report.note)}`);
-        databaseRaw = attributeToSchema(drift.report.items, project.schemaFiles);
-        databaseItems = databaseRaw.map((i) => toCheckItem(i, io.cwd));
-      } else {
-        databaseBlocked = drift.blocked;
-      }
-    }
-    let schemaBlocked: ReplayBlocked | undefined;
-    if (schemaFailure !== undefined) {
-      const failure = schemaFailure;
-      schemaBlocked = explainReplayFailure({ code: failure.code, message: failure.message, ...(failure.migration ? { migration: failure.migration } : {}) }, [
-        { environment: guardEnvironment, migrations: history?.migrations ?? [] },
-      ]);
-      if (!schemaBlocked) throw failure;
-    }
-    const schemaRaw = schemaReport ? attributeToSchema(schemaReport.items, project.schemaFiles) : [];
+    // The schema against the migrations, the database against its applied ones; a schema check that fails because an
+    // applied migration was deleted here comes back explained (`blocked`), from the database's own record.
+    const result = await checkProject(session, project, {
+      ...(shadowUrl ? { schema: { shadow: { kind: 'url', url: shadowUrl, protect } } } : {}),
+      ...('url' in db ? { database: { url: db.url, environment: guardEnvironment } } : {}),
+    });
+    const history = result.history;
+    const schemaBlocked = 'blocked' in result.schema ? result.schema.blocked : undefined;
+    const databaseBlocked = result.database?.blocked;
+    if (result.database?.report?.note) io.err(`drift-guard: ${l10n.t('note: {0}', result.database.report.note)}`);
+    const databaseRaw: AttributedItem[] | null = result.database?.items ?? null;
+    const databaseItems: CheckItem[] | null = databaseRaw === null ? null : databaseRaw.map((i) => toCheckItem(i, io.cwd));
+    const schemaRaw = 'items' in result.schema ? result.schema.items : [];
     const schemaItems = schemaRaw.map((i) => toCheckItem(i, io.cwd));
     // Which checked database already has each schema change: a baseline for db push drift, a migration otherwise.
     const checked = databaseItems === null ? [] : [dbName];
@@ -364,8 +343,7 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     const overall = actions.size === 0 ? 'none' : actions.size === 2 ? 'mixed' : [...actions][0];
     const guards = await projectGuardRails(project, history, { name: guardEnvironment, kind: opened?.setting?.kind ?? 'development' });
     const guardItems = guards.map((f) => toGuardItem(f, project, io.cwd));
-    // Rows `migrate deploy` stops on (P3009), local or not: the database's history is broken even without drift.
-    const failedMigrations = (history?.migrations ?? []).filter((m) => m.state === 'failed');
+    const failedMigrations = result.failedMigrations;
     const guardFails = guards.some((f) => f.severity === 'error' || (values.strict === true && f.severity === 'warning'));
     const exitCode = schemaItems.length > 0 || (databaseItems?.length ?? 0) > 0 || failedMigrations.length > 0 || guardFails || schemaBlocked || databaseBlocked ? 1 : 0;
     if (format === 'sarif' || format === 'github') {
@@ -411,7 +389,7 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
       if (blocked) lines.push(...formatGuardItems(guardItems));
       const schemaLabel = l10n.t('{0} vs {1} in {2}', displayPath(project.schemaPath, io.cwd), plural(project.migrations.length, 'migration'), displayPath(project.migrationsDir, io.cwd));
       // Counted and listed as objects (a new table with its indexes and keys is one), as the editor does.
-      const schemaFindings = groupFindings(schemaRaw, 'schemaVsMigrations');
+      const schemaFindings = 'findings' in result.schema ? result.schema.findings : [];
       const presentInOf = (f: DriftFinding): string[] => (databaseRaw === null ? [] : presentInFor(f.primary, [{ name: dbName, items: databaseRaw }]));
       lines.push(
         schemaBlocked
@@ -439,7 +417,7 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
       } else if (databaseRaw === null) {
         lines.push(l10n.t('· Database not checked: {0} (pass --url to check one)', 'missing' in db ? db.missing : ''));
       } else if ('url' in db) {
-        const databaseFindings = groupFindings(databaseRaw, 'databaseVsMigrations');
+        const databaseFindings = result.database?.findings ?? [];
         lines.push(
           databaseFindings.length === 0
             ? l10n.t('✓ Database matches migrations ({0})', db.label)
