@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checksumsOf, readRehearsals, rehearsalGate } from '../core/app/rehearsals';
+import { checkRehearsalGate } from '../core/app/rehearsals';
 import { type ReplayBlocked, replayBlockedMessage } from '../core/app/deletedMigrations';
 import { checkProject } from '../core/app/driftCheck';
 import { deletedAppliedMigrations, gatherGuardRailInputs, guardInputFinding, guardRailFindings } from '../core/app/guardRailInputs';
@@ -820,8 +820,7 @@ async function cmdDeploy(argv: string[], io: Io): Promise<number> {
       }
       if (production && values.env) {
         // Rule 3: a passing rehearsal on a copy of this environment, of these very migrations (same checksums).
-        const pending = await checksumsOf(plan.pending.map((name) => ({ name, sqlPath: project.migrations.find((m) => m.name === name)?.sqlPath })));
-        const gate = rehearsalGate(await readRehearsals(project.root), values.env, pending, new Date());
+        const gate = await checkRehearsalGate(project.root, values.env, plan.pending.map((name) => ({ name, sqlPath: project.migrations.find((m) => m.name === name)?.sqlPath })));
         if (!gate.ok) {
           if (values.json) io.out(JSON.stringify({ target: db.label, deployable: false, refused: 'rehearsal', reason: gate.message, plan: deployPlanJson(plan) }, null, 2));
           else io.out([...deployPlanText(plan, db.label), l10n.t('Deploy refused: {0} Nothing was written.', gate.message)].join('\n'));
