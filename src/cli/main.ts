@@ -4,8 +4,10 @@ import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checksumsOf, readRehearsals, rehearsalGate } from '../core/app/rehearsals';
-import { checkDatabaseDrift, deletedAppliedMigrations, explainReplayFailure, type ReplayBlocked, replayBlockedMessage } from '../core/app/deletedMigrations';
+import { checkRehearsalGate } from '../core/app/rehearsals';
+import { type ReplayBlocked, replayBlockedMessage } from '../core/app/deletedMigrations';
+import { checkProject } from '../core/app/driftCheck';
+import { deletedAppliedMigrations, gatherGuardRailInputs, guardInputFinding, guardRailFindings } from '../core/app/guardRailInputs';
 import { describeAction, listNames, presentInFor } from '../core/app/driftActions';
 import { computeDeployPlan, type DeployPlan, deployPlanJson, deployPlanText, migrationsToMarkApplied } from '../core/app/deployPlan';
 import { FileRunLogStore, findRunLogRoot, recordWrite, runLogPath, type WriteInput } from '../core/app/runLog';
@@ -18,13 +20,12 @@ import { cliEnvironmentDatabases, openCliEnvironment } from './cliEnvironments';
 import { type EnvironmentKind } from '../core/environments/config';
 import { appliedIndex, appliedViolationFinding, deletedViolation } from '../core/guards/appliedMigrations';
 import { type GuardFinding } from '../core/guards/guardFindings';
-import { addingCommits, repositoryRoot, writtenOrder } from '../core/guards/git';
-import { projectGuardFindings } from '../core/guards/projectGuards';
+import { repositoryRoot } from '../core/guards/git';
 import { type HistoryStatus } from '../core/history/status';
 import { checkPlainDump, type DumpResult, dumpOverSsh, dumpWithPgDump } from '../core/rehearsal/dumpSource';
 import { rehearsalExitCode, rehearsalText } from '../core/rehearsal/report';
 import { rehearsalRecord, saveRehearsal } from '../core/app/rehearsals';
-import { type CheckedDatabase, type DriftReport, type EngineError, EngineSession, isEngineError, runBenchmark } from '../core/engine';
+import { type CheckedDatabase, EngineSession, isEngineError, runBenchmark } from '../core/engine';
 import { describeJudgement, judgePrismaVersion, type PrismaJudgement } from '../core/project/prismaVersion';
 import { ignoredPreviewFeatureNote, withoutUnknownPreviewFeatures } from '../core/engine/projectInput';
 import { benchHistoryStatus } from '../core/history/historyBench';
@@ -306,7 +307,7 @@ function ciFindings(
     const folder = project.migrations.find((x) => x.name === g.migration && x.hasSql);
     // A deleted migration has no file left: shown on the lock file, as in the editor.
     const file = folder?.sqlPath ?? project.lockFile?.path;
-    out.push({ ruleId: g.code, level: levelOf(g.severity), title: g.migration, message: g.message, ...(file ? { file, line: folder ? (g.line ?? 1) : 1, column: 1 } : {}) });
+    out.push({ ruleId: g.code, level: levelOf(g.severity), title: g.migration || g.code, message: g.message, ...(file ? { file, line: folder ? (g.line ?? 1) : 1, column: 1 } : {}) });
   }
   return out;
 }
@@ -324,41 +325,19 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     const protect = shadowUrl ? await checkedDatabases(project, db, io) : [];
     const dbName = values.env ?? (values.url ? redactUrl(values.url) : 'local');
     const guardEnvironment = values.env ?? (values.url ? 'the database' : 'local');
-    // A migration failing on the shadow database may be a history that cannot be replayed: an applied migration
-    // deleted here that later ones build on. The database's own record says so; read it before giving up.
-    let schemaReport: DriftReport | undefined;
-    let schemaFailure: EngineError | undefined;
-    try {
-      schemaReport = await session.diffMigrationsToSchema(project, shadowUrl ? { shadow: { kind: 'url', url: shadowUrl, protect } } : {});
-    } catch (error) {
-      if (!isEngineError(error) || !('url' in db)) throw error;
-      schemaFailure = error;
-    }
-    let databaseRaw: AttributedItem[] | null = null;
-    let databaseItems: CheckItem[] | null = null;
-    let databaseBlocked: ReplayBlocked | undefined;
-    let history: HistoryStatus | undefined;
-    if ('url' in db) {
-      // Against the migrations this database recorded as applied: pending ones are not drift.
-      const drift = await checkDatabaseDrift(session, project, db.url, guardEnvironment);
-      history = drift.history;
-      if (drift.report) {
-        if (drift.report.note) io.err(`drift-guard: ${l10n.t('note: {0}', drift.report.note)}`);
-        databaseRaw = attributeToSchema(drift.report.items, project.schemaFiles);
-        databaseItems = databaseRaw.map((i) => toCheckItem(i, io.cwd));
-      } else {
-        databaseBlocked = drift.blocked;
-      }
-    }
-    let schemaBlocked: ReplayBlocked | undefined;
-    if (schemaFailure !== undefined) {
-      const failure = schemaFailure;
-      schemaBlocked = explainReplayFailure({ code: failure.code, message: failure.message, ...(failure.migration ? { migration: failure.migration } : {}) }, [
-        { environment: guardEnvironment, migrations: history?.migrations ?? [] },
-      ]);
-      if (!schemaBlocked) throw failure;
-    }
-    const schemaRaw = schemaReport ? attributeToSchema(schemaReport.items, project.schemaFiles) : [];
+    // The schema against the migrations, the database against its applied ones; a schema check that fails because an
+    // applied migration was deleted here comes back explained (`blocked`), from the database's own record.
+    const result = await checkProject(session, project, {
+      ...(shadowUrl ? { schema: { shadow: { kind: 'url', url: shadowUrl, protect } } } : {}),
+      ...('url' in db ? { database: { url: db.url, environment: guardEnvironment } } : {}),
+    });
+    const history = result.history;
+    const schemaBlocked = 'blocked' in result.schema ? result.schema.blocked : undefined;
+    const databaseBlocked = result.database?.blocked;
+    if (result.database?.report?.note) io.err(`drift-guard: ${l10n.t('note: {0}', result.database.report.note)}`);
+    const databaseRaw: AttributedItem[] | null = result.database?.items ?? null;
+    const databaseItems: CheckItem[] | null = databaseRaw === null ? null : databaseRaw.map((i) => toCheckItem(i, io.cwd));
+    const schemaRaw = 'items' in result.schema ? result.schema.items : [];
     const schemaItems = schemaRaw.map((i) => toCheckItem(i, io.cwd));
     // Which checked database already has each schema change: a baseline for db push drift, a migration otherwise.
     const checked = databaseItems === null ? [] : [dbName];
@@ -368,10 +347,9 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     });
     const actions = new Set(withAction.map((i) => i.action));
     const overall = actions.size === 0 ? 'none' : actions.size === 2 ? 'mixed' : [...actions][0];
-    const guards = await guardRailFindings(project, history, { name: guardEnvironment, kind: opened?.setting?.kind ?? 'development' });
+    const guards = await projectGuardRails(project, history, { name: guardEnvironment, kind: opened?.setting?.kind ?? 'development' });
     const guardItems = guards.map((f) => toGuardItem(f, project, io.cwd));
-    // Rows `migrate deploy` stops on (P3009), local or not: the database's history is broken even without drift.
-    const failedMigrations = (history?.migrations ?? []).filter((m) => m.state === 'failed');
+    const failedMigrations = result.failedMigrations;
     const guardFails = guards.some((f) => f.severity === 'error' || (values.strict === true && f.severity === 'warning'));
     const exitCode = schemaItems.length > 0 || (databaseItems?.length ?? 0) > 0 || failedMigrations.length > 0 || guardFails || schemaBlocked || databaseBlocked ? 1 : 0;
     if (format === 'sarif' || format === 'github') {
@@ -417,7 +395,7 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
       if (blocked) lines.push(...formatGuardItems(guardItems));
       const schemaLabel = l10n.t('{0} vs {1} in {2}', displayPath(project.schemaPath, io.cwd), plural(project.migrations.length, 'migration'), displayPath(project.migrationsDir, io.cwd));
       // Counted and listed as objects (a new table with its indexes and keys is one), as the editor does.
-      const schemaFindings = groupFindings(schemaRaw, 'schemaVsMigrations');
+      const schemaFindings = 'findings' in result.schema ? result.schema.findings : [];
       const presentInOf = (f: DriftFinding): string[] => (databaseRaw === null ? [] : presentInFor(f.primary, [{ name: dbName, items: databaseRaw }]));
       lines.push(
         schemaBlocked
@@ -445,7 +423,7 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
       } else if (databaseRaw === null) {
         lines.push(l10n.t('· Database not checked: {0} (pass --url to check one)', 'missing' in db ? db.missing : ''));
       } else if ('url' in db) {
-        const databaseFindings = groupFindings(databaseRaw, 'databaseVsMigrations');
+        const databaseFindings = result.database?.findings ?? [];
         lines.push(
           databaseFindings.length === 0
             ? l10n.t('✓ Database matches migrations ({0})', db.label)
@@ -534,9 +512,13 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
     const strict = values.strict === true;
     // An applied migration deleted here is said by name (the ghost row alone reads like a colleague's branch).
     const environment = { name: values.env ?? (values.url ? 'the database' : 'local'), kind: db.setting?.kind ?? ('development' as const) };
-    const deleted = (await deletedAppliedMigrations(project.migrationsDir, [{ environment: environment.name, migrations: status.migrations }]))
-      .map((name) => deletedViolation(name, appliedIndex([{ environment: environment.name, kind: environment.kind, migrations: status.migrations }]).get(name)))
-      .flatMap((v) => (v ? [toGuardItem(appliedViolationFinding(v), project, io.cwd)] : []));
+    const found = await deletedAppliedMigrations(project.migrationsDir, [{ environment: environment.name, migrations: status.migrations }]);
+    const deleted = [
+      ...found.deleted
+        .map((name) => deletedViolation(name, appliedIndex([{ environment: environment.name, kind: environment.kind, migrations: status.migrations }]).get(name)))
+        .flatMap((v) => (v ? [appliedViolationFinding(v)] : [])),
+      ...found.problems.map(guardInputFinding),
+    ].map((f) => toGuardItem(f, project, io.cwd));
     if (values.json) {
       const migrations = status.migrations.map((m) => {
         const out: Record<string, unknown> = { name: m.name, state: m.state };
@@ -725,22 +707,13 @@ async function cmdProjects(argv: string[], io: Io): Promise<number> {
   return projects.some((p) => p.problems.some((x) => x.severity === 'error')) ? 1 : 0;
 }
 
-/** Guard-rail findings of a project: names and ordering, plus what the database's history shows (applied order, checksums). */
-async function guardRailFindings(project: PrismaProject, history: HistoryStatus | undefined, environment: { name: string; kind: EnvironmentKind }): Promise<GuardFinding[]> {
-  const migrations = await Promise.all(
-    project.migrations.map(async (m) => ({ name: m.name, sqlPath: m.sqlPath, ...(m.hasSql ? { sql: await readFile(m.sqlPath, 'utf8').catch(() => undefined) } : {}) })),
-  );
-  const written = await writtenOrder(project.migrationsDir).catch(() => undefined);
-  const commits = await addingCommits(project.migrationsDir).catch(() => undefined);
-  // Recorded as applied, gone from the folder while git still has it (outside git: on the database's record): deleted here.
-  const deleted = history ? await deletedAppliedMigrations(project.migrationsDir, [{ environment: environment.name, migrations: history.migrations }]) : [];
-  return projectGuardFindings({
-    migrations: migrations.map((m) => (m.sql === undefined ? { name: m.name, sqlPath: m.sqlPath } : m)),
-    ...(history ? { histories: [{ environment: environment.name, kind: environment.kind, migrations: history.migrations, hazards: history.hazards }] } : {}),
-    ...(written ? { written } : {}),
-    ...(commits ? { commits } : {}),
-    deleted,
-  });
+/**
+ * Guard-rail findings of a project: names and ordering, plus what the database's history shows (applied order,
+ * checksums), and a warning for each input that could not be read (the rules it leaves unchecked).
+ */
+async function projectGuardRails(project: PrismaProject, history: HistoryStatus | undefined, environment: { name: string; kind: EnvironmentKind }): Promise<GuardFinding[]> {
+  const histories = history ? [{ environment: environment.name, kind: environment.kind, migrations: history.migrations, hazards: history.hazards }] : [];
+  return guardRailFindings(await gatherGuardRailInputs(project, histories));
 }
 
 /** A guard-rail finding as `check --json` prints it (`file`: the migration.sql, relative to the working directory). */
@@ -780,7 +753,9 @@ function formatGuardItems(items: readonly GuardItem[]): string[] {
       });
       continue;
     }
-    const lines = [`  ${mark[item.severity]} ${item.file ? `${item.file}${item.line ? `:${item.line}` : ''}` : item.migration} [${item.code}] ${item.message}`];
+    // A finding about the whole folder (an input that could not be read) has no migration to name.
+    const where = item.file ? `${item.file}${item.line ? `:${item.line}` : ''}` : item.migration;
+    const lines = [`  ${mark[item.severity]} ${where ? `${where} ` : ''}[${item.code}] ${item.message}`];
     // A group finding (shared timestamp, same day) names its other members once, one per line.
     for (const member of item.members ?? []) if (member !== item.migration) lines.push(`      ${member}`);
     entries.push({ severity: item.severity, lines });
@@ -851,8 +826,7 @@ async function cmdDeploy(argv: string[], io: Io): Promise<number> {
       }
       if (production && values.env) {
         // Rule 3: a passing rehearsal on a copy of this environment, of these very migrations (same checksums).
-        const pending = await checksumsOf(plan.pending.map((name) => ({ name, sqlPath: project.migrations.find((m) => m.name === name)?.sqlPath })));
-        const gate = rehearsalGate(await readRehearsals(project.root), values.env, pending, new Date());
+        const gate = await checkRehearsalGate(project.root, values.env, plan.pending.map((name) => ({ name, sqlPath: project.migrations.find((m) => m.name === name)?.sqlPath })));
         if (!gate.ok) {
           if (values.json) io.out(JSON.stringify({ target: db.label, deployable: false, refused: 'rehearsal', reason: gate.message, plan: deployPlanJson(plan) }, null, 2));
           else io.out([...deployPlanText(plan, db.label), l10n.t('Deploy refused: {0} Nothing was written.', gate.message)].join('\n'));

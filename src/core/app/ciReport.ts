@@ -32,6 +32,7 @@ export const RULES: ReadonlyArray<{ id: RuleId; shortDescription: string }> = [
   { id: 'migration-commit-undocumented', shortDescription: 'The commit that added the migration does not describe it (team rule 4).' },
   { id: 'migration-name-no-timestamp', shortDescription: 'A migration name has no timestamp prefix.' },
   { id: 'migration-name-meaningless', shortDescription: 'A migration name says nothing about the change.' },
+  { id: 'guard-input-unavailable', shortDescription: 'A migration.sql or git could not be read: the guard rails that need it could not run.' },
 ];
 
 /** SARIF's levels; GitHub's commands are `error`, `warning` and `notice`. */

@@ -6,13 +6,12 @@
  * it, instead of "migration X failed on the shadow database" and a database called unreachable: the database was
  * read (its history is shown, ghost row included); only the replay is impossible.
  *
- * Shared by the editor (analyses, tree, diagnostics) and the CLI (`status`, `check`).
+ * Shared by the editor (analyses, tree, diagnostics) and the CLI (`status`, `check`). Which applied migrations were
+ * deleted here is decided with the other guard-rail inputs, in guardRailInputs.ts.
  */
 import * as l10n from '@vscode/l10n';
-import * as path from 'node:path';
 import { type EngineApi } from '../engine/api';
 import { isEngineError } from '../engine/engineError';
-import { hasCommittedFiles, isCommitted } from '../guards/git';
 import { diffDatabaseToHistory, type HistoryDriftReport } from '../history/applied';
 import { type HistoryStatus, type MigrationStatus } from '../history/status';
 import { compareMigrationNames } from '../project/migrationOrder';
@@ -104,23 +103,6 @@ export function replayBlockedMessage(blocked: ReplayBlocked, migrationsDir = '<m
   return one
     ? l10n.t('Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded it as applied). Restore it from git ({2}), then check again.', names, environments, restore)
     : l10n.t('Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded them as applied). Restore them from git ({2}), then check again.', names, environments, restore);
-}
-
-/**
- * The recorded-as-applied migrations whose folder was deleted here, for the guard rail: gone from the folder while
- * git's HEAD still has it, or seen in the folder earlier (`seen`, the editor's session), or — when git does not
- * track the migrations folder (no repository, nothing committed), so it cannot say — on the database's own record.
- */
-export async function deletedAppliedMigrations(migrationsDir: string, histories: readonly NamedHistory[], seen?: ReadonlySet<string>): Promise<string[]> {
-  const missing = [...new Set(histories.flatMap((h) => recordedButMissing(h)))];
-  if (missing.length === 0) return [];
-  // Git can only tell a deletion when it tracks the migrations folder; otherwise the database's record is all there is.
-  const tracked = await hasCommittedFiles(migrationsDir).catch(() => false);
-  const out: string[] = [];
-  for (const name of missing) {
-    if (seen?.has(name) || !tracked || (await isCommitted(path.join(migrationsDir, name, 'migration.sql')).catch(() => false))) out.push(name);
-  }
-  return out.sort(compareMigrationNames);
 }
 
 /** A database's drift against its history, or why it cannot be computed. */

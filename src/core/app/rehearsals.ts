@@ -147,6 +147,19 @@ export function rehearsalGate(
   };
 }
 
+/**
+ * Rule 3 for a deploy of `pending` (in order) to `environment` now, from the project's recorded rehearsals and the
+ * pending migrations' files as they are: the one check the editor's runbook and `drift-guard deploy --env` make.
+ */
+export async function checkRehearsalGate(
+  root: string,
+  environment: string,
+  pending: ReadonlyArray<{ name: string; sqlPath?: string }>,
+  maxAgeHours: number = DEFAULT_REHEARSAL_MAX_AGE_HOURS,
+): Promise<RehearsalGateVerdict> {
+  return rehearsalGate(await readRehearsals(root), environment, await checksumsOf(pending), new Date(), maxAgeHours);
+}
+
 function formatAge(ms: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
   if (minutes < 60) return `${minutes} min`;

@@ -44,10 +44,13 @@ export class GitError extends DriftGuardError<GitErrorCode> {
   }
 }
 
-/** The repository's top folder containing `dir`, or undefined when `dir` is not in a git work tree. */
+/**
+ * The repository's top folder containing `dir`, or undefined when `dir` is not in a git work tree. Rejects with a
+ * {@link GitError} (`no-git`) when git is not installed: that is not "outside a repository".
+ */
 export async function repositoryRoot(dir: string): Promise<string | undefined> {
-  const result = await git(dir, ['rev-parse', '--show-toplevel']).catch(() => undefined);
-  if (!result || result.code !== 0) return undefined;
+  const result = await git(dir, ['rev-parse', '--show-toplevel']);
+  if (result.code !== 0) return undefined;
   return result.stdout.toString('utf8').trim() || undefined;
 }
 
@@ -91,39 +94,56 @@ export async function committedFolder(dir: string): Promise<CommittedFile[]> {
 export async function isCommitted(file: string): Promise<boolean> {
   const root = await repositoryRoot(await existingAncestor(path.dirname(file)));
   if (!root) return false;
-  const result = await git(root, ['cat-file', '-e', `HEAD:${repoPath(root, file)}`]).catch(() => undefined);
-  return result?.code === 0;
+  const result = await git(root, ['cat-file', '-e', `HEAD:${repoPath(root, file)}`]);
+  return result.code === 0;
 }
 
 /** Whether HEAD has any file under `dir` (false outside a repository, or when git does not track that folder). */
 export async function hasCommittedFiles(dir: string): Promise<boolean> {
   const root = await repositoryRoot(await existingAncestor(dir));
   if (!root) return false;
-  const list = await git(root, ['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', `${repoPath(root, dir)}/`]).catch(() => undefined);
-  return list?.code === 0 && list.stdout.length > 0;
+  if (!(await hasHead(root))) return false;
+  const list = await git(root, ['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', `${repoPath(root, dir)}/`]);
+  if (list.code !== 0) throw new GitError('failed', l10n.t('{0} failed: {1}', 'git ls-tree', list.stderr.trim()));
+  return list.stdout.length > 0;
 }
 
-/** The order the migrations of `migrationsDir` were first committed in (undefined outside git). */
+/**
+ * The order the migrations of `migrationsDir` were first committed in (undefined outside git or before the first
+ * commit). Rejects with a {@link GitError} when git is missing or fails in the repository.
+ */
 export async function writtenOrder(migrationsDir: string): Promise<ObservedOrder | undefined> {
   const root = await repositoryRoot(await existingAncestor(migrationsDir));
   if (!root) return undefined;
   const rel = repoPath(root, migrationsDir);
-  const log = await git(root, ['log', '--diff-filter=A', '--format=%x00%ct', '--name-only', '--', `${rel}/`]).catch(() => undefined);
-  if (!log || log.code !== 0) return undefined;
+  const log = await git(root, ['log', '--diff-filter=A', '--format=%x00%ct', '--name-only', '--', `${rel}/`]);
+  if (log.code !== 0) return failedLog(root, log);
   return writtenOrderFromGitLog(log.stdout.toString('utf8'), rel);
 }
 
 /**
- * The commit that first added each migration of `migrationsDir` (undefined outside git), from at most
- * {@link MAX_COMMITS} commits.
+ * The commit that first added each migration of `migrationsDir` (undefined outside git or before the first
+ * commit), from at most {@link MAX_COMMITS} commits. Rejects with a {@link GitError} when git is missing or fails in
+ * the repository.
  */
 export async function addingCommits(migrationsDir: string): Promise<Map<string, AddingCommit> | undefined> {
   const root = await repositoryRoot(await existingAncestor(migrationsDir));
   if (!root) return undefined;
   const rel = repoPath(root, migrationsDir);
-  const log = await git(root, ['log', '--diff-filter=A', `--max-count=${MAX_COMMITS}`, '--format=%x00%H%x1f%B%x1e', '--name-only', '--', `${rel}/`]).catch(() => undefined);
-  if (!log || log.code !== 0) return undefined;
+  const log = await git(root, ['log', '--diff-filter=A', `--max-count=${MAX_COMMITS}`, '--format=%x00%H%x1f%B%x1e', '--name-only', '--', `${rel}/`]);
+  if (log.code !== 0) return failedLog(root, log);
   return addingCommitsFromGitLog(log.stdout.toString('utf8'), rel);
+}
+
+/** Whether the repository at `root` has a commit (HEAD resolves). */
+async function hasHead(root: string): Promise<boolean> {
+  return (await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD'])).code === 0;
+}
+
+/** A failed `git log`: nothing to read in a repository without a commit yet, a {@link GitError} otherwise. */
+async function failedLog(root: string, log: GitResult): Promise<undefined> {
+  if (!(await hasHead(root))) return undefined;
+  throw new GitError('failed', l10n.t('{0} failed: {1}', 'git log', log.stderr.trim()));
 }
 
 /** `dir` or its closest existing parent (a deleted migration folder is not a valid cwd). */

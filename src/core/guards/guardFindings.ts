@@ -26,7 +26,9 @@ export type GuardCode =
   /** An explicit COMMIT before other statements: a later failure leaves the statements before it applied. */
   | 'migration-commits-midway'
   /** The commit that added it does not describe it (empty, "wip", or not naming its subject): team rule 4. */
-  | 'migration-commit-undocumented';
+  | 'migration-commit-undocumented'
+  /** An input of the guard rails (a migration.sql, git) could not be read: the rules that need it could not run. */
+  | 'guard-input-unavailable';
 
 export type GuardSeverity = 'error' | 'warning' | 'info';
 
@@ -34,7 +36,7 @@ export type GuardSeverity = 'error' | 'warning' | 'info';
 export interface GuardFinding {
   code: GuardCode;
   severity: GuardSeverity;
-  /** The migration folder the finding is about. */
+  /** The migration folder the finding is about ('' for a finding about the whole migrations folder). */
   migration: string;
   /** One or two sentences, in the user's language (through @vscode/l10n, like every core message). */
   message: string;

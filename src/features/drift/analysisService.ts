@@ -1,13 +1,13 @@
 import { statSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { attributeToSchema } from '../../core/drift/attribution';
-import { type DriftFinding, groupFindings } from '../../core/drift/driftFindings';
+import { type DriftFinding } from '../../core/drift/driftFindings';
 import { withoutTunnelAddress } from '../../core/environments/config';
 import { type EngineApi, type EngineErrorData, isEngineError, type ShadowRefusal } from '../../core/engine';
 import { type HistoryStatus } from '../../core/history/status';
 import { redactUrl } from '../../core/project/discovery';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../../core/project/types';
-import { checkDatabaseDrift, type ReplayBlocked } from '../../core/app/deletedMigrations';
+import { type ReplayBlocked } from '../../core/app/deletedMigrations';
+import { checkDatabase, checkSchemaDrift } from '../../core/app/driftCheck';
 import { alreadyPresentMigrations } from '../../core/app/deployPlan';
 import { type AbortCause, AnalysisScheduler, databaseKey, unlessAborted } from '../../core/app/analysisScheduler';
 import { type EngineService } from '../engine/engineService';
@@ -297,13 +297,12 @@ export class AnalysisService extends Disposable {
     // Right before the engine call, as for every engine call of a run: a superseded run starts no engine work.
     if (isStale()) return;
     try {
-      const report = await this.engines.engine.diffMigrationsToSchema(project, {
+      const { report, findings } = await checkSchemaDrift(this.engines.engine, project, {
         schemaFiles: files,
         ...(shadowUrl ? { shadow: { kind: 'url' as const, url: shadowUrl, protect } } : {}),
       });
       if (isStale()) return;
       this.asked.delete(root);
-      const findings = groupFindings(attributeToSchema(report.items, files), 'schemaVsMigrations');
       const durationMs = Date.now() - started;
       this.logger.info(
         `Schema vs migrations for ${project.name}: ${driftedObjects(findings.length)} in ${durationMs} ms (${reason}, shadow ${shadowUrl ? redactUrl(shadowUrl) : report.shadow}${dirty ? ', unsaved changes' : ''})`,
@@ -414,13 +413,12 @@ export class AnalysisService extends Disposable {
       if (!acquired) return stopped();
       const url = acquired.url;
       // Against what this database's history says was applied: pending migrations are not drift.
-      const { history, report, blocked } = await oneAtATime(() => checkDatabaseDrift(guarded, project, url, environment.name));
+      const { history, report, findings, blocked } = await oneAtATime(() => checkDatabase(guarded, project, url, environment.name));
       if (blocked) {
         this.logger.warn(`Database ${environment.name} (${environment.description}) of ${project.name}: drift not computed, ${blocked.deleted.join(', ')} deleted (${blocked.engineMessage})`);
         return { environment, history, blocked, durationMs: Date.now() - started };
       }
       if (report.note) this.logger.info(`Database ${environment.name} of ${project.name}: ${report.note}`);
-      const findings = groupFindings(attributeToSchema(report.items, project.schemaFiles), 'databaseVsMigrations');
       // A baseline pending here whose objects the database already has: Mark Applied stays offered (tree, CodeLens).
       // The proofs replay migrations on the shadow: asked again only when what they depend on changed (every save
       // re-checks the databases; the database's extra objects, the pending migrations and their files rarely change).

@@ -10,7 +10,7 @@ import { type EngineService } from '../engine/engineService';
 import { type DatabaseEnvironment, type EnvironmentService, readableMessage } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { errorMessage, registerCommand } from '../shared/commands';
-import { hostKeyOf, type WorkspaceRunLog, workspaceRunLog } from '../shared/workspaceRunLog';
+import { recordEnvironmentWrite, type WorkspaceRunLog, workspaceRunLog } from '../shared/workspaceRunLog';
 import { pickProject } from '../shared/pickProject';
 import { askTyped } from '../shared/typedConfirmation';
 import { type Logger } from '../shared/logger';
@@ -121,23 +121,15 @@ export async function resolveOn(
   const started = Date.now();
   const record = async (status: 'succeeded' | 'failed' | 'refused', message: string, proof?: { ok: boolean; summary: string }): Promise<void> => {
     if (!services.runLog) return;
-    const hostKey = await hostKeyOf(services.environments, environment.setting, environment.folder);
-    await services.runLog
-      .record({
-        source,
-        step: action === 'applied' ? `Mark ${migration} as applied` : `Mark ${migration} as rolled back`,
-        command: `prisma migrate resolve --${action === 'applied' ? 'applied' : 'rolled-back'} ${migration}`,
-        environment: environment.name,
-        target: environment.description,
-        startedAt: new Date(started).toISOString(),
-        durationMs: Date.now() - started,
-        status,
-        message,
-        cwd: project.root,
-        ...(proof ? { proof } : {}),
-        ...(hostKey ? { hostKey } : {}),
-      })
-      .catch((error: unknown) => services.logger.error(`The run log could not be written: ${errorMessage(error)}`));
+    await recordEnvironmentWrite(services.runLog, services, environment, started, {
+      source,
+      step: action === 'applied' ? `Mark ${migration} as applied` : `Mark ${migration} as rolled back`,
+      command: `prisma migrate resolve --${action === 'applied' ? 'applied' : 'rolled-back'} ${migration}`,
+      status,
+      message,
+      cwd: project.root,
+      ...(proof ? { proof } : {}),
+    });
   };
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('{0} on {1}…', verb, environment.name) },
@@ -487,24 +479,23 @@ export function registerDriftCommands(context: vscode.ExtensionContext, shared: 
       }
       return result;
     }),
-    registerCommand('driftGuard.markApplied', vscode.l10n.t('Mark Migration as Applied'), logger, async (root?: unknown, migration?: unknown, env?: unknown) => {
-      const project = await pickProject(services, root);
-      if (!project) return;
-      const name = typeof migration === 'string' ? migration : await pickMigration(project);
-      if (!name) return;
-      const environment = await pickEnvironment(services, project, env);
-      if (!environment) return;
-      await resolveOn(services, project, name, environment, 'applied');
-    }),
-    registerCommand('driftGuard.markRolledBack', vscode.l10n.t('Mark Migration as Rolled Back'), logger, async (root?: unknown, migration?: unknown, env?: unknown) => {
-      const project = await pickProject(services, root);
-      if (!project) return;
-      const name = typeof migration === 'string' ? migration : await pickMigration(project);
-      if (!name) return;
-      const environment = await pickEnvironment(services, project, env);
-      if (!environment) return;
-      await resolveOn(services, project, name, environment, 'rolledBack');
-    }),
+    // Mark as applied and mark as rolled back: the same picks, then `migrate resolve` with the one or the other.
+    ...(
+      [
+        ['driftGuard.markApplied', vscode.l10n.t('Mark Migration as Applied'), 'applied'],
+        ['driftGuard.markRolledBack', vscode.l10n.t('Mark Migration as Rolled Back'), 'rolledBack'],
+      ] as const
+    ).map(([command, title, action]) =>
+      registerCommand(command, title, logger, async (root?: unknown, migration?: unknown, env?: unknown) => {
+        const project = await pickProject(services, root);
+        if (!project) return;
+        const name = typeof migration === 'string' ? migration : await pickMigration(project);
+        if (!name) return;
+        const environment = await pickEnvironment(services, project, env);
+        if (!environment) return;
+        await resolveOn(services, project, name, environment, action);
+      }),
+    ),
     registerCommand('driftGuard.showDriftSql', vscode.l10n.t('Show Drift SQL'), logger, async (root?: unknown, labels?: unknown) => {
       const project = await pickProject(services, root);
       if (!project) return;

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type AppliedRecord, type AppliedViolation, appliedIndex, appliedViolationFinding, checkAppliedContent, type EnvironmentHistory } from '../../core/guards/appliedMigrations';
 import { type GuardCode, type GuardFinding } from '../../core/guards/guardFindings';
 import { type AddingCommit } from '../../core/guards/commitMessages';
-import { deletedAppliedMigrations } from '../../core/app/deletedMigrations';
-import { addingCommits, committedFolder, GitError, writtenOrder } from '../../core/guards/git';
+import { gatherGuardRailInputs, type GuardRailGit, guardRailFindings, nodeGuardRailGit } from '../../core/app/guardRailInputs';
+import { committedFolder, GitError } from '../../core/guards/git';
 import { type ObservedOrder } from '../../core/guards/migrationNames';
-import { projectGuardFindings } from '../../core/guards/projectGuards';
 import { type HistoryStatus, type OrderingHazard } from '../../core/history/status';
 import { type PrismaProject } from '../../core/project/types';
 import { type AnalysisService } from '../drift/analysisService';
@@ -55,7 +54,7 @@ export class GuardRailsService extends Disposable {
   private readonly inputs = new Map<string, { project: PrismaProject; databases: unknown }>();
   private readonly written = new Map<string, Promise<ObservedOrder | undefined>>();
   /** The commit that added each migration (rule 4), asked of git with the written order, cached alike. */
-  private readonly commits = new Map<string, Promise<Map<string, AddingCommit> | undefined>>();
+  private readonly commits = new Map<string, Promise<ReadonlyMap<string, AddingCommit> | undefined>>();
   /** Violations already notified (cleared when the violation goes away). */
   private readonly notifiedKeys = new Set<string>();
   /**
@@ -158,39 +157,37 @@ export class GuardRailsService extends Disposable {
     this.generation.set(root, generation);
     const histories = this.histories(root);
     const applied = appliedIndex(histories);
-    const migrations = await Promise.all(
-      project.migrations.map(async (m) => {
-        const sql = m.hasSql ? await readFile(m.sqlPath, 'utf8').catch(() => undefined) : undefined;
-        return sql === undefined ? { name: m.name, sqlPath: m.sqlPath } : { name: m.name, sqlPath: m.sqlPath, sql };
-      }),
-    );
-    let written = this.written.get(root);
-    if (!written) {
-      written = writtenOrder(project.migrationsDir).catch(() => undefined);
-      this.written.set(root, written);
-    }
-    const order = await written;
-    let commitsOf = this.commits.get(root);
-    if (!commitsOf) {
-      commitsOf = addingCommits(project.migrationsDir).catch(() => undefined);
-      this.commits.set(root, commitsOf);
-    }
-    const commits = await commitsOf;
-    // Deleted here: recorded as applied somewhere, gone from the folder, and it was here before (or git still has it).
-    const local = new Set(project.migrations.map((m) => m.name));
     const seen = this.seen.get(root) ?? new Set<string>();
-    for (const name of local) seen.add(name);
+    for (const m of project.migrations) seen.add(m.name);
     this.seen.set(root, seen);
-    // Outside git (or a folder git does not track), the database's own record of it is the evidence.
-    // (The histories may predate the deletion: every finished record without a local folder counts.)
-    const gone = [...applied.keys()].filter((name) => !local.has(name)).map((name) => ({ name, state: 'missingLocally' as const, appliedAt: applied.get(name)?.[0]?.appliedAt ?? '' }));
-    const deleted = await deletedAppliedMigrations(project.migrationsDir, [{ environment: '', migrations: gone }], seen);
-    for (const name of deleted) if (seen.has(name)) this.touch(root, name);
+    const inputs = await gatherGuardRailInputs(project, histories, { git: this.cachedGit(root), seen });
+    for (const name of inputs.input.deleted) if (seen.has(name)) this.touch(root, name);
     if (this.generation.get(root) !== generation || !this.projects.all.some((p) => p.root === root)) return;
-    const findings = projectGuardFindings({ migrations, histories, ...(order ? { written: order } : {}), ...(commits ? { commits } : {}), deleted });
+    for (const problem of inputs.problems) this.logger.warn(`Guard rails of ${project.name}: ${problem.message}`);
+    const findings = guardRailFindings(inputs);
     this.state.set(root, { findings, applied });
     this.show(project);
     this.changeEmitter.fire();
+  }
+
+  /**
+   * Git's answers about the project's history, asked once per project until {@link refresh} or a change of the
+   * project list (a failure too: it is reported with each recompute, not asked again on every keystroke).
+   */
+  private cachedGit(root: string): GuardRailGit {
+    const remember = <T>(cache: Map<string, Promise<T>>, ask: () => Promise<T>): Promise<T> => {
+      let answer = cache.get(root);
+      if (!answer) {
+        answer = ask();
+        cache.set(root, answer);
+      }
+      return answer;
+    };
+    return {
+      ...nodeGuardRailGit,
+      writtenOrder: (dir) => remember(this.written, () => nodeGuardRailGit.writtenOrder(dir)),
+      addingCommits: (dir) => remember(this.commits, () => nodeGuardRailGit.addingCommits(dir)),
+    };
   }
 
   /** An edit (or close) of a migration.sql: check the buffer against what was applied, at once. */
@@ -410,5 +407,7 @@ export function guardLabel(code: GuardCode): string {
       return vscode.l10n.t('COMMIT midway');
     case 'migration-commit-undocumented':
       return vscode.l10n.t('commit message does not describe it');
+    case 'guard-input-unavailable':
+      return vscode.l10n.t('could not be checked');
   }
 }

@@ -9,7 +9,7 @@ import { resolveEnvironmentRef } from '../environments/commands';
 import { type EnvironmentService, readableMessage } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { errorMessage, registerCommand } from '../shared/commands';
-import { hostKeyOf, workspaceRunLog } from '../shared/workspaceRunLog';
+import { recordEnvironmentWrite, workspaceRunLog } from '../shared/workspaceRunLog';
 import { type Logger } from '../shared/logger';
 import { baselineEveryEnvironment, offerPlanFix, planOn } from './deployPlanPrompts';
 import { type MigrationLogsProvider } from './logsDocument';
@@ -119,22 +119,14 @@ export function registerMigrationCommands(context: vscode.ExtensionContext, serv
       const started = Date.now();
       // Every write to a database goes into the workspace's run log, failed ones too.
       const record = async (status: 'succeeded' | 'failed', message: string): Promise<void> => {
-        const hostKey = await hostKeyOf(services.environments, environment.setting, environment.folder);
-        await workspaceRunLog(context)
-          .record({
-            source: 'tree',
-            step: `Deploy ${pending.length} migration(s): ${names}`,
-            command: 'prisma migrate deploy',
-            environment: environment.name,
-            target: environment.description,
-            startedAt: new Date(started).toISOString(),
-            durationMs: Date.now() - started,
-            status,
-            message,
-            cwd: project.root,
-            ...(hostKey ? { hostKey } : {}),
-          })
-          .catch((error: unknown) => logger.error(`The run log could not be written: ${errorMessage(error)}`));
+        await recordEnvironmentWrite(workspaceRunLog(context), { environments: services.environments, logger }, environment, started, {
+          source: 'tree',
+          step: `Deploy ${pending.length} migration(s): ${names}`,
+          command: 'prisma migrate deploy',
+          status,
+          message,
+          cwd: project.root,
+        });
       };
       try {
         const result = await vscode.window.withProgress(

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type EnvironmentSetting, parseEnvironmentSettings } from '../../core/environments/config';
-import { checksumsOf, DEFAULT_REHEARSAL_MAX_AGE_HOURS, readRehearsals, rehearsalGate } from '../../core/app/rehearsals';
+import { checkRehearsalGate, DEFAULT_REHEARSAL_MAX_AGE_HOURS } from '../../core/app/rehearsals';
 import { type PrismaProject } from '../../core/project/types';
 import { stepEquivalent } from '../../core/runbook/equivalents';
 import { resolveOn } from '../drift/commands';
@@ -501,7 +501,7 @@ export class RunbookSession extends Disposable {
     if (result.error || !result.history) return cannot(vscode.l10n.t('The migrations pending on {0} could not be read ({1})', environment, result.error?.message ?? vscode.l10n.t('no history')));
     const pending = result.history.migrations.filter((m) => (m.state === 'pending' || m.state === 'rolledBack') && m.sqlPath !== undefined);
     const maxAge = vscode.workspace.getConfiguration('driftGuard', this.uri).get<number>('rehearsalMaxAgeHours', DEFAULT_REHEARSAL_MAX_AGE_HOURS);
-    const verdict = rehearsalGate(await readRehearsals(project.root), environment, await checksumsOf(pending), new Date(), maxAge);
+    const verdict = await checkRehearsalGate(project.root, environment, pending, maxAge);
     return { ok: verdict.ok, message: verdict.message, canRehearse: true };
   }
 

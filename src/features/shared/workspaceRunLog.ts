@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { type EnvironmentSetting } from '../../core/environments/config';
 import { FileRunLogStore, MemoryRunLogStore, recordWrite, type RunLogStore, type RunRecord, runLogPath, type WriteInput } from '../../core/app/runLog';
-import { type EnvironmentService } from '../environments/environmentService';
+import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
+import { errorMessage } from './commands';
+import { type Logger } from './logger';
 
 /** Where earlier versions kept the runbook's history (migrated once into the file). */
 const LEGACY_KEY = 'driftGuard.runbook.history';
@@ -95,4 +97,29 @@ export async function hostKeyOf(environments: EnvironmentService, setting: Envir
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Records a write of the editor to an environment's database (started at `started`, a `Date.now()`): the
+ * environment's name, target and SSH host key, the duration so far. A run log that cannot be written is logged as
+ * an error, not thrown: the write itself has happened (or failed) already.
+ */
+export async function recordEnvironmentWrite(
+  runLog: Pick<WorkspaceRunLog, 'record'>,
+  services: { environments: EnvironmentService; logger: Logger },
+  environment: Pick<DatabaseEnvironment, 'name' | 'description' | 'setting' | 'folder'>,
+  started: number,
+  input: Pick<WriteInput, 'source' | 'step' | 'command' | 'status' | 'message' | 'cwd' | 'proof'>,
+): Promise<void> {
+  const hostKey = await hostKeyOf(services.environments, environment.setting, environment.folder);
+  await runLog
+    .record({
+      ...input,
+      environment: environment.name,
+      target: environment.description,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      ...(hostKey ? { hostKey } : {}),
+    })
+    .catch((error: unknown) => services.logger.error(`The run log could not be written: ${errorMessage(error)}`));
 }

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deletedAppliedMigrations, explainReplayFailure, recordedButMissing, replayBlockedMessage } from '../../../src/core/app/deletedMigrations';
+import { explainReplayFailure, recordedButMissing, replayBlockedMessage } from '../../../src/core/app/deletedMigrations';
+import { deletedAppliedMigrations } from '../../../src/core/app/guardRailInputs';
 import { type CliRun, requireCliBundle, runCli } from '../../fixtures/cli';
 import { allAppliedSql, deleteInvoicesMigration, DM_INIT, DM_INVOICES, DM_STATUS, writeDeletedMigrationProject } from '../../fixtures/deletedMigrationProject';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
@@ -40,13 +41,13 @@ describe('deleted applied migrations (core/app)', () => {
     try {
       const migrations = path.join(dir, 'prisma', 'migrations');
       deleteInvoicesMigration(dir);
-      assert.deepEqual(await deletedAppliedMigrations(migrations, [history]), [DM_INVOICES], 'outside git');
+      assert.deepEqual(await deletedAppliedMigrations(migrations, [history]), { deleted: [DM_INVOICES], problems: [] }, 'outside git');
       const git = (...args: string[]): void => void execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, stdio: 'ignore' });
       git('init', '-q');
       git('add', '-A');
       git('commit', '-qm', 'without invoices');
-      assert.deepEqual(await deletedAppliedMigrations(migrations, [history]), [], 'git tracks the folder and never had it: a colleague’s migration, not a deletion');
-      assert.deepEqual(await deletedAppliedMigrations(migrations, [history], new Set([DM_INVOICES])), [DM_INVOICES], 'seen here before');
+      assert.deepEqual(await deletedAppliedMigrations(migrations, [history]), { deleted: [], problems: [] }, 'git tracks the folder and never had it: a colleague’s migration, not a deletion');
+      assert.deepEqual(await deletedAppliedMigrations(migrations, [history], { seen: new Set([DM_INVOICES]) }), { deleted: [DM_INVOICES], problems: [] }, 'seen here before');
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -70,6 +70,31 @@ describe('drift-guard check: guard rails (bundled CLI, real PostgreSQL)', functi
     assert.match(text.stdout, /⚠ prisma\/migrations\/20260214_fix_cascade_constraints\/migration\.sql \[migration-same-day-order\] Same-day migrations of 20260214[^\n]*\n {6}20260214_add_diagnostics_v2_columns\n {6}20260214_init_assessment_module\n/, 'the group once, its other members below');
   });
 
+  it('a git that fails in the repository is a warning where its findings would be, not a rule skipped in silence', async () => {
+    // A git that finds a repository with a commit, then fails every question about it (a broken object store).
+    const bin = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-guard-cli-git-'));
+    try {
+      const script = ['#!/bin/sh', 'case "$1 $2" in', '  "rev-parse --show-toplevel") pwd ;;', '  "rev-parse --verify") echo 0123456789abcdef ;;', '  *) echo "fatal: bad object HEAD" >&2; exit 128 ;;', 'esac', ''].join('\n');
+      await fs.writeFile(path.join(bin, 'git'), script, { mode: 0o755 });
+      const env = { DRIFT_GUARD_CACHE_DIR: cacheDir, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
+      const run = await runCli(['check', '--url', url, '--json'], demo, env);
+      const findings = (JSON.parse(run.stdout) as { guardRails: { findings: GuardItem[] } }).guardRails.findings;
+      const unavailable = findings.filter((f) => f.code === 'guard-input-unavailable');
+      assert.deepEqual(
+        unavailable.map((f) => [f.severity, f.migration, f.message]),
+        [
+          ['warning', '', 'git could not be read (git log failed: fatal: bad object HEAD): the order same-day migrations were committed in could not be checked.'],
+          ['warning', '', 'git could not be read (git log failed: fatal: bad object HEAD): the commit messages that added the migrations (rule 4) could not be checked.'],
+        ],
+      );
+      const text = await runCli(['check', '--url', url], demo, env);
+      assert.match(text.stdout, /\n {2}⚠ \[guard-input-unavailable\] git could not be read \(git log failed: fatal: bad object HEAD\): the order same-day migrations were committed in could not be checked\.\n/);
+      assert.match(text.stdout, /⚠ Guard rails: 3 warnings, 2 notes\n/, 'counted with the other warnings');
+    } finally {
+      await fs.rm(bin, { recursive: true, force: true });
+    }
+  });
+
   it('an applied migration edited locally is an error: exit 1, errors listed first', async () => {
     const file = path.join(demo, 'prisma', 'migrations', '20260128_add_aria_conversations', 'migration.sql');
     const original = await fs.readFile(file);
