@@ -28,7 +28,7 @@ import { type CheckedDatabase, type DriftReport, type EngineError, EngineSession
 import { describeJudgement, judgePrismaVersion, type PrismaJudgement } from '../core/project/prismaVersion';
 import { ignoredPreviewFeatureNote, withoutUnknownPreviewFeatures } from '../core/engine/projectInput';
 import { benchHistoryStatus } from '../core/history/bench';
-import { benchLargeInitText } from '../core/drift/largeInitBench';
+import { benchLargeInitText } from '../core/app/largeInitBench';
 import { discoverProjects, findProjectMarkers, loadProject, redactUrl } from '../core/project/discovery';
 import { safeText } from '../core/util/controlChars';
 import { describeUrlSource, formatProjectSummary, redactedProject } from '../core/project/summary';

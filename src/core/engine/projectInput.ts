@@ -4,8 +4,7 @@ import { compareMigrationNames } from '../project/migrationOrder';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MigrationList, SchemaContainer } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
-import { type LocalMigration } from '../history/status';
-import { type PrismaProject, type SchemaFile, type SourcePosition } from '../project/types';
+import { type LocalMigration, type PrismaProject, type SchemaFile, type SourcePosition } from '../project/types';
 import { EngineError } from './errors';
 
 /** Datasource properties the 7.x engine rejects (P1012) but Prisma 5/6 schemas carry. */
