@@ -10,7 +10,7 @@
  */
 import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
-import { type EngineApi } from '../engine/api';
+import { type EngineApi } from './engineApi';
 import { isEngineError } from '../engine/errors';
 import { hasCommittedFiles, isCommitted } from '../guards/git';
 import { diffDatabaseToHistory, type HistoryDriftReport } from '../history/applied';

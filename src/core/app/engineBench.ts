@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type PrismaProject } from '../project/types';
-import { EngineSession } from './engineSession';
+import { EngineSession } from '../engine/engineSession';
 import { EngineWorkerClient } from './workerClient';
 
 /** Options of {@link runBenchmark}. */
