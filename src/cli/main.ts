@@ -25,11 +25,13 @@ import { type HistoryStatus } from '../core/history/status';
 import { checkPlainDump, type DumpResult, dumpOverSsh, dumpWithPgDump } from '../core/rehearsal/dumpSource';
 import { rehearsalExitCode, rehearsalText } from '../core/rehearsal/report';
 import { rehearsalRecord, saveRehearsal } from '../core/app/rehearsals';
-import { type CheckedDatabase, EngineSession, isEngineError, runBenchmark } from '../core/engine';
+import { type CheckedDatabase, isEngineError } from '../core/engine';
+import { runBenchmark } from '../core/app/engineBench';
+import { EngineOperations } from '../core/app/engineOperations';
 import { describeJudgement, judgePrismaVersion, type PrismaJudgement } from '../core/project/prismaVersion';
 import { ignoredPreviewFeatureNote, withoutUnknownPreviewFeatures } from '../core/engine/projectInput';
 import { benchHistoryStatus } from '../core/history/historyBench';
-import { benchLargeInitText } from '../core/drift/largeInitBench';
+import { benchLargeInitText } from '../core/app/largeInitBench';
 import { discoverProjects, findProjectMarkers, loadProject, redactUrl } from '../core/project/discovery';
 import { safeText } from '../core/util/controlChars';
 import { describeUrlSource, formatProjectSummary, redactedProject } from '../core/project/projectSummary';
@@ -209,9 +211,9 @@ function databaseUrl(project: PrismaProject, explicit: string | undefined, io: I
   };
 }
 
-function engineSession(io: Io): EngineSession {
+function engineSession(io: Io): EngineOperations {
   const cacheDir = io.env.DRIFT_GUARD_CACHE_DIR ?? path.join(io.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'prisma-drift-guard');
-  return new EngineSession({ cacheDir });
+  return new EngineOperations({ cacheDir });
 }
 
 /**

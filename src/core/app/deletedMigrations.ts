@@ -10,7 +10,7 @@
  * deleted here is decided with the other guard-rail inputs, in guardRailInputs.ts.
  */
 import * as l10n from '@vscode/l10n';
-import { type EngineApi } from '../engine/api';
+import { type EngineApi } from './engineApi';
 import { isEngineError } from '../engine/engineError';
 import { diffDatabaseToHistory, type HistoryDriftReport } from '../history/applied';
 import { type HistoryStatus, type MigrationStatus } from '../history/status';

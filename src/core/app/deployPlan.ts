@@ -5,7 +5,7 @@ import * as l10n from '@vscode/l10n';
  * CLI's `deploy`), and for each environment after Create Baseline. A deploy runs only when every step is `apply`.
  *
  * Each pending migration (local, not applied: `pending` or `rolledBack`) is judged with the resolve proof
- * (../engine/resolveProof.ts, `proofOf`), read-only:
+ * (./resolveProof.ts, `proofOf`), read-only:
  * - `apply`: the database has none of its changes — deploying it is what it is for. A migration the proof cannot see
  *   at all (data only, or empty: nothing present, nothing missing) is `apply` too: there is nothing to prove, deploy
  *   runs it.
@@ -26,8 +26,8 @@ import * as l10n from '@vscode/l10n';
  * unless the database already has something of its own. After a `blocked` one, the next ones are judged as if it
  * were complete; the plan is refused anyway.
  */
-import { type EngineApi, type MigrationProof } from '../engine/api';
-import { labelOf, type MissingChange, type PresentChange } from '../engine/resolveProof';
+import { type EngineApi, type MigrationProof } from './engineApi';
+import { labelOf, type MissingChange, type PresentChange } from './resolveProof';
 import { type HistoryStatus } from '../history/status';
 import { type PrismaProject } from '../project/types';
 

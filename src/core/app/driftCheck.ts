@@ -7,7 +7,8 @@
  * {@link checkDatabase} per environment); the CLI runs them together with {@link checkProject}, which also explains a
  * schema check that fails because an applied migration was deleted here.
  */
-import { type EngineApi, type SchemaDiffOptions } from '../engine/api';
+import { type SchemaDiffOptions } from '../engine/api';
+import { type EngineApi } from './engineApi';
 import { isEngineError } from '../engine/engineError';
 import { attributeToSchema } from '../drift/attribution';
 import { type AttributedItem, type DriftFinding, groupFindings } from '../drift/driftFindings';

@@ -20,15 +20,20 @@ export interface MigrationSource {
   sql: string;
 }
 
-/** One object a migration creates, with the position of the creating text. */
-export interface CreatedObject {
+/** An object of the database in its own names: a table, column, enum, enum value, index or key. */
+export interface DatabaseObjectRef {
   object: DriftItem['object'];
   table?: string;
   column?: string;
   enum?: string;
   value?: string;
+  /** Index or key name. */
   name?: string;
   schema?: string;
+}
+
+/** One object a migration creates, with the position of the creating text. */
+export interface CreatedObject extends DatabaseObjectRef {
   migration: string;
   location: SourcePosition;
 }

@@ -5,38 +5,19 @@ import * as path from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import type { DiffParams, DiffTarget, MigrationList, SchemaContainer, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
-import { enumValuesAfter, indexTablesAfter, locateRemovedObjects } from '../drift/creationSites';
-import { type DriftItem, parseDiffScript } from '../drift/diffItems';
-import { positionAt, splitQualified } from '../sql/sqlText';
-import { readMigrationRecords } from '../history/records';
-import { computeHistoryStatus, type HistoryStatus, type LocalMigration } from '../history/status';
-import { type PrismaProject } from '../project/types';
-import { readRealDatabase, type RehearsalInput, rehearseOnCopy } from '../rehearsal/rehearse';
-import { type RehearsalReport } from '../rehearsal/report';
-import {
-  type BaselineOptions,
-  type BaselineResult,
-  type DeployResult,
-  type DriftReport,
-  type EngineApi,
-  type MigrationProof,
-  type EngineStats,
-  type ResolveOptions,
-  type ResolveResult,
-  type SchemaDiffOptions,
-} from './api';
-import { createBaseline } from './baseline';
+import { positionAt } from '../sql/sqlText';
+import { type LocalMigration, type PrismaProject } from '../project/types';
+import { type EngineDiff, type EngineStats, type SchemaDiffOptions } from './api';
 import { DATAMODEL_CACHE_FORMAT, datamodelLoses, SHADOW_FEATURES_BEYOND_DATAMODEL_SQL } from './datamodelFidelity';
 import { EmbeddedPostgres } from './embeddedShadow';
 import { failingStatementOffset, scriptFailureOf, withStatementLocation } from './failingStatement';
 import { fromEngineError } from './schemaEngineErrors';
-import { EngineError, describeUrl } from './engineError';
+import { EngineError } from './engineError';
 import { findExtensionRequests } from './extensions';
 import { guardEngineCall } from './guard';
 import { adaptScriptToPrismaMajor, judgePrismaVersion } from '../project/prismaVersion';
+import { OperationConnections, PgAdapterFactory, type ScriptError, describeCancellations, openPgClient, parsePgUrl, runWithConnections, type QueryLimits } from './pgAdapter';
 import { schemaConfigText } from '../project/schemaScanner';
-import { OperationConnections, PgAdapterFactory, describeCancellations, openPgClient, parsePgUrl, runWithConnections, type QueryLimits } from './pgAdapter';
-import { CHECK_CONSTRAINTS_SQL, type CheckConstraint, type MissingChange, missingChanges, proofOf, toCheckConstraints } from './resolveProof';
 import { assertShadowIsSafe } from './shadowSafety';
 import { ComposedAdapterFactory, OfflineDriverAdapter, PgliteDriverAdapter } from './pgliteAdapter';
 import { type EngineSchema, migrationList, migrationsKey, prepareSchema, readLocalMigrations, requireLockFile } from './projectInput';
@@ -50,7 +31,7 @@ export type { EngineTimeouts } from './timeouts';
  * Server-side limits of a read (and of recording one migration row): PostgreSQL cancels the statement itself
  * a little before the operation's own limit, and stops waiting for a lock sooner (at most 5 s).
  */
-function readLimits(operationMs: number): QueryLimits {
+export function readLimits(operationMs: number): QueryLimits {
   return { statementTimeoutMs: Math.max(1, Math.floor(operationMs * 0.8)), lockTimeoutMs: Math.max(1, Math.min(5_000, Math.floor(operationMs / 2))) };
 }
 
@@ -58,15 +39,6 @@ function readLimits(operationMs: number): QueryLimits {
 function writeLimits(operationMs: number): QueryLimits {
   const ms = Math.max(1, Math.floor(operationMs * 0.95));
   return { statementTimeoutMs: ms, lockTimeoutMs: ms };
-}
-
-/** "timed out after N s waiting for a lock…" when PostgreSQL cancelled the statement for one of our limits. */
-function serverTimeout(error: unknown, limits: QueryLimits): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const s = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`;
-  if (code === '55P03') return l10n.t('stopped after {0} waiting for a lock another session holds (lock_timeout); PostgreSQL cancelled the query, nothing of ours is left waiting.', s(limits.lockTimeoutMs));
-  if (code === '57014') return l10n.t('stopped after {0} (statement_timeout); PostgreSQL cancelled the query, nothing of ours is left running.', s(limits.statementTimeoutMs));
-  return undefined;
 }
 
 /** Options of {@link EngineSession}. */
@@ -93,7 +65,8 @@ export interface EngineSessionOptions {
 
 const FILTERS = { externalTables: [] as string[], externalEnums: [] as string[] };
 
-interface PreparedProject {
+/** A project read and validated for the engine ({@link EngineCall.prepare}). */
+export interface PreparedProject {
   schema: EngineSchema;
   lockFile: { path: string; content: string };
   migrations: LocalMigration[];
@@ -104,13 +77,51 @@ interface PreparedProject {
   datamodelKey: string;
 }
 
+/** What {@link EngineCall.applyMigrations} did: the migrations applied, or the failure and the script PostgreSQL rejected. */
+export type ApplyOutcome = { ok: true; applied: string[] } | { ok: false; error: unknown; scriptError: ScriptError | undefined };
+
+/**
+ * The engine's primitives within one call of the session ({@link EngineSession.exclusive}), on which core/app
+ * builds its use cases (resolve, deploy, migration proofs, history status, rehearsal). Valid only while that
+ * call runs.
+ */
+export interface EngineCall {
+  /** The engine assets folder of the session (undefined: the default). */
+  readonly assetsDir: string | undefined;
+  /** Schema + lock file + migrations of a project, validated and read. */
+  prepare(project: PrismaProject): Promise<PreparedProject>;
+  /** Connects to `url` once: a precise message (wrong password, unreachable host, missing database) before the engine runs. */
+  preflight(url: string, purpose: string): Promise<void>;
+  /** Records `name` as rolled back in `_prisma_migrations` (the engine's `markMigrationRolledBack`). */
+  markRolledBack(prepared: PreparedProject, url: string, name: string): Promise<void>;
+  /** Records `name` as applied in `_prisma_migrations` (the engine's `markMigrationApplied`), nothing else. */
+  markApplied(prepared: PreparedProject, url: string, name: string): Promise<void>;
+  /** Applies the pending migrations to `url` (the engine's `applyMigrations`, `migrate deploy`). */
+  applyMigrations(prepared: PreparedProject, url: string): Promise<ApplyOutcome>;
+  /**
+   * The script from the database `url` to the first `count` migrations (empty string when none), with the
+   * embedded shadow as the engine's shadow: it is left migrated up to `count` (see {@link queryShadow}).
+   */
+  diffDatabaseToMigrations(prepared: PreparedProject, count: number, url: string, configDir: string): Promise<string>;
+  /** Rows of a read-only query on the embedded shadow, as the last call left it. */
+  queryShadow(prepared: PreparedProject, sql: string): Promise<Array<Record<string, unknown>>>;
+  /**
+   * Closes the analyses' embedded shadow (≈450 MB; it restarts from its snapshot later) and hands out a fresh
+   * embedded PostgreSQL with the session's options, which the caller closes.
+   */
+  freshEmbedded(): Promise<EmbeddedPostgres>;
+  log(message: string): void;
+}
+
 /**
  * The engine layer in-process: one lazily loaded WASM schema engine, our own adapters, and one
  * embedded PGlite shadow kept migrated between analyses. Calls are serialised and each one is
- * guarded by a time limit. Used directly by the CLI and inside the engine worker process.
+ * guarded by a time limit. The use cases built on it live in core/app (`EngineOperations`), used
+ * by the CLI and inside the engine worker process.
  */
-export class EngineSession implements EngineApi {
-  private readonly timeouts: EngineTimeouts;
+export class EngineSession {
+  /** The limits of the session's calls. */
+  readonly timeouts: EngineTimeouts;
   private embedded: EmbeddedPostgres;
   private queue: Promise<unknown> = Promise.resolve();
   private runtime: SchemaEngineRuntime | undefined;
@@ -129,12 +140,37 @@ export class EngineSession implements EngineApi {
   private disposed = false;
   private idleTimer: NodeJS.Timeout | undefined;
 
+  /** The primitives handed to {@link exclusive} calls. */
+  private readonly call: EngineCall;
+
   constructor(private readonly options: EngineSessionOptions = {}) {
     this.timeouts = { ...DEFAULT_ENGINE_TIMEOUTS, ...options.timeouts };
     this.embedded = this.newEmbedded();
+    this.call = {
+      assetsDir: this.options.assetsDir,
+      prepare: (project) => this.prepare(project),
+      preflight: (url, purpose) => this.preflight(url, purpose),
+      markRolledBack: (prepared, url, name) => this.markRolledBack(prepared, url, name),
+      markApplied: (prepared, url, name) => this.markApplied(prepared, url, name),
+      applyMigrations: (prepared, url) => this.applyMigrations(prepared, url),
+      diffDatabaseToMigrations: (prepared, count, url, configDir) => this.diffDatabaseToMigrations(prepared, count, url, configDir),
+      queryShadow: async (prepared, sql) => (await (await this.embedded.instance(findExtensionRequests(prepared.migrations))).query<Record<string, unknown>>(sql)).rows,
+      freshEmbedded: () => this.freshEmbedded(),
+      log: (message) => this.log(message),
+    };
   }
 
-  diffMigrationsToSchema(project: PrismaProject, options: SchemaDiffOptions = {}): Promise<DriftReport> {
+  /**
+   * Runs `work` as one call of the session, on the engine's primitives: after the calls before it and alone,
+   * within `timeoutMs` (then the engine is abandoned and the call rejects with `timeout`), every failure one
+   * {@link EngineError}.
+   */
+  exclusive<T>(what: string, timeoutMs: number, work: (call: EngineCall) => Promise<T>): Promise<T> {
+    return this.serial(what, timeoutMs, () => work(this.call));
+  }
+
+  /** Migrations applied to a shadow database, diffed to the schema ("schema vs migrations"). */
+  diffMigrationsToSchema(project: PrismaProject, options: SchemaDiffOptions = {}): Promise<EngineDiff> {
     return this.serial(l10n.t('schema vs migrations'), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project, options.schemaFiles);
       const shadow = options.shadow ?? { kind: 'embedded' };
@@ -182,7 +218,8 @@ export class EngineSession implements EngineApi {
     });
   }
 
-  diffMigrationsToDatabase(project: PrismaProject, url: string): Promise<DriftReport> {
+  /** Migrations (embedded shadow) diffed to a live database: `added` = in the database, in no migration. */
+  diffMigrationsToDatabase(project: PrismaProject, url: string): Promise<EngineDiff> {
     return this.serial(l10n.t('database vs migrations'), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
       const target = parsePgUrl(url);
@@ -202,7 +239,8 @@ export class EngineSession implements EngineApi {
     });
   }
 
-  diffDatabaseToSchema(project: PrismaProject, url: string): Promise<DriftReport> {
+  /** A live database diffed to the schema: `added` = in the schema, not in the database. */
+  diffDatabaseToSchema(project: PrismaProject, url: string): Promise<EngineDiff> {
     return this.serial(l10n.t('database vs schema'), this.timeouts.analysisMs, async () => {
       const schema = prepareSchema(project.schemaFiles);
       parsePgUrl(url);
@@ -217,156 +255,8 @@ export class EngineSession implements EngineApi {
         ),
         project,
       );
-      const items = parseDiffScript(script);
       const totalMs = performance.now() - started;
-      return { script, items, empty: script.trim() === '', shadow: 'none', timings: { totalMs, diffMs: totalMs } };
-    });
-  }
-
-  historyStatus(project: PrismaProject, url: string): Promise<HistoryStatus> {
-    return this.serial(l10n.t('migration status'), this.timeouts.historyMs, async () => {
-      const target = parsePgUrl(url);
-      requireLockFileOrFolder(project);
-      const migrations = await readLocalMigrations(project);
-      const limits = readLimits(this.timeouts.historyMs);
-      const client = await openPgClient(url, l10n.t('reading _prisma_migrations'), this.timeouts.connectMs, limits);
-      try {
-        const records = await readMigrationRecords(async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>, target.schema);
-        return computeHistoryStatus(migrations, records);
-      } catch (error) {
-        const stopped = serverTimeout(error, limits);
-        if (stopped) throw new EngineError({ code: 'timeout', message: l10n.t('Reading _prisma_migrations on {0} {1}', describeUrl(url), stopped) });
-        throw new EngineError({ code: 'engine-error', message: l10n.t('Reading _prisma_migrations on {0} failed: {1}', describeUrl(url), (error as Error).message) });
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    });
-  }
-
-  /** Drafts, verifies on the shadow, then installs the baseline (see ./baseline.ts: nothing unverified lands in the migrations). */
-  createBaseline(project: PrismaProject, options: BaselineOptions = {}): Promise<BaselineResult> {
-    return createBaseline(project, options, (p) => this.diffMigrationsToSchema(p, { forWriting: true }));
-  }
-
-  resolve(project: PrismaProject, url: string, options: ResolveOptions): Promise<ResolveResult> {
-    const name = options.applied ?? options.rolledBack;
-    if (!name || (options.applied && options.rolledBack)) {
-      return Promise.reject(new EngineError({ code: 'invalid-argument', message: l10n.t('resolve needs exactly one of --applied NAME or --rolled-back NAME.') }));
-    }
-    return this.serial(l10n.t('resolve {0}', name), this.timeouts.analysisMs, async () => {
-      const prepared = await this.prepare(project);
-      await this.preflight(url, l10n.t('connecting to the database'));
-      const index = prepared.migrations.findIndex((m) => m.name === name);
-      if (options.rolledBack) {
-        const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
-        await this.withEngine(prepared.schema, factory, async (engine) => {
-          await engine.markMigrationRolledBack({ migrationName: name });
-          return '';
-        });
-        return { migration: name, action: 'rolledBack', recorded: true, missing: [], missingChanges: [], forced: false, message: l10n.t('Recorded {0} as rolled back on {1}.', name, describeUrl(url)) };
-      }
-      if (index < 0) {
-        throw new EngineError({ code: 'unknown-migration', message: l10n.t('No migration named {0} in {1}.', name, project.migrationsDir), migration: name });
-      }
-      const { items: missing, changes: missingChanges } = await this.missingObjects(prepared, index, url, project);
-      if (missingChanges.length > 0 && !options.force) {
-        throw new EngineError({
-          code: 'refused',
-          migration: name,
-          message: l10n.t('Refusing to record {0} as applied: the database {1} does not have every change it makes — {2}. Nothing was written.', name, describeUrl(url), missingChanges.map((c) => c.description).join('; ')),
-        });
-      }
-      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
-      await this.withEngine(prepared.schema, factory, async (engine) => {
-        await engine.markMigrationApplied({ migrationName: name, migrationsList: prepared.list });
-        return '';
-      });
-      const forced = missingChanges.length > 0;
-      return {
-        migration: name,
-        action: 'applied',
-        recorded: true,
-        missing,
-        missingChanges,
-        forced,
-        message: forced
-          ? l10n.t('FORCED: recorded {0} as applied on {1} although the database lacks {2}.', name, describeUrl(url), missingChanges.map((c) => c.description).join('; '))
-          : l10n.t('Recorded {0} as applied on {1}: the database already has every change it makes.', name, describeUrl(url)),
-      };
-    });
-  }
-
-  migrationProofs(project: PrismaProject, url: string, migrations: string[]): Promise<MigrationProof[]> {
-    return this.serial(l10n.t('migration proofs'), this.timeouts.deployMs, async () => {
-      const prepared = await this.prepare(project);
-      await this.preflight(url, l10n.t('connecting to the database'));
-      const indexes = migrations.map((name) => {
-        const index = prepared.migrations.findIndex((m) => m.name === name);
-        if (index < 0) throw new EngineError({ code: 'unknown-migration', message: l10n.t('No migration named {0} in {1}.', name, project.migrationsDir), migration: name });
-        return index;
-      });
-      if (indexes.length === 0) return [];
-      // Consecutive pending migrations share a state (after one = before the next): each state is diffed once.
-      const states = new Map<number, { items: DriftItem[]; checks: CheckConstraint[] }>();
-      const stateAt = async (count: number): Promise<{ items: DriftItem[]; checks: CheckConstraint[] }> => {
-        let state = states.get(count);
-        if (!state) states.set(count, (state = await this.databaseStateAt(prepared, count, url, project)));
-        return state;
-      };
-      const database = await this.databaseChecks(url);
-      const out: MigrationProof[] = [];
-      for (const [i, index] of indexes.entries()) {
-        const before = await stateAt(index);
-        const after = await stateAt(index + 1);
-        const proof = proofOf({ before: before.items, after: after.items, checks: { before: before.checks, after: after.checks, database }, schemaFiles: project.schemaFiles });
-        out.push({ migration: migrations[i], present: proof.present, missing: proof.changes });
-      }
-      return out;
-    });
-  }
-
-  deploy(project: PrismaProject, url: string): Promise<DeployResult> {
-    return this.serial(l10n.t('deploy'), this.timeouts.deployMs, async () => {
-      const prepared = await this.prepare(project);
-      await this.preflight(url, l10n.t('connecting to the database'));
-      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: writeLimits(this.timeouts.deployMs) });
-      let applied: string[] = [];
-      try {
-        await this.withEngine(prepared.schema, factory, async (engine) => {
-          applied = (await engine.applyMigrations({ migrationsList: prepared.list, filters: FILTERS })).appliedMigrationNames;
-          return '';
-        });
-      } catch (error) {
-        const scriptError = factory.lastScriptError;
-        if (!scriptError) throw error;
-        // The engine says only "external connector error": name the migration and the real error.
-        const failed = await this.failedMigrationName(url);
-        throw new EngineError({
-          code: 'migration-failed',
-          migration: failed,
-          message: l10n.t('Migration {0} failed on {1}: {2}. It is recorded as failed: fix it, mark it rolled back, then deploy again.', failed ?? l10n.t('(unknown)'), describeUrl(url), `${scriptError.message}${scriptError.code ? ` [${scriptError.code}]` : ''}`),
-          location: failed ? { file: path.join(project.migrationsDir, failed, 'migration.sql'), line: 1, character: 1 } : undefined,
-        });
-      }
-      return { applied, message: applied.length > 0 ? l10n.t('Applied {0} migration(s): {1}.', applied.length, applied.join(', ')) : l10n.t('No pending migration.') };
-    });
-  }
-
-  rehearse(project: PrismaProject, input: RehearsalInput): Promise<RehearsalReport> {
-    return this.serial(l10n.t('deploy rehearsal'), this.timeouts.deployMs, async () => {
-      requireLockFileOrFolder(project);
-      const migrations = await readLocalMigrations(project);
-      const real = input.url ? await readRealDatabase(input.url, this.timeouts.connectMs) : undefined;
-      // The copy needs its own fresh instance; the analyses' shadow (≈450 MB) restarts from its snapshot later.
-      this.dropEmbeddedEngine();
-      this.applied = [];
-      await this.embedded.close();
-      const copy = new EmbeddedPostgres({ assetsDir: this.options.assetsDir, cacheDir: this.options.cacheDir, log: this.options.log });
-      try {
-        return await rehearseOnCopy(copy, { input, migrations, ...(real ? { real } : {}), assetsDir: this.options.assetsDir, log: (m) => this.log(m) });
-      } finally {
-        await copy.close();
-      }
+      return { script, empty: script.trim() === '', shadow: 'none', timings: { totalMs, diffMs: totalMs } };
     });
   }
 
@@ -405,7 +295,7 @@ export class EngineSession implements EngineApi {
    * For benchmarks: what `prisma migrate diff --from-migrations --to-schema-datamodel` does —
    * a freshly emptied shadow, every migration applied by the engine, then the diff.
    */
-  diffMigrationsToSchemaFresh(project: PrismaProject): Promise<DriftReport> {
+  diffMigrationsToSchemaFresh(project: PrismaProject): Promise<EngineDiff> {
     return this.serial(l10n.t('schema vs migrations (fresh shadow)'), this.timeouts.analysisMs, async () => {
       const prepared = await this.prepare(project);
       const started = performance.now();
@@ -709,48 +599,50 @@ export class EngineSession implements EngineApi {
     return factory;
   }
 
-  /** Changes of migration `index` the database lacks: see {@link missingChanges} (two engine diffs + CHECK catalogs). */
-  private async missingObjects(prepared: PreparedProject, index: number, url: string, project: PrismaProject): Promise<{ items: DriftItem[]; changes: MissingChange[] }> {
-    const before = await this.databaseStateAt(prepared, index, url, project);
-    const after = await this.databaseStateAt(prepared, index + 1, url, project);
-    const database = await this.databaseChecks(url);
-    return missingChanges({ before: before.items, after: after.items, checks: { before: before.checks, after: after.checks, database }, schemaFiles: project.schemaFiles });
+  private async markRolledBack(prepared: PreparedProject, url: string, name: string): Promise<void> {
+    const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
+    await this.withEngine(prepared.schema, factory, async (engine) => {
+      await engine.markMigrationRolledBack({ migrationName: name });
+      return '';
+    });
   }
 
-  /** The diff of the database to the first `count` migrations, and those migrations' CHECK constraints. */
-  private async databaseStateAt(prepared: PreparedProject, count: number, url: string, project: PrismaProject): Promise<{ items: DriftItem[]; checks: CheckConstraint[] }> {
-    const requests = findExtensionRequests(prepared.migrations);
+  private async markApplied(prepared: PreparedProject, url: string, name: string): Promise<void> {
+    const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
+    await this.withEngine(prepared.schema, factory, async (engine) => {
+      await engine.markMigrationApplied({ migrationName: name, migrationsList: prepared.list });
+      return '';
+    });
+  }
+
+  private async applyMigrations(prepared: PreparedProject, url: string): Promise<ApplyOutcome> {
+    const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: writeLimits(this.timeouts.deployMs) });
+    let applied: string[] = [];
+    try {
+      await this.withEngine(prepared.schema, factory, async (engine) => {
+        applied = (await engine.applyMigrations({ migrationsList: prepared.list, filters: FILTERS })).appliedMigrationNames;
+        return '';
+      });
+    } catch (error) {
+      return { ok: false, error, scriptError: factory.lastScriptError };
+    }
+    return { ok: true, applied };
+  }
+
+  private async diffDatabaseToMigrations(prepared: PreparedProject, count: number, url: string, configDir: string): Promise<string> {
     const upTo = prepared.migrations.slice(0, count);
     const list = migrationList(prepared.list.baseDir, prepared.lockFile, upTo);
     const script = await this.withEngine(prepared.schema, this.databaseWithEmbeddedShadow(url, { ...prepared, migrations: upTo, list }), (engine) =>
-      engine.diff(diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root }, { tag: 'migrations', ...list })),
+      engine.diff(diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir }, { tag: 'migrations', ...list })),
     );
-    // The engine left the embedded shadow migrated up to `count`: its CHECK constraints are the migrations' ones.
-    const shadow = await this.embedded.instance(requests);
-    return { items: parseDiffScript(normalizeScript(script)), checks: toCheckConstraints((await shadow.query<Record<string, unknown>>(CHECK_CONSTRAINTS_SQL)).rows) };
+    return normalizeScript(script);
   }
 
-  /** The database's own CHECK constraints (read-only). */
-  private async databaseChecks(url: string): Promise<CheckConstraint[]> {
-    const client = await openPgClient(url, l10n.t('reading CHECK constraints'), this.timeouts.connectMs, readLimits(this.timeouts.analysisMs));
-    try {
-      return toCheckConstraints((await client.query(CHECK_CONSTRAINTS_SQL)).rows as Array<Record<string, unknown>>);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-
-  private async failedMigrationName(url: string): Promise<string | undefined> {
-    const client = await openPgClient(url, l10n.t('reading _prisma_migrations'), this.timeouts.connectMs, readLimits(this.timeouts.historyMs)).catch(() => undefined);
-    if (!client) return undefined;
-    try {
-      const records = await readMigrationRecords(async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>, parsePgUrl(url).schema);
-      return records?.filter((r) => !r.finishedAt && !r.rolledBackAt).pop()?.migrationName;
-    } catch {
-      return undefined;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+  private async freshEmbedded(): Promise<EmbeddedPostgres> {
+    this.dropEmbeddedEngine();
+    this.applied = [];
+    await this.embedded.close();
+    return this.newEmbedded();
   }
 
   private async preflight(url: string, purpose: string): Promise<void> {
@@ -760,17 +652,12 @@ export class EngineSession implements EngineApi {
     await client.end().catch(() => undefined);
   }
 
-  private report(rawScript: string, prepared: PreparedProject, shadow: DriftReport['shadow'], started: number, migrateMs: number | undefined): DriftReport {
+  private report(rawScript: string, prepared: PreparedProject, shadow: EngineDiff['shadow'], started: number, migrateMs: number | undefined): EngineDiff {
     const script = normalizeScript(rawScript);
-    const enumsBefore = enumValuesAfter(prepared.migrations);
-    const items = withIndexTables(
-      locateRemovedObjects(parseDiffScript(script, { enumValuesBefore: (name) => enumsBefore.get(name) }), prepared.migrations),
-      prepared.migrations,
-    );
     const totalMs = performance.now() - started;
-    const timings: DriftReport['timings'] = { totalMs, diffMs: totalMs - (migrateMs ?? 0) };
+    const timings: EngineDiff['timings'] = { totalMs, diffMs: totalMs - (migrateMs ?? 0) };
     if (migrateMs !== undefined) timings.migrateMs = migrateMs;
-    return { script, items, empty: script.trim() === '', shadow, timings };
+    return { script, empty: script.trim() === '', shadow, timings, migrations: prepared.migrations };
   }
 }
 
@@ -794,25 +681,6 @@ function parseDatamodelEntry(text: string): SchemaContainer[] | null | undefined
 }
 
 /**
- * Index items the engine's script does not place (`DROP INDEX "x"`, `ALTER INDEX "x" RENAME TO "y"`) get the table
- * the migrations created that index on, so they are said in model terms instead of "table ?".
- */
-function withIndexTables(items: DriftItem[], migrations: readonly LocalMigration[]): DriftItem[] {
-  if (!items.some((i) => i.object === 'index' && i.table === undefined)) return items;
-  const tables = indexTablesAfter(migrations);
-  for (const item of items) {
-    if (item.object !== 'index' || item.table !== undefined || item.name === undefined) continue;
-    // A rename names the new index; the migrations know it by the old name.
-    const renamed = /^\s*ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))?)\s+RENAME/i.exec(item.sql);
-    const known = tables.get(renamed ? splitQualified(renamed[1]).name : item.name);
-    if (!known) continue;
-    item.table = known.table;
-    if (known.schema !== undefined && known.schema !== 'public' && item.schema === undefined) item.schema = known.schema;
-  }
-  return items;
-}
-
-/**
  * The bundled engine's script for a comparison with a Prisma schema, as the project's own Prisma major writes it
  * (prismaVersion.ts): the engine's empty-migration comment is no script.
  */
@@ -827,12 +695,6 @@ function normalizeScript(script: string): string {
 
 function diffParams(from: DiffTarget, to: DiffTarget): DiffParams {
   return { from, to, script: true, exitCode: null, filters: FILTERS };
-}
-
-function requireLockFileOrFolder(project: PrismaProject): void {
-  if (!project.migrationsDirExists) {
-    throw new EngineError({ code: 'missing-migrations-folder', message: l10n.t('The migrations folder {0} does not exist.', project.migrationsDir) });
-  }
 }
 
 function migrationFailure(migration: LocalMigration, error: unknown, statementOffset?: number): EngineError {

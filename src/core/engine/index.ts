@@ -1,23 +1,9 @@
 /**
- * Public surface of the engine layer. The CLI uses {@link EngineSession} in-process; the extension
- * uses {@link EngineWorkerClient} (same {@link EngineApi}, in a separate process).
+ * Public surface of the engine layer: the {@link EngineSession} (the WASM engine, its diffs and the embedded
+ * shadow). The use cases built on it live in core/app: `EngineOperations` in-process (the CLI), and
+ * `EngineWorkerClient` for the extension (the same `EngineApi`, in a separate process).
  */
-export type {
-  BaselineOptions,
-  BaselineResult,
-  DeployResult,
-  DriftReport,
-  EngineApi,
-  EngineStats,
-  MigrationProof,
-  ResolveOptions,
-  ResolveResult,
-  SchemaDiffOptions,
-  ShadowChoice,
-} from './api';
-export { runBenchmark, type BenchOptions, type BenchResult } from './engineBench';
-export { EngineSession, type EngineSessionOptions, type EngineTimeouts } from './engineSession';
+export type { EngineDiff, EngineStats, SchemaDiffOptions, ShadowChoice } from './api';
+export { type EngineCall, EngineSession, type EngineSessionOptions, type EngineTimeouts } from './engineSession';
 export { EngineError, isEngineError, describeUrl, type EngineErrorCode, type EngineErrorData, type ShadowRefusal } from './engineError';
 export { type CheckedDatabase, findSameDatabase, sshEnvironmentUrls } from './shadowSafety';
-export { EngineWorkerClient, type EngineWorkerClientOptions } from './workerClient';
-export type { MissingChange, PresentChange } from './resolveProof';

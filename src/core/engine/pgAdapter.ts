@@ -17,7 +17,7 @@ import { locateFailingStatement } from './failingStatement';
 import { EngineError, connectionError, describeUrl } from './engineError';
 import { convertRow, pgTypeMapping } from './pgValues';
 import { PgUrlError, parsePostgresUrl, sameDatabase, withDatabase, withoutParams } from '../util/pgUrl';
-import { CLAIM_SHADOW_SQL, assertShadowContentIsSafe } from './shadowSafety';
+import { CLAIM_SHADOW_SQL, assertShadowContentIsSafe, resetSchemasSql } from './shadowSafety';
 
 const ADAPTER_NAME = 'prisma-drift-guard-pg';
 
@@ -515,22 +515,5 @@ function codeFor(error: EngineError): string {
   }
 }
 
-/**
- * Empties a database the way the engine expects a shadow database: every non-system schema
- * dropped (with what it holds, extensions included) and an empty `public` recreated.
- */
-export const RESET_SCHEMAS_SQL = `DO $drift_guard_reset$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT nspname FROM pg_namespace
-    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-      AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
-  LOOP
-    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
-  END LOOP;
-  FOR r IN SELECT e.evtname FROM pg_event_trigger e LOOP
-    EXECUTE format('DROP EVENT TRIGGER %I', r.evtname);
-  END LOOP;
-END
-$drift_guard_reset$;
-CREATE SCHEMA public;`;
+/** Empties a database the way the engine expects a shadow database (see {@link resetSchemasSql}). */
+export const RESET_SCHEMAS_SQL = resetSchemasSql();

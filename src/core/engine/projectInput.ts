@@ -4,10 +4,9 @@ import { compareMigrationNames } from '../project/migrationOrder';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MigrationList, SchemaContainer } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
-import { type LocalMigration } from '../history/status';
-import { schemaBlockSpans, scanSchema } from '../project/schemaScanner';
-import { type PrismaProject, type SchemaFile, type SourcePosition } from '../project/types';
+import { type LocalMigration, type PrismaProject, type SchemaFile, type SourcePosition } from '../project/types';
 import { EngineError } from './engineError';
+import { schemaBlockSpans, scanSchema } from '../project/schemaScanner';
 
 /** Datasource properties the 7.x engine rejects (P1012) but Prisma 5/6 schemas carry. */
 const URL_PROPERTIES = new Set(['url', 'directUrl', 'shadowDatabaseUrl']);

@@ -26,14 +26,16 @@ export const SHADOW_MARKER_SCHEMA = 'prisma_drift_guard_shadow';
 const MARKER_COMMENT = 'Prisma Drift Guard shadow database: emptied and migrated by every check that uses it. Do not keep data here.';
 
 /**
- * Empties a shadow database that passed {@link inspectShadow}: every non-system schema dropped except the
- * marker, an empty `public` recreated, and the marker created (so the next run knows the objects are ours).
+ * Empties a database the way the engine expects a shadow database: every non-system schema but `keep` dropped
+ * (with what it holds, extensions included), every event trigger dropped, and an empty `public` recreated.
  */
-export const CLAIM_SHADOW_SQL = `DO $drift_guard_reset$
+export function resetSchemasSql(keep: readonly string[] = []): string {
+  const kept = ['pg_catalog', 'information_schema', 'pg_toast', ...keep].map((name) => `'${name}'`).join(', ');
+  return `DO $drift_guard_reset$
 DECLARE r record;
 BEGIN
   FOR r IN SELECT nspname FROM pg_namespace
-    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', '${SHADOW_MARKER_SCHEMA}')
+    WHERE nspname NOT IN (${kept})
       AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
   LOOP
     EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
@@ -43,7 +45,14 @@ BEGIN
   END LOOP;
 END
 $drift_guard_reset$;
-CREATE SCHEMA public;
+CREATE SCHEMA public;`;
+}
+
+/**
+ * Empties a shadow database that passed {@link inspectShadow}: every non-system schema dropped except the
+ * marker, an empty `public` recreated, and the marker created (so the next run knows the objects are ours).
+ */
+export const CLAIM_SHADOW_SQL = `${resetSchemasSql([SHADOW_MARKER_SCHEMA])}
 CREATE SCHEMA IF NOT EXISTS ${SHADOW_MARKER_SCHEMA};
 COMMENT ON SCHEMA ${SHADOW_MARKER_SCHEMA} IS '${MARKER_COMMENT}';`;
 

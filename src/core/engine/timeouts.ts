@@ -1,9 +1,9 @@
 /**
  * One time limit per engine operation. The engine session enforces it inside the worker; the worker client
  * waits a little longer ({@link CALL_MARGIN_MS}) before it kills the worker, so the inner limit always fires
- * first and a deploy is never killed while the engine would still let it run.
+ * first and a deploy is never killed while the engine would still let it run (`operationTimeoutMs` in
+ * core/app/workerProtocol.ts).
  */
-import { type EngineMethod } from './workerProtocol';
 
 /** Per-call time limits in milliseconds. */
 export interface EngineTimeouts {
@@ -21,23 +21,3 @@ export const DEFAULT_ENGINE_TIMEOUTS: EngineTimeouts = { analysisMs: 120_000, hi
 
 /** How much longer than the operation's own limit the worker client waits (queueing, shadow start, IPC). */
 export const CALL_MARGIN_MS = 30_000;
-
-/** The inner limit of each operation the worker runs. */
-export function operationTimeoutMs(method: EngineMethod, timeouts: EngineTimeouts = DEFAULT_ENGINE_TIMEOUTS): number {
-  switch (method) {
-    case 'deploy':
-    case 'migrationProofs':
-    case 'rehearse':
-      return timeouts.deployMs;
-    case 'historyStatus':
-      return timeouts.historyMs;
-    case 'stats':
-      return timeouts.connectMs;
-    case 'diffMigrationsToSchema':
-    case 'diffMigrationsToDatabase':
-    case 'diffDatabaseToSchema':
-    case 'createBaseline':
-    case 'resolve':
-      return timeouts.analysisMs;
-  }
-}

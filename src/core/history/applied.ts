@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import { type DriftReport, type EngineApi } from '../engine/api';
+import { type DriftReport } from '../drift/driftReport';
 import { isEngineError } from '../engine/engineError';
 import { type PrismaProject } from '../project/types';
 import { type HistoryStatus } from './status';
@@ -27,7 +27,7 @@ export interface HistoryDriftReport extends DriftReport {
  * every local migration and says so.
  */
 export async function diffDatabaseToHistory(
-  engine: Pick<EngineApi, 'diffMigrationsToDatabase'>,
+  engine: { diffMigrationsToDatabase(project: PrismaProject, url: string): Promise<DriftReport> },
   project: PrismaProject,
   status: HistoryStatus,
   url: string,

@@ -1,6 +1,7 @@
 import * as l10n from '@vscode/l10n';
-import { createdObjects, type MigrationSource } from '../drift/creationSites';
+import { createdObjects } from '../drift/creationSites';
 import { compareMigrationNames } from '../project/migrationOrder';
+import { type LocalMigration } from '../project/types';
 import { IDENT, splitQualified, stripSqlComments } from '../sql/sqlText';
 import { explainChecksumMismatch, migrationChecksum } from './checksums';
 
@@ -67,10 +68,7 @@ export interface HistoryStatus {
   notes: string[];
 }
 
-/** A local migration with its file content (null: folder without readable migration.sql). */
-export interface LocalMigration extends MigrationSource {
-  sql: string;
-}
+export type { LocalMigration } from '../project/types';
 
 /**
  * Computes the state of every migration from the local folders and the rows of

@@ -331,7 +331,7 @@ export function pnpmCatalogEntry(yaml: string, name: string, catalog: string): s
   return undefined;
 }
 
-/** The temporary folder a baseline or migration is written in before its rename (src/core/engine/baseline.ts). */
+/** The temporary folder a baseline or migration is written in before its rename (src/core/app/baseline.ts). */
 export const OWN_TEMP_FOLDER = /^\.drift-guard-[0-9a-f]+\.tmp$/;
 
 async function listMigrations(dir: string): Promise<MigrationFolder[]> {

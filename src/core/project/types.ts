@@ -86,3 +86,11 @@ export interface PrismaProject {
   prismaVersion: PrismaVersionInfo;
   problems: ProjectProblem[];
 }
+
+/** A local migration with its file content, as read from disk. */
+export interface LocalMigration {
+  name: string;
+  /** Absolute path of migration.sql. */
+  sqlPath: string;
+  sql: string;
+}

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type EngineApi, EngineWorkerClient } from '../../core/engine';
+import { type EngineApi } from '../../core/app/engineApi';
+import { EngineWorkerClient } from '../../core/app/workerClient';
 import { type Logger } from '../shared/logger';
 
 /**

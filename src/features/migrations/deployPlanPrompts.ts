@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { computeDeployPlan, type DeployPlan, migrationsToMarkApplied, type PlannedMigration } from '../../core/app/deployPlan';
-import { labelOf } from '../../core/engine/resolveProof';
+import { labelOf } from '../../core/app/resolveProof';
 import { type PrismaProject } from '../../core/project/types';
 import { type EngineService } from '../engine/engineService';
 import { type DatabaseEnvironment } from '../environments/environmentService';

@@ -2,15 +2,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { alreadyPresentMigrations, computeDeployPlan, deployPlanJson, deployPlanText, planFromProofs } from '../../../src/core/app/deployPlan';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
 import { BASELINE, initAppliedSql, INVOICES_SQL, NICKNAME_SQL, REFUNDS, REFUNDS_SQL, writeBaselineProject } from '../../fixtures/baselineProject';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 import { testCacheDir } from '../../fixtures/engineProjects';
-import { type MigrationProof } from '../../../src/core/engine/api';
+import { type MigrationProof } from '../../../src/core/app/engineApi';
 import { type DriftItem } from '../../../src/core/drift/diffItems';
-import { proofOf } from '../../../src/core/engine/resolveProof';
+import { proofOf } from '../../../src/core/app/resolveProof';
 import { type HistoryStatus, type MigrationStatus } from '../../../src/core/history/status';
 
 const history = (migrations: MigrationStatus[]): HistoryStatus => ({ hasMigrationsTable: true, migrations, hazards: [], notes: [] });
@@ -128,16 +128,16 @@ describe('deploy plan (pure)', () => {
 });
 
 /** The order rule on a real database: each migration judged on top of the ones before it. */
-describe('deploy plan on PostgreSQL 15 (EngineSession)', function () {
+describe('deploy plan on PostgreSQL 15 (EngineOperations)', function () {
   this.timeout(300_000);
   let pg: PostgresFixture;
-  let session: EngineSession;
+  let session: EngineOperations;
   const dirs: string[] = [];
   const dbs: string[] = [];
 
   before(async () => {
     pg = await sharedPostgres();
-    session = new EngineSession({ cacheDir: testCacheDir() });
+    session = new EngineOperations({ cacheDir: testCacheDir() });
   });
   after(async () => {
     await session.dispose();

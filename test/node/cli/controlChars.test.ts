@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
 import { safeText } from '../../../src/core/util/controlChars';
 import { type CliRun, requireCliBundle, runCli } from '../../fixtures/cli';
@@ -35,7 +35,7 @@ describe('control characters from the database (bundled CLI, real PostgreSQL)', 
     const name = `cli_control_chars_${process.pid}`;
     await pg.dropDatabase(name);
     url = await pg.createDatabase(name);
-    const session = new EngineSession({ cacheDir: testCacheDir() });
+    const session = new EngineOperations({ cacheDir: testCacheDir() });
     try {
       await session.deploy(await loadProject(dir), url);
     } finally {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type CliRun, requireCliBundle, runCli } from '../../fixtures/cli';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
@@ -30,7 +30,7 @@ describe('an unfinished migration missing locally is failed everywhere (bundled 
     const name = `cli_failed_history_${process.pid}`;
     await pg.dropDatabase(name);
     url = await pg.createDatabase(name);
-    const session = new EngineSession({ cacheDir: testCacheDir() });
+    const session = new EngineOperations({ cacheDir: testCacheDir() });
     try {
       await session.deploy(await loadProject(dir), url);
     } finally {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
 import { DEMO_DRIFT, DEMO_DRIFT_SQL, defaultDemoDir, prepareHistoryOnly, prepareProdLike } from '../../fixtures/demoDatabase';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
@@ -16,12 +16,12 @@ import { rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 describe('engine end to end on the demo project', function () {
   this.timeout(300_000);
   let pg: PostgresFixture;
-  let session: EngineSession;
+  let session: EngineOperations;
   let root: string;
 
   before(async () => {
     pg = await sharedPostgres();
-    session = new EngineSession({ cacheDir: testCacheDir() });
+    session = new EngineOperations({ cacheDir: testCacheDir() });
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-guard-demo-'));
     fs.cpSync(defaultDemoDir(), root, { recursive: true });
   });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { type DriftReport } from '../../../src/core/engine/api';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { type DriftReport } from '../../../src/core/drift/driftReport';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
 import { GENERIC_VARIANTS, TRICKY_HISTORIES, type TrickyHistory, schemaText, writeHistoryProject } from '../../fixtures/histories';
@@ -24,11 +24,11 @@ describe('differential: cached, uncached and real PostgreSQL shadow give the sam
   this.timeout(600_000);
   let pg: PostgresFixture;
   /** Never uses the datamodel: the embedded shadow is always introspected. */
-  let migrated: EngineSession;
+  let migrated: EngineOperations;
   /** The default session: the fast path once its datamodel is prepared. */
-  let fast: EngineSession;
+  let fast: EngineOperations;
   /** Another session on the same cache folder: the datamodel as a new process reads it from disk. */
-  let reread: EngineSession;
+  let reread: EngineOperations;
   let counter = 0;
   const salt = `differential run ${process.pid} ${Date.now()}`;
   const datamodelUse: string[] = [];
@@ -36,9 +36,9 @@ describe('differential: cached, uncached and real PostgreSQL shadow give the sam
   before(async () => {
     pg = await sharedPostgres();
     const cacheDir = testCacheDir();
-    migrated = new EngineSession({ cacheDir, datamodelFastPath: false });
-    fast = new EngineSession({ cacheDir });
-    reread = new EngineSession({ cacheDir });
+    migrated = new EngineOperations({ cacheDir, datamodelFastPath: false });
+    fast = new EngineOperations({ cacheDir });
+    reread = new EngineOperations({ cacheDir });
   });
   after(async () => {
     await Promise.all([migrated.dispose(), fast.dispose(), reread.dispose()]);

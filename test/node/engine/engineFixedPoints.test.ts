@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type DriftReport } from '../../../src/core/engine/api';
+import { type DriftReport } from '../../../src/core/drift/driftReport';
 import { engineFixedPoints, withoutStatements } from '../../../src/core/engine/engineFixedPoints';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
@@ -37,11 +37,11 @@ describe('baseline: statements the engine asks for again once applied', () => {
   describe('with the real engine (PostgreSQL 15 as the judge)', function () {
     this.timeout(600_000);
     let pg: PostgresFixture;
-    let session: EngineSession;
+    let session: EngineOperations;
     const roots: string[] = [];
     before(async () => {
       pg = await sharedPostgres();
-      session = new EngineSession({ cacheDir: testCacheDir() });
+      session = new EngineOperations({ cacheDir: testCacheDir() });
     });
     after(async () => {
       await session.dispose();

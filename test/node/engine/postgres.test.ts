@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pgDriver from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { PgAdapterFactory } from '../../../src/core/engine/pgAdapter';
 import { probeDatabase } from '../../../src/core/environments/probe';
 import { migrationList, prepareSchema, readLocalMigrations, requireLockFile } from '../../../src/core/engine/projectInput';
@@ -16,7 +16,7 @@ import { addMigration, loadFixture, rejectionOf, testCacheDir } from '../../fixt
 describe('engine on PostgreSQL (pg adapter)', function () {
   this.timeout(180_000);
   let pg: PostgresFixture;
-  let session: EngineSession;
+  let session: EngineOperations;
   let counter = 0;
   const newDatabase = async (label: string): Promise<{ name: string; url: string }> => {
     const name = `eng_${label}_${process.pid}_${counter++}`;
@@ -28,7 +28,7 @@ describe('engine on PostgreSQL (pg adapter)', function () {
 
   before(async () => {
     pg = await sharedPostgres();
-    session = new EngineSession({ cacheDir: testCacheDir() });
+    session = new EngineOperations({ cacheDir: testCacheDir() });
   });
   after(async () => {
     await session.dispose();
@@ -38,7 +38,7 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     const project = await loadFixture('shop');
     const db = await newDatabase('locked');
     await session.deploy(project, db.url);
-    const limited = new EngineSession({ cacheDir: testCacheDir(), timeouts: { historyMs: 2_000 } });
+    const limited = new EngineOperations({ cacheDir: testCacheDir(), timeouts: { historyMs: 2_000 } });
     const locker = new pgDriver.Client({ connectionString: db.url });
     await locker.connect();
     try {
@@ -67,7 +67,7 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     // Shadow connections have no statement_timeout/lock_timeout (migrations may take long): only our limit applies.
     assert.equal((await session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } })).empty, true);
     await pg.psql('CREATE TABLE held (id int);', shadow.name);
-    const limited = new EngineSession({ cacheDir: testCacheDir(), timeouts: { analysisMs: 4_000 } });
+    const limited = new EngineOperations({ cacheDir: testCacheDir(), timeouts: { analysisMs: 4_000 } });
     const locker = new pgDriver.Client({ connectionString: shadow.url });
     await locker.connect();
     const ours = async (): Promise<number> =>

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import { type DriftReport } from '../../../src/core/engine/api';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { type DriftReport } from '../../../src/core/drift/driftReport';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { ComposedAdapterFactory, OfflineDriverAdapter } from '../../../src/core/engine/pgliteAdapter';
 import { PREVIEW_FEATURES_UNKNOWN_TO_ENGINE, prepareSchema } from '../../../src/core/engine/projectInput';
 import { loadSchemaEngine } from '../../../src/core/engine/wasmLoader';
@@ -98,14 +98,14 @@ interface TestProject {
 describe('Prisma version fidelity with the bundled engine (real engine, PGlite, PostgreSQL 15 as the judge)', function () {
   this.timeout(600_000);
   let pg: PostgresFixture;
-  let session: EngineSession;
+  let session: EngineOperations;
   let counter = 0;
   const roots: string[] = [];
   const salt = `prisma version run ${process.pid} ${Date.now()}`;
 
   before(async () => {
     pg = await sharedPostgres();
-    session = new EngineSession({ cacheDir: testCacheDir() });
+    session = new EngineOperations({ cacheDir: testCacheDir() });
   });
   after(async () => {
     await session.dispose();
@@ -233,7 +233,7 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
     });
 
     it('a preview feature no Prisma knows is a schema error, found before any shadow is migrated', async () => {
-      const fresh = new EngineSession({ cacheDir: testCacheDir() });
+      const fresh = new EngineOperations({ cacheDir: testCacheDir() });
       try {
         const project = await writeProject({ prisma: '6.14.0', previewFeatures: ['metrcs'], models: M2M_MODELS, migrations: [PRISMA5_M2M_INIT] });
         const error = await rejectionOf(fresh.diffMigrationsToSchema(project));

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type DriftItem } from '../../../src/core/drift/diffItems';
-import { EngineSession } from '../../../src/core/engine/engineSession';
-import { missingChanges } from '../../../src/core/engine/resolveProof';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
+import { missingChanges } from '../../../src/core/app/resolveProof';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 import { addMigration, copyFixture, rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
@@ -47,13 +47,13 @@ describe('resolve --applied proof: every change, not only what is created (pure)
 describe('resolve --applied proof on PostgreSQL 15', function () {
   this.timeout(300_000);
   let pg: PostgresFixture;
-  let session: EngineSession;
+  let session: EngineOperations;
   let counter = 0;
   const cleanup: string[] = [];
 
   before(async () => {
     pg = await sharedPostgres();
-    session = new EngineSession({ cacheDir: testCacheDir() });
+    session = new EngineOperations({ cacheDir: testCacheDir() });
   });
   after(async () => {
     await session.dispose();

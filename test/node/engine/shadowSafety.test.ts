@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import { databaseAddress, describeAddress } from '../../../src/core/util/pgUrl';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { findSameDatabase, judgeShadowContents, sshEnvironmentUrls } from '../../../src/core/engine/shadowSafety';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 import { loadFixture, rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
@@ -60,7 +60,7 @@ describe('shadow database safety: addresses (pure)', () => {
 describe('shadow database safety on PostgreSQL 15', function () {
   this.timeout(180_000);
   let pg: PostgresFixture;
-  let session: EngineSession;
+  let session: EngineOperations;
   let counter = 0;
   const newDatabase = async (label: string): Promise<{ name: string; url: string }> => {
     const name = `shadow_safety_${label}_${process.pid}_${counter++}`;
@@ -70,7 +70,7 @@ describe('shadow database safety on PostgreSQL 15', function () {
 
   before(async () => {
     pg = await sharedPostgres();
-    session = new EngineSession({ cacheDir: testCacheDir() });
+    session = new EngineOperations({ cacheDir: testCacheDir() });
   });
   after(async () => {
     await session.dispose();

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError } from '../../../src/core/engine/engineError';
-import { DEFAULT_ENGINE_TIMEOUTS, operationTimeoutMs } from '../../../src/core/engine/timeouts';
-import { EngineWorkerClient } from '../../../src/core/engine/workerClient';
+import { DEFAULT_ENGINE_TIMEOUTS } from '../../../src/core/engine/timeouts';
+import { operationTimeoutMs } from '../../../src/core/app/workerProtocol';
+import { EngineWorkerClient } from '../../../src/core/app/workerClient';
 import { loadFixture, rejectionOf, repoRoot, testCacheDir } from '../../fixtures/engineProjects';
 import { waitFor } from '../../fixtures/util';
 

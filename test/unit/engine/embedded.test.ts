@@ -2,20 +2,20 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { driftItemKey } from '../../../src/core/drift/diffItems';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
 import { addMigration, copyFixture, loadFixture, rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 
 /** Schema vs migrations on the embedded PGlite shadow, with the real WASM engine. */
 describe('engine on the embedded shadow (PGlite)', function () {
   this.timeout(180_000);
-  let session: EngineSession;
+  let session: EngineOperations;
   const logs: string[] = [];
 
   before(() => {
     // No idle close for the shared session: its shadow must still be open when 'reports its memory' runs, however
     // long the tests before it take on a loaded machine (the idle close has its own test, on its own session).
-    session = new EngineSession({ cacheDir: testCacheDir(), log: (m) => logs.push(m), embeddedIdleMs: 0 });
+    session = new EngineOperations({ cacheDir: testCacheDir(), log: (m) => logs.push(m), embeddedIdleMs: 0 });
   });
   after(async () => {
     await session.dispose();
@@ -204,7 +204,7 @@ describe('engine on the embedded shadow (PGlite)', function () {
 
   it('applies only appended migrations to the kept shadow', async () => {
     // No cache folder: nothing persisted by earlier runs can answer for the shadow.
-    const own = new EngineSession();
+    const own = new EngineOperations();
     after(() => own.dispose());
     const base = await loadFixture('blog-multifile', true);
     await own.diffMigrationsToSchema(base);
@@ -220,7 +220,7 @@ describe('engine on the embedded shadow (PGlite)', function () {
 
   it('closes the idle embedded shadow; schema edits are still answered from the cached datamodel', async () => {
     // No cache folder: the first analysis really runs the shadow.
-    const own = new EngineSession({ embeddedIdleMs: 300 });
+    const own = new EngineOperations({ embeddedIdleMs: 300 });
     after(() => own.dispose());
     const project = await loadFixture('blog-multifile');
     await own.diffMigrationsToSchema(project);

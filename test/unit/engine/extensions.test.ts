@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { EngineSession } from '../../../src/core/engine/engineSession';
+import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { extensionUnavailable, findExtensionRequests, PGLITE_EXTENSIONS, pgliteExtensionsFor } from '../../../src/core/engine/extensions';
 import { loadProject } from '../../../src/core/project/discovery';
 import { addMigration, copyFixture, fixtureDir, rejectionOf, repoRoot, testCacheDir } from '../../fixtures/engineProjects';
@@ -92,9 +92,9 @@ describe('extensions of the embedded shadow', function () {
   });
 
   describe('on the embedded shadow (real engine, real PGlite)', () => {
-    let session: EngineSession;
+    let session: EngineOperations;
     before(() => {
-      session = new EngineSession({ cacheDir: testCacheDir() });
+      session = new EngineOperations({ cacheDir: testCacheDir() });
     });
     after(async () => {
       await session.dispose();

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { EngineError } from '../../../src/core/engine/engineError';
-import { type DriftReport } from '../../../src/core/engine/api';
+import { type DriftReport } from '../../../src/core/drift/driftReport';
 import { diffDatabaseToHistory, projectAsApplied } from '../../../src/core/history/applied';
 import { type HistoryStatus, type MigrationState } from '../../../src/core/history/status';
 import { type PrismaProject } from '../../../src/core/project/types';

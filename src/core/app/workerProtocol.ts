@@ -1,5 +1,6 @@
-import { type EngineApi } from './api';
-import { type EngineErrorData } from './engineError';
+import { type EngineErrorData } from '../engine/engineError';
+import { DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts } from '../engine/timeouts';
+import { type EngineApi } from './engineApi';
 
 /** Methods of {@link EngineApi} callable across the process boundary (dispose is handled by the client). */
 export type EngineMethod = Exclude<keyof EngineApi, 'dispose'>;
@@ -41,3 +42,23 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'rehearse',
   'stats',
 ];
+
+/** The inner limit of each operation the worker runs. */
+export function operationTimeoutMs(method: EngineMethod, timeouts: EngineTimeouts = DEFAULT_ENGINE_TIMEOUTS): number {
+  switch (method) {
+    case 'deploy':
+    case 'migrationProofs':
+    case 'rehearse':
+      return timeouts.deployMs;
+    case 'historyStatus':
+      return timeouts.historyMs;
+    case 'stats':
+      return timeouts.connectMs;
+    case 'diffMigrationsToSchema':
+    case 'diffMigrationsToDatabase':
+    case 'diffDatabaseToSchema':
+    case 'createBaseline':
+    case 'resolve':
+      return timeouts.analysisMs;
+  }
+}

@@ -5,10 +5,10 @@
  * It was quadratic (a 3000-model init never finished); it must stay linear.
  */
 import { computeHistoryStatus } from '../history/status';
-import { attributeToSchema } from './attribution';
-import { createdObjects, enumValuesAfter, indexTablesAfter, locateRemovedObjects } from './creationSites';
-import { parseDiffScript } from './diffItems';
-import { largeInit } from './largeInit';
+import { attributeToSchema } from '../drift/attribution';
+import { createdObjects, enumValuesAfter, indexTablesAfter, locateRemovedObjects } from '../drift/creationSites';
+import { parseDiffScript } from '../drift/diffItems';
+import { largeInit } from '../drift/largeInit';
 
 /** Result of {@link benchLargeInitText}; times in milliseconds. */
 export interface LargeInitBenchResult {

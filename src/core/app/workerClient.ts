@@ -16,10 +16,10 @@ import {
   type ResolveOptions,
   type ResolveResult,
   type SchemaDiffOptions,
-} from './api';
-import { EngineError, describeUrl } from './engineError';
-import { CALL_MARGIN_MS, DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts, operationTimeoutMs } from './timeouts';
-import { type EngineMethod, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
+} from './engineApi';
+import { EngineError, describeUrl } from '../engine/engineError';
+import { CALL_MARGIN_MS, DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts } from '../engine/timeouts';
+import { type EngineMethod, operationTimeoutMs, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
 
 /** Options of {@link EngineWorkerClient}. */
 export interface EngineWorkerClientOptions extends WorkerStartOptions {

@@ -1,11 +1,11 @@
 import * as l10n from '@vscode/l10n';
-import { EngineSession } from './engineSession';
-import { EngineError } from './engineError';
+import { EngineError } from '../engine/engineError';
+import { EngineOperations } from './engineOperations';
 import { ENGINE_METHODS, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
 
 /**
  * Body of the engine worker process (`dist/engineWorker.js`, forked by {@link EngineWorkerClient}).
- * It owns one {@link EngineSession}; the extension host only exchanges plain messages with it,
+ * It owns one {@link EngineOperations} (and its engine session); the extension host only exchanges plain messages with it,
  * and kills it on timeout or when idle.
  */
 export function runEngineWorker(): void {
@@ -31,7 +31,8 @@ export function runEngineWorker(): void {
       // An unreadable bundle leaves the messages in English rather than stopping the engine.
     }
   }
-  const session = new EngineSession({
+  // The operations object the calls are made on (named session: it owns the one engine session of the process).
+  const session = new EngineOperations({
     assetsDir: options.assetsDir,
     cacheDir: options.cacheDir,
     log: options.log ? (message) => post({ kind: 'log', message }) : undefined,

@@ -8,20 +8,14 @@
  * does not see them: they are compared through the catalogs (`pg_constraint`, `pg_get_constraintdef`).
  */
 import { attributeToSchema } from '../drift/attribution';
+import { type DatabaseObjectRef } from '../drift/creationSites';
 import * as l10n from '@vscode/l10n';
 import { type DriftItem } from '../drift/diffItems';
 import { type SchemaFile } from '../project/types';
 
-/** What a change of the proof is about, in database and (when known) model terms. */
-interface ChangedObject {
+/** What a change of the proof is about, in database and (when known) model terms; `name` may be a CHECK constraint's. */
+interface ChangedObject extends Omit<DatabaseObjectRef, 'object'> {
   object: DriftItem['object'] | 'check';
-  table?: string;
-  column?: string;
-  enum?: string;
-  value?: string;
-  /** Index, key or CHECK constraint name. */
-  name?: string;
-  schema?: string;
   /** Model (or enum) and field names from the schema, when the schema has them. */
   model?: string;
   field?: string;

@@ -6,9 +6,10 @@ import * as path from 'node:path';
 import { type DriftItem, driftItemKey } from '../drift/diffItems';
 import { compareMigrationNames } from '../project/migrationOrder';
 import { type PrismaProject } from '../project/types';
-import { type BaselineOptions, type BaselineResult, type DriftReport } from './api';
-import { engineFixedPoints, withoutStatements } from './engineFixedPoints';
-import { EngineError, isEngineError } from './engineError';
+import { type DriftReport } from '../drift/driftReport';
+import { engineFixedPoints, withoutStatements } from '../engine/engineFixedPoints';
+import { EngineError, isEngineError } from '../engine/engineError';
+import { type BaselineOptions, type BaselineResult } from './engineApi';
 
 /**
  * Baselines follow one rule: nothing unverified is ever left in the migrations folder. The SQL is
@@ -311,7 +312,7 @@ async function writeFolderAtomically(migrationsDir: string, name: string, sql: s
   }
 }
 
-/** A count of SQL statements, worded as src/core/drift/counts.ts words them (the engine imports nothing above it). */
+/** A count of SQL statements, worded as src/core/drift/counts.ts words them, translated (this message is localised whole). */
 function statements(n: number): string {
   return n === 1 ? l10n.t('1 SQL statement') : l10n.t('{0} SQL statements', n);
 }

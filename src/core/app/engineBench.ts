@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { schemaBlockSpans } from '../project/schemaScanner';
 import { type PrismaProject } from '../project/types';
-import { EngineSession } from './engineSession';
+import { EngineSession } from '../engine/engineSession';
 import { EngineWorkerClient } from './workerClient';
 
 /** Options of {@link runBenchmark}. */
