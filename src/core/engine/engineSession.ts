@@ -32,7 +32,7 @@ import { failingStatementOffset, scriptFailureOf, withStatementLocation } from '
 import { fromEngineError } from './engineErrors';
 import { EngineError, describeUrl } from './errors';
 import { findExtensionRequests } from './extensions';
-import { guardEngineCall } from './guard';
+import { type AbandonReason, EngineCallQueue, runEngineCall } from './callLimit';
 import { adaptScriptToPrismaMajor, judgePrismaVersion } from '../project/prismaVersion';
 import { OperationConnections, PgAdapterFactory, describeCancellations, openPgClient, parsePgUrl, runWithConnections, type QueryLimits } from './pgAdapter';
 import { CHECK_CONSTRAINTS_SQL, type CheckConstraint, type MissingChange, missingChanges, proofOf, toCheckConstraints } from './resolveProof';
@@ -111,7 +111,7 @@ interface PreparedProject {
 export class EngineSession implements EngineApi {
   private readonly timeouts: EngineTimeouts;
   private embedded: EmbeddedPostgres;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly calls = new EngineCallQueue();
   private runtime: SchemaEngineRuntime | undefined;
   private engineVersion: string | undefined;
   /** Engine whose main database is the embedded shadow, with the PGlite instance it was built for. */
@@ -387,7 +387,7 @@ export class EngineSession implements EngineApi {
     this.disposed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    await this.queue.catch(() => undefined);
+    await this.calls.idle();
     this.dropEmbeddedEngine();
     await this.embedded.close();
     this.disposed = false;
@@ -435,12 +435,12 @@ export class EngineSession implements EngineApi {
     this.options.log?.(message);
   }
 
-  /** Runs calls one at a time, each guarded by a time limit and the crash trap. */
+  /** Runs calls one at a time, each with a time limit, the caller's cancellation and the crash trap. */
   private serial<T>(what: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
     const run = (): Promise<T> => {
-      // Every connection the call opens, so that its time limit can cancel what they still run on the server.
+      // Every connection the call opens, so that its time limit or cancellation can stop what they still run on the server.
       const connections = new OperationConnections();
-      return guardEngineCall(
+      return runEngineCall(
         what,
         timeoutMs,
         () => runWithConnections(connections, work),
@@ -450,9 +450,8 @@ export class EngineSession implements EngineApi {
       );
     };
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    void this.queue.then(() => this.armIdle());
+    const result = this.calls.run(what, run);
+    this.calls.whenIdle(() => this.armIdle());
     return result;
   }
 
@@ -472,8 +471,8 @@ export class EngineSession implements EngineApi {
     this.idleTimer.unref();
   }
 
-  /** After a timeout or a crash the engine and the embedded database may be stuck: start over. */
-  private abandon(what: string, reason: 'timeout' | 'crash'): void {
+  /** After a timeout, a cancellation or a crash the engine and the embedded database may be stuck: start over. */
+  private abandon(what: string, reason: AbandonReason): void {
     this.log(`engine: abandoning the engine after ${reason} in ${what}`);
     this.dropEmbeddedEngine();
     const old = this.embedded;

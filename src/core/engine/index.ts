@@ -16,6 +16,7 @@ export type {
   ShadowChoice,
 } from './api';
 export { runBenchmark, type BenchOptions, type BenchResult } from './bench';
+export { cancellableBy, withCancellation } from './callLimit';
 export { EngineSession, type EngineSessionOptions, type EngineTimeouts } from './engineSession';
 export { EngineError, isEngineError, describeUrl, type EngineErrorCode, type EngineErrorData, type ShadowRefusal } from './errors';
 export { type CheckedDatabase, findSameDatabase, sshEnvironmentUrls } from './shadowSafety';
