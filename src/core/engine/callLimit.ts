@@ -42,13 +42,24 @@ export function cancelledError(what: string, note?: string): EngineError {
 }
 
 /** Why a call gave up on the engine instance it was running: the owner throws that instance away. */
-export type AbandonReason = 'timeout' | 'crash' | 'cancelled';
+export type AbandonReason = 'timeout' | 'crash';
+
+/**
+ * What each call of an {@link EngineCallQueue} holds the engine with, besides its own promise: a cancelled call
+ * answers its caller at once, but its work keeps the engine until it actually ends.
+ */
+const engineHolds = new AsyncLocalStorage<Promise<unknown>[]>();
 
 /**
  * Runs `work` with a time limit, the caller's cancellation ({@link withCancellation}) and a trap for the schema
  * engine's habit of throwing some adapter errors from a detached callback (they surface as `uncaughtException`,
- * and the call's promise never settles). Either way the call rejects with one clear {@link EngineError}, and
- * `onAbandon` lets the owner throw the engine instance away. A call cancelled before it starts never starts.
+ * and the call's promise never settles). Either way the call rejects with one clear {@link EngineError}.
+ * On a timeout or a crash `onAbandon` lets the owner throw the engine instance away.
+ *
+ * A cancelled call rejects with `cancelled` once `onStop` has stopped its queries on a server, but its work is not
+ * abandoned: it still owns the engine and the session's state (an embedded shadow half migrated), so the
+ * {@link EngineCallQueue} starts the next call only when that work has ended — soon, its queries stopped — or
+ * when the time limit abandons it. A call cancelled before it starts never starts.
  *
  * The trap is a process-wide `uncaughtException` listener installed only while an engine call is
  * running (calls are serialised by the session), so the host process never dies of it.
@@ -67,49 +78,75 @@ export function runEngineCall<T>(
 ): Promise<T> {
   const signal = currentCancellation();
   if (signal?.aborted) return Promise.reject(cancelledError(what));
+  let freeEngine = (): void => undefined;
+  engineHolds.getStore()?.push(
+    new Promise<void>((resolve) => {
+      freeEngine = resolve;
+    }),
+  );
   return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const finish = (): void => {
-      settled = true;
+    // `answered`: the caller has its outcome. `over`: the work ended or was abandoned, the engine is free again.
+    let answered = false;
+    let over = false;
+    // Once cancelled, the caller's answer is `cancelled` (after our queries are stopped), whatever the work does next.
+    let cancelling = false;
+    const answer = (settle: () => void): void => {
+      if (answered) return;
+      answered = true;
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    };
+    const end = (): void => {
+      over = true;
       clearTimeout(timer);
       process.removeListener('uncaughtException', onUncaught);
       signal?.removeEventListener('abort', onAbort);
+      freeEngine();
     };
     const onUncaught = (error: Error): void => {
-      if (settled) return;
-      finish();
+      if (over) return;
+      end();
       onAbandon('crash');
-      reject(translate(error));
+      if (!cancelling) answer(() => reject(translate(error)));
     };
-    // A stopped call may still hold the engine and run queries: drop the engine, stop our queries, then reject.
-    const stop = (reason: 'timeout' | 'cancelled', error: (note: string | undefined) => EngineError): void => {
-      if (settled) return;
-      finish();
-      onAbandon(reason);
+    const stopped = (error: (note: string | undefined) => EngineError): void => {
       void onStop()
         .catch(() => undefined)
-        .then((note) => reject(error(note)));
+        .then((note) => answer(() => reject(error(note))));
     };
-    const onAbort = (): void => stop('cancelled', (note) => cancelledError(what, note));
+    const onAbort = (): void => {
+      if (answered || over) return;
+      cancelling = true;
+      stopped((note) => cancelledError(what, note));
+    };
     const timer = setTimeout(() => {
+      if (over) return;
+      end();
+      // The engine may be stuck: drop it, stop our queries, then reject (unless a cancellation already answered).
+      onAbandon('timeout');
       const message = l10n.t('{0} did not finish within {1} s; the engine was stopped. A database may be unreachable or locked.', what, Math.round(timeoutMs / 1000));
-      stop('timeout', (note) => new EngineError({ code: 'timeout', message: note ? `${message} ${note}` : message }));
+      stopped((note) => new EngineError({ code: 'timeout', message: note ? `${message} ${note}` : message }));
     }, timeoutMs);
     process.on('uncaughtException', onUncaught);
     signal?.addEventListener('abort', onAbort, { once: true });
     work().then(
       (value) => {
-        if (settled) return;
-        finish();
-        resolve(value);
+        if (over) return;
+        end();
+        if (!cancelling) answer(() => resolve(value));
       },
       (error: unknown) => {
-        if (settled) return;
-        finish();
-        reject(translate(error));
+        if (over) return;
+        end();
+        if (!cancelling) answer(() => reject(translate(error)));
       },
     );
   });
+}
+
+/** A step of a queue's tail that waits for what a call still holds the engine with (see {@link runEngineCall}). */
+function settledHolds(holds: Promise<unknown>[]): () => Promise<unknown> {
+  return () => Promise.allSettled(holds);
 }
 
 /**
@@ -129,14 +166,15 @@ export class EngineCallQueue {
     });
     const onAbort = (): void => rejectQueued(cancelledError(what));
     signal?.addEventListener('abort', onAbort, { once: true });
+    const holds: Promise<unknown>[] = [];
     const turn = this.tail.then(() => {
       // Started: from now on the call's own cancellation (runEngineCall) answers, once our queries are stopped.
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) throw cancelledError(what);
-      return work();
+      return engineHolds.run(holds, work);
     });
     // The next call waits for this one's work, not for its (possibly early) rejection.
-    this.tail = turn.catch(() => undefined);
+    this.tail = turn.then(settledHolds(holds), settledHolds(holds));
     return signal ? Promise.race([turn, cancelledWhileQueued]) : turn;
   }
 

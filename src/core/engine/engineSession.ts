@@ -471,7 +471,7 @@ export class EngineSession implements EngineApi {
     this.idleTimer.unref();
   }
 
-  /** After a timeout, a cancellation or a crash the engine and the embedded database may be stuck: start over. */
+  /** After a timeout or a crash the engine and the embedded database may be stuck: start over. */
   private abandon(what: string, reason: AbandonReason): void {
     this.log(`engine: abandoning the engine after ${reason} in ${what}`);
     this.dropEmbeddedEngine();
