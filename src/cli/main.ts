@@ -39,6 +39,7 @@ import { type PrismaProject, type UrlSource } from '../core/project/types';
 import { pickLanguage } from '../core/util/language';
 import { DriftGuardError } from '../core/util/errors';
 import { type CheckItem, type Direction, at, displayPath, formatFindings, formatStatus, statusExitCode, toCheckItem } from './format';
+import { runInterruptible } from './interrupt';
 import { useLanguage } from './cliLanguage';
 
 /** Bad input: printed as one line on stderr, exit code 2, no stack trace. */
@@ -925,15 +926,28 @@ function takeLanguageFlag(argv: readonly string[]): { lang?: string; args: strin
   return lang === undefined ? { args } : { lang, args };
 }
 
+/** What the first Ctrl-C says during a deploy that writes (it is not cancelled: a migration would stop half-way). */
+function deployInProgress(argv: readonly string[]): string | undefined {
+  let args: string[];
+  try {
+    args = takeLanguageFlag(argv).args;
+  } catch {
+    return undefined; // a bad --lang: runIn says so before any command runs
+  }
+  if (args[0] !== 'deploy' || args.includes('--dry-run')) return undefined;
+  return l10n.t('The deploy goes on (stopping it could leave a migration partly applied). Press Ctrl-C again to quit anyway, then check the database (_prisma_migrations).');
+}
+
 /**
  * Runs the CLI; returns the exit code. Never throws. Human text follows `--lang`, else the locale (`LC_ALL`,
- * `LC_MESSAGES`, `LANG`); JSON keys and codes never change.
+ * `LC_MESSAGES`, `LANG`); JSON keys and codes never change. The first Ctrl-C cancels the command (exit code 130),
+ * except a deploy that writes.
  */
 export async function main(argv: string[], rawIo: Io): Promise<number> {
   // Every line printed may carry text read from a database: no control character reaches the terminal.
   const io: Io = { ...rawIo, out: (s) => rawIo.out(safeText(s)), err: (s) => rawIo.err(safeText(s)) };
   try {
-    return await runIn(argv, io);
+    return await runInterruptible((cliIo) => runIn(argv, cliIo), io, { refuse: () => deployInProgress(argv) });
   } finally {
     // In-process callers (tests) get English back, as a fresh process starts.
     useLanguage('en');

@@ -17,6 +17,7 @@ import {
   type ResolveResult,
   type SchemaDiffOptions,
 } from './engineApi';
+import { cancellableBy, currentCancellation } from '../engine/callLimit';
 import { EngineError, describeUrl } from '../engine/engineError';
 import { CALL_MARGIN_MS, DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts } from '../engine/timeouts';
 import { type EngineMethod, operationTimeoutMs, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
@@ -32,6 +33,11 @@ export interface EngineWorkerClientOptions extends WorkerStartOptions {
   timeouts?: Partial<EngineTimeouts>;
   /** Override of {@link CALL_MARGIN_MS} (tests). */
   marginMs?: number;
+  /**
+   * How long a cancelled call waits for the worker to stop it (its queries on a server included) before the worker
+   * is killed instead. Default 15 s (a server-side cancellation opens a connection: up to 10 s).
+   */
+  cancelGraceMs?: number;
   /** Shut the worker down after this long without calls, freeing its memory. Default 5 min; 0 = never. */
   idleMs?: number;
   /** Extra Node flags for the worker, e.g. `--max-old-space-size=1024`. */
@@ -54,18 +60,32 @@ function timeoutError(method: EngineMethod, args: unknown[], limitMs: number): E
   return new EngineError({ code: 'timeout', message: l10n.t('The engine worker did not answer {0} within {1}; it was stopped and will restart on the next call.', method, seconds(limitMs)) });
 }
 
+/** A cancelled deploy may have stopped inside a migration: say so, as for a deploy stopped by its time limit. */
+function cancelledCallError(method: EngineMethod, args: unknown[], error: EngineError): EngineError {
+  if (method !== 'deploy' || typeof args[1] !== 'string') return error;
+  return new EngineError({
+    code: 'cancelled',
+    message: l10n.t('The deploy to {0} was cancelled: a migration may be partly applied — check the database (_prisma_migrations).', describeUrl(args[1])),
+  });
+}
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: EngineError) => void;
   timer: NodeJS.Timeout;
   method: EngineMethod;
+  args: unknown[];
+  /** Ends the call's watch on its caller's cancellation. */
+  release: () => void;
 }
 
 /**
  * The engine API over a separate Node process, for the extension host: the WASM engine, the
  * embedded shadow (hundreds of MB) and any hang live in the worker. Each call has a time limit —
  * on expiry the worker is killed and the call rejects with `timeout`; the next call starts a new
- * worker. An idle worker is shut down. A crash rejects the calls in flight with `worker-crashed`.
+ * worker. An idle worker is shut down. A crash rejects the calls in flight with `worker-crashed`. A call made
+ * under a cancellation ({@link EngineWorkerClient.withSignal}, `withCancellation`) is cancelled in the worker
+ * when it aborts, and rejects with `cancelled`.
  */
 export class EngineWorkerClient implements EngineApi {
   private child: ChildProcess | undefined;
@@ -76,6 +96,7 @@ export class EngineWorkerClient implements EngineApi {
   private readonly timeouts: EngineTimeouts;
   private readonly marginMs: number;
   private readonly idleMs: number;
+  private readonly cancelGraceMs: number;
   /** Times a worker was started (for tests and logs). */
   starts = 0;
 
@@ -83,6 +104,15 @@ export class EngineWorkerClient implements EngineApi {
     this.timeouts = { ...DEFAULT_ENGINE_TIMEOUTS, ...options.timeouts };
     this.marginMs = options.marginMs ?? CALL_MARGIN_MS;
     this.idleMs = options.idleMs ?? 300_000;
+    this.cancelGraceMs = options.cancelGraceMs ?? 15_000;
+  }
+
+  /**
+   * This client with every call cancelled when `signal` aborts: the worker stops the call (a queued one never
+   * starts) and it rejects with `cancelled`. The same as calling under `withCancellation(signal, …)`.
+   */
+  withSignal(signal: AbortSignal | undefined): EngineApi {
+    return cancellableBy<EngineApi>(this, signal);
   }
 
   /** PID of the running worker, if any. */
@@ -150,20 +180,44 @@ export class EngineWorkerClient implements EngineApi {
   }
 
   private async call<T>(method: EngineMethod, args: unknown[]): Promise<T> {
+    // Read before the first await, in the caller's context (see withCancellation).
+    const signal = currentCancellation();
+    const cancelled = (): EngineError => cancelledCallError(method, args, new EngineError({ code: 'cancelled', message: l10n.t('{0} was cancelled.', method) }));
+    if (signal?.aborted) throw cancelled();
     this.clearIdle();
     const child = await this.start();
+    if (signal?.aborted) throw cancelled();
     const id = this.nextId++;
     const limitMs = operationTimeoutMs(method, this.timeouts) + this.marginMs;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(timeoutError(method, args, limitMs));
-        this.kill(child);
-      }, limitMs);
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer, method });
+      let grace: NodeJS.Timeout | undefined;
+      const release = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        if (grace) clearTimeout(grace);
+      };
+      // The worker answers a cancelled call itself (after stopping our queries); one that cannot (the engine holds
+      // its event loop) is killed, as on a timeout.
+      const onAbort = (): void => {
+        if (child.connected) child.send({ kind: 'cancel', id } satisfies WorkerRequest);
+        grace = setTimeout(() => this.abandonCall(id, child, cancelled()), this.cancelGraceMs);
+      };
+      const timer = setTimeout(() => this.abandonCall(id, child, timeoutError(method, args, limitMs)), limitMs);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer, method, args, release });
+      signal?.addEventListener('abort', onAbort, { once: true });
       // JSON round trip drops undefined and non-plain values, as the IPC channel would.
       child.send({ kind: 'call', id, method, args: JSON.parse(JSON.stringify(args ?? [])) as unknown[] } satisfies WorkerRequest);
     });
+  }
+
+  /** Gives up on call `id` without the worker's answer: rejects it and kills the worker (restarted by the next call). */
+  private abandonCall(id: number, child: ChildProcess, error: EngineError): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    pending.release();
+    pending.reject(error);
+    this.kill(child);
   }
 
   private start(): Promise<ChildProcess> {
@@ -195,6 +249,7 @@ export class EngineWorkerClient implements EngineApi {
         reject(error);
         for (const [id, pending] of this.pending) {
           clearTimeout(pending.timer);
+          pending.release();
           pending.reject(error);
           this.pending.delete(id);
         }
@@ -208,8 +263,12 @@ export class EngineWorkerClient implements EngineApi {
     if (!pending) return;
     this.pending.delete(message.id);
     clearTimeout(pending.timer);
+    pending.release();
     if (message.ok) pending.resolve(message.value);
-    else pending.reject(EngineError.fromData(message.error));
+    else {
+      const error = EngineError.fromData(message.error);
+      pending.reject(error.code === 'cancelled' ? cancelledCallError(pending.method, pending.args, error) : error);
+    }
     if (this.pending.size === 0) this.armIdle();
   }
 

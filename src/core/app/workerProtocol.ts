@@ -8,6 +8,8 @@ export type EngineMethod = Exclude<keyof EngineApi, 'dispose'>;
 /** Host → worker. */
 export type WorkerRequest =
   | { kind: 'call'; id: number; method: EngineMethod; args: unknown[] }
+  /** The caller gave up on call `id`: the worker stops it (or never starts it) and answers it with `cancelled`. */
+  | { kind: 'cancel'; id: number }
   | { kind: 'shutdown' };
 
 /** Worker → host. */

@@ -33,6 +33,8 @@ export type EngineErrorCode =
   | 'invalid-url'
   /** A call took longer than its limit; the engine was abandoned. */
   | 'timeout'
+  /** The caller cancelled the call (a Cancel button, Ctrl-C); what it ran on a server was stopped. */
+  | 'cancelled'
   /** The engine worker process died. */
   | 'worker-crashed'
   /** A shadow database URL designates a checked database, or a database that is not a shadow (see `shadowRefusal`). */

@@ -14,7 +14,7 @@ import { failingStatementOffset, scriptFailureOf, withStatementLocation } from '
 import { fromEngineError } from './schemaEngineErrors';
 import { EngineError } from './engineError';
 import { findExtensionRequests } from './extensions';
-import { guardEngineCall } from './guard';
+import { type AbandonReason, EngineCallQueue, runEngineCall } from './callLimit';
 import { adaptScriptToPrismaMajor, judgePrismaVersion } from '../project/prismaVersion';
 import { OperationConnections, PgAdapterFactory, type ScriptError, describeCancellations, openPgClient, parsePgUrl, runWithConnections, type QueryLimits } from './pgAdapter';
 import { schemaConfigText } from '../project/schemaScanner';
@@ -123,7 +123,7 @@ export class EngineSession {
   /** The limits of the session's calls. */
   readonly timeouts: EngineTimeouts;
   private embedded: EmbeddedPostgres;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly calls = new EngineCallQueue();
   private runtime: SchemaEngineRuntime | undefined;
   private engineVersion: string | undefined;
   /** Engine whose main database is the embedded shadow, with the PGlite instance it was built for. */
@@ -278,7 +278,7 @@ export class EngineSession {
     this.disposed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    await this.queue.catch(() => undefined);
+    await this.calls.idle();
     this.dropEmbeddedEngine();
     await this.embedded.close();
     this.disposed = false;
@@ -326,12 +326,12 @@ export class EngineSession {
     this.options.log?.(message);
   }
 
-  /** Runs calls one at a time, each guarded by a time limit and the crash trap. */
+  /** Runs calls one at a time, each with a time limit, the caller's cancellation and the crash trap. */
   private serial<T>(what: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
     const run = (): Promise<T> => {
-      // Every connection the call opens, so that its time limit can cancel what they still run on the server.
+      // Every connection the call opens, so that its time limit or cancellation can stop what they still run on the server.
       const connections = new OperationConnections();
-      return guardEngineCall(
+      return runEngineCall(
         what,
         timeoutMs,
         () => runWithConnections(connections, work),
@@ -341,9 +341,8 @@ export class EngineSession {
       );
     };
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    void this.queue.then(() => this.armIdle());
+    const result = this.calls.run(what, run);
+    this.calls.whenIdle(() => this.armIdle());
     return result;
   }
 
@@ -364,7 +363,7 @@ export class EngineSession {
   }
 
   /** After a timeout or a crash the engine and the embedded database may be stuck: start over. */
-  private abandon(what: string, reason: 'timeout' | 'crash'): void {
+  private abandon(what: string, reason: AbandonReason): void {
     this.log(`engine: abandoning the engine after ${reason} in ${what}`);
     this.dropEmbeddedEngine();
     const old = this.embedded;

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { type DriftFinding } from '../../core/drift/driftFindings';
 import { withoutTunnelAddress } from '../../core/environments/config';
 import { type EngineApi } from '../../core/app/engineApi';
-import { type EngineErrorData, isEngineError, type ShadowRefusal } from '../../core/engine';
+import { cancellableBy, type EngineErrorData, isEngineError, type ShadowRefusal } from '../../core/engine';
 import { type HistoryStatus } from '../../core/history/status';
 import { redactUrl } from '../../core/project/discovery';
 import { type PrismaProject, type SchemaFile, type SourcePosition } from '../../core/project/types';
@@ -398,8 +398,9 @@ export class AnalysisService extends Disposable {
       this.logger.info(`Database ${environment.name} (${environment.description}) of ${project.name}: cancelled after ${Date.now() - started} ms`);
       return { environment, error: { code: 'cancelled', message }, durationMs: Date.now() - started };
     };
-    // Every engine call checks first: a superseded or cancelled run starts no new engine work.
-    const engine = this.engines.engine;
+    // Every engine call checks first: a superseded or cancelled run starts no new engine work. Cancelled (not merely
+    // superseded), the engine call in progress is stopped too.
+    const engine = cancellableBy(this.engines.engine, cancelledOnly(signal));
     const guard = (): void => {
       if (signal.aborted) throw new CheckStopped(signal.reason === 'cancelled' ? 'cancelled' : 'superseded');
     };
@@ -446,7 +447,7 @@ export class AnalysisService extends Disposable {
       );
       return { environment, findings, history, ...(markApplicable.length > 0 ? { markApplicable } : {}), durationMs };
     } catch (err) {
-      if (err instanceof CheckStopped) return stopped();
+      if (err instanceof CheckStopped || (isEngineError(err) && err.code === 'cancelled' && signal.aborted)) return stopped();
       const error = toAnalysisError(err);
       // Through SSH the engine sees the tunnel's local end (127.0.0.1 and a port that changes every time):
       // messages name the environment's own target instead, so they read right and repeat identically.
@@ -515,4 +516,15 @@ export class AnalysisService extends Disposable {
     for (const entry of [...this.shownErrors]) entry.end();
     super.dispose();
   }
+}
+
+/** A signal that aborts when `signal` aborts with reason `cancelled` (the user's Cancel), not when a run is superseded. */
+function cancelledOnly(signal: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const follow = (): void => {
+    if (signal.reason === ('cancelled' satisfies AbortCause)) controller.abort();
+  };
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  return controller.signal;
 }

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { cancellableBy } from '../../core/engine';
 import { REHEARSALS_FILE, rehearsalRecord, saveRehearsal } from '../../core/app/rehearsals';
 import { describeSsh } from '../../core/environments/config';
 import { type DumpResult, dumpOverSsh, dumpWithPgDump } from '../../core/rehearsal/dumpSource';
@@ -53,7 +54,7 @@ export interface RehearsalOutcome {
  * `ssh.rehearseDumpCommand` on its server, else the local pg_dump through its URL or tunnel), has the
  * engine worker load it into a fresh embedded PostgreSQL with the environment's `_prisma_migrations`
  * and apply the pending migrations there one by one, then opens the report. The real database is only
- * read. Cancellable while dumping.
+ * read. Cancellable while dumping and while the engine applies the migrations to the copy.
  */
 export async function rehearseDeploy(services: RehearsalServices, ref: EnvironmentRef, token?: vscode.CancellationToken, report?: (message: string) => void): Promise<RehearsalOutcome> {
   const { project, environment } = ref;
@@ -83,7 +84,7 @@ export async function rehearseDeploy(services: RehearsalServices, ref: Environme
     }
     if (token?.isCancellationRequested) throw new vscode.CancellationError();
     report?.(vscode.l10n.t('Applying the pending migrations on a copy of {0}…', environment.name));
-    const result = await services.engines.engine.rehearse(project, { dump: dump.sql, source: dump.source, target: environment.name, url: acquired.url });
+    const result = await cancellableBy(services.engines.engine, controller.signal).rehearse(project, { dump: dump.sql, source: dump.source, target: environment.name, url: acquired.url });
     // Rule 3: a production deploy opens on this record (same pending migrations, same checksums, recent).
     try {
       await saveRehearsal(project.root, await rehearsalRecord(result, 'extension'));

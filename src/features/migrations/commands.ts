@@ -4,10 +4,11 @@ import { type AnalysisService } from '../drift/analysisService';
 import { confirmWrite } from '../drift/commands';
 import { pickProject } from '../shared/pickProject';
 import { type EngineService } from '../engine/engineService';
-import { isEngineError } from '../../core/engine';
+import { isEngineError, withCancellation } from '../../core/engine';
 import { resolveEnvironmentRef } from '../environments/commands';
 import { type EnvironmentService, readableMessage } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
+import { abortSignalOf } from '../shared/cancellation';
 import { errorMessage, registerCommand } from '../shared/commands';
 import { recordEnvironmentWrite, workspaceRunLog } from '../shared/workspaceRunLog';
 import { type Logger } from '../shared/logger';
@@ -99,8 +100,9 @@ export function registerMigrationCommands(context: vscode.ExtensionContext, serv
       // Read the state now rather than trusting the tree: it may be minutes old. The plan says, for each pending
       // migration, whether deploying it is safe there; a baseline the database already has would fail (P3018).
       const plan = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking what the deploy to {0} would do…', environment.name) },
-        () => planOn(services, project, environment),
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking what the deploy to {0} would do…', environment.name), cancellable: true },
+        // Read-only: Cancel stops the engine calls of the plan (they read the database under this cancellation).
+        (_progress, token) => withCancellation(abortSignalOf(token), () => planOn(services, project, environment)),
       );
       if (!plan.deployable) {
         void offerPlanFix(project, environment, plan, logger);

@@ -7,10 +7,12 @@
  */
 import * as vscode from 'vscode';
 import { computeDeployPlan, type DeployPlan, migrationsToMarkApplied, type PlannedMigration } from '../../core/app/deployPlan';
+import { withCancellation } from '../../core/engine';
 import { labelOf } from '../../core/app/resolveProof';
 import { type PrismaProject } from '../../core/project/types';
 import { type EngineService } from '../engine/engineService';
 import { type DatabaseEnvironment } from '../environments/environmentService';
+import { abortSignalOf } from '../shared/cancellation';
 import { type Logger } from '../shared/logger';
 import { notify } from '../shared/notify';
 
@@ -111,9 +113,11 @@ export async function baselineEveryEnvironment(
     return [];
   }
   const plans = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the deploy plan of every environment of {0}…', project.name) },
-    () =>
-      Promise.all(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the deploy plan of every environment of {0}…', project.name), cancellable: true },
+    // Read-only: Cancel stops the engine calls of the plans (they read the databases under this cancellation).
+    (_progress, token) =>
+      withCancellation(abortSignalOf(token), () =>
+        Promise.all(
         environments.map(async (environment): Promise<EnvironmentPlan> => {
           try {
             return { environment, plan: await planOn(services, project, environment) };
@@ -121,6 +125,7 @@ export async function baselineEveryEnvironment(
             return { environment, error: error instanceof Error ? error.message : String(error) };
           }
         }),
+        ),
       ),
   );
   for (const entry of plans) services.logger.info(`Baseline every environment — ${entry.environment.name}: ${entry.plan ? entry.plan.steps.map((s) => `${s.migration} ${s.action}`).join(', ') || 'nothing pending' : entry.error}`);
