@@ -41,6 +41,7 @@ import { DriftGuardError } from '../core/util/errors';
 import { type CheckItem, type Direction, at, displayPath, formatFindings, formatStatus, statusExitCode, toCheckItem } from './format';
 import { runInterruptible } from './interrupt';
 import { useLanguage } from './cliLanguage';
+import { cmdReview } from './review';
 
 /** Bad input: printed as one line on stderr, exit code 2, no stack trace. */
 export class UsageError extends DriftGuardError<'usage'> {
@@ -67,6 +68,7 @@ function helpText(): string {
     '  drift-guard projects [--project DIR] [--json]',
     '  drift-guard rehearse [--project DIR] [--url URL | --env NAME] [--dump FILE] [--pg-dump PATH] [--strict] [--json]',
     '  drift-guard deploy   [--project DIR] [--url URL | --env NAME] [--dry-run] [--yes] [--json]',
+    '  drift-guard review   [--project DIR] [--url URL | --env NAME] [--format text|json|markdown|sarif|github] [--fail-on warning|error]',
     '',
     cmd('check', l10n.t('schema vs migrations (on an embedded shadow database, or --shadow-url), and the database at --url (default: the project\'s datasource URL) vs migrations')),
     cmd('status', l10n.t('every migration\'s state on the database: applied, pending, failed, rolled back, modified after apply, missing locally; and ordering hazards')),
@@ -77,6 +79,7 @@ function helpText(): string {
     cmd('projects', l10n.t('finds the Prisma projects under DIR and describes them')),
     cmd('rehearse', l10n.t('deploy rehearsal on a copy: the database\'s schema (pg_dump --schema-only here, through the --env tunnel, or the environment\'s ssh.rehearseDumpCommand on its server, or --dump) loaded into an embedded PostgreSQL with its _prisma_migrations history, then every pending migration applied there one by one, with its error and timing, and warnings for destructive statements. Nothing is written to the database (its history is only read). With --env, the result is recorded in .drift-guard/rehearsals.json: a production deploy needs a passing rehearsal of the same pending migrations (rule 3).')),
     cmd('deploy', l10n.t('the deploy plan of the database: each pending migration is "apply" (the database has none of its changes), "markApplied" (it has them all: record it with resolve --applied, deploying it would fail) or "blocked" (it has part of them; failed rows block too). Without --dry-run, applies the pending migrations as migrate deploy does, only when every one is "apply"; otherwise prints the plan, writes nothing and exits 1. A production environment (--env with "kind": "production") needs --yes and a passing rehearsal of the same pending migrations (drift-guard rehearse --env NAME, rule 3).')),
+    cmd('review', l10n.t('reviews the pending migrations without running them: data loss (DROP TABLE/COLUMN, enum values removed, narrower types, TRUNCATE/DELETE), statements failing on existing rows (SET NOT NULL, required columns without default, new unique indexes), long locks (CREATE INDEX without CONCURRENTLY, table rewrites, foreign keys without NOT VALID) and Prisma traps, each with its safe rewrite. Pending: not in the main branch (origin/main, main or master), or not applied on --url/--env (with the tables\' row estimates). Waive a rule for one statement with a comment saying why: -- drift-guard-ignore <rule>: <reason>. --format markdown is a pull-request comment. Exit 1 when a finding is at or above --fail-on (default: error).')),
     '',
     wrap(l10n.t('check also reports guard rails (JSON key "guardRails"): meaningless migration names, names without a time part, duplicate timestamps, same-day migrations applied or committed in another order than their names sort in, migrations using what a later one creates, applied migrations edited or deleted, and (in git) migrations whose adding commit\'s message does not describe them (team rule 4, a note).'), '  ', '  '),
     '',
@@ -901,6 +904,15 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   projects: cmdProjects,
   rehearse: cmdRehearse,
   deploy: cmdDeploy,
+  review: (argv, io) =>
+    cmdReview(argv, {
+      out: io.out,
+      cwd: io.cwd,
+      version: cliVersion(),
+      usage: (message) => new UsageError(message),
+      selectProject: (values) => selectProject(values, io),
+      openDatabase: (project, values) => requireDatabase(project, values, io),
+    }),
 };
 
 /**

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type GuardCode, type GuardSeverity } from '../guards/guardFindings';
+import { type ReviewRuleId } from '../review/reviewFindings';
 
 /** The README of the project: each diagnostic code has a section, `#<code>`. */
 export const README_URL = 'https://github.com/prisma-drift-guard/prisma-drift-guard';
@@ -44,7 +45,7 @@ export function levelOf(severity: GuardSeverity): CiLevel {
 
 /** One finding as CI shows it. */
 export interface CiFinding {
-  ruleId: RuleId;
+  ruleId: RuleId | ReviewRuleId;
   level: CiLevel;
   /** A short title (GitHub shows it above the annotation). */
   title: string;
@@ -65,9 +66,16 @@ export function repoRelative(root: string, file: string): string | undefined {
   return rel.split(path.sep).join('/');
 }
 
-/** SARIF 2.1.0 log of `findings`; artifact URIs are relative to `root` (the repository's top folder), as code scanning wants. */
-export function toSarif(findings: readonly CiFinding[], options: { root: string; version: string }): Record<string, unknown> {
-  const ruleIndex = new Map(RULES.map((r, i) => [r.id, i]));
+/**
+ * SARIF 2.1.0 log of `findings`; artifact URIs are relative to `root` (the repository's top folder), as code scanning
+ * wants. `rules` describes the rule ids (default: check's {@link RULES}).
+ */
+export function toSarif(
+  findings: readonly CiFinding[],
+  options: { root: string; version: string; rules?: ReadonlyArray<{ id: CiFinding['ruleId']; shortDescription: string }> },
+): Record<string, unknown> {
+  const rules = options.rules ?? RULES;
+  const ruleIndex = new Map<string, number>(rules.map((r, i) => [r.id, i]));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -78,7 +86,7 @@ export function toSarif(findings: readonly CiFinding[], options: { root: string;
             name: 'drift-guard',
             version: options.version,
             informationUri: README_URL,
-            rules: RULES.map((r) => ({ id: r.id, shortDescription: { text: r.shortDescription }, helpUri: `${README_URL}#${r.id}` })),
+            rules: rules.map((r) => ({ id: r.id, shortDescription: { text: r.shortDescription }, helpUri: `${README_URL}#${r.id}` })),
           },
         },
         originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(options.root.endsWith(path.sep) ? options.root : `${options.root}${path.sep}`).href } },

@@ -154,3 +154,34 @@ async function existingAncestor(dir: string): Promise<string> {
     if (path.dirname(current) === current) return current;
   }
 }
+
+/** The branches a review compares with, in order: the first that names a commit is the main branch. */
+export const MAIN_BRANCHES = ['origin/main', 'main', 'master'] as const;
+
+/**
+ * The repository of `dir` and its main branch (the first of {@link MAIN_BRANCHES} that names a commit; undefined
+ * when none does). Undefined outside a repository.
+ */
+export async function mainBranch(dir: string): Promise<{ root: string; ref: string | undefined; hasHead: boolean } | undefined> {
+  const root = await repositoryRoot(await existingAncestor(dir));
+  if (!root) return undefined;
+  const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
+  for (const ref of MAIN_BRANCHES) {
+    const found = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    if (found.code === 0) return { root, ref, hasHead: head.code === 0 };
+  }
+  return { root, ref: undefined, hasHead: head.code === 0 };
+}
+
+/** The migration folders (those with a migration.sql) of `migrationsDir` in the commit `ref`. */
+export async function migrationFoldersAt(root: string, ref: string, migrationsDir: string): Promise<string[]> {
+  const rel = repoPath(root, migrationsDir);
+  const list = await git(root, ['ls-tree', '-r', '--name-only', '-z', ref, '--', `${rel}/`]);
+  if (list.code !== 0) throw new GitError('failed', l10n.t('{0} failed: {1}', `git ls-tree ${ref}`, list.stderr.trim()));
+  const prefix = rel ? `${rel}/` : '';
+  return list.stdout
+    .toString('utf8')
+    .split('\0')
+    .filter((f) => f.startsWith(prefix) && /^[^/]+\/migration\.sql$/.test(f.slice(prefix.length)))
+    .map((f) => f.slice(prefix.length).split('/')[0]);
+}

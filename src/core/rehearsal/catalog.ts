@@ -94,8 +94,7 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
   const warnings: RehearsalWarning[] = [];
   const rowsOf = (table: string): { rows?: number; text: string } => {
     const n = rows[table];
-    if (n === undefined) return { text: '' };
-    return { rows: n, text: n <= 0 ? l10n.t(' ({0} looks empty on the real database)', short(table)) : n === 1 ? l10n.t(' ({0} has about 1 row on the real database)', short(table)) : l10n.t(' ({0} has about {1} rows on the real database)', short(table), formatCount(n)) };
+    return n === undefined ? { text: '' } : { rows: n, text: rowEstimateText(table, n) };
   };
 
   const afterTables = new Set(after.tables);
@@ -198,6 +197,15 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     warnings.push({ kind: 'rowsDeleted', object: table, message: m[1] ? l10n.t('Truncates {0}{1}.', short(table), r.text) : l10n.t('Deletes every row of {0}{1}.', short(table), r.text), line: positionAt(sql, m.index).line, ...(r.rows !== undefined ? { rows: r.rows } : {}) });
   }
   return warnings;
+}
+
+/**
+ * ` (User has about 1,200 rows on the real database)`: the planner's estimate of `schema.table`'s rows, as the
+ * rehearsal and the review append it to a warning (a leading space; empty when unknown).
+ */
+export function rowEstimateText(table: string, n: number | undefined): string {
+  if (n === undefined) return '';
+  return n <= 0 ? l10n.t(' ({0} looks empty on the real database)', short(table)) : n === 1 ? l10n.t(' ({0} has about 1 row on the real database)', short(table)) : l10n.t(' ({0} has about {1} rows on the real database)', short(table), formatCount(n));
 }
 
 const Q = String.raw`${IDENT}(?:\s*\.\s*${IDENT})?`;

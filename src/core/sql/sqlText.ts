@@ -300,3 +300,32 @@ export function midwayCommit(sql: string): { line: number; statement: string } |
   }
   return undefined;
 }
+
+/**
+ * Replaces the inside of every string literal and dollar-quoted body with spaces (the quotes stay, quoted
+ * identifiers stay whole), keeping every offset: keywords then found in the result are keywords of the statement,
+ * never words of a string (`DEFAULT 'NOT NULL'`) or of a function body (`DO $$ … DROP TABLE … $$`).
+ */
+export function blankLiterals(code: string): string {
+  const parts: string[] = [];
+  let copied = 0;
+  for (let i = 0; i < code.length; ) {
+    const ch = code[i];
+    const end = ch === "'" || ch === '$' ? quotedEnd(code, i) : undefined;
+    if (end === undefined) {
+      i = ch === '"' ? (quotedEnd(code, i) ?? i + 1) : i + 1;
+      continue;
+    }
+    const to = Math.min(end, code.length);
+    const tag = ch === "'" ? "'" : (/^\$[A-Za-z0-9_]*\$/.exec(code.slice(i, i + 64))?.[0] ?? '$');
+    const open = tag.length;
+    // An unclosed literal runs to the end of the text: nothing of it is a closing quote.
+    const close = ch === "'" ? (end <= code.length ? 1 : 0) : code.indexOf(tag, i + open) >= 0 ? open : 0;
+    const inner = Math.max(i + open, to - close);
+    parts.push(code.slice(copied, i + open), code.slice(i + open, inner).replace(/[^\r\n]/g, ' '));
+    copied = inner;
+    i = to;
+  }
+  parts.push(code.slice(copied));
+  return parts.join('');
+}
