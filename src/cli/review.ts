@@ -15,7 +15,7 @@ import { readRealDatabase } from '../core/rehearsal/rehearse';
 import { rowEstimateText } from '../core/rehearsal/catalog';
 import { atOrAbove, type ReviewFinding, reviewRules, type ReviewSeverity } from '../core/review/reviewFindings';
 import { type PendingSplit, pendingFromGit, pendingFromRecords, readLocalMigrations } from '../core/review/pending';
-import { type ReviewReport, reviewMarkdown, reviewText } from '../core/review/report';
+import { type ReviewReport, reviewMarkdown, reviewText } from '../core/review/reviewReport';
 import { reviewMigrations } from '../core/review/rules';
 import { displayPath } from './format';
 
