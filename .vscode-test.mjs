@@ -23,5 +23,10 @@ const common = {
 
 export default defineConfig([
   { ...common, label: 'integration', files: 'out/test/integration/*.test.js', workspaceFolder: workspace },
-  { ...common, label: 'integration-multi-root', files: 'out/test/integration/multiRoot/**/*.test.js', workspaceFolder: prepareMultiRoot(path.dirname(workspace)) },
+  {
+    ...common,
+    label: 'integration-multi-root',
+    files: 'out/test/integration/multiRoot/**/*.test.js',
+    workspaceFolder: prepareMultiRoot(path.dirname(workspace)),
+  },
 ]);

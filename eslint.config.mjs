@@ -5,7 +5,18 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', '.tmp/**', 'dist-vsix/**', 'out/**', 'node_modules/**', '.cache/**', 'test-results/**', 'demo/**', '.vscode-test/**', 'test/fixtures/projects/**'],
+    ignores: [
+      'dist/**',
+      '.tmp/**',
+      'dist-vsix/**',
+      'out/**',
+      'node_modules/**',
+      '.cache/**',
+      'test-results/**',
+      'demo/**',
+      '.vscode-test/**',
+      'test/fixtures/projects/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -23,7 +34,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
       // VS Code events take a thisArg (\`onDidX(this.handler, this, disposables)\`), the pattern we follow.
       '@typescript-eslint/unbound-method': 'off',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
@@ -37,7 +51,13 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'vscode', message: 'src/core and src/cli run without VS Code: pass plain data in and out instead.', allowTypeImports: true }],
+          paths: [
+            {
+              name: 'vscode',
+              message: 'src/core and src/cli run without VS Code: pass plain data in and out instead.',
+              allowTypeImports: true,
+            },
+          ],
         },
       ],
     },

@@ -25,7 +25,9 @@ class PgliteTemplatePlugin {
       const version = JSON.parse(fs.readFileSync(path.join(pgliteDir, 'package.json'), 'utf8')).version;
       const cached = path.resolve(__dirname, '.cache', `pglite-template-${version}.tar.gz`);
       if (!fs.existsSync(cached)) {
-        execFileSync(process.execPath, [path.resolve(__dirname, 'scripts', 'build-pglite-template.mjs'), cached], { stdio: 'inherit' });
+        execFileSync(process.execPath, [path.resolve(__dirname, 'scripts', 'build-pglite-template.mjs'), cached], {
+          stdio: 'inherit',
+        });
       }
       fs.copyFileSync(cached, path.join(compiler.outputPath, 'pglite-template.tar.gz'));
     });
@@ -81,13 +83,21 @@ const nodeConfig = {
     new PgliteTemplatePlugin(),
     new CopyPlugin({
       patterns: [
-        { from: require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm'), to: '[name][ext]' },
+        {
+          from: require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm'),
+          to: '[name][ext]',
+        },
         ...['pglite.wasm', 'initdb.wasm', 'pglite.data', '*.tar.gz'].map((file) => ({
           from: path.join(path.dirname(require.resolve('@electric-sql/pglite')), file).replace(/\\/g, '/'),
           to: '[name][ext]',
         })),
         // pgvector for PGlite (src/core/engine/extensions.ts finds every extension tarball in dist/).
-        { from: path.join(path.dirname(require.resolve('@electric-sql/pglite-pgvector')), 'vector.tar.gz').replace(/\\/g, '/'), to: '[name][ext]' },
+        {
+          from: path
+            .join(path.dirname(require.resolve('@electric-sql/pglite-pgvector')), 'vector.tar.gz')
+            .replace(/\\/g, '/'),
+          to: '[name][ext]',
+        },
       ],
     }),
     // ssh2 tries two optional native addons inside try/catch: `cpu-features` (cipher order) and its own
@@ -131,7 +141,10 @@ const webviewConfig = {
   plugins: [
     // Codicons for the webviews, from the npm package: no CDN, loaded under the panel's CSP (font-src).
     new CopyPlugin({
-      patterns: ['codicon.css', 'codicon.ttf'].map((file) => ({ from: path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist', file), to: '[name][ext]' })),
+      patterns: ['codicon.css', 'codicon.ttf'].map((file) => ({
+        from: path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist', file),
+        to: '[name][ext]',
+      })),
     }),
   ],
   performance: { hints: false },

@@ -61,7 +61,12 @@ const { values: opts } = (() => {
 })();
 
 if (opts.help) {
-  process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0].replace(/^\/\/ ?/gm, '') + '\n');
+  process.stdout.write(
+    fs
+      .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\nimport ')[0]
+      .replace(/^\/\/ ?/gm, '') + '\n',
+  );
   process.exit(0);
 }
 
@@ -79,7 +84,9 @@ if (!fs.existsSync(CLI)) fail(`${path.relative(process.cwd(), CLI)} is missing: 
 const ROOT = path.resolve(opts.root);
 if (!fs.statSync(ROOT, { throwIfNoEntry: false })?.isDirectory()) fail(`--root ${opts.root}: no such folder`);
 for (const tool of ['initdb', 'pg_ctl', 'pg_dump']) {
-  if (!fs.existsSync(path.join(PG_BIN, tool))) fail(`${path.join(PG_BIN, tool)} is missing (apt-get install postgresql-15, or set DRIFT_GUARD_PG_BIN)`);
+  if (!fs.existsSync(path.join(PG_BIN, tool))) {
+    fail(`${path.join(PG_BIN, tool)} is missing (apt-get install postgresql-15, or set DRIFT_GUARD_PG_BIN)`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -89,7 +96,12 @@ for (const tool of ['initdb', 'pg_ctl', 'pg_dump']) {
 function run(file, args, { cwd = REPO, env = process.env, input, timeoutMs = STEP_TIMEOUT_MS } = {}) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(file, args, { cwd, env, detached: true, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      cwd,
+      env,
+      detached: true,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -121,7 +133,13 @@ function run(file, args, { cwd = REPO, env = process.env, input, timeoutMs = STE
 
 /** A CLI environment without the caller's database variables: nothing but the URLs we pass is ever used. */
 function cliEnv(cacheDir) {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(), DRIFT_GUARD_CACHE_DIR: cacheDir, NO_COLOR: '1' };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: os.tmpdir(),
+    DRIFT_GUARD_CACHE_DIR: cacheDir,
+    NO_COLOR: '1',
+  };
   return env;
 }
 
@@ -131,7 +149,14 @@ class StepError extends Error {}
 async function cli(args, { cwd, cacheDir, allow = [0, 1], label = '' }) {
   const r = await run(process.execPath, [CLI, ...args], { cwd, env: cliEnv(cacheDir) });
   // Short: the command without the copy's paths and URLs, and which copy it ran on.
-  const shown = `drift-guard ${args.filter((a, i) => !['--project', '--schema', '--migrations'].includes(a) && !['--project', '--schema', '--migrations'].includes(args[i - 1])).map((a) => (a.startsWith('postgresql://') ? `<${a.split('/').pop()}>` : a)).join(' ')}${label ? ` (${label})` : ''}`;
+  const shown = `drift-guard ${args
+    .filter(
+      (a, i) =>
+        !['--project', '--schema', '--migrations'].includes(a) &&
+        !['--project', '--schema', '--migrations'].includes(args[i - 1]),
+    )
+    .map((a) => (a.startsWith('postgresql://') ? `<${a.split('/').pop()}>` : a))
+    .join(' ')}${label ? ` (${label})` : ''}`;
   if (r.timedOut) throw new StepError(`${shown}: no answer after ${STEP_TIMEOUT_MS / 1000} s (killed)`);
   if (!allow.includes(r.code)) {
     const last = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');
@@ -165,7 +190,10 @@ function freePort() {
 async function startCluster() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-guard-corpus-pg-'));
   const asRoot = process.getuid?.() === 0;
-  const runPg = (file, args) => (asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, file), ...args], { timeoutMs: 120_000 }) : run(path.join(PG_BIN, file), args, { timeoutMs: 120_000 }));
+  const runPg = (file, args) =>
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, file), ...args], { timeoutMs: 120_000 })
+      : run(path.join(PG_BIN, file), args, { timeoutMs: 120_000 });
   if (asRoot) {
     // initdb and postgres refuse to run as root: the cluster belongs to the `postgres` OS user.
     const uid = await run('id', ['-u', 'postgres']);
@@ -175,15 +203,45 @@ async function startCluster() {
     fs.chmodSync(dir, 0o755);
   }
   const data = path.join(dir, 'data');
-  const init = await runPg('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions']);
+  const init = await runPg('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '-A',
+    'trust',
+    '-E',
+    'UTF8',
+    '--no-locale',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr.trim()}`);
-  fs.appendFileSync(path.join(data, 'postgresql.conf'), "\nlisten_addresses = '127.0.0.1'\nmax_connections = 100\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+  fs.appendFileSync(
+    path.join(data, 'postgresql.conf'),
+    "\nlisten_addresses = '127.0.0.1'\nmax_connections = 100\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n",
+  );
   let port;
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
-    const started = await runPg('pg_ctl', ['-D', data, '-l', path.join(dir, 'postgres.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir}`, 'start']);
+    const started = await runPg('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'postgres.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -k ${dir}`,
+      'start',
+    ]);
     if (started.code === 0) break;
-    if (attempt >= 3) throw new Error(`PostgreSQL did not start: ${started.stderr.trim()} ${fs.readFileSync(path.join(dir, 'postgres.log'), 'utf8').slice(-800)}`);
+    if (attempt >= 3) {
+      throw new Error(
+        `PostgreSQL did not start: ${started.stderr.trim()} ${fs.readFileSync(path.join(dir, 'postgres.log'), 'utf8').slice(-800)}`,
+      );
+    }
   }
   const url = (db = 'postgres') => `postgresql://postgres@127.0.0.1:${port}/${db}`;
   const admin = async (sql) => {
@@ -221,7 +279,11 @@ async function startCluster() {
 // Projects, copies, migrations
 
 async function discover() {
-  const r = await cli(['projects', '--project', ROOT, '--json'], { cwd: ROOT, cacheDir: path.join(os.tmpdir(), 'drift-guard-corpus-discovery'), allow: [0, 1] });
+  const r = await cli(['projects', '--project', ROOT, '--json'], {
+    cwd: ROOT,
+    cacheDir: path.join(os.tmpdir(), 'drift-guard-corpus-discovery'),
+    allow: [0, 1],
+  });
   return r.json;
 }
 
@@ -244,7 +306,12 @@ function commonAncestor(paths) {
  */
 function copyProject(project, dest, drop = new Set()) {
   const source = project.migrationsFrom ?? project.migrationsDir;
-  const pieces = [project.root, project.schemaPath, project.migrationsDir, ...(project.configFile ? [project.configFile] : [])];
+  const pieces = [
+    project.root,
+    project.schemaPath,
+    project.migrationsDir,
+    ...(project.configFile ? [project.configFile] : []),
+  ];
   const base = commonAncestor(pieces);
   const to = (p) => path.join(dest, path.relative(base, p));
   fs.mkdirSync(to(project.root), { recursive: true });
@@ -261,7 +328,13 @@ function copyProject(project, dest, drop = new Set()) {
   fs.mkdirSync(to(project.migrationsDir), { recursive: true });
   for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
     if (drop.has(entry.name)) continue;
-    if (project.migrationsFrom && entry.isDirectory() && !fs.existsSync(path.join(source, entry.name, 'migration.sql'))) continue;
+    if (
+      project.migrationsFrom &&
+      entry.isDirectory() &&
+      !fs.existsSync(path.join(source, entry.name, 'migration.sql'))
+    ) {
+      continue;
+    }
     fs.cpSync(path.join(source, entry.name), path.join(to(project.migrationsDir), entry.name), { recursive: true });
   }
   const lock = path.join(to(project.migrationsDir), 'migration_lock.toml');
@@ -296,7 +369,9 @@ async function applyMigrations(url, dir, names, { record = false, prefix = [], p
         await client.query(sql);
       } catch (err) {
         const where = err.position ? `:${lineAt(sql, Number(err.position))}` : '';
-        throw new StepError(`${name}/migration.sql${where}: ${err.message} [${err.code ?? '?'}] (applied with the simple query protocol on PostgreSQL)`);
+        throw new StepError(
+          `${name}/migration.sql${where}: ${err.message} [${err.code ?? '?'}] (applied with the simple query protocol on PostgreSQL)`,
+        );
       }
       if (record) {
         await client.query(
@@ -337,7 +412,11 @@ function diffItems(a, b) {
   const onlyA = [];
   const onlyB = [];
   for (const [k, n] of count) {
-    const obj = Object.fromEntries(JSON.parse(k).map((v, idx) => [ITEM_KEYS[idx], v]).filter(([, v]) => v !== null));
+    const obj = Object.fromEntries(
+      JSON.parse(k)
+        .map((v, idx) => [ITEM_KEYS[idx], v])
+        .filter(([, v]) => v !== null),
+    );
     for (let j = 0; j < Math.abs(n); j++) (n > 0 ? onlyA : onlyB).push(obj);
   }
   return { onlyA, onlyB, count: onlyA.length + onlyB.length };
@@ -368,7 +447,14 @@ function splitStatements(sql) {
     } else i++;
   }
   out.push(sql.slice(start));
-  return out.map((s) => s.replace(/^\s*--.*$/gm, '').replace(/\s+/g, ' ').trim()).filter(Boolean);
+  return out
+    .map((s) =>
+      s
+        .replace(/^\s*--.*$/gm, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    )
+    .filter(Boolean);
 }
 
 /** Top-level comma split of a parenthesised list body. */
@@ -427,9 +513,27 @@ const OUTSIDE_SCHEMA =
   /^(CREATE TABLE \S+: CONSTRAINT \S+ CHECK |ALTER TABLE (ONLY )?\S+ ADD CONSTRAINT \S+ CHECK |CREATE (UNIQUE )?INDEX .* WHERE |CREATE (OR REPLACE )?(FUNCTION|PROCEDURE|TRIGGER|CONSTRAINT TRIGGER|VIEW|MATERIALIZED VIEW|POLICY|RULE|AGGREGATE|EVENT TRIGGER|PUBLICATION|STATISTICS|TEXT SEARCH)|ALTER TABLE \S+ (ENABLE|FORCE) ROW LEVEL SECURITY|COMMENT ON|GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|CREATE SCHEMA)/;
 
 async function dump(cluster, db) {
-  const r = await run(path.join(PG_BIN, 'pg_dump'), ['--schema-only', '--no-owner', '--no-privileges', '--no-comments', '-T', '_prisma_migrations', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', db], {
-    timeoutMs: 300_000,
-  });
+  const r = await run(
+    path.join(PG_BIN, 'pg_dump'),
+    [
+      '--schema-only',
+      '--no-owner',
+      '--no-privileges',
+      '--no-comments',
+      '-T',
+      '_prisma_migrations',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(cluster.port),
+      '-U',
+      'postgres',
+      db,
+    ],
+    {
+      timeoutMs: 300_000,
+    },
+  );
   if (r.code !== 0) throw new StepError(`pg_dump ${db}: ${r.stderr.trim()}`);
   return normaliseDump(r.stdout);
 }
@@ -443,7 +547,10 @@ function compareDumps(expected, actual) {
   return {
     missing: missing.filter(relevant),
     extra: extra.filter(relevant),
-    outsideSchema: [...missing.filter((s) => !relevant(s)).map((s) => `- ${s}`), ...extra.filter((s) => !relevant(s)).map((s) => `+ ${s}`)],
+    outsideSchema: [
+      ...missing.filter((s) => !relevant(s)).map((s) => `- ${s}`),
+      ...extra.filter((s) => !relevant(s)).map((s) => `+ ${s}`),
+    ],
   };
 }
 
@@ -489,7 +596,11 @@ async function runProject(project, cluster) {
   const checkBoth = async (copy, label) => {
     const embedded = await cli(['check', ...projectArgs(copy), '--json'], { cwd: copy.root, cacheDir, label });
     const shadow = await newDb('shadow');
-    const real = await cli(['check', ...projectArgs(copy), '--json', '--shadow-url', cluster.url(shadow)], { cwd: copy.root, cacheDir: path.join(work, 'cache-real'), label });
+    const real = await cli(['check', ...projectArgs(copy), '--json', '--shadow-url', cluster.url(shadow)], {
+      cwd: copy.root,
+      cacheDir: path.join(work, 'cache-real'),
+      label,
+    });
     const e = embedded.json.schemaVsMigrations.items;
     const r = real.json.schemaVsMigrations.items;
     disagree(label, diffItems(e, r));
@@ -506,7 +617,14 @@ async function runProject(project, cluster) {
       const { embedded, e, r } = await checkBoth(full, 'check as is (embedded, empty cache) vs real shadow');
       const warm = await cli(['check', ...projectArgs(full), '--json'], { cwd: full.root, cacheDir });
       disagree('check as is: empty cache vs warm cache', diffItems(e, warm.json.schemaVsMigrations.items));
-      return { exit: embedded.code, items: e.length, realItems: r.length, warmItems: warm.json.schemaVsMigrations.items.length, itemList: e, guardRails: embedded.json.guardRails?.findings?.length ?? 0 };
+      return {
+        exit: embedded.code,
+        items: e.length,
+        realItems: r.length,
+        warmItems: warm.json.schemaVsMigrations.items.length,
+        itemList: e,
+        guardRails: embedded.json.guardRails?.findings?.length ?? 0,
+      };
     });
 
     // 3. Status on a real database migrated with the full history (also the reference schema for step 2).
@@ -514,23 +632,40 @@ async function runProject(project, cluster) {
     await step('status', async () => {
       fullDb = await newDb('full');
       await applyMigrations(cluster.url(fullDb), full.migrations, names, { record: true });
-      const st = await cli(['status', ...projectArgs(full), '--url', cluster.url(fullDb), '--json'], { cwd: full.root, cacheDir });
+      const st = await cli(['status', ...projectArgs(full), '--url', cluster.url(fullDb), '--json'], {
+        cwd: full.root,
+        cacheDir,
+      });
       const states = countStates(st.json.migrations);
       const allApplied = st.json.migrations.length === names.length && states.applied === names.length;
       let dbItems = [];
       let dbCheckError;
       try {
-        const dbCheck = await cli(['check', ...projectArgs(full), '--url', cluster.url(fullDb), '--json'], { cwd: full.root, cacheDir, label: 'database migrated with the full history' });
+        const dbCheck = await cli(['check', ...projectArgs(full), '--url', cluster.url(fullDb), '--json'], {
+          cwd: full.root,
+          cacheDir,
+          label: 'database migrated with the full history',
+        });
         dbItems = dbCheck.json.databaseVsMigrations?.items ?? [];
       } catch (err) {
         dbCheckError = err.message;
         result.errors.push(`status: ${err.message}`);
       }
-      await sqlOn(cluster.url(fullDb), `DELETE FROM "_prisma_migrations" WHERE migration_name = '${names.at(-1).replace(/'/g, "''")}'`);
-      const after = await cli(['status', ...projectArgs(full), '--url', cluster.url(fullDb), '--json'], { cwd: full.root, cacheDir });
+      await sqlOn(
+        cluster.url(fullDb),
+        `DELETE FROM "_prisma_migrations" WHERE migration_name = '${names.at(-1).replace(/'/g, "''")}'`,
+      );
+      const after = await cli(['status', ...projectArgs(full), '--url', cluster.url(fullDb), '--json'], {
+        cwd: full.root,
+        cacheDir,
+      });
       const afterStates = countStates(after.json.migrations);
       const pendingNames = after.json.migrations.filter((m) => m.state === 'pending').map((m) => m.name);
-      const onePending = afterStates.pending === 1 && pendingNames[0] === names.at(-1) && afterStates.applied === names.length - 1 && after.json.migrations.length === names.length;
+      const onePending =
+        afterStates.pending === 1 &&
+        pendingNames[0] === names.at(-1) &&
+        afterStates.applied === names.length - 1 &&
+        after.json.migrations.length === names.length;
       return {
         exact: allApplied && onePending && dbItems.length === 0 && !dbCheckError,
         statesExact: allApplied && onePending,
@@ -559,7 +694,10 @@ async function runProject(project, cluster) {
       let asIsBaseline;
       await step('trimmed', async () => {
         const { embedded, e, r } = await checkBoth(trimmed, `trimmed history (-${trim}) embedded vs real shadow`);
-        const base = await cli(['baseline', ...projectArgs(trimmed), '--name', 'corpus_trimmed', '--json'], { cwd: trimmed.root, cacheDir });
+        const base = await cli(['baseline', ...projectArgs(trimmed), '--name', 'corpus_trimmed', '--json'], {
+          cwd: trimmed.root,
+          cacheDir,
+        });
         if (!base.json.created) throw new StepError(`baseline on the trimmed copy wrote nothing: ${base.json.message}`);
         trimmedBaselineSql = path.join(trimmed.migrations, base.json.migrationName, 'migration.sql');
         baselineName = base.json.migrationName;
@@ -569,14 +707,20 @@ async function runProject(project, cluster) {
         await applyMigrations(cluster.url(reference), full.migrations, names);
         if ((asIs.items ?? 0) > 0) {
           const fullCopy = copyProject(project, path.join(work, 'full-baselined'));
-          const fb = await cli(['baseline', ...projectArgs(fullCopy), '--name', 'corpus_asis', '--json'], { cwd: fullCopy.root, cacheDir });
+          const fb = await cli(['baseline', ...projectArgs(fullCopy), '--name', 'corpus_asis', '--json'], {
+            cwd: fullCopy.root,
+            cacheDir,
+          });
           if (fb.json.created) {
             asIsBaseline = { dir: fullCopy.migrations, name: fb.json.migrationName };
             await applyMigrations(cluster.url(reference), fullCopy.migrations, [fb.json.migrationName]);
           }
         }
         const candidate = await newDb('trim');
-        await applyMigrations(cluster.url(candidate), trimmed.migrations, [...names.slice(0, -trim), base.json.migrationName]);
+        await applyMigrations(cluster.url(candidate), trimmed.migrations, [
+          ...names.slice(0, -trim),
+          base.json.migrationName,
+        ]);
         const cmp = compareDumps(await dump(cluster, reference), await dump(cluster, candidate));
         return {
           dropped,
@@ -596,15 +740,30 @@ async function runProject(project, cluster) {
           // the trimmed ones recorded), refused where it has only the trimmed history — and nothing written then.
           const kept = names.slice(0, -trim);
           const has = await newDb('resolve_ok');
-          await applyMigrations(cluster.url(has), full.migrations, names.slice(-trim), { record: false, prefix: kept, prefixDir: trimmed.migrations });
+          await applyMigrations(cluster.url(has), full.migrations, names.slice(-trim), {
+            record: false,
+            prefix: kept,
+            prefixDir: trimmed.migrations,
+          });
           if (asIsBaseline) await applyMigrations(cluster.url(has), asIsBaseline.dir, [asIsBaseline.name]);
-          const ok = await cli(['resolve', ...projectArgs(trimmed), '--url', cluster.url(has), '--applied', baselineName], { cwd: trimmed.root, cacheDir, allow: [0, 1], label: 'database with every migration' });
-          const okStatus = await cli(['status', ...projectArgs(trimmed), '--url', cluster.url(has), '--json'], { cwd: trimmed.root, cacheDir });
+          const ok = await cli(
+            ['resolve', ...projectArgs(trimmed), '--url', cluster.url(has), '--applied', baselineName],
+            { cwd: trimmed.root, cacheDir, allow: [0, 1], label: 'database with every migration' },
+          );
+          const okStatus = await cli(['status', ...projectArgs(trimmed), '--url', cluster.url(has), '--json'], {
+            cwd: trimmed.root,
+            cacheDir,
+          });
           const okStates = countStates(okStatus.json.migrations);
           const lacks = await newDb('resolve_refused');
           await applyMigrations(cluster.url(lacks), trimmed.migrations, kept, { record: true });
-          const refused = await cli(['resolve', ...projectArgs(trimmed), '--url', cluster.url(lacks), '--applied', baselineName], { cwd: trimmed.root, cacheDir, allow: [0, 1], label: 'database with the trimmed history only' });
-          const rows = Number((await sqlOn(cluster.url(lacks), 'SELECT count(*) AS n FROM "_prisma_migrations"')).rows[0].n);
+          const refused = await cli(
+            ['resolve', ...projectArgs(trimmed), '--url', cluster.url(lacks), '--applied', baselineName],
+            { cwd: trimmed.root, cacheDir, allow: [0, 1], label: 'database with the trimmed history only' },
+          );
+          const rows = Number(
+            (await sqlOn(cluster.url(lacks), 'SELECT count(*) AS n FROM "_prisma_migrations"')).rows[0].n,
+          );
           const resolve = {
             accepted: ok.code === 0 && okStates.applied === kept.length + 1 && okStates.pending === 0,
             refused: refused.code === 1 && rows === kept.length,
@@ -615,7 +774,15 @@ async function runProject(project, cluster) {
           const normal = (sql) => sql.replace(/\s+/g, ' ').trim();
           const fixed = new Set(leftOut.map(normal));
           const onlyFixedPoints = e.length + r.length > 0 && [...e, ...r].every((i) => fixed.has(normal(i.sql ?? '')));
-          return { clean: e.length === 0 && r.length === 0, onlyFixedPoints, leftOut, items: e.length, realItems: r.length, itemList: e.slice(0, 20), resolve };
+          return {
+            clean: e.length === 0 && r.length === 0,
+            onlyFixedPoints,
+            leftOut,
+            items: e.length,
+            realItems: r.length,
+            itemList: e.slice(0, 20),
+            resolve,
+          };
         });
       }
     }
@@ -623,9 +790,18 @@ async function runProject(project, cluster) {
     // 5. Bench.
     if (!opts['no-bench']) {
       await step('bench', async () => {
-        const b = await cli(['bench', ...projectArgs(full), '--runs', '1', '--json'], { cwd: full.root, cacheDir: path.join(work, 'cache-bench'), allow: [0] });
+        const b = await cli(['bench', ...projectArgs(full), '--runs', '1', '--json'], {
+          cwd: full.root,
+          cacheDir: path.join(work, 'cache-bench'),
+          allow: [0],
+        });
         const j = b.json;
-        return { firstMs: Math.round(j.coldUncachedMs), coldMs: Math.round(j.coldMs), warmMs: Math.round(j.warmMedianMs), freshShadowMs: Math.round(j.freshShadowMedianMs) };
+        return {
+          firstMs: Math.round(j.coldUncachedMs),
+          coldMs: Math.round(j.coldMs),
+          warmMs: Math.round(j.warmMedianMs),
+          freshShadowMs: Math.round(j.freshShadowMedianMs),
+        };
       });
     }
   } catch (err) {
@@ -658,10 +834,26 @@ function cell(s) {
 }
 
 function row(r) {
-  if (r.skipped) return [r.name, r.prisma ?? '?', String(r.schemaFiles ?? '?'), String(r.migrations ?? '?'), `skipped: ${r.skipped}`, '', '', '', '', '', ''];
+  if (r.skipped) {
+    return [
+      r.name,
+      r.prisma ?? '?',
+      String(r.schemaFiles ?? '?'),
+      String(r.migrations ?? '?'),
+      `skipped: ${r.skipped}`,
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+    ];
+  }
   const s = r.steps;
   const check = cell(s.check) ?? `exit ${s.check.exit} · ${s.check.items} item${s.check.items === 1 ? '' : 's'}`;
-  const trimmed = cell(s.trimmed) ?? `${s.trimmed.exact ? 'exact' : `≠ ${s.trimmed.missingInBaselined.length + s.trimmed.extraInBaselined.length}`} (${s.trimmed.items} items${s.trimmed.outsideSchema.length ? `, ${s.trimmed.outsideSchema.length} raw SQL` : ''})`;
+  const trimmed =
+    cell(s.trimmed) ??
+    `${s.trimmed.exact ? 'exact' : `≠ ${s.trimmed.missingInBaselined.length + s.trimmed.extraInBaselined.length}`} (${s.trimmed.items} items${s.trimmed.outsideSchema.length ? `, ${s.trimmed.outsideSchema.length} raw SQL` : ''})`;
   const status =
     cell(s.status) ??
     (s.status.exact
@@ -669,16 +861,46 @@ function row(r) {
       : s.status.dbCheckError && s.status.statesExact
         ? 'states exact, db check ERROR'
         : `WRONG (${JSON.stringify(s.status.states)}→${JSON.stringify(s.status.afterDelete)}, db drift ${s.status.databaseDrift})`);
-  const resolve = s.baseline?.resolve ? (s.baseline.resolve.accepted && s.baseline.resolve.refused ? '' : `, resolve ${s.baseline.resolve.accepted ? '' : 'NOT accepted'}${s.baseline.resolve.refused ? '' : ' NOT refused'}`) : '';
+  const resolve = s.baseline?.resolve
+    ? s.baseline.resolve.accepted && s.baseline.resolve.refused
+      ? ''
+      : `, resolve ${s.baseline.resolve.accepted ? '' : 'NOT accepted'}${s.baseline.resolve.refused ? '' : ' NOT refused'}`
+    : '';
   const baseline =
     cell(s.baseline) ??
     `${s.baseline.clean ? 'clean' : s.baseline.onlyFixedPoints ? `clean but ${s.baseline.items} engine fixed point${s.baseline.items === 1 ? '' : 's'} (prisma#16275)` : `${s.baseline.items}/${s.baseline.realItems} left`}${resolve}`;
-  const bench = cell(s.bench) ?? `${(s.bench.firstMs / 1000).toFixed(1)} s / ${s.bench.warmMs} ms${s.bench.from ? ` (${s.bench.from.split(' (')[0]})` : ''}`;
+  const bench =
+    cell(s.bench) ??
+    `${(s.bench.firstMs / 1000).toFixed(1)} s / ${s.bench.warmMs} ms${s.bench.from ? ` (${s.bench.from.split(' (')[0]})` : ''}`;
   const dis = r.disagreements.reduce((n, d) => n + d.onlyEmbedded.length + d.onlyReal.length, 0);
-  return [r.name, r.prisma ?? '?', String(r.schemaFiles), String(r.migrations), check, trimmed, status, baseline, String(dis), bench, `${Math.round(r.ms / 1000)} s`];
+  return [
+    r.name,
+    r.prisma ?? '?',
+    String(r.schemaFiles),
+    String(r.migrations),
+    check,
+    trimmed,
+    status,
+    baseline,
+    String(dis),
+    bench,
+    `${Math.round(r.ms / 1000)} s`,
+  ];
 }
 
-const HEADER = ['project', 'Prisma', 'schema files', 'migrations', 'check', 'trimmed diff', 'status', 'baseline', 'disagreements vs real PG', 'bench first / warm', 'time'];
+const HEADER = [
+  'project',
+  'Prisma',
+  'schema files',
+  'migrations',
+  'check',
+  'trimmed diff',
+  'status',
+  'baseline',
+  'disagreements vs real PG',
+  'bench first / warm',
+  'time',
+];
 
 function table(rows, header = HEADER) {
   const lines = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
@@ -697,26 +919,45 @@ if (opts['table-from'].length > 0) {
       const from = `${path.basename(file)} (${report.commit}, ${report.startedAt.slice(11, 16)} UTC)`;
       const row = { ...p, name: path.relative(report.root, p.root) || p.name, from };
       // A run with --no-bench keeps the bench figures of an earlier report, marked with its run.
-      if (p.steps && !p.steps.bench && earlier?.steps?.bench && !earlier.steps.bench.error) row.steps = { ...p.steps, bench: { ...earlier.steps.bench, from: earlier.from } };
+      if (p.steps && !p.steps.bench && earlier?.steps?.bench && !earlier.steps.bench.error) {
+        row.steps = { ...p.steps, bench: { ...earlier.steps.bench, from: earlier.from } };
+      }
       rows.set(p.root, row);
     }
   }
-  process.stdout.write(`${table([...rows.values()].map((p) => [...row(p), p.from]), [...HEADER, 'run'])}\n`);
+  process.stdout.write(
+    `${table(
+      [...rows.values()].map((p) => [...row(p), p.from]),
+      [...HEADER, 'run'],
+    )}\n`,
+  );
   process.exit(0);
 }
 
 const started = new Date();
-const only = opts.only ? opts.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+const only = opts.only
+  ? opts.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : undefined;
 const found = await discover().catch((err) => fail(err.message));
 // PostgreSQL projects, and those whose declared schema is missing (said in the table rather than left out).
-const candidates = found.filter((p) => p.datasource?.provider === 'postgresql' || p.datasource?.provider === 'postgres' || (p.schemaFiles.length === 0 && p.schemaSource !== 'default'));
+const candidates = found.filter(
+  (p) =>
+    p.datasource?.provider === 'postgresql' ||
+    p.datasource?.provider === 'postgres' ||
+    (p.schemaFiles.length === 0 && p.schemaSource !== 'default'),
+);
 // Named by their folder under the root: package names ("packages", "@acme/db") say less.
 for (const p of candidates) p.name = path.relative(ROOT, p.root) || path.basename(p.root);
 const selected = candidates.filter((p) => !only || only.some((o) => p.name.includes(o) || p.root.includes(o)));
 for (const spec of opts['migrations-from']) {
   const [name, dir] = spec.split('=');
   const project = selected.find((p) => p.name === name || path.basename(p.root) === name);
-  if (!project || !dir) fail(`--migrations-from ${spec}: expected NAME=DIR with NAME one of ${selected.map((p) => p.name).join(', ')}`);
+  if (!project || !dir) {
+    fail(`--migrations-from ${spec}: expected NAME=DIR with NAME one of ${selected.map((p) => p.name).join(', ')}`);
+  }
   project.migrationsFrom = path.resolve(project.root, dir);
   if (!fs.existsSync(project.migrationsFrom)) fail(`--migrations-from ${spec}: no folder ${project.migrationsFrom}`);
   project.migrations = fs
@@ -727,14 +968,27 @@ for (const spec of opts['migrations-from']) {
   project.problems = project.problems.filter((p) => p.code !== 'no-migrations-folder');
 }
 selected.sort((a, b) => a.migrations.length - b.migrations.length);
-process.stderr.write(`corpus: ${selected.length} PostgreSQL project(s) under ${ROOT} (${found.length} Prisma project(s) found); trim ${TRIM}, step timeout ${STEP_TIMEOUT_MS / 1000} s\n`);
+process.stderr.write(
+  `corpus: ${selected.length} PostgreSQL project(s) under ${ROOT} (${found.length} Prisma project(s) found); trim ${TRIM}, step timeout ${STEP_TIMEOUT_MS / 1000} s\n`,
+);
 
-const reportFile = path.resolve(opts.report ?? path.join(os.tmpdir(), `drift-guard-corpus-${started.toISOString().replace(/[:.]/g, '-')}.json`));
+const reportFile = path.resolve(
+  opts.report ?? path.join(os.tmpdir(), `drift-guard-corpus-${started.toISOString().replace(/[:.]/g, '-')}.json`),
+);
 const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], { timeoutMs: 10_000 })).stdout.trim();
 const cluster = await startCluster().catch((err) => fail(err.message));
 /** Written after every project, so a long run can be read (and an interrupted one kept) as it goes. */
 function writeReport(results, finished) {
-  const report = { startedAt: started.toISOString(), finishedAt: finished ? new Date().toISOString() : null, root: ROOT, cli: CLI, commit, postgres: cluster.version, trim: TRIM, projects: results };
+  const report = {
+    startedAt: started.toISOString(),
+    finishedAt: finished ? new Date().toISOString() : null,
+    root: ROOT,
+    cli: CLI,
+    commit,
+    postgres: cluster.version,
+    trim: TRIM,
+    projects: results,
+  };
   fs.mkdirSync(path.dirname(reportFile), { recursive: true });
   fs.writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
 }
@@ -745,14 +999,23 @@ try {
   for (const project of selected) {
     const blocking = project.problems.find((p) => p.severity === 'error');
     if (blocking) {
-      results.push({ name: project.name, root: project.root, prisma: project.prismaVersion?.declared ?? null, schemaFiles: project.schemaFiles.length, migrations: project.migrations.length, skipped: blocking.message });
+      results.push({
+        name: project.name,
+        root: project.root,
+        prisma: project.prismaVersion?.declared ?? null,
+        schemaFiles: project.schemaFiles.length,
+        migrations: project.migrations.length,
+        skipped: blocking.message,
+      });
       process.stderr.write(`corpus: ${project.name}: skipped (${blocking.message})\n`);
       continue;
     }
     process.stderr.write(`corpus: ${project.name} (${project.migrations.length} migrations)…\n`);
     const r = await runProject(project, cluster);
     results.push(r);
-    process.stderr.write(`corpus: ${project.name}: ${row(r).slice(4).join(' | ')}${r.errors.length ? `\n  ${r.errors.join('\n  ')}` : ''}\n`);
+    process.stderr.write(
+      `corpus: ${project.name}: ${row(r).slice(4).join(' | ')}${r.errors.length ? `\n  ${r.errors.join('\n  ')}` : ''}\n`,
+    );
     writeReport(results, false);
   }
 } finally {

@@ -10,7 +10,10 @@ import { chromium } from 'playwright-core';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SIZE = 256;
 const svg = fs.readFileSync(path.join(ROOT, 'media', 'icon.svg'), 'utf8');
-const browser = await chromium.launch({ executablePath: process.env.DRIFT_GUARD_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const browser = await chromium.launch({
+  executablePath: process.env.DRIFT_GUARD_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
 try {
   const page = await browser.newPage({ viewport: { width: SIZE, height: SIZE }, deviceScaleFactor: 1 });
   await page.setContent(`<!doctype html><html><body style="margin:0;background:transparent">${svg}</body></html>`);

@@ -10,7 +10,20 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { Cleanup, HarnessError, ROOT, VSIX, copyDemo, ensureRunId, installVsix, makeTempDir, prepareCodeServerDirs, say, seconds, startCodeServer } from '../test/harness/lib.mjs';
+import {
+  Cleanup,
+  HarnessError,
+  ROOT,
+  VSIX,
+  copyDemo,
+  ensureRunId,
+  installVsix,
+  makeTempDir,
+  prepareCodeServerDirs,
+  say,
+  seconds,
+  startCodeServer,
+} from '../test/harness/lib.mjs';
 
 const TAG = 'start';
 const DEMO_DATABASES = path.join(ROOT, 'dist', 'demoDatabases.js');
@@ -23,20 +36,27 @@ const cleanup = new Cleanup();
 function parseEditor(argv) {
   const index = argv.indexOf('--editor');
   const editor = index >= 0 ? argv[index + 1] : undefined;
-  if (!['desktop', 'code-server', 'none'].includes(editor)) throw new HarnessError('usage: start-demo.mjs --editor desktop|code-server|none');
+  if (!['desktop', 'code-server', 'none'].includes(editor)) {
+    throw new HarnessError('usage: start-demo.mjs --editor desktop|code-server|none');
+  }
   return editor;
 }
 
 async function main() {
   const editor = parseEditor(process.argv.slice(2));
-  if (!fs.existsSync(DEMO_DATABASES)) throw new HarnessError(`${path.relative(ROOT, DEMO_DATABASES)} is missing: run \`npm run build\` first`);
+  if (!fs.existsSync(DEMO_DATABASES)) {
+    throw new HarnessError(`${path.relative(ROOT, DEMO_DATABASES)} is missing: run \`npm run build\` first`);
+  }
   const base = makeTempDir('prisma-drift-guard-demo-');
   cleanup.add('remove the demo copy', () => fs.rmSync(base, { recursive: true, force: true }));
   const workspace = copyDemo(base);
 
   const { startDemoDatabases, writeDemoWorkspace } = createRequire(import.meta.url)(DEMO_DATABASES);
   const started = Date.now();
-  const databases = await startDemoDatabases({ demoDir: workspace, log: process.env.DRIFT_GUARD_START_DEBUG ? (m) => say(TAG, m) : undefined });
+  const databases = await startDemoDatabases({
+    demoDir: workspace,
+    log: process.env.DRIFT_GUARD_START_DEBUG ? (m) => say(TAG, m) : undefined,
+  });
   cleanup.add('stop the demo databases', () => databases.stop());
   await writeDemoWorkspace(workspace, databases);
   say(TAG, `demo databases on the embedded PostgreSQL (PGlite), ready in ${seconds(Date.now() - started)}:`);
@@ -48,7 +68,11 @@ async function main() {
   if (editor === 'desktop') {
     say(TAG, 'installing into the desktop VS Code');
     const install = spawnSync('code', ['--install-extension', VSIX, '--force'], { stdio: 'inherit' });
-    if (install.status !== 0) throw new HarnessError(`\`code --install-extension ${path.relative(ROOT, VSIX)}\` failed (exit ${install.status ?? install.signal})`);
+    if (install.status !== 0) {
+      throw new HarnessError(
+        `\`code --install-extension ${path.relative(ROOT, VSIX)}\` failed (exit ${install.status ?? install.signal})`,
+      );
+    }
     const open = spawnSync('code', ['--new-window', workspace], { stdio: 'inherit' });
     if (open.status !== 0) throw new HarnessError(`\`code ${workspace}\` failed (exit ${open.status ?? open.signal})`);
   } else if (editor === 'code-server') {
@@ -56,13 +80,17 @@ async function main() {
     const installMs = installVsix(dirs);
     say(TAG, `installed ${path.relative(ROOT, VSIX)} into code-server (${seconds(installMs)})`);
     const port = process.env.PORT ? Number(process.env.PORT) : 0;
-    if (process.env.PORT && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new HarnessError(`PORT=${process.env.PORT} is not a port number`);
+    if (process.env.PORT && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+      throw new HarnessError(`PORT=${process.env.PORT} is not a port number`);
+    }
     const logFile = path.join(base, 'code-server.log');
     const server = await startCodeServer(dirs, { logFile, port, cleanup });
     say(TAG, `code-server log: ${logFile}`);
     process.stdout.write(`\n  Open ${server.url(workspace)}\n`);
     done = server.done.then((why) => {
-      if (!cleanup.interrupted) throw new HarnessError(`${why}; log:\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n')}`);
+      if (!cleanup.interrupted) {
+        throw new HarnessError(`${why}; log:\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n')}`);
+      }
     });
   }
   process.stdout.write('\n  Ctrl-C stops the demo databases and removes the copy.\n\n');

@@ -62,11 +62,20 @@ export function activate(context: vscode.ExtensionContext): DriftGuardApi | unde
   const analysis = registerDrift(context, { projects, engines, environments, logger });
   const guardRails = registerGuardRails(context, { projects, analysis, engines, environments, logger });
   registerEnvironments(context, { projects, environments, logger });
-  const migrationsTree = registerMigrations(context, { projects, analysis, engines, environments, logger, guards: guardRails.service });
+  const migrationsTree = registerMigrations(context, {
+    projects,
+    analysis,
+    engines,
+    environments,
+    logger,
+    guards: guardRails.service,
+  });
   const runbook = registerRunbook(context, { projects, environments, analysis, engines, logger });
 
   void projects.refresh().catch((err: unknown) => logger.error(`Project discovery failed: ${String(err)}`));
-  logger.info(`Activated in ${Math.round(performance.now() - started)} ms (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);
+  logger.info(
+    `Activated in ${Math.round(performance.now() - started)} ms (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`,
+  );
   return extensionExports(context.extensionMode, { migrationsTree, environments, runbook, guardRails, analysis });
 }
 

@@ -34,7 +34,13 @@ export function toCheckItem(item: DriftItem & ModelTerms, cwd: string): CheckIte
     const v = item[key];
     if (v !== undefined) out[key] = v;
   }
-  if (item.location) out.location = { file: displayPath(item.location.file, cwd), line: item.location.line, character: item.location.character };
+  if (item.location) {
+    out.location = {
+      file: displayPath(item.location.file, cwd),
+      line: item.location.line,
+      character: item.location.character,
+    };
+  }
   out.sql = item.sql;
   return out as CheckItem;
 }
@@ -77,11 +83,18 @@ function meaning(item: CheckItem, direction: Direction): string {
  * Human output, one line per drifted object (the indexes and keys of a new table or column on its line, as in the
  * editor), grouped by model (or by table/enum when the schema has no model for it).
  */
-export function formatFindings(findings: readonly DriftFinding[], direction: Direction, cwd: string, action?: (finding: DriftFinding) => string): string[] {
+export function formatFindings(
+  findings: readonly DriftFinding[],
+  direction: Direction,
+  cwd: string,
+  action?: (finding: DriftFinding) => string,
+): string[] {
   const groups = new Map<string, DriftFinding[]>();
   for (const f of findings) {
     const item = f.primary;
-    const key = item.model ?? (item.enum !== undefined && item.object.startsWith('enum') ? `enum ${item.enum}` : `table ${item.table ?? '?'}`);
+    const key =
+      item.model ??
+      (item.enum !== undefined && item.object.startsWith('enum') ? `enum ${item.enum}` : `table ${item.table ?? '?'}`);
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   const lines: string[] = [];
@@ -93,19 +106,31 @@ export function formatFindings(findings: readonly DriftFinding[], direction: Dir
       const who = modelTermsName(f.primary) ?? databaseName(f.primary);
       const db = databaseName(f.primary);
       const what = `${OBJECT_WORDS[item.object]()}${item.name && item.object !== 'table' && item.object !== 'column' ? ` ${item.name}` : ''}`;
-      const folded = f.related.length > 0 ? ` (${l10n.t('with {0}', f.related.map((r) => `${OBJECT_WORDS[r.object]()}${r.name ? ` ${r.name}` : ''}`).join(', '))})` : '';
+      const folded =
+        f.related.length > 0
+          ? ` (${l10n.t('with {0}', f.related.map((r) => `${OBJECT_WORDS[r.object]()}${r.name ? ` ${r.name}` : ''}`).join(', '))})`
+          : '';
       const where = at(f.location, cwd);
-      lines.push(`    ${sign} ${who}${who !== db ? ` (${db})` : ''} — ${what}${folded} ${meaning(item, direction)}${action ? `; ${action(f)}` : ''}${where ? `  ${where}` : ''}`);
+      lines.push(
+        `    ${sign} ${who}${who !== db ? ` (${db})` : ''} — ${what}${folded} ${meaning(item, direction)}${action ? `; ${action(f)}` : ''}${where ? `  ${where}` : ''}`,
+      );
     }
   }
   return lines;
 }
 
 /** Human output grouped by model (or by table/enum when the schema has no model for it). */
-export function formatItems(items: CheckItem[], direction: Direction, cwd: string, action?: (item: CheckItem) => string): string[] {
+export function formatItems(
+  items: CheckItem[],
+  direction: Direction,
+  cwd: string,
+  action?: (item: CheckItem) => string,
+): string[] {
   const groups = new Map<string, CheckItem[]>();
   for (const item of items) {
-    const key = item.model ?? (item.enum !== undefined && item.object.startsWith('enum') ? `enum ${item.enum}` : `table ${item.table ?? '?'}`);
+    const key =
+      item.model ??
+      (item.enum !== undefined && item.object.startsWith('enum') ? `enum ${item.enum}` : `table ${item.table ?? '?'}`);
     const list = groups.get(key) ?? [];
     list.push(item);
     groups.set(key, list);
@@ -119,7 +144,9 @@ export function formatItems(items: CheckItem[], direction: Direction, cwd: strin
       const db = databaseName(item);
       const what = `${OBJECT_WORDS[item.object]()}${item.name && item.object !== 'table' && item.object !== 'column' ? ` ${item.name}` : ''}`;
       const where = at(item.location, cwd);
-      lines.push(`    ${sign} ${who}${who !== db ? ` (${db})` : ''} — ${what} ${meaning(item, direction)}${action ? `; ${action(item)}` : ''}${where ? `  ${where}` : ''}`);
+      lines.push(
+        `    ${sign} ${who}${who !== db ? ` (${db})` : ''} — ${what} ${meaning(item, direction)}${action ? `; ${action(item)}` : ''}${where ? `  ${where}` : ''}`,
+      );
     }
   }
   return lines;
@@ -161,7 +188,9 @@ export function formatStatus(status: HistoryStatus, target: string, options: { s
   const width = Math.min(60, Math.max(...status.migrations.map((m) => m.name.length), 10));
   for (const m of status.migrations) {
     const when = m.appliedAt ? ` ${m.appliedAt.replace('T', ' ').replace(/:\d\d(\.\d+)?Z?$/, '')}` : '';
-    lines.push(`  ${STATE_MARK[m.state]} ${m.name.padEnd(width)}  ${STATE_WORD[m.state]()}${when}${m.note ? ` — ${m.note}` : ''}`);
+    lines.push(
+      `  ${STATE_MARK[m.state]} ${m.name.padEnd(width)}  ${STATE_WORD[m.state]()}${when}${m.note ? ` — ${m.note}` : ''}`,
+    );
     if (m.state === 'failed' && m.logs) {
       for (const l of m.logs.trim().split('\n').slice(0, 6)) lines.push(`      | ${l}`);
     }
@@ -170,8 +199,12 @@ export function formatStatus(status: HistoryStatus, target: string, options: { s
   if (status.hazards.length > 0) {
     lines.push(
       options.strict
-        ? l10n.t('Ordering hazards (a fresh database would apply these in another order) — warnings, failing with --strict:')
-        : l10n.t('Ordering hazards (a fresh database would apply these in another order) — warnings, not failing the status (--strict makes them fail):'),
+        ? l10n.t(
+            'Ordering hazards (a fresh database would apply these in another order) — warnings, failing with --strict:',
+          )
+        : l10n.t(
+            'Ordering hazards (a fresh database would apply these in another order) — warnings, not failing the status (--strict makes them fail):',
+          ),
     );
     for (const h of status.hazards) lines.push(`  ! ${h.message}`);
   }

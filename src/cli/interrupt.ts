@@ -25,7 +25,11 @@ export const INTERRUPTED_EXIT_CODE = 130;
  * are stopped, a queued one never starts — then the command ends with exit code 130 and one line on stderr: the
  * cancelled call's message (what was stopped where), or a plain "cancelled". A second Ctrl-C quits at once.
  */
-export async function runInterruptible<O extends ErrorOutput>(run: (output: O) => Promise<number>, output: O, options: InterruptOptions = {}): Promise<number> {
+export async function runInterruptible<O extends ErrorOutput>(
+  run: (output: O) => Promise<number>,
+  output: O,
+  options: InterruptOptions = {},
+): Promise<number> {
   const controller = new AbortController();
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let interrupts = 0;

@@ -7,9 +7,20 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkRehearsalGate } from '../core/app/rehearsals';
 import { type ReplayBlocked, replayBlockedMessage } from '../core/app/deletedMigrations';
 import { checkProject } from '../core/app/driftCheck';
-import { deletedAppliedMigrations, gatherGuardRailInputs, guardInputFinding, guardRailFindings } from '../core/app/guardRailInputs';
+import {
+  deletedAppliedMigrations,
+  gatherGuardRailInputs,
+  guardInputFinding,
+  guardRailFindings,
+} from '../core/app/guardRailInputs';
 import { describeAction, listNames, presentInFor } from '../core/app/driftActions';
-import { computeDeployPlan, type DeployPlan, deployPlanJson, deployPlanText, migrationsToMarkApplied } from '../core/app/deployPlan';
+import {
+  computeDeployPlan,
+  type DeployPlan,
+  deployPlanJson,
+  deployPlanText,
+  migrationsToMarkApplied,
+} from '../core/app/deployPlan';
 import { FileRunLogStore, findRunLogRoot, recordWrite, runLogPath, type WriteInput } from '../core/app/runLog';
 import { attributeToSchema } from '../core/drift/attribution';
 import { type AttributedItem, type DriftFinding, groupFindings } from '../core/drift/driftFindings';
@@ -38,7 +49,16 @@ import { describeUrlSource, formatProjectSummary, redactedProject } from '../cor
 import { type PrismaProject, type UrlSource } from '../core/project/types';
 import { pickLanguage } from '../core/util/language';
 import { DriftGuardError } from '../core/util/errors';
-import { type CheckItem, type Direction, at, displayPath, formatFindings, formatStatus, statusExitCode, toCheckItem } from './format';
+import {
+  type CheckItem,
+  type Direction,
+  at,
+  displayPath,
+  formatFindings,
+  formatStatus,
+  statusExitCode,
+  toCheckItem,
+} from './format';
 import { runInterruptible } from './interrupt';
 import { useLanguage } from './cliLanguage';
 import { cmdReview } from './review';
@@ -70,25 +90,81 @@ function helpText(): string {
     '  drift-guard deploy   [--project DIR] [--url URL | --env NAME] [--dry-run] [--yes] [--json]',
     '  drift-guard review   [--project DIR] [--url URL | --env NAME] [--format text|json|markdown|sarif|github] [--fail-on warning|error]',
     '',
-    cmd('check', l10n.t('schema vs migrations (on an embedded shadow database, or --shadow-url), and the database at --url (default: the project\'s datasource URL) vs migrations')),
-    cmd('status', l10n.t('every migration\'s state on the database: applied, pending, failed, rolled back, modified after apply, missing locally; and ordering hazards')),
-    cmd('baseline', l10n.t('writes <migrations>/<timestamp>_<name>/migration.sql with what the migrations lack, only once it applies on the shadow and reproduces the schema; otherwise it stays a draft in .drift-guard/drafts/ (the error says why and where): edit it, then --from FILE installs it')),
-    cmd('migrate', l10n.t('the same, as a normal named migration for new changes (prisma migrate dev --create-only): written from the diff, verified on the shadow, never recorded as applied anywhere. check says which changes are new (action "migrate") and which a database already has ("baseline")')),
-    cmd('resolve', l10n.t('records a migration as applied (only if the database already has every change it makes, unless --force) or as rolled back')),
-    cmd('bench', l10n.t('measures cold, warm and fresh-shadow analysis times on the project, and the migration status of 500 synthetic migrations')),
+    cmd(
+      'check',
+      l10n.t(
+        "schema vs migrations (on an embedded shadow database, or --shadow-url), and the database at --url (default: the project's datasource URL) vs migrations",
+      ),
+    ),
+    cmd(
+      'status',
+      l10n.t(
+        "every migration's state on the database: applied, pending, failed, rolled back, modified after apply, missing locally; and ordering hazards",
+      ),
+    ),
+    cmd(
+      'baseline',
+      l10n.t(
+        'writes <migrations>/<timestamp>_<name>/migration.sql with what the migrations lack, only once it applies on the shadow and reproduces the schema; otherwise it stays a draft in .drift-guard/drafts/ (the error says why and where): edit it, then --from FILE installs it',
+      ),
+    ),
+    cmd(
+      'migrate',
+      l10n.t(
+        'the same, as a normal named migration for new changes (prisma migrate dev --create-only): written from the diff, verified on the shadow, never recorded as applied anywhere. check says which changes are new (action "migrate") and which a database already has ("baseline")',
+      ),
+    ),
+    cmd(
+      'resolve',
+      l10n.t(
+        'records a migration as applied (only if the database already has every change it makes, unless --force) or as rolled back',
+      ),
+    ),
+    cmd(
+      'bench',
+      l10n.t(
+        'measures cold, warm and fresh-shadow analysis times on the project, and the migration status of 500 synthetic migrations',
+      ),
+    ),
     cmd('projects', l10n.t('finds the Prisma projects under DIR and describes them')),
-    cmd('rehearse', l10n.t('deploy rehearsal on a copy: the database\'s schema (pg_dump --schema-only here, through the --env tunnel, or the environment\'s ssh.rehearseDumpCommand on its server, or --dump) loaded into an embedded PostgreSQL with its _prisma_migrations history, then every pending migration applied there one by one, with its error and timing, and warnings for destructive statements. Nothing is written to the database (its history is only read). With --env, the result is recorded in .drift-guard/rehearsals.json: a production deploy needs a passing rehearsal of the same pending migrations (rule 3).')),
-    cmd('deploy', l10n.t('the deploy plan of the database: each pending migration is "apply" (the database has none of its changes), "markApplied" (it has them all: record it with resolve --applied, deploying it would fail) or "blocked" (it has part of them; failed rows block too). Without --dry-run, applies the pending migrations as migrate deploy does, only when every one is "apply"; otherwise prints the plan, writes nothing and exits 1. A production environment (--env with "kind": "production") needs --yes and a passing rehearsal of the same pending migrations (drift-guard rehearse --env NAME, rule 3).')),
-    cmd('review', l10n.t('reviews the pending migrations without running them: data loss (DROP TABLE/COLUMN, enum values removed, narrower types, TRUNCATE/DELETE), statements failing on existing rows (SET NOT NULL, required columns without default, new unique indexes), long locks (CREATE INDEX without CONCURRENTLY, table rewrites, foreign keys without NOT VALID) and Prisma traps, each with its safe rewrite. Pending: not in the main branch (origin/main, main or master), or not applied on --url/--env (with the tables\' row estimates). Waive a rule for one statement with a comment saying why: -- drift-guard-ignore <rule>: <reason>. --format markdown is a pull-request comment. Exit 1 when a finding is at or above --fail-on (default: error).')),
+    cmd(
+      'rehearse',
+      l10n.t(
+        "deploy rehearsal on a copy: the database's schema (pg_dump --schema-only here, through the --env tunnel, or the environment's ssh.rehearseDumpCommand on its server, or --dump) loaded into an embedded PostgreSQL with its _prisma_migrations history, then every pending migration applied there one by one, with its error and timing, and warnings for destructive statements. Nothing is written to the database (its history is only read). With --env, the result is recorded in .drift-guard/rehearsals.json: a production deploy needs a passing rehearsal of the same pending migrations (rule 3).",
+      ),
+    ),
+    cmd(
+      'deploy',
+      l10n.t(
+        'the deploy plan of the database: each pending migration is "apply" (the database has none of its changes), "markApplied" (it has them all: record it with resolve --applied, deploying it would fail) or "blocked" (it has part of them; failed rows block too). Without --dry-run, applies the pending migrations as migrate deploy does, only when every one is "apply"; otherwise prints the plan, writes nothing and exits 1. A production environment (--env with "kind": "production") needs --yes and a passing rehearsal of the same pending migrations (drift-guard rehearse --env NAME, rule 3).',
+      ),
+    ),
+    cmd(
+      'review',
+      l10n.t(
+        "reviews the pending migrations without running them: data loss (DROP TABLE/COLUMN, enum values removed, narrower types, TRUNCATE/DELETE), statements failing on existing rows (SET NOT NULL, required columns without default, new unique indexes), long locks (CREATE INDEX without CONCURRENTLY, table rewrites, foreign keys without NOT VALID) and Prisma traps, each with its safe rewrite. Pending: not in the main branch (origin/main, main or master), or not applied on --url/--env (with the tables' row estimates). Waive a rule for one statement with a comment saying why: -- drift-guard-ignore <rule>: <reason>. --format markdown is a pull-request comment. Exit 1 when a finding is at or above --fail-on (default: error).",
+      ),
+    ),
     '',
-    wrap(l10n.t('check also reports guard rails (JSON key "guardRails"): meaningless migration names, names without a time part, duplicate timestamps, same-day migrations applied or committed in another order than their names sort in, migrations using what a later one creates, applied migrations edited or deleted, and (in git) migrations whose adding commit\'s message does not describe them (team rule 4, a note).'), '  ', '  '),
+    wrap(
+      l10n.t(
+        'check also reports guard rails (JSON key "guardRails"): meaningless migration names, names without a time part, duplicate timestamps, same-day migrations applied or committed in another order than their names sort in, migrations using what a later one creates, applied migrations edited or deleted, and (in git) migrations whose adding commit\'s message does not describe them (team rule 4, a note).',
+      ),
+      '  ',
+      '  ',
+    ),
     '',
     l10n.t('Options:'),
     opt('--project DIR', l10n.t('project root, or a folder with exactly one project below (default: .)')),
     opt('--schema PATH', l10n.t('schema file or folder (default: found like Prisma does)')),
     opt('--migrations DIR', l10n.t('migrations folder (default: prisma.config.ts, else next to the schema)')),
     opt('--url URL', l10n.t('database URL (default: the datasource url, from env/.env/prisma.config.ts)')),
-    opt('--env NAME', l10n.t('an environment of driftGuard.environments in .vscode/settings.json, through its SSH tunnel if it has one (URL from its variable or --url; SSH password and key passphrase from DRIFT_GUARD_SSH_PASSWORD / DRIFT_GUARD_SSH_PASSPHRASE; host keys from known_hosts or DRIFT_GUARD_KNOWN_HOSTS, unknown hosts refused)')),
+    opt(
+      '--env NAME',
+      l10n.t(
+        'an environment of driftGuard.environments in .vscode/settings.json, through its SSH tunnel if it has one (URL from its variable or --url; SSH password and key passphrase from DRIFT_GUARD_SSH_PASSWORD / DRIFT_GUARD_SSH_PASSPHRASE; host keys from known_hosts or DRIFT_GUARD_KNOWN_HOSTS, unknown hosts refused)',
+      ),
+    ),
     opt('--shadow-url URL', l10n.t('use this (emptied) database as the shadow instead of the embedded one')),
     opt('--dump FILE', l10n.t('rehearse: a plain SQL dump to load instead of dumping the database')),
     opt('--pg-dump PATH', l10n.t('rehearse: the pg_dump to run (default: pg_dump on PATH)')),
@@ -96,12 +172,23 @@ function helpText(): string {
     opt('--dry-run', l10n.t('deploy: print the plan only, write nothing')),
     opt('--yes', l10n.t('deploy: confirm a deploy to a production environment')),
     opt('--json', l10n.t('machine-readable output on stdout')),
-    opt('--format FORMAT', l10n.t('check: text (default), json (= --json), sarif (SARIF 2.1.0, for code scanning) or github (GitHub Actions annotations: ::warning file=…,line=…::message); same exit codes')),
+    opt(
+      '--format FORMAT',
+      l10n.t(
+        'check: text (default), json (= --json), sarif (SARIF 2.1.0, for code scanning) or github (GitHub Actions annotations: ::warning file=…,line=…::message); same exit codes',
+      ),
+    ),
     opt('--lang en|fr', l10n.t('language of the human text (default: from LC_ALL, LC_MESSAGES, LANG)')),
     opt('-h, --help', l10n.t('this help')),
     opt('-v, --version', l10n.t('the version')),
     '',
-    wrap(l10n.t('Exit codes: 0 nothing found, 1 drift / non-applied or problem migrations found (check: guard-rail errors, and warnings with --strict; status: a migration not applied, and ordering hazards with --strict; rehearse: a migration failed on the copy or the deploy would be refused, and warnings with --strict; deploy: the plan is not all "apply", nothing written), 2 bad input or failure (one line on stderr, no stack trace). deploy exits 0 when deployed or nothing is pending.'), '', ''),
+    wrap(
+      l10n.t(
+        'Exit codes: 0 nothing found, 1 drift / non-applied or problem migrations found (check: guard-rail errors, and warnings with --strict; status: a migration not applied, and ordering hazards with --strict; rehearse: a migration failed on the copy or the deploy would be refused, and warnings with --strict; deploy: the plan is not all "apply", nothing written), 2 bad input or failure (one line on stderr, no stack trace). deploy exits 0 when deployed or nothing is pending.',
+      ),
+      '',
+      '',
+    ),
   ].join('\n');
 }
 
@@ -140,11 +227,16 @@ const COMMON = {
   json: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true }>>['values'] {
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true }>>['values'] {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new UsageError(l10n.t('{0}. Run drift-guard --help.', (err as Error).message.replace(/\. To specify.*$/s, '')));
+    throw new UsageError(
+      l10n.t('{0}. Run drift-guard --help.', (err as Error).message.replace(/\. To specify.*$/s, '')),
+    );
   }
 }
 
@@ -152,7 +244,9 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[]
 export async function projectsAt(dir: string, env: Record<string, string | undefined>): Promise<PrismaProject[]> {
   const direct = await loadProject(dir, { env });
   // A schema declared by the folder's config or package.json is this folder's project, even when it is missing.
-  if (!direct.problems.some((p) => p.code === 'no-schema') || direct.configFile || direct.schemaSource !== 'default') return [direct];
+  if (!direct.problems.some((p) => p.code === 'no-schema') || direct.configFile || direct.schemaSource !== 'default') {
+    return [direct];
+  }
   return discoverProjects(await findProjectMarkers(dir), { env });
 }
 
@@ -161,28 +255,47 @@ export async function projectsAt(dir: string, env: Record<string, string | undef
  * declares a schema that is missing (a generated schema not built yet must be said, not skipped in silence).
  */
 async function declaredProjectsAt(dir: string, env: Record<string, string | undefined>): Promise<PrismaProject[]> {
-  return (await projectsAt(dir, env)).filter((p) => p.schemaFiles.length > 0 || p.schemaSource !== 'default' || !p.problems.some((x) => x.code === 'no-schema'));
+  return (await projectsAt(dir, env)).filter(
+    (p) => p.schemaFiles.length > 0 || p.schemaSource !== 'default' || !p.problems.some((x) => x.code === 'no-schema'),
+  );
 }
 
 /** The one project a command works on; fails clearly on none, several, or a broken layout. */
-async function selectProject(values: { project?: string; schema?: string; migrations?: string }, io: Io): Promise<PrismaProject> {
+async function selectProject(
+  values: { project?: string; schema?: string; migrations?: string },
+  io: Io,
+): Promise<PrismaProject> {
   const dir = path.resolve(io.cwd, values.project ?? '.');
-  if (!existsSync(dir)) throw new UsageError(l10n.t('--project {0}: no such folder ({1}).', values.project ?? '.', dir));
+  if (!existsSync(dir)) {
+    throw new UsageError(l10n.t('--project {0}: no such folder ({1}).', values.project ?? '.', dir));
+  }
   let project: PrismaProject;
   if (values.schema || values.migrations) {
     project = await loadProject(dir, {
       env: io.env,
       ...(values.schema ? { schemaPath: path.resolve(io.cwd, values.schema), schemaSource: 'argument' as const } : {}),
-      ...(values.migrations ? { migrationsPath: path.resolve(io.cwd, values.migrations), migrationsSource: 'argument' as const } : {}),
+      ...(values.migrations
+        ? { migrationsPath: path.resolve(io.cwd, values.migrations), migrationsSource: 'argument' as const }
+        : {}),
     });
   } else {
     const found = await declaredProjectsAt(dir, io.env);
     if (found.length === 0) {
-      throw new UsageError(l10n.t('No Prisma project in {0} (looked for prisma/schema.prisma, schema.prisma, prisma/schema/, prisma.config.ts). Pass --project or --schema.', dir));
+      throw new UsageError(
+        l10n.t(
+          'No Prisma project in {0} (looked for prisma/schema.prisma, schema.prisma, prisma/schema/, prisma.config.ts). Pass --project or --schema.',
+          dir,
+        ),
+      );
     }
     if (found.length > 1) {
       throw new UsageError(
-        l10n.t('{0} Prisma projects under {1} ({2}): pass --project DIR or --schema PATH.', found.length, dir, found.map((p) => displayPath(p.schemaPath, io.cwd)).join(', ')),
+        l10n.t(
+          '{0} Prisma projects under {1} ({2}): pass --project DIR or --schema PATH.',
+          found.length,
+          dir,
+          found.map((p) => displayPath(p.schemaPath, io.cwd)).join(', '),
+        ),
       );
     }
     project = found[0];
@@ -196,7 +309,11 @@ async function selectProject(values: { project?: string; schema?: string; migrat
 }
 
 /** The database URL: `--url`, else the datasource's (direct URL first: migrations need a direct connection). */
-function databaseUrl(project: PrismaProject, explicit: string | undefined, io: Io): { url: string; label: string } | { missing: string } {
+function databaseUrl(
+  project: PrismaProject,
+  explicit: string | undefined,
+  io: Io,
+): { url: string; label: string } | { missing: string } {
   if (explicit) return { url: explicit, label: redactUrl(explicit) };
   const ds = project.datasource;
   for (const [name, source] of [
@@ -216,7 +333,9 @@ function databaseUrl(project: PrismaProject, explicit: string | undefined, io: I
 }
 
 function engineSession(io: Io): EngineOperations {
-  const cacheDir = io.env.DRIFT_GUARD_CACHE_DIR ?? path.join(io.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'prisma-drift-guard');
+  const cacheDir =
+    io.env.DRIFT_GUARD_CACHE_DIR ??
+    path.join(io.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'prisma-drift-guard');
   return new EngineOperations({ cacheDir });
 }
 
@@ -225,18 +344,26 @@ function engineSession(io: Io): EngineOperations {
  * version found, preview features the analysis ignores). In text mode the preview-feature notes go to stderr; the
  * judgement is the first line of the output ({@link judgedLine}).
  */
-function prismaJudgement(project: PrismaProject, io: Io, json: boolean | undefined): { major: 5 | 6 | 7; source: string; note?: string; notes: string[] } {
+function prismaJudgement(
+  project: PrismaProject,
+  io: Io,
+  json: boolean | undefined,
+): { major: 5 | 6 | 7; source: string; note?: string; notes: string[] } {
   const judgement = judgePrismaVersion(project.prismaVersion);
   const notes: string[] = [];
   for (const file of project.schemaFiles) {
-    for (const feature of withoutUnknownPreviewFeatures(file.content, file.path).ignored) notes.push(`${ignoredPreviewFeatureNote(feature)} (${at(feature.location, io.cwd)})`);
+    for (const feature of withoutUnknownPreviewFeatures(file.content, file.path).ignored) {
+      notes.push(`${ignoredPreviewFeatureNote(feature)} (${at(feature.location, io.cwd)})`);
+    }
   }
   if (!json) for (const note of notes) io.err(`drift-guard: ${l10n.t('note: {0}', note)}`);
   return { ...judgement, notes: judgement.note ? [judgement.note, ...notes] : notes };
 }
 
 function judgedLine(judgement: PrismaJudgement): string {
-  return judgement.note ? l10n.t('· Judged as {0} — {1}', describeJudgement(judgement), judgement.note) : l10n.t('· Judged as {0}', describeJudgement(judgement));
+  return judgement.note
+    ? l10n.t('· Judged as {0} — {1}', describeJudgement(judgement), judgement.note)
+    : l10n.t('· Judged as {0}', describeJudgement(judgement));
 }
 
 /** Each count's singular and plural, as messages of their own (languages do not plural by adding an s). */
@@ -266,8 +393,12 @@ type CheckFormat = (typeof CHECK_FORMATS)[number];
 /** `--format text|json|sarif|github`; `--json` is `--format json`. */
 function checkFormat(values: { json?: boolean; format?: string }): CheckFormat {
   const format = values.format ?? (values.json ? 'json' : 'text');
-  if (!(CHECK_FORMATS as readonly string[]).includes(format)) throw new UsageError(l10n.t('--format {0}: expected one of {1}.', format, CHECK_FORMATS.join(', ')));
-  if (values.json && format !== 'json') throw new UsageError(l10n.t('--json and --format {0} ask for two outputs: pass one of them.', format));
+  if (!(CHECK_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(l10n.t('--format {0}: expected one of {1}.', format, CHECK_FORMATS.join(', ')));
+  }
+  if (values.json && format !== 'json') {
+    throw new UsageError(l10n.t('--json and --format {0} ask for two outputs: pass one of them.', format));
+  }
   return format as CheckFormat;
 }
 
@@ -287,16 +418,39 @@ function ciFindings(
 ): CiFinding[] {
   const out: CiFinding[] = [];
   const checked = input.database ? [input.database.name] : [];
-  const at = (location: { file: string; line: number; character: number } | undefined): Pick<CiFinding, 'file' | 'line' | 'column'> =>
+  const at = (
+    location: { file: string; line: number; character: number } | undefined,
+  ): Pick<CiFinding, 'file' | 'line' | 'column'> =>
     location ? { file: location.file, line: location.line, column: location.character } : {};
   for (const f of groupFindings(input.schema, 'schemaVsMigrations')) {
-    const presentIn = input.database ? presentInFor(f.primary, [{ name: input.database.name, items: input.database.items }]) : [];
-    const action = describeAction({ action: presentIn.length > 0 ? 'baseline' : 'migrate', presentIn, absentFrom: checked.filter((n) => !presentIn.includes(n)) }, checked);
-    out.push({ ruleId: 'schema-drift', level: 'warning', title: l10n.t('Schema drift: {0}', f.label), message: `${f.message} — ${action}`, ...at(f.location) });
+    const presentIn = input.database
+      ? presentInFor(f.primary, [{ name: input.database.name, items: input.database.items }])
+      : [];
+    const action = describeAction(
+      {
+        action: presentIn.length > 0 ? 'baseline' : 'migrate',
+        presentIn,
+        absentFrom: checked.filter((n) => !presentIn.includes(n)),
+      },
+      checked,
+    );
+    out.push({
+      ruleId: 'schema-drift',
+      level: 'warning',
+      title: l10n.t('Schema drift: {0}', f.label),
+      message: `${f.message} — ${action}`,
+      ...at(f.location),
+    });
   }
   if (input.database) {
     for (const f of groupFindings(input.database.items, 'databaseVsMigrations')) {
-      out.push({ ruleId: 'database-drift', level: 'warning', title: l10n.t('Database drift ({0}): {1}', input.database.name, f.label), message: `[${input.database.name}] ${f.message}`, ...at(f.location) });
+      out.push({
+        ruleId: 'database-drift',
+        level: 'warning',
+        title: l10n.t('Database drift ({0}): {1}', input.database.name, f.label),
+        message: `[${input.database.name}] ${f.message}`,
+        ...at(f.location),
+      });
     }
     for (const m of input.failed) {
       const folder = project.migrations.find((x) => x.name === m.name && x.hasSql);
@@ -313,13 +467,26 @@ function ciFindings(
     const folder = project.migrations.find((x) => x.name === g.migration && x.hasSql);
     // A deleted migration has no file left: shown on the lock file, as in the editor.
     const file = folder?.sqlPath ?? project.lockFile?.path;
-    out.push({ ruleId: g.code, level: levelOf(g.severity), title: g.migration || g.code, message: g.message, ...(file ? { file, line: folder ? (g.line ?? 1) : 1, column: 1 } : {}) });
+    out.push({
+      ruleId: g.code,
+      level: levelOf(g.severity),
+      title: g.migration || g.code,
+      message: g.message,
+      ...(file ? { file, line: folder ? (g.line ?? 1) : 1, column: 1 } : {}),
+    });
   }
   return out;
 }
 
 async function cmdCheck(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, 'shadow-url': { type: 'string' }, strict: { type: 'boolean' }, format: { type: 'string' } });
+  const values = parse(argv, {
+    ...COMMON,
+    url: { type: 'string' },
+    env: { type: 'string' },
+    'shadow-url': { type: 'string' },
+    strict: { type: 'boolean' },
+    format: { type: 'string' },
+  });
   const format = checkFormat(values);
   const project = await selectProject(values, io);
   const opened = values.env ? await requireDatabase(project, values, io) : undefined;
@@ -342,7 +509,8 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     const databaseBlocked = result.database?.blocked;
     if (result.database?.report?.note) io.err(`drift-guard: ${l10n.t('note: {0}', result.database.report.note)}`);
     const databaseRaw: AttributedItem[] | null = result.database?.items ?? null;
-    const databaseItems: CheckItem[] | null = databaseRaw === null ? null : databaseRaw.map((i) => toCheckItem(i, io.cwd));
+    const databaseItems: CheckItem[] | null =
+      databaseRaw === null ? null : databaseRaw.map((i) => toCheckItem(i, io.cwd));
     const schemaRaw = 'items' in result.schema ? result.schema.items : [];
     const schemaItems = schemaRaw.map((i) => toCheckItem(i, io.cwd));
     // Which checked database already has each schema change: a baseline for db push drift, a migration otherwise.
@@ -353,11 +521,24 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
     });
     const actions = new Set(withAction.map((i) => i.action));
     const overall = actions.size === 0 ? 'none' : actions.size === 2 ? 'mixed' : [...actions][0];
-    const guards = await projectGuardRails(project, history, { name: guardEnvironment, kind: opened?.setting?.kind ?? 'development' });
+    const guards = await projectGuardRails(project, history, {
+      name: guardEnvironment,
+      kind: opened?.setting?.kind ?? 'development',
+    });
     const guardItems = guards.map((f) => toGuardItem(f, project, io.cwd));
     const failedMigrations = result.failedMigrations;
-    const guardFails = guards.some((f) => f.severity === 'error' || (values.strict === true && f.severity === 'warning'));
-    const exitCode = schemaItems.length > 0 || (databaseItems?.length ?? 0) > 0 || failedMigrations.length > 0 || guardFails || schemaBlocked || databaseBlocked ? 1 : 0;
+    const guardFails = guards.some(
+      (f) => f.severity === 'error' || (values.strict === true && f.severity === 'warning'),
+    );
+    const exitCode =
+      schemaItems.length > 0 ||
+      (databaseItems?.length ?? 0) > 0 ||
+      failedMigrations.length > 0 ||
+      guardFails ||
+      schemaBlocked ||
+      databaseBlocked
+        ? 1
+        : 0;
     if (format === 'sarif' || format === 'github') {
       const findings = ciFindings(project, {
         schema: schemaRaw,
@@ -380,14 +561,24 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
               action: overall,
               objects: countDriftedObjects(schemaRaw, 'schemaVsMigrations'),
               items: withAction,
-              ...(schemaBlocked ? { blocked: blockedJson(schemaBlocked, displayPath(project.migrationsDir, io.cwd)) } : {}),
+              ...(schemaBlocked
+                ? { blocked: blockedJson(schemaBlocked, displayPath(project.migrationsDir, io.cwd)) }
+                : {}),
             },
             databaseVsMigrations: databaseBlocked
               ? { blocked: blockedJson(databaseBlocked, displayPath(project.migrationsDir, io.cwd)) }
               : databaseRaw === null || databaseItems === null
                 ? null
                 : { objects: countDriftedObjects(databaseRaw, 'databaseVsMigrations'), items: databaseItems },
-            failedMigrations: history ? failedMigrations.map((m) => ({ name: m.name, startedAt: m.appliedAt ?? null, missingLocally: m.missingLocally === true, logs: m.logs ?? null, note: m.note ?? null })) : null,
+            failedMigrations: history
+              ? failedMigrations.map((m) => ({
+                  name: m.name,
+                  startedAt: m.appliedAt ?? null,
+                  missingLocally: m.missingLocally === true,
+                  logs: m.logs ?? null,
+                  note: m.note ?? null,
+                }))
+              : null,
             guardRails: { findings: guardItems },
           },
           null,
@@ -399,21 +590,42 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
       // The deleted migration is the cause: said first, before what it prevents.
       const blocked = schemaBlocked ?? databaseBlocked;
       if (blocked) lines.push(...formatGuardItems(guardItems));
-      const schemaLabel = l10n.t('{0} vs {1} in {2}', displayPath(project.schemaPath, io.cwd), plural(project.migrations.length, 'migration'), displayPath(project.migrationsDir, io.cwd));
+      const schemaLabel = l10n.t(
+        '{0} vs {1} in {2}',
+        displayPath(project.schemaPath, io.cwd),
+        plural(project.migrations.length, 'migration'),
+        displayPath(project.migrationsDir, io.cwd),
+      );
       // Counted and listed as objects (a new table with its indexes and keys is one), as the editor does.
       const schemaFindings = 'findings' in result.schema ? result.schema.findings : [];
-      const presentInOf = (f: DriftFinding): string[] => (databaseRaw === null ? [] : presentInFor(f.primary, [{ name: dbName, items: databaseRaw }]));
+      const presentInOf = (f: DriftFinding): string[] =>
+        databaseRaw === null ? [] : presentInFor(f.primary, [{ name: dbName, items: databaseRaw }]);
       lines.push(
         schemaBlocked
-          ? l10n.t('✗ Schema vs migrations ({0}): {1}', schemaLabel, replayBlockedMessage(schemaBlocked, displayPath(project.migrationsDir, io.cwd)))
+          ? l10n.t(
+              '✗ Schema vs migrations ({0}): {1}',
+              schemaLabel,
+              replayBlockedMessage(schemaBlocked, displayPath(project.migrationsDir, io.cwd)),
+            )
           : schemaFindings.length === 0
             ? l10n.t('✓ Schema matches migrations ({0})', schemaLabel)
-            : l10n.t('✗ Schema vs migrations ({0}): {1} not in any migration', schemaLabel, objectsText(schemaFindings.length)),
+            : l10n.t(
+                '✗ Schema vs migrations ({0}): {1} not in any migration',
+                schemaLabel,
+                objectsText(schemaFindings.length),
+              ),
       );
       lines.push(
         ...formatFindings(schemaFindings, 'schemaVsMigrations' satisfies Direction, io.cwd, (f) => {
           const presentIn = presentInOf(f);
-          return describeAction({ action: presentIn.length > 0 ? 'baseline' : 'migrate', presentIn, absentFrom: checked.filter((n) => !presentIn.includes(n)) }, checked);
+          return describeAction(
+            {
+              action: presentIn.length > 0 ? 'baseline' : 'migrate',
+              presentIn,
+              absentFrom: checked.filter((n) => !presentIn.includes(n)),
+            },
+            checked,
+          );
         }),
       );
       if (databaseBlocked && 'url' in db) {
@@ -440,20 +652,36 @@ async function cmdCheck(argv: string[], io: Io): Promise<number> {
           lines.push(
             failedMigrations.length === 1
               ? l10n.t('✗ Database history ({0}): 1 failed migration — migrate deploy stops on it (P3009)', db.label)
-              : l10n.t('✗ Database history ({0}): {1} failed migrations — migrate deploy stops on them (P3009)', db.label, failedMigrations.length),
+              : l10n.t(
+                  '✗ Database history ({0}): {1} failed migrations — migrate deploy stops on them (P3009)',
+                  db.label,
+                  failedMigrations.length,
+                ),
           );
           for (const m of failedMigrations) lines.push(`  ✗ ${m.name}${m.note ? ` — ${m.note}` : ''}`);
         }
       }
-      const these = schemaFindings.length === 1 ? l10n.t('this drifted object') : l10n.t('these {0}', objectsText(schemaFindings.length));
+      const these =
+        schemaFindings.length === 1
+          ? l10n.t('this drifted object')
+          : l10n.t('these {0}', objectsText(schemaFindings.length));
       if (overall === 'migrate') {
         lines.push(
           checked.length === 0
-            ? l10n.t('Run drift-guard migrate --name <what_it_does> to write {0} as a new migration (no database was checked: pass --url or --env to see whether one already has them).', these)
+            ? l10n.t(
+                'Run drift-guard migrate --name <what_it_does> to write {0} as a new migration (no database was checked: pass --url or --env to see whether one already has them).',
+                these,
+              )
             : l10n.t('Run drift-guard migrate --name <what_it_does> to write {0} as a new migration.', these),
         );
       } else if (overall === 'baseline') {
-        lines.push(l10n.t('Run drift-guard baseline to write {0} as a baseline, then drift-guard resolve --applied <it> on {1}.', these, listNames(checked)));
+        lines.push(
+          l10n.t(
+            'Run drift-guard baseline to write {0} as a baseline, then drift-guard resolve --applied <it> on {1}.',
+            these,
+            listNames(checked),
+          ),
+        );
       } else if (overall === 'mixed') {
         const present = schemaFindings.filter((f) => presentInOf(f).length > 0).length;
         const fresh = schemaFindings.length - present;
@@ -488,10 +716,19 @@ function blockedJson(blocked: ReplayBlocked, migrationsDir: string): Record<stri
 }
 
 /** What a `--shadow-url` must not be: the database checked, the datasource URLs, every configured environment. */
-async function checkedDatabases(project: PrismaProject, db: { url: string; label: string } | { missing: string }, io: Io): Promise<CheckedDatabase[]> {
+async function checkedDatabases(
+  project: PrismaProject,
+  db: { url: string; label: string } | { missing: string },
+  io: Io,
+): Promise<CheckedDatabase[]> {
   const out: CheckedDatabase[] = 'url' in db ? [{ label: l10n.t('the checked database'), url: db.url }] : [];
-  for (const [name, source] of [['url', project.datasource?.url], ['directUrl', project.datasource?.directUrl]] as Array<[string, UrlSource | undefined]>) {
-    if (source && source.kind !== 'unresolved' && source.value !== undefined) out.push({ label: l10n.t('the datasource {0}', name), url: source.value });
+  for (const [name, source] of [
+    ['url', project.datasource?.url],
+    ['directUrl', project.datasource?.directUrl],
+  ] as Array<[string, UrlSource | undefined]>) {
+    if (source && source.kind !== 'unresolved' && source.value !== undefined) {
+      out.push({ label: l10n.t('the datasource {0}', name), url: source.value });
+    }
   }
   return [...out, ...(await cliEnvironmentDatabases(project, io.env, io.err))];
 }
@@ -503,13 +740,24 @@ function requireUrl(project: PrismaProject, explicit: string | undefined, io: Io
 }
 
 /** `--env NAME` (a configured environment, tunnelled when it has `ssh`), else `--url` or the datasource URL. */
-async function requireDatabase(project: PrismaProject, values: { url?: string; env?: string }, io: Io): Promise<OpenedEnvironment> {
-  if (values.env) return openCliEnvironment(project, values.env, { env: io.env, ...(values.url ? { url: values.url } : {}) });
+async function requireDatabase(
+  project: PrismaProject,
+  values: { url?: string; env?: string },
+  io: Io,
+): Promise<OpenedEnvironment> {
+  if (values.env) {
+    return openCliEnvironment(project, values.env, { env: io.env, ...(values.url ? { url: values.url } : {}) });
+  }
   return { ...requireUrl(project, values.url, io), close: () => Promise.resolve() };
 }
 
 async function cmdStatus(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, strict: { type: 'boolean' } });
+  const values = parse(argv, {
+    ...COMMON,
+    url: { type: 'string' },
+    env: { type: 'string' },
+    strict: { type: 'boolean' },
+  });
   const project = await selectProject(values, io);
   const db = await requireDatabase(project, values, io);
   const session = engineSession(io);
@@ -517,11 +765,23 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
     const status = await session.historyStatus(project, db.url);
     const strict = values.strict === true;
     // An applied migration deleted here is said by name (the ghost row alone reads like a colleague's branch).
-    const environment = { name: values.env ?? (values.url ? 'the database' : 'local'), kind: db.setting?.kind ?? ('development' as const) };
-    const found = await deletedAppliedMigrations(project.migrationsDir, [{ environment: environment.name, migrations: status.migrations }]);
+    const environment = {
+      name: values.env ?? (values.url ? 'the database' : 'local'),
+      kind: db.setting?.kind ?? ('development' as const),
+    };
+    const found = await deletedAppliedMigrations(project.migrationsDir, [
+      { environment: environment.name, migrations: status.migrations },
+    ]);
     const deleted = [
       ...found.deleted
-        .map((name) => deletedViolation(name, appliedIndex([{ environment: environment.name, kind: environment.kind, migrations: status.migrations }]).get(name)))
+        .map((name) =>
+          deletedViolation(
+            name,
+            appliedIndex([
+              { environment: environment.name, kind: environment.kind, migrations: status.migrations },
+            ]).get(name),
+          ),
+        )
         .flatMap((v) => (v ? [appliedViolationFinding(v)] : [])),
       ...found.problems.map(guardInputFinding),
     ].map((f) => toGuardItem(f, project, io.cwd));
@@ -534,9 +794,19 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
         if (m.difference) out.difference = m.difference;
         return out;
       });
-      io.out(JSON.stringify({ migrations, hazards: status.hazards, notes: status.notes, guardRails: { findings: deleted } }, null, 2));
+      io.out(
+        JSON.stringify(
+          { migrations, hazards: status.hazards, notes: status.notes, guardRails: { findings: deleted } },
+          null,
+          2,
+        ),
+      );
     } else {
-      io.out([...formatStatus(status, db.label, { strict }), ...(deleted.length > 0 ? formatGuardItems(deleted) : [])].join('\n'));
+      io.out(
+        [...formatStatus(status, db.label, { strict }), ...(deleted.length > 0 ? formatGuardItems(deleted) : [])].join(
+          '\n',
+        ),
+      );
     }
     return statusExitCode(status, strict);
   } finally {
@@ -551,14 +821,25 @@ async function cmdMigrate(argv: string[], io: Io): Promise<number> {
 
 async function cmdBaseline(argv: string[], io: Io, kind: 'baseline' | 'migration' = 'baseline'): Promise<number> {
   const values = parse(argv, { ...COMMON, name: { type: 'string' }, from: { type: 'string' } });
-  if (kind === 'migration' && !values.name && !values.from) throw new UsageError(l10n.t('migrate needs --name NAME (what the change does, e.g. add_user_nickname). Run drift-guard --help.'));
+  if (kind === 'migration' && !values.name && !values.from) {
+    throw new UsageError(
+      l10n.t('migrate needs --name NAME (what the change does, e.g. add_user_nickname). Run drift-guard --help.'),
+    );
+  }
   const project = await selectProject(values, io);
   const prisma = prismaJudgement(project, io, values.json);
   const session = engineSession(io);
   try {
     // The error of a failed baseline names the draft relative to the project: accept that form too.
-    const from = values.from && !existsSync(path.resolve(io.cwd, values.from)) ? path.resolve(project.root, values.from) : values.from && path.resolve(io.cwd, values.from);
-    const result = await session.createBaseline(project, { kind, ...(values.name ? { name: values.name } : {}), ...(from ? { from } : {}) });
+    const from =
+      values.from && !existsSync(path.resolve(io.cwd, values.from))
+        ? path.resolve(project.root, values.from)
+        : values.from && path.resolve(io.cwd, values.from);
+    const result = await session.createBaseline(project, {
+      kind,
+      ...(values.name ? { name: values.name } : {}),
+      ...(from ? { from } : {}),
+    });
     if (values.json) {
       const items = attributeToSchema(result.items, project.schemaFiles).map((i) => toCheckItem(i, io.cwd));
       io.out(
@@ -583,7 +864,9 @@ async function cmdBaseline(argv: string[], io: Io, kind: 'baseline' | 'migration
       if (result.created && result.migrationName && kind === 'migration') {
         io.out(l10n.t('Review it, then deploy it: it is pending on every database (nothing was recorded anywhere).'));
       } else if (result.created && result.migrationName) {
-        io.out(`${l10n.t('Review it, then record it where the database already has these objects:')}\n  drift-guard resolve --applied ${result.migrationName} --url <database>`);
+        io.out(
+          `${l10n.t('Review it, then record it where the database already has these objects:')}\n  drift-guard resolve --applied ${result.migrationName} --url <database>`,
+        );
       }
     }
     return 0;
@@ -597,7 +880,11 @@ async function cmdBaseline(argv: string[], io: Io, kind: 'baseline' | 'migration
  * that has one; `DRIFT_GUARD_RUN_LOG` names another file, or `off`). A run log that cannot be written is said on
  * stderr, not fatal: the write itself has happened.
  */
-async function recordCliWrite(io: Io, project: PrismaProject, input: Omit<WriteInput, 'source' | 'cwd'>): Promise<void> {
+async function recordCliWrite(
+  io: Io,
+  project: PrismaProject,
+  input: Omit<WriteInput, 'source' | 'cwd'>,
+): Promise<void> {
   const setting = io.env.DRIFT_GUARD_RUN_LOG?.trim();
   if (setting === 'off') return;
   try {
@@ -609,14 +896,28 @@ async function recordCliWrite(io: Io, project: PrismaProject, input: Omit<WriteI
 }
 
 async function cmdResolve(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, applied: { type: 'string' }, 'rolled-back': { type: 'string' }, force: { type: 'boolean' } });
-  if (!values.applied === !values['rolled-back']) throw new UsageError(l10n.t('resolve needs exactly one of --applied NAME or --rolled-back NAME.'));
+  const values = parse(argv, {
+    ...COMMON,
+    url: { type: 'string' },
+    env: { type: 'string' },
+    applied: { type: 'string' },
+    'rolled-back': { type: 'string' },
+    force: { type: 'boolean' },
+  });
+  if (!values.applied === !values['rolled-back']) {
+    throw new UsageError(l10n.t('resolve needs exactly one of --applied NAME or --rolled-back NAME.'));
+  }
   const project = await selectProject(values, io);
   const db = await requireDatabase(project, values, io);
   const session = engineSession(io);
   const started = Date.now();
   const name = values.applied ?? values['rolled-back'] ?? '';
-  const record = (status: 'succeeded' | 'failed' | 'refused', exitCode: number, message: string, proof?: { ok: boolean; summary: string }): Promise<void> =>
+  const record = (
+    status: 'succeeded' | 'failed' | 'refused',
+    exitCode: number,
+    message: string,
+    proof?: { ok: boolean; summary: string },
+  ): Promise<void> =>
     recordCliWrite(io, project, {
       step: values.applied ? l10n.t('Mark {0} as applied', name) : l10n.t('Mark {0} as rolled back', name),
       command: ['drift-guard', 'resolve', ...argv].join(' '),
@@ -630,7 +931,11 @@ async function cmdResolve(argv: string[], io: Io): Promise<number> {
       ...(proof ? { proof } : {}),
     });
   try {
-    if (values.force) io.err(`drift-guard: ${l10n.t('WARNING: --force records the migration without proving the database has every change it makes.')}`);
+    if (values.force) {
+      io.err(
+        `drift-guard: ${l10n.t('WARNING: --force records the migration without proving the database has every change it makes.')}`,
+      );
+    }
     const result = await session.resolve(project, db.url, {
       ...(values.applied ? { applied: values.applied } : { rolledBack: values['rolled-back'] }),
       ...(values.force ? { force: true } : {}),
@@ -665,7 +970,9 @@ async function cmdResolve(argv: string[], io: Io): Promise<number> {
 async function cmdBench(argv: string[], io: Io): Promise<number> {
   const values = parse(argv, { ...COMMON, runs: { type: 'string' } });
   const runs = values.runs === undefined ? 5 : Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new UsageError(l10n.t('--runs must be a whole number from 1 to 100, not "{0}".', String(values.runs)));
+  if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
+    throw new UsageError(l10n.t('--runs must be a whole number from 1 to 100, not "{0}".', String(values.runs)));
+  }
   const project = await selectProject(values, io);
   const result = await runBenchmark(project, { runs, log: (m) => io.err(m) });
   // The explorer's per-database cost besides the round trip: status of 500 synthetic migrations.
@@ -697,12 +1004,22 @@ async function cmdProjects(argv: string[], io: Io): Promise<number> {
   const dir = path.resolve(io.cwd, values.project ?? '.');
   const projects = await declaredProjectsAt(dir, io.env);
   if (projects.length === 0) {
-    throw new UsageError(l10n.t('No Prisma project in {0} (looked for prisma/schema.prisma, schema.prisma, prisma/schema/, prisma.config.ts)', dir));
+    throw new UsageError(
+      l10n.t(
+        'No Prisma project in {0} (looked for prisma/schema.prisma, schema.prisma, prisma/schema/, prisma.config.ts)',
+        dir,
+      ),
+    );
   }
   if (values.json) {
     io.out(
       JSON.stringify(
-        projects.map(redactedProject).map((p) => ({ ...p, prisma: judgePrismaVersion(p.prismaVersion), schemaFiles: p.schemaFiles.map((f) => f.path), lockFile: p.lockFile ? { path: p.lockFile.path, provider: p.lockFile.provider } : undefined })),
+        projects.map(redactedProject).map((p) => ({
+          ...p,
+          prisma: judgePrismaVersion(p.prismaVersion),
+          schemaFiles: p.schemaFiles.map((f) => f.path),
+          lockFile: p.lockFile ? { path: p.lockFile.path, provider: p.lockFile.provider } : undefined,
+        })),
         null,
         2,
       ),
@@ -717,8 +1034,21 @@ async function cmdProjects(argv: string[], io: Io): Promise<number> {
  * Guard-rail findings of a project: names and ordering, plus what the database's history shows (applied order,
  * checksums), and a warning for each input that could not be read (the rules it leaves unchecked).
  */
-async function projectGuardRails(project: PrismaProject, history: HistoryStatus | undefined, environment: { name: string; kind: EnvironmentKind }): Promise<GuardFinding[]> {
-  const histories = history ? [{ environment: environment.name, kind: environment.kind, migrations: history.migrations, hazards: history.hazards }] : [];
+async function projectGuardRails(
+  project: PrismaProject,
+  history: HistoryStatus | undefined,
+  environment: { name: string; kind: EnvironmentKind },
+): Promise<GuardFinding[]> {
+  const histories = history
+    ? [
+        {
+          environment: environment.name,
+          kind: environment.kind,
+          migrations: history.migrations,
+          hazards: history.hazards,
+        },
+      ]
+    : [];
   return guardRailFindings(await gatherGuardRailInputs(project, histories));
 }
 
@@ -753,7 +1083,10 @@ function formatGuardItems(items: readonly GuardItem[]): string[] {
         severity: 'info',
         // The shared sentence after the name, its verb in the plural (English "has", French "a").
         lines: [
-          `  ${mark.info} [${item.code}] ${l10n.t('{0} migrations', group.length)}${item.message.slice(item.migration.length).replace(/^ has /, ' have ').replace(/^ a /, ' ont ')}`,
+          `  ${mark.info} [${item.code}] ${l10n.t('{0} migrations', group.length)}${item.message
+            .slice(item.migration.length)
+            .replace(/^ has /, ' have ')
+            .replace(/^ a /, ' ont ')}`,
           ...group.map((g) => `      ${g.file ?? g.migration}`),
         ],
       });
@@ -768,12 +1101,26 @@ function formatGuardItems(items: readonly GuardItem[]): string[] {
   }
   // The header counts what is listed: a folded group is one note.
   const count = (s: GuardFinding['severity']): number => entries.filter((e) => e.severity === s).length;
-  const parts = [count('error') && plural(count('error'), 'error'), count('warning') && plural(count('warning'), 'warning'), count('info') && plural(count('info'), 'note')].filter(Boolean);
-  return [`${count('error') > 0 ? '✗' : '⚠'} ${l10n.t('Guard rails: {0}', parts.join(', '))}`, ...entries.flatMap((e) => e.lines)];
+  const parts = [
+    count('error') && plural(count('error'), 'error'),
+    count('warning') && plural(count('warning'), 'warning'),
+    count('info') && plural(count('info'), 'note'),
+  ].filter(Boolean);
+  return [
+    `${count('error') > 0 ? '✗' : '⚠'} ${l10n.t('Guard rails: {0}', parts.join(', '))}`,
+    ...entries.flatMap((e) => e.lines),
+  ];
 }
 
 async function cmdRehearse(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, dump: { type: 'string' }, 'pg-dump': { type: 'string' }, strict: { type: 'boolean' } });
+  const values = parse(argv, {
+    ...COMMON,
+    url: { type: 'string' },
+    env: { type: 'string' },
+    dump: { type: 'string' },
+    'pg-dump': { type: 'string' },
+    strict: { type: 'boolean' },
+  });
   const project = await selectProject(values, io);
   let db: OpenedEnvironment | undefined;
   if (values.env || values.url || !values.dump) {
@@ -788,23 +1135,52 @@ async function cmdRehearse(argv: string[], io: Io): Promise<number> {
     if (values.dump) {
       const file = path.resolve(io.cwd, values.dump);
       const sql = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new UsageError(l10n.t('--dump {0}: {1}.', values.dump ?? '', error.code === 'ENOENT' ? l10n.t('no such file') : error.message));
+        throw new UsageError(
+          l10n.t(
+            '--dump {0}: {1}.',
+            values.dump ?? '',
+            error.code === 'ENOENT' ? l10n.t('no such file') : error.message,
+          ),
+        );
       });
       checkPlainDump(sql, `--dump ${values.dump}`);
       dump = { sql, source: { kind: 'file', description: displayPath(file, io.cwd), bytes: Buffer.byteLength(sql) } };
     } else if (db?.setting?.ssh?.rehearseDumpCommand && db.exec) {
       const exec = db.exec;
-      io.err(`drift-guard: ${l10n.t('dumping with {0} on {1}…', db.setting.ssh.rehearseDumpCommand, db.setting.ssh.host)}`);
-      dump = await dumpOverSsh({ exec: (command, options) => exec(command, options) }, db.setting.ssh.rehearseDumpCommand, { host: db.setting.ssh.host });
+      io.err(
+        `drift-guard: ${l10n.t('dumping with {0} on {1}…', db.setting.ssh.rehearseDumpCommand, db.setting.ssh.host)}`,
+      );
+      dump = await dumpOverSsh(
+        { exec: (command, options) => exec(command, options) },
+        db.setting.ssh.rehearseDumpCommand,
+        { host: db.setting.ssh.host },
+      );
     } else {
       dump = await dumpWithPgDump(db!.url, values['pg-dump'] ? { pgDump: values['pg-dump'] } : {});
     }
     const target = values.env ?? db?.label ?? displayPath(path.resolve(io.cwd, values.dump ?? ''), io.cwd);
-    const report = await session.rehearse(project, { dump: dump.sql, source: dump.source, target, ...(db ? { url: db.url } : {}) });
+    const report = await session.rehearse(project, {
+      dump: dump.sql,
+      source: dump.source,
+      target,
+      ...(db ? { url: db.url } : {}),
+    });
     // Rule 3: a production deploy (runbook, tree, `deploy --env`) opens on this record when it passed.
     if (values.env) await saveRehearsal(project.root, await rehearsalRecord(report, 'cli'));
     if (values.json) {
-      io.out(JSON.stringify({ ...report, migrations: report.migrations.map((m) => ({ ...m, ...(m.sqlPath ? { sqlPath: displayPath(m.sqlPath, io.cwd) } : {}) })) }, null, 2));
+      io.out(
+        JSON.stringify(
+          {
+            ...report,
+            migrations: report.migrations.map((m) => ({
+              ...m,
+              ...(m.sqlPath ? { sqlPath: displayPath(m.sqlPath, io.cwd) } : {}),
+            })),
+          },
+          null,
+          2,
+        ),
+      );
     } else {
       io.out(rehearsalText(report, (file) => displayPath(file, io.cwd)));
     }
@@ -816,7 +1192,13 @@ async function cmdRehearse(argv: string[], io: Io): Promise<number> {
 }
 
 async function cmdDeploy(argv: string[], io: Io): Promise<number> {
-  const values = parse(argv, { ...COMMON, url: { type: 'string' }, env: { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' } });
+  const values = parse(argv, {
+    ...COMMON,
+    url: { type: 'string' },
+    env: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    yes: { type: 'boolean' },
+  });
   const project = await selectProject(values, io);
   const db = await requireDatabase(project, values, io);
   const session = engineSession(io);
@@ -828,21 +1210,55 @@ async function cmdDeploy(argv: string[], io: Io): Promise<number> {
     if (!values['dry-run'] && plan.deployable && plan.pending.length > 0) {
       if (production && !values.yes) {
         if (!values.json) io.out(deployPlanText(plan, db.label).join('\n'));
-        throw new UsageError(l10n.t('{0} is a production environment: deploying {1} there needs --yes. Nothing was written.', values.env ?? db.label, plural(plan.pending.length, 'migration')));
+        throw new UsageError(
+          l10n.t(
+            '{0} is a production environment: deploying {1} there needs --yes. Nothing was written.',
+            values.env ?? db.label,
+            plural(plan.pending.length, 'migration'),
+          ),
+        );
       }
       if (production && values.env) {
         // Rule 3: a passing rehearsal on a copy of this environment, of these very migrations (same checksums).
-        const gate = await checkRehearsalGate(project.root, values.env, plan.pending.map((name) => ({ name, sqlPath: project.migrations.find((m) => m.name === name)?.sqlPath })));
+        const gate = await checkRehearsalGate(
+          project.root,
+          values.env,
+          plan.pending.map((name) => ({ name, sqlPath: project.migrations.find((m) => m.name === name)?.sqlPath })),
+        );
         if (!gate.ok) {
-          if (values.json) io.out(JSON.stringify({ target: db.label, deployable: false, refused: 'rehearsal', reason: gate.message, plan: deployPlanJson(plan) }, null, 2));
-          else io.out([...deployPlanText(plan, db.label), l10n.t('Deploy refused: {0} Nothing was written.', gate.message)].join('\n'));
+          if (values.json) {
+            io.out(
+              JSON.stringify(
+                {
+                  target: db.label,
+                  deployable: false,
+                  refused: 'rehearsal',
+                  reason: gate.message,
+                  plan: deployPlanJson(plan),
+                },
+                null,
+                2,
+              ),
+            );
+          } else {
+            io.out(
+              [
+                ...deployPlanText(plan, db.label),
+                l10n.t('Deploy refused: {0} Nothing was written.', gate.message),
+              ].join('\n'),
+            );
+          }
           return 1;
         }
       }
       io.err(
         `drift-guard: ${
           production
-            ? l10n.t('deploying {0} to {1} (production, confirmed with --yes)…', plural(plan.pending.length, 'migration'), db.label)
+            ? l10n.t(
+                'deploying {0} to {1} (production, confirmed with --yes)…',
+                plural(plan.pending.length, 'migration'),
+                db.label,
+              )
             : l10n.t('deploying {0} to {1}…', plural(plan.pending.length, 'migration'), db.label)
         }`,
       );
@@ -872,7 +1288,18 @@ async function cmdDeploy(argv: string[], io: Io): Promise<number> {
       await record('succeeded', 0, message);
     }
     if (values.json) {
-      io.out(JSON.stringify({ target: db.label, deployable: plan.deployable, plan: deployPlanJson(plan), ...(applied ? { applied } : {}) }, null, 2));
+      io.out(
+        JSON.stringify(
+          {
+            target: db.label,
+            deployable: plan.deployable,
+            plan: deployPlanJson(plan),
+            ...(applied ? { applied } : {}),
+          },
+          null,
+          2,
+        ),
+      );
     } else {
       const lines = deployPlanText(plan, db.label);
       if (message) lines.push(message);
@@ -890,8 +1317,13 @@ async function cmdDeploy(argv: string[], io: Io): Promise<number> {
 /** What to run to unblock a refused deploy (the plan's markApplied steps), and that nothing was written. */
 function fixHint(plan: DeployPlan, values: { url?: string; env?: string }): string {
   const where = values.env ? `--env ${values.env}` : values.url ? '--url <database>' : '';
-  const marks = migrationsToMarkApplied(plan).map((m) => `  drift-guard resolve --applied ${m}${where ? ` ${where}` : ''}`);
-  return [l10n.t('Deploy refused: nothing was written.'), ...(marks.length > 0 ? [l10n.t('Record what the database already has, then deploy again:'), ...marks] : [])].join('\n');
+  const marks = migrationsToMarkApplied(plan).map(
+    (m) => `  drift-guard resolve --applied ${m}${where ? ` ${where}` : ''}`,
+  );
+  return [
+    l10n.t('Deploy refused: nothing was written.'),
+    ...(marks.length > 0 ? [l10n.t('Record what the database already has, then deploy again:'), ...marks] : []),
+  ].join('\n');
 }
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
@@ -947,7 +1379,9 @@ function deployInProgress(argv: readonly string[]): string | undefined {
     return undefined; // a bad --lang: runIn says so before any command runs
   }
   if (args[0] !== 'deploy' || args.includes('--dry-run')) return undefined;
-  return l10n.t('The deploy goes on (stopping it could leave a migration partly applied). Press Ctrl-C again to quit anyway, then check the database (_prisma_migrations).');
+  return l10n.t(
+    'The deploy goes on (stopping it could leave a migration partly applied). Press Ctrl-C again to quit anyway, then check the database (_prisma_migrations).',
+  );
 }
 
 /**

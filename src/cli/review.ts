@@ -35,7 +35,16 @@ const LEVELS = ['warning', 'error'] as const;
 
 /** `drift-guard review`: 0 when nothing is at or above --fail-on, 1 otherwise (errors throw: exit 2). */
 export async function cmdReview(argv: string[], ctx: ReviewCommandContext): Promise<number> {
-  let values: { project?: string; schema?: string; migrations?: string; url?: string; env?: string; format?: string; 'fail-on'?: string; json?: boolean };
+  let values: {
+    project?: string;
+    schema?: string;
+    migrations?: string;
+    url?: string;
+    env?: string;
+    format?: string;
+    'fail-on'?: string;
+    json?: boolean;
+  };
   try {
     values = parseArgs({
       args: argv,
@@ -56,9 +65,13 @@ export async function cmdReview(argv: string[], ctx: ReviewCommandContext): Prom
     throw ctx.usage(l10n.t('{0}. Run drift-guard --help.', (err as Error).message.replace(/\. To specify.*$/s, '')));
   }
   const format = values.format ?? (values.json ? 'json' : 'text');
-  if (!(FORMATS as readonly string[]).includes(format)) throw ctx.usage(l10n.t('--format {0}: expected one of {1}.', format, FORMATS.join(', ')));
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw ctx.usage(l10n.t('--format {0}: expected one of {1}.', format, FORMATS.join(', ')));
+  }
   const failOn = values['fail-on'] ?? 'error';
-  if (!(LEVELS as readonly string[]).includes(failOn)) throw ctx.usage(l10n.t('--fail-on {0}: expected one of {1}.', failOn, LEVELS.join(', ')));
+  if (!(LEVELS as readonly string[]).includes(failOn)) {
+    throw ctx.usage(l10n.t('--fail-on {0}: expected one of {1}.', failOn, LEVELS.join(', ')));
+  }
 
   const project = await ctx.selectProject(values);
   const local = await readLocalMigrations(project.migrations);
@@ -85,7 +98,11 @@ export async function cmdReview(argv: string[], ctx: ReviewCommandContext): Prom
     const estimate = f.table !== undefined && rows ? rows(f.table) : undefined;
     if (estimate?.n === undefined) return f;
     // As the rehearsal says it: the table's size is what turns a warning into an incident.
-    return { ...f, rows: estimate.n, message: `${f.message.replace(/\.$/, '')}${rowEstimateText(estimate.key, estimate.n)}.` };
+    return {
+      ...f,
+      rows: estimate.n,
+      message: `${f.message.replace(/\.$/, '')}${rowEstimateText(estimate.key, estimate.n)}.`,
+    };
   });
   const report: ReviewReport = { basis: split.basis, pending: split.pending.map((m) => m.name), findings };
   const relative = (file: string): string => displayPath(file, ctx.cwd);
@@ -107,5 +124,13 @@ export async function cmdReview(argv: string[], ctx: ReviewCommandContext): Prom
 }
 
 function ciFindings(findings: readonly ReviewFinding[]): CiFinding[] {
-  return findings.map((f) => ({ ruleId: f.rule, level: f.severity, title: f.migration, message: `${f.message} ${l10n.t('Safe rewrite: {0}', f.fix)}`, file: f.file, line: f.line, column: f.character }));
+  return findings.map((f) => ({
+    ruleId: f.rule,
+    level: f.severity,
+    title: f.migration,
+    message: `${f.message} ${l10n.t('Safe rewrite: {0}', f.fix)}`,
+    file: f.file,
+    line: f.line,
+    column: f.character,
+  }));
 }

@@ -53,7 +53,9 @@ async function check(): Promise<void> {
     const forward = await session.forwardLocal('127.0.0.1', input.pgPort);
     const sslAnswer = await sslRequest(forward.localPort);
     await forward.close();
-    process.stdout.write(`${JSON.stringify({ stdout: result.stdout, exitCode: result.exitCode, sslAnswer, hostKey: session.hostKey, nativeModulesLoaded })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ stdout: result.stdout, exitCode: result.exitCode, sslAnswer, hostKey: session.hostKey, nativeModulesLoaded })}\n`,
+    );
   } finally {
     await session.close();
   }

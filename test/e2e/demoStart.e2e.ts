@@ -36,7 +36,9 @@ async function startDemo(): Promise<StartedDemo> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))),
+  );
   child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
   child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
   let gone: number | null | undefined;
@@ -44,7 +46,9 @@ async function startDemo(): Promise<StartedDemo> {
   await waitFor(
     'start-demo.mjs to print "start: ready"',
     () => {
-      if (gone !== undefined) throw new StopPolling(new Error(`start-demo.mjs exited (${gone}) before ready:\n${output}`));
+      if (gone !== undefined) {
+        throw new StopPolling(new Error(`start-demo.mjs exited (${gone}) before ready:\n${output}`));
+      }
       return /^start: ready$/m.test(output) || undefined;
     },
     { timeoutMs: 240_000, intervalMs: 100 },
@@ -75,7 +79,11 @@ describe('npm start: the demo in the real UI (e2e)', function () {
   };
 
   /** A query on one of the demo databases (PGlite behind its loopback port), through an ordinary `pg` client. */
-  async function query<T extends Record<string, unknown>>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
+  async function query<T extends Record<string, unknown>>(
+    url: string,
+    sql: string,
+    values: unknown[] = [],
+  ): Promise<T[]> {
     const client = new Client({ connectionString: url.replace(/\?schema=public$/, '') });
     await client.connect();
     try {
@@ -108,7 +116,11 @@ describe('npm start: the demo in the real UI (e2e)', function () {
     if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
       const exited = demo.exited;
       demo.child.kill('SIGTERM');
-      const stopped = await waitFor('start-demo.mjs to stop on SIGTERM', () => demo!.child.exitCode !== null || demo!.child.signalCode !== null || undefined, { timeoutMs: 30_000 }).catch(() => false);
+      const stopped = await waitFor(
+        'start-demo.mjs to stop on SIGTERM',
+        () => demo!.child.exitCode !== null || demo!.child.signalCode !== null || undefined,
+        { timeoutMs: 30_000 },
+      ).catch(() => false);
       if (!stopped) demo.child.kill('SIGKILL');
       await exited;
     }
@@ -124,7 +136,9 @@ describe('npm start: the demo in the real UI (e2e)', function () {
         const all = await wb.treeRows();
         const local = section(all, 'local', roots);
         const production = section(all, 'production', roots);
-        const done = [local, production].every((s) => DEMO_MIGRATIONS_NAME_ORDER.every((name) => s.some((r) => r.startsWith(`${name} `))));
+        const done = [local, production].every((s) =>
+          DEMO_MIGRATIONS_NAME_ORDER.every((name) => s.some((r) => r.startsWith(`${name} `))),
+        );
         return done && /drifted objects?/.test(local[0] ?? '') ? all : undefined;
       },
       180_000,
@@ -151,9 +165,19 @@ describe('npm start: the demo in the real UI (e2e)', function () {
     assert.equal(productionApplied.length, 10, production.join(' | '));
     assert.deepEqual(new Set(productionApplied.map((r) => r.split(' ')[0])), new Set(DEMO_MIGRATIONS_PRODUCTION_ORDER));
     // Applied fix → init → add (not their name order): the tree says so.
-    assert.match(production.find((r) => r.startsWith('20260214_init_assessment_module '))!, /applied 2026-02-1[45] \d{2}:\d{2} · ⚠ ordering hazard$/);
-    assert.match(production.find((r) => r.startsWith('20260214_add_diagnostics_v2_columns '))!, /applied 2026-02-1[56] \d{2}:\d{2} · ⚠ ordering hazard$/);
-    assert.deepEqual(await query(productionUrl, 'SELECT count(*)::int > 0 AS has FROM users'), [{ has: true }], 'production has rows');
+    assert.match(
+      production.find((r) => r.startsWith('20260214_init_assessment_module '))!,
+      /applied 2026-02-1[45] \d{2}:\d{2} · ⚠ ordering hazard$/,
+    );
+    assert.match(
+      production.find((r) => r.startsWith('20260214_add_diagnostics_v2_columns '))!,
+      /applied 2026-02-1[56] \d{2}:\d{2} · ⚠ ordering hazard$/,
+    );
+    assert.deepEqual(
+      await query(productionUrl, 'SELECT count(*)::int > 0 AS has FROM users'),
+      [{ has: true }],
+      'production has rows',
+    );
   });
 
   it('marks the baseline applied on local from the tree: recorded on local only', async () => {
@@ -162,7 +186,11 @@ describe('npm start: the demo in the real UI (e2e)', function () {
     await wb.runCommand('Prisma Drift Guard: Create Baseline', { opensQuickPick: true });
     await wb.waitForQuickInputTitle('the baseline name box', (title) => /^Create baseline migration for /.test(title));
     await wb.acceptInput();
-    await wb.waitForSelector('.tabs-container .tab.active[aria-label^="migration.sql"]', 'the new migration.sql in the editor', 120_000);
+    await wb.waitForSelector(
+      '.tabs-container .tab.active[aria-label^="migration.sql"]',
+      'the new migration.sql in the editor',
+      120_000,
+    );
     const baseline = fs.readdirSync(path.join(workspace, 'prisma', 'migrations')).find((f) => /_baseline_/.test(f));
     assert.ok(baseline, 'the baseline was written into the demo copy');
 
@@ -180,18 +208,30 @@ describe('npm start: the demo in the real UI (e2e)', function () {
       'the success notification',
       async () => {
         await wb.failOnDialog();
-        return (await wb.notifications()).find((t) => t.startsWith(`Recorded ${baseline} as applied on`) && t.includes('the database already has every change it makes'));
+        return (await wb.notifications()).find(
+          (t) =>
+            t.startsWith(`Recorded ${baseline} as applied on`) &&
+            t.includes('the database already has every change it makes'),
+        );
       },
       120_000,
     );
     await wb.waitForTreeRow(/^local development · in sync$/, 120_000);
     await wb.waitForTreeRow(new RegExp(`^${baseline} baseline · applied \\d{4}-\\d{2}-\\d{2}`), 60_000);
     assert.deepEqual(
-      await query(localUrl, 'SELECT applied_steps_count, finished_at IS NOT NULL AS finished FROM _prisma_migrations WHERE migration_name = $1', [baseline]),
+      await query(
+        localUrl,
+        'SELECT applied_steps_count, finished_at IS NOT NULL AS finished FROM _prisma_migrations WHERE migration_name = $1',
+        [baseline],
+      ),
       [{ applied_steps_count: 0, finished: true }],
       'recorded as applied (not run) on local',
     );
-    assert.deepEqual(await query(productionUrl, 'SELECT migration_name FROM _prisma_migrations WHERE migration_name = $1', [baseline]), [], 'nothing written to production');
+    assert.deepEqual(
+      await query(productionUrl, 'SELECT migration_name FROM _prisma_migrations WHERE migration_name = $1', [baseline]),
+      [],
+      'nothing written to production',
+    );
     await wb.widenSideBar(640);
     const shot = await wb.screenshot('demo-start-migrations');
     assert.ok(fs.statSync(shot).size > 20_000);

@@ -37,7 +37,9 @@ describe('drift in the editor (e2e)', function () {
     await workbench?.close();
     // Leave the workspace as the other e2e files expect it.
     fs.rmSync(envFile(), { force: true });
-    for (const folder of baselineFolders()) fs.rmSync(path.join(workspace(), 'prisma', 'migrations', folder), { recursive: true, force: true });
+    for (const folder of baselineFolders()) {
+      fs.rmSync(path.join(workspace(), 'prisma', 'migrations', folder), { recursive: true, force: true });
+    }
   });
 
   it('lists the drift in the Problems panel and shows the CodeLens on schema.prisma', async () => {
@@ -47,32 +49,62 @@ describe('drift in the editor (e2e)', function () {
       'the drift rows in the Problems panel',
       async () => {
         const all = await wb.problems();
-        return all.some((r) => r.includes('User.activatedAt')) && all.some((r) => r.includes('Model `Invoice`')) ? all : undefined;
+        return all.some((r) => r.includes('User.activatedAt')) && all.some((r) => r.includes('Model `Invoice`'))
+          ? all
+          : undefined;
       },
       90_000,
     );
-    assert.ok(rows.some((r) => /`User\.activatedAt` \(column users\.activatedAt\) is not created by any migration/.test(r)), rows.join('\n'));
-    const lenses = await wb.waitFor('the drift CodeLens', async () => {
-      const all = await wb.codeLenses();
-      return all.some((l) => /7 drifted objects not in any migration/.test(l)) && all.some((l) => /local: /.test(l)) ? all : undefined;
-    }, 90_000);
+    assert.ok(
+      rows.some((r) => /`User\.activatedAt` \(column users\.activatedAt\) is not created by any migration/.test(r)),
+      rows.join('\n'),
+    );
+    const lenses = await wb.waitFor(
+      'the drift CodeLens',
+      async () => {
+        const all = await wb.codeLenses();
+        return all.some((l) => /7 drifted objects not in any migration/.test(l)) && all.some((l) => /local: /.test(l))
+          ? all
+          : undefined;
+      },
+      90_000,
+    );
     assert.ok(lenses.includes('Create baseline'), lenses.join(' | '));
-    assert.ok(lenses.some((l) => /local: /.test(l)), `a lens for the local database: ${lenses.join(' | ')}`);
+    assert.ok(
+      lenses.some((l) => /local: /.test(l)),
+      `a lens for the local database: ${lenses.join(' | ')}`,
+    );
     // The status bar counts each drifted object once: the schema's 7 drifted objects are the same 7 objects the local
     // database has from db push (its tooltip, set with the text, lists local once the database is checked).
-    const counted = await wb.waitFor('the status bar with the local database checked', async () => {
-      const item = wb.page.locator('.part.statusbar .statusbar-item', { hasText: 'drifted' }).first();
-      if (!(await item.isVisible())) return undefined;
-      await item.hover();
-      const tooltip = await wb.page.locator('.monaco-hover, .workbench-hover').first().innerText().catch(() => '');
-      const text = (await item.innerText()).trim();
-      await wb.page.mouse.move(800, 300);
-      return /local: .*7 drifted objects/.test(tooltip) ? text : undefined;
-    }, 90_000);
+    const counted = await wb.waitFor(
+      'the status bar with the local database checked',
+      async () => {
+        const item = wb.page.locator('.part.statusbar .statusbar-item', { hasText: 'drifted' }).first();
+        if (!(await item.isVisible())) return undefined;
+        await item.hover();
+        const tooltip = await wb.page
+          .locator('.monaco-hover, .workbench-hover')
+          .first()
+          .innerText()
+          .catch(() => '');
+        const text = (await item.innerText()).trim();
+        await wb.page.mouse.move(800, 300);
+        return /local: .*7 drifted objects/.test(tooltip) ? text : undefined;
+      },
+      90_000,
+    );
     assert.equal(counted, '7 drifted objects');
     // Jump to a drifted field from the Problems panel: the squiggle and the model's lenses in view.
-    await wb.page.locator('.markers-panel .monaco-list-row', { hasText: '`User.activatedAt` (column users.activatedAt) is not created' }).first().click();
-    await wb.waitFor('the editor to reveal activatedAt with its squiggle', async () => (await wb.page.locator('.monaco-editor .squiggly-warning').count()) > 0 || undefined);
+    await wb.page
+      .locator('.markers-panel .monaco-list-row', {
+        hasText: '`User.activatedAt` (column users.activatedAt) is not created',
+      })
+      .first()
+      .click();
+    await wb.waitFor(
+      'the editor to reveal activatedAt with its squiggle',
+      async () => (await wb.page.locator('.monaco-editor .squiggly-warning').count()) > 0 || undefined,
+    );
     const shot = await wb.screenshot('drift-squiggles-and-lenses');
     assert.ok(fs.statSync(shot).size > 10_000);
   });
@@ -85,20 +117,34 @@ describe('drift in the editor (e2e)', function () {
     await wb.page.keyboard.press('Control+Home');
     await wb.clickCodeLens('Create baseline');
     await wb.acceptInput();
-    await wb.waitForSelector('.tabs-container .tab.active[aria-label^="migration.sql"]', 'the new migration.sql in the editor', 90_000);
+    await wb.waitForSelector(
+      '.tabs-container .tab.active[aria-label^="migration.sql"]',
+      'the new migration.sql in the editor',
+      90_000,
+    );
     const [folder] = baselineFolders();
     assert.match(folder, /^\d{14}_baseline_\d{8}$/);
     const sql = fs.readFileSync(path.join(workspace(), 'prisma', 'migrations', folder, 'migration.sql'), 'utf8');
     assert.match(sql, /CREATE TABLE "invoices"/);
 
     // The offer counts the objects as the CodeLens did ("7 drifted objects not in any migration"), not the 16 statements.
-    const offer = await wb.waitFor('the "Mark as applied on…" offer', async () => (await wb.notifications()).find((t) => /^Baseline \S+ created for/.test(t)), 60_000);
+    const offer = await wb.waitFor(
+      'the "Mark as applied on…" offer',
+      async () => (await wb.notifications()).find((t) => /^Baseline \S+ created for/.test(t)),
+      60_000,
+    );
     assert.match(offer, /created for 7 drifted objects\. Review it/);
     // A click that lands while the toast is still sliding in is lost (seen once): click again until the pick is up.
-    await wb.waitFor('the environment pick of "Mark as applied on…"', async () => {
-      if (!(await wb.quickInputVisible())) await wb.clickNotificationButton('Mark as applied on…', 5_000).catch(() => undefined);
-      return (await wb.quickInputVisible()) || undefined;
-    }, 60_000);
+    await wb.waitFor(
+      'the environment pick of "Mark as applied on…"',
+      async () => {
+        if (!(await wb.quickInputVisible())) {
+          await wb.clickNotificationButton('Mark as applied on…', 5_000).catch(() => undefined);
+        }
+        return (await wb.quickInputVisible()) || undefined;
+      },
+      60_000,
+    );
     await wb.pick('local');
     await wb.clickDialogButton('Continue');
     const status = await wb.waitFor(
@@ -122,19 +168,36 @@ describe('drift in the editor (e2e)', function () {
     await wb.openCommandPalette();
     await wb.typeAndAccept(`:${userLine}`);
     // Keys pressed while the go-to-line box is still closing are lost: wait for the editor's cursor on that line.
-    await wb.waitFor('the cursor on model User', async () => (!(await wb.quickInputVisible()) && (await wb.statusBar()).some((t) => t.startsWith(`Ln ${userLine},`))) || undefined);
+    await wb.waitFor(
+      'the cursor on model User',
+      async () =>
+        (!(await wb.quickInputVisible()) && (await wb.statusBar()).some((t) => t.startsWith(`Ln ${userLine},`))) ||
+        undefined,
+    );
     await wb.page.keyboard.press('End');
     await wb.page.keyboard.press('Enter');
     await wb.page.keyboard.type('nickname String?');
-    const row = await wb.waitFor('the new field in the Problems panel', async () => (await wb.problems()).find((r) => r.includes('User.nickname')), 90_000);
+    const row = await wb.waitFor(
+      'the new field in the Problems panel',
+      async () => (await wb.problems()).find((r) => r.includes('User.nickname')),
+      90_000,
+    );
     assert.match(row, /in no checked database \(local\): a new change, create a migration/);
     await wb.page.keyboard.press('Home');
-    const menu = await wb.waitFor('the quick fixes of the new field', async () => {
-      // The Problems panel took the focus: the palette's Quick Fix… acts on the active editor's cursor.
-      if (!(await wb.page.locator('.action-widget').first().isVisible())) await wb.runCommand('Quick Fix...');
-      const text = await wb.page.locator('.action-widget, .context-view').first().innerText().catch(() => '');
-      return text.includes('Create migration') ? text : undefined;
-    }, 30_000);
+    const menu = await wb.waitFor(
+      'the quick fixes of the new field',
+      async () => {
+        // The Problems panel took the focus: the palette's Quick Fix… acts on the active editor's cursor.
+        if (!(await wb.page.locator('.action-widget').first().isVisible())) await wb.runCommand('Quick Fix...');
+        const text = await wb.page
+          .locator('.action-widget, .context-view')
+          .first()
+          .innerText()
+          .catch(() => '');
+        return text.includes('Create migration') ? text : undefined;
+      },
+      30_000,
+    );
     assert.doesNotMatch(menu, /Create baseline/);
     await wb.screenshot('new-field-create-migration');
     await wb.page.keyboard.press('Escape');

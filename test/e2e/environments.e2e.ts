@@ -29,7 +29,10 @@ function writtenEnvironments(): { text: string; environments: unknown[] } {
 }
 
 /** The `_prisma_migrations` row of `name`, read through the fixture (not through the extension). */
-async function recorded(url: string, name: string): Promise<Array<{ finished: boolean; rolledBack: boolean; checksum: string }>> {
+async function recorded(
+  url: string,
+  name: string,
+): Promise<Array<{ finished: boolean; rolledBack: boolean; checksum: string }>> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -85,15 +88,25 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     await wb.page.keyboard.press('Escape');
     await wb.waitFor('the wizard to close', async () => !(await wb.quickInputVisible()) || undefined);
     assert.deepEqual(writtenEnvironments().environments, [], 'nothing written after Escape');
-    assert.deepEqual((await wb.notifications()).filter((t) => /failed|abandoned/.test(t)), [], 'no error and no "added" message');
+    assert.deepEqual(
+      (await wb.notifications()).filter((t) => /failed|abandoned/.test(t)),
+      [],
+      'no error and no "added" message',
+    );
 
     await wb.runCommand('Prisma Drift Guard: Add Environment', { opensQuickPick: true });
 
     await wb.waitForQuickInputTitle('the name step', (t) => t === 'Add Environment (1)');
     await wb.typeAndAccept('prod eu');
-    await wb.waitFor('the name rule', async () => (await wb.quickInputMessage()).includes('1–64 letters, digits, "_", "-" or "."') || undefined);
+    await wb.waitFor(
+      'the name rule',
+      async () => (await wb.quickInputMessage()).includes('1–64 letters, digits, "_", "-" or "."') || undefined,
+    );
     await wb.typeAndAccept('local');
-    await wb.waitFor('why "local" is taken', async () => (await wb.quickInputMessage()).includes('"local" is the project\'s own datasource URL.') || undefined);
+    await wb.waitFor(
+      'why "local" is taken',
+      async () => (await wb.quickInputMessage()).includes('"local" is the project\'s own datasource URL.') || undefined,
+    );
     await wb.typeAndAccept('prod-eu');
 
     await wb.waitForQuickInputTitle('the kind step', (t) => t === 'Add Environment (2)');
@@ -105,16 +118,29 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     await wb.typeAndAccept('Stored in SecretStorage');
 
     await wb.waitForQuickInputTitle('the URL step', (t) => t === 'Add Environment (5/5)');
-    assert.equal(await wb.page.locator('.quick-input-widget .quick-input-box input').getAttribute('type'), 'password', 'the URL is typed hidden');
+    assert.equal(
+      await wb.page.locator('.quick-input-widget .quick-input-box input').getAttribute('type'),
+      'password',
+      'the URL is typed hidden',
+    );
     await wb.typeAndAccept('mysql://root@127.0.0.1/app');
-    await wb.waitFor('the URL rule', async () => (await wb.quickInputMessage()).includes('A postgresql:// URL.') || undefined);
+    await wb.waitFor(
+      'the URL rule',
+      async () => (await wb.quickInputMessage()).includes('A postgresql:// URL.') || undefined,
+    );
     await wb.typeAndAccept(url);
 
-    await wb.waitFor('the "added" notification', async () => (await wb.notifications()).some((t) => t.includes('Environment prod-eu added.')) || undefined);
+    await wb.waitFor(
+      'the "added" notification',
+      async () => (await wb.notifications()).some((t) => t.includes('Environment prod-eu added.')) || undefined,
+    );
 
     const written = writtenEnvironments();
     assert.deepEqual(written.environments, [{ name: 'prod-eu', kind: 'production', url: { from: 'secret' } }]);
-    assert.ok(!written.text.includes(pg.password) && !written.text.includes('postgresql://'), `no URL nor password in settings.json:\n${written.text}`);
+    assert.ok(
+      !written.text.includes(pg.password) && !written.text.includes('postgresql://'),
+      `no URL nor password in settings.json:\n${written.text}`,
+    );
 
     await wb.waitForTreeRow(/^prod-eu production · 1 pending$/);
     await wb.waitForTreeRow(new RegExp(`^${pending} pending$`));
@@ -127,15 +153,26 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     await wb.clickInlineAction('prod-eu', 'Test Connection');
     await wb.waitFor(
       'the Test Connection result',
-      async () => (await wb.notifications()).find((t) => /^prod-eu: connection OK — URL ✓\s+Database ✓\s+_prisma_migrations ✓/.test(t)),
+      async () =>
+        (await wb.notifications()).find((t) =>
+          /^prod-eu: connection OK — URL ✓\s+Database ✓\s+_prisma_migrations ✓/.test(t),
+        ),
       60_000,
     );
-    await wb.waitFor('the "not tested" row to go', async () => !(await wb.treeRows()).some((r) => r.startsWith('Test Connection — not tested')) || undefined);
-    const output = await wb.waitForOutputChannel('Prisma Drift Guard', (text) => /_prisma_migrations found:\s+9\s+recorded/.test(text));
+    await wb.waitFor(
+      'the "not tested" row to go',
+      async () => !(await wb.treeRows()).some((r) => r.startsWith('Test Connection — not tested')) || undefined,
+    );
+    const output = await wb.waitForOutputChannel('Prisma Drift Guard', (text) =>
+      /_prisma_migrations found:\s+9\s+recorded/.test(text),
+    );
     assert.match(output, /Test Connection prod-eu \(/);
     assert.match(output, /✓ URL: SecretStorage → postgresql:\/\/drift_app:\*+@127\.0\.0\.1:\d+\/e2e_env_prod_/);
     assert.match(output, /✓ Database: PostgreSQL 15[^\n]*, database e2e_env_prod_\d+ as drift_app/);
-    assert.match(output, /✓ _prisma_migrations: public\._prisma_migrations found: 9 recorded, 9 applied, 0 failed, 0 rolled back/);
+    assert.match(
+      output,
+      /✓ _prisma_migrations: public\._prisma_migrations found: 9 recorded, 9 applied, 0 failed, 0 rolled back/,
+    );
     assert.ok(!output.includes(pg.password), 'the password is not logged');
   });
 
@@ -147,8 +184,13 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
       await wb.typeAndAccept(value);
     };
     await setUrl('not a url');
-    await wb.waitFor('the URL rule', async () => (await wb.quickInputMessage()).includes('A postgresql:// URL.') || undefined);
-    await wb.typeAndAccept(pg.url({ database: new URL(url).pathname.slice(1), user: 'password', password: 'not-the-password' }));
+    await wb.waitFor(
+      'the URL rule',
+      async () => (await wb.quickInputMessage()).includes('A postgresql:// URL.') || undefined,
+    );
+    await wb.typeAndAccept(
+      pg.url({ database: new URL(url).pathname.slice(1), user: 'password', password: 'not-the-password' }),
+    );
     await wb.waitForTreeRow(/^prod-eu production · unreachable$/);
     await wb.clickInlineAction('prod-eu', 'Test Connection');
     const failure = await wb.waitFor(
@@ -156,7 +198,10 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
       async () => (await wb.notifications()).find((t) => t.startsWith('prod-eu: Database failed')),
       60_000,
     );
-    assert.match(failure, /Authentication failed for user "drift_app" on 127\.0\.0\.1:\d+\/e2e_env_prod_\d+ while testing the connection: check the password in the URL/);
+    assert.match(
+      failure,
+      /Authentication failed for user "drift_app" on 127\.0\.0\.1:\d+\/e2e_env_prod_\d+ while testing the connection: check the password in the URL/,
+    );
     assert.ok(!failure.includes('not-the-password'), 'the wrong password is not shown');
     assert.match(failure, /\(URL ✓\s+Database ✗\s+_prisma_migrations ·\)$/, 'the toast shows every hop');
 
@@ -178,15 +223,25 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     await confirm();
     assert.match(await wb.quickInputMessage(), /Type "prod-eu" to confirm\./);
     await wb.typeAndAccept('');
-    await wb.waitFor('what an empty Enter is told', async () => (await wb.quickInputMessage()).includes('Type "prod-eu" to confirm, or press Escape to cancel.') || undefined);
+    await wb.waitFor(
+      'what an empty Enter is told',
+      async () =>
+        (await wb.quickInputMessage()).includes('Type "prod-eu" to confirm, or press Escape to cancel.') || undefined,
+    );
     assert.ok(await wb.quickInputVisible(), 'Enter on an empty box does not dismiss it');
     assert.equal(await wb.quickInputTitle(), `Mark ${pending} as applied on prod-eu (production)`);
     await wb.typeAndAccept('production');
-    await wb.waitFor('the refusal of the wrong name', async () => (await wb.quickInputMessage()).includes('Type "prod-eu" exactly.') || undefined);
+    await wb.waitFor(
+      'the refusal of the wrong name',
+      async () => (await wb.quickInputMessage()).includes('Type "prod-eu" exactly.') || undefined,
+    );
     assert.ok(await wb.quickInputVisible(), 'Enter on a wrong name does not confirm');
     await wb.page.keyboard.press('Escape');
     const cancelled = `Mark ${pending} as applied on prod-eu: cancelled, nothing was written.`;
-    await wb.waitFor('the confirmation to close and the status bar to say nothing was written', async () => (!(await wb.quickInputVisible()) && (await wb.statusBar()).includes(cancelled)) || undefined);
+    await wb.waitFor(
+      'the confirmation to close and the status bar to say nothing was written',
+      async () => (!(await wb.quickInputVisible()) && (await wb.statusBar()).includes(cancelled)) || undefined,
+    );
     assert.deepEqual(await recorded(url, pending), [], 'nothing recorded after a wrong name');
 
     // The right name, but the database lacks what the migration creates: the safety proof refuses.
@@ -203,7 +258,9 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     assert.deepEqual(await recorded(url, pending), [], 'nothing recorded after the refusal');
     // The command re-reads the database after it; the tree is rebuilt then (a row clicked meanwhile is gone).
     // The Output editor wraps long lines wherever the width falls (here "in 1281 ⏎ms (resolve)"): any whitespace.
-    await wb.waitForOutputChannel('Prisma Drift Guard', (text) => /1\s+migration\s+not\s+applied,\s+in\s+\d+\s+ms\s*\(resolve\)/.test(text));
+    await wb.waitForOutputChannel('Prisma Drift Guard', (text) =>
+      /1\s+migration\s+not\s+applied,\s+in\s+\d+\s+ms\s*\(resolve\)/.test(text),
+    );
     await wb.waitForTreeRow(new RegExp(`^${pending} pending$`));
 
     // Someone ran the migration's SQL by hand: now the database has it, and recording it is safe.
@@ -221,25 +278,54 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     await wb.typeAndAccept('prod-eu');
     await wb.waitFor(
       'the success notification',
-      async () => (await wb.notifications()).find((t) => t.startsWith(`Recorded ${pending} as applied on`) && t.includes('the database already has every change it makes')),
+      async () =>
+        (await wb.notifications()).find(
+          (t) =>
+            t.startsWith(`Recorded ${pending} as applied on`) &&
+            t.includes('the database already has every change it makes'),
+        ),
       90_000,
     );
     // Recorded without running it (applied_steps_count 0): the tree calls that a baseline.
     await wb.waitForTreeRow(new RegExp(`^${pending} baseline · applied \\d{4}-\\d{2}-\\d{2}`));
     await wb.waitForTreeRow(/^prod-eu production · in sync$/);
-    assert.deepEqual(await recorded(url, pending), [{ finished: true, rolledBack: false, checksum: migrationChecksum(sql) }]);
+    assert.deepEqual(await recorded(url, pending), [
+      { finished: true, rolledBack: false, checksum: migrationChecksum(sql) },
+    ]);
 
     // Both writes to production from the tree are in the workspace's one run log: the refusal and the record,
     // with the proof's result, who and where (password redacted); Export Run Log shows them.
     const logFile = path.join(e2eWorkspace(), '.drift-guard', 'run-log.jsonl');
     const log = await wb.waitFor('the run log to hold the Mark Applied', () => {
       const lines = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean) : [];
-      const records = lines.map((l) => JSON.parse(l) as { source: string; step: string; environment: string; status: string; target: string; proof?: { ok: boolean }; who?: { osUser?: string } });
-      return Promise.resolve(records.some((r) => r.status === 'succeeded' && r.step === `Mark ${pending} as applied`) ? records : undefined);
+      const records = lines.map(
+        (l) =>
+          JSON.parse(l) as {
+            source: string;
+            step: string;
+            environment: string;
+            status: string;
+            target: string;
+            proof?: { ok: boolean };
+            who?: { osUser?: string };
+          },
+      );
+      return Promise.resolve(
+        records.some((r) => r.status === 'succeeded' && r.step === `Mark ${pending} as applied`) ? records : undefined,
+      );
     });
     const marks = log.filter((r) => r.step === `Mark ${pending} as applied`);
-    assert.deepEqual(marks.map((r) => [r.source, r.environment, r.status, r.proof?.ok]), [['tree', 'prod-eu', 'refused', false], ['tree', 'prod-eu', 'succeeded', true]]);
-    assert.ok(marks.every((r) => !!r.who?.osUser && !r.target.includes(pg.password)), JSON.stringify(marks));
+    assert.deepEqual(
+      marks.map((r) => [r.source, r.environment, r.status, r.proof?.ok]),
+      [
+        ['tree', 'prod-eu', 'refused', false],
+        ['tree', 'prod-eu', 'succeeded', true],
+      ],
+    );
+    assert.ok(
+      marks.every((r) => !!r.who?.osUser && !r.target.includes(pg.password)),
+      JSON.stringify(marks),
+    );
     await wb.runCommand('Prisma Drift Guard: Export Run Log');
     // The editor draws spaces as non-breaking ones: \s matches both.
     await wb.waitForText(/Writes\s+outside\s+a\s+runbook/);
@@ -263,12 +349,26 @@ describe('environment commands and Mark Applied from the tree (e2e)', function (
     assert.match(await wb.quickInputMessage(), /Leave empty to keep the stored one\./);
     await wb.page.keyboard.press('Enter');
     // Leaving production drops its guards: the old name must be typed, as for a write.
-    await wb.waitForQuickInputTitle('the confirmation to leave production', (t) => t === 'Make prod-eu a staging environment');
+    await wb.waitForQuickInputTitle(
+      'the confirmation to leave production',
+      (t) => t === 'Make prod-eu a staging environment',
+    );
     await wb.typeIntoQuickInput('eu-main');
-    await wb.waitFor('the confirmation to refuse another name', async () => /Type "prod-eu" exactly\./.test(await wb.quickInputMessage()) || undefined);
+    await wb.waitFor(
+      'the confirmation to refuse another name',
+      async () => /Type "prod-eu" exactly\./.test(await wb.quickInputMessage()) || undefined,
+    );
     await wb.page.keyboard.press('Enter');
-    assert.equal(await wb.quickInputTitle(), 'Make prod-eu a staging environment', 'Enter on a wrong name does not accept it');
-    assert.deepEqual(writtenEnvironments().environments.map((e) => (e as { name?: string }).name), ['prod-eu'], 'nothing written before the confirmation');
+    assert.equal(
+      await wb.quickInputTitle(),
+      'Make prod-eu a staging environment',
+      'Enter on a wrong name does not accept it',
+    );
+    assert.deepEqual(
+      writtenEnvironments().environments.map((e) => (e as { name?: string }).name),
+      ['prod-eu'],
+      'nothing written before the confirmation',
+    );
     await wb.typeAndAccept('prod-eu');
 
     await wb.waitForTreeRow(/^eu-main staging · in sync$/);

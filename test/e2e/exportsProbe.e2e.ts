@@ -22,7 +22,12 @@ function codeServerCli(args: string[]): string {
   const raw = process.env.DRIFT_GUARD_E2E_CODE_SERVER_CLI;
   if (!raw) throw new Error('DRIFT_GUARD_E2E_CODE_SERVER_CLI is not set: run through test/harness/runE2e.mjs');
   const { argv, xdg } = JSON.parse(raw) as { argv: string[]; xdg: string };
-  const env = { ...process.env, XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_DATA_HOME: path.join(xdg, 'data'), XDG_CACHE_HOME: path.join(xdg, 'cache') };
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(xdg, 'config'),
+    XDG_DATA_HOME: path.join(xdg, 'data'),
+    XDG_CACHE_HOME: path.join(xdg, 'cache'),
+  };
   return execFileSync(argv[0], [...argv.slice(1), ...args], { env, encoding: 'utf8', timeout: 120_000 });
 }
 
@@ -69,25 +74,49 @@ describe('what another extension gets from ours: exports (e2e)', function () {
 
   it('activate() of Prisma Drift Guard gives another extension undefined: no services', async () => {
     const vsix = path.join(tmp, 'exports-probe.vsix');
-    execFileSync(process.execPath, [path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], {
-      cwd: PROBE,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    execFileSync(
+      process.execPath,
+      [
+        path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'),
+        'package',
+        '--no-dependencies',
+        '--skip-license',
+        '--allow-missing-repository',
+        '--out',
+        vsix,
+      ],
+      {
+        cwd: PROBE,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     assert.match(codeServerCli(['--install-extension', vsix, '--force']), /successfully installed/i);
     // A new window loads the extension just installed.
     workbench = await Workbench.open({ timeoutMs: 120_000 });
     const wb = workbench;
     await wb.runCommand('Exports Probe: Read Prisma Drift Guard Exports', { timeoutMs: 90_000 });
-    const text = await wb.waitFor(`${REPORT} written by the probe`, async () => {
-      await wb.failOnDialog();
-      return fs.existsSync(report()) ? fs.readFileSync(report(), 'utf8') : undefined;
-    }, 120_000);
+    const text = await wb.waitFor(
+      `${REPORT} written by the probe`,
+      async () => {
+        await wb.failOnDialog();
+        return fs.existsSync(report()) ? fs.readFileSync(report(), 'utf8') : undefined;
+      },
+      120_000,
+    );
     const got = JSON.parse(text) as ProbeReport;
     assert.equal(got.found, true, `the probe finds our extension: ${text}`);
     assert.equal(got.activateError, undefined, `activate() succeeds: ${text}`);
     assert.equal(got.isActive, true, text);
-    assert.deepEqual(got.activated, { typeofExports: 'undefined', isNull: false, keys: [] }, `activate() resolves to undefined: ${text}`);
-    assert.deepEqual(got.exports, { typeofExports: 'undefined', isNull: false, keys: [] }, `exports is undefined: ${text}`);
+    assert.deepEqual(
+      got.activated,
+      { typeofExports: 'undefined', isNull: false, keys: [] },
+      `activate() resolves to undefined: ${text}`,
+    );
+    assert.deepEqual(
+      got.exports,
+      { typeofExports: 'undefined', isNull: false, keys: [] },
+      `exports is undefined: ${text}`,
+    );
   });
 });

@@ -51,29 +51,51 @@ describe('getting started: welcome view, Create .env from .env.example, walkthro
     await wb.screenshot('welcome-view-no-database');
 
     await wb.clickWelcomeButton('Create .env from .env.example');
-    const message = await wb.waitFor('the message saying what to fill in', async () => (await wb.notifications()).find((t) => t.startsWith('Created .env from .env.example')));
+    const message = await wb.waitFor('the message saying what to fill in', async () =>
+      (await wb.notifications()).find((t) => t.startsWith('Created .env from .env.example')),
+    );
     assert.match(message, /Set DATABASE_URL to your development database/);
     assert.match(message, /Also fill in: NEXTAUTH_SECRET, OPENAI_API_KEY/);
-    assert.equal(fs.readFileSync(envFile(), 'utf8'), fs.readFileSync(path.join(e2eWorkspace(), '.env.example'), 'utf8'));
-    await wb.waitFor('.env open in the editor', async () => (await wb.page.locator('.tabs-container .tab', { hasText: '.env' }).count()) > 0 || undefined);
+    assert.equal(
+      fs.readFileSync(envFile(), 'utf8'),
+      fs.readFileSync(path.join(e2eWorkspace(), '.env.example'), 'utf8'),
+    );
+    await wb.waitFor(
+      '.env open in the editor',
+      async () => (await wb.page.locator('.tabs-container .tab', { hasText: '.env' }).count()) > 0 || undefined,
+    );
     // The datasource URL resolves now: the view lists the project's own database instead of the welcome.
     await wb.waitForTreeRow(/^local\b/);
     assert.equal(await wb.welcomeText(), '');
   });
 
-  it('opens the getting-started walkthrough from the palette, with its five steps; a step\'s button ticks it off', async () => {
+  it("opens the getting-started walkthrough from the palette, with its five steps; a step's button ticks it off", async () => {
     const wb = workbench!;
     await wb.runCommand('Welcome: Open Walkthrough...', { opensQuickPick: true });
     await wb.typeAndAccept('Get started with Prisma Drift Guard');
     const steps = wb.page.locator('.gettingStartedContainer .getting-started-step .step-title');
     await wb.waitFor('the walkthrough steps', async () => ((await steps.count()) === 5 ? true : undefined));
-    assert.deepEqual((await steps.allInnerTexts()).map((t) => t.trim()), ['Open a Prisma project', 'See the drift', 'Create a baseline', 'Add an environment', 'Open the runbook']);
+    assert.deepEqual(
+      (await steps.allInnerTexts()).map((t) => t.trim()),
+      ['Open a Prisma project', 'See the drift', 'Create a baseline', 'Add an environment', 'Open the runbook'],
+    );
     await wb.screenshot('walkthrough');
     // A step's button runs its command, and running it ticks the step off.
-    await wb.page.locator('.gettingStartedContainer .getting-started-step.expanded .monaco-button', { hasText: 'Show Project Summary' }).first().click();
+    await wb.page
+      .locator('.gettingStartedContainer .getting-started-step.expanded .monaco-button', {
+        hasText: 'Show Project Summary',
+      })
+      .first()
+      .click();
     await wb.waitFor('the first step ticked off', async () => {
       // The step's check icon gets the class `complete`.
-      return (await wb.page.locator('.gettingStartedContainer .getting-started-step').first().locator('.codicon.complete').count()) > 0 || undefined;
+      return (
+        (await wb.page
+          .locator('.gettingStartedContainer .getting-started-step')
+          .first()
+          .locator('.codicon.complete')
+          .count()) > 0 || undefined
+      );
     });
   });
 });

@@ -33,7 +33,10 @@ describe('migrations explorer (e2e)', function () {
     await prepareEveryState(productionUrl);
     stagingUrl = await pg.createDatabase(`e2e_explorer_staging_${stamp}`);
     pending = await prepareWithPending(stagingUrl, 1);
-    fs.writeFileSync(envFile(), `# written by the e2e test\nPROD_DATABASE_URL="${productionUrl}"\nSTAGING_DATABASE_URL="${stagingUrl}"\n`);
+    fs.writeFileSync(
+      envFile(),
+      `# written by the e2e test\nPROD_DATABASE_URL="${productionUrl}"\nSTAGING_DATABASE_URL="${stagingUrl}"\n`,
+    );
     fs.mkdirSync(settingsDir(), { recursive: true });
     fs.writeFileSync(
       path.join(settingsDir(), 'settings.json'),
@@ -69,7 +72,9 @@ describe('migrations explorer (e2e)', function () {
       'production and staging with their migrations in the Migrations view',
       async () => {
         const all = await wb.treeRows();
-        const done = all.some((r) => /^production .*1 failed · 1 pending/.test(r)) && all.some((r) => /^staging .*1 pending/.test(r));
+        const done =
+          all.some((r) => /^production .*1 failed · 1 pending/.test(r)) &&
+          all.some((r) => /^staging .*1 pending/.test(r));
         return done && EVERY_STATE.every(([name]) => all.some((r) => r.startsWith(name))) ? all : undefined;
       },
       120_000,
@@ -81,19 +86,28 @@ describe('migrations explorer (e2e)', function () {
     }
     // A click opens the migration's SQL.
     await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260214_init_assessment_module' }).first().click();
-    await wb.waitForSelector('.tabs-container .tab.active[aria-label^="migration.sql"]', 'migration.sql of the failed migration in the editor');
+    await wb.waitForSelector(
+      '.tabs-container .tab.active[aria-label^="migration.sql"]',
+      'migration.sql of the failed migration in the editor',
+    );
   });
 
   it('opens the recorded logs of the failed migration from its inline action', async () => {
     const wb = workbench!;
     await wb.clickInlineAction('20260214_init_assessment_module', 'Show Logs');
-    await wb.waitForSelector('.tabs-container .tab.active[aria-label^="20260214_init_assessment_module.log"]', 'the logs document');
+    await wb.waitForSelector(
+      '.tabs-container .tab.active[aria-label^="20260214_init_assessment_module.log"]',
+      'the logs document',
+    );
     // The editor renders spaces as non-breaking ones.
     await wb.waitForText(/relation\s"assessments"\salready\sexists/);
     // The screenshot for the README: the whole tree readable, the failed migration's logs beside it.
     await wb.widenSideBar(640);
     await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260214_init_assessment_module' }).first().hover();
-    await wb.waitFor('the sash highlight to fade', async () => (await wb.page.locator('.monaco-sash.hover, .monaco-sash.active').count()) === 0 || undefined);
+    await wb.waitFor(
+      'the sash highlight to fade',
+      async () => (await wb.page.locator('.monaco-sash.hover, .monaco-sash.active').count()) === 0 || undefined,
+    );
     const shot = await wb.screenshot('migrations-explorer');
     assert.ok(fs.statSync(shot).size > 20_000);
   });
@@ -112,7 +126,10 @@ describe('migrations explorer (e2e)', function () {
     const client = new Client({ connectionString: stagingUrl });
     await client.connect();
     try {
-      const { rows: recorded } = await client.query<{ finished: boolean }>('SELECT finished_at IS NOT NULL AS finished FROM _prisma_migrations WHERE migration_name = $1', [pending[0]]);
+      const { rows: recorded } = await client.query<{ finished: boolean }>(
+        'SELECT finished_at IS NOT NULL AS finished FROM _prisma_migrations WHERE migration_name = $1',
+        [pending[0]],
+      );
       assert.deepEqual(recorded, [{ finished: true }], 'the migration is recorded as applied on staging');
     } finally {
       await client.end();
@@ -135,10 +152,17 @@ describe('migrations explorer (e2e)', function () {
     });
     fs.writeFileSync(settings, JSON.stringify(current, null, 2));
     const dialog = await wb.waitFor('the host key question', () => wb.dialog(), 60_000);
-    assert.match(dialog, new RegExp(`authenticity of the SSH host \\[127\\.0\\.0\\.1\\]:${sshd.port} can't be established`));
+    assert.match(
+      dialog,
+      new RegExp(`authenticity of the SSH host \\[127\\.0\\.0\\.1\\]:${sshd.port} can't be established`),
+    );
     assert.ok(dialog.includes(`ssh-ed25519 key fingerprint is ${fingerprint}.`), dialog);
     await wb.clickDialogButton('Trust Once');
-    await wb.waitFor('box to show its migrations through the tunnel', async () => (await wb.treeRows()).some((r) => /^box development · in sync/.test(r)) || undefined, 90_000);
+    await wb.waitFor(
+      'box to show its migrations through the tunnel',
+      async () => (await wb.treeRows()).some((r) => /^box development · in sync/.test(r)) || undefined,
+      90_000,
+    );
   });
 
   it('adds an environment through the wizard: the URL goes to SecretStorage, the entry to settings, Test Connection passes', async () => {
@@ -168,11 +192,16 @@ describe('migrations explorer (e2e)', function () {
     await wb.clickNotificationButton('Test Connection');
     await wb.waitFor(
       'the Test Connection result',
-      async () => (await wb.notifications()).find((t) => /^qa: connection OK — URL ✓\s+SSH ✓\s+Tunnel ✓\s+Database ✓\s+_prisma_migrations ✓/.test(t)),
+      async () =>
+        (await wb.notifications()).find((t) =>
+          /^qa: connection OK — URL ✓\s+SSH ✓\s+Tunnel ✓\s+Database ✓\s+_prisma_migrations ✓/.test(t),
+        ),
       60_000,
     );
     const written = fs.readFileSync(path.join(settingsDir(), 'settings.json'), 'utf8');
-    const qa = (JSON.parse(written) as { 'driftGuard.environments': Array<Record<string, unknown>> })['driftGuard.environments'].find((e) => e.name === 'qa');
+    const qa = (JSON.parse(written) as { 'driftGuard.environments': Array<Record<string, unknown>> })[
+      'driftGuard.environments'
+    ].find((e) => e.name === 'qa');
     assert.deepEqual(qa, {
       name: 'qa',
       kind: 'development',
@@ -180,14 +209,27 @@ describe('migrations explorer (e2e)', function () {
       ssh: { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'key', keyPath: sshd.clientKeyPath },
     });
     assert.ok(!written.includes('postgresql://'), 'no URL in settings');
-    await wb.waitFor('qa in the tree', async () => (await wb.treeRows()).some((r) => /^qa development · in sync/.test(r)) || undefined, 90_000);
+    await wb.waitFor(
+      'qa in the tree',
+      async () => (await wb.treeRows()).some((r) => /^qa development · in sync/.test(r)) || undefined,
+      90_000,
+    );
   });
 
   it('comes back to the Migrations view from the status bar', async () => {
     const wb = workbench!;
     await wb.runCommand('View: Show Explorer');
-    await wb.waitFor('the Migrations view to be hidden', async () => !(await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260127_init' }).first().isVisible()) || undefined);
-    await wb.page.locator('.part.statusbar .statusbar-item', { hasText: /pending|drifted|in sync|unreachable/ }).first().click();
-    await wb.waitFor('the Migrations view after clicking the status bar item', async () => (await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260127_init' }).first().isVisible()) || undefined);
+    await wb.waitFor(
+      'the Migrations view to be hidden',
+      async () => !(await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260127_init' }).first().isVisible()) || undefined,
+    );
+    await wb.page
+      .locator('.part.statusbar .statusbar-item', { hasText: /pending|drifted|in sync|unreachable/ })
+      .first()
+      .click();
+    await wb.waitFor(
+      'the Migrations view after clicking the status bar item',
+      async () => (await wb.page.locator(SIDEBAR_ROWS, { hasText: '20260127_init' }).first().isVisible()) || undefined,
+    );
   });
 });

@@ -20,17 +20,29 @@ function codeServerCli(args: string[]): string {
   const raw = process.env.DRIFT_GUARD_E2E_CODE_SERVER_CLI;
   if (!raw) throw new Error('DRIFT_GUARD_E2E_CODE_SERVER_CLI is not set: run through test/harness/runE2e.mjs');
   const { argv, xdg } = JSON.parse(raw) as { argv: string[]; xdg: string };
-  const env = { ...process.env, XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_DATA_HOME: path.join(xdg, 'data'), XDG_CACHE_HOME: path.join(xdg, 'cache') };
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(xdg, 'config'),
+    XDG_DATA_HOME: path.join(xdg, 'data'),
+    XDG_CACHE_HOME: path.join(xdg, 'cache'),
+  };
   return execFileSync(argv[0], [...argv.slice(1), ...args], { env, encoding: 'utf8', timeout: 120_000 });
 }
 
 /** The TextMate scopes the inspector shows for the first `model` keyword of schema.prisma. */
 async function scopesOfModelKeyword(wb: Workbench): Promise<string> {
   await wb.openFile('prisma/schema.prisma');
-  const line = fs.readFileSync(path.join(process.env.DRIFT_GUARD_E2E_WORKSPACE ?? '', 'prisma', 'schema.prisma'), 'utf8').split('\n').findIndex((l) => l.startsWith('model ')) + 1;
+  const line =
+    fs
+      .readFileSync(path.join(process.env.DRIFT_GUARD_E2E_WORKSPACE ?? '', 'prisma', 'schema.prisma'), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith('model ')) + 1;
   await wb.runCommand('Go to Line/Column...', { opensQuickPick: true });
   await wb.typeAndAccept(`:${line}:2`);
-  await wb.waitFor(`the cursor on line ${line}`, async () => (await wb.statusBar()).some((item) => item.includes(`Ln ${line}, Col 2`)) || undefined);
+  await wb.waitFor(
+    `the cursor on line ${line}`,
+    async () => (await wb.statusBar()).some((item) => item.includes(`Ln ${line}, Col 2`)) || undefined,
+  );
   await wb.runCommand('Developer: Inspect Editor Tokens and Scopes');
   const widget = wb.page.locator('.token-inspect-widget');
   return wb.waitFor('the token inspector', async () => {
@@ -74,11 +86,23 @@ describe('Prisma grammar in the editor, with and without the Prisma extension (e
 
   it("leaves schema.prisma to the Prisma extension's grammar once it is installed: ours does not run", async () => {
     const vsix = path.join(tmp, 'prisma-stand-in.vsix');
-    execFileSync(process.execPath, [path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], {
-      cwd: STUB,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    execFileSync(
+      process.execPath,
+      [
+        path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'),
+        'package',
+        '--no-dependencies',
+        '--skip-license',
+        '--allow-missing-repository',
+        '--out',
+        vsix,
+      ],
+      {
+        cwd: STUB,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     assert.match(codeServerCli(['--install-extension', vsix, '--force']), /successfully installed/i);
     workbench = await Workbench.open();
     const scopes = await scopesOfModelKeyword(workbench);

@@ -45,7 +45,10 @@ describe('Show Project Summary in code-server (e2e)', function () {
     const wb = workbench!;
     await wb.runCommand('Prisma Drift Guard: Show Project Summary');
     const commandRunMs = Date.now() - wb.loadStartedAt;
-    const text = await wb.waitForOutputChannel(CHANNEL, (t) => /Project summary/.test(t) && /\bmigrations?\b/.test(t.slice(t.lastIndexOf('Project summary'))));
+    const text = await wb.waitForOutputChannel(
+      CHANNEL,
+      (t) => /Project summary/.test(t) && /\bmigrations?\b/.test(t.slice(t.lastIndexOf('Project summary'))),
+    );
     const summaryShownMs = Date.now() - wb.loadStartedAt;
     const summary = text.slice(text.lastIndexOf('Project summary'));
 
@@ -56,7 +59,12 @@ describe('Show Project Summary in code-server (e2e)', function () {
 
     const activated = /Activated in (\d+) ms/.exec(text);
     assert.ok(activated, `no "Activated in N ms" line in the Output channel:\n${text}`);
-    const timings = { extensionActivationMs: Number(activated[1]), pageLoadToWorkbenchMs: wb.workbenchReadyMs, pageLoadToCommandRunMs: commandRunMs, pageLoadToSummaryReadMs: summaryShownMs };
+    const timings = {
+      extensionActivationMs: Number(activated[1]),
+      pageLoadToWorkbenchMs: wb.workbenchReadyMs,
+      pageLoadToCommandRunMs: commandRunMs,
+      pageLoadToSummaryReadMs: summaryShownMs,
+    };
     console.log(
       `    activation: extension reports ${timings.extensionActivationMs} ms; from page load: workbench ready ${timings.pageLoadToWorkbenchMs} ms, ` +
         `command picked in the palette ${timings.pageLoadToCommandRunMs} ms, summary read from the Output panel ${timings.pageLoadToSummaryReadMs} ms`,

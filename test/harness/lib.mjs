@@ -10,14 +10,30 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TOOLS = path.join(ROOT, '.cache', 'tools');
 export const NODE24 = path.join(TOOLS, 'node-v24.15.0', 'bin', 'node');
-export const CODE_SERVER_ENTRY = path.join(TOOLS, 'code-server-4.139.1', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CODE_SERVER_ENTRY = path.join(
+  TOOLS,
+  'code-server-4.139.1',
+  'node_modules',
+  'code-server',
+  'out',
+  'node',
+  'entry.js',
+);
 export const CHROMIUM = process.env.DRIFT_GUARD_CHROMIUM ?? '/usr/bin/chromium';
 export const RESULTS = path.join(ROOT, 'test-results');
 export const VSIX = path.join(ROOT, 'dist-vsix', 'prisma-drift-guard.vsix');
 export const EXTENSION_ID = 'prisma-drift-guard.prisma-drift-guard';
 
 /** Flags that keep Chromium offline, quiet and working as root in a VM without a GPU. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** User settings for the test workbench: quiet, offline, nothing opening by itself. */
 export const WORKBENCH_SETTINGS = {
@@ -88,7 +104,9 @@ export async function waitFor(what, probe, { timeoutMs = 30_000, intervalMs = 10
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      throw new HarnessError(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}`);
+      throw new HarnessError(
+        `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
@@ -105,7 +123,11 @@ export class Cleanup {
   interrupted;
 
   constructor() {
-    for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+    for (const [signal, number] of [
+      ['SIGINT', 2],
+      ['SIGTERM', 15],
+      ['SIGHUP', 1],
+    ]) {
       process.on(signal, () => {
         if (!this.#running) process.stderr.write(`\nharness: ${signal}, cleaning up…\n`);
         this.interrupted ??= signal;
@@ -153,10 +175,16 @@ export function processesOfRun(runId = process.env.DRIFT_GUARD_RUN_ID) {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      const variable = fs.readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').find((v) => v.startsWith('DRIFT_GUARD_RUN_ID='));
+      const variable = fs
+        .readFileSync(`/proc/${entry}/environ`, 'latin1')
+        .split('\0')
+        .find((v) => v.startsWith('DRIFT_GUARD_RUN_ID='));
       const id = variable?.slice('DRIFT_GUARD_RUN_ID='.length);
       if (id === runId || id?.startsWith(`${runId}/`)) {
-        found.push({ pid: Number(entry), command: fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1').replace(/\0/g, ' ').trim().slice(0, 160) });
+        found.push({
+          pid: Number(entry),
+          command: fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1').replace(/\0/g, ' ').trim().slice(0, 160),
+        });
       }
     } catch {
       // Gone, or not ours to read.
@@ -255,7 +283,10 @@ export function prepareCodeServerDirs(base, extraSettings = {}) {
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.mkdirSync(dirs.extensions, { recursive: true });
   for (const sub of ['config', 'data', 'cache']) fs.mkdirSync(path.join(dirs.xdg, sub), { recursive: true });
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...WORKBENCH_SETTINGS, ...extraSettings }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify({ ...WORKBENCH_SETTINGS, ...extraSettings }, null, 2),
+  );
   return dirs;
 }
 
@@ -314,10 +345,17 @@ export function copyDemo(base) {
  */
 export function prepareMultiRoot(base) {
   const dir = path.join(base, 'multi-root');
-  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'projects', 'monorepo'), path.join(dir, 'monorepo'), { recursive: true });
-  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'projects', 'blog-multifile'), path.join(dir, 'blog'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'projects', 'monorepo'), path.join(dir, 'monorepo'), {
+    recursive: true,
+  });
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'projects', 'blog-multifile'), path.join(dir, 'blog'), {
+    recursive: true,
+  });
   const file = path.join(dir, 'multi-root.code-workspace');
-  fs.writeFileSync(file, `${JSON.stringify({ folders: [{ path: 'monorepo' }, { path: 'blog' }], settings: {} }, null, 2)}\n`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ folders: [{ path: 'monorepo' }, { path: 'blog' }], settings: {} }, null, 2)}\n`,
+  );
   return file;
 }
 
@@ -326,13 +364,28 @@ export function installVsix(dirs, vsix = VSIX) {
   requireCodeServer();
   requireFile(vsix, 'run `npm run package` first');
   const started = Date.now();
-  const out = execFileSync(NODE24, [CODE_SERVER_ENTRY, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', vsix, '--force'], {
-    env: codeServerEnv(dirs),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-  });
-  if (!/successfully installed/i.test(out)) throw new HarnessError(`code-server --install-extension did not confirm the install:\n${out}`);
+  const out = execFileSync(
+    NODE24,
+    [
+      CODE_SERVER_ENTRY,
+      '--user-data-dir',
+      dirs.userData,
+      '--extensions-dir',
+      dirs.extensions,
+      '--install-extension',
+      vsix,
+      '--force',
+    ],
+    {
+      env: codeServerEnv(dirs),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    },
+  );
+  if (!/successfully installed/i.test(out)) {
+    throw new HarnessError(`code-server --install-extension did not confirm the install:\n${out}`);
+  }
   return Date.now() - started;
 }
 
@@ -362,15 +415,20 @@ export async function startCodeServer(dirs, { logFile, port = 0, env = {}, extra
       NODE24,
       [
         CODE_SERVER_ENTRY,
-        '--auth', 'none',
-        '--bind-addr', `127.0.0.1:${chosen}`,
-        '--user-data-dir', dirs.userData,
-        '--extensions-dir', dirs.extensions,
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${chosen}`,
+        '--user-data-dir',
+        dirs.userData,
+        '--extensions-dir',
+        dirs.extensions,
         '--disable-telemetry',
         '--disable-update-check',
         '--disable-workspace-trust',
         '--disable-getting-started-override',
-        '--reconnection-grace-time', '5',
+        '--reconnection-grace-time',
+        '5',
         ...extraArgs,
       ],
       { detached: true, stdio: ['ignore', out, out], env: codeServerEnv(dirs, env) },
@@ -405,7 +463,8 @@ export async function startCodeServer(dirs, { logFile, port = 0, env = {}, extra
       throw error;
     }
     const authority = `127.0.0.1:${chosen}`;
-    const url = (target) => `http://${authority}/?${target.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${target.split('/').map(encodeURIComponent).join('/')}`;
+    const url = (target) =>
+      `http://${authority}/?${target.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${target.split('/').map(encodeURIComponent).join('/')}`;
     return { port: chosen, authority, pid: child.pid, url, stop, done };
   }
 }
@@ -422,5 +481,11 @@ export function tail(file, lines = 30) {
 export async function launchChromium() {
   requireFile(CHROMIUM, 'install it with `apt-get install -y chromium` (or run `bash scripts/setup.sh`)');
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
 }

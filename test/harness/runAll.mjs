@@ -23,7 +23,13 @@ const TIERS = [
   { name: 'unit', script: 'test:unit', needs: ['compile-tests'], counts: 'mocha' },
   // Node integration: real PostgreSQL, sshd, engine worker and bundled CLI; no VS Code.
   { name: 'node', script: 'test:node', needs: ['build', 'compile-tests'], fixtures: true, counts: 'mocha' },
-  { name: 'integration', script: 'test:integration', needs: ['build', 'compile-tests'], fixtures: true, counts: 'integration' },
+  {
+    name: 'integration',
+    script: 'test:integration',
+    needs: ['build', 'compile-tests'],
+    fixtures: true,
+    counts: 'integration',
+  },
   { name: 'e2e', script: 'test:e2e', needs: ['package', 'compile-tests'], fixtures: true, counts: 'e2e' },
 ];
 
@@ -70,7 +76,11 @@ function mochaCounts(output) {
   const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
   // Mocha's closing lines only ("  12 passing (3s)", "  1 pending"): two spaces in, nothing after but a duration,
   // so a failure dump that shows a tree row "1 pending" is not counted.
-  const count = (word) => [...plain.matchAll(new RegExp(`^ {2}(\\d+) ${word}(?: \\([^)]*\\))?$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+  const count = (word) =>
+    [...plain.matchAll(new RegExp(`^ {2}(\\d+) ${word}(?: \\([^)]*\\))?$`, 'gm'))].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
   return { passes: count('passing'), failures: count('failing'), pending: count('pending') };
 }
 
@@ -104,14 +114,16 @@ function privateTempDir() {
     if (listed) return listed;
     listed = [];
     try {
-      listed = fs.readdirSync(dir, { withFileTypes: true }).map((entry) => entry.name + (entry.isDirectory() ? '/' : ''));
+      listed = fs
+        .readdirSync(dir, { withFileTypes: true })
+        .map((entry) => entry.name + (entry.isDirectory() ? '/' : ''));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     return listed;
   };
   // Also on Ctrl-C or a crash (cleanup steps run in reverse order: this one last).
-  cleanup.add('remove the run\'s temp dir', () => void leftovers());
+  cleanup.add("remove the run's temp dir", () => void leftovers());
   return { dir, leftovers };
 }
 
@@ -119,7 +131,11 @@ async function main() {
   const started = Date.now();
   ensureRunId();
   const only = process.argv.slice(2);
-  for (const name of only) if (!TIERS.some((t) => t.name === name)) throw new HarnessError(`unknown tier "${name}" (tiers: ${TIERS.map((t) => t.name).join(', ')})`);
+  for (const name of only) {
+    if (!TIERS.some((t) => t.name === name)) {
+      throw new HarnessError(`unknown tier "${name}" (tiers: ${TIERS.map((t) => t.name).join(', ')})`);
+    }
+  }
   const selected = only.length > 0 ? TIERS.filter((t) => only.includes(t.name)) : TIERS;
   fs.mkdirSync(RESULTS, { recursive: true });
 
@@ -145,7 +161,12 @@ async function main() {
         fixturesReady = true;
       } catch (error) {
         process.stderr.write(`test: could not start the PostgreSQL/sshd fixtures: ${error.message}\n`);
-        results.push({ name: tier.name, status: 'FAILED', ms: Date.now() - tierStarted, note: 'fixtures did not start' });
+        results.push({
+          name: tier.name,
+          status: 'FAILED',
+          ms: Date.now() - tierStarted,
+          note: 'fixtures did not start',
+        });
         failed.add(tier.name);
         continue;
       }
@@ -173,21 +194,34 @@ async function main() {
   banner('summary');
   for (const r of results) {
     if (r.counts) for (const key of Object.keys(totals)) totals[key] += r.counts[key];
-    const counts = r.counts ? `${r.counts.passes} passed, ${r.counts.failures} failed${r.counts.pending ? `, ${r.counts.pending} pending` : ''}` : '';
-    process.stdout.write(`  ${r.name.padEnd(14)} ${r.status.padEnd(8)} ${seconds(r.ms).padStart(7)}  ${counts}${r.note ? `${counts ? '; ' : ''}${r.note}` : ''}\n`);
+    const counts = r.counts
+      ? `${r.counts.passes} passed, ${r.counts.failures} failed${r.counts.pending ? `, ${r.counts.pending} pending` : ''}`
+      : '';
+    process.stdout.write(
+      `  ${r.name.padEnd(14)} ${r.status.padEnd(8)} ${seconds(r.ms).padStart(7)}  ${counts}${r.note ? `${counts ? '; ' : ''}${r.note}` : ''}\n`,
+    );
   }
   const totalMs = Date.now() - started;
   const ok = results.every((r) => r.status === 'ok');
-  fs.writeFileSync(path.join(RESULTS, 'summary.json'), `${JSON.stringify({ ok, totalMs, totals, tiers: results, tempLeftovers: leftovers }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(RESULTS, 'summary.json'),
+    `${JSON.stringify({ ok, totalMs, totals, tiers: results, tempLeftovers: leftovers }, null, 2)}\n`,
+  );
   if (leftovers.length > 0) {
-    process.stdout.write(`  temp dir: ${leftovers.length} leftover(s) after the run (removed now; a test or fixture does not clean up):\n`);
+    process.stdout.write(
+      `  temp dir: ${leftovers.length} leftover(s) after the run (removed now; a test or fixture does not clean up):\n`,
+    );
     for (const entry of leftovers) process.stdout.write(`    ${entry}\n`);
   } else {
     process.stdout.write('  temp dir: nothing left behind\n');
   }
-  process.stdout.write(`  ${'total'.padEnd(14)} ${(ok ? 'ok' : 'FAILED').padEnd(8)} ${seconds(totalMs).padStart(7)}\n\n`);
+  process.stdout.write(
+    `  ${'total'.padEnd(14)} ${(ok ? 'ok' : 'FAILED').padEnd(8)} ${seconds(totalMs).padStart(7)}\n\n`,
+  );
   // The plain closing line CI reads.
-  process.stdout.write(`tests: ${totals.passes} passed, ${totals.failures} failed${totals.pending ? `, ${totals.pending} skipped` : ''}\n`);
+  process.stdout.write(
+    `tests: ${totals.passes} passed, ${totals.failures} failed${totals.pending ? `, ${totals.pending} skipped` : ''}\n`,
+  );
   return ok ? 0 : 1;
 }
 
@@ -195,6 +229,6 @@ try {
   process.exitCode = await main();
 } catch (error) {
   await cleanup.run();
-  process.stderr.write(`test: ${error instanceof HarnessError ? error.message : error.stack ?? error}\n`);
+  process.stderr.write(`test: ${error instanceof HarnessError ? error.message : (error.stack ?? error)}\n`);
   process.exitCode = 1;
 }

@@ -9,8 +9,25 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  CODE_SERVER_ENTRY, Cleanup, HarnessError, NODE24, RESULTS, ROOT, VSIX, copyDemo, ensureFixtures, ensureRunId, installVsix, killGroup, makeTempDir,
-  prepareCodeServerDirs, requireCodeServer, requireFile, say, seconds, startCodeServer,
+  CODE_SERVER_ENTRY,
+  Cleanup,
+  HarnessError,
+  NODE24,
+  RESULTS,
+  ROOT,
+  VSIX,
+  copyDemo,
+  ensureFixtures,
+  ensureRunId,
+  installVsix,
+  killGroup,
+  makeTempDir,
+  prepareCodeServerDirs,
+  requireCodeServer,
+  requireFile,
+  say,
+  seconds,
+  startCodeServer,
 } from './lib.mjs';
 
 const TIER = 'e2e';
@@ -30,12 +47,16 @@ function e2eFiles() {
 function runMocha(files, env, cleanup) {
   return new Promise((resolve) => {
     const grep = process.env.DRIFT_GUARD_TEST_GREP ? ['--grep', process.env.DRIFT_GUARD_TEST_GREP] : [];
-    const child = spawn(process.execPath, [MOCHA, '--reporter', 'spec', '--timeout', '180000', '--enable-source-maps', ...grep, ...files], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [MOCHA, '--reporter', 'spec', '--timeout', '180000', '--enable-source-maps', ...grep, ...files],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     cleanup.add('stop e2e mocha', () => killGroup(child.pid, 5_000));
     let output = '';
     child.stdout.on('data', (chunk) => {
@@ -45,7 +66,12 @@ function runMocha(files, env, cleanup) {
     child.stderr.on('data', (chunk) => process.stderr.write(chunk));
     child.once('close', (code, signal) => {
       const count = (word) => Number(new RegExp(`(\\d+) ${word}`).exec(output)?.[1] ?? 0);
-      resolve({ exitCode: code ?? (signal ? 1 : 0), passes: count('passing'), failures: count('failing'), pending: count('pending') });
+      resolve({
+        exitCode: code ?? (signal ? 1 : 0),
+        passes: count('passing'),
+        failures: count('failing'),
+        pending: count('pending'),
+      });
     });
   });
 }
@@ -68,7 +94,9 @@ async function main() {
     const base = makeTempDir('drift-guard-e2e-');
     cleanup.add('remove temp dir', () => fs.rmSync(base, { recursive: true, force: true }));
     // Keep VS Code's logs (the extension's "Prisma Drift Guard" channel included) with the results.
-    cleanup.add('keep the logs', () => fs.cpSync(path.join(base, 'user-data', 'logs'), path.join(resultsDir, 'logs'), { recursive: true }));
+    cleanup.add('keep the logs', () =>
+      fs.cpSync(path.join(base, 'user-data', 'logs'), path.join(resultsDir, 'logs'), { recursive: true }),
+    );
     const dirs = prepareCodeServerDirs(base);
     const installMs = installVsix(dirs);
     say(TIER, `installed ${path.relative(ROOT, VSIX)} into code-server (${seconds(installMs)})`);
@@ -76,10 +104,18 @@ async function main() {
     const server = await startCodeServer(dirs, { logFile: path.join(resultsDir, 'code-server.log'), cleanup });
     say(TIER, `code-server on ${server.authority}, workspace ${workspace}`);
     // How a test installs or removes another extension in this code-server (e.g. the Prisma extension's stand-in).
-    const cli = { argv: [NODE24, CODE_SERVER_ENTRY, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions], xdg: dirs.xdg };
+    const cli = {
+      argv: [NODE24, CODE_SERVER_ENTRY, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions],
+      xdg: dirs.xdg,
+    };
     result = await runMocha(
       files,
-      { DRIFT_GUARD_E2E_URL: server.url(workspace), DRIFT_GUARD_E2E_WORKSPACE: workspace, DRIFT_GUARD_E2E_RESULTS: resultsDir, DRIFT_GUARD_E2E_CODE_SERVER_CLI: JSON.stringify(cli) },
+      {
+        DRIFT_GUARD_E2E_URL: server.url(workspace),
+        DRIFT_GUARD_E2E_WORKSPACE: workspace,
+        DRIFT_GUARD_E2E_RESULTS: resultsDir,
+        DRIFT_GUARD_E2E_CODE_SERVER_CLI: JSON.stringify(cli),
+      },
       cleanup,
     );
     if (result.exitCode === 0 && result.passes === 0) {
@@ -88,7 +124,7 @@ async function main() {
     }
   } catch (error) {
     result.exitCode = 1;
-    process.stderr.write(`${TIER}: ${error instanceof HarnessError ? error.message : error.stack ?? error}\n`);
+    process.stderr.write(`${TIER}: ${error instanceof HarnessError ? error.message : (error.stack ?? error)}\n`);
   } finally {
     await cleanup.run();
   }
@@ -101,6 +137,6 @@ async function main() {
 try {
   process.exitCode = await main();
 } catch (error) {
-  process.stderr.write(`${TIER}: ${error instanceof HarnessError ? error.message : error.stack ?? error}\n`);
+  process.stderr.write(`${TIER}: ${error instanceof HarnessError ? error.message : (error.stack ?? error)}\n`);
   process.exitCode = 1;
 }

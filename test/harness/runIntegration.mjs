@@ -18,8 +18,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import {
-  Cleanup, HarnessError, RESULTS, ROOT, copyDemo, ensureFixtures, ensureRunId, launchChromium, makeTempDir,
-  prepareCodeServerDirs, prepareLanguagePack, prepareMultiRoot, requireCodeServer, requireFile, say, seconds, startCodeServer,
+  Cleanup,
+  HarnessError,
+  RESULTS,
+  ROOT,
+  copyDemo,
+  ensureFixtures,
+  ensureRunId,
+  launchChromium,
+  makeTempDir,
+  prepareCodeServerDirs,
+  prepareLanguagePack,
+  prepareMultiRoot,
+  requireCodeServer,
+  requireFile,
+  say,
+  seconds,
+  startCodeServer,
 } from './lib.mjs';
 
 const TIER = 'integration';
@@ -34,7 +49,11 @@ function patchWorkbenchConfiguration({ authority, extensionPath, testsPath }) {
   const uri = (p) => ({ scheme: 'vscode-remote', authority, path: p });
   const patch = (meta) => {
     const settings = JSON.parse(meta.getAttribute('data-settings') ?? '{}');
-    settings.developmentOptions = { ...settings.developmentOptions, extensions: [uri(extensionPath)], extensionTestsPath: uri(testsPath) };
+    settings.developmentOptions = {
+      ...settings.developmentOptions,
+      extensions: [uri(extensionPath)],
+      extensionTestsPath: uri(testsPath),
+    };
     meta.setAttribute('data-settings', JSON.stringify(settings));
     meta.dataset.driftGuardPatched = 'true';
   };
@@ -67,16 +86,30 @@ async function runPass(browser, server, pass, workbenchLog, resultsDir) {
       else if (line.startsWith(OUTPUT_PREFIX)) process.stdout.write(`  ${line.slice(OUTPUT_PREFIX.length)}\n`);
     }
     // Activation failures and errors of our extension are worth seeing without opening the log.
-    if (type === 'error' && /prisma-drift-guard|driftGuard/i.test(text)) process.stdout.write(`  [extension host error] ${text.split('\n')[0]}\n`);
+    if (type === 'error' && /prisma-drift-guard|driftGuard/i.test(text)) {
+      process.stdout.write(`  [extension host error] ${text.split('\n')[0]}\n`);
+    }
   });
   page.on('pageerror', (error) => workbenchLog.write(`[pageerror] ${error.stack ?? error.message}\n`));
-  await page.addInitScript(patchWorkbenchConfiguration, { authority: server.authority, extensionPath: ROOT, testsPath: TESTS_ENTRY });
+  await page.addInitScript(patchWorkbenchConfiguration, {
+    authority: server.authority,
+    extensionPath: ROOT,
+    testsPath: TESTS_ENTRY,
+  });
   say(TIER, `${pass.name}: ${pass.target}`);
   const loadStarted = Date.now();
   await page.goto(server.url(pass.target));
   let timer;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new HarnessError(`the integration suite (${pass.name}) did not finish within ${TIMEOUT_MS} ms (workbench log: test-results/integration/workbench.log)`)), TIMEOUT_MS);
+    timer = setTimeout(
+      () =>
+        reject(
+          new HarnessError(
+            `the integration suite (${pass.name}) did not finish within ${TIMEOUT_MS} ms (workbench log: test-results/integration/workbench.log)`,
+          ),
+        ),
+      TIMEOUT_MS,
+    );
   });
   let exitCode;
   try {
@@ -84,7 +117,11 @@ async function runPass(browser, server, pass, workbenchLog, resultsDir) {
   } finally {
     clearTimeout(timer);
   }
-  if (exitCode !== 0) await page.screenshot({ path: path.join(resultsDir, `failure-${pass.name.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+  if (exitCode !== 0) {
+    await page
+      .screenshot({ path: path.join(resultsDir, `failure-${pass.name.replace(/\W+/g, '-')}.png`) })
+      .catch(() => undefined);
+  }
   await page.close();
   return { exitCode, counts, ms: Date.now() - loadStarted };
 }
@@ -108,7 +145,9 @@ async function main() {
     const base = makeTempDir('drift-guard-integration-');
     cleanup.add('remove temp dir', () => fs.rmSync(base, { recursive: true, force: true }));
     // Keep VS Code's logs (the extension's "Prisma Drift Guard" channel included) with the results.
-    cleanup.add('keep the logs', () => fs.cpSync(path.join(base, 'user-data', 'logs'), path.join(resultsDir, 'logs'), { recursive: true }));
+    cleanup.add('keep the logs', () =>
+      fs.cpSync(path.join(base, 'user-data', 'logs'), path.join(resultsDir, 'logs'), { recursive: true }),
+    );
     const dirs = prepareCodeServerDirs(base);
     const workspace = copyDemo(base);
 
@@ -134,30 +173,51 @@ async function main() {
         const localeDirs = prepareCodeServerDirs(localeBase);
         prepareLanguagePack(localeDirs, pass.locale);
         pass.target = copyDemo(localeBase);
-        passServer = await startCodeServer(localeDirs, { logFile: path.join(resultsDir, `code-server-${pass.locale}.log`), extraArgs: ['--locale', pass.locale], cleanup });
+        passServer = await startCodeServer(localeDirs, {
+          logFile: path.join(resultsDir, `code-server-${pass.locale}.log`),
+          extraArgs: ['--locale', pass.locale],
+          cleanup,
+        });
       }
       const result = await runPass(browser, passServer, pass, workbenchLog, resultsDir);
       if (pass.locale) await passServer.stop();
-      say(TIER, `${pass.name}: extension host finished with code ${result.exitCode} ${seconds(result.ms)} after page load`);
+      say(
+        TIER,
+        `${pass.name}: extension host finished with code ${result.exitCode} ${seconds(result.ms)} after page load`,
+      );
       if (result.exitCode !== 0) exitCode = result.exitCode;
-      if (result.counts) counts = counts ? { passes: counts.passes + result.counts.passes, failures: counts.failures + result.counts.failures, pending: counts.pending + result.counts.pending } : result.counts;
-      else if (result.exitCode === 0) {
+      if (result.counts) {
+        counts = counts
+          ? {
+              passes: counts.passes + result.counts.passes,
+              failures: counts.failures + result.counts.failures,
+              pending: counts.pending + result.counts.pending,
+            }
+          : result.counts;
+      } else if (result.exitCode === 0) {
         process.stderr.write(`${TIER}: ${pass.name}: the suite exited 0 but reported no results\n`);
         exitCode = 1;
       }
     }
   } catch (error) {
     exitCode = 1;
-    process.stderr.write(`${TIER}: ${error instanceof HarnessError ? error.message : error.stack ?? error}\n`);
+    process.stderr.write(`${TIER}: ${error instanceof HarnessError ? error.message : (error.stack ?? error)}\n`);
   } finally {
     await cleanup.run();
     workbenchLog.end();
   }
   if (exitCode === 0 && !counts?.passes) {
-    process.stderr.write(`${TIER}: ${counts ? 'no integration test ran (does DRIFT_GUARD_TEST_GREP match any?)' : 'the suite exited 0 but reported no results'}\n`);
+    process.stderr.write(
+      `${TIER}: ${counts ? 'no integration test ran (does DRIFT_GUARD_TEST_GREP match any?)' : 'the suite exited 0 but reported no results'}\n`,
+    );
     exitCode = 1;
   }
-  const summary = { tier: TIER, exitCode, ...(counts ?? { passes: 0, failures: 0, pending: 0 }), durationMs: Date.now() - started };
+  const summary = {
+    tier: TIER,
+    exitCode,
+    ...(counts ?? { passes: 0, failures: 0, pending: 0 }),
+    durationMs: Date.now() - started,
+  };
   fs.writeFileSync(path.join(resultsDir, 'result.json'), `${JSON.stringify(summary, null, 2)}\n`);
   say(TIER, `${exitCode === 0 ? 'passed' : 'FAILED'} in ${seconds(summary.durationMs)}`);
   return exitCode;

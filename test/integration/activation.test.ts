@@ -44,8 +44,12 @@ describe('activation', () => {
     const notRegistered = declared.filter((id) => !registered.has(id));
     assert.deepEqual(notRegistered, [], 'declared in package.json contributes.commands but not registered');
     // VS Code registers `<viewId>.focus`, `.open`, `.toggleVisibility`… for every contributed view.
-    const views = Object.values((extension.packageJSON as Manifest).contributes?.views ?? {}).flatMap((list) => list.map((v) => `${v.id}.`));
-    const notDeclared = [...registered].filter((id) => id.startsWith(COMMAND_PREFIX) && !declared.includes(id) && !views.some((v) => id.startsWith(v))).sort();
+    const views = Object.values((extension.packageJSON as Manifest).contributes?.views ?? {}).flatMap((list) =>
+      list.map((v) => `${v.id}.`),
+    );
+    const notDeclared = [...registered]
+      .filter((id) => id.startsWith(COMMAND_PREFIX) && !declared.includes(id) && !views.some((v) => id.startsWith(v)))
+      .sort();
     assert.deepEqual(notDeclared, [], 'registered but not declared in package.json contributes.commands');
   });
 

@@ -32,21 +32,34 @@ describe('Deploy Pending Migrations: the deploy plan first', function () {
     const [pending] = await prepareWithPending(url, 1);
     await pg.psql(readDemoMigration(pending).toString('utf8'), dbName);
     process.env[VARIABLE] = url;
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', [{ name: 'planned', kind: 'staging', url: { from: 'env', variable: VARIABLE } }], vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update(
+        'environments',
+        [{ name: 'planned', kind: 'staging', url: { from: 'env', variable: VARIABLE } }],
+        vscode.ConfigurationTarget.Workspace,
+      );
   });
 
   after(async () => {
     if (!dbName) return;
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('environments', undefined, vscode.ConfigurationTarget.Workspace);
     delete process.env[VARIABLE];
     await pg.dropDatabase(dbName).catch(() => undefined);
   });
 
   it('refuses a deploy whose plan is not all "apply", with the plan, and writes nothing', async () => {
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const history = (): Promise<string> => pg.psql('SELECT count(*), count(finished_at), max(migration_name) FROM _prisma_migrations', dbName);
+    const history = (): Promise<string> =>
+      pg.psql('SELECT count(*), count(finished_at), max(migration_name) FROM _prisma_migrations', dbName);
     const before = await history();
-    const result = await vscode.commands.executeCommand<{ refused: boolean; plan: DeployPlan } | undefined>('driftGuard.deployPending', root, 'planned');
+    const result = await vscode.commands.executeCommand<{ refused: boolean; plan: DeployPlan } | undefined>(
+      'driftGuard.deployPending',
+      root,
+      'planned',
+    );
     assert.ok(result, 'the command returned no plan (it failed: see the Output)');
     assert.equal(result.refused, true);
     const last = result.plan.steps.at(-1)!;
@@ -54,18 +67,40 @@ describe('Deploy Pending Migrations: the deploy plan first', function () {
       result.plan.steps.map((s) => s.action),
       ['markApplied'],
     );
-    assert.ok(last.present.some((c) => c.object === 'table'), JSON.stringify(last.present.map((c) => c.label)));
+    assert.ok(
+      last.present.some((c) => c.object === 'table'),
+      JSON.stringify(last.present.map((c) => c.label)),
+    );
     assert.deepEqual(last.missing, []);
     assert.equal(await history(), before, 'the refused deploy wrote nothing to _prisma_migrations');
-    assert.equal((await pg.psql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${last.migration}'`, dbName)).trim(), '0');
+    assert.equal(
+      (
+        await pg.psql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${last.migration}'`, dbName)
+      ).trim(),
+      '0',
+    );
   });
 
-  it('refuses the runbook\'s migrate deploy step on that environment with the plan, before anything runs', async () => {
+  it("refuses the runbook's migrate deploy step on that environment with the plan, before anything runs", async () => {
     const service = await (await extensionApi()).runbook.service();
     const file = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'docs', 'deploy-plan-runbook.md');
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, ['# Deploy', '', '## Deploy to planned', '<!-- env: planned -->', '```bash', '# Apply the migrations', 'npx prisma migrate deploy', '```', ''].join('\n'));
-    const history = (): Promise<string> => pg.psql('SELECT count(*), count(finished_at), max(migration_name) FROM _prisma_migrations', dbName);
+    await fs.writeFile(
+      file,
+      [
+        '# Deploy',
+        '',
+        '## Deploy to planned',
+        '<!-- env: planned -->',
+        '```bash',
+        '# Apply the migrations',
+        'npx prisma migrate deploy',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    const history = (): Promise<string> =>
+      pg.psql('SELECT count(*), count(finished_at), max(migration_name) FROM _prisma_migrations', dbName);
     try {
       const session = await service.open(vscode.Uri.file(file));
       assert.ok(session);

@@ -12,8 +12,15 @@ import * as os from 'node:os';
 import { EXTENSION_ID, extensionApi } from './helpers/extension';
 import { driftDiagnostics, waitFor } from './helpers/wait';
 
-
-const DRIFTED = ['User.activatedAt', 'User.activationExpiry', 'User.activationToken', 'Invoice', 'InvoiceItem', 'InvoiceSequence', 'InvoiceStatus'];
+const DRIFTED = [
+  'User.activatedAt',
+  'User.activationExpiry',
+  'User.activationToken',
+  'Invoice',
+  'InvoiceItem',
+  'InvoiceSequence',
+  'InvoiceStatus',
+];
 
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -36,7 +43,9 @@ function declaration(text: string, pattern: RegExp, name: string): vscode.Range 
  */
 async function driftSqlPreview(): Promise<string> {
   const preview = await waitFor('the drift SQL preview of the drifted state', () =>
-    vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'drift-guard-sql' && d.getText().includes('CREATE TABLE "invoices"')),
+    vscode.workspace.textDocuments.find(
+      (d) => d.uri.scheme === 'drift-guard-sql' && d.getText().includes('CREATE TABLE "invoices"'),
+    ),
   );
   return preview.getText();
 }
@@ -62,7 +71,11 @@ describe('drift diagnostics', function () {
       edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), schemaText);
       await vscode.workspace.applyEdit(edit);
       await doc.save();
-      await waitFor('the schema to be back to its original text', () => !doc.isDirty && doc.getText() === schemaText, 10_000);
+      await waitFor(
+        'the schema to be back to its original text',
+        () => !doc.isDirty && doc.getText() === schemaText,
+        10_000,
+      );
     }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
@@ -84,7 +97,10 @@ describe('drift diagnostics', function () {
     for (const [label, range] of expected) {
       const found = diagnostics.find((d) => d.message.includes(`\`${label}\``));
       assert.ok(found, `no diagnostic for ${label}: ${diagnostics.map((d) => d.message).join(' | ')}`);
-      assert.ok(found.range.isEqual(range), `${label}: range ${JSON.stringify(found.range)} instead of ${JSON.stringify(range)}`);
+      assert.ok(
+        found.range.isEqual(range),
+        `${label}: range ${JSON.stringify(found.range)} instead of ${JSON.stringify(range)}`,
+      );
       assert.equal(found.severity, vscode.DiagnosticSeverity.Warning);
       assert.equal(typeof found.code === 'object' ? found.code.value : found.code, 'schema-drift');
     }
@@ -99,7 +115,10 @@ describe('drift diagnostics', function () {
   it('follows the unsaved buffer: removing a drifted field removes its diagnostic', async () => {
     const editor = await vscode.window.showTextDocument(schemaUri);
     await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
-    const line = editor.document.getText().split('\n').findIndex((l) => /^\s+activationExpiry\s/.test(l));
+    const line = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => /^\s+activationExpiry\s/.test(l));
     await editor.edit((b) => b.delete(new vscode.Range(line, 0, line + 1, 0)));
     assert.ok(editor.document.isDirty);
     const after = await waitFor('the activationExpiry diagnostic to go', () => {
@@ -115,7 +134,11 @@ describe('drift diagnostics', function () {
   it('offers quick fixes and CodeLenses on the drift', async () => {
     await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
     const activated = driftDiagnostics(schemaUri).find((d) => d.message.includes('`User.activatedAt`'))!;
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', schemaUri, activated.range);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      schemaUri,
+      activated.range,
+    );
     const titles = actions.map((a) => a.title);
     // No database checked: both, the migration first (nothing says a database already has it).
     assert.ok(titles.includes('Create baseline including this change'), titles.join(' | '));
@@ -128,7 +151,9 @@ describe('drift diagnostics', function () {
     const datasourceLine = schemaText.split('\n').findIndex((l) => /^datasource db \{/.test(l));
     const summary = lenses.find((l) => l.command?.title.includes('7 drifted objects not in any migration'))!;
     assert.equal(summary.range.start.line, datasourceLine);
-    assert.ok(lenses.some((l) => l.command?.title === 'Create baseline' && l.command.command === 'driftGuard.createBaseline'));
+    assert.ok(
+      lenses.some((l) => l.command?.title === 'Create baseline' && l.command.command === 'driftGuard.createBaseline'),
+    );
     const userLine = schemaText.split('\n').findIndex((l) => /^model User \{/.test(l));
     assert.ok(
       lenses.some((l) => l.range.start.line === userLine && l.command?.title.includes('3 fields not in migrations')),
@@ -146,22 +171,39 @@ describe('drift diagnostics', function () {
         execFile(
           process.execPath,
           [path.join(extension.extensionPath, 'dist', 'cli.js'), 'check', '--json'],
-          { cwd: workspaceRoot(), env: { PATH: process.env.PATH, HOME: process.env.HOME, DRIFT_GUARD_CACHE_DIR: cacheDir }, maxBuffer: 16 * 1024 * 1024 },
-          (error, stdout, stderr) => (error && typeof error.code !== 'number' ? reject(new Error(error.message)) : resolve({ code: error ? (error.code as number) : 0, stdout, stderr })),
+          {
+            cwd: workspaceRoot(),
+            env: { PATH: process.env.PATH, HOME: process.env.HOME, DRIFT_GUARD_CACHE_DIR: cacheDir },
+            maxBuffer: 16 * 1024 * 1024,
+          },
+          (error, stdout, stderr) =>
+            error && typeof error.code !== 'number'
+              ? reject(new Error(error.message))
+              : resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
         );
       });
       assert.equal(cli.code, 1, cli.stderr);
       const report = JSON.parse(cli.stdout) as { schemaVsMigrations: { objects: number; items: unknown[] } };
       const objects = report.schemaVsMigrations.objects;
-      assert.ok(objects > 0 && objects < report.schemaVsMigrations.items.length, `${objects} objects from ${report.schemaVsMigrations.items.length} SQL statements`);
+      assert.ok(
+        objects > 0 && objects < report.schemaVsMigrations.items.length,
+        `${objects} objects from ${report.schemaVsMigrations.items.length} SQL statements`,
+      );
 
       await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
       assert.equal(driftDiagnostics(schemaUri).length, objects, 'one diagnostic per drifted object the CLI counts');
       const lens = await waitFor('the summary lens', async () => {
-        const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', schemaUri);
+        const all = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+          'vscode.executeCodeLensProvider',
+          schemaUri,
+        );
         return all.find((l) => / drifted objects? not in any migration/.test(l.command?.title ?? ''));
       });
-      assert.match(lens.command!.title, new RegExp(`\\b${objects} drifted objects not in any migration`), lens.command!.title);
+      assert.match(
+        lens.command!.title,
+        new RegExp(`\\b${objects} drifted objects not in any migration`),
+        lens.command!.title,
+      );
     } finally {
       await fs.rm(cacheDir, { recursive: true, force: true });
     }
@@ -170,9 +212,14 @@ describe('drift diagnostics', function () {
   it('shows an invalid schema as one error at its line, and recovers', async () => {
     const editor = await vscode.window.showTextDocument(schemaUri);
     await waitFor('initial diagnostics', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
-    const line = editor.document.getText().split('\n').findIndex((l) => /^\s+activatedAt\s/.test(l));
+    const line = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => /^\s+activatedAt\s/.test(l));
     const typeStart = editor.document.lineAt(line).text.indexOf('DateTime');
-    await editor.edit((b) => b.replace(new vscode.Range(line, typeStart, line, typeStart + 'DateTime'.length), 'DateTme'));
+    await editor.edit((b) =>
+      b.replace(new vscode.Range(line, typeStart, line, typeStart + 'DateTime'.length), 'DateTme'),
+    );
     const failed = await waitFor('the drift check failure', () => {
       const d = driftDiagnostics(schemaUri).filter((x) => x.severity === vscode.DiagnosticSeverity.Error);
       return d.length === 1 ? d[0] : undefined;
@@ -188,7 +235,9 @@ describe('drift diagnostics', function () {
       return all.find((l) => l.command?.title.includes('Drift check failed'));
     });
     assert.match(lens.command?.title ?? '', /Drift check failed: Invalid Prisma schema \(line \d+\): Type "DateTme"/);
-    await editor.edit((b) => b.replace(new vscode.Range(line, typeStart, line, typeStart + 'DateTme'.length), 'DateTime'));
+    await editor.edit((b) =>
+      b.replace(new vscode.Range(line, typeStart, line, typeStart + 'DateTme'.length), 'DateTime'),
+    );
     await waitFor('the drift diagnostics to come back', () => {
       const d = driftDiagnostics(schemaUri);
       return d.length === DRIFTED.length && d.every((x) => x.severity === vscode.DiagnosticSeverity.Warning);
@@ -205,10 +254,19 @@ describe('drift diagnostics', function () {
     try {
       // The diagnostic and the popup decision come from the same failed check: once the one is there, so is the other.
       const failed = await waitFor('the saved schema to fail the check', () =>
-        driftDiagnostics(schemaUri).find((d) => d.severity === vscode.DiagnosticSeverity.Error && d.message.includes('DateTiem')),
+        driftDiagnostics(schemaUri).find(
+          (d) => d.severity === vscode.DiagnosticSeverity.Error && d.message.includes('DateTiem'),
+        ),
       );
-      assert.equal(failed.range.start.line, schemaText.split('\n').findIndex((l) => /^\s+activatedAt\s/.test(l)));
-      assert.deepEqual(api.analysis.notifications.slice(before), [], 'no popup for an error the Problems panel shows at its line');
+      assert.equal(
+        failed.range.start.line,
+        schemaText.split('\n').findIndex((l) => /^\s+activatedAt\s/.test(l)),
+      );
+      assert.deepEqual(
+        api.analysis.notifications.slice(before),
+        [],
+        'no popup for an error the Problems panel shows at its line',
+      );
       await vscode.commands.executeCommand('driftGuard.checkDriftNow');
       const asked = api.analysis.notifications.slice(before);
       assert.equal(asked.length, 1, asked.join(' | '));
@@ -238,7 +296,10 @@ describe('drift diagnostics', function () {
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
     }
-    await waitFor('the diagnostics to come back once the folder is gone', () => driftDiagnostics(schemaUri).length === DRIFTED.length);
+    await waitFor(
+      'the diagnostics to come back once the folder is gone',
+      () => driftDiagnostics(schemaUri).length === DRIFTED.length,
+    );
   });
 
   it('Create Baseline from Draft: a draft that fails on the shadow is refused and kept, migrations untouched; the completed draft is verified and installed', async () => {
@@ -255,16 +316,28 @@ describe('drift diagnostics', function () {
     try {
       const broken = `${sql}\nALTER TABLE "no_such_table" ADD COLUMN "x" INTEGER;\n`;
       await fs.writeFile(draft, broken);
-      const refused = await vscode.commands.executeCommand('driftGuard.createBaselineFromDraft', root, vscode.Uri.file(draft));
+      const refused = await vscode.commands.executeCommand(
+        'driftGuard.createBaselineFromDraft',
+        root,
+        vscode.Uri.file(draft),
+      );
       assert.equal(refused, undefined);
       assert.deepEqual((await fs.readdir(migrations)).sort(), before, 'nothing written to the migrations');
       assert.equal(await fs.readFile(draft, 'utf8'), broken, 'the draft is kept as it was');
 
       await fs.writeFile(draft, sql);
-      const result = await vscode.commands.executeCommand<{ created: boolean; migrationName: string } | undefined>('driftGuard.createBaselineFromDraft', root, vscode.Uri.file(draft));
+      const result = await vscode.commands.executeCommand<{ created: boolean; migrationName: string } | undefined>(
+        'driftGuard.createBaselineFromDraft',
+        root,
+        vscode.Uri.file(draft),
+      );
       assert.deepEqual([result?.created, result?.migrationName], [true, '20260301000000_from_draft']);
       assert.equal(await fs.readFile(path.join(installed, 'migration.sql'), 'utf8'), sql);
-      assert.equal(await fs.stat(draftDir).catch(() => undefined), undefined, 'the draft folder is gone once installed');
+      assert.equal(
+        await fs.stat(draftDir).catch(() => undefined),
+        undefined,
+        'the draft folder is gone once installed',
+      );
       await waitFor('every drift diagnostic to clear', () => driftDiagnostics(schemaUri).length === 0);
     } finally {
       await fs.rm(installed, { recursive: true, force: true });

@@ -36,7 +36,10 @@ function extensionPath(): string {
 function manifest(): { raw: Manifest; nls: Record<string, string>[] } {
   const dir = extensionPath();
   const read = <T>(file: string): T => JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as T;
-  return { raw: read<Manifest>('package.json'), nls: [read<Record<string, string>>('package.nls.json'), read<Record<string, string>>('package.nls.fr.json')] };
+  return {
+    raw: read<Manifest>('package.json'),
+    nls: [read<Record<string, string>>('package.nls.json'), read<Record<string, string>>('package.nls.fr.json')],
+  };
 }
 
 /** `command:` links of a markdown text, e.g. [Create Baseline](command:driftGuard.createBaseline). */
@@ -74,10 +77,17 @@ describe('getting started: keybindings, walkthrough, welcome view', function () 
     const { raw, nls } = manifest();
     const named = new Set<string>(raw.contributes.keybindings.map((k) => k.command));
     for (const strings of nls) {
-      for (const step of raw.contributes.walkthroughs.flatMap((w) => w.steps)) for (const id of commandLinks(resolveNls(step.description, strings))) named.add(id);
-      for (const welcome of raw.contributes.viewsWelcome) for (const id of commandLinks(resolveNls(welcome.contents, strings))) named.add(id);
+      for (const step of raw.contributes.walkthroughs.flatMap((w) => w.steps)) {
+        for (const id of commandLinks(resolveNls(step.description, strings))) named.add(id);
+      }
+      for (const welcome of raw.contributes.viewsWelcome) {
+        for (const id of commandLinks(resolveNls(welcome.contents, strings))) named.add(id);
+      }
     }
-    assert.ok(named.has('driftGuard.createEnvFromExample') && named.has('driftGuard.openRunbook'), [...named].join(', '));
+    assert.ok(
+      named.has('driftGuard.createEnvFromExample') && named.has('driftGuard.openRunbook'),
+      [...named].join(', '),
+    );
     const registered = new Set(await vscode.commands.getCommands(false));
     assert.deepEqual([...named].filter((id) => !registered.has(id)).sort(), [], 'named but not registered');
   });
@@ -87,7 +97,9 @@ describe('getting started: keybindings, walkthrough, welcome view', function () 
     for (const step of raw.contributes.walkthroughs.flatMap((w) => w.steps)) {
       const media = step.media.image ?? step.media.markdown ?? '';
       assert.ok(existsSync(path.join(extensionPath(), media)), `${step.id}: ${media} is missing`);
-      for (const strings of nls) assert.ok(commandLinks(resolveNls(step.description, strings)).length > 0, `${step.id}: no command link`);
+      for (const strings of nls) {
+        assert.ok(commandLinks(resolveNls(step.description, strings)).length > 0, `${step.id}: no command link`);
+      }
     }
     assert.deepEqual(
       raw.contributes.walkthroughs[0].steps.map((s) => s.id),
@@ -99,12 +111,20 @@ describe('getting started: keybindings, walkthrough, welcome view', function () 
     const { raw } = manifest();
     const defaults = await defaultKeybindings();
     const ours = raw.contributes.keybindings;
-    assert.deepEqual(ours.map((k) => k.command).sort(), ['driftGuard.checkDriftNow', 'driftGuard.createBaseline', 'driftGuard.openRunbook']);
+    assert.deepEqual(ours.map((k) => k.command).sort(), [
+      'driftGuard.checkDriftNow',
+      'driftGuard.createBaseline',
+      'driftGuard.openRunbook',
+    ]);
     for (const binding of ours) {
       assert.ok(/driftGuard\.hasProject/.test(binding.when ?? ''), `${binding.command}: only where a project is open`);
       // The default keybindings list holds ours (the contribution is live) and nothing else on the same key.
       const sameKey = defaults.filter((d) => d.key === binding.key);
-      assert.deepEqual(sameKey.map((d) => d.command), [binding.command], `${binding.key} is also bound to: ${sameKey.map((d) => d.command).join(', ')}`);
+      assert.deepEqual(
+        sameKey.map((d) => d.command),
+        [binding.command],
+        `${binding.key} is also bound to: ${sameKey.map((d) => d.command).join(', ')}`,
+      );
     }
   });
 
@@ -114,7 +134,9 @@ describe('getting started: keybindings, walkthrough, welcome view', function () 
 
     before(async () => {
       await fs.rm(envFile(), { force: true });
-      await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('driftGuard')
+        .update('environments', undefined, vscode.ConfigurationTarget.Workspace);
     });
 
     after(async () => {
@@ -131,9 +153,15 @@ describe('getting started: keybindings, walkthrough, welcome view', function () 
       assert.equal(readFileSync(envFile(), 'utf8'), readFileSync(path.join(root(), '.env.example'), 'utf8'));
       const editor = vscode.window.activeTextEditor;
       assert.equal(editor?.document.uri.fsPath, envFile(), '.env is opened');
-      assert.match(editor.document.lineAt(editor.selection.start.line).text, /^DATABASE_URL=/, 'the datasource line is selected');
+      assert.match(
+        editor.document.lineAt(editor.selection.start.line).text,
+        /^DATABASE_URL=/,
+        'the datasource line is selected',
+      );
 
-      await waitFor('a local root in the tree', () => api.migrationsTree.getChildren().some((n) => n.kind === 'environment' && n.environment.name === 'local'));
+      await waitFor('a local root in the tree', () =>
+        api.migrationsTree.getChildren().some((n) => n.kind === 'environment' && n.environment.name === 'local'),
+      );
     });
 
     it('never overwrites an existing .env', async () => {

@@ -26,7 +26,11 @@ import { waitFor, requireServices } from './helpers/wait';
 
 const GUARD_SOURCE = 'Prisma Drift Guard (guard rails)';
 const INIT = '20260127_init';
-const TRIO = ['20260214_add_diagnostics_v2_columns', '20260214_fix_cascade_constraints', '20260214_init_assessment_module'];
+const TRIO = [
+  '20260214_add_diagnostics_v2_columns',
+  '20260214_fix_cascade_constraints',
+  '20260214_init_assessment_module',
+];
 
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -41,7 +45,11 @@ function migrationSql(name: string): string {
 function guardDiagnostics(file: string, code?: string): vscode.Diagnostic[] {
   return vscode.languages
     .getDiagnostics(vscode.Uri.file(file))
-    .filter((d) => d.source === GUARD_SOURCE && (code === undefined || (typeof d.code === 'object' ? d.code.value : d.code) === code));
+    .filter(
+      (d) =>
+        d.source === GUARD_SOURCE &&
+        (code === undefined || (typeof d.code === 'object' ? d.code.value : d.code) === code),
+    );
 }
 
 function git(...args: string[]): void {
@@ -63,7 +71,9 @@ describe('guard rails', function () {
       'the histories of local and production',
       () => {
         const roots = api.migrationsTree.getChildren().filter((n): n is EnvironmentNode => n.kind === 'environment');
-        const ready = ['local', 'production'].every((name) => roots.some((r) => r.environment.name === name && r.result?.history && !r.running));
+        const ready = ['local', 'production'].every((name) =>
+          roots.some((r) => r.environment.name === name && r.result?.history && !r.running),
+        );
         return ready || undefined;
       },
       120_000,
@@ -83,7 +93,11 @@ describe('guard rails', function () {
     await fs.writeFile(envFile(), `DATABASE_URL="${dbUrl}"\nPROD_DATABASE_URL="${dbUrl}"\n`);
     await vscode.workspace
       .getConfiguration('driftGuard')
-      .update('environments', [{ name: 'production', kind: 'production', url: { from: 'env', variable: 'PROD_DATABASE_URL' } }], vscode.ConfigurationTarget.Workspace);
+      .update(
+        'environments',
+        [{ name: 'production', kind: 'production', url: { from: 'env', variable: 'PROD_DATABASE_URL' } }],
+        vscode.ConfigurationTarget.Workspace,
+      );
     await vscode.commands.executeCommand('driftGuard.refreshMigrations');
     await historiesRead();
   });
@@ -91,7 +105,9 @@ describe('guard rails', function () {
   after(async () => {
     if (!api) return;
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('environments', undefined, vscode.ConfigurationTarget.Workspace);
     if (envBefore === undefined) await fs.rm(envFile(), { force: true });
     else await fs.writeFile(envFile(), envBefore);
     rmSync(path.join(workspaceRoot(), '.git'), { recursive: true, force: true });
@@ -100,24 +116,45 @@ describe('guard rails', function () {
 
   it('shows the same-day ordering hazard of the 20260214 migrations on their migration.sql and in the Migrations view', async () => {
     // One diagnostic for the group, at the first migration out of place, pointing at the two others.
-    const diagnostic = await waitFor('the same-day order warning on 20260214_fix_cascade_constraints, from both histories', () =>
-      guardDiagnostics(migrationSql(TRIO[1]), 'migration-same-day-order').find((d) => d.message.includes('local, production')),
+    const diagnostic = await waitFor(
+      'the same-day order warning on 20260214_fix_cascade_constraints, from both histories',
+      () =>
+        guardDiagnostics(migrationSql(TRIO[1]), 'migration-same-day-order').find((d) =>
+          d.message.includes('local, production'),
+        ),
     );
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(diagnostic.range.start.line, 0, 'on the first line');
-    assert.match(diagnostic.message, /Same-day migrations of 20260214 run in name order on a fresh database \(add_diagnostics_v2_columns → fix_cascade_constraints → init_assessment_module\), but local, production applied them fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/);
+    assert.match(
+      diagnostic.message,
+      /Same-day migrations of 20260214 run in name order on a fresh database \(add_diagnostics_v2_columns → fix_cascade_constraints → init_assessment_module\), but local, production applied them fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/,
+    );
     assert.deepEqual(
       (diagnostic.relatedInformation ?? []).map((r) => [r.message, r.location.uri.fsPath]),
       [TRIO[0], TRIO[2]].map((name) => [name, migrationSql(name)]),
     );
-    for (const name of [TRIO[0], TRIO[2]]) assert.equal(guardDiagnostics(migrationSql(name), 'migration-same-day-order').length, 0, `not repeated on ${name}`);
+    for (const name of [TRIO[0], TRIO[2]]) {
+      assert.equal(
+        guardDiagnostics(migrationSql(name), 'migration-same-day-order').length,
+        0,
+        `not repeated on ${name}`,
+      );
+    }
     const dateOnly = guardDiagnostics(migrationSql('20260128_add_aria_conversations'), 'migration-date-only');
     assert.equal(dateOnly[0]?.severity, vscode.DiagnosticSeverity.Hint, 'a date-only name alone is a hint');
-    const production = api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production')!;
-    const row = api.migrationsTree.getChildren(production).find((n): n is MigrationNode => n.kind === 'migration' && n.status.name === TRIO[0])!;
+    const production = api.migrationsTree
+      .getChildren()
+      .find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production')!;
+    const row = api.migrationsTree
+      .getChildren(production)
+      .find((n): n is MigrationNode => n.kind === 'migration' && n.status.name === TRIO[0])!;
     const treeItem = api.migrationsTree.getTreeItem(row);
     assert.match(String(treeItem.description), /⚠ ordering hazard$/, 'the row says it once');
-    assert.match((treeItem.tooltip as vscode.MarkdownString).value, /Same\\-day migrations of 20260214/, 'the tooltip explains');
+    assert.match(
+      (treeItem.tooltip as vscode.MarkdownString).value,
+      /Same\\-day migrations of 20260214/,
+      'the tooltip explains',
+    );
   });
 
   it('restoring outside git says there is nothing committed', async () => {
@@ -126,7 +163,10 @@ describe('guard rails', function () {
     const ceiling = process.env.GIT_CEILING_DIRECTORIES;
     process.env.GIT_CEILING_DIRECTORIES = path.dirname(workspaceRoot());
     try {
-      await assert.rejects(api.guardRails.service.restoreFromGit(workspaceRoot(), INIT), /is not in a git repository: there is no committed version to restore/);
+      await assert.rejects(
+        api.guardRails.service.restoreFromGit(workspaceRoot(), INIT),
+        /is not in a git repository: there is no committed version to restore/,
+      );
     } finally {
       if (ceiling === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
       else process.env.GIT_CEILING_DIRECTORIES = ceiling;
@@ -146,13 +186,22 @@ describe('guard rails', function () {
     edit.insert(doc.uri, new vscode.Position(0, 0), '-- tweak\n');
     await vscode.workspace.applyEdit(edit);
     assert.ok(doc.isDirty);
-    const [diagnostic] = await waitFor('the read-only error on the edited migration', () => {
-      const found = guardDiagnostics(file, 'applied-migration-edited');
-      return found.length > 0 ? found : undefined;
-    }, 5_000);
+    const [diagnostic] = await waitFor(
+      'the read-only error on the edited migration',
+      () => {
+        const found = guardDiagnostics(file, 'applied-migration-edited');
+        return found.length > 0 ? found : undefined;
+      },
+      5_000,
+    );
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
-    assert.match(diagnostic.message, /^20260127_init was applied on local, production: it is read-only\. Its content no longer matches what was applied/);
-    const notification = await waitFor('the notification', () => api.guardRails.service.notifications.slice(before).find((n) => n.migration === INIT));
+    assert.match(
+      diagnostic.message,
+      /^20260127_init was applied on local, production: it is read-only\. Its content no longer matches what was applied/,
+    );
+    const notification = await waitFor('the notification', () =>
+      api.guardRails.service.notifications.slice(before).find((n) => n.migration === INIT),
+    );
     assert.equal(notification.kind, 'edited');
     assert.deepEqual(notification.environments, ['local', 'production']);
 
@@ -171,8 +220,16 @@ describe('guard rails', function () {
 
     await vscode.commands.executeCommand('driftGuard.restoreMigrationFromGit', workspaceRoot(), INIT);
     assert.deepEqual(readFileSync(file), original, 'the committed bytes are back');
-    await waitFor('the read-only error to go', () => guardDiagnostics(file, 'applied-migration-edited').length === 0 || undefined, 30_000);
-    assert.equal(api.guardRails.service.notifications.slice(before).filter((n) => n.migration === INIT).length, 1, 'one notification for one edit');
+    await waitFor(
+      'the read-only error to go',
+      () => guardDiagnostics(file, 'applied-migration-edited').length === 0 || undefined,
+      30_000,
+    );
+    assert.equal(
+      api.guardRails.service.notifications.slice(before).filter((n) => n.migration === INIT).length,
+      1,
+      'one notification for one edit',
+    );
   });
 
   it('a deleted applied migration: an error on migration_lock.toml, a notification, and Restore from git brings the folder back', async () => {
@@ -182,24 +239,48 @@ describe('guard rails', function () {
     const lock = path.join(workspaceRoot(), 'prisma', 'migrations', 'migration_lock.toml');
     const before = api.guardRails.service.notifications.length;
     await fs.rm(path.dirname(file), { recursive: true });
-    const [diagnostic] = await waitFor('the deleted-migration error on the lock file', () => {
-      const found = guardDiagnostics(lock, 'applied-migration-deleted');
-      return found.length > 0 ? found : undefined;
-    }, 30_000);
+    const [diagnostic] = await waitFor(
+      'the deleted-migration error on the lock file',
+      () => {
+        const found = guardDiagnostics(lock, 'applied-migration-deleted');
+        return found.length > 0 ? found : undefined;
+      },
+      30_000,
+    );
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
-    assert.match(diagnostic.message, /^20260129_add_badges_and_reports was deleted, but local, production recorded it as applied: never delete an applied migration/);
+    assert.match(
+      diagnostic.message,
+      /^20260129_add_badges_and_reports was deleted, but local, production recorded it as applied: never delete an applied migration/,
+    );
     // The databases cannot replay the migrations without it now: the error stays on the last history read.
     await vscode.commands.executeCommand('driftGuard.refreshMigrations');
-    assert.equal(guardDiagnostics(lock, 'applied-migration-deleted').length, 1, 'still flagged after a refresh whose analyses fail');
-    const notification = await waitFor('the notification', () => api.guardRails.service.notifications.slice(before).find((n) => n.migration === name));
+    assert.equal(
+      guardDiagnostics(lock, 'applied-migration-deleted').length,
+      1,
+      'still flagged after a refresh whose analyses fail',
+    );
+    const notification = await waitFor('the notification', () =>
+      api.guardRails.service.notifications.slice(before).find((n) => n.migration === name),
+    );
     assert.equal(notification.kind, 'deleted');
     await vscode.workspace.openTextDocument(lock);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', vscode.Uri.file(lock), diagnostic.range);
-    assert.ok(actions.some((a) => a.title === `Restore ${name} from git`), actions.map((a) => a.title).join(', '));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      vscode.Uri.file(lock),
+      diagnostic.range,
+    );
+    assert.ok(
+      actions.some((a) => a.title === `Restore ${name} from git`),
+      actions.map((a) => a.title).join(', '),
+    );
 
     await vscode.commands.executeCommand('driftGuard.restoreMigrationFromGit', workspaceRoot(), name);
     assert.deepEqual(readFileSync(file), original);
-    await waitFor('the deleted-migration error to go', () => guardDiagnostics(lock, 'applied-migration-deleted').length === 0 || undefined, 30_000);
+    await waitFor(
+      'the deleted-migration error to go',
+      () => guardDiagnostics(lock, 'applied-migration-deleted').length === 0 || undefined,
+      30_000,
+    );
   });
 
   it('warns at once when an integrated terminal starts `npx prisma db push` while the project URL is production', async function () {
@@ -237,7 +318,11 @@ describe('guard rails', function () {
       // It only has to start: npx cannot fetch Prisma here, and we interrupt it anyway.
       // With a password inline (a real habit): the warning and the log show the command without it.
       integration.executeCommand('PGPASSWORD=hunter2-inline npx --no-install prisma db push --accept-data-loss');
-      const warning = await waitFor('the terminal warning', () => api.guardRails.terminal.warnings.slice(before)[0], 30_000);
+      const warning = await waitFor(
+        'the terminal warning',
+        () => api.guardRails.terminal.warnings.slice(before)[0],
+        30_000,
+      );
       assert.match(warning.commandLine, /^PGPASSWORD=\*\*\*\* npx --no-install prisma db push/);
       assert.doesNotMatch(JSON.stringify(warning), /hunter2-inline/);
       assert.equal(warning.environment, 'production');
@@ -255,19 +340,43 @@ describe('guard rails', function () {
     const folder = path.join(workspaceRoot(), 'prisma', 'migrations', name);
     await fs.mkdir(folder);
     try {
-      await fs.writeFile(path.join(folder, 'migration.sql'), '-- CreateTable\nCREATE TABLE "users" ("id" TEXT NOT NULL);\n');
-      await waitFor(`${name} in the project`, async () => (await vscode.workspace.findFiles(`prisma/migrations/${name}/migration.sql`)).length > 0 || undefined);
-      const history = await pg.psql('SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name', dbName);
-      await waitFor(`${name} discovered`, () => api.migrationsTree.getChildren().some((n) => n.kind === 'environment' && n.project.migrations.some((m) => m.name === name)) || undefined);
+      await fs.writeFile(
+        path.join(folder, 'migration.sql'),
+        '-- CreateTable\nCREATE TABLE "users" ("id" TEXT NOT NULL);\n',
+      );
+      await waitFor(
+        `${name} in the project`,
+        async () =>
+          (await vscode.workspace.findFiles(`prisma/migrations/${name}/migration.sql`)).length > 0 || undefined,
+      );
+      const history = await pg.psql(
+        'SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name',
+        dbName,
+      );
+      await waitFor(
+        `${name} discovered`,
+        () =>
+          api.migrationsTree
+            .getChildren()
+            .some((n) => n.kind === 'environment' && n.project.migrations.some((m) => m.name === name)) || undefined,
+      );
       const [meaningless] = await waitFor('the meaningless-name warning', () => {
         const found = guardDiagnostics(path.join(folder, 'migration.sql'), 'migration-name-meaningless');
         return found.length > 0 ? found : undefined;
       });
       assert.match(meaningless.message, /"new_migration" does not say what it changes/);
       const row = await waitFor('the pending row with its guard label', () => {
-        const production = api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production');
-        const found = production && api.migrationsTree.getChildren(production).find((n): n is MigrationNode => n.kind === 'migration' && n.status.name === name);
-        return found && /meaningless name/.test(String(api.migrationsTree.getTreeItem(found).description)) ? found : undefined;
+        const production = api.migrationsTree
+          .getChildren()
+          .find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production');
+        const found =
+          production &&
+          api.migrationsTree
+            .getChildren(production)
+            .find((n): n is MigrationNode => n.kind === 'migration' && n.status.name === name);
+        return found && /meaningless name/.test(String(api.migrationsTree.getTreeItem(found).description))
+          ? found
+          : undefined;
       });
       assert.match(String(api.migrationsTree.getTreeItem(row).description), /^pending · ⚠ meaningless name$/);
       await vscode.commands.executeCommand('driftGuard.rehearseDeploy', workspaceRoot(), 'production');
@@ -282,7 +391,14 @@ describe('guard rails', function () {
       const markdown = (await vscode.workspace.openTextDocument(outcome.uri)).getText();
       assert.match(markdown, /# Deploy rehearsal on a copy of production/);
       assert.match(markdown, /✗ \*\*failed\*\*/);
-      assert.equal(await pg.psql('SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name', dbName), history, 'nothing recorded on the real database');
+      assert.equal(
+        await pg.psql(
+          'SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name',
+          dbName,
+        ),
+        history,
+        'nothing recorded on the real database',
+      );
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
     }
@@ -294,25 +410,54 @@ describe('guard rails', function () {
     try {
       if (!existsSync(path.join(workspaceRoot(), '.git'))) git('init', '-q');
       await fs.mkdir(folders[0]);
-      await fs.writeFile(path.join(folders[0], 'migration.sql'), 'CREATE TABLE "invoice_reminders" ("id" TEXT NOT NULL);\n');
+      await fs.writeFile(
+        path.join(folders[0], 'migration.sql'),
+        'CREATE TABLE "invoice_reminders" ("id" TEXT NOT NULL);\n',
+      );
       git('add', '-A');
       git('-c', 'user.email=guards@test', '-c', 'user.name=guards', 'commit', '-qm', 'wip');
       await fs.mkdir(folders[1]);
-      await fs.writeFile(path.join(folders[1], 'migration.sql'), 'CREATE TABLE "invoice_notes" ("id" TEXT NOT NULL);\n');
+      await fs.writeFile(
+        path.join(folders[1], 'migration.sql'),
+        'CREATE TABLE "invoice_notes" ("id" TEXT NOT NULL);\n',
+      );
       git('add', '-A');
       git('-c', 'user.email=guards@test', '-c', 'user.name=guards', 'commit', '-qm', 'Notes on invoices');
-      await waitFor(`${described} discovered`, () => api.migrationsTree.getChildren().some((n) => n.kind === 'environment' && n.project.migrations.some((m) => m.name === described)) || undefined);
+      await waitFor(
+        `${described} discovered`,
+        () =>
+          api.migrationsTree
+            .getChildren()
+            .some((n) => n.kind === 'environment' && n.project.migrations.some((m) => m.name === described)) ||
+          undefined,
+      );
       await api.guardRails.service.refresh();
       const [hint] = await waitFor('the rule-4 hint', () => {
         const found = guardDiagnostics(migrationSql(vague), 'migration-commit-undocumented');
         return found.length > 0 ? found : undefined;
       });
       assert.equal(hint.severity, vscode.DiagnosticSeverity.Hint);
-      assert.match(hint.message, new RegExp(`^The commit that added ${vague} \\([0-9a-f]{7}\\) does not document it: its message "wip" says nothing about what it changes\\. Team rule 4`));
-      assert.equal(guardDiagnostics(migrationSql(described), 'migration-commit-undocumented').length, 0, 'a message naming the subject is fine');
+      assert.match(
+        hint.message,
+        new RegExp(
+          `^The commit that added ${vague} \\([0-9a-f]{7}\\) does not document it: its message "wip" says nothing about what it changes\\. Team rule 4`,
+        ),
+      );
+      assert.equal(
+        guardDiagnostics(migrationSql(described), 'migration-commit-undocumented').length,
+        0,
+        'a message naming the subject is fine',
+      );
       const row = await waitFor('the pending row on production', () => {
-        const production = api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production');
-        return production && api.migrationsTree.getChildren(production).find((n): n is MigrationNode => n.kind === 'migration' && n.status.name === vague);
+        const production = api.migrationsTree
+          .getChildren()
+          .find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production');
+        return (
+          production &&
+          api.migrationsTree
+            .getChildren(production)
+            .find((n): n is MigrationNode => n.kind === 'migration' && n.status.name === vague)
+        );
       });
       const tooltip = (api.migrationsTree.getTreeItem(row).tooltip as vscode.MarkdownString).value;
       assert.match(tooltip, /\$\(info\) The commit that added/);

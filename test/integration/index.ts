@@ -27,7 +27,12 @@ function testFiles(dir: string): string[] {
   const french = vscode.env.language.startsWith('fr');
   return fs
     .readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.test.js') && file.startsWith(MULTI_ROOT_DIR + path.sep) === multiRoot && file.startsWith(FRENCH_DIR + path.sep) === french)
+    .filter(
+      (file) =>
+        file.endsWith('.test.js') &&
+        file.startsWith(MULTI_ROOT_DIR + path.sep) === multiRoot &&
+        file.startsWith(FRENCH_DIR + path.sep) === french,
+    )
     .sort()
     .map((file) => path.join(dir, file));
 }
@@ -44,7 +49,20 @@ export async function run(): Promise<void> {
   for (const file of testFiles(__dirname)) mocha.addFile(file);
   await mocha.loadFilesAsync();
   const stats = await new Promise<Mocha.Stats>((resolve) => {
-    const runner = mocha.run(() => resolve(runner.stats ?? { passes: 0, failures: 1, pending: 0, tests: 0, suites: 0, start: new Date(), end: new Date(), duration: 0 }));
+    const runner = mocha.run(() =>
+      resolve(
+        runner.stats ?? {
+          passes: 0,
+          failures: 1,
+          pending: 0,
+          tests: 0,
+          suites: 0,
+          start: new Date(),
+          end: new Date(),
+          duration: 0,
+        },
+      ),
+    );
   });
   log(`${RESULT_PREFIX}${JSON.stringify({ passes: stats.passes, failures: stats.failures, pending: stats.pending })}`);
   if (stats.failures > 0) throw new Error(`${stats.failures} integration test(s) failed`);

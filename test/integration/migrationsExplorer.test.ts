@@ -14,14 +14,18 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DriftGuardApi } from '../../src/extension';
 import { type ConnectionHop } from '../../src/features/environments/environmentService';
-import { type EnvironmentNode, type MessageNode, type MigrationNode, type MigrationsNode } from '../../src/features/migrations/treeDataProvider';
+import {
+  type EnvironmentNode,
+  type MessageNode,
+  type MigrationNode,
+  type MigrationsNode,
+} from '../../src/features/migrations/treeDataProvider';
 import { EVERY_STATE as EXPECTED, prepareEveryState } from '../fixtures/explorerDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { SSHD_ENV, sharedSshd, startSshd, disposeSshd, type SshdFixture } from '../fixtures/sshd';
 import { extensionApi } from './helpers/extension';
 import { knownHostsWithChangedKey } from './helpers/ssh';
 import { waitFor, requireServices } from './helpers/wait';
-
 
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -44,11 +48,19 @@ function label(treeItem: vscode.TreeItem): string {
 }
 
 function environmentNode(api: DriftGuardApi, name: string): EnvironmentNode | undefined {
-  return api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === name);
+  return api.migrationsTree
+    .getChildren()
+    .find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === name);
 }
 
 /** Waits until the environment's latest analysis is in (not running) and `accept` likes it. */
-async function settled(api: DriftGuardApi, name: string, what: string, accept: (node: EnvironmentNode) => boolean, timeoutMs = 90_000): Promise<EnvironmentNode> {
+async function settled(
+  api: DriftGuardApi,
+  name: string,
+  what: string,
+  accept: (node: EnvironmentNode) => boolean,
+  timeoutMs = 90_000,
+): Promise<EnvironmentNode> {
   return waitFor(
     `${name}: ${what}`,
     () => {
@@ -85,11 +97,17 @@ function assertEveryState(api: DriftGuardApi, env: EnvironmentNode, deployable: 
   }
   const failed = item(api, migrations.find((m) => m.status.state === 'failed')!);
   assert.equal(icon(failed).color, 'testing.iconFailed');
-  assert.ok((failed.tooltip as vscode.MarkdownString).value.includes('relation "assessments" already exists'), 'the failed row shows its logs in the tooltip');
+  assert.ok(
+    (failed.tooltip as vscode.MarkdownString).value.includes('relation "assessments" already exists'),
+    'the failed row shows its logs in the tooltip',
+  );
   const baseline = item(api, migrations.find((m) => m.status.name === '20260127_init')!);
   assert.match((baseline.tooltip as vscode.MarkdownString).value, /Baseline/);
   const hazard = item(api, migrations.find((m) => m.status.name === '20260214_add_diagnostics_v2_columns')!);
-  assert.match((hazard.tooltip as vscode.MarkdownString).value, /was applied after 20260214\\_fix\\_cascade\\_constraints/);
+  assert.match(
+    (hazard.tooltip as vscode.MarkdownString).value,
+    /was applied after 20260214\\_fix\\_cascade\\_constraints/,
+  );
 }
 
 describe('migrations explorer', function () {
@@ -112,9 +130,14 @@ describe('migrations explorer', function () {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'dg-explorer-'));
     const trusted = path.join(tmp, 'known_hosts');
     writeFileSync(trusted, `${sshd.knownHostsLine}\n`);
-    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', [trusted], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('knownHostsFiles', [trusted], vscode.ConfigurationTarget.Global);
     // `local`: the project's own DATABASE_URL; STAGING_URL is the same database as the SSH server sees it.
-    await fs.writeFile(envFile(), `DATABASE_URL="${dbUrl}"\nSTAGING_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`);
+    await fs.writeFile(
+      envFile(),
+      `DATABASE_URL="${dbUrl}"\nSTAGING_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`,
+    );
     await vscode.workspace.getConfiguration('driftGuard').update(
       'environments',
       [
@@ -122,7 +145,14 @@ describe('migrations explorer', function () {
           name: 'staging',
           kind: 'staging',
           url: { from: 'env', variable: 'STAGING_URL' },
-          ssh: { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'key', keyPath: sshd.clientKeyPath, database: `127.0.0.1:${pg.port}` },
+          ssh: {
+            host: sshd.host,
+            port: sshd.port,
+            user: sshd.user,
+            auth: 'key',
+            keyPath: sshd.clientKeyPath,
+            database: `127.0.0.1:${pg.port}`,
+          },
         },
       ],
       vscode.ConfigurationTarget.Workspace,
@@ -131,10 +161,16 @@ describe('migrations explorer', function () {
 
   after(async () => {
     if (!api) return;
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('knownHostsFiles', undefined, vscode.ConfigurationTarget.Global);
     await fs.rm(envFile(), { force: true });
-    for (const name of ['staging', 'production', 'volatile']) await api.environments.deleteSecrets(vscode.workspace.workspaceFolders?.[0], name);
+    for (const name of ['staging', 'production', 'volatile']) {
+      await api.environments.deleteSecrets(vscode.workspace.workspaceFolders?.[0], name);
+    }
     api.environments.resetPool();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
     if (dbName) await pg.dropDatabase(dbName).catch(() => undefined);
@@ -145,8 +181,15 @@ describe('migrations explorer', function () {
     const local = await settled(api, 'local', 'history read', (n) => !!n.result?.history);
     const envItem = item(api, local);
     assert.equal(label(envItem), 'local');
-    assert.equal(envItem.contextValue, 'driftGuard.environment.localDeployable', 'development + pending: deploy offered');
-    assert.match(String(envItem.description), /^development · 1 failed · 1 pending · 1 rolled back · 2 modified · 1 missing locally/);
+    assert.equal(
+      envItem.contextValue,
+      'driftGuard.environment.localDeployable',
+      'development + pending: deploy offered',
+    );
+    assert.match(
+      String(envItem.description),
+      /^development · 1 failed · 1 pending · 1 rolled back · 2 modified · 1 missing locally/,
+    );
     assert.equal(icon(envItem).id, 'database');
     assertEveryState(api, local, true);
   });
@@ -177,7 +220,9 @@ describe('migrations explorer', function () {
     try {
       await fs.writeFile(path.join(folder, 'migration.sql'), 'ALTER TABLE "users" ADD COLUMN "notes" TEXT;\n');
       const local = await settled(api, 'local', `${name} pending`, (n) =>
-        api.migrationsTree.getChildren(n).some((c) => c.kind === 'migration' && c.status.name === name && c.status.state === 'pending'),
+        api.migrationsTree
+          .getChildren(n)
+          .some((c) => c.kind === 'migration' && c.status.name === name && c.status.state === 'pending'),
       );
       const rows = api.migrationsTree.getChildren(local).filter((c): c is MigrationNode => c.kind === 'migration');
       assert.equal(rows[rows.length - 1].status.name, name, 'last in apply order');
@@ -185,7 +230,12 @@ describe('migrations explorer', function () {
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
     }
-    await settled(api, 'local', `${name} gone`, (n) => !api.migrationsTree.getChildren(n).some((c) => c.kind === 'migration' && c.status.name === name));
+    await settled(
+      api,
+      'local',
+      `${name} gone`,
+      (n) => !api.migrationsTree.getChildren(n).some((c) => c.kind === 'migration' && c.status.name === name),
+    );
   });
 
   it('shows the same through an SSH tunnel to the fixture sshd, and Test Connection reports each hop', async () => {
@@ -197,7 +247,11 @@ describe('migrations explorer', function () {
     assertEveryState(api, staging, true);
     assert.ok(api.environments.openTunnels >= 1, 'the tunnel stays open for the next refresh');
 
-    const hops = await vscode.commands.executeCommand<ConnectionHop[]>('driftGuard.testConnection', staging.project.root, 'staging');
+    const hops = await vscode.commands.executeCommand<ConnectionHop[]>(
+      'driftGuard.testConnection',
+      staging.project.root,
+      'staging',
+    );
     assert.deepEqual(
       hops.map((h) => [h.hop, h.status]),
       [
@@ -209,9 +263,15 @@ describe('migrations explorer', function () {
       ],
       JSON.stringify(hops, null, 1),
     );
-    assert.match(hops[1].message, new RegExp(`connected to ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(key; host key SHA256:\\S+ known\\)`));
+    assert.match(
+      hops[1].message,
+      new RegExp(`connected to ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(key; host key SHA256:\\S+ known\\)`),
+    );
     assert.match(hops[2].message, new RegExp(`reaches 127\\.0\\.0\\.1:${pg.port}`));
-    assert.match(hops[3].message, /^PostgreSQL 15\.\d+, database dg_explorer_\w+ as postgres \(through the tunnel on 127\.0\.0\.1:\d+\)$/);
+    assert.match(
+      hops[3].message,
+      /^PostgreSQL 15\.\d+, database dg_explorer_\w+ as postgres \(through the tunnel on 127\.0\.0\.1:\d+\)$/,
+    );
     assert.match(hops[4].message, /_prisma_migrations found: 10 recorded, 8 applied, 1 failed, 1 rolled back/);
 
     // What the engine says of the tunnelled URL (Mark Applied's and Deploy's notifications) names the server's
@@ -238,7 +298,12 @@ describe('migrations explorer', function () {
     await config.update('knownHostsFiles', [mismatching], vscode.ConfigurationTarget.Global);
     try {
       await refresh();
-      const staging = await settled(api, 'staging', 'the host key refusal', (n) => n.result?.error?.code === 'host-key-changed');
+      const staging = await settled(
+        api,
+        'staging',
+        'the host key refusal',
+        (n) => n.result?.error?.code === 'host-key-changed',
+      );
       const [row] = api.migrationsTree.getChildren(staging) as MessageNode[];
       assert.equal(row.variant, 'error');
       const rowItem = item(api, row);
@@ -259,22 +324,55 @@ describe('migrations explorer', function () {
   it('reports a wrong SSH password on the row, and Test Connection names the SSH hop', async () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const environments = vscode.workspace.getConfiguration('driftGuard').get<unknown[]>('environments') ?? [];
-    await api.environments.storeSecret(folder, 'production', 'url', `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`);
+    await api.environments.storeSecret(
+      folder,
+      'production',
+      'url',
+      `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`,
+    );
     await api.environments.storeSecret(folder, 'production', 'sshPassword', `${sshd.password}-wrong`);
     await vscode.workspace.getConfiguration('driftGuard').update(
       'environments',
-      [...environments, { name: 'production', kind: 'production', url: { from: 'secret' }, ssh: { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'password', database: `127.0.0.1:${pg.port}` } }],
+      [
+        ...environments,
+        {
+          name: 'production',
+          kind: 'production',
+          url: { from: 'secret' },
+          ssh: {
+            host: sshd.host,
+            port: sshd.port,
+            user: sshd.user,
+            auth: 'password',
+            database: `127.0.0.1:${pg.port}`,
+          },
+        },
+      ],
       vscode.ConfigurationTarget.Workspace,
     );
     await refresh();
     const production = await settled(api, 'production', 'the authentication failure', (n) => !!n.result?.error);
     assert.equal(production.result?.error?.code, 'auth-failed');
     const [row] = api.migrationsTree.getChildren(production) as MessageNode[];
-    assert.match(label(item(api, row)), new RegExp(`Authentication failed for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(methods tried: password`));
-    assert.equal(item(api, production).contextValue, 'driftGuard.environment.configured', 'production never offers deploy');
+    assert.match(
+      label(item(api, row)),
+      new RegExp(`Authentication failed for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(methods tried: password`),
+    );
+    assert.equal(
+      item(api, production).contextValue,
+      'driftGuard.environment.configured',
+      'production never offers deploy',
+    );
 
-    const hops = await vscode.commands.executeCommand<ConnectionHop[]>('driftGuard.testConnection', production.project.root, 'production');
-    assert.deepEqual(hops.map((h) => h.status), ['ok', 'failed', 'skipped', 'skipped', 'skipped']);
+    const hops = await vscode.commands.executeCommand<ConnectionHop[]>(
+      'driftGuard.testConnection',
+      production.project.root,
+      'production',
+    );
+    assert.deepEqual(
+      hops.map((h) => h.status),
+      ['ok', 'failed', 'skipped', 'skipped', 'skipped'],
+    );
     assert.equal(hops[1].hop, 'ssh');
     assert.match(hops[1].message, /Authentication failed/);
 
@@ -282,7 +380,9 @@ describe('migrations explorer', function () {
     await api.environments.storeSecret(folder, 'production', 'sshPassword', sshd.password);
     await refresh();
     const fixed = await settled(api, 'production', 'history with the right password', (n) => !!n.result?.history);
-    const pending = api.migrationsTree.getChildren(fixed).find((n): n is MigrationNode => n.kind === 'migration' && n.status.state === 'pending')!;
+    const pending = api.migrationsTree
+      .getChildren(fixed)
+      .find((n): n is MigrationNode => n.kind === 'migration' && n.status.state === 'pending')!;
     assert.equal(item(api, pending).contextValue, 'driftGuard.migration.pending');
   });
 
@@ -292,10 +392,27 @@ describe('migrations explorer', function () {
       const known = path.join(tmp, 'known_hosts');
       writeFileSync(known, `${sshd.knownHostsLine}\n${own.knownHostsLine}\n`);
       api.environments.resetPool();
-      const environments = (vscode.workspace.getConfiguration('driftGuard').get<unknown[]>('environments') ?? []).filter((e) => (e as { name?: string }).name === 'staging');
+      const environments = (
+        vscode.workspace.getConfiguration('driftGuard').get<unknown[]>('environments') ?? []
+      ).filter((e) => (e as { name?: string }).name === 'staging');
       await vscode.workspace.getConfiguration('driftGuard').update(
         'environments',
-        [...environments, { name: 'volatile', kind: 'development', url: { from: 'env', variable: 'STAGING_URL' }, ssh: { host: own.host, port: own.port, user: own.user, auth: 'key', keyPath: own.clientKeyPath, database: `127.0.0.1:${pg.port}` } }],
+        [
+          ...environments,
+          {
+            name: 'volatile',
+            kind: 'development',
+            url: { from: 'env', variable: 'STAGING_URL' },
+            ssh: {
+              host: own.host,
+              port: own.port,
+              user: own.user,
+              auth: 'key',
+              keyPath: own.clientKeyPath,
+              database: `127.0.0.1:${pg.port}`,
+            },
+          },
+        ],
         vscode.ConfigurationTarget.Workspace,
       );
       await refresh();
@@ -324,13 +441,22 @@ describe('migrations explorer', function () {
     const ghost = EXPECTED.find(([, state]) => state === 'missingLocally')![0];
     const evil = String.raw`E'\u001b]0;pwned\u0007\u001b[2J\u001b[H\rAll clear\u009b31m'`;
     await pg.psql(`UPDATE _prisma_migrations SET logs = logs || ${evil} WHERE logs IS NOT NULL`, dbName);
-    await pg.psql(`UPDATE _prisma_migrations SET migration_name = migration_name || ${evil} WHERE migration_name = '${ghost}'`, dbName);
+    await pg.psql(
+      `UPDATE _prisma_migrations SET migration_name = migration_name || ${evil} WHERE migration_name = '${ghost}'`,
+      dbName,
+    );
     await refresh();
-    const local = await settled(api, 'local', 'the hostile history read', (n) => !!n.result?.history?.migrations.some((m) => m.name.includes('pwned')));
+    const local = await settled(
+      api,
+      'local',
+      'the hostile history read',
+      (n) => !!n.result?.history?.migrations.some((m) => m.name.includes('pwned')),
+    );
     const texts: string[] = [];
     for (const node of [local, ...api.migrationsTree.getChildren(local)]) {
       const treeItem = item(api, node);
-      const tooltip = treeItem.tooltip instanceof vscode.MarkdownString ? treeItem.tooltip.value : (treeItem.tooltip ?? '');
+      const tooltip =
+        treeItem.tooltip instanceof vscode.MarkdownString ? treeItem.tooltip.value : (treeItem.tooltip ?? '');
       texts.push(label(treeItem), String(treeItem.description ?? ''), tooltip);
     }
     const all = texts.join('\n');

@@ -12,7 +12,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DriftGuardApi } from '../../src/extension';
 import { type EnvironmentNode, type MigrationNode } from '../../src/features/migrations/treeDataProvider';
-import { BASELINE, initAppliedSql, INVOICES_SQL, NICKNAME_SQL, REFUNDS, writeBaselineProject } from '../fixtures/baselineProject';
+import {
+  BASELINE,
+  initAppliedSql,
+  INVOICES_SQL,
+  NICKNAME_SQL,
+  REFUNDS,
+  writeBaselineProject,
+} from '../fixtures/baselineProject';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
 import { extensionApi } from './helpers/extension';
 import { waitFor, requireServices } from './helpers/wait';
@@ -25,10 +32,19 @@ describe('next steps stay where the user finds them (issue 13)', function () {
   let dir = '';
 
   const root = (): EnvironmentNode | undefined =>
-    api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.project.root === dir && n.environment.name === 'local');
-  const rows = (node: EnvironmentNode): MigrationNode[] => api.migrationsTree.getChildren(node).filter((c): c is MigrationNode => c.kind === 'migration');
+    api.migrationsTree
+      .getChildren()
+      .find(
+        (n): n is EnvironmentNode =>
+          n.kind === 'environment' && n.project.root === dir && n.environment.name === 'local',
+      );
+  const rows = (node: EnvironmentNode): MigrationNode[] =>
+    api.migrationsTree.getChildren(node).filter((c): c is MigrationNode => c.kind === 'migration');
   const lensTitles = async (file: string): Promise<string[]> => {
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(file));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      vscode.Uri.file(file),
+    );
     return lenses.map((l) => l.command?.title ?? '');
   };
 
@@ -45,8 +61,17 @@ describe('next steps stay where the user finds them (issue 13)', function () {
     dir = writeBaselineProject(path.join(folder.uri.fsPath, 'next-steps'));
     // Prisma 6 layout: the URL in the schema, from .env.
     const schema = path.join(dir, 'prisma', 'schema.prisma');
-    await fs.writeFile(schema, (await fs.readFile(schema, 'utf8')).replace('provider = "postgresql"\n}', 'provider = "postgresql"\n  url      = env("DATABASE_URL")\n}'));
-    await fs.writeFile(path.join(dir, 'package.json'), '{ "name": "next-steps", "private": true, "devDependencies": { "prisma": "6.19.0" } }\n');
+    await fs.writeFile(
+      schema,
+      (await fs.readFile(schema, 'utf8')).replace(
+        'provider = "postgresql"\n}',
+        'provider = "postgresql"\n  url      = env("DATABASE_URL")\n}',
+      ),
+    );
+    await fs.writeFile(
+      path.join(dir, 'package.json'),
+      '{ "name": "next-steps", "private": true, "devDependencies": { "prisma": "6.19.0" } }\n',
+    );
     await fs.writeFile(path.join(dir, '.env'), `DATABASE_URL="${url}"\n`);
     await vscode.commands.executeCommand('driftGuard.checkDriftNow');
   });
@@ -58,27 +83,46 @@ describe('next steps stay where the user finds them (issue 13)', function () {
   });
 
   it('"Mark as applied" on the baseline the database already has: its row, its migration.sql and the schema — until it is recorded', async () => {
-    const node = await waitFor('the plan of local', () => {
-      const n = root();
-      return n?.result?.markApplicable && !n.running ? n : undefined;
-    }, 120_000);
+    const node = await waitFor(
+      'the plan of local',
+      () => {
+        const n = root();
+        return n?.result?.markApplicable && !n.running ? n : undefined;
+      },
+      120_000,
+    );
     assert.deepEqual(node.result?.markApplicable, [BASELINE], 'only the baseline: 3_refunds is new (apply)');
     const [baseline, refunds] = [BASELINE, REFUNDS].map((name) => rows(node).find((r) => r.status.name === name)!);
     const item = api.migrationsTree.getTreeItem(baseline);
     assert.equal(item.description, 'pending · already in local: mark as applied');
-    assert.equal(item.contextValue, 'driftGuard.migration.pending', 'Mark Applied inline, no Deploy (it would fail, P3018)');
+    assert.equal(
+      item.contextValue,
+      'driftGuard.migration.pending',
+      'Mark Applied inline, no Deploy (it would fail, P3018)',
+    );
     assert.equal(api.migrationsTree.getTreeItem(refunds).description, 'pending');
 
     const sql = path.join(dir, 'prisma', 'migrations', BASELINE, 'migration.sql');
     await vscode.window.showTextDocument(vscode.Uri.file(sql));
-    const sqlLenses = await waitFor('the migration.sql lens', async () => {
-      const titles = await lensTitles(sql);
-      return titles.some((t) => t.includes('Mark as applied on local — it already has every change')) ? titles : undefined;
-    }, 30_000);
+    const sqlLenses = await waitFor(
+      'the migration.sql lens',
+      async () => {
+        const titles = await lensTitles(sql);
+        return titles.some((t) => t.includes('Mark as applied on local — it already has every change'))
+          ? titles
+          : undefined;
+      },
+      30_000,
+    );
     assert.ok(!sqlLenses.includes('Mark applied on local'), sqlLenses.join(' | '));
     const schema = path.join(dir, 'prisma', 'schema.prisma');
     await vscode.window.showTextDocument(vscode.Uri.file(schema));
-    await waitFor('the schema lens', async () => (await lensTitles(schema)).some((t) => t.endsWith(`Mark ${BASELINE} as applied on local`)) || undefined, 30_000);
+    await waitFor(
+      'the schema lens',
+      async () =>
+        (await lensTitles(schema)).some((t) => t.endsWith(`Mark ${BASELINE} as applied on local`)) || undefined,
+      30_000,
+    );
 
     // Recorded as applied (what Mark Applied writes): the next step is done, and goes.
     await pg.psql(
@@ -86,10 +130,20 @@ describe('next steps stay where the user finds them (issue 13)', function () {
       dbName,
     );
     await vscode.commands.executeCommand('driftGuard.refreshMigrations');
-    await waitFor('the action to go', () => {
-      const n = root();
-      return (n && !n.running && n.result?.history?.migrations.find((m) => m.name === BASELINE)?.state === 'applied' && n.result.markApplicable === undefined) || undefined;
-    }, 120_000);
+    await waitFor(
+      'the action to go',
+      () => {
+        const n = root();
+        return (
+          (n &&
+            !n.running &&
+            n.result?.history?.migrations.find((m) => m.name === BASELINE)?.state === 'applied' &&
+            n.result.markApplicable === undefined) ||
+          undefined
+        );
+      },
+      120_000,
+    );
     assert.ok(!(await lensTitles(schema)).some((t) => t.includes('as applied on local')));
   });
 });
@@ -108,21 +162,42 @@ describe('a failed check’s notification goes when the check passes again (issu
 
   after(async () => {
     if (!api) return;
-    await vscode.workspace.getConfiguration('driftGuard').update('shadowDatabaseUrl', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('shadowDatabaseUrl', undefined, vscode.ConfigurationTarget.Workspace);
     await pg.dropDatabase(shadow).catch(() => undefined);
   });
 
   it('database down → the notification is shown; database back → it is withdrawn (a progress notification that ends)', async () => {
     // The shadow database the check needs does not exist yet: every schema check fails, with no line to show it at.
-    await vscode.workspace.getConfiguration('driftGuard').update('shadowDatabaseUrl', pg.url({ database: shadow }), vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('shadowDatabaseUrl', pg.url({ database: shadow }), vscode.ConfigurationTarget.Workspace);
     const before = api.analysis.notifications.length;
     await vscode.commands.executeCommand('driftGuard.checkDriftNow');
-    const shown = await waitFor('the failure notification', () => api.analysis.notifications.slice(before).find((m) => m.includes(shadow) && api.analysis.shownNotifications.includes(m)), 120_000);
-    assert.ok(api.analysis.all.some((a) => a.schemaError), 'the check failed');
+    const shown = await waitFor(
+      'the failure notification',
+      () =>
+        api.analysis.notifications
+          .slice(before)
+          .find((m) => m.includes(shadow) && api.analysis.shownNotifications.includes(m)),
+      120_000,
+    );
+    assert.ok(
+      api.analysis.all.some((a) => a.schemaError),
+      'the check failed',
+    );
 
     await pg.createDatabase(shadow);
     await vscode.commands.executeCommand('driftGuard.checkDriftNow');
-    await waitFor('the notification to be withdrawn', () => !api.analysis.shownNotifications.includes(shown) || undefined, 120_000);
-    assert.ok(api.analysis.all.every((a) => !a.schemaError), 'the check passes again');
+    await waitFor(
+      'the notification to be withdrawn',
+      () => !api.analysis.shownNotifications.includes(shown) || undefined,
+      120_000,
+    );
+    assert.ok(
+      api.analysis.all.every((a) => !a.schemaError),
+      'the check passes again',
+    );
   });
 });

@@ -26,7 +26,6 @@ import { extensionApi } from './helpers/extension';
 import { knownHostsWithChangedKey } from './helpers/ssh';
 import { waitFor, requireServices } from './helpers/wait';
 
-
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'no workspace folder');
@@ -61,10 +60,20 @@ describe('runbook', function () {
   const folder = (): vscode.WorkspaceFolder | undefined => vscode.workspace.workspaceFolders?.[0];
   const stepId = (title: string): string => {
     const step = session.runbook.sections.flatMap((s) => s.steps).find((s) => s.title === title);
-    assert.ok(step, `no step "${title}" in ${session.runbook.sections.flatMap((s) => s.steps).map((s) => s.title).join(' | ')}`);
+    assert.ok(
+      step,
+      `no step "${title}" in ${session.runbook.sections
+        .flatMap((s) => s.steps)
+        .map((s) => s.title)
+        .join(' | ')}`,
+    );
     return step.id;
   };
-  const viewOf = (id: string) => session.view().sections.flatMap((s) => s.steps).find((s) => s.id === id)!;
+  const viewOf = (id: string) =>
+    session
+      .view()
+      .sections.flatMap((s) => s.steps)
+      .find((s) => s.id === id)!;
 
   before(async function () {
     requireServices(POSTGRES_ENV, SSHD_ENV);
@@ -105,16 +114,43 @@ describe('runbook', function () {
 
     const refusedPort = await freePort();
     const ssh = { host: sshd.host, port: sshd.port, user: sshd.user };
-    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', [trusted], vscode.ConfigurationTarget.Global);
-    await api.environments.storeSecret(folder(), 'production', 'url', `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('knownHostsFiles', [trusted], vscode.ConfigurationTarget.Global);
+    await api.environments.storeSecret(
+      folder(),
+      'production',
+      'url',
+      `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`,
+    );
     await api.environments.storeSecret(folder(), 'wrongpw', 'sshPassword', `${sshd.password}-wrong`);
     await vscode.workspace.getConfiguration('driftGuard').update(
       'environments',
       [
-        { name: 'box', kind: 'staging', url: { from: 'env', variable: 'DG_RUNBOOK_BOX_URL' }, ssh: { ...ssh, auth: 'key', keyPath: sshd.clientKeyPath } },
-        { name: 'production', kind: 'production', url: { from: 'secret' }, ssh: { ...ssh, auth: 'key', keyPath: sshd.clientKeyPath, database: `127.0.0.1:${pg.port}` } },
-        { name: 'wrongpw', kind: 'staging', url: { from: 'env', variable: 'DG_RUNBOOK_BOX_URL' }, ssh: { ...ssh, auth: 'password' } },
-        { name: 'refused', kind: 'staging', url: { from: 'env', variable: 'DG_RUNBOOK_BOX_URL' }, ssh: { ...ssh, port: refusedPort, auth: 'key', keyPath: sshd.clientKeyPath } },
+        {
+          name: 'box',
+          kind: 'staging',
+          url: { from: 'env', variable: 'DG_RUNBOOK_BOX_URL' },
+          ssh: { ...ssh, auth: 'key', keyPath: sshd.clientKeyPath },
+        },
+        {
+          name: 'production',
+          kind: 'production',
+          url: { from: 'secret' },
+          ssh: { ...ssh, auth: 'key', keyPath: sshd.clientKeyPath, database: `127.0.0.1:${pg.port}` },
+        },
+        {
+          name: 'wrongpw',
+          kind: 'staging',
+          url: { from: 'env', variable: 'DG_RUNBOOK_BOX_URL' },
+          ssh: { ...ssh, auth: 'password' },
+        },
+        {
+          name: 'refused',
+          kind: 'staging',
+          url: { from: 'env', variable: 'DG_RUNBOOK_BOX_URL' },
+          ssh: { ...ssh, port: refusedPort, auth: 'key', keyPath: sshd.clientKeyPath },
+        },
       ],
       vscode.ConfigurationTarget.Workspace,
     );
@@ -218,9 +254,15 @@ describe('runbook', function () {
     if (!service) return;
     service.prompts = previousPrompts;
     service.panel(vscode.Uri.file(runbookFile))?.dispose();
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('driftGuard').update('runbookLocalSteps', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('knownHostsFiles', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('runbookLocalSteps', undefined, vscode.ConfigurationTarget.Workspace);
     for (const name of ['production', 'wrongpw']) await api.environments.deleteSecrets(folder(), name);
     for (const t of vscode.window.terminals.filter((t) => t.name.startsWith('Runbook'))) t.dispose();
     api.environments.resetPool();
@@ -236,7 +278,10 @@ describe('runbook', function () {
     await waitFor('the webview to say ready and get the state', () => panel.posted > 0, 30_000);
     const view = session.view();
     assert.equal(view.title, 'Integration runbook');
-    assert.equal(view.sections.find((s) => s.title === 'Deploy to production')?.production, `production · ${sshd.user}@127.0.0.1:${sshd.port}`);
+    assert.equal(
+      view.sections.find((s) => s.title === 'Deploy to production')?.production,
+      `production · ${sshd.user}@127.0.0.1:${sshd.port}`,
+    );
   });
 
   it('runs a remote step over SSH in the environment terminal: exit 0, duration and output', async () => {
@@ -274,7 +319,11 @@ describe('runbook', function () {
   it('cancels a running remote step and the remote process goes away', async () => {
     const id = stepId('Sleeps');
     const running = session.runStep(id);
-    await waitFor('the remote sleep to start', () => session.run.steps[id]?.status === 'running' && processes(`sleep ${sleepSeconds}`).length > 0, 30_000);
+    await waitFor(
+      'the remote sleep to start',
+      () => session.run.steps[id]?.status === 'running' && processes(`sleep ${sleepSeconds}`).length > 0,
+      30_000,
+    );
     assert.equal(session.runningStep, id);
     const started = Date.now();
     session.cancel();
@@ -290,7 +339,10 @@ describe('runbook', function () {
     const wrong = await session.runStep(stepId('Wrong password'));
     assert.equal(wrong.status, 'failed');
     assert.equal(wrong.state?.exitCode, null);
-    assert.match(wrong.message ?? '', new RegExp(`Authentication failed for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port}`));
+    assert.match(
+      wrong.message ?? '',
+      new RegExp(`Authentication failed for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port}`),
+    );
     assert.match(viewOf(stepId('Wrong password')).message ?? '', /Authentication failed/);
     const refused = await session.runStep(stepId('Nothing listening'));
     assert.equal(refused.status, 'failed');
@@ -313,7 +365,11 @@ describe('runbook', function () {
 
   it('refuses a step whose environment is not configured, offering to add it', async () => {
     const id = stepId('No such environment');
-    assert.deepEqual(viewOf(id).target.problem, { message: 'No environment named "nowhere" in driftGuard.environments.', action: 'addEnvironment', inSectionBanner: true });
+    assert.deepEqual(viewOf(id).target.problem, {
+      message: 'No environment named "nowhere" in driftGuard.environments.',
+      action: 'addEnvironment',
+      inSectionBanner: true,
+    });
     const result = await session.runStep(id);
     assert.equal(result.status, 'refused');
     assert.equal(session.run.steps[id].status, 'notRun');
@@ -332,14 +388,18 @@ describe('runbook', function () {
   });
 
   it('falls back to a child process in a pseudoterminal when asked (driftGuard.runbookLocalSteps = process)', async () => {
-    await vscode.workspace.getConfiguration('driftGuard').update('runbookLocalSteps', 'process', vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('runbookLocalSteps', 'process', vscode.ConfigurationTarget.Workspace);
     try {
       const result = await session.runStep(stepId('Through a process'));
       assert.equal(result.status, 'failed');
       assert.equal(result.state?.exitCode, 5);
       assert.match(result.state?.output ?? '', /via-process/);
     } finally {
-      await vscode.workspace.getConfiguration('driftGuard').update('runbookLocalSteps', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('driftGuard')
+        .update('runbookLocalSteps', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
@@ -368,7 +428,12 @@ describe('runbook', function () {
     assert.equal(viewOf(stepId('Restore the backup')).command, restore);
     assert.deepEqual(viewOf(stepId('Backup before deploy')).backup?.restoreCommand, offered);
     // A plain dump cannot be restored over the live database: the backup step says so, with the fix.
-    assert.equal(viewOf(stepId('Backup before deploy')).advice?.[0]?.command?.startsWith(`pg_dump --clean --if-exists -h 127.0.0.1 -p ${pg.port}`), true);
+    assert.equal(
+      viewOf(stepId('Backup before deploy')).advice?.[0]?.command?.startsWith(
+        `pg_dump --clean --if-exists -h 127.0.0.1 -p ${pg.port}`,
+      ),
+      true,
+    );
 
     assert.equal(viewOf(deploy).gate, undefined);
     assert.equal(viewOf(deploy).message, undefined, 'the refusal is not shown once its reason is gone');
@@ -384,7 +449,7 @@ describe('runbook', function () {
     assert.equal(readFileSync(path.join(shared, 'ran'), 'utf8'), 'prisma migrate deploy\n', 'db push did not run');
   });
 
-  it('asks a typed confirmation before a destructive step: declined, nothing runs; confirmed, the restore of this run\'s backup runs and fails on psql errors', async () => {
+  it("asks a typed confirmation before a destructive step: declined, nothing runs; confirmed, the restore of this run's backup runs and fails on psql errors", async () => {
     const id = stepId('Restore the backup');
     const record = session.run.backups.at(-1)!;
     const typed = service.prompts.confirmTyped;
@@ -400,9 +465,15 @@ describe('runbook', function () {
     assert.equal(result.status, 'failed', JSON.stringify(result));
     assert.equal(result.state?.exitCode, 0);
     assert.match(result.message ?? '', /The restore printed an error.*ERROR: .*already exists/, JSON.stringify(result));
-    assert.equal(result.state?.command, record.restoreCommand?.replace('psql -v ON_ERROR_STOP=1 --single-transaction ', 'psql '), 'the backup taken in this run is the one restored');
+    assert.equal(
+      result.state?.command,
+      record.restoreCommand?.replace('psql -v ON_ERROR_STOP=1 --single-transaction ', 'psql '),
+      'the backup taken in this run is the one restored',
+    );
     assert.ok(
-      confirmations.includes('typed production: restores a backup over the database; writes to the production database production'),
+      confirmations.includes(
+        'typed production: restores a backup over the database; writes to the production database production',
+      ),
       confirmations.join(' | '),
     );
   });
@@ -431,11 +502,26 @@ describe('runbook', function () {
       const deploys = [...text.matchAll(/^### Step \d+ — Deploy to (\S+)$/gm)].map((m) => m[1]);
       assert.deepEqual(deploys, ['box', 'wrongpw', 'refused', 'production']);
       // Dumps restorable over the live database, restores that stop at the first error.
-      assert.ok(text.includes(`pg_dump --clean --if-exists -h 127.0.0.1 -p ${pg.port} -U <db_user> <db_name> > ~/backups/production_pre_deploy_$(date +%Y%m%d_%H%M%S).sql`), text);
-      assert.ok(text.includes('pg_dump --clean --if-exists -h 127.0.0.1 -p 6543 -U <db_user> <db_name> > ~/backups/box_pre_deploy_'), text);
-      assert.ok(text.includes(`psql -v ON_ERROR_STOP=1 --single-transaction -h 127.0.0.1 -p ${pg.port} -U <db_user> -d <db_name> < ~/backups/production_pre_deploy_YYYYMMDD_HHMMSS.sql`), text);
+      assert.ok(
+        text.includes(
+          `pg_dump --clean --if-exists -h 127.0.0.1 -p ${pg.port} -U <db_user> <db_name> > ~/backups/production_pre_deploy_$(date +%Y%m%d_%H%M%S).sql`,
+        ),
+        text,
+      );
+      assert.ok(
+        text.includes(
+          'pg_dump --clean --if-exists -h 127.0.0.1 -p 6543 -U <db_user> <db_name> > ~/backups/box_pre_deploy_',
+        ),
+        text,
+      );
+      assert.ok(
+        text.includes(
+          `psql -v ON_ERROR_STOP=1 --single-transaction -h 127.0.0.1 -p ${pg.port} -U <db_user> -d <db_name> < ~/backups/production_pre_deploy_YYYYMMDD_HHMMSS.sql`,
+        ),
+        text,
+      );
       assert.ok(!text.includes('-p 5432'), 'no environment falls back to the default port when its URL says otherwise');
-      assert.ok(!text.includes('box-secret-pw'), 'the URL\'s password never reaches the runbook');
+      assert.ok(!text.includes('box-secret-pw'), "the URL's password never reaches the runbook");
       const opened = await service.open(target);
       assert.ok(opened);
       const view = opened.view();
@@ -454,17 +540,30 @@ describe('runbook', function () {
   it('keeps the run history and exports it as markdown', async () => {
     const records = (await service.runRecords()).filter((r) => r.runbook === 'docs/integration-runbook.md');
     assert.ok(records.some((r) => r.status === 'refused' && r.step === 'Apply the migrations'));
-    assert.ok(records.some((r) => r.status === 'succeeded' && r.environment === 'production' && r.target === `${sshd.user}@127.0.0.1:${sshd.port}`));
+    assert.ok(
+      records.some(
+        (r) =>
+          r.status === 'succeeded' &&
+          r.environment === 'production' &&
+          r.target === `${sshd.user}@127.0.0.1:${sshd.port}`,
+      ),
+    );
     const doc = await vscode.commands.executeCommand<vscode.TextDocument>('driftGuard.exportRunLog');
     const text = doc.getText();
     assert.match(text, /^# Runbook run log/);
-    assert.match(text, /\| Deploy to production \| Apply the migrations<br>`PATH=.* npx prisma migrate deploy` \| production \(/);
+    assert.match(
+      text,
+      /\| Deploy to production \| Apply the migrations<br>`PATH=.* npx prisma migrate deploy` \| production \(/,
+    );
     assert.match(text, /⛔ refused — No backup of production/);
-    assert.ok(text.includes(`restore with \`psql -v ON_ERROR_STOP=1 --single-transaction -h 127.0.0.1 -p ${pg.port}`), text);
+    assert.ok(
+      text.includes(`restore with \`psql -v ON_ERROR_STOP=1 --single-transaction -h 127.0.0.1 -p ${pg.port}`),
+      text,
+    );
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
-  it('quotes the values a restore step takes from a backup\'s file name: a name with shell syntax injects nothing', async () => {
+  it("quotes the values a restore step takes from a backup's file name: a name with shell syntax injects nothing", async () => {
     // The file name carries shell syntax (legal in a file name); the restore step's ${LABEL} is bound from it
     // without asking — those values used to go into the command unquoted.
     const scratch = `dg_rb_restore_${randomBytes(3).toString('hex')}`;
@@ -504,7 +603,11 @@ describe('runbook', function () {
       const restore = await opened.runStep(steps.find((s) => s.title === 'Restore the labelled backup')!.id);
       const command = restore.state?.command ?? '';
       assert.ok(command.endsWith(`_'x;echo INJECTED-BY-NAME;y'.sql`), command);
-      assert.doesNotMatch(restore.state?.output ?? '', /^INJECTED-BY-NAME/m, 'the echo hidden in the file name did not run');
+      assert.doesNotMatch(
+        restore.state?.output ?? '',
+        /^INJECTED-BY-NAME/m,
+        'the echo hidden in the file name did not run',
+      );
       assert.equal(restore.status, 'succeeded', JSON.stringify(restore));
       // The very file was restored: the scratch database now holds the backup's migration history.
       assert.equal((await pg.psql('select count(*) from _prisma_migrations', scratch)).trim(), '10');

@@ -45,9 +45,15 @@ describe('runbook: the team rules', function () {
   const offers: string[] = [];
   const envFile = (): string => path.join(workspaceRoot(), '.env');
   const sqlFile = (): string => path.join(workspaceRoot(), 'prisma', 'migrations', migration, 'migration.sql');
-  const stepId = (title: string): string => session.runbook.sections.flatMap((s) => s.steps).find((s) => s.title === title)!.id;
-  const viewOf = (id: string) => session.view().sections.flatMap((s) => s.steps).find((s) => s.id === id)!;
-  const ran = (): string => (existsSync(path.join(shared, 'ran')) ? readFileSync(path.join(shared, 'ran'), 'utf8') : '');
+  const stepId = (title: string): string =>
+    session.runbook.sections.flatMap((s) => s.steps).find((s) => s.title === title)!.id;
+  const viewOf = (id: string) =>
+    session
+      .view()
+      .sections.flatMap((s) => s.steps)
+      .find((s) => s.id === id)!;
+  const ran = (): string =>
+    existsSync(path.join(shared, 'ran')) ? readFileSync(path.join(shared, 'ran'), 'utf8') : '';
 
   before(async function () {
     requireServices(POSTGRES_ENV);
@@ -74,13 +80,36 @@ describe('runbook: the team rules', function () {
     await fs.writeFile(envFile(), `DATABASE_URL="${url}"\nPROD_DATABASE_URL="${url}"\n`);
     await vscode.workspace
       .getConfiguration('driftGuard')
-      .update('environments', [{ name: 'production', kind: 'production', url: { from: 'env', variable: 'PROD_DATABASE_URL' } }], vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace.getConfiguration('driftGuard').update('runbookLocalSteps', 'process', vscode.ConfigurationTarget.Workspace);
+      .update(
+        'environments',
+        [{ name: 'production', kind: 'production', url: { from: 'env', variable: 'PROD_DATABASE_URL' } }],
+        vscode.ConfigurationTarget.Workspace,
+      );
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('runbookLocalSteps', 'process', vscode.ConfigurationTarget.Workspace);
     // A new migration, pending on production; it applies on the copy.
     mkdirSync(path.dirname(sqlFile()), { recursive: true });
-    writeFileSync(sqlFile(), '-- CreateTable\nCREATE TABLE "invoice_notes" ("id" TEXT NOT NULL, CONSTRAINT "invoice_notes_pkey" PRIMARY KEY ("id"));\n');
-    await waitFor(`${migration} discovered`, () => api.migrationsTree.getChildren().some((n) => n.kind === 'environment' && n.project.migrations.some((m) => m.name === migration)) || undefined, 60_000);
-    await waitFor('production in the Migrations view', () => api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production'), 60_000);
+    writeFileSync(
+      sqlFile(),
+      '-- CreateTable\nCREATE TABLE "invoice_notes" ("id" TEXT NOT NULL, CONSTRAINT "invoice_notes_pkey" PRIMARY KEY ("id"));\n',
+    );
+    await waitFor(
+      `${migration} discovered`,
+      () =>
+        api.migrationsTree
+          .getChildren()
+          .some((n) => n.kind === 'environment' && n.project.migrations.some((m) => m.name === migration)) || undefined,
+      60_000,
+    );
+    await waitFor(
+      'production in the Migrations view',
+      () =>
+        api.migrationsTree
+          .getChildren()
+          .find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === 'production'),
+      60_000,
+    );
 
     shared = path.join(os.tmpdir(), `dg-rules-${randomBytes(4).toString('hex')}`);
     mkdirSync(path.join(shared, 'bin'), { recursive: true });
@@ -118,8 +147,12 @@ describe('runbook: the team rules', function () {
     service.prompts = previousPrompts;
     service.panel(vscode.Uri.file(runbookFile))?.dispose();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace.getConfiguration('driftGuard').update('runbookLocalSteps', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('runbookLocalSteps', undefined, vscode.ConfigurationTarget.Workspace);
     if (envBefore === undefined) await fs.rm(envFile(), { force: true });
     else await fs.writeFile(envFile(), envBefore);
     await fs.rm(path.dirname(sqlFile()), { recursive: true, force: true });
@@ -148,7 +181,11 @@ describe('runbook: the team rules', function () {
     const opened = await session.runStep(deploy);
     assert.equal(opened.status, 'succeeded', JSON.stringify(opened));
     assert.equal(ran(), 'prisma migrate deploy\n');
-    assert.equal(api.guardRails.lastRehearsal?.report.ok, true, JSON.stringify(api.guardRails.lastRehearsal?.report.migrations));
+    assert.equal(
+      api.guardRails.lastRehearsal?.report.ok,
+      true,
+      JSON.stringify(api.guardRails.lastRehearsal?.report.migrations),
+    );
     const records = await readRehearsals(workspaceRoot());
     const record = records.at(-1)!;
     assert.equal(record.environment, 'production');
@@ -160,7 +197,10 @@ describe('runbook: the team rules', function () {
 
     // The migration changes after the rehearsal: the same gate refuses again, naming it.
     offerAnswer = false;
-    writeFileSync(sqlFile(), `${readFileSync(sqlFile(), 'utf8')}-- CreateIndex\nCREATE INDEX "invoice_notes_id_idx" ON "invoice_notes"("id");\n`);
+    writeFileSync(
+      sqlFile(),
+      `${readFileSync(sqlFile(), 'utf8')}-- CreateIndex\nCREATE INDEX "invoice_notes_id_idx" ON "invoice_notes"("id");\n`,
+    );
     const again = await session.runStep(deploy);
     assert.equal(again.status, 'refused', JSON.stringify(again));
     assert.match(again.message ?? '', new RegExp(`changed since: ${migration}`));
@@ -178,7 +218,9 @@ describe('runbook: the team rules', function () {
     assert.match(result.state?.output ?? '', new RegExp(`pending: ${migration}`));
     assert.equal(result.state?.command, 'Prisma Drift Guard: migration status of production (engine)');
     assert.doesNotMatch(ran(), /migrate status/, 'the Prisma CLI did not run');
-    const record = (await service.runRecords()).filter((r) => r.runbook === 'docs/rules-runbook.md' && r.step === 'Check the status').at(-1);
+    const record = (await service.runRecords())
+      .filter((r) => r.runbook === 'docs/rules-runbook.md' && r.step === 'Check the status')
+      .at(-1);
     assert.equal(record?.equivalentOf, `PATH=${shared}/bin:$PATH npx prisma migrate status`);
     assert.equal(record?.command, 'Prisma Drift Guard: migration status of production (engine)');
     assert.equal(record?.environment, 'production');

@@ -39,8 +39,17 @@ describe('runbook — verified backups and checked restores', function () {
     assert.ok(step, `no step "${title}"`);
     return step.id;
   };
-  const viewOf = (id: string) => session.view().sections.flatMap((s) => s.steps).find((s) => s.id === id)!;
-  const scratchDatabases = async (): Promise<string> => (await pg.psql("SELECT coalesce(string_agg(datname, ','), '') FROM pg_database WHERE datname LIKE 'drift_guard_verify_%'")).trim();
+  const viewOf = (id: string) =>
+    session
+      .view()
+      .sections.flatMap((s) => s.steps)
+      .find((s) => s.id === id)!;
+  const scratchDatabases = async (): Promise<string> =>
+    (
+      await pg.psql(
+        "SELECT coalesce(string_agg(datname, ','), '') FROM pg_database WHERE datname LIKE 'drift_guard_verify_%'",
+      )
+    ).trim();
 
   before(async function () {
     requireServices(POSTGRES_ENV, SSHD_ENV);
@@ -70,10 +79,30 @@ describe('runbook — verified backups and checked restores', function () {
     writeFileSync(path.join(shared, 'bin', 'npx'), `#!/bin/sh\necho "$*" >> ${shared}/ran\n`);
     chmodSync(shared, 0o777);
     chmodSync(path.join(shared, 'bin', 'npx'), 0o755);
-    const ssh = { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'key', keyPath: sshd.clientKeyPath, database: `127.0.0.1:${pg.port}` };
-    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', [trusted], vscode.ConfigurationTarget.Global);
-    await api.environments.storeSecret(folder(), 'vprod', 'url', `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`);
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', [{ name: 'vprod', kind: 'production', url: { from: 'secret' }, ssh }], vscode.ConfigurationTarget.Workspace);
+    const ssh = {
+      host: sshd.host,
+      port: sshd.port,
+      user: sshd.user,
+      auth: 'key',
+      keyPath: sshd.clientKeyPath,
+      database: `127.0.0.1:${pg.port}`,
+    };
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('knownHostsFiles', [trusted], vscode.ConfigurationTarget.Global);
+    await api.environments.storeSecret(
+      folder(),
+      'vprod',
+      'url',
+      `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`,
+    );
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update(
+        'environments',
+        [{ name: 'vprod', kind: 'production', url: { from: 'secret' }, ssh }],
+        vscode.ConfigurationTarget.Workspace,
+      );
 
     const conn = `-h 127.0.0.1 -p ${pg.port} -U ${pg.superuser}`;
     runbookFile = path.join(folder()!.uri.fsPath, 'docs', 'verified-backup-runbook.md');
@@ -114,8 +143,12 @@ describe('runbook — verified backups and checked restores', function () {
     if (!service) return;
     if (previousPrompts) service.prompts = previousPrompts;
     service.panel(vscode.Uri.file(runbookFile))?.dispose();
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('knownHostsFiles', undefined, vscode.ConfigurationTarget.Global);
     await api.environments.deleteSecrets(folder(), 'vprod');
     for (const t of vscode.window.terminals.filter((t) => t.name.startsWith('Runbook'))) t.dispose();
     api.environments.resetPool();
@@ -129,11 +162,17 @@ describe('runbook — verified backups and checked restores', function () {
     const result = await session.runStep(stepId('Backup of one table only'));
     assert.equal(result.status, 'failed', JSON.stringify(result));
     assert.equal(result.state?.exitCode, 0, 'the dump itself worked');
-    assert.match(result.message ?? '', /did not verify: Not verified: the restored copy differs from dg_verified_\w+: table public\.Post \(120 rows in dg_verified_\w+\) is missing in the restored copy/);
+    assert.match(
+      result.message ?? '',
+      /did not verify: Not verified: the restored copy differs from dg_verified_\w+: table public\.Post \(120 rows in dg_verified_\w+\) is missing in the restored copy/,
+    );
     assert.equal(await scratchDatabases(), '', 'the scratch database was dropped');
     const deploy = await session.runStep(stepId('Deploy'));
     assert.equal(deploy.status, 'refused');
-    assert.match(deploy.message ?? '', /^The backup of vprod taken in this run is not verified — Not verified: the restored copy differs/);
+    assert.match(
+      deploy.message ?? '',
+      /^The backup of vprod taken in this run is not verified — Not verified: the restored copy differs/,
+    );
     assert.throws(() => readFileSync(path.join(shared, 'ran')), 'the deploy did not run');
   });
 
@@ -145,7 +184,10 @@ describe('runbook — verified backups and checked restores', function () {
     assert.equal(record.sizeBytes, file.length);
     assert.equal(record.sha256, execFileSync('sha256sum', [record.path], { encoding: 'utf8' }).slice(0, 64));
     assert.equal(record.verification?.status, 'verified');
-    assert.match(record.verification?.summary ?? '', /^Verified: restored into scratch database drift_guard_verify_\d{14}_\w+ on the server of the backup; 2 tables, 160 rows, 0 applied migrations — identical to dg_verified_\w+\.$/);
+    assert.match(
+      record.verification?.summary ?? '',
+      /^Verified: restored into scratch database drift_guard_verify_\d{14}_\w+ on the server of the backup; 2 tables, 160 rows, 0 applied migrations — identical to dg_verified_\w+\.$/,
+    );
     assert.deepEqual(record.census?.tables, { 'public.Post': 120, 'public.User': 40 });
     assert.equal(viewOf(stepId('Backup')).backup?.verification?.status, 'verified');
     assert.equal(viewOf(stepId('Backup')).backup?.sha256, record.sha256);
@@ -160,20 +202,30 @@ describe('runbook — verified backups and checked restores', function () {
     await pg.psql('DELETE FROM "Post" WHERE id > 100', dbName);
     const restored = await session.runStep(stepId('Restore'));
     assert.equal(restored.status, 'succeeded', JSON.stringify(restored));
-    assert.equal((await pg.psql('SELECT count(*) FROM "Post"', dbName)).trim(), '120', 'the rows deleted after the backup are back');
+    assert.equal(
+      (await pg.psql('SELECT count(*) FROM "Post"', dbName)).trim(),
+      '120',
+      'the rows deleted after the backup are back',
+    );
     assert.equal(restored.state?.verification?.ok, true);
-    assert.match(restored.state?.verification?.summary ?? '', /^Restore verified: dg_verified_\w+ matches the backup \(2 tables, 160 rows/);
+    assert.match(
+      restored.state?.verification?.summary ?? '',
+      /^Restore verified: dg_verified_\w+ matches the backup \(2 tables, 160 rows/,
+    );
 
     // A table created after the backup: the dump's DROP … IF EXISTS does not know it, the restore leaves it.
     await pg.psql('CREATE TABLE "Later" (id int); INSERT INTO "Later" VALUES (1);', dbName);
     const red = await session.runStep(stepId('Restore'));
     assert.equal(red.status, 'failed', JSON.stringify(red));
     assert.equal(red.state?.exitCode, 0);
-    assert.match(red.message ?? '', /The restore did not give the backup back: .*table public\.Later is in dg_verified_\w+ but not in the backup/);
+    assert.match(
+      red.message ?? '',
+      /The restore did not give the backup back: .*table public\.Later is in dg_verified_\w+ but not in the backup/,
+    );
     assert.equal(viewOf(stepId('Restore')).status, 'failed');
   });
 
-  it('keeps every step in the workspace run log file, with the backup\'s sha256 and verification, the host key and the restore\'s check', async () => {
+  it("keeps every step in the workspace run log file, with the backup's sha256 and verification, the host key and the restore's check", async () => {
     const records = (await service.runRecords()).filter((r) => r.runbook === 'docs/verified-backup-runbook.md');
     const backup = records.find((r) => r.step === 'Backup' && r.status === 'succeeded');
     assert.ok(backup?.backup?.sha256 && backup.backup.verification === 'verified', JSON.stringify(backup));

@@ -65,8 +65,9 @@ describe("the team's procedure end to end", function () {
   };
   const onProd = (sql: string): Promise<string> => prod!.psql(sql, prodDb).then((s) => s.trim());
   const onDev = (sql: string): Promise<string> => dev.psql(sql, devDb).then((s) => s.trim());
-  const recorded = (name: string): string => `SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${name}' AND finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-  const history = 'SELECT count(*), count(finished_at), coalesce(max(migration_name), \'\') FROM _prisma_migrations';
+  const recorded = (name: string): string =>
+    `SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${name}' AND finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+  const history = "SELECT count(*), count(finished_at), coalesce(max(migration_name), '') FROM _prisma_migrations";
 
   before(async function () {
     requireServices(POSTGRES_ENV, SSHD_ENV);
@@ -106,17 +107,41 @@ describe("the team's procedure end to end", function () {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension);
     execFileSync('cp', ['-r', path.join(extension.extensionPath, 'dist'), path.join(shared, 'dist')]);
-    writeFileSync(path.join(shared, 'bin', 'drift-guard'), `#!/bin/sh\nexport XDG_CACHE_HOME=${shared}/cache\nexec node ${shared}/dist/cli.js "$@"\n`);
+    writeFileSync(
+      path.join(shared, 'bin', 'drift-guard'),
+      `#!/bin/sh\nexport XDG_CACHE_HOME=${shared}/cache\nexec node ${shared}/dist/cli.js "$@"\n`,
+    );
     chmodSync(path.join(shared, 'bin', 'drift-guard'), 0o755);
 
     envBefore = existsSync(envFile()) ? await fs.readFile(envFile(), 'utf8') : undefined;
     schemaBefore = await fs.readFile(schemaFile(), 'utf8');
     await fs.writeFile(envFile(), `DATABASE_URL="${devUrl}"\n`);
-    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', [trusted], vscode.ConfigurationTarget.Global);
-    await api.environments.storeSecret(folder(), 'production', 'url', `postgresql://${prod.superuser}@127.0.0.1:${prod.port}/${prodDb}`);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('knownHostsFiles', [trusted], vscode.ConfigurationTarget.Global);
+    await api.environments.storeSecret(
+      folder(),
+      'production',
+      'url',
+      `postgresql://${prod.superuser}@127.0.0.1:${prod.port}/${prodDb}`,
+    );
     await vscode.workspace.getConfiguration('driftGuard').update(
       'environments',
-      [{ name: 'production', kind: 'production', url: { from: 'secret' }, ssh: { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'key', keyPath: sshd.clientKeyPath, database: `127.0.0.1:${prod.port}` } }],
+      [
+        {
+          name: 'production',
+          kind: 'production',
+          url: { from: 'secret' },
+          ssh: {
+            host: sshd.host,
+            port: sshd.port,
+            user: sshd.user,
+            auth: 'key',
+            keyPath: sshd.clientKeyPath,
+            database: `127.0.0.1:${prod.port}`,
+          },
+        },
+      ],
       vscode.ConfigurationTarget.Workspace,
     );
 
@@ -167,12 +192,18 @@ describe("the team's procedure end to end", function () {
     if (!service) return;
     if (previousPrompts) service.prompts = previousPrompts;
     service.panel(vscode.Uri.file(runbookFile))?.dispose();
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace.getConfiguration('driftGuard').update('knownHostsFiles', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('knownHostsFiles', undefined, vscode.ConfigurationTarget.Global);
     await api.environments.deleteSecrets(folder(), 'production');
     for (const t of vscode.window.terminals.filter((t) => t.name.startsWith('Runbook'))) t.dispose();
     api.environments.resetPool();
-    for (const name of [BASELINE, LATER]) await fs.rm(path.join(migrationsDir(), name), { recursive: true, force: true });
+    for (const name of [BASELINE, LATER]) {
+      await fs.rm(path.join(migrationsDir(), name), { recursive: true, force: true });
+    }
     await fs.rm(path.join(root(), '.drift-guard'), { recursive: true, force: true });
     if (schemaBefore !== undefined) await fs.writeFile(schemaFile(), schemaBefore);
     if (envBefore === undefined) await fs.rm(envFile(), { force: true });
@@ -188,17 +219,31 @@ describe("the team's procedure end to end", function () {
     const drafts = path.join(root(), '.drift-guard', 'drafts', BASELINE);
     await fs.mkdir(drafts, { recursive: true });
     await fs.writeFile(path.join(drafts, 'migration.sql'), DEMO_DRIFT_SQL);
-    const created = await vscode.commands.executeCommand<{ created: boolean; migrationName: string } | undefined>('driftGuard.createBaselineFromDraft', root(), vscode.Uri.file(path.join(drafts, 'migration.sql')));
+    const created = await vscode.commands.executeCommand<{ created: boolean; migrationName: string } | undefined>(
+      'driftGuard.createBaselineFromDraft',
+      root(),
+      vscode.Uri.file(path.join(drafts, 'migration.sql')),
+    );
     assert.deepEqual([created?.created, created?.migrationName], [true, BASELINE]);
 
     // The Migrations view shows it pending on dev (where its objects are): Deploy Pending is where a user goes next.
     await waitFor('the baseline pending on dev', () =>
-      api.analysis.get(root())?.databases.find((d) => d.environment.name === 'local')?.history?.migrations.some((m) => m.name === BASELINE && m.state === 'pending'),
+      api.analysis
+        .get(root())
+        ?.databases.find((d) => d.environment.name === 'local')
+        ?.history?.migrations.some((m) => m.name === BASELINE && m.state === 'pending'),
     );
     const devBefore = await onDev(history);
-    const planned = await vscode.commands.executeCommand<{ refused: boolean; plan: DeployPlan } | undefined>('driftGuard.deployPending', root(), 'local');
+    const planned = await vscode.commands.executeCommand<{ refused: boolean; plan: DeployPlan } | undefined>(
+      'driftGuard.deployPending',
+      root(),
+      'local',
+    );
     assert.equal(planned?.refused, true);
-    assert.deepEqual(planned?.plan.steps.map((s) => [s.migration, s.action]), [[BASELINE, 'markApplied']]);
+    assert.deepEqual(
+      planned?.plan.steps.map((s) => [s.migration, s.action]),
+      [[BASELINE, 'markApplied']],
+    );
     assert.equal(await onDev(history), devBefore, 'the refused deploy wrote nothing on dev');
   });
 
@@ -206,7 +251,10 @@ describe("the team's procedure end to end", function () {
     const result = await session.runEquivalent(stepId('Marquer comme appliquée en dev'));
     assert.equal(result.status, 'succeeded', JSON.stringify(result));
     assert.equal(await onDev(recorded(BASELINE)), '1');
-    assert.ok(confirmations.some((c) => c.startsWith('write local: Mark')), confirmations.join(' | '));
+    assert.ok(
+      confirmations.some((c) => c.startsWith('write local: Mark')),
+      confirmations.join(' | '),
+    );
   });
 
   it('refuses the production deploy while the baseline is not recorded there (the plan), executing nothing; marks it applied on production', async () => {
@@ -221,20 +269,34 @@ describe("the team's procedure end to end", function () {
     const marked = await session.runEquivalent(stepId('Marquer la baseline en prod'));
     assert.equal(marked.status, 'succeeded', JSON.stringify(marked));
     assert.equal(await onProd(recorded(BASELINE)), '1');
-    assert.ok(confirmations.some((c) => c.startsWith('write production: Mark')), confirmations.join(' | '));
+    assert.ok(
+      confirmations.some((c) => c.startsWith('write production: Mark')),
+      confirmations.join(' | '),
+    );
   });
 
   it('deploys a later migration to production with our CLI on the server, after the backup and a rehearsal on a copy; Verify says so', async () => {
     const schema = await fs.readFile(schemaFile(), 'utf8');
-    await fs.writeFile(schemaFile(), schema.replace(/^(\s*paidAt\s+DateTime\?\s+@map\("paid_at"\)\n)/m, '$1  dueReminderAt    DateTime?     @map("due_reminder_at")\n'));
+    await fs.writeFile(
+      schemaFile(),
+      schema.replace(
+        /^(\s*paidAt\s+DateTime\?\s+@map\("paid_at"\)\n)/m,
+        '$1  dueReminderAt    DateTime?     @map("due_reminder_at")\n',
+      ),
+    );
     await fs.mkdir(path.join(migrationsDir(), LATER), { recursive: true });
-    await fs.writeFile(path.join(migrationsDir(), LATER, 'migration.sql'), '-- AlterTable\nALTER TABLE "invoices" ADD COLUMN "due_reminder_at" TIMESTAMP(3);\n');
+    await fs.writeFile(
+      path.join(migrationsDir(), LATER, 'migration.sql'),
+      '-- AlterTable\nALTER TABLE "invoices" ADD COLUMN "due_reminder_at" TIMESTAMP(3);\n',
+    );
     // The server's checkout of the project (`git pull` in the team's runbook).
     await fs.mkdir(path.join(shared, 'project'), { recursive: true });
     await fs.cp(path.join(root(), 'prisma'), path.join(shared, 'project', 'prisma'), { recursive: true });
     await fs.copyFile(path.join(root(), 'package.json'), path.join(shared, 'project', 'package.json'));
     execFileSync('chmod', ['-R', 'a+rwX', path.join(shared, 'project')]);
-    await waitFor('the new migration to be seen', () => api.analysis.get(root())?.project.migrations.some((m) => m.name === LATER));
+    await waitFor('the new migration to be seen', () =>
+      api.analysis.get(root())?.project.migrations.some((m) => m.name === LATER),
+    );
     // A backup right before this deploy (the one the rollback restores): the baseline is recorded in it.
     const backup = await session.runStep(stepId('Backup avant migration'));
     assert.equal(backup.status, 'succeeded', JSON.stringify(backup));
@@ -244,10 +306,18 @@ describe("the team's procedure end to end", function () {
     assert.match(deploy.state?.output ?? '', new RegExp(`Applied 1 migration\\(s\\): ${LATER}`));
     assert.ok(confirmations.includes('rehearse production'), 'the rehearsal on a copy was offered and run first');
     assert.equal(await onProd(recorded(LATER)), '1');
-    assert.equal(await onProd("SELECT count(*) FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'due_reminder_at'"), '1');
+    assert.equal(
+      await onProd(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'due_reminder_at'",
+      ),
+      '1',
+    );
 
     await session.verify(stepId('Appliquer les migrations'));
-    const verification = session.view().sections.flatMap((s) => s.steps).find((s) => s.title === 'Appliquer les migrations')?.verification;
+    const verification = session
+      .view()
+      .sections.flatMap((s) => s.steps)
+      .find((s) => s.title === 'Appliquer les migrations')?.verification;
     assert.equal(verification?.status, 'done', JSON.stringify(verification));
     assert.equal(verification?.summary, '12 applied · 0 pending · no drift');
   });
@@ -258,9 +328,21 @@ describe("the team's procedure end to end", function () {
     const restore = await session.runStep(stepId('Restaurer le backup'));
     assert.equal(restore.status, 'succeeded', JSON.stringify(restore));
     assert.equal(await onProd('SELECT count(*) FROM invoice_items'), '2', 'the rows are back');
-    assert.equal(await onProd(recorded(LATER)), '0', 'the history is the backup\'s: the later migration is not recorded');
+    assert.equal(
+      await onProd(recorded(LATER)),
+      '0',
+      "the history is the backup's: the later migration is not recorded",
+    );
     assert.equal(await onProd(recorded(BASELINE)), '1');
-    assert.equal(await onProd("SELECT count(*) FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'due_reminder_at'"), '0');
-    assert.ok(confirmations.some((c) => c.startsWith('typed production: restores a backup')), confirmations.join(' | '));
+    assert.equal(
+      await onProd(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'due_reminder_at'",
+      ),
+      '0',
+    );
+    assert.ok(
+      confirmations.some((c) => c.startsWith('typed production: restores a backup')),
+      confirmations.join(' | '),
+    );
   });
 });

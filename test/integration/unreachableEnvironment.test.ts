@@ -13,7 +13,11 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DriftGuardApi } from '../../src/extension';
-import { type EnvironmentNode, type MessageNode, type MigrationNode } from '../../src/features/migrations/treeDataProvider';
+import {
+  type EnvironmentNode,
+  type MessageNode,
+  type MigrationNode,
+} from '../../src/features/migrations/treeDataProvider';
 import { prepareHistoryOnly } from '../fixtures/demoDatabase';
 import { prepareWithPending } from '../fixtures/explorerDatabase';
 import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../fixtures/postgres';
@@ -29,7 +33,9 @@ function workspaceFolder(): vscode.WorkspaceFolder {
 }
 
 function environmentNode(api: DriftGuardApi, name: string): EnvironmentNode | undefined {
-  return api.migrationsTree.getChildren().find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === name);
+  return api.migrationsTree
+    .getChildren()
+    .find((n): n is EnvironmentNode => n.kind === 'environment' && n.environment.name === name);
 }
 
 function description(api: DriftGuardApi, node: EnvironmentNode): string {
@@ -95,9 +101,14 @@ describe('an unreachable environment', function () {
     silent = new SilentServer();
     port = await silent.listen();
     await api.environments.storeSecret(workspaceFolder(), SILENT, 'sshPassword', 'never-used');
-    await fs.writeFile(envFile(), `DATABASE_URL="${url}"\nSILENT_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`);
+    await fs.writeFile(
+      envFile(),
+      `DATABASE_URL="${url}"\nSILENT_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`,
+    );
     // The project reads .env when it is discovered again: only then does SILENT_URL resolve.
-    await waitFor('the project to read the new .env', () => environmentNode(api, 'local')?.environment.description.includes(dbName));
+    await waitFor('the project to read the new .env', () =>
+      environmentNode(api, 'local')?.environment.description.includes(dbName),
+    );
     await vscode.workspace.getConfiguration('driftGuard').update(
       'environments',
       [
@@ -106,7 +117,14 @@ describe('an unreachable environment', function () {
           kind: 'staging',
           url: { from: 'env', variable: 'SILENT_URL' },
           // The longest timeout the settings allow: the test ends the wait itself, by dropping the connection.
-          ssh: { host: '127.0.0.1', port, user: 'nobody', auth: 'password', database: `127.0.0.1:${pg.port}`, connectTimeoutSeconds: 600 },
+          ssh: {
+            host: '127.0.0.1',
+            port,
+            user: 'nobody',
+            auth: 'password',
+            database: `127.0.0.1:${pg.port}`,
+            connectTimeoutSeconds: 600,
+          },
         },
       ],
       vscode.ConfigurationTarget.Workspace,
@@ -115,7 +133,9 @@ describe('an unreachable environment', function () {
 
   after(async () => {
     if (!api) return;
-    await vscode.workspace.getConfiguration('driftGuard').update('environments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('driftGuard')
+      .update('environments', undefined, vscode.ConfigurationTarget.Workspace);
     await api.environments.deleteSecrets(workspaceFolder(), SILENT);
     await fs.rm(envFile(), { force: true });
     api.environments.resetPool();
@@ -134,14 +154,21 @@ describe('an unreachable environment', function () {
         const local = environmentNode(api, 'local');
         const other = environmentNode(api, SILENT);
         // The SSH client may reach the silent server a moment after local is done (under load): wait for both.
-        if (!local?.result?.history || local.running || !other || silent.accepted < 1 || silent.open < 1) return undefined;
+        if (!local?.result?.history || local.running || !other || silent.accepted < 1 || silent.open < 1) {
+          return undefined;
+        }
         // This database's own history (the result of a check made after the .env above), not an older one.
-        const rows = api.migrationsTree.getChildren(local).filter((n): n is MigrationNode => n.kind === 'migration' && n.status.state === 'pending');
+        const rows = api.migrationsTree
+          .getChildren(local)
+          .filter((n): n is MigrationNode => n.kind === 'migration' && n.status.state === 'pending');
         return rows.map((r) => r.status.name).join() === pending.join() ? { local, other } : undefined;
       },
       120_000,
     );
-    assert.ok(silent.accepted >= 1 && silent.open >= 1, 'the SSH client connected to the silent server and is waiting for it');
+    assert.ok(
+      silent.accepted >= 1 && silent.open >= 1,
+      'the SSH client connected to the silent server and is waiting for it',
+    );
     assert.equal(other.running, true, `${SILENT} is still being checked`);
     assert.equal(other.result, undefined, `${SILENT} has no result yet`);
     assert.match(description(api, other), /checking…/);
@@ -163,7 +190,12 @@ describe('an unreachable environment', function () {
     const [error] = api.migrationsTree.getChildren(down) as MessageNode[];
     assert.equal(error.variant, 'error');
     // Which words depend on how the hang-up reaches the client (FIN or RST); it names the server and the phase.
-    assert.match(error.label, new RegExp(`^nobody@127\\.0\\.0\\.1:${port} (\\(port ${port}\\) )?(closed|dropped) the connection (before|during) the SSH handshake`));
+    assert.match(
+      error.label,
+      new RegExp(
+        `^nobody@127\\.0\\.0\\.1:${port} (\\(port ${port}\\) )?(closed|dropped) the connection (before|during) the SSH handshake`,
+      ),
+    );
     assert.equal(description(api, down), 'staging · unreachable');
     await refreshing;
     // local kept its result all along.
@@ -192,19 +224,42 @@ describe('an unreachable environment', function () {
     silent.dropAll();
   });
 
-  it('gives the guard rails local\'s history while the silent one is still being checked', async () => {
+  it("gives the guard rails local's history while the silent one is still being checked", async () => {
     // local now holds production's history: the three 20260214 migrations applied out of name order.
     productionOrderDb = `${dbName}_order`;
     const url = await pg.createDatabase(productionOrderDb);
     await prepareHistoryOnly(url, { withData: false });
-    await fs.writeFile(envFile(), `DATABASE_URL="${url}"\nSILENT_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`);
-    const sql = vscode.Uri.file(path.join(workspaceFolder().uri.fsPath, 'prisma', 'migrations', '20260214_fix_cascade_constraints', 'migration.sql'));
-    const hazard = await waitFor('the same-day order warning from local\'s history while the silent environment is still being checked', () => {
-      const found = vscode.languages.getDiagnostics(sql).find((d) => (typeof d.code === 'object' ? d.code.value : d.code) === 'migration-same-day-order');
-      return found && environmentNode(api, SILENT)?.running ? found : undefined;
-    });
-    assert.match(hazard.message, /but local applied them fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/);
-    assert.equal(environmentNode(api, SILENT)?.result?.error?.code, 'cancelled', `${SILENT} still shows its previous result`);
+    await fs.writeFile(
+      envFile(),
+      `DATABASE_URL="${url}"\nSILENT_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`,
+    );
+    const sql = vscode.Uri.file(
+      path.join(
+        workspaceFolder().uri.fsPath,
+        'prisma',
+        'migrations',
+        '20260214_fix_cascade_constraints',
+        'migration.sql',
+      ),
+    );
+    const hazard = await waitFor(
+      "the same-day order warning from local's history while the silent environment is still being checked",
+      () => {
+        const found = vscode.languages
+          .getDiagnostics(sql)
+          .find((d) => (typeof d.code === 'object' ? d.code.value : d.code) === 'migration-same-day-order');
+        return found && environmentNode(api, SILENT)?.running ? found : undefined;
+      },
+    );
+    assert.match(
+      hazard.message,
+      /but local applied them fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/,
+    );
+    assert.equal(
+      environmentNode(api, SILENT)?.result?.error?.code,
+      'cancelled',
+      `${SILENT} still shows its previous result`,
+    );
     silent.dropAll();
     await waitFor(`${SILENT}: the error`, () => environmentNode(api, SILENT)?.result?.error?.code === 'protocol');
   });
@@ -214,7 +269,19 @@ describe('an unreachable environment', function () {
     const file = path.join(workspaceFolder().uri.fsPath, 'docs', 'unreachable-runbook.md');
     await fs.mkdir(path.dirname(file), { recursive: true });
     // A section without a target runs on this machine, against `local`.
-    await fs.writeFile(file, ['# Deploy', '', '## Deploy here', '```bash', '# Apply the migrations', 'npx prisma migrate deploy', '```', ''].join('\n'));
+    await fs.writeFile(
+      file,
+      [
+        '# Deploy',
+        '',
+        '## Deploy here',
+        '```bash',
+        '# Apply the migrations',
+        'npx prisma migrate deploy',
+        '```',
+        '',
+      ].join('\n'),
+    );
     const refreshing = vscode.commands.executeCommand('driftGuard.refreshMigrations');
     try {
       const session = await service.open(vscode.Uri.file(file));
@@ -223,11 +290,17 @@ describe('an unreachable environment', function () {
       assert.ok(step);
       session.markDone(step.id);
       const before = silent.accepted;
-      await waitFor('the silent server to hold a new connection', () => silent.accepted > before && silent.open >= 1 && environmentNode(api, SILENT)?.running);
+      await waitFor(
+        'the silent server to hold a new connection',
+        () => silent.accepted > before && silent.open >= 1 && environmentNode(api, SILENT)?.running,
+      );
       // Not awaited: what is checked is that it is done while the silent one is still pending.
       const verifying = session.verify(step.id);
       const verification = await waitFor('the verification of local', () => {
-        const state = session.view().sections.flatMap((s) => s.steps).find((s) => s.id === step.id)?.verification;
+        const state = session
+          .view()
+          .sections.flatMap((s) => s.steps)
+          .find((s) => s.id === step.id)?.verification;
         return state?.status === 'done' ? state : undefined;
       });
       assert.equal(verification.environment, 'local');
@@ -251,13 +324,21 @@ describe('an unreachable environment', function () {
     try {
       await waitFor('local checked while the silent server holds a new connection', () => {
         const local = environmentNode(api, 'local');
-        return silent.accepted > before && silent.open >= 1 && environmentNode(api, SILENT)?.running && local?.result?.history && !local.running;
+        return (
+          silent.accepted > before &&
+          silent.open >= 1 &&
+          environmentNode(api, SILENT)?.running &&
+          local?.result?.history &&
+          !local.running
+        );
       });
       const accepted = silent.accepted;
       const previous = environmentNode(api, 'local')?.result;
       // The interval runs only while the view is visible.
       await vscode.commands.executeCommand('driftGuard.migrations.focus');
-      await vscode.workspace.getConfiguration('driftGuard').update('refreshIntervalSeconds', 15, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('driftGuard')
+        .update('refreshIntervalSeconds', 15, vscode.ConfigurationTarget.Workspace);
       try {
         await waitFor(
           'local checked again by the interval',
@@ -268,10 +349,16 @@ describe('an unreachable environment', function () {
           120_000,
         );
       } finally {
-        await vscode.workspace.getConfiguration('driftGuard').update('refreshIntervalSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+        await vscode.workspace
+          .getConfiguration('driftGuard')
+          .update('refreshIntervalSeconds', undefined, vscode.ConfigurationTarget.Workspace);
       }
       assert.equal(environmentNode(api, SILENT)?.running, true, `${SILENT} is still being checked`);
-      assert.equal(silent.accepted, accepted, 'no other connection to the silent server: the ticks did not pile up on it');
+      assert.equal(
+        silent.accepted,
+        accepted,
+        'no other connection to the silent server: the ticks did not pile up on it',
+      );
       assert.ok(silent.open >= 1);
     } finally {
       silent.dropAll();

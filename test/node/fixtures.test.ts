@@ -69,17 +69,23 @@ describe('test fixtures', function () {
     });
 
     it('rejects a wrong password with 28P01', async () => {
-      await assert.rejects(query(pg.url({ user: 'password', password: 'wrong' }), 'select 1'), (error: { code?: string }) => {
-        assert.equal(error.code, '28P01');
-        return true;
-      });
+      await assert.rejects(
+        query(pg.url({ user: 'password', password: 'wrong' }), 'select 1'),
+        (error: { code?: string }) => {
+          assert.equal(error.code, '28P01');
+          return true;
+        },
+      );
     });
 
     it('creates, uses and drops a database', async () => {
       const name = `fixture_smoke_${process.pid}`;
       const url = await pg.createDatabase(name);
       try {
-        assert.equal(await pg.psql('create table t (id int); insert into t values (41), (1); select sum(id) from t;', name), '42\n');
+        assert.equal(
+          await pg.psql('create table t (id int); insert into t values (41), (1); select sum(id) from t;', name),
+          '42\n',
+        );
         const rows = await query<{ db: string }>(url, 'select current_database() as db');
         assert.equal(rows[0]?.db, name);
       } finally {
@@ -97,7 +103,13 @@ describe('test fixtures', function () {
     });
 
     it('logs in with the client key, checks the host key, and returns remote exit codes', async () => {
-      const client = await sshConnect({ host: sshd.host, port: sshd.port, username: sshd.user, privateKey: fs.readFileSync(sshd.clientKeyPath), hostVerifier: hostVerifier(sshd) });
+      const client = await sshConnect({
+        host: sshd.host,
+        port: sshd.port,
+        username: sshd.user,
+        privateKey: fs.readFileSync(sshd.clientKeyPath),
+        hostVerifier: hostVerifier(sshd),
+      });
       try {
         const result = await sshExec(client, 'echo hi; exit 3');
         assert.equal(result.code, 3);
@@ -108,12 +120,21 @@ describe('test fixtures', function () {
     });
 
     it('logs in with the password, and finds psql and pg_dump on PATH', async () => {
-      const client = await sshConnect({ host: sshd.host, port: sshd.port, username: sshd.user, password: sshd.password, hostVerifier: hostVerifier(sshd) });
+      const client = await sshConnect({
+        host: sshd.host,
+        port: sshd.port,
+        username: sshd.user,
+        password: sshd.password,
+        hostVerifier: hostVerifier(sshd),
+      });
       try {
         const result = await sshExec(client, 'command -v psql pg_dump && pg_dump --version');
         assert.equal(result.code, 0, result.stderr);
         assert.match(result.stdout, /pg_dump \(PostgreSQL\) 15/);
-        const remote = await sshExec(client, `PGPASSWORD='${pg.password}' psql -X -At -h ${pg.host} -p ${pg.port} -U ${pg.passwordUser} -d postgres -c 'select 40 + 2'`);
+        const remote = await sshExec(
+          client,
+          `PGPASSWORD='${pg.password}' psql -X -At -h ${pg.host} -p ${pg.port} -U ${pg.passwordUser} -d postgres -c 'select 40 + 2'`,
+        );
         assert.equal(remote.code, 0, remote.stderr);
         assert.equal(remote.stdout, '42\n');
       } finally {
@@ -122,7 +143,16 @@ describe('test fixtures', function () {
     });
 
     it('rejects a wrong password', async () => {
-      await assert.rejects(sshConnect({ host: sshd.host, port: sshd.port, username: sshd.user, password: 'wrong', hostVerifier: hostVerifier(sshd) }), /authentication methods failed/i);
+      await assert.rejects(
+        sshConnect({
+          host: sshd.host,
+          port: sshd.port,
+          username: sshd.user,
+          password: 'wrong',
+          hostVerifier: hostVerifier(sshd),
+        }),
+        /authentication methods failed/i,
+      );
     });
 
     it('knownHostsLine names the port and the host key', () => {
@@ -131,7 +161,13 @@ describe('test fixtures', function () {
     });
 
     it('forwards a local port to PostgreSQL through the tunnel (forwardOut)', async () => {
-      const client = await sshConnect({ host: sshd.host, port: sshd.port, username: sshd.user, privateKey: fs.readFileSync(sshd.clientKeyPath), hostVerifier: hostVerifier(sshd) });
+      const client = await sshConnect({
+        host: sshd.host,
+        port: sshd.port,
+        username: sshd.user,
+        privateKey: fs.readFileSync(sshd.clientKeyPath),
+        hostVerifier: hostVerifier(sshd),
+      });
       const server = net.createServer((socket) => {
         client.forwardOut('127.0.0.1', 0, pg.host, pg.port, (error, stream) => {
           if (error) {
@@ -144,7 +180,10 @@ describe('test fixtures', function () {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const { port } = server.address() as net.AddressInfo;
-        const rows = await query<{ port: number }>(`postgresql://${pg.passwordUser}:${encodeURIComponent(pg.password)}@127.0.0.1:${port}/postgres`, 'select inet_server_port() as port');
+        const rows = await query<{ port: number }>(
+          `postgresql://${pg.passwordUser}:${encodeURIComponent(pg.password)}@127.0.0.1:${port}/postgres`,
+          'select inet_server_port() as port',
+        );
         assert.equal(rows[0]?.port, pg.port);
       } finally {
         server.close();
@@ -156,7 +195,13 @@ describe('test fixtures', function () {
       const own = await startSshd();
       try {
         const login = async () => {
-          const client = await sshConnect({ host: own.host, port: own.port, username: own.user, privateKey: fs.readFileSync(own.clientKeyPath), hostVerifier: hostVerifier(own) });
+          const client = await sshConnect({
+            host: own.host,
+            port: own.port,
+            username: own.user,
+            privateKey: fs.readFileSync(own.clientKeyPath),
+            hostVerifier: hostVerifier(own),
+          });
           client.end();
         };
         await login();

@@ -86,7 +86,11 @@ describe('architecture of src/core', () => {
 
   it('sees the imports between folders, and a cycle when there is one (the checks below can fail)', () => {
     assert.ok(imports.some((i) => i.edge === 'engine/engineSession.ts -> project/prismaVersion'));
-    assert.ok(imports.some((i) => i.edge === 'engine/index.ts -> engine/api') === false && imports.some((i) => i.edge === 'engine/shadowSafety.ts -> util/pgUrl'), 'only cross-folder imports');
+    assert.ok(
+      imports.some((i) => i.edge === 'engine/index.ts -> engine/api') === false &&
+        imports.some((i) => i.edge === 'engine/shadowSafety.ts -> util/pgUrl'),
+      'only cross-folder imports',
+    );
     const synthetic = new Map([
       ['a', new Set(['b'])],
       ['b', new Set(['c'])],
@@ -97,7 +101,9 @@ describe('architecture of src/core', () => {
   });
 
   it('the engine imports nothing above it (no drift/, history/, rehearsal/, app/ …) beyond the known breaches', () => {
-    const breaches = imports.filter((i) => i.from === 'engine' && ABOVE_ENGINE.has(i.to) && !known.has(i.edge)).map((i) => i.edge);
+    const breaches = imports
+      .filter((i) => i.from === 'engine' && ABOVE_ENGINE.has(i.to) && !known.has(i.edge))
+      .map((i) => i.edge);
     assert.deepEqual(breaches, []);
   });
 
@@ -113,7 +119,9 @@ describe('architecture of src/core', () => {
     }
     const cycles = folderCycles(edges).map((component) => {
       const members = new Set(component);
-      const inside = [...evidence].filter(([key]) => key.split(' -> ').every((f) => members.has(f))).flatMap(([, files]) => files);
+      const inside = [...evidence]
+        .filter(([key]) => key.split(' -> ').every((f) => members.has(f)))
+        .flatMap(([, files]) => files);
       return `${component.join(' ↔ ')}: ${inside.join(', ')}`;
     });
     assert.deepEqual(cycles, []);

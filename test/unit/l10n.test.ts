@@ -51,7 +51,9 @@ function unlocalisedTexts(): string[] {
   for (const file of sourceFiles(path.join(REPO, 'src', 'features'))) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(written)) {
-      if (/[A-Za-z]/.test(literalText(m[2]).replace(/Prisma Drift Guard/g, ''))) found.push(`${path.relative(REPO, file)}: ${m[0]}`);
+      if (/[A-Za-z]/.test(literalText(m[2]).replace(/Prisma Drift Guard/g, ''))) {
+        found.push(`${path.relative(REPO, file)}: ${m[0]}`);
+      }
     }
   }
   return found;
@@ -80,7 +82,11 @@ describe('localisation (English and French)', () => {
   it('keeps no stale entry in l10n/bundle.l10n.fr.json: every key is still a message of src/', () => {
     const used = runtimeStrings();
     const stale = Object.keys(json('l10n/bundle.l10n.fr.json')).filter((key) => !used.has(key));
-    assert.deepEqual(stale, [], `no l10n.t call uses these any more (reworded or removed? update or delete them):\n${stale.join('\n')}`);
+    assert.deepEqual(
+      stale,
+      [],
+      `no l10n.t call uses these any more (reworded or removed? update or delete them):\n${stale.join('\n')}`,
+    );
   });
 
   it('localises src/core and src/cli through @vscode/l10n, never the vscode API', () => {
@@ -88,7 +94,9 @@ describe('localisation (English and French)', () => {
     for (const dir of ['core', 'cli']) {
       for (const file of sourceFiles(path.join(REPO, 'src', dir))) {
         const text = readFileSync(file, 'utf8');
-        if (/l10n\.t\(/.test(text) && !/import \* as l10n from '@vscode\/l10n';/.test(text)) wrong.push(path.relative(REPO, file));
+        if (/l10n\.t\(/.test(text) && !/import \* as l10n from '@vscode\/l10n';/.test(text)) {
+          wrong.push(path.relative(REPO, file));
+        }
         if (/vscode\.l10n\.t\(/.test(text)) wrong.push(`${path.relative(REPO, file)} (vscode.l10n)`);
       }
     }

@@ -3,7 +3,15 @@
  * no state of its own beyond what it shows: the host decides, runs and gates everything.
  * No innerHTML: every text from the runbook goes through textContent.
  */
-import type { HostMessage, Labels, RunbookViewState, SectionView, StepView, WebviewMessage, WebviewPersistedState } from '../../src/core/runbook/protocol';
+import type {
+  HostMessage,
+  Labels,
+  RunbookViewState,
+  SectionView,
+  StepView,
+  WebviewMessage,
+  WebviewPersistedState,
+} from '../../src/core/runbook/protocol';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -24,7 +32,11 @@ function post(message: WebviewMessage): void {
   vscode.postMessage(message);
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
@@ -98,7 +110,10 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
   const title = el('span', 'step-title', step.title);
   head.append(title);
   if (!step.manual) {
-    const chip = el('span', `chip target${step.target.kind === 'production' ? ' production' : ''}${step.target.problem ? ' problem' : ''}`);
+    const chip = el(
+      'span',
+      `chip target${step.target.kind === 'production' ? ' production' : ''}${step.target.problem ? ' problem' : ''}`,
+    );
     chip.append(icon(step.target.remote ? 'remote' : 'device-desktop'), el('span', undefined, step.target.label));
     head.append(chip);
   } else {
@@ -122,7 +137,11 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
   for (const note of step.notes) body.append(el('div', 'note', note));
   if (!step.manual) body.append(el('pre', 'command', step.command));
   if (step.status !== 'notRun') body.append(el('div', 'status-line', statusText(step, l)));
-  if (step.message) body.append(el('div', `message${step.status === 'skipped' || step.status === 'succeeded' ? '' : ' error'}`, step.message));
+  if (step.message) {
+    body.append(
+      el('div', `message${step.status === 'skipped' || step.status === 'succeeded' ? '' : ' error'}`, step.message),
+    );
+  }
   if (step.output) body.append(el('pre', 'output', step.output));
   if (step.blocked) {
     const b = el('div', 'gate blocked');
@@ -144,10 +163,24 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
     const suggested = step.suggestedTarget;
     if (suggested?.applied) {
       h.append(icon('remote'), el('span', undefined, `${l.runsOnSuggested} ${suggested.label}.`));
-      h.append(button(l.runHere, 'device-desktop', () => post({ type: 'useSuggestedTarget', stepId: step.id, use: false }), { action: 'runHere', disabled: busy }));
+      h.append(
+        button(l.runHere, 'device-desktop', () => post({ type: 'useSuggestedTarget', stepId: step.id, use: false }), {
+          action: 'runHere',
+          disabled: busy,
+        }),
+      );
     } else {
       h.append(icon('warning'), el('span', undefined, step.hint));
-      if (suggested) h.append(button(l.runOn.replace('{0}', suggested.label), 'remote', () => post({ type: 'useSuggestedTarget', stepId: step.id, use: true }), { action: 'runThere', disabled: busy }));
+      if (suggested) {
+        h.append(
+          button(
+            l.runOn.replace('{0}', suggested.label),
+            'remote',
+            () => post({ type: 'useSuggestedTarget', stepId: step.id, use: true }),
+            { action: 'runThere', disabled: busy },
+          ),
+        );
+      }
     }
     body.append(h);
   }
@@ -160,7 +193,9 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
   if (step.target.problem && !step.target.problem.inSectionBanner) {
     const p = el('div', 'problem');
     p.append(icon('warning'), el('span', undefined, step.target.problem.message));
-    if (step.target.problem.action === 'addEnvironment') p.append(button(l.addEnvironment, 'add', () => post({ type: 'addEnvironment' }), { action: 'addEnvironment' }));
+    if (step.target.problem.action === 'addEnvironment') {
+      p.append(button(l.addEnvironment, 'add', () => post({ type: 'addEnvironment' }), { action: 'addEnvironment' }));
+    }
     body.append(p);
   }
   if (step.backup) {
@@ -172,26 +207,41 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
     if (step.backup.sha256) b.append(el('div', 'sha256', `sha256 ${step.backup.sha256}`));
     if (step.backup.verification) {
       const v = el('div', `backup-verification ${step.backup.verification.status}`);
-      v.append(icon(step.backup.verification.status === 'verified' ? 'verified' : 'error'), el('span', undefined, step.backup.verification.summary));
+      v.append(
+        icon(step.backup.verification.status === 'verified' ? 'verified' : 'error'),
+        el('span', undefined, step.backup.verification.summary),
+      );
       b.append(v);
     }
     if (step.backup.restoreCommand) {
       const second = el('div', 'restore');
       second.append(el('span', undefined, `${l.restoreWith} `), el('code', undefined, step.backup.restoreCommand));
-      second.append(button(l.copy, 'copy', () => post({ type: 'copy', stepId: step.id, what: 'restore' }), { action: 'copyRestore' }));
+      second.append(
+        button(l.copy, 'copy', () => post({ type: 'copy', stepId: step.id, what: 'restore' }), {
+          action: 'copyRestore',
+        }),
+      );
       b.append(second);
     }
     body.append(b);
   }
   if (step.verifyOffered || step.verification) {
-    const v = el('div', `verify${step.verification?.ok === true ? ' ok' : step.verification?.status === 'failed' || step.verification?.ok === false ? ' bad' : ''}`);
+    const v = el(
+      'div',
+      `verify${step.verification?.ok === true ? ' ok' : step.verification?.status === 'failed' || step.verification?.ok === false ? ' bad' : ''}`,
+    );
     const running = step.verification?.status === 'running';
     v.append(
-      button(`${l.verify} ${step.verification?.environment ?? step.target.environment ?? ''}`.trim(), running ? 'loading' : 'beaker', () => post({ type: 'verify', stepId: step.id }), {
-        action: 'verify',
-        disabled: running,
-        title: l.verifyHint,
-      }),
+      button(
+        `${l.verify} ${step.verification?.environment ?? step.target.environment ?? ''}`.trim(),
+        running ? 'loading' : 'beaker',
+        () => post({ type: 'verify', stepId: step.id }),
+        {
+          action: 'verify',
+          disabled: running,
+          title: l.verifyHint,
+        },
+      ),
     );
     if (step.verification?.summary) v.append(el('span', 'summary', step.verification.summary));
     if (step.verification?.lines?.length) {
@@ -205,7 +255,14 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
 
   const actions = el('div', 'actions');
   if (step.manual) {
-    if (step.status !== 'succeeded') actions.append(button(l.markDone, 'check', () => post({ type: 'markDone', stepId: step.id }), { action: 'markDone', disabled: busy }));
+    if (step.status !== 'succeeded') {
+      actions.append(
+        button(l.markDone, 'check', () => post({ type: 'markDone', stepId: step.id }), {
+          action: 'markDone',
+          disabled: busy,
+        }),
+      );
+    }
   } else if (step.status === 'running' || s.running === step.id) {
     actions.append(button(l.cancel, 'debug-stop', () => post({ type: 'cancel' }), { action: 'cancel' }));
   } else {
@@ -219,13 +276,37 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
     );
   }
   if (step.equivalent && !step.manual && step.status !== 'running' && s.running !== step.id) {
-    const label = step.equivalent.kind === 'createBaseline' ? l.equivalentCreateBaseline : step.equivalent.kind === 'markApplied' ? l.equivalentMarkApplied : l.equivalentStatus;
-    actions.append(button(label, 'tools', () => post({ type: 'runEquivalent', stepId: step.id }), { action: 'runEquivalent', disabled: busy || !!step.target.problem, title: l.equivalentHint }));
+    const label =
+      step.equivalent.kind === 'createBaseline'
+        ? l.equivalentCreateBaseline
+        : step.equivalent.kind === 'markApplied'
+          ? l.equivalentMarkApplied
+          : l.equivalentStatus;
+    actions.append(
+      button(label, 'tools', () => post({ type: 'runEquivalent', stepId: step.id }), {
+        action: 'runEquivalent',
+        disabled: busy || !!step.target.problem,
+        title: l.equivalentHint,
+      }),
+    );
   }
   if (!step.manual && step.status !== 'skipped' && step.status !== 'running' && s.running !== step.id) {
-    actions.append(button(l.skip, 'debug-step-over', () => post({ type: 'skip', stepId: step.id }), { action: 'skip', disabled: busy, iconOnly: true }));
+    actions.append(
+      button(l.skip, 'debug-step-over', () => post({ type: 'skip', stepId: step.id }), {
+        action: 'skip',
+        disabled: busy,
+        iconOnly: true,
+      }),
+    );
   }
-  if (!step.manual) actions.append(button(l.copy, 'copy', () => post({ type: 'copy', stepId: step.id, what: 'command' }), { action: 'copy', iconOnly: true }));
+  if (!step.manual) {
+    actions.append(
+      button(l.copy, 'copy', () => post({ type: 'copy', stepId: step.id, what: 'command' }), {
+        action: 'copy',
+        iconOnly: true,
+      }),
+    );
+  }
   root.append(actions);
   return root;
 }
@@ -234,7 +315,12 @@ function renderStep(step: StepView, s: RunbookViewState, l: Labels): HTMLElement
 const collapsed = new Set<string>(vscode.getState()?.collapsed ?? []);
 
 function persist(): void {
-  vscode.setState({ file: state?.file ?? file, ...(state ? { state } : {}), ...(labels ? { labels } : {}), collapsed: [...collapsed] });
+  vscode.setState({
+    file: state?.file ?? file,
+    ...(state ? { state } : {}),
+    ...(labels ? { labels } : {}),
+    collapsed: [...collapsed],
+  });
 }
 
 function toggleSection(id: string): void {
@@ -259,11 +345,26 @@ function renderSectionHead(section: SectionView, s: RunbookViewState, l: Labels,
   if (folded) {
     const done = section.steps.filter((st) => st.status === 'succeeded' || st.status === 'skipped').length;
     const failed = section.steps.some((st) => st.status === 'failed');
-    if (section.steps.length > 0) head.append(el('span', `chip progress${failed ? ' failed' : done === section.steps.length ? ' done' : ''}`, `${done}/${section.steps.length}`));
+    if (section.steps.length > 0) {
+      head.append(
+        el(
+          'span',
+          `chip progress${failed ? ' failed' : done === section.steps.length ? ' done' : ''}`,
+          `${done}/${section.steps.length}`,
+        ),
+      );
+    }
   }
   if (section.kind !== 'other') head.append(el('span', `chip kind kind-${section.kind}`, section.kind));
   const runnable = section.steps.some((st) => !st.manual);
-  if (runnable) head.append(button(l.runSection, 'run-all', () => post({ type: 'runSection', sectionId: section.id }), { action: 'runSection', disabled: s.running !== undefined }));
+  if (runnable) {
+    head.append(
+      button(l.runSection, 'run-all', () => post({ type: 'runSection', sectionId: section.id }), {
+        action: 'runSection',
+        disabled: s.running !== undefined,
+      }),
+    );
+  }
   return head;
 }
 
@@ -310,7 +411,9 @@ function render(): void {
       });
       const info = el('div', 'run-info');
       info.append(el('span', undefined, `${l.runStarted} ${new Date(s.runStartedAt).toLocaleString()}`));
-      info.append(button(l.newRun, 'refresh', () => post({ type: 'newRun' }), { action: 'newRun', disabled: busy !== undefined }));
+      info.append(
+        button(l.newRun, 'refresh', () => post({ type: 'newRun' }), { action: 'newRun', disabled: busy !== undefined }),
+      );
       info.append(button(l.exportLog, 'export', () => post({ type: 'exportLog' }), { action: 'exportLog' }));
       header.append(h1, source, info);
       return header;
@@ -324,8 +427,17 @@ function render(): void {
         box.append(el('span', 'caption', l.variables));
         for (const v of s.variables) {
           const item = el('span', 'variable');
-          item.append(el('code', undefined, v.name), el('span', undefined, ' = '), el('code', v.value === undefined ? 'unset' : undefined, v.value ?? l.notSet));
-          item.append(button(l.edit, 'edit', () => post({ type: 'editVariable', name: v.name }), { action: 'editVariable', disabled: busy !== undefined }));
+          item.append(
+            el('code', undefined, v.name),
+            el('span', undefined, ' = '),
+            el('code', v.value === undefined ? 'unset' : undefined, v.value ?? l.notSet),
+          );
+          item.append(
+            button(l.edit, 'edit', () => post({ type: 'editVariable', name: v.name }), {
+              action: 'editVariable',
+              disabled: busy !== undefined,
+            }),
+          );
           box.append(item);
         }
         return box;
@@ -351,13 +463,29 @@ function render(): void {
     });
     const folded = collapsed.has(section.id);
     const parts: HTMLElement[] = [
-      keyed(`section-head:${section.id}`, [section.title, section.kind, section.level, busy, section.steps.map((st) => [st.manual, st.status]), folded, l], () => renderSectionHead(section, s, l, folded)),
+      keyed(
+        `section-head:${section.id}`,
+        [
+          section.title,
+          section.kind,
+          section.level,
+          busy,
+          section.steps.map((st) => [st.manual, st.status]),
+          folded,
+          l,
+        ],
+        () => renderSectionHead(section, s, l, folded),
+      ),
     ];
     if (section.production) {
       parts.push(
         keyed(`banner:${section.id}`, [section.production, l.production], () => {
           const banner = el('div', 'banner production');
-          banner.append(icon('shield'), el('strong', undefined, l.production), el('span', undefined, ` ${section.production}`));
+          banner.append(
+            icon('shield'),
+            el('strong', undefined, l.production),
+            el('span', undefined, ` ${section.production}`),
+          );
           return banner;
         }),
       );
@@ -366,8 +494,18 @@ function render(): void {
       parts.push(
         keyed(`problem:${section.id}:${problem.message}`, [problem, busy, l], () => {
           const banner = el('div', 'banner problem');
-          banner.append(icon('warning'), el('span', undefined, `${problem.message} ${l.stepsCannotRun.replace('{0}', String(problem.steps))}`));
-          if (problem.action === 'addEnvironment') banner.append(button(l.addEnvironment, 'add', () => post({ type: 'addEnvironment' }), { action: 'addEnvironment', disabled: !!busy }));
+          banner.append(
+            icon('warning'),
+            el('span', undefined, `${problem.message} ${l.stepsCannotRun.replace('{0}', String(problem.steps))}`),
+          );
+          if (problem.action === 'addEnvironment') {
+            banner.append(
+              button(l.addEnvironment, 'add', () => post({ type: 'addEnvironment' }), {
+                action: 'addEnvironment',
+                disabled: !!busy,
+              }),
+            );
+          }
           return banner;
         }),
       );
@@ -381,11 +519,17 @@ function render(): void {
         }),
       );
     }
-    if (!folded) for (const step of section.steps) parts.push(keyed(`step:${step.id}`, [step, busy, l], () => renderStep(step, s, l)));
+    if (!folded) {
+      for (const step of section.steps) {
+        parts.push(keyed(`step:${step.id}`, [step, busy, l], () => renderStep(step, s, l)));
+      }
+    }
     reconcile(container, parts);
     blocks.push(container);
   }
-  if (s.sections.every((section) => section.steps.length === 0)) blocks.push(keyed('empty', l.noSteps, () => el('p', 'empty', l.noSteps)));
+  if (s.sections.every((section) => section.steps.length === 0)) {
+    blocks.push(keyed('empty', l.noSteps, () => el('p', 'empty', l.noSteps)));
+  }
   reconcile(app, blocks);
 }
 

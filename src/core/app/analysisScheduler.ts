@@ -78,7 +78,13 @@ export class AnalysisScheduler {
    * `settle` is called (also when `work` throws) with the result to publish, or undefined when there is none to
    * publish: no result, the run went stale, or a check of this database started later was published already.
    */
-  async checkDatabase<R>(root: string, name: string, isStale: () => boolean, work: () => Promise<R | undefined>, settle: (publish: R | undefined) => void): Promise<void> {
+  async checkDatabase<R>(
+    root: string,
+    name: string,
+    isStale: () => boolean,
+    work: () => Promise<R | undefined>,
+    settle: (publish: R | undefined) => void,
+  ): Promise<void> {
     const key = databaseKey(root, name);
     const ticket = ++this.checkCounter;
     this.inProgress.set(key, (this.inProgress.get(key) ?? 0) + 1);
@@ -90,7 +96,8 @@ export class AnalysisScheduler {
       const left = (this.inProgress.get(key) ?? 1) - 1;
       if (left > 0) this.inProgress.set(key, left);
       else this.inProgress.delete(key);
-      const publish = result !== undefined && !isStale() && (this.publishedCheck.get(key) ?? 0) < ticket ? result : undefined;
+      const publish =
+        result !== undefined && !isStale() && (this.publishedCheck.get(key) ?? 0) < ticket ? result : undefined;
       if (publish !== undefined) this.publishedCheck.set(key, ticket);
       settle(publish);
     }
@@ -105,7 +112,10 @@ export class AnalysisScheduler {
   oneAtATime<T>(root: string, work: () => Promise<T>): Promise<T> {
     const turn = (this.engineTurns.get(root) ?? Promise.resolve()).then(work);
     // The queue only orders calls: a failed one is its caller's to handle (it gets `turn`), not the next call's.
-    this.engineTurns.set(root, turn.catch(() => undefined));
+    this.engineTurns.set(
+      root,
+      turn.catch(() => undefined),
+    );
     return turn;
   }
 
@@ -126,7 +136,10 @@ export class AnalysisScheduler {
  * `work` (connecting to a database), or undefined as soon as `signal` aborts; what `work` gives after that
  * is released, so an abandoned SSH tunnel is not held open.
  */
-export async function unlessAborted<T extends { release(): void }>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+export async function unlessAborted<T extends { release(): void }>(
+  work: Promise<T>,
+  signal: AbortSignal,
+): Promise<T | undefined> {
   let onAbort!: () => void;
   const aborted = new Promise<undefined>((resolve) => (onAbort = () => resolve(undefined)));
   if (signal.aborted) onAbort();
@@ -134,7 +147,12 @@ export async function unlessAborted<T extends { release(): void }>(work: Promise
   try {
     const acquired = await Promise.race([work, aborted]);
     // Abandoned: the late connection is released; a late failure has nobody left to tell (the check ended already).
-    if (acquired === undefined) void work.then((late) => late.release(), () => undefined);
+    if (acquired === undefined) {
+      void work.then(
+        (late) => late.release(),
+        () => undefined,
+      );
+    }
     return acquired;
   } finally {
     signal.removeEventListener('abort', onAbort);

@@ -21,7 +21,10 @@ export type { DatabaseCensus, DumpRecipe } from '../runbook/gates';
 
 /** Runs a shell command where the backup step ran (this machine, or the environment's SSH server). */
 export interface ShellRunner {
-  run(command: string, options?: { cwd?: string }): Promise<{ exitCode: number | null; stdout: string; stderr: string }>;
+  run(
+    command: string,
+    options?: { cwd?: string },
+  ): Promise<{ exitCode: number | null; stdout: string; stderr: string }>;
 }
 
 export interface BackupVerification {
@@ -71,7 +74,13 @@ export function dumpRecipe(backupCommand: string): DumpRecipe | undefined {
     else if (!w.startsWith('-')) database = w;
   }
   if (!database || /[$`"']/.test(database) || /:\/\//.test(database)) return undefined;
-  return { prefix: prefix.replace(/\bdocker\s+exec\s+(?!-i\b|-it\b|-ti\b)/, 'docker exec -i '), conn, database, format, createsDatabase };
+  return {
+    prefix: prefix.replace(/\bdocker\s+exec\s+(?!-i\b|-it\b|-ti\b)/, 'docker exec -i '),
+    conn,
+    database,
+    format,
+    createsDatabase,
+  };
 }
 
 function tool(recipe: DumpRecipe, argv: string[]): string {
@@ -90,7 +99,20 @@ export const CENSUS_SQL = [
 
 /** The command printing the census of `database` (the source's by default). */
 export function censusCommand(recipe: DumpRecipe, database = recipe.database): string {
-  return tool(recipe, ['psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...recipe.conn, '-d', database, '-c', CENSUS_SQL]);
+  return tool(recipe, [
+    'psql',
+    '-X',
+    '-q',
+    '-A',
+    '-t',
+    '-v',
+    'ON_ERROR_STOP=1',
+    ...recipe.conn,
+    '-d',
+    database,
+    '-c',
+    CENSUS_SQL,
+  ]);
 }
 
 /** Parses {@link censusCommand}'s output. */
@@ -113,17 +135,38 @@ export function parseCensus(stdout: string): DatabaseCensus {
 }
 
 /** What differs from `expected` in `actual`: missing or extra tables, row counts, applied migrations. */
-export function compareCensus(expected: DatabaseCensus, actual: DatabaseCensus, names: { expected: string; actual: string }): string[] {
+export function compareCensus(
+  expected: DatabaseCensus,
+  actual: DatabaseCensus,
+  names: { expected: string; actual: string },
+): string[] {
   const out: string[] = [];
   for (const [table, rows] of Object.entries(expected.tables)) {
-    if (!(table in actual.tables)) out.push(l10n.t('table {0} ({1} rows in {2}) is missing in {3}', table, rows, names.expected, names.actual));
-    else if (actual.tables[table] !== rows) out.push(l10n.t('{0}: {1} rows in {2}, {3} in {4}', table, rows, names.expected, actual.tables[table], names.actual));
+    if (!(table in actual.tables)) {
+      out.push(l10n.t('table {0} ({1} rows in {2}) is missing in {3}', table, rows, names.expected, names.actual));
+    } else if (actual.tables[table] !== rows) {
+      out.push(
+        l10n.t('{0}: {1} rows in {2}, {3} in {4}', table, rows, names.expected, actual.tables[table], names.actual),
+      );
+    }
   }
-  for (const table of Object.keys(actual.tables)) if (!(table in expected.tables)) out.push(l10n.t('table {0} is in {1} but not in {2}', table, names.actual, names.expected));
+  for (const table of Object.keys(actual.tables)) {
+    if (!(table in expected.tables)) {
+      out.push(l10n.t('table {0} is in {1} but not in {2}', table, names.actual, names.expected));
+    }
+  }
   const missing = expected.migrations.filter((m) => !actual.migrations.includes(m));
   const extra = actual.migrations.filter((m) => !expected.migrations.includes(m));
-  if (missing.length) out.push(l10n.t('_prisma_migrations: {0} applied in {1}, not in {2}', missing.join(', '), names.expected, names.actual));
-  if (extra.length) out.push(l10n.t('_prisma_migrations: {0} applied in {1}, not in {2}', extra.join(', '), names.actual, names.expected));
+  if (missing.length) {
+    out.push(
+      l10n.t('_prisma_migrations: {0} applied in {1}, not in {2}', missing.join(', '), names.expected, names.actual),
+    );
+  }
+  if (extra.length) {
+    out.push(
+      l10n.t('_prisma_migrations: {0} applied in {1}, not in {2}', extra.join(', '), names.actual, names.expected),
+    );
+  }
   return out;
 }
 
@@ -157,10 +200,17 @@ export function scratchDatabaseName(now: Date, random: string = Math.random().to
 }
 
 /** Size (`wc -c`) and sha256 (`sha256sum`) of the dump file where it was written. */
-export async function fingerprintFile(runner: ShellRunner, path: string, cwd?: string): Promise<{ sizeBytes?: number; sha256?: string }> {
+export async function fingerprintFile(
+  runner: ShellRunner,
+  path: string,
+  cwd?: string,
+): Promise<{ sizeBytes?: number; sha256?: string }> {
   const file = path.startsWith('~/') ? `~/${quoteShellArg(path.slice(2))}` : quoteShellArg(path);
   const opts = cwd ? { cwd } : {};
-  const [size, sum] = await Promise.all([runner.run(`wc -c < ${file}`, opts), runner.run(`sha256sum ${file} 2>/dev/null || shasum -a 256 ${file}`, opts)]);
+  const [size, sum] = await Promise.all([
+    runner.run(`wc -c < ${file}`, opts),
+    runner.run(`sha256sum ${file} 2>/dev/null || shasum -a 256 ${file}`, opts),
+  ]);
   const out: { sizeBytes?: number; sha256?: string } = {};
   const bytes = Number(size.stdout.trim());
   if (size.exitCode === 0 && Number.isFinite(bytes)) out.sizeBytes = bytes;
@@ -195,12 +245,32 @@ export async function verifyBackup(
       ...base,
       recipe,
       status: 'failed',
-      summary: l10n.t('Not verified: this dump creates and connects to its own database (pg_dump -C), so restoring it anywhere would write to the source database. Dump without -C.'),
+      summary: l10n.t(
+        'Not verified: this dump creates and connects to its own database (pg_dump -C), so restoring it anywhere would write to the source database. Dump without -C.',
+      ),
     };
   }
-  if (facts.sizeBytes === undefined) return { ...base, recipe, status: 'failed', summary: l10n.t('Not verified: the backup file {0} could not be read.', input.path) };
+  if (facts.sizeBytes === undefined) {
+    return {
+      ...base,
+      recipe,
+      status: 'failed',
+      summary: l10n.t('Not verified: the backup file {0} could not be read.', input.path),
+    };
+  }
   const source = await runner.run(censusCommand(recipe), opts);
-  if (source.exitCode !== 0) return { ...base, recipe, status: 'failed', summary: l10n.t('Not verified: the source database {0} could not be read: {1}', recipe.database, lastLine(source.stderr) || l10n.t('exit {0}', String(source.exitCode))) };
+  if (source.exitCode !== 0) {
+    return {
+      ...base,
+      recipe,
+      status: 'failed',
+      summary: l10n.t(
+        'Not verified: the source database {0} could not be read: {1}',
+        recipe.database,
+        lastLine(source.stderr) || l10n.t('exit {0}', String(source.exitCode)),
+      ),
+    };
+  }
   const census = parseCensus(source.stdout);
   const scratch = input.scratchName ?? scratchDatabaseName(input.now ?? new Date());
   if (scratch === recipe.database) throw new Error('The scratch database must not be the source database.');
@@ -212,7 +282,11 @@ export async function verifyBackup(
       recipe,
       census,
       status: 'failed',
-      summary: l10n.t('Not verified: the scratch database {0} could not be created (it needs CREATEDB and room for one more copy): {1}', scratch, lastLine(created.stderr) || l10n.t('exit {0}', String(created.exitCode))),
+      summary: l10n.t(
+        'Not verified: the scratch database {0} could not be created (it needs CREATEDB and room for one more copy): {1}',
+        scratch,
+        lastLine(created.stderr) || l10n.t('exit {0}', String(created.exitCode)),
+      ),
     };
   }
   try {
@@ -231,16 +305,56 @@ export async function verifyBackup(
         census,
         where,
         status: 'failed',
-        summary: l10n.t('Not verified: the dump did not restore into {0}: {1}', scratch, lastLine(restored.stderr) || l10n.t('exit {0}', String(restored.exitCode))),
+        summary: l10n.t(
+          'Not verified: the dump did not restore into {0}: {1}',
+          scratch,
+          lastLine(restored.stderr) || l10n.t('exit {0}', String(restored.exitCode)),
+        ),
         differences: [],
       };
     }
     const copy = await runner.run(censusCommand(recipe, scratch), opts);
-    if (copy.exitCode !== 0) return { ...base, recipe, census, where, status: 'failed', summary: l10n.t('Not verified: the restored copy could not be read: {0}', lastLine(copy.stderr)) };
-    const differences = compareCensus(census, parseCensus(copy.stdout), { expected: recipe.database, actual: l10n.t('the restored copy') });
+    if (copy.exitCode !== 0) {
+      return {
+        ...base,
+        recipe,
+        census,
+        where,
+        status: 'failed',
+        summary: l10n.t('Not verified: the restored copy could not be read: {0}', lastLine(copy.stderr)),
+      };
+    }
+    const differences = compareCensus(census, parseCensus(copy.stdout), {
+      expected: recipe.database,
+      actual: l10n.t('the restored copy'),
+    });
     return differences.length === 0
-      ? { ...base, recipe, census, where, status: 'verified', summary: l10n.t('Verified: restored into {0}; {1} — identical to {2}.', where, describeCensus(census), recipe.database) }
-      : { ...base, recipe, census, where, differences, status: 'failed', summary: l10n.t('Not verified: the restored copy differs from {0}: {1}', recipe.database, someDifferences(differences)) };
+      ? {
+          ...base,
+          recipe,
+          census,
+          where,
+          status: 'verified',
+          summary: l10n.t(
+            'Verified: restored into {0}; {1} — identical to {2}.',
+            where,
+            describeCensus(census),
+            recipe.database,
+          ),
+        }
+      : {
+          ...base,
+          recipe,
+          census,
+          where,
+          differences,
+          status: 'failed',
+          summary: l10n.t(
+            'Not verified: the restored copy differs from {0}: {1}',
+            recipe.database,
+            someDifferences(differences),
+          ),
+        };
   } finally {
     // Only the database created above, whatever happened in between.
     await runner.run(tool(recipe, ['dropdb', '--if-exists', ...recipe.conn, scratch]), opts).catch(() => undefined);
@@ -254,9 +368,38 @@ export async function verifyRestore(
   cwd?: string,
 ): Promise<{ ok: boolean; summary: string; differences: string[] }> {
   const now = await runner.run(censusCommand(backup.recipe), cwd ? { cwd } : {});
-  if (now.exitCode !== 0) return { ok: false, summary: l10n.t('The restored database {0} could not be read: {1}', backup.recipe.database, lastLine(now.stderr) || l10n.t('exit {0}', String(now.exitCode))), differences: [] };
-  const differences = compareCensus(backup.census, parseCensus(now.stdout), { expected: l10n.t('the backup'), actual: backup.recipe.database });
+  if (now.exitCode !== 0) {
+    return {
+      ok: false,
+      summary: l10n.t(
+        'The restored database {0} could not be read: {1}',
+        backup.recipe.database,
+        lastLine(now.stderr) || l10n.t('exit {0}', String(now.exitCode)),
+      ),
+      differences: [],
+    };
+  }
+  const differences = compareCensus(backup.census, parseCensus(now.stdout), {
+    expected: l10n.t('the backup'),
+    actual: backup.recipe.database,
+  });
   return differences.length === 0
-    ? { ok: true, summary: l10n.t('Restore verified: {0} matches the backup ({1}).', backup.recipe.database, describeCensus(backup.census)), differences }
-    : { ok: false, summary: l10n.t('The restored database differs from the backup {0}: {1}', backup.path, someDifferences(differences)), differences };
+    ? {
+        ok: true,
+        summary: l10n.t(
+          'Restore verified: {0} matches the backup ({1}).',
+          backup.recipe.database,
+          describeCensus(backup.census),
+        ),
+        differences,
+      }
+    : {
+        ok: false,
+        summary: l10n.t(
+          'The restored database differs from the backup {0}: {1}',
+          backup.path,
+          someDifferences(differences),
+        ),
+        differences,
+      };
 }

@@ -35,10 +35,22 @@ export type SchemaDiff = (project: PrismaProject) => Promise<DriftReport>;
  * With `options.only`, the draft holds only those items of the diff, and is verified to apply on the shadow and
  * to leave exactly the other items still to do (a partial draft that fails is removed: it cannot be retried alone).
  */
-export async function createBaseline(project: PrismaProject, options: BaselineOptions, diff: SchemaDiff): Promise<BaselineResult> {
+export async function createBaseline(
+  project: PrismaProject,
+  options: BaselineOptions,
+  diff: SchemaDiff,
+): Promise<BaselineResult> {
   const word = options.kind === 'migration' ? 'migration' : 'baseline';
   const fromFile = options.from ? path.resolve(project.root, options.from) : undefined;
-  if (fromFile && options.only) throw new EngineError({ code: 'invalid-argument', message: l10n.t('A draft ({0}) is installed whole: it cannot be limited to some changes.', relative(project, fromFile)) });
+  if (fromFile && options.only) {
+    throw new EngineError({
+      code: 'invalid-argument',
+      message: l10n.t(
+        'A draft ({0}) is installed whole: it cannot be limited to some changes.',
+        relative(project, fromFile),
+      ),
+    });
+  }
   const draftSql = fromFile ? await readDraft(fromFile) : undefined;
   const report = await diff(project);
   const only = options.only ? new Set(options.only) : undefined;
@@ -46,18 +58,31 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
   const rest = only ? report.items.filter((i) => !only.has(driftItemKey(i))) : [];
   if (report.empty || selected.length === 0) {
     const kept = fromFile ? l10n.t(' The draft {0} was not installed.', relative(project, fromFile)) : '';
-    const why = report.empty ? l10n.t('the migrations already produce the schema') : l10n.t('the migrations already make the selected changes');
-    const message = word === 'migration' ? l10n.t('Nothing to migrate: {0}. No folder was written.{1}', why, kept) : l10n.t('Nothing to baseline: {0}. No folder was written.{1}', why, kept);
+    const why = report.empty
+      ? l10n.t('the migrations already produce the schema')
+      : l10n.t('the migrations already make the selected changes');
+    const message =
+      word === 'migration'
+        ? l10n.t('Nothing to migrate: {0}. No folder was written.{1}', why, kept)
+        : l10n.t('Nothing to baseline: {0}. No folder was written.{1}', why, kept);
     return { created: false, script: '', items: [], verified: true, message };
   }
   if (word === 'migration' && !options.name && !(fromFile && draftName(fromFile))) {
-    throw new EngineError({ code: 'invalid-argument', message: l10n.t('A migration needs a name (--name): it is all a reviewer, a deploy log and _prisma_migrations show.') });
+    throw new EngineError({
+      code: 'invalid-argument',
+      message: l10n.t(
+        'A migration needs a name (--name): it is all a reviewer, a deploy log and _prisma_migrations show.',
+      ),
+    });
   }
   const partial = rest.length > 0 ? { rest } : undefined;
   const name = fromFile && !options.name ? (draftName(fromFile) ?? newName(options)) : newName(options);
   const target = path.join(project.migrationsDir, name);
   if (existsSync(target)) {
-    throw new EngineError({ code: 'already-exists', message: l10n.t('Migration folder {0} already exists: nothing was overwritten.', target) });
+    throw new EngineError({
+      code: 'already-exists',
+      message: l10n.t('Migration folder {0} already exists: nothing was overwritten.', target),
+    });
   }
   let sql = draftSql ?? (partial ? scriptOf(selected) : report.script);
   let items = selected;
@@ -69,10 +94,23 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
   if (fixedPoints) {
     sql = withoutStatements(sql, fixedPoints);
     items = selected.filter((i) => !fixedPoints.includes(i.sql.replace(/\s+/g, ' ').trim()));
-    leftOut = l10n.t(' Left out: {0} — the engine reports this again however often it is applied (an index it reads back differently from how it renders it, such as a non-default operator class: prisma/prisma#16275); `check` keeps listing it.', fixedPoints.join(' '));
+    leftOut = l10n.t(
+      ' Left out: {0} — the engine reports this again however often it is applied (an index it reads back differently from how it renders it, such as a non-default operator class: prisma/prisma#16275); `check` keeps listing it.',
+      fixedPoints.join(' '),
+    );
     if (sql === '') {
       await rm(path.dirname(draftPath), { recursive: true, force: true });
-      return { created: false, script: '', items: [], verified: true, leftOut: fixedPoints, message: word === 'migration' ? l10n.t('Nothing to migrate: no folder was written.{0}', leftOut) : l10n.t('Nothing to baseline: no folder was written.{0}', leftOut) };
+      return {
+        created: false,
+        script: '',
+        items: [],
+        verified: true,
+        leftOut: fixedPoints,
+        message:
+          word === 'migration'
+            ? l10n.t('Nothing to migrate: no folder was written.{0}', leftOut)
+            : l10n.t('Nothing to baseline: no folder was written.{0}', leftOut),
+      };
     }
     await writeFile(draftPath, sql);
     await verifyDraft(verify, sql, undefined, fixedPoints);
@@ -83,7 +121,8 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
   const sqlPath = path.join(target, 'migration.sql');
   // The draft is now in the migrations folder: its copy in drafts/ goes (a file given from elsewhere stays).
   if (isInDrafts(project.root, draftPath)) await rm(path.dirname(draftPath), { recursive: true, force: true });
-  const orderNote = later.length > 0 ? l10n.t(' Warning: it sorts before {0} — check the migration order.', later.join(', ')) : '';
+  const orderNote =
+    later.length > 0 ? l10n.t(' Warning: it sorts before {0} — check the migration order.', later.join(', ')) : '';
   return {
     created: true,
     migrationName: name,
@@ -93,10 +132,26 @@ export async function createBaseline(project: PrismaProject, options: BaselineOp
     verified: true,
     ...(fixedPoints ? { leftOut: fixedPoints } : {}),
     message: partial
-      ? l10n.t('Created {0} with {1}, verified on the shadow database; {2} stay for another migration.{3}', relative(project, sqlPath), statements(items.length), statements(rest.length), `${leftOut}${orderNote}`)
+      ? l10n.t(
+          'Created {0} with {1}, verified on the shadow database; {2} stay for another migration.{3}',
+          relative(project, sqlPath),
+          statements(items.length),
+          statements(rest.length),
+          `${leftOut}${orderNote}`,
+        )
       : word === 'migration'
-        ? l10n.t('Created {0} with {1}; migrations + this migration now match the schema.{2}', relative(project, sqlPath), statements(items.length), `${leftOut}${orderNote}`)
-        : l10n.t('Created {0} with {1}; migrations + baseline now match the schema.{2}', relative(project, sqlPath), statements(items.length), `${leftOut}${orderNote}`),
+        ? l10n.t(
+            'Created {0} with {1}; migrations + this migration now match the schema.{2}',
+            relative(project, sqlPath),
+            statements(items.length),
+            `${leftOut}${orderNote}`,
+          )
+        : l10n.t(
+            'Created {0} with {1}; migrations + baseline now match the schema.{2}',
+            relative(project, sqlPath),
+            statements(items.length),
+            `${leftOut}${orderNote}`,
+          ),
   };
 }
 
@@ -117,7 +172,10 @@ interface DraftToVerify {
 }
 
 /** `remaining` without one item per `expected` item (same key); and the expected ones not found there. */
-function subtractExpected(remaining: readonly DriftItem[], expected: readonly DriftItem[]): { extra: DriftItem[]; gone: DriftItem[] } {
+function subtractExpected(
+  remaining: readonly DriftItem[],
+  expected: readonly DriftItem[],
+): { extra: DriftItem[]; gone: DriftItem[] } {
   const extra = [...remaining];
   const gone: DriftItem[] = [];
   for (const item of expected) {
@@ -128,29 +186,46 @@ function subtractExpected(remaining: readonly DriftItem[], expected: readonly Dr
   return { extra, gone };
 }
 
-async function verifyDraft(draft: DraftToVerify, sql: string, drafted?: readonly DriftItem[], tolerated?: readonly string[]): Promise<string[] | undefined> {
+async function verifyDraft(
+  draft: DraftToVerify,
+  sql: string,
+  drafted?: readonly DriftItem[],
+  tolerated?: readonly string[],
+): Promise<string[] | undefined> {
   const { project, name, word, draftPath, diff, rest } = draft;
   const partial = rest.length > 0;
   const withDraft: PrismaProject = {
     ...project,
-    migrations: [...project.migrations.filter((m) => m.name !== name), { name, dir: path.dirname(draftPath), sqlPath: draftPath, hasSql: true }],
+    migrations: [
+      ...project.migrations.filter((m) => m.name !== name),
+      { name, dir: path.dirname(draftPath), sqlPath: draftPath, hasSql: true },
+    ],
   };
   // A partial draft cannot be installed later with --from (it does not reproduce the schema alone): it goes.
   const refuse = async (data: ConstructorParameters<typeof EngineError>[0]): Promise<never> => {
-    if (partial && isInDrafts(project.root, draftPath)) await rm(path.dirname(draftPath), { recursive: true, force: true });
+    if (partial && isInDrafts(project.root, draftPath)) {
+      await rm(path.dirname(draftPath), { recursive: true, force: true });
+    }
     throw new EngineError(data);
   };
   const isMigration = word === 'migration';
   const kept = partial
     ? l10n.t('Nothing was written to {0}.', relative(project, project.migrationsDir))
-    : l10n.t('Nothing was written to {0}; the draft was kept at {1}.', relative(project, project.migrationsDir), relative(project, draftPath));
+    : l10n.t(
+        'Nothing was written to {0}; the draft was kept at {1}.',
+        relative(project, project.migrationsDir),
+        relative(project, draftPath),
+      );
   const retry = partial
     ? isMigration
       ? l10n.t('or create the migration for every change at once.')
       : l10n.t('or create the baseline for every change at once.')
     : isMigration
       ? l10n.t('then run: {0}.', `drift-guard migrate --from ${relative(project, draftPath)}`)
-      : l10n.t('then run: {0} (in the editor: Create Baseline from Draft…).', `drift-guard baseline --from ${relative(project, draftPath)}`);
+      : l10n.t(
+          'then run: {0} (in the editor: Create Baseline from Draft…).',
+          `drift-guard baseline --from ${relative(project, draftPath)}`,
+        );
   const what = partial
     ? isMigration
       ? l10n.t('The migration with only the selected changes')
@@ -167,7 +242,9 @@ async function verifyDraft(draft: DraftToVerify, sql: string, drafted?: readonly
     const statement = (sql.split('\n')[line - 1] ?? '').trim().slice(0, 120);
     // The shadow failure without its "Migration … failed on the shadow database (line N): " frame (migrationFailure in
     // engineSession.ts), in whichever language it was written.
-    const frames = [l10n.t(' (line {0})', line), ''].map((where) => l10n.t('Migration {0} failed on the shadow database{1}: {2}', name, where, ''));
+    const frames = [l10n.t(' (line {0})', line), ''].map((where) =>
+      l10n.t('Migration {0} failed on the shadow database{1}: {2}', name, where, ''),
+    );
     const frame = frames.find((f) => error.message.startsWith(f));
     const reason = frame ? error.message.slice(frame.length) : error.message;
     const hint = partial ? l10n.t('It needs a change that was not selected: select that change too') : editHint(reason);
@@ -176,32 +253,81 @@ async function verifyDraft(draft: DraftToVerify, sql: string, drafted?: readonly
       migration: name,
       ...(partial ? {} : { location: { file: draftPath, line, character: 1 } }),
       message: statement
-        ? l10n.t('{0} failed on the shadow database at line {1} ({2}): {3}. {4} {5}, {6}', what, line, statement, reason, kept, hint, retry)
-        : l10n.t('{0} failed on the shadow database at line {1}: {2}. {3} {4}, {5}', what, line, reason, kept, hint, retry),
+        ? l10n.t(
+            '{0} failed on the shadow database at line {1} ({2}): {3}. {4} {5}, {6}',
+            what,
+            line,
+            statement,
+            reason,
+            kept,
+            hint,
+            retry,
+          )
+        : l10n.t(
+            '{0} failed on the shadow database at line {1}: {2}. {3} {4}, {5}',
+            what,
+            line,
+            reason,
+            kept,
+            hint,
+            retry,
+          ),
       ...(error.detail ? { detail: error.detail } : {}),
     });
   }
   const { extra, gone } = subtractExpected(check.items, rest);
   if (extra.length > 0 || gone.length > 0) {
-    if (gone.length === 0 && tolerated && engineFixedPoints(tolerated.map((s) => ({ sql: s })), extra)) return undefined;
+    if (
+      gone.length === 0 &&
+      tolerated &&
+      engineFixedPoints(
+        tolerated.map((s) => ({ sql: s })),
+        extra,
+      )
+    ) {
+      return undefined;
+    }
     const fixed = gone.length === 0 && drafted ? engineFixedPoints(drafted, extra) : undefined;
     if (fixed) return fixed;
     const listed = (items: readonly DriftItem[]): string => {
       const shown = items.slice(0, 5).map(describeItem);
-      return items.length > shown.length ? l10n.t('{0}, and {1} more', shown.join('; '), items.length - shown.length) : shown.join('; ');
+      return items.length > shown.length
+        ? l10n.t('{0}, and {1} more', shown.join('; '), items.length - shown.length)
+        : shown.join('; ');
     };
     if (partial) {
       const parts = [
-        ...(extra.length > 0 ? [l10n.t('{0} difference(s) remain that were not left out ({1})', extra.length, listed(extra))] : []),
-        ...(gone.length > 0 ? [l10n.t('it also made {0} change(s) that were not selected ({1})', gone.length, listed(gone))] : []),
+        ...(extra.length > 0
+          ? [l10n.t('{0} difference(s) remain that were not left out ({1})', extra.length, listed(extra))]
+          : []),
+        ...(gone.length > 0
+          ? [l10n.t('it also made {0} change(s) that were not selected ({1})', gone.length, listed(gone))]
+          : []),
       ];
-      return refuse({ code: 'refused', migration: name, message: l10n.t('{0} applies on the shadow database but does not stand alone: {1}. {2} Select the changes it depends on too, {3}', what, parts.join('; '), kept, retry) });
+      return refuse({
+        code: 'refused',
+        migration: name,
+        message: l10n.t(
+          '{0} applies on the shadow database but does not stand alone: {1}. {2} Select the changes it depends on too, {3}',
+          what,
+          parts.join('; '),
+          kept,
+          retry,
+        ),
+      });
     }
     return refuse({
       code: 'refused',
       migration: name,
       location: { file: draftPath, line: 1, character: 1 },
-      message: l10n.t('{0} did not reproduce the schema: {1} difference(s) remain after it ({2}). {3} Edit it so that the migrations and the draft produce the schema exactly, {4}', what, extra.length, listed(extra), kept, retry),
+      message: l10n.t(
+        '{0} did not reproduce the schema: {1} difference(s) remain after it ({2}). {3} Edit it so that the migrations and the draft produce the schema exactly, {4}',
+        what,
+        extra.length,
+        listed(extra),
+        kept,
+        retry,
+      ),
     });
   }
   return undefined;
@@ -218,7 +344,9 @@ function editHint(reason: string): string {
   const code = /\[(\w{5})\]$/.exec(reason)?.[1];
   switch (code) {
     case '23502':
-      return l10n.t('Edit the draft: give the new required column a DEFAULT, or add it nullable, fill it with an UPDATE and then SET NOT NULL');
+      return l10n.t(
+        'Edit the draft: give the new required column a DEFAULT, or add it nullable, fill it with an UPDATE and then SET NOT NULL',
+      );
     case '23505':
       return l10n.t('Edit the draft: merge or delete the duplicate rows (an UPDATE or DELETE before the unique index)');
     case '23503':
@@ -232,7 +360,11 @@ function editHint(reason: string): string {
 }
 
 function describeItem(item: DriftItem): string {
-  const target = item.column ? `${item.table}.${item.column}` : item.value ? `${item.enum}.${item.value}` : (item.name ?? item.table ?? item.enum ?? '');
+  const target = item.column
+    ? `${item.table}.${item.column}`
+    : item.value
+      ? `${item.enum}.${item.value}`
+      : (item.name ?? item.table ?? item.enum ?? '');
   const sql = item.sql ? `: ${item.sql.replace(/\s+/g, ' ').trim().slice(0, 160)}` : '';
   return `${`${item.change} ${item.object} ${target}`.trim()}${sql}`;
 }
@@ -242,9 +374,17 @@ async function readDraft(file: string): Promise<string> {
   try {
     sql = await readFile(file, 'utf8');
   } catch (error) {
-    throw new EngineError({ code: 'invalid-argument', message: l10n.t('Cannot read the draft {0}: {1}.', file, (error as NodeJS.ErrnoException).code ?? String(error)) });
+    throw new EngineError({
+      code: 'invalid-argument',
+      message: l10n.t('Cannot read the draft {0}: {1}.', file, (error as NodeJS.ErrnoException).code ?? String(error)),
+    });
   }
-  if (sql.trim() === '') throw new EngineError({ code: 'invalid-argument', message: l10n.t('The draft {0} is empty: nothing to install.', file) });
+  if (sql.trim() === '') {
+    throw new EngineError({
+      code: 'invalid-argument',
+      message: l10n.t('The draft {0} is empty: nothing to install.', file),
+    });
+  }
   return sql;
 }
 
@@ -259,7 +399,13 @@ async function writeDraft(root: string, name: string, sql: string): Promise<stri
     await mkdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    throw new EngineError({ code: 'already-exists', message: l10n.t('The draft {0} already exists: nothing was overwritten (install it with drift-guard baseline --from, or delete it).', dir) });
+    throw new EngineError({
+      code: 'already-exists',
+      message: l10n.t(
+        'The draft {0} already exists: nothing was overwritten (install it with drift-guard baseline --from, or delete it).',
+        dir,
+      ),
+    });
   }
   const file = path.join(dir, 'migration.sql');
   await writeFile(file, sql);
@@ -292,7 +438,11 @@ export function timestamp(now?: string): string {
 }
 
 function sanitizeName(name: string, fallback: string): string {
-  const clean = name.trim().toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  const clean = name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return clean || fallback;
 }
 
@@ -303,7 +453,13 @@ async function writeFolderAtomically(migrationsDir: string, name: string, sql: s
   try {
     await writeFile(path.join(temp, 'migration.sql'), sql);
     if (existsSync(path.join(migrationsDir, name))) {
-      throw new EngineError({ code: 'already-exists', message: l10n.t('Migration folder {0} already exists: nothing was overwritten.', path.join(migrationsDir, name)) });
+      throw new EngineError({
+        code: 'already-exists',
+        message: l10n.t(
+          'Migration folder {0} already exists: nothing was overwritten.',
+          path.join(migrationsDir, name),
+        ),
+      });
     }
     await rename(temp, path.join(migrationsDir, name));
   } catch (error) {

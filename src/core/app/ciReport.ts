@@ -18,22 +18,47 @@ export type RuleId = DriftCode | GuardCode;
 
 /** Every code a finding can carry, with the one line SARIF viewers show as the rule's description. */
 export const RULES: ReadonlyArray<{ id: RuleId; shortDescription: string }> = [
-  { id: 'schema-drift', shortDescription: 'The schema declares something the migrations do not create (or the reverse).' },
+  {
+    id: 'schema-drift',
+    shortDescription: 'The schema declares something the migrations do not create (or the reverse).',
+  },
   { id: 'database-drift', shortDescription: 'A database differs from what its applied migrations create.' },
-  { id: 'drift-check-failed', shortDescription: 'The drift check could not run (schema rejected, migration failing on the shadow, database unreachable).' },
-  { id: 'migration-failed', shortDescription: 'A migration is recorded as failed in _prisma_migrations: migrate deploy stops on it (P3009).' },
+  {
+    id: 'drift-check-failed',
+    shortDescription:
+      'The drift check could not run (schema rejected, migration failing on the shadow, database unreachable).',
+  },
+  {
+    id: 'migration-failed',
+    shortDescription: 'A migration is recorded as failed in _prisma_migrations: migrate deploy stops on it (P3009).',
+  },
   { id: 'applied-migration-edited', shortDescription: 'A migration recorded as applied was edited.' },
   { id: 'applied-migration-deleted', shortDescription: 'A migration recorded as applied was deleted.' },
-  { id: 'migration-same-day-order', shortDescription: 'Same-day migrations were applied or written in another order than their names sort in.' },
-  { id: 'migration-applied-out-of-order', shortDescription: 'A migration was applied after one whose name sorts after it.' },
-  { id: 'migration-depends-on-later', shortDescription: 'A migration uses a table or type that only a later-sorting migration creates.' },
+  {
+    id: 'migration-same-day-order',
+    shortDescription: 'Same-day migrations were applied or written in another order than their names sort in.',
+  },
+  {
+    id: 'migration-applied-out-of-order',
+    shortDescription: 'A migration was applied after one whose name sorts after it.',
+  },
+  {
+    id: 'migration-depends-on-later',
+    shortDescription: 'A migration uses a table or type that only a later-sorting migration creates.',
+  },
   { id: 'migration-date-only', shortDescription: 'A migration name has a date but no time of day.' },
   { id: 'migration-duplicate-timestamp', shortDescription: 'Two migration folders share a timestamp.' },
   { id: 'migration-commits-midway', shortDescription: 'A migration has an explicit COMMIT before other statements.' },
-  { id: 'migration-commit-undocumented', shortDescription: 'The commit that added the migration does not describe it (team rule 4).' },
+  {
+    id: 'migration-commit-undocumented',
+    shortDescription: 'The commit that added the migration does not describe it (team rule 4).',
+  },
   { id: 'migration-name-no-timestamp', shortDescription: 'A migration name has no timestamp prefix.' },
   { id: 'migration-name-meaningless', shortDescription: 'A migration name says nothing about the change.' },
-  { id: 'guard-input-unavailable', shortDescription: 'A migration.sql or git could not be read: the guard rails that need it could not run.' },
+  {
+    id: 'guard-input-unavailable',
+    shortDescription: 'A migration.sql or git could not be read: the guard rails that need it could not run.',
+  },
 ];
 
 /** SARIF's levels; GitHub's commands are `error`, `warning` and `notice`. */
@@ -72,7 +97,11 @@ export function repoRelative(root: string, file: string): string | undefined {
  */
 export function toSarif(
   findings: readonly CiFinding[],
-  options: { root: string; version: string; rules?: ReadonlyArray<{ id: CiFinding['ruleId']; shortDescription: string }> },
+  options: {
+    root: string;
+    version: string;
+    rules?: ReadonlyArray<{ id: CiFinding['ruleId']; shortDescription: string }>;
+  },
 ): Record<string, unknown> {
   const rules = options.rules ?? RULES;
   const ruleIndex = new Map<string, number>(rules.map((r, i) => [r.id, i]));
@@ -86,10 +115,18 @@ export function toSarif(
             name: 'drift-guard',
             version: options.version,
             informationUri: README_URL,
-            rules: rules.map((r) => ({ id: r.id, shortDescription: { text: r.shortDescription }, helpUri: `${README_URL}#${r.id}` })),
+            rules: rules.map((r) => ({
+              id: r.id,
+              shortDescription: { text: r.shortDescription },
+              helpUri: `${README_URL}#${r.id}`,
+            })),
           },
         },
-        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(options.root.endsWith(path.sep) ? options.root : `${options.root}${path.sep}`).href } },
+        originalUriBaseIds: {
+          '%SRCROOT%': {
+            uri: pathToFileURL(options.root.endsWith(path.sep) ? options.root : `${options.root}${path.sep}`).href,
+          },
+        },
         results: findings.map((f) => {
           const uri = f.file ? repoRelative(options.root, f.file) : undefined;
           const region: Record<string, number> = {};

@@ -57,7 +57,10 @@ export function recordedButMissing(history: Pick<NamedHistory, 'migrations'>): s
  * before it (the failing one was written on top of it). Undefined otherwise (a genuinely broken migration, an
  * unreachable database…): the failure then speaks for itself.
  */
-export function explainReplayFailure(failure: CheckFailure, histories: readonly NamedHistory[]): ReplayBlocked | undefined {
+export function explainReplayFailure(
+  failure: CheckFailure,
+  histories: readonly NamedHistory[],
+): ReplayBlocked | undefined {
   if (failure.code !== 'migration-failed') return undefined;
   const deleted = new Set<string>();
   const environments = new Set<string>();
@@ -101,12 +104,24 @@ export function replayBlockedMessage(blocked: ReplayBlocked, migrationsDir = '<m
         );
   }
   return one
-    ? l10n.t('Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded it as applied). Restore it from git ({2}), then check again.', names, environments, restore)
-    : l10n.t('Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded them as applied). Restore them from git ({2}), then check again.', names, environments, restore);
+    ? l10n.t(
+        'Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded it as applied). Restore it from git ({2}), then check again.',
+        names,
+        environments,
+        restore,
+      )
+    : l10n.t(
+        'Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded them as applied). Restore them from git ({2}), then check again.',
+        names,
+        environments,
+        restore,
+      );
 }
 
 /** A database's drift against its history, or why it cannot be computed. */
-export type DatabaseDriftCheck = { history: HistoryStatus; report: HistoryDriftReport; blocked?: undefined } | { history: HistoryStatus; report?: undefined; blocked: ReplayBlocked };
+export type DatabaseDriftCheck =
+  | { history: HistoryStatus; report: HistoryDriftReport; blocked?: undefined }
+  | { history: HistoryStatus; report?: undefined; blocked: ReplayBlocked };
 
 /**
  * Reads the database's history, then its drift against the migrations it applied. When the replay fails because
@@ -124,7 +139,10 @@ export async function checkDatabaseDrift(
     return { history, report: await diffDatabaseToHistory(engine, project, history, url) };
   } catch (error) {
     if (!isEngineError(error)) throw error;
-    const blocked = explainReplayFailure({ code: error.code, message: error.message, ...(error.migration ? { migration: error.migration } : {}) }, [{ environment, migrations: history.migrations }]);
+    const blocked = explainReplayFailure(
+      { code: error.code, message: error.message, ...(error.migration ? { migration: error.migration } : {}) },
+      [{ environment, migrations: history.migrations }],
+    );
     if (!blocked) throw error;
     return { history, blocked };
   }

@@ -70,12 +70,21 @@ export async function startDemoDatabases(options: DemoDatabasesOptions): Promise
       const server = new PgliteServer(db, { port: port ?? 0, log: (m) => options.log?.(`${name}: ${m}`) });
       started.push({ embedded, server });
       const address = await server.start();
-      return { name, port: address.port, url: `postgresql://postgres@127.0.0.1:${address.port}/postgres?schema=public` };
+      return {
+        name,
+        port: address.port,
+        url: `postgresql://postgres@127.0.0.1:${address.port}/postgres?schema=public`,
+      };
     };
     const local = await serve('local', options.ports?.local);
     const production = await serve('production', options.ports?.production);
     await fill(local.url, { demoDir: options.demoDir, order: DEMO_MIGRATIONS_NAME_ORDER, clock: 'now', drift: true });
-    await fill(production.url, { demoDir: options.demoDir, order: DEMO_MIGRATIONS_PRODUCTION_ORDER, clock: 'production', drift: true });
+    await fill(production.url, {
+      demoDir: options.demoDir,
+      order: DEMO_MIGRATIONS_PRODUCTION_ORDER,
+      clock: 'production',
+      drift: true,
+    });
     return { local, production, stop };
   } catch (error) {
     await stop();
@@ -86,7 +95,9 @@ export async function startDemoDatabases(options: DemoDatabasesOptions): Promise
 async function readMigrations(demoDir: string): Promise<Array<{ name: string; sql: string }>> {
   const dir = path.join(demoDir, 'prisma', 'migrations');
   const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-  return Promise.all(names.map(async (name) => ({ name, sql: await readFile(path.join(dir, name, 'migration.sql'), 'utf8') })));
+  return Promise.all(
+    names.map(async (name) => ({ name, sql: await readFile(path.join(dir, name, 'migration.sql'), 'utf8') })),
+  );
 }
 
 async function fill(url: string, content: Parameters<typeof fillDemoDatabase>[1]): Promise<void> {
@@ -111,7 +122,10 @@ export interface WrittenDemoWorkspace {
  * `.env.example` for the rest) and `.vscode/settings.json` with the `production` environment.
  * Refuses to overwrite a `.env` or settings file the workspace already has: it writes into a fresh copy.
  */
-export async function writeDemoWorkspace(workspace: string, databases: RunningDemoDatabases): Promise<WrittenDemoWorkspace> {
+export async function writeDemoWorkspace(
+  workspace: string,
+  databases: RunningDemoDatabases,
+): Promise<WrittenDemoWorkspace> {
   const envFile = path.join(workspace, '.env');
   const settingsFile = path.join(workspace, '.vscode', 'settings.json');
   for (const file of [envFile, settingsFile]) {
@@ -119,12 +133,18 @@ export async function writeDemoWorkspace(workspace: string, databases: RunningDe
       () => true,
       () => false,
     );
-    if (exists) throw new Error(l10n.t('{0} already exists: the demo databases are written into a fresh copy of demo/ only', file));
+    if (exists) {
+      throw new Error(
+        l10n.t('{0} already exists: the demo databases are written into a fresh copy of demo/ only', file),
+      );
+    }
   }
   const example = await readFile(path.join(workspace, '.env.example'), 'utf8').catch(() => '');
   const kept = example
     .split('\n')
-    .filter((line) => !new RegExp(`^\\s*(${DEMO_ENV_VARIABLES.local}|${DEMO_ENV_VARIABLES.production})\\s*=`).test(line))
+    .filter(
+      (line) => !new RegExp(`^\\s*(${DEMO_ENV_VARIABLES.local}|${DEMO_ENV_VARIABLES.production})\\s*=`).test(line),
+    )
     .join('\n')
     .trim();
   const env = [

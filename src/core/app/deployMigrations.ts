@@ -24,21 +24,42 @@ export function deployMigrations(session: EngineSession, project: PrismaProject,
       throw new EngineError({
         code: 'migration-failed',
         migration: failed,
-        message: l10n.t('Migration {0} failed on {1}: {2}. It is recorded as failed: fix it, mark it rolled back, then deploy again.', failed ?? l10n.t('(unknown)'), describeUrl(url), `${scriptError.message}${scriptError.code ? ` [${scriptError.code}]` : ''}`),
-        location: failed ? { file: path.join(project.migrationsDir, failed, 'migration.sql'), line: 1, character: 1 } : undefined,
+        message: l10n.t(
+          'Migration {0} failed on {1}: {2}. It is recorded as failed: fix it, mark it rolled back, then deploy again.',
+          failed ?? l10n.t('(unknown)'),
+          describeUrl(url),
+          `${scriptError.message}${scriptError.code ? ` [${scriptError.code}]` : ''}`,
+        ),
+        location: failed
+          ? { file: path.join(project.migrationsDir, failed, 'migration.sql'), line: 1, character: 1 }
+          : undefined,
       });
     }
     const applied = outcome.applied;
-    return { applied, message: applied.length > 0 ? l10n.t('Applied {0} migration(s): {1}.', applied.length, applied.join(', ')) : l10n.t('No pending migration.') };
+    return {
+      applied,
+      message:
+        applied.length > 0
+          ? l10n.t('Applied {0} migration(s): {1}.', applied.length, applied.join(', '))
+          : l10n.t('No pending migration.'),
+    };
   });
 }
 
 /** The migration `_prisma_migrations` records as started and not finished (the one that just failed), if it can be read. */
 async function failedMigrationName(session: EngineSession, url: string): Promise<string | undefined> {
-  const client = await openPgClient(url, l10n.t('reading _prisma_migrations'), session.timeouts.connectMs, readLimits(session.timeouts.historyMs)).catch(() => undefined);
+  const client = await openPgClient(
+    url,
+    l10n.t('reading _prisma_migrations'),
+    session.timeouts.connectMs,
+    readLimits(session.timeouts.historyMs),
+  ).catch(() => undefined);
   if (!client) return undefined;
   try {
-    const records = await readMigrationRecords(async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>, parsePgUrl(url).schema);
+    const records = await readMigrationRecords(
+      async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>,
+      parsePgUrl(url).schema,
+    );
     return records?.filter((r) => !r.finishedAt && !r.rolledBackAt).pop()?.migrationName;
   } catch {
     return undefined;

@@ -67,7 +67,11 @@ export type DeployPlanEngine = Pick<EngineApi, 'historyStatus' | 'migrationProof
  * migrations on the embedded shadow, reads CHECK constraints). Rejects with the engine's errors (connection, unknown
  * migration, timeout).
  */
-export async function computeDeployPlan(engine: DeployPlanEngine, project: PrismaProject, url: string): Promise<DeployPlan> {
+export async function computeDeployPlan(
+  engine: DeployPlanEngine,
+  project: PrismaProject,
+  url: string,
+): Promise<DeployPlan> {
   const history = await engine.historyStatus(project, url);
   const pending = pendingMigrations(history);
   const proofs = pending.length > 0 ? await engine.migrationProofs(project, url, pending) : [];
@@ -76,7 +80,9 @@ export async function computeDeployPlan(engine: DeployPlanEngine, project: Prism
 
 /** The migrations `migrate deploy` would apply: local, neither applied nor failed (`rolledBack` ones run again). */
 export function pendingMigrations(history: HistoryStatus): string[] {
-  return history.migrations.filter((m) => (m.state === 'pending' || m.state === 'rolledBack') && !m.missingLocally).map((m) => m.name);
+  return history.migrations
+    .filter((m) => (m.state === 'pending' || m.state === 'rolledBack') && !m.missingLocally)
+    .map((m) => m.name);
 }
 
 /** The plan from the history and the proofs of its pending migrations (pure; see the rules at the top). */
@@ -114,16 +120,32 @@ export function planFromProofs(history: HistoryStatus, proofs: readonly Migratio
 function judge(proof: MigrationProof): PlannedMigration {
   const { migration, present, missing } = proof;
   if (present.length === 0 && missing.length === 0) {
-    return { migration, action: 'apply', present, missing, reason: l10n.t('changes nothing the schema comparison sees (data or empty migration): deploy runs it.') };
+    return {
+      migration,
+      action: 'apply',
+      present,
+      missing,
+      reason: l10n.t('changes nothing the schema comparison sees (data or empty migration): deploy runs it.'),
+    };
   }
-  if (present.length === 0) return { migration, action: 'apply', present, missing, reason: l10n.t('the database has none of its changes: deploy applies it.') };
+  if (present.length === 0) {
+    return {
+      migration,
+      action: 'apply',
+      present,
+      missing,
+      reason: l10n.t('the database has none of its changes: deploy applies it.'),
+    };
+  }
   if (missing.length === 0) {
     return {
       migration,
       action: 'markApplied',
       present,
       missing,
-      reason: l10n.t('the database already has every change it makes: mark it applied. Deploying it would fail (P3018) and block every later deploy.'),
+      reason: l10n.t(
+        'the database already has every change it makes: mark it applied. Deploying it would fail (P3018) and block every later deploy.',
+      ),
     };
   }
   return {
@@ -150,7 +172,13 @@ export function migrationsToMarkApplied(plan: DeployPlan): string[] {
  * the user finds it again. Asked of the engine only when it can be non-empty: something is pending and the database
  * has objects no applied migration creates (`driftCount`); otherwise no pending migration can be present.
  */
-export async function alreadyPresentMigrations(engine: Pick<EngineApi, 'migrationProofs'>, project: PrismaProject, url: string, history: HistoryStatus, driftCount: number): Promise<string[]> {
+export async function alreadyPresentMigrations(
+  engine: Pick<EngineApi, 'migrationProofs'>,
+  project: PrismaProject,
+  url: string,
+  history: HistoryStatus,
+  driftCount: number,
+): Promise<string[]> {
   const pending = pendingMigrations(history);
   if (pending.length === 0 || driftCount === 0) return [];
   return migrationsToMarkApplied(planFromProofs(history, await engine.migrationProofs(project, url, pending)));
@@ -184,17 +212,30 @@ export function deployPlanText(plan: DeployPlan, target: string): string[] {
   const head = plan.deployable
     ? l10n.t('✓ Deploy plan for {0}: {1} migration(s) to apply.', target, plan.steps.length)
     : l10n.t('✗ Deploy plan for {0}: not every migration can be deployed — {1}.', target, summary(plan));
-  const marks: Record<DeployAction, string> = { apply: l10n.t('→ apply'), markApplied: l10n.t('✓ mark applied'), blocked: l10n.t('✗ blocked') };
+  const marks: Record<DeployAction, string> = {
+    apply: l10n.t('→ apply'),
+    markApplied: l10n.t('✓ mark applied'),
+    blocked: l10n.t('✗ blocked'),
+  };
   const width = Math.max(...Object.values(marks).map((m) => m.length));
   const lines = [head];
   for (const step of plan.steps) {
-    lines.push(`  ${marks[step.action].padEnd(width)}  ${step.migration}${step.failed ? l10n.t(' (failed)') : ''} — ${step.reason}`);
+    lines.push(
+      `  ${marks[step.action].padEnd(width)}  ${step.migration}${step.failed ? l10n.t(' (failed)') : ''} — ${step.reason}`,
+    );
     if (step.action !== 'apply') {
       for (const c of step.present) {
-        const label = c.change === 'created' ? c.label : c.change === 'dropped' ? l10n.t('{0} (already dropped)', c.label) : l10n.t('{0} (already as it leaves it)', c.label);
+        const label =
+          c.change === 'created'
+            ? c.label
+            : c.change === 'dropped'
+              ? l10n.t('{0} (already dropped)', c.label)
+              : l10n.t('{0} (already as it leaves it)', c.label);
         lines.push(`      ${l10n.t('present: {0}', label)}`);
       }
-      for (const c of step.missing) lines.push(`      ${l10n.t('missing: {0}', c.description.replace(/ missing$/, ''))}`);
+      for (const c of step.missing) {
+        lines.push(`      ${l10n.t('missing: {0}', c.description.replace(/ missing$/, ''))}`);
+      }
     }
   }
   return lines;

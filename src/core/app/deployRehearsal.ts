@@ -11,7 +11,11 @@ import { requireMigrationsFolder } from './historyStatus';
  * recreates its `_prisma_migrations` there (read from `input.url` in a read-only session) and applies the pending
  * migrations one by one, as `migrate deploy` would. Never writes to the real database.
  */
-export function rehearseDeploy(session: EngineSession, project: PrismaProject, input: RehearsalInput): Promise<RehearsalReport> {
+export function rehearseDeploy(
+  session: EngineSession,
+  project: PrismaProject,
+  input: RehearsalInput,
+): Promise<RehearsalReport> {
   return session.exclusive(l10n.t('deploy rehearsal'), session.timeouts.deployMs, async (call) => {
     requireMigrationsFolder(project);
     const migrations = await readLocalMigrations(project);
@@ -19,7 +23,13 @@ export function rehearseDeploy(session: EngineSession, project: PrismaProject, i
     // The copy needs its own fresh instance; the analyses' shadow (≈450 MB) restarts from its snapshot later.
     const copy = await call.freshEmbedded();
     try {
-      return await rehearseOnCopy(copy, { input, migrations, ...(real ? { real } : {}), assetsDir: call.assetsDir, log: (m) => call.log(m) });
+      return await rehearseOnCopy(copy, {
+        input,
+        migrations,
+        ...(real ? { real } : {}),
+        assetsDir: call.assetsDir,
+        log: (m) => call.log(m),
+      });
     } finally {
       await copy.close();
     }

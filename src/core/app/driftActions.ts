@@ -61,7 +61,10 @@ function sameObject(schema: DriftFinding, database: DriftFinding): boolean {
 }
 
 /** Each schema finding's action, and the database-only findings grouped across databases. */
-export function planDriftActions(schemaFindings: readonly DriftFinding[], databases: readonly DatabaseDriftResult[]): DriftActionPlan {
+export function planDriftActions(
+  schemaFindings: readonly DriftFinding[],
+  databases: readonly DatabaseDriftResult[],
+): DriftActionPlan {
   const checked = databases.filter((d) => d.findings !== undefined);
   const used = new Set<DriftFinding>();
   const schema = schemaFindings.map((finding): SchemaDriftAction => {
@@ -91,7 +94,13 @@ export function planDriftActions(schemaFindings: readonly DriftFinding[], databa
   }
   const kinds = new Set(schema.map((s) => s.action));
   const overall = kinds.size === 0 ? 'none' : kinds.size === 2 ? 'mixed' : [...kinds][0];
-  return { schema, databaseOnly, checked: checked.map((d) => d.name), unchecked: databases.filter((d) => d.findings === undefined).map((d) => d.name), overall };
+  return {
+    schema,
+    databaseOnly,
+    checked: checked.map((d) => d.name),
+    unchecked: databases.filter((d) => d.findings === undefined).map((d) => d.name),
+    overall,
+  };
 }
 
 /** Every item of some findings (their primary and folded items), as {@link driftItemKey} keys: what to put in a migration. */
@@ -100,23 +109,43 @@ export function selectionKeys(findings: readonly DriftFinding[]): string[] {
 }
 
 /** The per-item form of {@link planDriftActions} (the CLI's `check --json` items): which databases have this item. */
-export function presentInFor(item: DriftItem, databases: ReadonlyArray<{ name: string; items?: readonly DriftItem[] }>): string[] {
+export function presentInFor(
+  item: DriftItem,
+  databases: ReadonlyArray<{ name: string; items?: readonly DriftItem[] }>,
+): string[] {
   return databases.filter((db) => db.items?.some((other) => sameDriftChange(item, other))).map((db) => db.name);
 }
 
 /** `local`, `local and production`, `local, staging and production`. */
 export function listNames(names: readonly string[]): string {
-  return names.length <= 1 ? (names[0] ?? '') : l10n.t('{0} and {1}', names.slice(0, -1).join(', '), names[names.length - 1]);
+  return names.length <= 1
+    ? (names[0] ?? '')
+    : l10n.t('{0} and {1}', names.slice(0, -1).join(', '), names[names.length - 1]);
 }
 
 /**
  * What to do, for the CLI (the extension says the same through vscode.l10n):
  * `already in local (db push): baseline it`, `in no checked database (local): a new change, create a migration`.
  */
-export function describeAction(action: Pick<SchemaDriftAction, 'action' | 'presentIn' | 'absentFrom'>, checked: readonly string[]): string {
-  if (checked.length === 0) return l10n.t('no database checked: treated as a new change, create a migration (if a database already has it, check it first)');
-  if (action.action === 'migrate') return l10n.t('in no checked database ({0}): a new change, create a migration', listNames(checked));
-  if (action.absentFrom.length > 0) return l10n.t('already in {0} (db push), not in {1}: baseline it', listNames(action.presentIn), listNames(action.absentFrom));
+export function describeAction(
+  action: Pick<SchemaDriftAction, 'action' | 'presentIn' | 'absentFrom'>,
+  checked: readonly string[],
+): string {
+  if (checked.length === 0) {
+    return l10n.t(
+      'no database checked: treated as a new change, create a migration (if a database already has it, check it first)',
+    );
+  }
+  if (action.action === 'migrate') {
+    return l10n.t('in no checked database ({0}): a new change, create a migration', listNames(checked));
+  }
+  if (action.absentFrom.length > 0) {
+    return l10n.t(
+      'already in {0} (db push), not in {1}: baseline it',
+      listNames(action.presentIn),
+      listNames(action.absentFrom),
+    );
+  }
   return l10n.t('already in {0} (db push): baseline it', listNames(action.presentIn));
 }
 
@@ -128,7 +157,9 @@ export function suggestMigrationName(findings: readonly DriftFinding[]): string 
   if (findings.length !== 1) return '';
   const item = findings[0].primary;
   const verb = item.change === 'added' ? 'add' : item.change === 'removed' ? 'drop' : 'change';
-  const words = [item.model ?? item.table ?? item.enum, item.field ?? item.column ?? item.value].filter((w): w is string => w !== undefined);
+  const words = [item.model ?? item.table ?? item.enum, item.field ?? item.column ?? item.value].filter(
+    (w): w is string => w !== undefined,
+  );
   const name = [verb, ...words]
     .join('_')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')

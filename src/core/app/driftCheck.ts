@@ -28,7 +28,11 @@ export interface SchemaCheck {
  * The schema (`options.schemaFiles`, the editor's unsaved buffers, else the files on disk) against the migrations.
  * Engine errors are thrown as they come.
  */
-export async function checkSchemaDrift(engine: Pick<EngineApi, 'diffMigrationsToSchema'>, project: PrismaProject, options: SchemaDiffOptions = {}): Promise<SchemaCheck> {
+export async function checkSchemaDrift(
+  engine: Pick<EngineApi, 'diffMigrationsToSchema'>,
+  project: PrismaProject,
+  options: SchemaDiffOptions = {},
+): Promise<SchemaCheck> {
   const report = await engine.diffMigrationsToSchema(project, options);
   const items = attributeToSchema(report.items, options.schemaFiles ?? project.schemaFiles);
   return { report, items, findings: groupFindings(items, 'schemaVsMigrations') };
@@ -36,7 +40,13 @@ export async function checkSchemaDrift(engine: Pick<EngineApi, 'diffMigrationsTo
 
 /** A database against its applied migrations: the drift, or why it cannot be computed (`blocked`), with its history. */
 export type DatabaseCheck =
-  | { history: HistoryStatus; report: HistoryDriftReport; items: AttributedItem[]; findings: DriftFinding[]; blocked?: undefined }
+  | {
+      history: HistoryStatus;
+      report: HistoryDriftReport;
+      items: AttributedItem[];
+      findings: DriftFinding[];
+      blocked?: undefined;
+    }
   | { history: HistoryStatus; report?: undefined; items?: undefined; findings?: undefined; blocked: ReplayBlocked };
 
 /**
@@ -52,7 +62,12 @@ export async function checkDatabase(
   const drift = await checkDatabaseDrift(engine, project, url, environment);
   if (drift.blocked) return { history: drift.history, blocked: drift.blocked };
   const items = attributeToSchema(drift.report.items, project.schemaFiles);
-  return { history: drift.history, report: drift.report, items, findings: groupFindings(items, 'databaseVsMigrations') };
+  return {
+    history: drift.history,
+    report: drift.report,
+    items,
+    findings: groupFindings(items, 'databaseVsMigrations'),
+  };
 }
 
 /** What {@link checkProject} found. */
@@ -86,14 +101,17 @@ export async function checkProject(
     if (!isEngineError(error) || !options.database) throw error;
     failure = error;
   }
-  const database = options.database ? await checkDatabase(engine, project, options.database.url, options.database.environment) : undefined;
+  const database = options.database
+    ? await checkDatabase(engine, project, options.database.url, options.database.environment)
+    : undefined;
   const history = database?.history;
   const failedMigrations = (history?.migrations ?? []).filter((m) => m.state === 'failed');
   if (schema) return { schema, ...(database ? { database } : {}), ...(history ? { history } : {}), failedMigrations };
   if (!isEngineError(failure)) throw failure;
-  const blocked = explainReplayFailure({ code: failure.code, message: failure.message, ...(failure.migration ? { migration: failure.migration } : {}) }, [
-    { environment: options.database?.environment ?? '', migrations: history?.migrations ?? [] },
-  ]);
+  const blocked = explainReplayFailure(
+    { code: failure.code, message: failure.message, ...(failure.migration ? { migration: failure.migration } : {}) },
+    [{ environment: options.database?.environment ?? '', migrations: history?.migrations ?? [] }],
+  );
   if (!blocked) throw failure;
   return { schema: { blocked }, ...(database ? { database } : {}), ...(history ? { history } : {}), failedMigrations };
 }

@@ -65,12 +65,24 @@ function changedSchema(project: PrismaProject, run: number): PrismaProject['sche
     const at = model ? file.content.indexOf('\n', model.start) + 1 : 0;
     if (at === 0) return file;
     done = true;
-    return { ...file, content: `${file.content.slice(0, at)}  driftGuardBench${run} String?\n${file.content.slice(at)}` };
+    return {
+      ...file,
+      content: `${file.content.slice(0, at)}  driftGuardBench${run} String?\n${file.content.slice(at)}`,
+    };
   });
 }
 
-async function timeCold(project: PrismaProject, options: BenchOptions, cacheDir: string): Promise<{ ms: number; rss: number }> {
-  const client = new EngineWorkerClient({ workerPath: options.workerPath, assetsDir: options.assetsDir, cacheDir, idleMs: 0 });
+async function timeCold(
+  project: PrismaProject,
+  options: BenchOptions,
+  cacheDir: string,
+): Promise<{ ms: number; rss: number }> {
+  const client = new EngineWorkerClient({
+    workerPath: options.workerPath,
+    assetsDir: options.assetsDir,
+    cacheDir,
+    idleMs: 0,
+  });
   const started = performance.now();
   try {
     await client.diffMigrationsToSchema(project);

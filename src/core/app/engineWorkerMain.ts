@@ -61,7 +61,10 @@ export function runEngineWorker(): void {
       .then(
         (value) => post({ kind: 'result', id: raw.id, ok: true, value }),
         (error: unknown) => {
-          const data = error instanceof EngineError ? error.toData() : { code: 'engine-error' as const, message: error instanceof Error ? error.message : String(error) };
+          const data =
+            error instanceof EngineError
+              ? error.toData()
+              : { code: 'engine-error' as const, message: error instanceof Error ? error.message : String(error) };
           post({ kind: 'result', id: raw.id, ok: false, error: data });
         },
       )

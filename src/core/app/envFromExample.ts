@@ -28,7 +28,9 @@ export function envExamplePaths(project: Pick<PrismaProject, 'root'>): { example
 export function datasourceVariables(project: Pick<PrismaProject, 'datasource'>): string[] {
   const out: string[] = [];
   for (const source of [project.datasource?.url, project.datasource?.directUrl]) {
-    if ((source?.kind === 'env' || source?.kind === 'config') && source.variable && !out.includes(source.variable)) out.push(source.variable);
+    if ((source?.kind === 'env' || source?.kind === 'config') && source.variable && !out.includes(source.variable)) {
+      out.push(source.variable);
+    }
   }
   return out;
 }
@@ -40,7 +42,9 @@ const PLACEHOLDER = /^$|change[-_ ]?me|your[-_]|<[^>]*>|xxx|example|placeholder|
  * meanwhile is not overwritten either) — and says which variables to fill in: the datasource's first, then the
  * example's empty or placeholder values.
  */
-export async function createEnvFromExample(project: Pick<PrismaProject, 'root' | 'datasource'>): Promise<EnvFromExampleResult> {
+export async function createEnvFromExample(
+  project: Pick<PrismaProject, 'root' | 'datasource'>,
+): Promise<EnvFromExampleResult> {
   const { examplePath, envPath } = envExamplePaths(project);
   try {
     await fs.copyFile(examplePath, envPath, constants.COPYFILE_EXCL);
@@ -62,7 +66,9 @@ export async function createEnvFromExample(project: Pick<PrismaProject, 'root' |
     if (datasource || placeholder) toFill.push({ name: entry.key, line: entry.line, datasource, placeholder });
   }
   // The datasource's variable first, even when the example lacks it (line 0: to be added).
-  for (const name of wanted) if (!toFill.some((v) => v.name === name)) toFill.push({ name, line: 0, datasource: true, placeholder: true });
+  for (const name of wanted) {
+    if (!toFill.some((v) => v.name === name)) toFill.push({ name, line: 0, datasource: true, placeholder: true });
+  }
   toFill.sort((a, b) => Number(b.datasource) - Number(a.datasource) || a.line - b.line);
   return { status: 'created', envPath, examplePath, toFill };
 }

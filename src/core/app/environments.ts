@@ -16,7 +16,15 @@ import { lookupEnvVariable } from '../project/envFile';
 import { type PrismaProject } from '../project/types';
 import { type ExecOptions, type ExecResult, SshSession, type SshTarget } from '../remote';
 import { foldersUpToRepositoryTop, repositoryTop } from '../util/repositoryTop';
-import { describeSsh, type EnvironmentSetting, parseEnvironmentSettings, remoteEndpoint, type SecretKind, sshTargetOf, tunnelledUrl } from '../environments/config';
+import {
+  describeSsh,
+  type EnvironmentSetting,
+  parseEnvironmentSettings,
+  remoteEndpoint,
+  type SecretKind,
+  sshTargetOf,
+  tunnelledUrl,
+} from '../environments/config';
 import { parseJsonc } from '../environments/jsonc';
 import { DriftGuardError } from '../util/errors';
 
@@ -42,21 +50,26 @@ export type EnvironmentErrorCode = 'missing-secret' | 'missing-variable' | 'inva
 /** Thrown when an environment cannot be used as configured (missing secret or variable, bad URL). */
 export class EnvironmentError extends DriftGuardError<EnvironmentErrorCode> {
   override readonly name = 'EnvironmentError';
-  constructor(
-    code: EnvironmentErrorCode,
-    message: string,
-  ) {
+  constructor(code: EnvironmentErrorCode, message: string) {
     super(code, message);
   }
 }
 
 /** A variable from the process environment, else from the project's `.env` files (Prisma's precedence). */
-export async function lookupVariable(project: PrismaProject, variable: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+export async function lookupVariable(
+  project: PrismaProject,
+  variable: string,
+  env: Record<string, string | undefined>,
+): Promise<string | undefined> {
   return lookupEnvVariable(project.envFiles, variable, env);
 }
 
 /** The database URL of `setting` (its secret or its variable), checked to be a `postgresql://` URL. */
-export async function resolveEnvironmentUrl(project: PrismaProject, setting: EnvironmentSetting, sources: EnvironmentSources): Promise<string> {
+export async function resolveEnvironmentUrl(
+  project: PrismaProject,
+  setting: EnvironmentSetting,
+  sources: EnvironmentSources,
+): Promise<string> {
   let url: string | undefined;
   if (setting.url.from === 'secret') {
     url = await sources.secrets.get(setting, 'url');
@@ -65,24 +78,38 @@ export async function resolveEnvironmentUrl(project: PrismaProject, setting: Env
     const variable = setting.url.variable;
     url = await lookupVariable(project, variable, sources.env);
     if (!url) {
-      const where = project.envFiles.length > 0 ? project.envFiles.map((f) => path.relative(project.root, f) || f).join(', ') : '.env';
+      const where =
+        project.envFiles.length > 0
+          ? project.envFiles.map((f) => path.relative(project.root, f) || f).join(', ')
+          : '.env';
       throw new EnvironmentError('missing-variable', sources.missingVariable(setting, variable, where));
     }
   }
   if (!tryParsePostgresUrl(url)) {
-    throw new EnvironmentError('invalid-url', l10n.t('{0}: the database URL is not a postgresql:// URL.', setting.name));
+    throw new EnvironmentError(
+      'invalid-url',
+      l10n.t('{0}: the database URL is not a postgresql:// URL.', setting.name),
+    );
   }
   return url;
 }
 
 /** The SSH target of `setting` with its secrets, or undefined when it has no SSH hop. */
-export async function environmentSshTarget(setting: EnvironmentSetting, secrets: Secrets): Promise<SshTarget | undefined> {
+export async function environmentSshTarget(
+  setting: EnvironmentSetting,
+  secrets: Secrets,
+): Promise<SshTarget | undefined> {
   const ssh = setting.ssh;
   if (!ssh) return undefined;
   const password = ssh.auth === 'password' ? await secrets.get(setting, 'sshPassword') : undefined;
-  if (ssh.auth === 'password' && password === undefined) throw new EnvironmentError('missing-secret', secrets.missing(setting, 'sshPassword'));
+  if (ssh.auth === 'password' && password === undefined) {
+    throw new EnvironmentError('missing-secret', secrets.missing(setting, 'sshPassword'));
+  }
   const passphrase = ssh.auth === 'key' ? await secrets.get(setting, 'sshPassphrase') : undefined;
-  return sshTargetOf(ssh, { ...(password !== undefined ? { password } : {}), ...(passphrase !== undefined ? { passphrase } : {}) });
+  return sshTargetOf(ssh, {
+    ...(password !== undefined ? { password } : {}),
+    ...(passphrase !== undefined ? { passphrase } : {}),
+  });
 }
 
 /**
@@ -90,7 +117,11 @@ export async function environmentSshTarget(setting: EnvironmentSetting, secrets:
  * one as the address its server connects to). An environment whose URL cannot be resolved designates nothing
  * it could be confused with, and is skipped.
  */
-export async function environmentDatabases(project: PrismaProject, settings: readonly EnvironmentSetting[], sources: EnvironmentSources): Promise<CheckedDatabase[]> {
+export async function environmentDatabases(
+  project: PrismaProject,
+  settings: readonly EnvironmentSetting[],
+  sources: EnvironmentSources,
+): Promise<CheckedDatabase[]> {
   const out: CheckedDatabase[] = [];
   for (const setting of settings) {
     let url: string;
@@ -100,7 +131,9 @@ export async function environmentDatabases(project: PrismaProject, settings: rea
       if (error instanceof EnvironmentError) continue;
       throw error;
     }
-    for (const u of setting.ssh ? sshEnvironmentUrls(url, setting.ssh) : [url]) out.push({ label: l10n.t('environment {0}', setting.name), url: u });
+    for (const u of setting.ssh ? sshEnvironmentUrls(url, setting.ssh) : [url]) {
+      out.push({ label: l10n.t('environment {0}', setting.name), url: u });
+    }
   }
   return out;
 }
@@ -122,7 +155,9 @@ export interface OpenedEnvironment {
  * that defines any, from the project's folder up to the repository's top level (a monorepo's root settings),
  * never above it. Undefined when none does.
  */
-export async function environmentSettingsFromFiles(project: PrismaProject): Promise<{ environments: EnvironmentSetting[]; problems: string[]; file: string } | undefined> {
+export async function environmentSettingsFromFiles(
+  project: PrismaProject,
+): Promise<{ environments: EnvironmentSetting[]; problems: string[]; file: string } | undefined> {
   for (const dir of await foldersUpToRepositoryTop(project.root)) {
     const file = path.join(dir, '.vscode', 'settings.json');
     if (!existsSync(file)) continue;
@@ -134,13 +169,22 @@ export async function environmentSettingsFromFiles(project: PrismaProject): Prom
     }
     if (raw === undefined) continue;
     const { environments, problems } = parseEnvironmentSettings(raw);
-    return { environments: environments.filter((e) => e.project === undefined || path.resolve(dir, e.project) === project.root), problems, file };
+    return {
+      environments: environments.filter(
+        (e) => e.project === undefined || path.resolve(dir, e.project) === project.root,
+      ),
+      problems,
+      file,
+    };
   }
   return undefined;
 }
 
 /** The environment `name` for `project` from the settings files (see {@link environmentSettingsFromFiles}). */
-export async function findEnvironmentSetting(project: PrismaProject, name: string): Promise<{ setting: EnvironmentSetting; file: string }> {
+export async function findEnvironmentSetting(
+  project: PrismaProject,
+  name: string,
+): Promise<{ setting: EnvironmentSetting; file: string }> {
   const found = await environmentSettingsFromFiles(project);
   if (found) {
     const { environments: mine, problems, file } = found;
@@ -159,7 +203,11 @@ export async function findEnvironmentSetting(project: PrismaProject, name: strin
   throw new Error(
     top === project.root
       ? l10n.t('No driftGuard.environments in a .vscode/settings.json in {0}.', top)
-      : l10n.t("No driftGuard.environments in a .vscode/settings.json from {0} up to the repository's top {1}.", project.root, top),
+      : l10n.t(
+          "No driftGuard.environments in a .vscode/settings.json from {0} up to the repository's top {1}.",
+          project.root,
+          top,
+        ),
   );
 }
 
@@ -177,13 +225,17 @@ export async function openEnvironment(
   const name = setting.name;
   const url = options.url ?? (await resolveEnvironmentUrl(project, setting, sources));
   const source = options.url ? '--url' : setting.url.from === 'env' ? `$${setting.url.variable}` : 'secret';
-  if (!setting.ssh) return { url, label: `${name} (${source} → ${redactUrl(url)})`, close: () => Promise.resolve(), setting };
+  if (!setting.ssh) {
+    return { url, label: `${name} (${source} → ${redactUrl(url)})`, close: () => Promise.resolve(), setting };
+  }
 
   const ssh = setting.ssh;
   const target = await environmentSshTarget(setting, sources.secrets);
   if (!target) throw new Error('no SSH target');
   const knownHosts = options.knownHostsFiles;
-  const session = await SshSession.connect(target, { hostKeys: knownHosts && knownHosts.length > 0 ? { knownHostsFiles: knownHosts } : {} });
+  const session = await SshSession.connect(target, {
+    hostKeys: knownHosts && knownHosts.length > 0 ? { knownHostsFiles: knownHosts } : {},
+  });
   try {
     const remote = remoteEndpoint(ssh, url);
     await session.checkForward(remote.host, remote.port);

@@ -93,7 +93,11 @@ export async function gatherGuardRailInputs(
           problems.push({
             input: 'migration-sql',
             migration: m.name,
-            message: l10n.t('{0} could not be read ({1}): whether it was edited after being applied could not be checked.', `${m.name}/migration.sql`, reason(error)),
+            message: l10n.t(
+              '{0} could not be read ({1}): whether it was edited after being applied could not be checked.',
+              `${m.name}/migration.sql`,
+              reason(error),
+            ),
           });
         }
         return { name: m.name, sqlPath: m.sqlPath };
@@ -101,12 +105,27 @@ export async function gatherGuardRailInputs(
     }),
   );
   // Both asked at once; their problems listed in a fixed order, whichever answers first.
-  const [order, adding] = await Promise.allSettled([git.writtenOrder(project.migrationsDir), git.addingCommits(project.migrationsDir)]);
+  const [order, adding] = await Promise.allSettled([
+    git.writtenOrder(project.migrationsDir),
+    git.addingCommits(project.migrationsDir),
+  ]);
   if (order.status === 'rejected') {
-    problems.push({ input: 'committed-order', message: l10n.t('git could not be read ({0}): the order same-day migrations were committed in could not be checked.', reason(order.reason)) });
+    problems.push({
+      input: 'committed-order',
+      message: l10n.t(
+        'git could not be read ({0}): the order same-day migrations were committed in could not be checked.',
+        reason(order.reason),
+      ),
+    });
   }
   if (adding.status === 'rejected') {
-    problems.push({ input: 'adding-commits', message: l10n.t('git could not be read ({0}): the commit messages that added the migrations (rule 4) could not be checked.', reason(adding.reason)) });
+    problems.push({
+      input: 'adding-commits',
+      message: l10n.t(
+        'git could not be read ({0}): the commit messages that added the migrations (rule 4) could not be checked.',
+        reason(adding.reason),
+      ),
+    });
   }
   const written = order.status === 'fulfilled' ? order.value : undefined;
   const commits = adding.status === 'fulfilled' ? adding.value : undefined;
@@ -114,11 +133,22 @@ export async function gatherGuardRailInputs(
   // one read), so every finished record without a folder counts, whatever state that history gave it.
   const local = new Set(project.migrations.map((m) => m.name));
   const applied = appliedIndex(histories);
-  const gone = [...applied.keys()].filter((name) => !local.has(name)).map((name) => ({ name, state: 'missingLocally' as const, appliedAt: applied.get(name)?.[0]?.appliedAt ?? '' }));
-  const deleted = await deletedAppliedMigrations(project.migrationsDir, [{ environment: '', migrations: gone }], { git, ...(sources.seen ? { seen: sources.seen } : {}) });
+  const gone = [...applied.keys()]
+    .filter((name) => !local.has(name))
+    .map((name) => ({ name, state: 'missingLocally' as const, appliedAt: applied.get(name)?.[0]?.appliedAt ?? '' }));
+  const deleted = await deletedAppliedMigrations(project.migrationsDir, [{ environment: '', migrations: gone }], {
+    git,
+    ...(sources.seen ? { seen: sources.seen } : {}),
+  });
   problems.push(...deleted.problems);
   return {
-    input: { migrations, histories, ...(written ? { written } : {}), ...(commits ? { commits } : {}), deleted: deleted.deleted },
+    input: {
+      migrations,
+      histories,
+      ...(written ? { written } : {}),
+      ...(commits ? { commits } : {}),
+      deleted: deleted.deleted,
+    },
     problems,
   };
 }
@@ -141,7 +171,13 @@ export async function deletedAppliedMigrations(
   if (missing.length === 0) return { deleted: [], problems };
   const problem = (error: unknown): void => {
     if (problems.length > 0) return;
-    problems.push({ input: 'deleted', message: l10n.t('git could not be read ({0}): whether applied migrations were deleted here could not be fully checked.', reason(error)) });
+    problems.push({
+      input: 'deleted',
+      message: l10n.t(
+        'git could not be read ({0}): whether applied migrations were deleted here could not be fully checked.',
+        reason(error),
+      ),
+    });
   };
   // Git can only tell a deletion when it tracks the migrations folder; otherwise the database's record is all there is.
   const tracked = await git.hasCommittedFiles(migrationsDir).catch((error: unknown) => {
@@ -165,7 +201,12 @@ export async function deletedAppliedMigrations(
 
 /** A problem as a guard-rail finding: a warning, on the migration it is about (else on the project, `migration` ''). */
 export function guardInputFinding(problem: GuardInputProblem): GuardFinding {
-  return { code: 'guard-input-unavailable', severity: 'warning', migration: problem.migration ?? '', message: problem.message };
+  return {
+    code: 'guard-input-unavailable',
+    severity: 'warning',
+    migration: problem.migration ?? '',
+    message: problem.message,
+  };
 }
 
 /** The guard-rail findings of gathered inputs, an input that could not be read included as a warning; errors first. */

@@ -28,7 +28,11 @@ export interface LargeInitBenchResult {
 /** Runs the text work on a `models`-model init migration `runs` times. */
 export function benchLargeInitText(models = 3000, runs = 3): LargeInitBenchResult {
   const project = largeInit(models);
-  const migration = { name: project.migrationName, sqlPath: `/bench/${project.migrationName}/migration.sql`, sql: project.sql };
+  const migration = {
+    name: project.migrationName,
+    sqlPath: `/bench/${project.migrationName}/migration.sql`,
+    sql: project.sql,
+  };
   const schemaFiles = [{ path: '/bench/schema.prisma', content: project.schema }];
   let objects = 0;
   let items = 0;
@@ -49,5 +53,13 @@ export function benchLargeInitText(models = 3000, runs = 3): LargeInitBenchResul
     runsMs.push(performance.now() - started);
   }
   const sorted = [...runsMs].sort((a, b) => a - b);
-  return { models, bytes: Buffer.byteLength(project.sql), objects, items, medianMs: sorted[Math.floor(sorted.length / 2)], maxMs: sorted[sorted.length - 1], runsMs };
+  return {
+    models,
+    bytes: Buffer.byteLength(project.sql),
+    objects,
+    items,
+    medianMs: sorted[Math.floor(sorted.length / 2)],
+    maxMs: sorted[sorted.length - 1],
+    runsMs,
+  };
 }

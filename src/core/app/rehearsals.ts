@@ -51,7 +51,14 @@ export async function rehearsalRecord(report: RehearsalReport, via: RehearsalRec
       return { name: m.name, checksum, status: m.status };
     }),
   );
-  return { environment: report.target, at: report.startedAt, ok: report.ok, migrations, source: report.source.description, via };
+  return {
+    environment: report.target,
+    at: report.startedAt,
+    ok: report.ok,
+    migrations,
+    source: report.source.description,
+    via,
+  };
 }
 
 /** The rehearsals recorded for the project at `root` (none when the file is missing or unreadable). */
@@ -73,7 +80,12 @@ export async function readRehearsals(root: string): Promise<RehearsalRecord[]> {
 function isRecord(value: unknown): value is RehearsalRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
-  return typeof r.environment === 'string' && typeof r.at === 'string' && typeof r.ok === 'boolean' && Array.isArray(r.migrations);
+  return (
+    typeof r.environment === 'string' &&
+    typeof r.at === 'string' &&
+    typeof r.ok === 'boolean' &&
+    Array.isArray(r.migrations)
+  );
 }
 
 /** Adds a rehearsal to the project's file (written whole, then renamed over the old one). */
@@ -83,13 +95,22 @@ export async function saveRehearsal(root: string, record: RehearsalRecord): Prom
   await fs.mkdir(path.dirname(file), { recursive: true });
   // Local state of this machine: never committed by accident (the drafts' folder has its own ignore file).
   const ignore = path.join(path.dirname(file), '.gitignore');
-  await fs.writeFile(ignore, '# Local state of Prisma Drift Guard: not committed.\n*\n', { flag: 'wx' }).catch(() => undefined);
+  await fs
+    .writeFile(ignore, '# Local state of Prisma Drift Guard: not committed.\n*\n', { flag: 'wx' })
+    .catch(() => undefined);
   await writeFileAtomically(file, `${JSON.stringify({ version: 1, rehearsals }, null, 2)}\n`);
 }
 
 /** The checksums of migration files, for the gate's `pending`. */
-export async function checksumsOf(migrations: ReadonlyArray<{ name: string; sqlPath?: string }>): Promise<MigrationChecksum[]> {
-  return Promise.all(migrations.map(async (m) => ({ name: m.name, checksum: m.sqlPath ? await fs.readFile(m.sqlPath).then(migrationChecksum, () => '') : '' })));
+export async function checksumsOf(
+  migrations: ReadonlyArray<{ name: string; sqlPath?: string }>,
+): Promise<MigrationChecksum[]> {
+  return Promise.all(
+    migrations.map(async (m) => ({
+      name: m.name,
+      checksum: m.sqlPath ? await fs.readFile(m.sqlPath).then(migrationChecksum, () => '') : '',
+    })),
+  );
 }
 
 /** Whether a production deploy may go ahead under rule 3, and why not. */
@@ -109,16 +130,26 @@ export function rehearsalGate(
   now: Date,
   maxAgeHours: number = DEFAULT_REHEARSAL_MAX_AGE_HOURS,
 ): RehearsalGateVerdict {
-  if (pending.length === 0) return { ok: true, message: l10n.t('Nothing is pending on {0}: no rehearsal needed.', environment) };
+  if (pending.length === 0) {
+    return { ok: true, message: l10n.t('Nothing is pending on {0}: no rehearsal needed.', environment) };
+  }
   const hint = l10n.t(
     'Rehearse the deploy on a copy of {0} first (rule 3: test the migration on a copy of the prod database before deploying; CLI: drift-guard rehearse --env {0}).',
     environment,
   );
   const mine = records.filter((r) => r.environment === environment).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   const latest = mine[0];
-  if (!latest) return { ok: false, reason: 'none', message: `${l10n.t('No deploy rehearsal of {0} was recorded.', environment)} ${hint}` };
+  if (!latest) {
+    return {
+      ok: false,
+      reason: 'none',
+      message: `${l10n.t('No deploy rehearsal of {0} was recorded.', environment)} ${hint}`,
+    };
+  }
   const maxAgeMs = maxAgeHours * 3_600_000;
-  const same = (r: RehearsalRecord): boolean => r.migrations.length === pending.length && r.migrations.every((m, i) => m.name === pending[i].name && !!m.checksum && m.checksum === pending[i].checksum);
+  const same = (r: RehearsalRecord): boolean =>
+    r.migrations.length === pending.length &&
+    r.migrations.every((m, i) => m.name === pending[i].name && !!m.checksum && m.checksum === pending[i].checksum);
   const fresh = (r: RehearsalRecord): boolean => now.getTime() - Date.parse(r.at) <= maxAgeMs;
   const age = (r: RehearsalRecord): string => formatAge(now.getTime() - Date.parse(r.at));
   // The newest rehearsal of these very migrations decides: a failure after a pass means it no longer passes.
@@ -126,19 +157,47 @@ export function rehearsalGate(
   if (matching && !matching.ok) {
     const failed = matching.migrations.find((m) => m.status === 'failed');
     const message = failed
-      ? l10n.t('The last deploy rehearsal of {0} ({1} ago) failed at {2}: fix the migration and rehearse again before deploying (rule 3).', environment, age(matching), failed.name)
-      : l10n.t('The last deploy rehearsal of {0} ({1} ago) failed: fix the migration and rehearse again before deploying (rule 3).', environment, age(matching));
+      ? l10n.t(
+          'The last deploy rehearsal of {0} ({1} ago) failed at {2}: fix the migration and rehearse again before deploying (rule 3).',
+          environment,
+          age(matching),
+          failed.name,
+        )
+      : l10n.t(
+          'The last deploy rehearsal of {0} ({1} ago) failed: fix the migration and rehearse again before deploying (rule 3).',
+          environment,
+          age(matching),
+        );
     return { ok: false, reason: 'failed', record: matching, message };
   }
   if (matching && fresh(matching)) {
-    return { ok: true, record: matching, message: l10n.t('Rehearsed on a copy of {0} {1} ago: {2} pending migration(s) passed.', environment, age(matching), pending.length) };
+    return {
+      ok: true,
+      record: matching,
+      message: l10n.t(
+        'Rehearsed on a copy of {0} {1} ago: {2} pending migration(s) passed.',
+        environment,
+        age(matching),
+        pending.length,
+      ),
+    };
   }
   if (matching) {
-    return { ok: false, reason: 'stale', record: matching, message: `${l10n.t('The last passing rehearsal of {0} is {1} old (more than {2} h).', environment, age(matching), maxAgeHours)} ${hint}` };
+    return {
+      ok: false,
+      reason: 'stale',
+      record: matching,
+      message: `${l10n.t('The last passing rehearsal of {0} is {1} old (more than {2} h).', environment, age(matching), maxAgeHours)} ${hint}`,
+    };
   }
-  const changed = pending.filter((p) => latest.migrations.some((m) => m.name === p.name && m.checksum !== p.checksum)).map((p) => p.name);
+  const changed = pending
+    .filter((p) => latest.migrations.some((m) => m.name === p.name && m.checksum !== p.checksum))
+    .map((p) => p.name);
   const added = pending.filter((p) => !latest.migrations.some((m) => m.name === p.name)).map((p) => p.name);
-  const parts = [changed.length > 0 ? l10n.t('changed since: {0}', changed.join(', ')) : '', added.length > 0 ? l10n.t('not rehearsed: {0}', added.join(', ')) : ''].filter(Boolean);
+  const parts = [
+    changed.length > 0 ? l10n.t('changed since: {0}', changed.join(', ')) : '',
+    added.length > 0 ? l10n.t('not rehearsed: {0}', added.join(', ')) : '',
+  ].filter(Boolean);
   return {
     ok: false,
     reason: 'different',

@@ -59,7 +59,11 @@ export interface ProofInput {
   before: readonly DriftItem[];
   /** Items of the diff database → migrations up to NAME. */
   after: readonly DriftItem[];
-  checks: { before: readonly CheckConstraint[]; after: readonly CheckConstraint[]; database: readonly CheckConstraint[] };
+  checks: {
+    before: readonly CheckConstraint[];
+    after: readonly CheckConstraint[];
+    database: readonly CheckConstraint[];
+  };
   schemaFiles: readonly SchemaFile[];
 }
 
@@ -91,7 +95,12 @@ export function proofOf(input: ProofInput): { items: DriftItem[]; changes: Missi
   const kept = input.before.filter((item) => !seen.has(itemKey(item)) && !touched.has(objectKey(item)));
   const present: PresentChange[] = attributeToSchema(kept, input.schemaFiles).map((item) => {
     // Relative to the state before NAME: the database has an object it lacks (`removed`: NAME creates it) or lacks one it has (`added`: NAME drops it).
-    const change: PresentChange = { object: item.object, change: item.change === 'removed' ? 'created' : item.change === 'added' ? 'dropped' : 'altered', label: '', description: '' };
+    const change: PresentChange = {
+      object: item.object,
+      change: item.change === 'removed' ? 'created' : item.change === 'added' ? 'dropped' : 'altered',
+      label: '',
+      description: '',
+    };
     for (const key of ['table', 'column', 'enum', 'value', 'name', 'schema', 'model', 'field'] as const) {
       const value = (item as unknown as Record<string, unknown>)[key];
       if (typeof value === 'string') change[key] = value;
@@ -126,12 +135,30 @@ export function missingChanges(input: ProofInput): { items: DriftItem[]; changes
 }
 
 function itemKey(item: DriftItem): string {
-  return JSON.stringify([item.object, item.change, item.schema ?? '', item.table ?? '', item.column ?? '', item.enum ?? '', item.value ?? '', item.name ?? '', item.sql.replace(/\s+/g, ' ').trim()]);
+  return JSON.stringify([
+    item.object,
+    item.change,
+    item.schema ?? '',
+    item.table ?? '',
+    item.column ?? '',
+    item.enum ?? '',
+    item.value ?? '',
+    item.name ?? '',
+    item.sql.replace(/\s+/g, ' ').trim(),
+  ]);
 }
 
 /** The object an item is about, whatever its SQL says about it. */
 function objectKey(item: DriftItem): string {
-  return JSON.stringify([item.object, item.schema ?? '', item.table ?? '', item.column ?? '', item.enum ?? '', item.value ?? '', item.name ?? '']);
+  return JSON.stringify([
+    item.object,
+    item.schema ?? '',
+    item.table ?? '',
+    item.column ?? '',
+    item.enum ?? '',
+    item.value ?? '',
+    item.name ?? '',
+  ]);
 }
 
 function aspectsOf(sql: string): Array<'default' | 'type' | 'nullability'> {
@@ -160,7 +187,13 @@ function missingChecks(checks: ProofInput['checks']): MissingChange[] {
       name: wanted.name,
       sql,
       description: actual
-        ? l10n.t('check constraint {0} on {1}: the database has {2}, the migration makes it {3}', wanted.name, wanted.table, actual.definition, wanted.definition)
+        ? l10n.t(
+            'check constraint {0} on {1}: the database has {2}, the migration makes it {3}',
+            wanted.name,
+            wanted.table,
+            actual.definition,
+            wanted.definition,
+          )
         : l10n.t('check constraint {0} on {1} ({2}) missing', wanted.name, wanted.table, wanted.definition),
     });
   }
@@ -172,7 +205,10 @@ function missingChecks(checks: ProofInput['checks']): MissingChange[] {
       table: dropped.table,
       name: dropped.name,
       sql: `ALTER TABLE "${dropped.table}" DROP CONSTRAINT "${dropped.name}"`,
-      description: l10n.t('{0}: still present, the migration drops it', l10n.t('check constraint {0} on {1}', dropped.name, dropped.table)),
+      description: l10n.t(
+        '{0}: still present, the migration drops it',
+        l10n.t('check constraint {0} on {1}', dropped.name, dropped.table),
+      ),
     });
   }
   return out;
@@ -190,18 +226,34 @@ function presentChecks(checks: ProofInput['checks']): PresentChange[] {
     if (previous?.definition === wanted.definition || database.get(k)?.definition !== wanted.definition) continue;
     const label = l10n.t('check constraint {0} on {1}', wanted.name, wanted.table);
     const change = previous ? 'altered' : 'created';
-    out.push({ object: 'check', change, table: wanted.table, name: wanted.name, label, description: presentDescription(label, change) });
+    out.push({
+      object: 'check',
+      change,
+      table: wanted.table,
+      name: wanted.name,
+      label,
+      description: presentDescription(label, change),
+    });
   }
   for (const [k, dropped] of before) {
     if (after.has(k) || database.has(k)) continue;
     const label = l10n.t('check constraint {0} on {1}', dropped.name, dropped.table);
-    out.push({ object: 'check', change: 'dropped', table: dropped.table, name: dropped.name, label, description: presentDescription(label, 'dropped') });
+    out.push({
+      object: 'check',
+      change: 'dropped',
+      table: dropped.table,
+      name: dropped.name,
+      label,
+      description: presentDescription(label, 'dropped'),
+    });
   }
   return out;
 }
 
 /** The object of a change alone, in database and (when known) model terms: `column users.status (User.status)`. */
-export function labelOf(change: Pick<MissingChange, 'object' | 'table' | 'column' | 'enum' | 'value' | 'name' | 'model' | 'field'>): string {
+export function labelOf(
+  change: Pick<MissingChange, 'object' | 'table' | 'column' | 'enum' | 'value' | 'name' | 'model' | 'field'>,
+): string {
   const dbName = (): string => {
     switch (change.object) {
       case 'table':
@@ -213,8 +265,19 @@ export function labelOf(change: Pick<MissingChange, 'object' | 'table' | 'column
       case 'enumValue':
         return l10n.t('enum value {0}', `${change.enum ?? '?'}.${change.value ?? '?'}`);
       default: {
-        const kind = change.object === 'primaryKey' ? l10n.t('primary key') : change.object === 'foreignKey' ? l10n.t('foreign key') : change.object === 'index' ? l10n.t('index') : change.object;
-        return (change.table ? l10n.t('{0} {1} on {2}', kind, change.name ?? '', change.table) : `${kind} ${change.name ?? ''}`).trim();
+        const kind =
+          change.object === 'primaryKey'
+            ? l10n.t('primary key')
+            : change.object === 'foreignKey'
+              ? l10n.t('foreign key')
+              : change.object === 'index'
+                ? l10n.t('index')
+                : change.object;
+        return (
+          change.table
+            ? l10n.t('{0} {1} on {2}', kind, change.name ?? '', change.table)
+            : `${kind} ${change.name ?? ''}`
+        ).trim();
       }
     }
   };

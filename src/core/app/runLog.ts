@@ -138,7 +138,13 @@ export class FileRunLogStore implements RunLogStore {
     const dir = path.dirname(this.file);
     await fs.mkdir(dir, { recursive: true });
     // A run log is a local trail (OS user names, hosts): not committed unless the team decides to.
-    await fs.writeFile(path.join(dir, '.gitignore'), '# Written by Prisma Drift Guard: delete this file to commit the run log.\n*\n', { flag: 'wx' }).catch(() => undefined);
+    await fs
+      .writeFile(
+        path.join(dir, '.gitignore'),
+        '# Written by Prisma Drift Guard: delete this file to commit the run log.\n*\n',
+        { flag: 'wx' },
+      )
+      .catch(() => undefined);
     try {
       if ((await fs.stat(this.file)).size >= this.rotateBytes) await fs.rename(this.file, this.rotatedFile);
     } catch {
@@ -194,16 +200,27 @@ export class MemoryRunLogStore implements RunLogStore {
 function isRunRecord(value: unknown): value is RunRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
-  return typeof r.step === 'string' && typeof r.command === 'string' && typeof r.environment === 'string' && typeof r.startedAt === 'string' && typeof r.status === 'string';
+  return (
+    typeof r.step === 'string' &&
+    typeof r.command === 'string' &&
+    typeof r.environment === 'string' &&
+    typeof r.startedAt === 'string' &&
+    typeof r.status === 'string'
+  );
 }
 
 const actors = new Map<string, Promise<Actor>>();
 
 function gitConfig(cwd: string, key: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('git', ['config', '--get', key], { cwd, timeout: 5_000, windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (error, stdout) => {
-      resolve(error ? undefined : String(stdout).trim() || undefined);
-    });
+    execFile(
+      'git',
+      ['config', '--get', key],
+      { cwd, timeout: 5_000, windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+      (error, stdout) => {
+        resolve(error ? undefined : String(stdout).trim() || undefined);
+      },
+    );
   });
 }
 
@@ -328,13 +345,21 @@ function who(actor: Actor | undefined): string {
 /** The result cell: status, message, proof, host key. */
 function result(r: RunRecord): string {
   const parts = [`${statusText(r.status)}${r.message ? ` — ${r.message}` : ''}`];
-  if (r.proof) parts.push(r.proof.ok ? l10n.t('proof: passed — {0}', r.proof.summary) : l10n.t('proof: failed — {0}', r.proof.summary));
+  if (r.proof) {
+    parts.push(
+      r.proof.ok ? l10n.t('proof: passed — {0}', r.proof.summary) : l10n.t('proof: failed — {0}', r.proof.summary),
+    );
+  }
   if (r.hostKey) parts.push(l10n.t('host key {0}', r.hostKey));
   return parts.join('<br>');
 }
 
 function backupLine(r: RunRecord): string | undefined {
-  const facts = r.backup ?? (r.backupPath ? { path: r.backupPath, ...(r.restoreCommand ? { restoreCommand: r.restoreCommand } : {}) } : undefined);
+  const facts =
+    r.backup ??
+    (r.backupPath
+      ? { path: r.backupPath, ...(r.restoreCommand ? { restoreCommand: r.restoreCommand } : {}) }
+      : undefined);
   if (!facts) return undefined;
   const details = [
     facts.sizeBytes !== undefined ? l10n.t('{0} bytes', facts.sizeBytes) : undefined,
@@ -352,10 +377,18 @@ function backupLine(r: RunRecord): string | undefined {
  * The run log as markdown: each runbook run (newest first) as a table of its steps and its backups, then the
  * writes made outside a runbook (the Migrations view, Create Baseline, the CLI), newest first.
  */
-export function formatRunLog(records: readonly RunRecord[], options: { title?: string; generatedAt?: Date } = {}): string {
+export function formatRunLog(
+  records: readonly RunRecord[],
+  options: { title?: string; generatedAt?: Date } = {},
+): string {
   const lines: string[] = [`# ${options.title ?? l10n.t('Runbook run log')}`, ''];
   const generated = localTime((options.generatedAt ?? new Date()).toISOString());
-  lines.push(records.length === 1 ? l10n.t('Generated {0} · 1 record', generated) : l10n.t('Generated {0} · {1} records', generated, records.length), '');
+  lines.push(
+    records.length === 1
+      ? l10n.t('Generated {0} · 1 record', generated)
+      : l10n.t('Generated {0} · {1} records', generated, records.length),
+    '',
+  );
   if (records.length === 0) {
     lines.push(l10n.t('No step has run yet.'), '');
     return lines.join('\n');
@@ -377,8 +410,14 @@ export function formatRunLog(records: readonly RunRecord[], options: { title?: s
     const failed = run.filter((r) => r.status === 'failed').length;
     lines.push(`## ${l10n.t('Run of {0} — {1}', localTime(run[0].startedAt), run[0].runbook ?? '')}`, '');
     const executions = run.length === 1 ? l10n.t('1 step execution') : l10n.t('{0} step executions', run.length);
-    lines.push(`${l10n.t('Environments: {0} · {1}', environments, executions)}${failed ? ` · ${l10n.t('{0} failed', failed)}` : ''}`, '');
-    lines.push(l10n.t('| Start | Section | Step | Environment | Who | Duration | Exit | Result |'), '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      `${l10n.t('Environments: {0} · {1}', environments, executions)}${failed ? ` · ${l10n.t('{0} failed', failed)}` : ''}`,
+      '',
+    );
+    lines.push(
+      l10n.t('| Start | Section | Step | Environment | Who | Duration | Exit | Result |'),
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const r of run) {
       const exit = r.exitCode === undefined ? '' : r.exitCode === null ? '—' : String(r.exitCode);
       lines.push(
@@ -391,7 +430,10 @@ export function formatRunLog(records: readonly RunRecord[], options: { title?: s
   }
   if (others.length > 0) {
     lines.push(`## ${l10n.t('Writes outside a runbook')}`, '');
-    lines.push(l10n.t('| When | From | What | Where | Who | Duration | Exit | Result |'), '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      l10n.t('| When | From | What | Where | Who | Duration | Exit | Result |'),
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const r of [...others].sort((a, b) => b.startedAt.localeCompare(a.startedAt))) {
       const exit = r.exitCode === undefined ? '' : r.exitCode === null ? '—' : String(r.exitCode);
       lines.push(

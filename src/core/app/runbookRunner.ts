@@ -6,11 +6,29 @@ import * as l10n from '@vscode/l10n';
  * terminals and the storage of the run are small interfaces each front end implements.
  */
 import { classifyCommand } from '../runbook/classify';
-import { type BackupRecord, evaluateGates, type GateVerdict, matchPathPattern, pinBackupCommand, restoreCommandFor } from '../runbook/gates';
-import { type Runbook, type RunbookStep, type RunbookVariable, substituteText, substituteVariables } from '../runbook/parser';
+import {
+  type BackupRecord,
+  evaluateGates,
+  type GateVerdict,
+  matchPathPattern,
+  pinBackupCommand,
+  restoreCommandFor,
+} from '../runbook/gates';
+import {
+  type Runbook,
+  type RunbookStep,
+  type RunbookVariable,
+  substituteText,
+  substituteVariables,
+} from '../runbook/parser';
 import { restoreFailure } from '../runbook/restoreSafety';
 import { effectiveTarget, type RunState, type StepRunState } from '../runbook/run';
-import { describeSshTarget, resolutionEnvironmentName, resolutionKind, type TargetResolution } from '../runbook/targets';
+import {
+  describeSshTarget,
+  resolutionEnvironmentName,
+  resolutionKind,
+  type TargetResolution,
+} from '../runbook/targets';
 import { type ShellRunner, verifyBackup, verifyRestore } from './backupVerification';
 import { type DeployPlan } from './deployPlan';
 import { type RunRecord, type WriteInput } from './runLog';
@@ -66,7 +84,10 @@ export interface RunnerPrompts {
 /** Runs commands where a step's target says: its terminal, and plain commands for the proofs. */
 export interface StepExecutor {
   /** Runs the step's command in the terminal of `resolution`; `signal` cancels it. */
-  run(resolution: TargetResolution, request: { command: string; cwd?: string; signal: AbortSignal }): Promise<StepOutcome>;
+  run(
+    resolution: TargetResolution,
+    request: { command: string; cwd?: string; signal: AbortSignal },
+  ): Promise<StepOutcome>;
   /** Size in bytes of `file` where the step ran. */
   fileSize(resolution: TargetResolution, file: string, cwd: string | undefined): Promise<number | undefined>;
   /** A runner of plain commands where the step ran (backup and restore verification). */
@@ -144,7 +165,9 @@ export function variableDefault(variable: RunbookVariable, now: Date): string | 
 
 /** Throws unless `value` may go into a shell command as a variable's value. */
 export function checkVariableValue(name: string, value: string): void {
-  if (!SAFE_VALUE.test(value)) throw new Error(l10n.t('The value of {0} has characters that are not allowed in a runbook variable.', name));
+  if (!SAFE_VALUE.test(value)) {
+    throw new Error(l10n.t('The value of {0} has characters that are not allowed in a runbook variable.', name));
+  }
 }
 
 /**
@@ -156,7 +179,10 @@ export function evaluateDeployPlan(plan: DeployPlan, environment: string): GateV
   if (plan.deployable) return { verdict: 'allow' };
   const steps = plan.steps
     .filter((s) => s.action !== 'apply')
-    .map((s) => `${s.migration}: ${s.action === 'markApplied' ? l10n.t('mark applied (the database already has it)') : s.failed ? l10n.t('failed row') : l10n.t('blocked (partly present)')}`);
+    .map(
+      (s) =>
+        `${s.migration}: ${s.action === 'markApplied' ? l10n.t('mark applied (the database already has it)') : s.failed ? l10n.t('failed row') : l10n.t('blocked (partly present)')}`,
+    );
   return {
     verdict: 'refuse',
     rule: 'deployPlan',
@@ -185,15 +211,32 @@ export class RunbookRunner {
   record(step: RunbookStep, fields: RecordFields): void {
     const { runbook, relativePath } = this.ports.runbook();
     const section = runbook.sections.find((s) => s.id === step.sectionId)?.title ?? '';
-    this.ports.storage.record({ source: 'runbook', runId: this.run.id, runbook: relativePath, section, stepId: step.id, step: step.title, ...fields });
+    this.ports.storage.record({
+      source: 'runbook',
+      runId: this.run.id,
+      runbook: relativePath,
+      section,
+      stepId: step.id,
+      step: step.title,
+      ...fields,
+    });
   }
 
   /** Refuses a step: the reason is shown on it and kept in the run log; its state does not change. */
   refuse(step: RunbookStep, message: string, environment: string, target: string): StepResult {
     const previous = this.run.steps[step.id];
     this.setState(step.id, { ...(previous ?? { status: 'notRun' as const, source: step.command }), refusal: message });
-    this.record(step, { command: step.command, environment, target, startedAt: this.now().toISOString(), status: 'refused', message });
-    this.ports.logger.warn(l10n.t('Runbook {0}: "{1}" refused: {2}', this.ports.runbook().relativePath, step.title, message));
+    this.record(step, {
+      command: step.command,
+      environment,
+      target,
+      startedAt: this.now().toISOString(),
+      status: 'refused',
+      message,
+    });
+    this.ports.logger.warn(
+      l10n.t('Runbook {0}: "{1}" refused: {2}', this.ports.runbook().relativePath, step.title, message),
+    );
     return { status: 'refused', message };
   }
 
@@ -210,13 +253,20 @@ export class RunbookRunner {
         return 'local';
       default: {
         const target = effectiveTarget(step, this.run);
-        return target.kind === 'ssh' ? describeSshTarget(target) : target.kind === 'environment' ? target.environment : 'local';
+        return target.kind === 'ssh'
+          ? describeSshTarget(target)
+          : target.kind === 'environment'
+            ? target.environment
+            : 'local';
       }
     }
   }
 
   /** Values of the variables `names`, asking once for each one not given yet in this run. */
-  private async variables(names: readonly string[], bindings: Record<string, string>): Promise<Record<string, string> | undefined> {
+  private async variables(
+    names: readonly string[],
+    bindings: Record<string, string>,
+  ): Promise<Record<string, string> | undefined> {
     const { runbook } = this.ports.runbook();
     const values = { ...this.run.variables, ...bindings };
     let asked = false;
@@ -247,12 +297,23 @@ export class RunbookRunner {
       plan = await this.ports.checks.deployPlan(environment);
     } catch (error) {
       // Unknown is not safe: without the plan, the deploy does not run.
-      return l10n.t('The deploy plan of {0} could not be read: {1}. Nothing was executed.', environment, errorMessage(error));
+      return l10n.t(
+        'The deploy plan of {0} could not be read: {1}. Nothing was executed.',
+        environment,
+        errorMessage(error),
+      );
     }
     if (!plan) return undefined;
     const verdict = evaluateDeployPlan(plan, environment);
     if (verdict.verdict === 'allow') return undefined;
-    return l10n.t('Deploy to {0} refused: not every pending migration can be deployed there. Nothing was executed.', environment) + '\n' + this.ports.checks.planRefused(environment, plan);
+    return (
+      l10n.t(
+        'Deploy to {0} refused: not every pending migration can be deployed there. Nothing was executed.',
+        environment,
+      ) +
+      '\n' +
+      this.ports.checks.planRefused(environment, plan)
+    );
   }
 
   /**
@@ -267,7 +328,14 @@ export class RunbookRunner {
     const kind = resolutionKind(resolution);
     const targetLabel = this.targetLabel(resolution, step);
     if (environment === undefined || kind === undefined) {
-      return this.refuse(step, resolution.kind === 'unmatched' || resolution.kind === 'ambiguous' ? resolution.message : l10n.t('unknown target'), targetLabel, targetLabel);
+      return this.refuse(
+        step,
+        resolution.kind === 'unmatched' || resolution.kind === 'ambiguous'
+          ? resolution.message
+          : l10n.t('unknown target'),
+        targetLabel,
+        targetLabel,
+      );
     }
     let gate = evaluateGates(step.classification, { environment, kind, backups: this.run.backups });
     if (gate.verdict === 'refuse') return this.refuse(step, gate.message, environment, targetLabel);
@@ -290,7 +358,14 @@ export class RunbookRunner {
     if (step.classification.kinds.includes('restore') && step.classification.restorePath && latest) {
       Object.assign(bindings, matchPathPattern(step.classification.restorePath, latest.path, runbook.variables) ?? {});
     }
-    const names = [...new Set([...step.variables, ...runbook.variables.filter((v) => step.cwd?.includes(v.token) || step.cwd?.includes(`\${${v.name}}`)).map((v) => v.name)])];
+    const names = [
+      ...new Set([
+        ...step.variables,
+        ...runbook.variables
+          .filter((v) => step.cwd?.includes(v.token) || step.cwd?.includes(`\${${v.name}}`))
+          .map((v) => v.name),
+      ]),
+    ];
     const values = await this.variables(names, bindings);
     if (!values) return { status: 'declined' };
     let command = substituteVariables(step.command, runbook.variables, values);
@@ -303,19 +378,39 @@ export class RunbookRunner {
       const confirmed =
         !gate.confirmation.destructive && checks.isProductionDatabase(environment)
           ? await prompts.confirmDatabaseWrite(environment, step.title)
-          : await prompts.confirmTyped({ step: step.title, expected: gate.confirmation.expected, reason: gate.confirmation.reason, production: kind === 'production' });
+          : await prompts.confirmTyped({
+              step: step.title,
+              expected: gate.confirmation.expected,
+              reason: gate.confirmation.reason,
+              production: kind === 'production',
+            });
       if (!confirmed) return { status: 'declined' };
     }
     if (signal.aborted) return { status: 'declined' };
 
     const startedAt = this.now();
-    this.setState(step.id, { status: 'running', source: step.command, command, environment, target: targetLabel, startedAt: startedAt.toISOString() });
-    this.ports.logger.info(l10n.t('Runbook {0}: "{1}" on {2}: {3}', relativePath, step.title, targetLabel, command.split('\n')[0]));
+    this.setState(step.id, {
+      status: 'running',
+      source: step.command,
+      command,
+      environment,
+      target: targetLabel,
+      startedAt: startedAt.toISOString(),
+    });
+    this.ports.logger.info(
+      l10n.t('Runbook {0}: "{1}" on {2}: {3}', relativePath, step.title, targetLabel, command.split('\n')[0]),
+    );
     let outcome: StepOutcome;
     try {
       outcome = await this.ports.executor.run(resolution, { command, ...(cwd !== undefined ? { cwd } : {}), signal });
     } catch (error) {
-      outcome = { exitCode: null, cancelled: false, durationMs: this.now().getTime() - startedAt.getTime(), output: '', error: errorMessage(error) };
+      outcome = {
+        exitCode: null,
+        cancelled: false,
+        durationMs: this.now().getTime() - startedAt.getTime(),
+        output: '',
+        error: errorMessage(error),
+      };
     }
     const state: StepRunState = {
       status: outcome.cancelled ? 'cancelled' : outcome.exitCode === 0 && !outcome.error ? 'succeeded' : 'failed',
@@ -335,14 +430,34 @@ export class RunbookRunner {
     const restoreError = state.status === 'succeeded' ? restoreFailure(classification, outcome.output) : undefined;
     if (restoreError) {
       state.status = 'failed';
-      state.message = l10n.t('The restore printed an error, so it did not complete (exit code {0}): {1}', String(outcome.exitCode), restoreError);
+      state.message = l10n.t(
+        'The restore printed an error, so it did not complete (exit code {0}): {1}',
+        String(outcome.exitCode),
+        restoreError,
+      );
     } else if (outcome.error) state.message = outcome.error;
-    else if (state.status === 'failed') state.message = outcome.exitCode === null ? l10n.t('Ended by signal {0}', outcome.signal ?? '?') : l10n.t('Exit code {0}', String(outcome.exitCode));
-    else if (state.status === 'cancelled') state.message = l10n.t('Cancelled after {0} s', (outcome.durationMs / 1000).toFixed(1));
+    else if (state.status === 'failed') {
+      state.message =
+        outcome.exitCode === null
+          ? l10n.t('Ended by signal {0}', outcome.signal ?? '?')
+          : l10n.t('Exit code {0}', String(outcome.exitCode));
+    } else if (state.status === 'cancelled') {
+      state.message = l10n.t('Cancelled after {0} s', (outcome.durationMs / 1000).toFixed(1));
+    }
 
     let backup: BackupRecord | undefined;
     if (state.status === 'succeeded' && classification.kinds.includes('backup')) {
-      backup = await this.recordBackup(step, resolution, environment, command, pinned.backupPath, pinned.literal, cwd, values, state);
+      backup = await this.recordBackup(
+        step,
+        resolution,
+        environment,
+        command,
+        pinned.backupPath,
+        pinned.literal,
+        cwd,
+        values,
+        state,
+      );
       if (backup) backup = await this.verifyBackup(step, resolution, backup, command, cwd, state);
     }
     // After a restore: the database compared with the backup it restored (tables, rows, _prisma_migrations).
@@ -351,16 +466,29 @@ export class RunbookRunner {
       this.setState(step.id, { ...state, status: 'running' });
       try {
         const runner = await this.ports.executor.runner(resolution);
-        const checked = await verifyRestore(runner, { recipe: latest.recipe, census: latest.census, path: latest.path }, cwd);
+        const checked = await verifyRestore(
+          runner,
+          { recipe: latest.recipe, census: latest.census, path: latest.path },
+          cwd,
+        );
         proof = { ok: checked.ok, summary: checked.summary };
-        state.verification = { status: 'done', environment, summary: checked.summary, lines: checked.differences, ok: checked.ok };
+        state.verification = {
+          status: 'done',
+          environment,
+          summary: checked.summary,
+          lines: checked.differences,
+          ok: checked.ok,
+        };
         if (!checked.ok) {
           state.status = 'failed';
           state.message = l10n.t('The restore did not give the backup back: {0}', checked.summary);
         }
       } catch (error) {
         state.status = 'failed';
-        state.message = l10n.t('The restored database could not be checked against the backup: {0}', errorMessage(error));
+        state.message = l10n.t(
+          'The restored database could not be checked against the backup: {0}',
+          errorMessage(error),
+        );
         proof = { ok: false, summary: errorMessage(error) };
       }
     }
@@ -384,14 +512,27 @@ export class RunbookRunner {
               path: backup.path,
               ...(backup.sizeBytes !== undefined ? { sizeBytes: backup.sizeBytes } : {}),
               ...(backup.sha256 ? { sha256: backup.sha256 } : {}),
-              ...(backup.verification ? { verification: backup.verification.status, verificationSummary: backup.verification.summary } : { verification: 'notVerified' as const }),
+              ...(backup.verification
+                ? { verification: backup.verification.status, verificationSummary: backup.verification.summary }
+                : { verification: 'notVerified' as const }),
               ...(backup.restoreCommand ? { restoreCommand: backup.restoreCommand } : {}),
             },
           }
         : {}),
     });
-    const exit = outcome.exitCode !== null && outcome.exitCode !== undefined ? ` (${l10n.t('exit {0}', outcome.exitCode)})` : '';
-    this.ports.logger.info(l10n.t('Runbook {0}: "{1}" {2}{3} in {4} ms{5}', relativePath, step.title, state.status, exit, outcome.durationMs, state.message ? `: ${state.message}` : ''));
+    const exit =
+      outcome.exitCode !== null && outcome.exitCode !== undefined ? ` (${l10n.t('exit {0}', outcome.exitCode)})` : '';
+    this.ports.logger.info(
+      l10n.t(
+        'Runbook {0}: "{1}" {2}{3} in {4} ms{5}',
+        relativePath,
+        step.title,
+        state.status,
+        exit,
+        outcome.durationMs,
+        state.message ? `: ${state.message}` : '',
+      ),
+    );
     return { status: state.status, state, ...(state.message ? { message: state.message } : {}) };
   }
 
@@ -425,9 +566,12 @@ export class RunbookRunner {
       return undefined;
     }
     const { runbook } = this.ports.runbook();
-    const sameEnvironment = (s: RunbookStep): boolean => resolutionEnvironmentName(this.ports.checks.resolve(s)) === environment;
+    const sameEnvironment = (s: RunbookStep): boolean =>
+      resolutionEnvironmentName(this.ports.checks.resolve(s)) === environment;
     // Prefer the runbook's restore step on the same environment; the seed's rollback is not bound to the server.
-    const restore = [...runbook.sections.flatMap((s) => s.steps)].some((s) => s.classification.kinds.includes('restore') && sameEnvironment(s))
+    const restore = [...runbook.sections.flatMap((s) => s.steps)].some(
+      (s) => s.classification.kinds.includes('restore') && sameEnvironment(s),
+    )
       ? restoreCommandFor(command, backupPath, runbook, values, sameEnvironment)
       : restoreCommandFor(command, backupPath, runbook, values);
     const record: BackupRecord = {
@@ -458,30 +602,60 @@ export class RunbookRunner {
    * same server compared with the source. A backup that does not verify fails its step (and keeps the
    * production deploy gate closed), saying what differs.
    */
-  private async verifyBackup(step: RunbookStep, resolution: TargetResolution, backup: BackupRecord, command: string, cwd: string | undefined, state: StepRunState): Promise<BackupRecord> {
+  private async verifyBackup(
+    step: RunbookStep,
+    resolution: TargetResolution,
+    backup: BackupRecord,
+    command: string,
+    cwd: string | undefined,
+    state: StepRunState,
+  ): Promise<BackupRecord> {
     let verified: BackupRecord;
     try {
       const runner = await this.ports.executor.runner(resolution);
-      const result = await verifyBackup(runner, { backupCommand: command, path: backup.path, ...(cwd !== undefined ? { cwd } : {}) });
+      const result = await verifyBackup(runner, {
+        backupCommand: command,
+        path: backup.path,
+        ...(cwd !== undefined ? { cwd } : {}),
+      });
       verified = {
         ...backup,
         ...(result.sizeBytes !== undefined ? { sizeBytes: result.sizeBytes } : {}),
         ...(result.sha256 ? { sha256: result.sha256 } : {}),
-        verification: { status: result.status, summary: result.summary, ...(result.where ? { where: result.where } : {}), ...(result.differences.length ? { differences: result.differences } : {}) },
+        verification: {
+          status: result.status,
+          summary: result.summary,
+          ...(result.where ? { where: result.where } : {}),
+          ...(result.differences.length ? { differences: result.differences } : {}),
+        },
         ...(result.recipe ? { recipe: result.recipe } : {}),
         ...(result.census ? { census: result.census } : {}),
       };
     } catch (error) {
-      verified = { ...backup, verification: { status: 'failed', summary: l10n.t('Not verified: {0}', errorMessage(error)) } };
+      verified = {
+        ...backup,
+        verification: { status: 'failed', summary: l10n.t('Not verified: {0}', errorMessage(error)) },
+      };
     }
     if (verified.verification?.status !== 'verified') {
       state.status = 'failed';
       state.message = l10n.t('The backup was written but did not verify: {0}', verified.verification?.summary ?? '');
     }
     const run = this.run;
-    this.ports.storage.write({ ...run, backups: [...run.backups.filter((b) => b.stepId !== step.id), verified] }, false);
+    this.ports.storage.write(
+      { ...run, backups: [...run.backups.filter((b) => b.stepId !== step.id), verified] },
+      false,
+    );
     const sha = verified.sha256 ? ` (sha256 ${verified.sha256})` : '';
-    this.ports.logger.info(l10n.t('Runbook: backup {0} of {1}: {2}{3}', verified.path, verified.environment, verified.verification?.summary ?? '', sha));
+    this.ports.logger.info(
+      l10n.t(
+        'Runbook: backup {0} of {1}: {2}{3}',
+        verified.path,
+        verified.environment,
+        verified.verification?.summary ?? '',
+        sha,
+      ),
+    );
     return verified;
   }
 }

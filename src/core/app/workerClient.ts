@@ -20,7 +20,13 @@ import {
 import { cancellableBy, currentCancellation } from '../engine/callLimit';
 import { EngineError, describeUrl } from '../engine/engineError';
 import { CALL_MARGIN_MS, DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts } from '../engine/timeouts';
-import { type EngineMethod, operationTimeoutMs, type WorkerRequest, type WorkerResponse, type WorkerStartOptions } from './workerProtocol';
+import {
+  type EngineMethod,
+  operationTimeoutMs,
+  type WorkerRequest,
+  type WorkerResponse,
+  type WorkerStartOptions,
+} from './workerProtocol';
 
 /** Options of {@link EngineWorkerClient}. */
 export interface EngineWorkerClientOptions extends WorkerStartOptions {
@@ -54,10 +60,21 @@ function timeoutError(method: EngineMethod, args: unknown[], limitMs: number): E
   if (method === 'deploy' && typeof args[1] === 'string') {
     return new EngineError({
       code: 'timeout',
-      message: l10n.t('The deploy to {0} was stopped after {1}: a migration may be partly applied — check the database (_prisma_migrations).', describeUrl(args[1]), seconds(limitMs)),
+      message: l10n.t(
+        'The deploy to {0} was stopped after {1}: a migration may be partly applied — check the database (_prisma_migrations).',
+        describeUrl(args[1]),
+        seconds(limitMs),
+      ),
     });
   }
-  return new EngineError({ code: 'timeout', message: l10n.t('The engine worker did not answer {0} within {1}; it was stopped and will restart on the next call.', method, seconds(limitMs)) });
+  return new EngineError({
+    code: 'timeout',
+    message: l10n.t(
+      'The engine worker did not answer {0} within {1}; it was stopped and will restart on the next call.',
+      method,
+      seconds(limitMs),
+    ),
+  });
 }
 
 /** A cancelled deploy may have stopped inside a migration: say so, as for a deploy stopped by its time limit. */
@@ -65,7 +82,10 @@ function cancelledCallError(method: EngineMethod, args: unknown[], error: Engine
   if (method !== 'deploy' || typeof args[1] !== 'string') return error;
   return new EngineError({
     code: 'cancelled',
-    message: l10n.t('The deploy to {0} was cancelled: a migration may be partly applied — check the database (_prisma_migrations).', describeUrl(args[1])),
+    message: l10n.t(
+      'The deploy to {0} was cancelled: a migration may be partly applied — check the database (_prisma_migrations).',
+      describeUrl(args[1]),
+    ),
   });
 }
 
@@ -182,7 +202,12 @@ export class EngineWorkerClient implements EngineApi {
   private async call<T>(method: EngineMethod, args: unknown[]): Promise<T> {
     // Read before the first await, in the caller's context (see withCancellation).
     const signal = currentCancellation();
-    const cancelled = (): EngineError => cancelledCallError(method, args, new EngineError({ code: 'cancelled', message: l10n.t('{0} was cancelled.', method) }));
+    const cancelled = (): EngineError =>
+      cancelledCallError(
+        method,
+        args,
+        new EngineError({ code: 'cancelled', message: l10n.t('{0} was cancelled.', method) }),
+      );
     if (signal?.aborted) throw cancelled();
     this.clearIdle();
     const child = await this.start();
@@ -205,7 +230,12 @@ export class EngineWorkerClient implements EngineApi {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer, method, args, release });
       signal?.addEventListener('abort', onAbort, { once: true });
       // JSON round trip drops undefined and non-plain values, as the IPC channel would.
-      child.send({ kind: 'call', id, method, args: JSON.parse(JSON.stringify(args ?? [])) as unknown[] } satisfies WorkerRequest);
+      child.send({
+        kind: 'call',
+        id,
+        method,
+        args: JSON.parse(JSON.stringify(args ?? [])) as unknown[],
+      } satisfies WorkerRequest);
     });
   }
 
@@ -223,9 +253,18 @@ export class EngineWorkerClient implements EngineApi {
   private start(): Promise<ChildProcess> {
     if (this.ready) return this.ready;
     const workerPath = this.options.workerPath ?? path.join(__dirname, 'engineWorker.js');
-    const startOptions: WorkerStartOptions = { assetsDir: this.options.assetsDir, cacheDir: this.options.cacheDir, log: Boolean(this.options.onLog), ...(this.options.l10nBundle ? { l10nBundle: this.options.l10nBundle } : {}) };
+    const startOptions: WorkerStartOptions = {
+      assetsDir: this.options.assetsDir,
+      cacheDir: this.options.cacheDir,
+      log: Boolean(this.options.onLog),
+      ...(this.options.l10nBundle ? { l10nBundle: this.options.l10nBundle } : {}),
+    };
     this.ready = new Promise<ChildProcess>((resolve, reject) => {
-      const child = fork(workerPath, [JSON.stringify(startOptions)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: this.options.execArgv ?? [], serialization: 'json' });
+      const child = fork(workerPath, [JSON.stringify(startOptions)], {
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        execArgv: this.options.execArgv ?? [],
+        serialization: 'json',
+      });
       this.starts++;
       this.child = child;
       let stderr = '';
@@ -239,13 +278,23 @@ export class EngineWorkerClient implements EngineApi {
       });
       child.once('error', (error) => {
         if (this.child === child) this.reset();
-        reject(new EngineError({ code: 'worker-crashed', message: l10n.t('The engine worker could not start: {0}', error.message) }));
+        reject(
+          new EngineError({
+            code: 'worker-crashed',
+            message: l10n.t('The engine worker could not start: {0}', error.message),
+          }),
+        );
       });
       child.once('exit', (code, signal) => {
         if (this.child === child) this.reset();
         const reason = signal ? l10n.t('signal {0}', signal) : l10n.t('exit code {0}', code ?? '?');
         const tail = stderr.trim().split('\n').slice(-1)[0] ?? '';
-        const error = new EngineError({ code: 'worker-crashed', message: tail ? l10n.t('The engine worker stopped ({0}): {1}.', reason, tail) : l10n.t('The engine worker stopped ({0}).', reason) });
+        const error = new EngineError({
+          code: 'worker-crashed',
+          message: tail
+            ? l10n.t('The engine worker stopped ({0}): {1}.', reason, tail)
+            : l10n.t('The engine worker stopped ({0}).', reason),
+        });
         reject(error);
         for (const [id, pending] of this.pending) {
           clearTimeout(pending.timer);

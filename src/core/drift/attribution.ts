@@ -29,7 +29,10 @@ export interface ModelTerms {
  * `@@map`/`@map` names. Objects the schema does not have (removed ones) keep the location the
  * engine found in the migrations.
  */
-export function attributeToSchema<T extends DatabaseDriftFacts>(items: readonly T[], schemaFiles: readonly SchemaFile[]): Array<T & ModelTerms> {
+export function attributeToSchema<T extends DatabaseDriftFacts>(
+  items: readonly T[],
+  schemaFiles: readonly SchemaFile[],
+): Array<T & ModelTerms> {
   const index = new SchemaIndex(schemaFiles.map((f) => scanSchema(f.path, f.content)));
   return items.map((item) => attributeOne(item, index));
 }
@@ -72,7 +75,10 @@ function attributeOne<T extends DatabaseDriftFacts>(item: T, index: SchemaIndex)
 
 /** The columns of `CREATE INDEX … ON t (a, b)`, `PRIMARY KEY (a)`, `UNIQUE (a, b)`: first word of each, unquoted. */
 function keyColumns(sql: string): string[] | undefined {
-  const m = /(?:\bON\s+(?:ONLY\s+)?(?:"(?:[^"]|"")+"|\w+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|\w+))?(?:\s+USING\s+\w+)?|\bPRIMARY\s+KEY|\bUNIQUE)\s*\(([^()]*)\)/i.exec(sql);
+  const m =
+    /(?:\bON\s+(?:ONLY\s+)?(?:"(?:[^"]|"")+"|\w+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|\w+))?(?:\s+USING\s+\w+)?|\bPRIMARY\s+KEY|\bUNIQUE)\s*\(([^()]*)\)/i.exec(
+      sql,
+    );
   if (!m) return undefined;
   return m[1]
     .split(',')
@@ -81,7 +87,11 @@ function keyColumns(sql: string): string[] | undefined {
     .map(unquoteIdent);
 }
 
-function fieldFor(item: DatabaseDriftFacts, model: SchemaBlock, index: SchemaIndex): SchemaBlock['members'][number] | undefined {
+function fieldFor(
+  item: DatabaseDriftFacts,
+  model: SchemaBlock,
+  index: SchemaIndex,
+): SchemaBlock['members'][number] | undefined {
   if (item.column === undefined) return undefined;
   return index.fieldForColumn(model, item.column);
 }
@@ -94,7 +104,8 @@ export function modelTermsName(item: ModelTerms): string | undefined {
 
 /** `users.activatedAt`, `invoice_status`, `invoices` — the database name of an item. */
 export function databaseName(item: DatabaseDriftFacts): string {
-  const qualify = (name: string): string => (item.schema !== undefined && item.schema !== 'public' ? `${item.schema}.${name}` : name);
+  const qualify = (name: string): string =>
+    item.schema !== undefined && item.schema !== 'public' ? `${item.schema}.${name}` : name;
   switch (item.object) {
     case 'enum':
       return qualify(item.enum ?? '?');

@@ -49,13 +49,19 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
   const lines = new LineIndex(migration.sql);
   const at = (offset: number): SourcePosition => ({ file: migration.sqlPath, ...lines.positionAt(offset) });
   const push = (object: Omit<CreatedObject, 'migration' | 'location'>, offset: number): void => {
-    const clean = Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Omit<CreatedObject, 'migration' | 'location'>;
+    const clean = Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Omit<
+      CreatedObject,
+      'migration' | 'location'
+    >;
     out.push({ ...clean, migration: migration.name, location: at(offset) });
   };
   const Q = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})?)`;
   let m: RegExpExecArray | null;
 
-  const createTable = new RegExp(String.raw`\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${Q}\s*\(`, 'gi');
+  const createTable = new RegExp(
+    String.raw`\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${Q}\s*\(`,
+    'gi',
+  );
   while ((m = createTable.exec(code))) {
     const { schema, name: table } = splitQualified(m[1]);
     push({ object: 'table', table, schema }, m.index);
@@ -66,9 +72,16 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
       const text = element.text;
       const lead = text.length - text.trimStart().length;
       const trimmed = text.trim();
-      const constraint = new RegExp(String.raw`^CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`, 'i').exec(trimmed);
+      const constraint = new RegExp(
+        String.raw`^CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`,
+        'i',
+      ).exec(trimmed);
       if (constraint) {
-        const object = /^PRIMARY/i.test(constraint[2]) ? 'primaryKey' : /^FOREIGN/i.test(constraint[2]) ? 'foreignKey' : 'index';
+        const object = /^PRIMARY/i.test(constraint[2])
+          ? 'primaryKey'
+          : /^FOREIGN/i.test(constraint[2])
+            ? 'foreignKey'
+            : 'index';
         push({ object, table, schema, name: unquoteIdent(constraint[1]) }, offset + lead);
       } else if (/^PRIMARY\s+KEY/i.test(trimmed)) {
         push({ object: 'primaryKey', table, schema, name: `${table}_pkey` }, offset + lead);
@@ -88,19 +101,32 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
     for (const element of splitTopLevelWithOffsets(code.slice(bodyStart, end))) {
       const trimmed = element.text.trim();
       const offset = bodyStart + element.offset + (element.text.length - element.text.trimStart().length);
-      const constraint = new RegExp(String.raw`^ADD\s+CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`, 'i').exec(trimmed);
+      const constraint = new RegExp(
+        String.raw`^ADD\s+CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`,
+        'i',
+      ).exec(trimmed);
       if (constraint) {
-        const object = /^PRIMARY/i.test(constraint[2]) ? 'primaryKey' : /^FOREIGN/i.test(constraint[2]) ? 'foreignKey' : 'index';
+        const object = /^PRIMARY/i.test(constraint[2])
+          ? 'primaryKey'
+          : /^FOREIGN/i.test(constraint[2])
+            ? 'foreignKey'
+            : 'index';
         push({ object, table, schema, name: unquoteIdent(constraint[1]) }, offset);
         continue;
       }
-      const column = new RegExp(String.raw`^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!CONSTRAINT\b|PRIMARY\b|FOREIGN\b|UNIQUE\b|CHECK\b)(${IDENT})`, 'i').exec(trimmed);
+      const column = new RegExp(
+        String.raw`^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!CONSTRAINT\b|PRIMARY\b|FOREIGN\b|UNIQUE\b|CHECK\b)(${IDENT})`,
+        'i',
+      ).exec(trimmed);
       if (column) push({ object: 'column', table, schema, column: unquoteIdent(column[1]) }, offset);
     }
     alterTable.lastIndex = end;
   }
 
-  const createIndex = new RegExp(String.raw`\bCREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s+ON\s+(?:ONLY\s+)?${Q}`, 'gi');
+  const createIndex = new RegExp(
+    String.raw`\bCREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s+ON\s+(?:ONLY\s+)?${Q}`,
+    'gi',
+  );
   while ((m = createIndex.exec(code))) {
     const { schema, name: table } = splitQualified(m[2]);
     push({ object: 'index', table, schema, name: unquoteIdent(m[1]) }, m.index);
@@ -113,11 +139,17 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
     const bodyStart = m.index + m[0].length;
     const bodyEnd = matchingParen(code, bodyStart - 1);
     for (const value of code.slice(bodyStart, bodyEnd).matchAll(/'((?:[^']|'')*)'/g)) {
-      push({ object: 'enumValue', enum: name, schema, value: value[1].replace(/''/g, "'") }, bodyStart + (value.index ?? 0));
+      push(
+        { object: 'enumValue', enum: name, schema, value: value[1].replace(/''/g, "'") },
+        bodyStart + (value.index ?? 0),
+      );
     }
   }
 
-  const addValue = new RegExp(String.raw`\bALTER\s+TYPE\s+${Q}\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'`, 'gi');
+  const addValue = new RegExp(
+    String.raw`\bALTER\s+TYPE\s+${Q}\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'`,
+    'gi',
+  );
   while ((m = addValue.exec(code))) {
     const { schema, name } = splitQualified(m[1]);
     push({ object: 'enumValue', enum: name, schema, value: m[2].replace(/''/g, "'") }, m.index);
@@ -130,7 +162,10 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
  * the migration line that created them — the latest such migration, since that is the one whose
  * object survives.
  */
-export function locateRemovedObjects<T extends DriftItem>(items: readonly T[], migrations: readonly MigrationSource[]): T[] {
+export function locateRemovedObjects<T extends DriftItem>(
+  items: readonly T[],
+  migrations: readonly MigrationSource[],
+): T[] {
   const removed = items.filter((i) => i.change === 'removed');
   if (removed.length === 0) return [...items];
   // Grouped by identity: one lookup per item, not a scan of every created object (a large init creates tens of thousands).
@@ -148,7 +183,14 @@ export function locateRemovedObjects<T extends DriftItem>(items: readonly T[], m
 }
 
 /** What {@link sameObject} compares, schema aside: equal keys for a created object and the item it is. */
-function identityKey(o: { object: DriftItem['object']; table?: string; column?: string; enum?: string; value?: string; name?: string }): string | undefined {
+function identityKey(o: {
+  object: DriftItem['object'];
+  table?: string;
+  column?: string;
+  enum?: string;
+  value?: string;
+  name?: string;
+}): string | undefined {
   switch (o.object) {
     case 'table':
       return `table\0${o.table}`;
@@ -165,7 +207,13 @@ function identityKey(o: { object: DriftItem['object']; table?: string; column?: 
 
 /** Whether a created object is the object an item talks about. */
 export function sameObject(created: CreatedObject, item: DriftItem): boolean {
-  if ((created.schema ?? 'public') !== (item.schema ?? 'public') && created.schema !== undefined && item.schema !== undefined) return false;
+  if (
+    (created.schema ?? 'public') !== (item.schema ?? 'public') &&
+    created.schema !== undefined &&
+    item.schema !== undefined
+  ) {
+    return false;
+  }
   switch (item.object) {
     case 'table':
       return created.object === 'table' && created.table === item.table;
@@ -199,15 +247,28 @@ export function enumValuesAfter(migrations: readonly MigrationSource[]): Map<str
       const statement = stripSqlComments(text).trim().replace(/\s*;$/, '');
       let m: RegExpExecArray | null;
       if ((m = new RegExp(String.raw`^CREATE\s+TYPE\s+${Q}\s+AS\s+ENUM\s*\(([\s\S]*)\)`, 'i').exec(statement))) {
-        enums.set(splitQualified(m[1]).name, [...m[2].matchAll(/'((?:[^']|'')*)'/g)].map((v) => literal(v[1])));
-      } else if ((m = new RegExp(String.raw`^ALTER\s+TYPE\s+${Q}\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'(?:\s+(BEFORE|AFTER)\s+'((?:[^']|'')*)')?`, 'i').exec(statement))) {
+        enums.set(
+          splitQualified(m[1]).name,
+          [...m[2].matchAll(/'((?:[^']|'')*)'/g)].map((v) => literal(v[1])),
+        );
+      } else if (
+        (m = new RegExp(
+          String.raw`^ALTER\s+TYPE\s+${Q}\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'(?:\s+(BEFORE|AFTER)\s+'((?:[^']|'')*)')?`,
+          'i',
+        ).exec(statement))
+      ) {
         const values = enums.get(splitQualified(m[1]).name);
         const value = literal(m[2]);
         if (!values || values.includes(value)) continue;
         const anchor = m[4] !== undefined ? values.indexOf(literal(m[4])) : -1;
         if (anchor < 0) values.push(value);
         else values.splice(/^BEFORE$/i.test(m[3]) ? anchor : anchor + 1, 0, value);
-      } else if ((m = new RegExp(String.raw`^ALTER\s+TYPE\s+${Q}\s+RENAME\s+VALUE\s+'((?:[^']|'')*)'\s+TO\s+'((?:[^']|'')*)'`, 'i').exec(statement))) {
+      } else if (
+        (m = new RegExp(
+          String.raw`^ALTER\s+TYPE\s+${Q}\s+RENAME\s+VALUE\s+'((?:[^']|'')*)'\s+TO\s+'((?:[^']|'')*)'`,
+          'i',
+        ).exec(statement))
+      ) {
         const values = enums.get(splitQualified(m[1]).name);
         const index = values?.indexOf(literal(m[2])) ?? -1;
         if (values && index >= 0) values[index] = literal(m[3]);
@@ -232,7 +293,9 @@ export function enumValuesAfter(migrations: readonly MigrationSource[]): Map<str
  * DROP TABLE in order. The engine's `DROP INDEX "x"` and `ALTER INDEX "x" RENAME TO "y"` do not name the table;
  * this lets such an item say which table (and so which model) it concerns.
  */
-export function indexTablesAfter(migrations: readonly MigrationSource[]): Map<string, { table: string; schema?: string }> {
+export function indexTablesAfter(
+  migrations: readonly MigrationSource[],
+): Map<string, { table: string; schema?: string }> {
   const indexes = new Map<string, { table: string; schema?: string }>();
   const Q = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})?)`;
   const set = (index: string, qualifiedTable: string): void => {
@@ -244,16 +307,33 @@ export function indexTablesAfter(migrations: readonly MigrationSource[]): Map<st
     for (const { text } of splitStatements(migration.sql)) {
       const statement = stripSqlComments(text).trim().replace(/\s*;$/, '');
       let m: RegExpExecArray | null;
-      if ((m = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s+ON\s+(?:ONLY\s+)?${Q}`, 'i').exec(statement))) {
+      if (
+        (m = new RegExp(
+          String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s+ON\s+(?:ONLY\s+)?${Q}`,
+          'i',
+        ).exec(statement))
+      ) {
         set(unquoteIdent(m[1]), m[2]);
-      } else if ((m = new RegExp(String.raw`^(?:CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?|ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?)${Q}`, 'i').exec(statement))) {
+      } else if (
+        (m = new RegExp(
+          String.raw`^(?:CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?|ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?)${Q}`,
+          'i',
+        ).exec(statement))
+      ) {
         const table = m[1];
         let rename: RegExpExecArray | null;
-        if ((rename = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}\s+RENAME\s+TO\s+(${IDENT})`, 'i').exec(statement))) {
+        if (
+          (rename = new RegExp(
+            String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}\s+RENAME\s+TO\s+(${IDENT})`,
+            'i',
+          ).exec(statement))
+        ) {
           const from = splitQualified(rename[1]).name;
           const to = unquoteIdent(rename[2]);
           for (const entry of indexes.values()) if (entry.table === from) entry.table = to;
-        } else if ((rename = new RegExp(String.raw`\bRENAME\s+CONSTRAINT\s+(${IDENT})\s+TO\s+(${IDENT})`, 'i').exec(statement))) {
+        } else if (
+          (rename = new RegExp(String.raw`\bRENAME\s+CONSTRAINT\s+(${IDENT})\s+TO\s+(${IDENT})`, 'i').exec(statement))
+        ) {
           const entry = indexes.get(unquoteIdent(rename[1]));
           if (entry) {
             indexes.delete(unquoteIdent(rename[1]));
@@ -261,14 +341,22 @@ export function indexTablesAfter(migrations: readonly MigrationSource[]): Map<st
           }
         }
         for (const c of statement.matchAll(constraint)) set(unquoteIdent(c[1]), table);
-      } else if ((m = new RegExp(String.raw`^ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?${Q}\s+RENAME\s+TO\s+(${IDENT})`, 'i').exec(statement))) {
+      } else if (
+        (m = new RegExp(String.raw`^ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?${Q}\s+RENAME\s+TO\s+(${IDENT})`, 'i').exec(
+          statement,
+        ))
+      ) {
         const from = splitQualified(m[1]).name;
         const entry = indexes.get(from);
         if (entry) {
           indexes.delete(from);
           indexes.set(unquoteIdent(m[2]), entry);
         }
-      } else if ((m = /^DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?([\s\S]*?)(?:\s+(?:CASCADE|RESTRICT))?$/i.exec(statement))) {
+      } else if (
+        (m = /^DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?([\s\S]*?)(?:\s+(?:CASCADE|RESTRICT))?$/i.exec(
+          statement,
+        ))
+      ) {
         for (const name of m[1].split(',')) indexes.delete(splitQualified(name).name);
       } else if ((m = /^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\s\S]*?)(?:\s+(?:CASCADE|RESTRICT))?$/i.exec(statement))) {
         const dropped = new Set(m[1].split(',').map((name) => splitQualified(name).name));

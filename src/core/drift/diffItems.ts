@@ -17,7 +17,16 @@ export interface DriftItem extends DatabaseDriftFacts {
  * change, and to pick some items of a diff (a migration for some objects only).
  */
 export function driftItemKey(item: DriftItem): string {
-  return JSON.stringify([item.object, item.change, item.schema ?? '', item.table ?? '', item.column ?? '', item.enum ?? '', item.value ?? '', item.name ?? '']);
+  return JSON.stringify([
+    item.object,
+    item.change,
+    item.schema ?? '',
+    item.table ?? '',
+    item.column ?? '',
+    item.enum ?? '',
+    item.value ?? '',
+    item.name ?? '',
+  ]);
 }
 
 /**
@@ -55,9 +64,12 @@ export function parseDiffScript(script: string, context: DiffContext = {}): Drif
     const sql = recreateSql(script, name);
     const before = context.enumValuesBefore?.(name);
     const after = newEnumValues(script, name);
-    const values = removedEnumValues.get(name) ?? (before && after ? before.filter((v) => !after.includes(v)) : undefined);
+    const values =
+      removedEnumValues.get(name) ?? (before && after ? before.filter((v) => !after.includes(v)) : undefined);
     if (values && values.length > 0) {
-      for (const value of values) items.push(withSchema({ object: 'enumValue', change: 'removed', enum: name, value, sql }, schema));
+      for (const value of values) {
+        items.push(withSchema({ object: 'enumValue', change: 'removed', enum: name, value, sql }, schema));
+      }
     } else {
       items.push(withSchema({ object: 'enum', change: 'altered', enum: name, sql }, schema));
     }
@@ -71,7 +83,10 @@ export interface DiffContext {
 }
 
 function newEnumValues(script: string, enumName: string): string[] | undefined {
-  const match = new RegExp(String.raw`CREATE\s+TYPE\s+(?:${IDENT}\s*\.\s*)?"?${escapeRegExp(enumName)}_new"?\s+AS\s+ENUM\s*\(([^)]*)\)`, 'i').exec(script);
+  const match = new RegExp(
+    String.raw`CREATE\s+TYPE\s+(?:${IDENT}\s*\.\s*)?"?${escapeRegExp(enumName)}_new"?\s+AS\s+ENUM\s*\(([^)]*)\)`,
+    'i',
+  ).exec(script);
   return match ? [...match[1].matchAll(/'((?:[^']|'')*)'/g)].map((v) => v[1].replace(/''/g, "'")) : undefined;
 }
 
@@ -125,11 +140,19 @@ function parseStatement(statement: string, section: string, enumsRecreated: Set<
     const { schema, name } = splitQualified(m[1]);
     return [withSchema({ object: 'table', change: 'removed', table: name, sql }, schema)];
   }
-  if ((m = new RegExp(String.raw`^CREATE\s+(UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s+ON\s+(?:ONLY\s+)?${Q}(?:\s+USING\s+\w+)?\s*\(([\s\S]*)\)`, 'i').exec(statement))) {
+  if (
+    (m = new RegExp(
+      String.raw`^CREATE\s+(UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s+ON\s+(?:ONLY\s+)?${Q}(?:\s+USING\s+\w+)?\s*\(([\s\S]*)\)`,
+      'i',
+    ).exec(statement))
+  ) {
     const { schema, name: table } = splitQualified(m[3]);
     const columns = splitTopLevel(m[4]).map((c) => c.trim());
     const item: DriftItem = { object: 'index', change: 'added', table, name: unquoteIdent(m[2]), sql };
-    const single = columns.length === 1 ? new RegExp(String.raw`^(${IDENT})(?:\s+(?:ASC|DESC|\w+_ops).*)?$`, 'i').exec(columns[0]) : null;
+    const single =
+      columns.length === 1
+        ? new RegExp(String.raw`^(${IDENT})(?:\s+(?:ASC|DESC|\w+_ops).*)?$`, 'i').exec(columns[0])
+        : null;
     if (single) item.column = unquoteIdent(single[1]);
     return [withSchema(item, schema)];
   }
@@ -149,20 +172,36 @@ function parseStatement(statement: string, section: string, enumsRecreated: Set<
     }
     return [withSchema({ object: 'enum', change: 'added', enum: name, sql }, schema)];
   }
-  if ((m = new RegExp(String.raw`^ALTER\s+TYPE\s+${Q}\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'`, 'i').exec(statement))) {
+  if (
+    (m = new RegExp(
+      String.raw`^ALTER\s+TYPE\s+${Q}\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'`,
+      'i',
+    ).exec(statement))
+  ) {
     const { schema, name } = splitQualified(m[1]);
-    return [withSchema({ object: 'enumValue', change: 'added', enum: name, value: m[2].replace(/''/g, "'"), sql }, schema)];
+    return [
+      withSchema({ object: 'enumValue', change: 'added', enum: name, value: m[2].replace(/''/g, "'"), sql }, schema),
+    ];
   }
-  if ((m = new RegExp(String.raw`^ALTER\s+TYPE\s+${Q}\s+RENAME\s+VALUE\s+'((?:[^']|'')*)'\s+TO\s+'((?:[^']|'')*)'`, 'i').exec(statement))) {
+  if (
+    (m = new RegExp(
+      String.raw`^ALTER\s+TYPE\s+${Q}\s+RENAME\s+VALUE\s+'((?:[^']|'')*)'\s+TO\s+'((?:[^']|'')*)'`,
+      'i',
+    ).exec(statement))
+  ) {
     const { schema, name } = splitQualified(m[1]);
-    return [withSchema({ object: 'enumValue', change: 'altered', enum: name, value: m[3].replace(/''/g, "'"), sql }, schema)];
+    return [
+      withSchema({ object: 'enumValue', change: 'altered', enum: name, value: m[3].replace(/''/g, "'"), sql }, schema),
+    ];
   }
   if (section === 'AlterEnum') return []; // the rest of an enum recreation, reported once above
   if ((m = new RegExp(String.raw`^DROP\s+TYPE\s+(?:IF\s+EXISTS\s+)?${Q}`, 'i').exec(statement))) {
     const { schema, name } = splitQualified(m[1]);
     return [withSchema({ object: 'enum', change: 'removed', enum: name, sql }, schema)];
   }
-  if ((m = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}\s+([\s\S]*)$`, 'i').exec(statement))) {
+  if (
+    (m = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}\s+([\s\S]*)$`, 'i').exec(statement))
+  ) {
     const { schema, name: table } = splitQualified(m[1]);
     if (section === 'AlterEnum') return []; // ALTER COLUMN … TYPE "X_new" during an enum recreation
     return alterTableItems(m[1], table, schema, m[2], section);
@@ -170,16 +209,33 @@ function parseStatement(statement: string, section: string, enumsRecreated: Set<
   return [];
 }
 
-function alterTableItems(rawTable: string, table: string, schema: string | undefined, body: string, section: string): DriftItem[] {
-  const actions = splitTopLevel(body).map((a) => a.trim()).filter(Boolean);
+function alterTableItems(
+  rawTable: string,
+  table: string,
+  schema: string | undefined,
+  body: string,
+  section: string,
+): DriftItem[] {
+  const actions = splitTopLevel(body)
+    .map((a) => a.trim())
+    .filter(Boolean);
   const items: DriftItem[] = [];
   const droppedConstraints = new Map<string, DriftItem>();
   for (const action of actions) {
     const sql = `ALTER TABLE ${rawTable.trim()} ${action};`;
     let m: RegExpExecArray | null;
-    if ((m = new RegExp(String.raw`^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!CONSTRAINT\b|PRIMARY\b|FOREIGN\b|UNIQUE\b|CHECK\b)(${IDENT})`, 'i').exec(action))) {
+    if (
+      (m = new RegExp(
+        String.raw`^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!CONSTRAINT\b|PRIMARY\b|FOREIGN\b|UNIQUE\b|CHECK\b)(${IDENT})`,
+        'i',
+      ).exec(action))
+    ) {
       items.push(withSchema({ object: 'column', change: 'added', table, column: unquoteIdent(m[1]), sql }, schema));
-    } else if ((m = new RegExp(String.raw`^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?!CONSTRAINT\b)(${IDENT})`, 'i').exec(action))) {
+    } else if (
+      (m = new RegExp(String.raw`^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?!CONSTRAINT\b)(${IDENT})`, 'i').exec(
+        action,
+      ))
+    ) {
       items.push(withSchema({ object: 'column', change: 'removed', table, column: unquoteIdent(m[1]), sql }, schema));
     } else if ((m = new RegExp(String.raw`^ALTER\s+(?:COLUMN\s+)?(${IDENT})`, 'i').exec(action))) {
       const column = unquoteIdent(m[1]);
@@ -189,10 +245,16 @@ function alterTableItems(rawTable: string, table: string, schema: string | undef
       else items.push(withSchema({ object: 'column', change: 'altered', table, column, sql }, schema));
     } else if ((m = new RegExp(String.raw`^RENAME\s+COLUMN\s+(${IDENT})\s+TO\s+(${IDENT})`, 'i').exec(action))) {
       items.push(withSchema({ object: 'column', change: 'altered', table, column: unquoteIdent(m[2]), sql }, schema));
-    } else if ((m = new RegExp(String.raw`^ADD\s+CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`, 'i').exec(action))) {
+    } else if (
+      (m = new RegExp(String.raw`^ADD\s+CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`, 'i').exec(
+        action,
+      ))
+    ) {
       const name = unquoteIdent(m[1]);
       const object = /^PRIMARY/i.test(m[2]) ? 'primaryKey' : /^FOREIGN/i.test(m[2]) ? 'foreignKey' : 'index';
-      const dropped = droppedConstraints.get(name) ?? (object === 'primaryKey' ? [...droppedConstraints.values()].find((i) => i.object === 'primaryKey') : undefined);
+      const dropped =
+        droppedConstraints.get(name) ??
+        (object === 'primaryKey' ? [...droppedConstraints.values()].find((i) => i.object === 'primaryKey') : undefined);
       if (dropped) {
         dropped.change = 'altered';
         dropped.sql = `${dropped.sql.replace(/;$/, '')},\n${action};`;
@@ -208,13 +270,23 @@ function alterTableItems(rawTable: string, table: string, schema: string | undef
       items.push(withSchema(item, schema));
     } else if ((m = new RegExp(String.raw`^DROP\s+CONSTRAINT\s+(?:IF\s+EXISTS\s+)?(${IDENT})`, 'i').exec(action))) {
       const name = unquoteIdent(m[1]);
-      const object = section === 'DropForeignKey' || /_fkey$/.test(name) ? 'foreignKey' : /_pkey$/.test(name) ? 'primaryKey' : 'index';
+      const object =
+        section === 'DropForeignKey' || /_fkey$/.test(name)
+          ? 'foreignKey'
+          : /_pkey$/.test(name)
+            ? 'primaryKey'
+            : 'index';
       const item = withSchema<DriftItem>({ object, change: 'removed', table, name, sql }, schema);
       droppedConstraints.set(name, item);
       items.push(item);
     } else if ((m = new RegExp(String.raw`^RENAME\s+CONSTRAINT\s+(${IDENT})\s+TO\s+(${IDENT})`, 'i').exec(action))) {
       const name = unquoteIdent(m[2]);
-      const object = section === 'RenameForeignKey' || /_fkey$/.test(name) ? 'foreignKey' : section === 'RenamePrimaryKey' || /_pkey$/.test(name) ? 'primaryKey' : 'index';
+      const object =
+        section === 'RenameForeignKey' || /_fkey$/.test(name)
+          ? 'foreignKey'
+          : section === 'RenamePrimaryKey' || /_pkey$/.test(name)
+            ? 'primaryKey'
+            : 'index';
       items.push(withSchema({ object, change: 'altered', table, name, sql }, schema));
     }
   }
@@ -225,16 +297,27 @@ function alterTableItems(rawTable: string, table: string, schema: string | undef
 function parseRemovedEnumValueWarnings(script: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const m of script.matchAll(/The values? \[([^\]]*)\] on the enum `([^`]+)` will be removed/g)) {
-    out.set(m[2], m[1].split(',').map((v) => v.trim()).filter(Boolean));
+    out.set(
+      m[2],
+      m[1]
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    );
   }
   return out;
 }
 
 function recreateSql(script: string, enumName: string): string {
   const code = stripSqlComments(script);
-  const begin = code.search(new RegExp(String.raw`CREATE\s+TYPE\s+(?:${IDENT}\s*\.\s*)?"?${escapeRegExp(enumName)}_new"?`, 'i'));
+  const begin = code.search(
+    new RegExp(String.raw`CREATE\s+TYPE\s+(?:${IDENT}\s*\.\s*)?"?${escapeRegExp(enumName)}_new"?`, 'i'),
+  );
   if (begin < 0) return '';
-  const endMatch = new RegExp(String.raw`DROP\s+TYPE\s+(?:${IDENT}\s*\.\s*)?"?${escapeRegExp(enumName)}_old"?\s*;`, 'i').exec(code.slice(begin));
+  const endMatch = new RegExp(
+    String.raw`DROP\s+TYPE\s+(?:${IDENT}\s*\.\s*)?"?${escapeRegExp(enumName)}_old"?\s*;`,
+    'i',
+  ).exec(code.slice(begin));
   const end = endMatch ? begin + endMatch.index + endMatch[0].length : code.length;
   return script.slice(begin, end).trim();
 }

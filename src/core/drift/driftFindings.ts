@@ -47,21 +47,32 @@ export function groupFindings(items: readonly AttributedItem[], comparison: Comp
   const columnFinding = new Map<string, DriftFinding>();
   const findings: DriftFinding[] = [];
   const make = (item: AttributedItem): DriftFinding => {
-    const finding: DriftFinding = { primary: item, related: [], nameLength: nameLength(item), message: '', label: label(item), sql: item.sql };
+    const finding: DriftFinding = {
+      primary: item,
+      related: [],
+      nameLength: nameLength(item),
+      message: '',
+      label: label(item),
+      sql: item.sql,
+    };
     if (item.location) finding.location = item.location;
     findings.push(finding);
     return finding;
   };
   // First pass: tables and columns, so their keys can join them whatever the script order.
   for (const item of items) {
-    if (item.object === 'table' && item.change !== 'altered') tableFinding.set(key(item, 'table') + item.change, make(item));
-    else if (item.object === 'column' && item.change !== 'altered') columnFinding.set(key(item, 'column') + item.change, make(item));
+    if (item.object === 'table' && item.change !== 'altered') {
+      tableFinding.set(key(item, 'table') + item.change, make(item));
+    } else if (item.object === 'column' && item.change !== 'altered') {
+      columnFinding.set(key(item, 'column') + item.change, make(item));
+    }
   }
   for (const item of items) {
     if ((item.object === 'table' || item.object === 'column') && item.change !== 'altered') continue;
     if (KEY_OBJECTS.has(item.object) && item.change !== 'altered') {
       const owner =
-        tableFinding.get(key(item, 'table') + item.change) ?? (item.column !== undefined ? columnFinding.get(key(item, 'column') + item.change) : undefined);
+        tableFinding.get(key(item, 'table') + item.change) ??
+        (item.column !== undefined ? columnFinding.get(key(item, 'column') + item.change) : undefined);
       if (owner) {
         owner.related.push(item);
         owner.sql += `\n${item.sql}`;
@@ -138,7 +149,10 @@ function folded(f: DriftFinding): string {
     if (forms) return n === 1 ? forms[0]() : forms[1](n);
     return n === 1 ? l10n.t('its {0}', WHAT[object]()) : `${n} ${WHAT[object]()}`;
   });
-  return l10n.t('with {0}', parts.reduce((a, b) => l10n.t('{0} and {1}', a, b)));
+  return l10n.t(
+    'with {0}',
+    parts.reduce((a, b) => l10n.t('{0} and {1}', a, b)),
+  );
 }
 
 /** The sentence shown in the Problems panel and hovers. */
@@ -149,7 +163,12 @@ export function describeFinding(f: DriftFinding, comparison: Comparison): string
     // Whether it is a new change or db push drift depends on the databases that have it: said by the caller
     // (src/core/app/driftActions.ts), which knows them.
     if (change === 'added') return l10n.t('{0} is not created by any migration', who);
-    if (change === 'removed') return l10n.t('{0} is created by the migrations but is no longer in the schema — the next migration will drop it', who);
+    if (change === 'removed') {
+      return l10n.t(
+        '{0} is created by the migrations but is no longer in the schema — the next migration will drop it',
+        who,
+      );
+    }
     return l10n.t('{0} differs from what the migrations create', who);
   }
   // The database is compared with the migrations it applied: one written since (a baseline not marked

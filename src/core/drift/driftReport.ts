@@ -26,7 +26,10 @@ export function toDriftReport(diff: EngineDiff): DriftReport {
   if (!diff.migrations) return { script, items: parseDiffScript(script), empty, shadow, timings };
   const migrations = diff.migrations;
   const enumsBefore = enumValuesAfter(migrations);
-  const items = withIndexTables(locateRemovedObjects(parseDiffScript(script, { enumValuesBefore: (name) => enumsBefore.get(name) }), migrations), migrations);
+  const items = withIndexTables(
+    locateRemovedObjects(parseDiffScript(script, { enumValuesBefore: (name) => enumsBefore.get(name) }), migrations),
+    migrations,
+  );
   return { script, items, empty, shadow, timings };
 }
 
@@ -40,11 +43,16 @@ function withIndexTables(items: DriftItem[], migrations: readonly LocalMigration
   for (const item of items) {
     if (item.object !== 'index' || item.table !== undefined || item.name === undefined) continue;
     // A rename names the new index; the migrations know it by the old name.
-    const renamed = /^\s*ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))?)\s+RENAME/i.exec(item.sql);
+    const renamed =
+      /^\s*ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))?)\s+RENAME/i.exec(
+        item.sql,
+      );
     const known = tables.get(renamed ? splitQualified(renamed[1]).name : item.name);
     if (!known) continue;
     item.table = known.table;
-    if (known.schema !== undefined && known.schema !== 'public' && item.schema === undefined) item.schema = known.schema;
+    if (known.schema !== undefined && known.schema !== 'public' && item.schema === undefined) {
+      item.schema = known.schema;
+    }
   }
   return items;
 }

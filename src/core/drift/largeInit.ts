@@ -16,14 +16,37 @@ export interface LargeInit {
 /** N models, each with an id, two text fields, a relation to the previous model, an index and two unique constraints. */
 export function largeInit(models: number): LargeInit {
   const name = (i: number): string => `Model${String(i).padStart(5, '0')}`;
-  const schema: string[] = ['generator client {', '  provider = "prisma-client-js"', '}', '', 'datasource db {', '  provider = "postgresql"', '}', '', 'enum Status {', '  ACTIVE', '  INACTIVE', '}', ''];
+  const schema: string[] = [
+    'generator client {',
+    '  provider = "prisma-client-js"',
+    '}',
+    '',
+    'datasource db {',
+    '  provider = "postgresql"',
+    '}',
+    '',
+    'enum Status {',
+    '  ACTIVE',
+    '  INACTIVE',
+    '}',
+    '',
+  ];
   const tables: string[] = ['-- CreateEnum', `CREATE TYPE "Status" AS ENUM ('ACTIVE', 'INACTIVE');`, ''];
   const indexes: string[] = [];
   const keys: string[] = [];
   for (let i = 0; i < models; i++) {
     const m = name(i);
-    schema.push(`model ${m} {`, '  id        Int      @id @default(autoincrement())', '  name      String', '  email     String   @unique', '  status    Status   @default(ACTIVE)', '  createdAt DateTime @default(now())');
-    if (i > 0) schema.push('  parentId  Int?', `  parent    ${name(i - 1)}? @relation(fields: [parentId], references: [id])`);
+    schema.push(
+      `model ${m} {`,
+      '  id        Int      @id @default(autoincrement())',
+      '  name      String',
+      '  email     String   @unique',
+      '  status    Status   @default(ACTIVE)',
+      '  createdAt DateTime @default(now())',
+    );
+    if (i > 0) {
+      schema.push('  parentId  Int?', `  parent    ${name(i - 1)}? @relation(fields: [parentId], references: [id])`);
+    }
     if (i < models - 1) schema.push(`  children  ${name(i + 1)}[]`);
     schema.push('', '  @@index([name])', '  @@unique([name, createdAt])', '}', '');
     tables.push(
@@ -51,9 +74,19 @@ export function largeInit(models: number): LargeInit {
       `CREATE UNIQUE INDEX "${m}_name_createdAt_key" ON "${m}"("name", "createdAt");`,
       '',
     );
-    if (i > 0) keys.push('-- AddForeignKey', `ALTER TABLE "${m}" ADD CONSTRAINT "${m}_parentId_fkey" FOREIGN KEY ("parentId") REFERENCES "${name(i - 1)}"("id") ON DELETE SET NULL ON UPDATE CASCADE;`, '');
+    if (i > 0) {
+      keys.push(
+        '-- AddForeignKey',
+        `ALTER TABLE "${m}" ADD CONSTRAINT "${m}_parentId_fkey" FOREIGN KEY ("parentId") REFERENCES "${name(i - 1)}"("id") ON DELETE SET NULL ON UPDATE CASCADE;`,
+        '',
+      );
+    }
   }
-  return { schema: schema.join('\n'), sql: [...tables, ...indexes, ...keys].join('\n'), migrationName: '20240101000000_init' };
+  return {
+    schema: schema.join('\n'),
+    sql: [...tables, ...indexes, ...keys].join('\n'),
+    migrationName: '20240101000000_init',
+  };
 }
 
 /** Writes {@link largeInit} as a project in `dir` (prisma/schema.prisma, one migration, the lock file). */
@@ -61,7 +94,10 @@ export async function writeLargeInitProject(dir: string, models: number): Promis
   const project = largeInit(models);
   const migrations = path.join(dir, 'prisma', 'migrations');
   await mkdir(path.join(migrations, project.migrationName), { recursive: true });
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'large-init', private: true, devDependencies: { prisma: '6.19.0' } }, null, 2));
+  await writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'large-init', private: true, devDependencies: { prisma: '6.19.0' } }, null, 2),
+  );
   await writeFile(path.join(dir, 'prisma', 'schema.prisma'), project.schema);
   await writeFile(path.join(migrations, 'migration_lock.toml'), 'provider = "postgresql"\n');
   await writeFile(path.join(migrations, project.migrationName, 'migration.sql'), project.sql);

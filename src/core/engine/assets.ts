@@ -31,8 +31,16 @@ function isAssetDir(dir: string): boolean {
  */
 export function locateEngineAssets(override?: string): EngineAssets {
   if (override) {
-    if (!isAssetDir(override)) throw new Error(l10n.t('Engine assets not found in {0} (expected {1} and pglite.wasm).', override, SCHEMA_ENGINE_WASM));
-    return { schemaEngineWasm: path.join(override, SCHEMA_ENGINE_WASM), pgliteDir: override, extensionDirs: [override] };
+    if (!isAssetDir(override)) {
+      throw new Error(
+        l10n.t('Engine assets not found in {0} (expected {1} and pglite.wasm).', override, SCHEMA_ENGINE_WASM),
+      );
+    }
+    return {
+      schemaEngineWasm: path.join(override, SCHEMA_ENGINE_WASM),
+      pgliteDir: override,
+      extensionDirs: [override],
+    };
   }
   if (cached) return cached;
   // In the bundle, __dirname is dist/ (webpack `node.__dirname: false`).
@@ -51,7 +59,9 @@ export function locateEngineAssets(override?: string): EngineAssets {
     pglite = localRequire.resolve('@electric-sql/pglite');
     pgvector = localRequire.resolve('@electric-sql/pglite-pgvector');
   } catch (error) {
-    throw new Error(l10n.t('Engine assets not found next to the bundle nor in node_modules: {0}', (error as Error).message));
+    throw new Error(
+      l10n.t('Engine assets not found next to the bundle nor in node_modules: {0}', (error as Error).message),
+    );
   }
   cached = {
     schemaEngineWasm: path.join(path.dirname(glue), SCHEMA_ENGINE_WASM),

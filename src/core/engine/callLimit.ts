@@ -30,7 +30,8 @@ export function cancellableBy<T extends object>(api: T, signal: AbortSignal | un
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]): unknown => withCancellation(signal, () => (value as (...a: unknown[]) => unknown).apply(target, args));
+      return (...args: unknown[]): unknown =>
+        withCancellation(signal, () => (value as (...a: unknown[]) => unknown).apply(target, args));
     },
   });
 }
@@ -124,7 +125,11 @@ export function runEngineCall<T>(
       end();
       // The engine may be stuck: drop it, stop our queries, then reject (unless a cancellation already answered).
       onAbandon('timeout');
-      const message = l10n.t('{0} did not finish within {1} s; the engine was stopped. A database may be unreachable or locked.', what, Math.round(timeoutMs / 1000));
+      const message = l10n.t(
+        '{0} did not finish within {1} s; the engine was stopped. A database may be unreachable or locked.',
+        what,
+        Math.round(timeoutMs / 1000),
+      );
       stopped((note) => new EngineError({ code: 'timeout', message: note ? `${message} ${note}` : message }));
     }, timeoutMs);
     process.on('uncaughtException', onUncaught);

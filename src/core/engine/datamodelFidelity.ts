@@ -40,8 +40,11 @@ export function datamodelLoses(shadowScript: string, datamodelScript: string): s
   }
   const extra = [...remaining].flatMap(([statement, count]) => Array<string>(count).fill(statement));
   if (lost.length === 0 && extra.length === 0) return undefined;
-  const sample = (list: string[]): string => `\`${clip(list[0])}\`${list.length > 1 ? ` and ${list.length - 1} more` : ''}`;
-  if (lost.length > 0 && extra.length > 0) return `the shadow gives ${sample(lost)} where the datamodel gives ${sample(extra)}`;
+  const sample = (list: string[]): string =>
+    `\`${clip(list[0])}\`${list.length > 1 ? ` and ${list.length - 1} more` : ''}`;
+  if (lost.length > 0 && extra.length > 0) {
+    return `the shadow gives ${sample(lost)} where the datamodel gives ${sample(extra)}`;
+  }
   if (lost.length > 0) return `the datamodel does not keep ${sample(lost)}`;
   return `the datamodel adds ${sample(extra)}`;
 }

@@ -202,7 +202,10 @@ export class EmbeddedPostgres {
     try {
       db = await PGliteClass.create(base);
     } catch (error) {
-      throw new EngineError({ code: 'engine-error', message: l10n.t('The embedded shadow database (PGlite) failed to start: {0}', (error as Error).message) });
+      throw new EngineError({
+        code: 'engine-error',
+        message: l10n.t('The embedded shadow database (PGlite) failed to start: {0}', (error as Error).message),
+      });
     }
     this.heldState = undefined;
     this.lastStart = { ms: performance.now() - started, source: 'fresh' };
@@ -235,12 +238,18 @@ export class EmbeddedPostgres {
 const KEPT_SNAPSHOTS = 2;
 
 async function pruneSnapshots(dir: string, keep: number): Promise<void> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => /^pglite-.*-migrated-[0-9a-f]+\.tar$/.test(name));
-  const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) =>
+    /^pglite-.*-migrated-[0-9a-f]+\.tar$/.test(name),
+  );
+  const dated = await Promise.all(
+    names.map(async (name) => ({
+      name,
+      mtime: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0,
+    })),
+  );
   dated.sort((a, b) => b.mtime - a.mtime);
   await Promise.all(dated.slice(keep).map(({ name }) => rm(path.join(dir, name), { force: true })));
 }
 
 /** Bump when the PGlite pin changes: data dirs are not portable across PostgreSQL builds. */
 const PGLITE_CACHE_VERSION = '0.5.16';
-

@@ -149,22 +149,47 @@ export function connectionError(error: unknown, url: string, purpose: string): E
     case 'ENETUNREACH':
     case 'ETIMEDOUT':
     case 'ECONNRESET':
-      return new EngineError({ code: 'database-unreachable', message: l10n.t('Cannot reach the database at {0} ({1}) while {2}.', where, e.code, purpose), detail });
+      return new EngineError({
+        code: 'database-unreachable',
+        message: l10n.t('Cannot reach the database at {0} ({1}) while {2}.', where, e.code, purpose),
+        detail,
+      });
     case '28P01':
     case '28000':
       return new EngineError({
         code: 'authentication-failed',
-        message: l10n.t('Authentication failed for user "{0}" on {1} while {2}: check the password in the URL.', user, where, purpose),
+        message: l10n.t(
+          'Authentication failed for user "{0}" on {1} while {2}: check the password in the URL.',
+          user,
+          where,
+          purpose,
+        ),
         detail,
       });
     case '3D000':
-      return new EngineError({ code: 'database-not-found', message: l10n.t('Database {0} does not exist ({1}).', where, purpose), detail });
+      return new EngineError({
+        code: 'database-not-found',
+        message: l10n.t('Database {0} does not exist ({1}).', where, purpose),
+        detail,
+      });
     case '42501':
-      return new EngineError({ code: 'permission-denied', message: l10n.t('Permission denied on {0} while {1}: {2}', where, purpose, e.message ?? '').trim(), detail });
+      return new EngineError({
+        code: 'permission-denied',
+        message: l10n.t('Permission denied on {0} while {1}: {2}', where, purpose, e.message ?? '').trim(),
+        detail,
+      });
     default:
       if (e.message && /timeout|timed out/i.test(e.message)) {
-        return new EngineError({ code: 'database-unreachable', message: l10n.t('Connection to {0} timed out while {1}.', where, purpose), detail });
+        return new EngineError({
+          code: 'database-unreachable',
+          message: l10n.t('Connection to {0} timed out while {1}.', where, purpose),
+          detail,
+        });
       }
-      return new EngineError({ code: 'engine-error', message: l10n.t('Database error on {0} while {1}: {2}', where, purpose, e.message ?? String(error)), detail });
+      return new EngineError({
+        code: 'engine-error',
+        message: l10n.t('Database error on {0} while {1}: {2}', where, purpose, e.message ?? String(error)),
+        detail,
+      });
   }
 }

@@ -19,7 +19,10 @@ function normal(sql: string): string {
  * contained (applying it changed nothing the engine sees), those statements; otherwise undefined (a real
  * difference remains).
  */
-export function engineFixedPoints(baseline: ReadonlyArray<{ sql: string }>, remaining: ReadonlyArray<{ sql: string }>): string[] | undefined {
+export function engineFixedPoints(
+  baseline: ReadonlyArray<{ sql: string }>,
+  remaining: ReadonlyArray<{ sql: string }>,
+): string[] | undefined {
   if (remaining.length === 0) return undefined;
   const written = new Set(baseline.map((i) => normal(i.sql)));
   const again = remaining.map((i) => normal(i.sql));

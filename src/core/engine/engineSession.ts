@@ -2,9 +2,18 @@ import * as l10n from '@vscode/l10n';
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
-import type { DiffParams, DiffTarget, MigrationList, SchemaContainer, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
+import type {
+  DiffParams,
+  DiffTarget,
+  MigrationList,
+  SchemaContainer,
+  SchemaEngine,
+} from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
 import { positionAt } from '../sql/sqlText';
 import { type LocalMigration, type PrismaProject } from '../project/types';
 import { type EngineDiff, type EngineStats, type SchemaDiffOptions } from './api';
@@ -16,11 +25,27 @@ import { EngineError } from './engineError';
 import { findExtensionRequests } from './extensions';
 import { type AbandonReason, EngineCallQueue, runEngineCall } from './callLimit';
 import { adaptScriptToPrismaMajor, judgePrismaVersion } from '../project/prismaVersion';
-import { OperationConnections, PgAdapterFactory, type ScriptError, describeCancellations, openPgClient, parsePgUrl, runWithConnections, type QueryLimits } from './pgAdapter';
+import {
+  OperationConnections,
+  PgAdapterFactory,
+  type ScriptError,
+  describeCancellations,
+  openPgClient,
+  parsePgUrl,
+  runWithConnections,
+  type QueryLimits,
+} from './pgAdapter';
 import { schemaConfigText } from '../project/schemaScanner';
 import { assertShadowIsSafe } from './shadowSafety';
 import { ComposedAdapterFactory, OfflineDriverAdapter, PgliteDriverAdapter } from './pgliteAdapter';
-import { type EngineSchema, migrationList, migrationsKey, prepareSchema, readLocalMigrations, requireLockFile } from './projectInput';
+import {
+  type EngineSchema,
+  migrationList,
+  migrationsKey,
+  prepareSchema,
+  readLocalMigrations,
+  requireLockFile,
+} from './projectInput';
 import { DEFAULT_ENGINE_TIMEOUTS, type EngineTimeouts } from './timeouts';
 import { loadSchemaEngine, type SchemaEngineRuntime } from './wasmLoader';
 import { writeFileAtomically } from '../util/atomicWrite';
@@ -32,7 +57,10 @@ export type { EngineTimeouts } from './timeouts';
  * a little before the operation's own limit, and stops waiting for a lock sooner (at most 5 s).
  */
 export function readLimits(operationMs: number): QueryLimits {
-  return { statementTimeoutMs: Math.max(1, Math.floor(operationMs * 0.8)), lockTimeoutMs: Math.max(1, Math.min(5_000, Math.floor(operationMs / 2))) };
+  return {
+    statementTimeoutMs: Math.max(1, Math.floor(operationMs * 0.8)),
+    lockTimeoutMs: Math.max(1, Math.min(5_000, Math.floor(operationMs / 2))),
+  };
 }
 
 /** Server-side limits of a deploy: its own limit for each statement and each lock wait, cancelled by PostgreSQL just before it. */
@@ -78,7 +106,9 @@ export interface PreparedProject {
 }
 
 /** What {@link EngineCall.applyMigrations} did: the migrations applied, or the failure and the script PostgreSQL rejected. */
-export type ApplyOutcome = { ok: true; applied: string[] } | { ok: false; error: unknown; scriptError: ScriptError | undefined };
+export type ApplyOutcome =
+  | { ok: true; applied: string[] }
+  | { ok: false; error: unknown; scriptError: ScriptError | undefined };
 
 /**
  * The engine's primitives within one call of the session ({@link EngineSession.exclusive}), on which core/app
@@ -153,8 +183,14 @@ export class EngineSession {
       markRolledBack: (prepared, url, name) => this.markRolledBack(prepared, url, name),
       markApplied: (prepared, url, name) => this.markApplied(prepared, url, name),
       applyMigrations: (prepared, url) => this.applyMigrations(prepared, url),
-      diffDatabaseToMigrations: (prepared, count, url, configDir) => this.diffDatabaseToMigrations(prepared, count, url, configDir),
-      queryShadow: async (prepared, sql) => (await (await this.embedded.instance(findExtensionRequests(prepared.migrations))).query<Record<string, unknown>>(sql)).rows,
+      diffDatabaseToMigrations: (prepared, count, url, configDir) =>
+        this.diffDatabaseToMigrations(prepared, count, url, configDir),
+      queryShadow: async (prepared, sql) =>
+        (
+          await (
+            await this.embedded.instance(findExtensionRequests(prepared.migrations))
+          ).query<Record<string, unknown>>(sql)
+        ).rows,
       freshEmbedded: () => this.freshEmbedded(),
       log: (message) => this.log(message),
     };
@@ -176,12 +212,20 @@ export class EngineSession {
       const shadow = options.shadow ?? { kind: 'embedded' };
       const started = performance.now();
       if (shadow.kind !== 'embedded') {
-        if (shadow.kind === 'url') await assertShadowIsSafe(shadow.url, shadow.protect ?? [], (url) => openPgClient(url, l10n.t('connecting to the shadow database'), this.timeouts.connectMs));
-        else await this.preflight(shadow.url, l10n.t('connecting to the shadow database server'));
+        if (shadow.kind === 'url') {
+          await assertShadowIsSafe(shadow.url, shadow.protect ?? [], (url) =>
+            openPgClient(url, l10n.t('connecting to the shadow database'), this.timeouts.connectMs),
+          );
+        } else await this.preflight(shadow.url, l10n.t('connecting to the shadow database server'));
         // Only connectToShadowDb is ever used: the engine gets no "main" database at all here.
         const pgFactory =
           shadow.kind === 'url'
-            ? new PgAdapterFactory({ url: shadow.url, shadowUrl: shadow.url, connectTimeoutMs: this.timeouts.connectMs, allowShadowEqualsMain: true })
+            ? new PgAdapterFactory({
+                url: shadow.url,
+                shadowUrl: shadow.url,
+                connectTimeoutMs: this.timeouts.connectMs,
+                allowShadowEqualsMain: true,
+              })
             : new PgAdapterFactory({ url: shadow.url, connectTimeoutMs: this.timeouts.connectMs });
         // The engine probes a main connection when it starts: it gets the offline one.
         const factory = new ComposedAdapterFactory(
@@ -190,7 +234,12 @@ export class EngineSession {
         );
         await this.validateSchema(prepared.schema);
         const script = await this.withEngine(prepared.schema, factory, (engine) =>
-          engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatamodel', files: prepared.schema.files })),
+          engine.diff(
+            diffParams(
+              { tag: 'migrations', ...prepared.list },
+              { tag: 'schemaDatamodel', files: prepared.schema.files },
+            ),
+          ),
         ).catch((error: unknown) => {
           throw withStatementLocation(error, pgFactory.lastScriptError, prepared.migrations);
         });
@@ -198,11 +247,25 @@ export class EngineSession {
       }
       // Fast path: the migrations' end state as a verified datamodel — no database involved.
       await this.ensureRuntime();
-      const datamodel = this.options.datamodelFastPath === false || options.forWriting ? undefined : await this.cachedDatamodel(prepared);
+      const datamodel =
+        this.options.datamodelFastPath === false || options.forWriting
+          ? undefined
+          : await this.cachedDatamodel(prepared);
       if (datamodel) {
         const engine = await this.offlineEngine(prepared.schema);
-        const result = await engine.diff(diffParams({ tag: 'schemaDatamodel', files: datamodel }, { tag: 'schemaDatamodel', files: prepared.schema.files }));
-        return this.report(asProjectPrisma(result.stdout ?? '', project), prepared, 'embedded-datamodel', started, undefined);
+        const result = await engine.diff(
+          diffParams(
+            { tag: 'schemaDatamodel', files: datamodel },
+            { tag: 'schemaDatamodel', files: prepared.schema.files },
+          ),
+        );
+        return this.report(
+          asProjectPrisma(result.stdout ?? '', project),
+          prepared,
+          'embedded-datamodel',
+          started,
+          undefined,
+        );
       }
       // A schema error in seconds, not after migrating the shadow.
       if (this.embedded.holding !== prepared.key) await this.validateSchema(prepared.schema);
@@ -211,10 +274,19 @@ export class EngineSession {
       const migrateMs = performance.now() - migrateStarted;
       const engine = await this.engineOverEmbedded(prepared.schema, db);
       const result = await engine.diff(
-        diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root }, { tag: 'schemaDatamodel', files: prepared.schema.files }),
+        diffParams(
+          { tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root },
+          { tag: 'schemaDatamodel', files: prepared.schema.files },
+        ),
       );
       if (this.options.datamodelFastPath !== false) this.scheduleDatamodelCapture(prepared, project.root);
-      return this.report(asProjectPrisma(result.stdout ?? '', project), prepared, reused ? 'embedded-cached' : 'embedded-migrated', started, reused ? undefined : migrateMs);
+      return this.report(
+        asProjectPrisma(result.stdout ?? '', project),
+        prepared,
+        reused ? 'embedded-cached' : 'embedded-migrated',
+        started,
+        reused ? undefined : migrateMs,
+      );
     });
   }
 
@@ -228,7 +300,12 @@ export class EngineSession {
       await this.validateSchema(prepared.schema);
       const factory = this.databaseWithEmbeddedShadow(url, prepared);
       const script = await this.withEngine(prepared.schema, factory, (engine) =>
-        engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root })),
+        engine.diff(
+          diffParams(
+            { tag: 'migrations', ...prepared.list },
+            { tag: 'schemaDatasource', files: prepared.schema.files, configDir: project.root },
+          ),
+        ),
       ).catch((error: unknown) => {
         throw withStatementLocation(error, factory.lastScriptFailure, prepared.migrations);
       });
@@ -246,11 +323,20 @@ export class EngineSession {
       parsePgUrl(url);
       await this.preflight(url, l10n.t('connecting to the database'));
       const started = performance.now();
-      const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
+      const factory = new PgAdapterFactory({
+        url,
+        connectTimeoutMs: this.timeouts.connectMs,
+        limits: readLimits(this.timeouts.analysisMs),
+      });
       const script = asProjectPrisma(
         normalizeScript(
           await this.withEngine(schema, factory, (engine) =>
-            engine.diff(diffParams({ tag: 'schemaDatasource', files: schema.files, configDir: project.root }, { tag: 'schemaDatamodel', files: schema.files })),
+            engine.diff(
+              diffParams(
+                { tag: 'schemaDatasource', files: schema.files, configDir: project.root },
+                { tag: 'schemaDatamodel', files: schema.files },
+              ),
+            ),
           ),
         ),
         project,
@@ -308,7 +394,9 @@ export class EngineSession {
         },
       );
       const script = await this.withEngine(prepared.schema, factory, (engine) =>
-        engine.diff(diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatamodel', files: prepared.schema.files })),
+        engine.diff(
+          diffParams({ tag: 'migrations', ...prepared.list }, { tag: 'schemaDatamodel', files: prepared.schema.files }),
+        ),
       );
       this.embedded.markHolding(prepared.key);
       this.applied = prepared.migrations;
@@ -319,7 +407,11 @@ export class EngineSession {
   // ---------------------------------------------------------------------------------------------
 
   private newEmbedded(): EmbeddedPostgres {
-    return new EmbeddedPostgres({ assetsDir: this.options.assetsDir, cacheDir: this.options.cacheDir, log: this.options.log });
+    return new EmbeddedPostgres({
+      assetsDir: this.options.assetsDir,
+      cacheDir: this.options.cacheDir,
+      log: this.options.log,
+    });
   }
 
   private log(message: string): void {
@@ -385,9 +477,16 @@ export class EngineSession {
     const runtime = await this.ensureRuntime();
     const datamodels = schema.files.map((f): [string, string] => [f.path, f.content]);
     try {
-      return await runtime.SchemaEngine.new({ datamodels }, (line: string) => this.engineLog(line), bindMigrationAwareSqlAdapterFactory(factory));
+      return await runtime.SchemaEngine.new(
+        { datamodels },
+        (line: string) => this.engineLog(line),
+        bindMigrationAwareSqlAdapterFactory(factory),
+      );
     } catch (error) {
-      throw fromEngineError(error, { what: l10n.t('starting the schema engine'), schemaFiles: schema.files.map((f) => f.path) });
+      throw fromEngineError(error, {
+        what: l10n.t('starting the schema engine'),
+        schemaFiles: schema.files.map((f) => f.path),
+      });
     }
   }
 
@@ -395,7 +494,9 @@ export class EngineSession {
     if (!this.options.log) return;
     try {
       const parsed = JSON.parse(line) as { level?: string; fields?: { message?: string } };
-      if (parsed.level === 'ERROR' || parsed.level === 'WARN') this.log(`engine ${parsed.level}: ${parsed.fields?.message ?? line.trim()}`);
+      if (parsed.level === 'ERROR' || parsed.level === 'WARN') {
+        this.log(`engine ${parsed.level}: ${parsed.fields?.message ?? line.trim()}`);
+      }
     } catch {
       // not JSON: ignore
     }
@@ -428,7 +529,10 @@ export class EngineSession {
     this.dropEmbeddedEngine();
     const factory = new ComposedAdapterFactory(
       () => Promise.resolve(new PgliteDriverAdapter(db)),
-      () => Promise.reject(new EngineError({ code: 'engine-error', message: 'internal: no shadow database for a migrated-shadow diff' })),
+      () =>
+        Promise.reject(
+          new EngineError({ code: 'engine-error', message: 'internal: no shadow database for a migrated-shadow diff' }),
+        ),
     );
     const engine = await this.newEngine(schema, factory);
     this.embeddedEngine = { engine, db };
@@ -455,15 +559,22 @@ export class EngineSession {
 
   /** Schema + lock file + migrations of a project, validated and read. */
   private async prepare(project: PrismaProject, schemaFiles = project.schemaFiles): Promise<PreparedProject> {
-    if (this.disposed) throw new EngineError({ code: 'engine-error', message: l10n.t('The engine session is being disposed.') });
+    if (this.disposed) {
+      throw new EngineError({ code: 'engine-error', message: l10n.t('The engine session is being disposed.') });
+    }
     if (schemaFiles.length === 0) {
-      throw new EngineError({ code: 'invalid-schema', message: l10n.t('No Prisma schema found for {0}.', project.root) });
+      throw new EngineError({
+        code: 'invalid-schema',
+        message: l10n.t('No Prisma schema found for {0}.', project.root),
+      });
     }
     const schema = prepareSchema(schemaFiles);
     const lockFile = requireLockFile(project);
     const migrations = await readLocalMigrations(project);
     const list = migrationList(project.migrationsDir, lockFile, migrations);
-    const key = createHash('sha256').update(`${migrationsKey(migrations)}\0${lockFile.content}`).digest('hex');
+    const key = createHash('sha256')
+      .update(`${migrationsKey(migrations)}\0${lockFile.content}`)
+      .digest('hex');
     const config = schema.files.map((f) => schemaConfigText(f.content)).join('\n');
     const datamodelKey = createHash('sha256').update(`${key}\0${config}`).digest('hex');
     return { schema, lockFile, migrations, list, key, datamodelKey };
@@ -483,7 +594,9 @@ export class EngineSession {
     }
     const held = this.embedded.holding !== undefined ? this.applied : [];
     const appendOnly =
-      held.length > 0 && held.length < prepared.migrations.length && held.every((m, i) => m.name === prepared.migrations[i].name && m.sql === prepared.migrations[i].sql);
+      held.length > 0 &&
+      held.length < prepared.migrations.length &&
+      held.every((m, i) => m.name === prepared.migrations[i].name && m.sql === prepared.migrations[i].sql);
     const toApply = appendOnly ? prepared.migrations.slice(held.length) : prepared.migrations;
     if (!appendOnly) await this.embedded.reset();
     this.embedded.markHolding(undefined);
@@ -493,7 +606,11 @@ export class EngineSession {
         await db.exec(migration.sql);
       } catch (error) {
         await db.exec('ROLLBACK').catch(() => undefined);
-        throw migrationFailure(migration, error, await failingStatementOffset(db, migration.sql, scriptFailureOf(error)));
+        throw migrationFailure(
+          migration,
+          error,
+          await failingStatementOffset(db, migration.sql, scriptFailureOf(error)),
+        );
       }
     }
     this.embedded.markHolding(prepared.key);
@@ -525,7 +642,10 @@ export class EngineSession {
 
   private datamodelFile(key: string): string | undefined {
     if (!this.options.cacheDir || !this.engineVersion) return undefined;
-    const id = createHash('sha256').update(`${key}\0${this.engineVersion}\0${DATAMODEL_CACHE_FORMAT}`).digest('hex').slice(0, 24);
+    const id = createHash('sha256')
+      .update(`${key}\0${this.engineVersion}\0${DATAMODEL_CACHE_FORMAT}`)
+      .digest('hex')
+      .slice(0, 24);
     return path.join(this.options.cacheDir, `datamodel-${id}.json`);
   }
 
@@ -540,22 +660,39 @@ export class EngineSession {
       if (this.embedded.holding !== prepared.key || this.datamodels.has(prepared.datamodelKey)) return;
       const db = await this.embedded.instance(findExtensionRequests(prepared.migrations), prepared.key);
       const engine = await this.engineOverEmbedded(prepared.schema, db);
-      const introspected = await engine.introspect({ schema: { files: prepared.schema.files }, baseDirectoryPath: configDir, force: true, compositeTypeDepth: 0, namespaces: null });
+      const introspected = await engine.introspect({
+        schema: { files: prepared.schema.files },
+        baseDirectoryPath: configDir,
+        force: true,
+        compositeTypeDepth: 0,
+        namespaces: null,
+      });
       const files = introspected.schema.files;
       const shadowSide: DiffTarget = { tag: 'schemaDatasource', files: prepared.schema.files, configDir };
       const datamodelSide: DiffTarget = { tag: 'schemaDatamodel', files };
-      const script = async (from: DiffTarget, to: DiffTarget): Promise<string> => (await engine.diff(diffParams(from, to))).stdout ?? '';
-      const beyond = (await db.query<{ feature: string }>(SHADOW_FEATURES_BEYOND_DATAMODEL_SQL)).rows.map((r) => r.feature);
+      const script = async (from: DiffTarget, to: DiffTarget): Promise<string> =>
+        (await engine.diff(diffParams(from, to))).stdout ?? '';
+      const beyond = (await db.query<{ feature: string }>(SHADOW_FEATURES_BEYOND_DATAMODEL_SQL)).rows.map(
+        (r) => r.feature,
+      );
       const rejection =
         beyond.length > 0
           ? `it has ${beyond.join(', ')}`
           : normalizeScript(await script(shadowSide, datamodelSide)).trim() !== ''
             ? 'it does not round-trip through a datamodel'
-            : (datamodelLoses(await script({ tag: 'empty' }, shadowSide), await script({ tag: 'empty' }, datamodelSide)) ??
-              datamodelLoses(await script(shadowSide, { tag: 'empty' }), await script(datamodelSide, { tag: 'empty' })));
+            : (datamodelLoses(
+                await script({ tag: 'empty' }, shadowSide),
+                await script({ tag: 'empty' }, datamodelSide),
+              ) ??
+              datamodelLoses(
+                await script(shadowSide, { tag: 'empty' }),
+                await script(datamodelSide, { tag: 'empty' }),
+              ));
       const file = this.datamodelFile(prepared.datamodelKey);
       if (rejection) {
-        this.log(`engine: the migrated shadow cannot stand as a datamodel (${rejection}); re-analyses will introspect the shadow`);
+        this.log(
+          `engine: the migrated shadow cannot stand as a datamodel (${rejection}); re-analyses will introspect the shadow`,
+        );
         this.datamodels.set(prepared.datamodelKey, null);
         // Remembered, so that the next process does not introspect and compare again for nothing.
         if (file) await writeFileAtomically(file, JSON.stringify({ rejected: rejection }));
@@ -570,9 +707,14 @@ export class EngineSession {
   private async validateSchema(schema: EngineSchema): Promise<void> {
     const engine = await this.offlineEngine(schema);
     try {
-      await engine.diff(diffParams({ tag: 'schemaDatamodel', files: schema.files }, { tag: 'schemaDatamodel', files: schema.files }));
+      await engine.diff(
+        diffParams({ tag: 'schemaDatamodel', files: schema.files }, { tag: 'schemaDatamodel', files: schema.files }),
+      );
     } catch (error) {
-      throw fromEngineError(error, { what: l10n.t('validating the schema'), schemaFiles: schema.files.map((f) => f.path) });
+      throw fromEngineError(error, {
+        what: l10n.t('validating the schema'),
+        schemaFiles: schema.files.map((f) => f.path),
+      });
     }
   }
 
@@ -585,7 +727,11 @@ export class EngineSession {
 
   /** Factory: main = the live database, shadow = the embedded PGlite (emptied first). */
   private databaseWithEmbeddedShadow(url: string, prepared: PreparedProject): ComposedAdapterFactory {
-    const pgFactory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
+    const pgFactory = new PgAdapterFactory({
+      url,
+      connectTimeoutMs: this.timeouts.connectMs,
+      limits: readLimits(this.timeouts.analysisMs),
+    });
     const requests = findExtensionRequests(prepared.migrations);
     const factory: ComposedAdapterFactory = new ComposedAdapterFactory(
       () => pgFactory.connect(),
@@ -599,7 +745,11 @@ export class EngineSession {
   }
 
   private async markRolledBack(prepared: PreparedProject, url: string, name: string): Promise<void> {
-    const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
+    const factory = new PgAdapterFactory({
+      url,
+      connectTimeoutMs: this.timeouts.connectMs,
+      limits: readLimits(this.timeouts.analysisMs),
+    });
     await this.withEngine(prepared.schema, factory, async (engine) => {
       await engine.markMigrationRolledBack({ migrationName: name });
       return '';
@@ -607,7 +757,11 @@ export class EngineSession {
   }
 
   private async markApplied(prepared: PreparedProject, url: string, name: string): Promise<void> {
-    const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: readLimits(this.timeouts.analysisMs) });
+    const factory = new PgAdapterFactory({
+      url,
+      connectTimeoutMs: this.timeouts.connectMs,
+      limits: readLimits(this.timeouts.analysisMs),
+    });
     await this.withEngine(prepared.schema, factory, async (engine) => {
       await engine.markMigrationApplied({ migrationName: name, migrationsList: prepared.list });
       return '';
@@ -615,11 +769,16 @@ export class EngineSession {
   }
 
   private async applyMigrations(prepared: PreparedProject, url: string): Promise<ApplyOutcome> {
-    const factory = new PgAdapterFactory({ url, connectTimeoutMs: this.timeouts.connectMs, limits: writeLimits(this.timeouts.deployMs) });
+    const factory = new PgAdapterFactory({
+      url,
+      connectTimeoutMs: this.timeouts.connectMs,
+      limits: writeLimits(this.timeouts.deployMs),
+    });
     let applied: string[] = [];
     try {
       await this.withEngine(prepared.schema, factory, async (engine) => {
-        applied = (await engine.applyMigrations({ migrationsList: prepared.list, filters: FILTERS })).appliedMigrationNames;
+        applied = (await engine.applyMigrations({ migrationsList: prepared.list, filters: FILTERS }))
+          .appliedMigrationNames;
         return '';
       });
     } catch (error) {
@@ -628,11 +787,24 @@ export class EngineSession {
     return { ok: true, applied };
   }
 
-  private async diffDatabaseToMigrations(prepared: PreparedProject, count: number, url: string, configDir: string): Promise<string> {
+  private async diffDatabaseToMigrations(
+    prepared: PreparedProject,
+    count: number,
+    url: string,
+    configDir: string,
+  ): Promise<string> {
     const upTo = prepared.migrations.slice(0, count);
     const list = migrationList(prepared.list.baseDir, prepared.lockFile, upTo);
-    const script = await this.withEngine(prepared.schema, this.databaseWithEmbeddedShadow(url, { ...prepared, migrations: upTo, list }), (engine) =>
-      engine.diff(diffParams({ tag: 'schemaDatasource', files: prepared.schema.files, configDir }, { tag: 'migrations', ...list })),
+    const script = await this.withEngine(
+      prepared.schema,
+      this.databaseWithEmbeddedShadow(url, { ...prepared, migrations: upTo, list }),
+      (engine) =>
+        engine.diff(
+          diffParams(
+            { tag: 'schemaDatasource', files: prepared.schema.files, configDir },
+            { tag: 'migrations', ...list },
+          ),
+        ),
     );
     return normalizeScript(script);
   }
@@ -651,7 +823,13 @@ export class EngineSession {
     await client.end().catch(() => undefined);
   }
 
-  private report(rawScript: string, prepared: PreparedProject, shadow: EngineDiff['shadow'], started: number, migrateMs: number | undefined): EngineDiff {
+  private report(
+    rawScript: string,
+    prepared: PreparedProject,
+    shadow: EngineDiff['shadow'],
+    started: number,
+    migrateMs: number | undefined,
+  ): EngineDiff {
     const script = normalizeScript(rawScript);
     const totalMs = performance.now() - started;
     const timings: EngineDiff['timings'] = { totalMs, diffMs: totalMs - (migrateMs ?? 0) };
@@ -675,7 +853,13 @@ function parseDatamodelEntry(text: string): SchemaContainer[] | null | undefined
   const entry = parsed as { files?: unknown; rejected?: unknown };
   if (typeof entry.rejected === 'string') return null;
   if (!Array.isArray(entry.files) || entry.files.length === 0) return undefined;
-  const valid = entry.files.every((f: unknown) => typeof f === 'object' && f !== null && typeof (f as SchemaContainer).path === 'string' && typeof (f as SchemaContainer).content === 'string');
+  const valid = entry.files.every(
+    (f: unknown) =>
+      typeof f === 'object' &&
+      f !== null &&
+      typeof (f as SchemaContainer).path === 'string' &&
+      typeof (f as SchemaContainer).content === 'string',
+  );
   return valid ? (entry.files as SchemaContainer[]) : undefined;
 }
 
@@ -698,13 +882,22 @@ function diffParams(from: DiffTarget, to: DiffTarget): DiffParams {
 
 function migrationFailure(migration: LocalMigration, error: unknown, statementOffset?: number): EngineError {
   const e = error as { message?: string; code?: string; position?: string; where?: string };
-  const position = e.position ? positionAt(migration.sql, Number(e.position) - 1) : statementOffset !== undefined ? positionAt(migration.sql, statementOffset) : undefined;
+  const position = e.position
+    ? positionAt(migration.sql, Number(e.position) - 1)
+    : statementOffset !== undefined
+      ? positionAt(migration.sql, statementOffset)
+      : undefined;
   const where = position ? l10n.t(' (line {0})', position.line) : '';
   return new EngineError({
     code: 'migration-failed',
     migration: migration.name,
     location: { file: migration.sqlPath, line: position?.line ?? 1, character: position?.character ?? 1 },
-    message: l10n.t('Migration {0} failed on the shadow database{1}: {2}', migration.name, where, `${e.message ?? String(error)}${e.code ? ` [${e.code}]` : ''}`),
+    message: l10n.t(
+      'Migration {0} failed on the shadow database{1}: {2}',
+      migration.name,
+      where,
+      `${e.message ?? String(error)}${e.code ? ` [${e.code}]` : ''}`,
+    ),
     detail: e.where,
   });
 }

@@ -76,7 +76,9 @@ export function pgliteHasExtension(name: string): boolean {
  * Finds every `CREATE EXTENSION [IF NOT EXISTS] name [WITH] [SCHEMA s] [VERSION v] [CASCADE]` in the
  * migrations (comments ignored, any case, quoted or not), in order of first appearance.
  */
-export function findExtensionRequests(migrations: ReadonlyArray<{ name: string; sql: string; sqlPath?: string }>): ExtensionRequest[] {
+export function findExtensionRequests(
+  migrations: ReadonlyArray<{ name: string; sql: string; sqlPath?: string }>,
+): ExtensionRequest[] {
   const found: ExtensionRequest[] = [];
   const seen = new Set<string>();
   for (const migration of migrations) {
@@ -89,7 +91,11 @@ export function findExtensionRequests(migrations: ReadonlyArray<{ name: string; 
       const name = (match[1] ?? match[2]).replace(/""/g, '"').toLowerCase();
       if (seen.has(name)) continue;
       seen.add(name);
-      const request: ExtensionRequest = { name, migration: migration.name, line: code.slice(0, match.index).split('\n').length };
+      const request: ExtensionRequest = {
+        name,
+        migration: migration.name,
+        line: code.slice(0, match.index).split('\n').length,
+      };
       if (migration.sqlPath) request.file = migration.sqlPath;
       found.push(request);
     }
@@ -103,8 +109,17 @@ export function extensionUnavailable(request: ExtensionRequest): EngineError {
   const dashed = request.name.replace(/_/g, '-');
   const message =
     dashed !== request.name && Object.hasOwn(PGLITE_EXTENSIONS, dashed)
-      ? l10n.t('{0} creates the extension "{1}", which no PostgreSQL has: its name is "{2}" (write CREATE EXTENSION IF NOT EXISTS "{2}").', where, request.name, dashed)
-      : l10n.t('{0} creates the extension "{1}", which the embedded shadow database (PGlite) does not provide: set a shadow database URL (--shadow-url, or the driftGuard.shadowDatabaseUrl setting) to a PostgreSQL server that has it.', where, request.name);
+      ? l10n.t(
+          '{0} creates the extension "{1}", which no PostgreSQL has: its name is "{2}" (write CREATE EXTENSION IF NOT EXISTS "{2}").',
+          where,
+          request.name,
+          dashed,
+        )
+      : l10n.t(
+          '{0} creates the extension "{1}", which the embedded shadow database (PGlite) does not provide: set a shadow database URL (--shadow-url, or the driftGuard.shadowDatabaseUrl setting) to a PostgreSQL server that has it.',
+          where,
+          request.name,
+        );
   return new EngineError({
     code: 'extension-unavailable',
     message,
@@ -119,17 +134,30 @@ export function extensionUnavailable(request: ExtensionRequest): EngineError {
  * and `refint` share `spi`. Throws `extension-unavailable` naming the migration file and line for
  * the first extension PGlite does not ship.
  */
-export function pgliteExtensionsFor(requests: readonly ExtensionRequest[], dirs: readonly string[]): Record<string, Extension> {
+export function pgliteExtensionsFor(
+  requests: readonly ExtensionRequest[],
+  dirs: readonly string[],
+): Record<string, Extension> {
   const extensions: Record<string, Extension> = {};
   const add = (name: string, request: ExtensionRequest): void => {
     if (BUILT_IN.has(name)) return;
     const known = Object.hasOwn(PGLITE_EXTENSIONS, name) ? PGLITE_EXTENSIONS[name] : undefined;
     if (!known) throw extensionUnavailable(request);
     if (!Object.hasOwn(extensions, known.bundle)) {
-      const file = dirs.map((dir) => path.join(dir, `${known.bundle}.tar.gz`)).find((candidate) => existsSync(candidate));
+      const file = dirs
+        .map((dir) => path.join(dir, `${known.bundle}.tar.gz`))
+        .find((candidate) => existsSync(candidate));
       if (!file) {
         // A packaging fault, not the user's: say which file is missing where.
-        throw new EngineError({ code: 'engine-error', message: l10n.t('The PGlite bundle {0} (extension "{1}") is missing from {2}.', `${known.bundle}.tar.gz`, name, dirs.join(', ')) });
+        throw new EngineError({
+          code: 'engine-error',
+          message: l10n.t(
+            'The PGlite bundle {0} (extension "{1}") is missing from {2}.',
+            `${known.bundle}.tar.gz`,
+            name,
+            dirs.join(', '),
+          ),
+        });
       }
       const bundlePath = pathToFileURL(file);
       extensions[known.bundle] = { name: known.bundle, setup: () => Promise.resolve({ bundlePath }) };

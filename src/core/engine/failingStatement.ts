@@ -25,7 +25,11 @@ export interface LocatedScriptFailure extends ScriptFailure {
  * embedded shadow, a shadow database, a rehearsal copy): never on a database a migration is deployed to.
  * Undefined when no statement fails that way (the failure depended on the script running whole).
  */
-export async function locateFailingStatement(run: StatementRunner, sql: string, failure?: ScriptFailure): Promise<number | undefined> {
+export async function locateFailingStatement(
+  run: StatementRunner,
+  sql: string,
+  failure?: ScriptFailure,
+): Promise<number | undefined> {
   const statements = splitStatements(sql).filter((s) => !isTransactionControl(s.text));
   if (statements.length === 0) return undefined;
   if (statements.length === 1) return statements[0].offset;
@@ -63,7 +67,11 @@ export function failingStatementOffset(db: PGlite, sql: string, failure?: Script
 
 /** The PostgreSQL error behind whatever a driver or adapter threw. */
 export function scriptFailureOf(error: unknown): ScriptFailure {
-  const e = (error ?? {}) as { message?: string; code?: string; cause?: { message?: string; code?: string; originalMessage?: string; originalCode?: string } };
+  const e = (error ?? {}) as {
+    message?: string;
+    code?: string;
+    cause?: { message?: string; code?: string; originalMessage?: string; originalCode?: string };
+  };
   const source = e.cause && typeof e.cause.message === 'string' ? e.cause : e;
   const withOriginal = source as { message?: string; code?: string; originalMessage?: string; originalCode?: string };
   const message = withOriginal.originalMessage ?? withOriginal.message ?? String(error);
@@ -80,9 +88,17 @@ export function withStatementLocation(
   failure: (ScriptFailure & { script?: string; statementOffset?: number }) | undefined,
   migrations: ReadonlyArray<{ name: string; sqlPath: string; sql: string }>,
 ): unknown {
-  if (!(error instanceof EngineError) || error.code !== 'migration-failed' || failure?.script === undefined || failure.statementOffset === undefined) return error;
+  if (
+    !(error instanceof EngineError) ||
+    error.code !== 'migration-failed' ||
+    failure?.script === undefined ||
+    failure.statementOffset === undefined
+  ) {
+    return error;
+  }
   const script = failure.script;
-  const migration = migrations.find((m) => m.name === error.migration && m.sql === script) ?? migrations.find((m) => m.sql === script);
+  const migration =
+    migrations.find((m) => m.name === error.migration && m.sql === script) ?? migrations.find((m) => m.sql === script);
   if (!migration) return error;
   const position = positionAt(migration.sql, failure.statementOffset);
   return new EngineError({

@@ -6,5 +6,12 @@
 export type { EngineDiff, EngineStats, SchemaDiffOptions, ShadowChoice } from './api';
 export { cancellableBy, withCancellation } from './callLimit';
 export { type EngineCall, EngineSession, type EngineSessionOptions, type EngineTimeouts } from './engineSession';
-export { EngineError, isEngineError, describeUrl, type EngineErrorCode, type EngineErrorData, type ShadowRefusal } from './engineError';
+export {
+  EngineError,
+  isEngineError,
+  describeUrl,
+  type EngineErrorCode,
+  type EngineErrorData,
+  type ShadowRefusal,
+} from './engineError';
 export { type CheckedDatabase, findSameDatabase, sshEnvironmentUrls } from './shadowSafety';

@@ -38,7 +38,10 @@ export function parsePgUrl(url: string): PgTarget {
     return { url, schema: parsePostgresUrl(url).schema };
   } catch (error) {
     if (!(error instanceof PgUrlError)) throw error;
-    throw new EngineError({ code: error.problem === 'not-postgres' ? 'unsupported-provider' : 'invalid-url', message: error.message });
+    throw new EngineError({
+      code: error.problem === 'not-postgres' ? 'unsupported-provider' : 'invalid-url',
+      message: error.message,
+    });
   }
 }
 
@@ -60,12 +63,22 @@ export interface QueryLimits {
 
 function clientConfig(url: string, connectTimeoutMs: number, limits: QueryLimits = {}): pg.ClientConfig {
   // Prisma-only parameters are not libpq options; pg would pass unknown ones to the server.
-  const prismaOnly = new Set(['schema', 'connection_limit', 'pool_timeout', 'pgbouncer', 'statement_cache_size', 'socket_timeout', 'connect_timeout']);
+  const prismaOnly = new Set([
+    'schema',
+    'connection_limit',
+    'pool_timeout',
+    'pgbouncer',
+    'statement_cache_size',
+    'socket_timeout',
+    'connect_timeout',
+  ]);
   return {
     connectionString: withoutParams(url, (key) => prismaOnly.has(key)),
     connectionTimeoutMillis: connectTimeoutMs,
     application_name: 'prisma-drift-guard',
-    ...(limits.statementTimeoutMs !== undefined ? { statement_timeout: Math.max(1, Math.round(limits.statementTimeoutMs)) } : {}),
+    ...(limits.statementTimeoutMs !== undefined
+      ? { statement_timeout: Math.max(1, Math.round(limits.statementTimeoutMs)) }
+      : {}),
     ...(limits.lockTimeoutMs !== undefined ? { lock_timeout: Math.max(1, Math.round(limits.lockTimeoutMs)) } : {}),
   };
 }
@@ -152,7 +165,9 @@ export class OperationConnections {
     // cancelled (a failed script is replayed to locate its statement, for one). Their server processes read our
     // Terminate as soon as they stop waiting, and exit with any transaction or lock they held.
     for (const group of byUrl.values()) for (const client of group.clients) void client.end().catch(() => undefined);
-    const results = await Promise.all([...byUrl].map(([url, group]) => cancelBackends(url, group.pids, group.connectTimeoutMs)));
+    const results = await Promise.all(
+      [...byUrl].map(([url, group]) => cancelBackends(url, group.pids, group.connectTimeoutMs)),
+    );
     return results.filter((r) => r.cancelled > 0 || r.stillRunning > 0 || r.error !== undefined);
   }
 }
@@ -163,16 +178,29 @@ async function cancelBackends(url: string, pids: number[], connectTimeoutMs: num
   let client: pg.Client | undefined;
   let running: number[] = [];
   try {
-    client = await openPgClient(url, l10n.t('cancelling our query on the server'), Math.min(connectTimeoutMs, CANCEL_CONFIRM_MS), { statementTimeoutMs: CANCEL_CONFIRM_MS }, null);
+    client = await openPgClient(
+      url,
+      l10n.t('cancelling our query on the server'),
+      Math.min(connectTimeoutMs, CANCEL_CONFIRM_MS),
+      { statementTimeoutMs: CANCEL_CONFIRM_MS },
+      null,
+    );
     const active = async (): Promise<number[]> =>
-      (await client!.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND state = 'active'`, [pids])).rows.map((r) => r.pid);
+      (
+        await client!.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND state = 'active'`,
+          [pids],
+        )
+      ).rows.map((r) => r.pid);
     running = await active();
     if (running.length === 0) return { address, cancelled: 0, stillRunning: 0 };
     const asked = running;
     await client.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [asked]);
     const deadline = Date.now() + CANCEL_CONFIRM_MS;
     // Cancelling is asynchronous on the server: wait until pg_stat_activity shows them stopped (or gone).
-    while ((running = await active()).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while ((running = await active()).length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     return { address, cancelled: asked.length - running.length, stillRunning: running.length };
   } catch (error) {
     const reason = error instanceof EngineError ? error.message : (error as Error).message;
@@ -194,7 +222,13 @@ export function withServerTimeLimit<T>(timeoutMs: number, message: () => string,
     const timer = setTimeout(() => {
       settled = true;
       void connections.cancelOnServer().then(
-        (results) => reject(new EngineError({ code: 'timeout', message: [message(), describeCancellations(results)].filter(Boolean).join(' ') })),
+        (results) =>
+          reject(
+            new EngineError({
+              code: 'timeout',
+              message: [message(), describeCancellations(results)].filter(Boolean).join(' '),
+            }),
+          ),
         () => reject(new EngineError({ code: 'timeout', message: message() })),
       );
     }, timeoutMs);
@@ -220,8 +254,16 @@ export function describeCancellations(results: readonly ServerCancellation[]): s
       r.stillRunning === 0
         ? l10n.t('Our query still running on {0} was cancelled on the server.', r.address)
         : r.error !== undefined
-          ? l10n.t('Our query on {0} could not be cancelled on the server ({1}); it may still be running until PostgreSQL stops it.', r.address, r.error)
-          : l10n.t('Our query on {0} was asked to stop but was still running {1} s later.', r.address, CANCEL_CONFIRM_MS / 1000),
+          ? l10n.t(
+              'Our query on {0} could not be cancelled on the server ({1}); it may still be running until PostgreSQL stops it.',
+              r.address,
+              r.error,
+            )
+          : l10n.t(
+              'Our query on {0} was asked to stop but was still running {1} s later.',
+              r.address,
+              CANCEL_CONFIRM_MS / 1000,
+            ),
     )
     .join(' ');
 }
@@ -400,7 +442,13 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     await Promise.all(adapters.map((adapter) => adapter.dispose().catch(() => undefined)));
   }
 
-  private async openAdapter(url: string, schema: string, purpose: string, onDispose?: () => Promise<void>, shadow = false): Promise<PgDriverAdapter> {
+  private async openAdapter(
+    url: string,
+    schema: string,
+    purpose: string,
+    onDispose?: () => Promise<void>,
+    shadow = false,
+  ): Promise<PgDriverAdapter> {
     let client: pg.Client;
     try {
       client = await openPgClient(url, purpose, this.connectTimeoutMs, shadow ? {} : this.options.limits, this.owner);
@@ -434,11 +482,20 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     if (!this.options.allowShadowEqualsMain && sameDatabase(shadowUrl, this.target.url)) {
       throw new EngineError({
         code: 'invalid-url',
-        message: l10n.t('The shadow database URL points at the main database ({0}): refusing to run shadow migrations there.', describeUrl(shadowUrl)),
+        message: l10n.t(
+          'The shadow database URL points at the main database ({0}): refusing to run shadow migrations there.',
+          describeUrl(shadowUrl),
+        ),
       });
     }
     const shadow = parsePgUrl(shadowUrl);
-    const adapter = await this.openAdapter(shadowUrl, shadow.schema, l10n.t('connecting to the shadow database'), undefined, true);
+    const adapter = await this.openAdapter(
+      shadowUrl,
+      shadow.schema,
+      l10n.t('connecting to the shadow database'),
+      undefined,
+      true,
+    );
     try {
       // Before anything is emptied: a database holding what we did not put there is not a shadow (read-only).
       await assertShadowContentIsSafe(shadowUrl, async (sql) => adapter.selectRows(sql));
@@ -456,7 +513,13 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
     const database = `prisma_drift_guard_shadow_${randomBytes(6).toString('hex')}`;
     let maintenance: pg.Client;
     try {
-      maintenance = await openPgClient(this.target.url, l10n.t('creating the shadow database'), this.connectTimeoutMs, {}, this.owner);
+      maintenance = await openPgClient(
+        this.target.url,
+        l10n.t('creating the shadow database'),
+        this.connectTimeoutMs,
+        {},
+        this.owner,
+      );
     } catch (error) {
       throw toAdapterError(errorCause(error));
     }
@@ -468,7 +531,10 @@ export class PgAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
       if (code === '42501') {
         throw new EngineError({
           code: 'permission-denied',
-          message: l10n.t('The database user may not create the temporary shadow database on {0} (needs CREATEDB): set shadowDatabaseUrl, or use the embedded shadow.', describeUrl(this.target.url)),
+          message: l10n.t(
+            'The database user may not create the temporary shadow database on {0} (needs CREATEDB): set shadowDatabaseUrl, or use the embedded shadow.',
+            describeUrl(this.target.url),
+          ),
           detail: (error as Error).message,
         });
       }

@@ -44,7 +44,9 @@ const asTime: Converter = (text) => text.replace(/[+-]\d{2}(:?\d{2}){0,2}$/, '')
  * `%Y-%m-%d %H:%M:%S%.f` form the engine reads first.
  */
 export const normalizeTimestamptz: Converter = (text) => {
-  const match = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(text);
+  const match = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(
+    text,
+  );
   if (!match) return text; // infinity / -infinity / BC dates: leave as text
   const [, date, time, hours, minutes] = match;
   return `${date}T${time}${hours}:${minutes ?? '00'}`;
@@ -264,7 +266,8 @@ export function pgTypeMapping(oid: number): TypeMapping {
 export function convertRow(row: ReadonlyArray<unknown>, mappings: ReadonlyArray<TypeMapping>): EngineValue[] {
   return row.map((value, index) => {
     if (value === null || value === undefined) return null;
-    const text = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : JSON.stringify(value);
+    const text =
+      typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : JSON.stringify(value);
     return mappings[index].convert(text);
   });
 }

@@ -38,7 +38,10 @@ class PgliteQueryable {
   async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
     let result;
     try {
-      result = await this.db.query<unknown[]>(query.sql, query.args, { rowMode: 'array', parsers: identityParsers(this.db) });
+      result = await this.db.query<unknown[]>(query.sql, query.args, {
+        rowMode: 'array',
+        parsers: identityParsers(this.db),
+      });
     } catch (error) {
       throw toAdapterError(error);
     }
@@ -177,19 +180,27 @@ export class OfflineDriverAdapter implements SqlDriverAdapter {
         rows: [[true, 'PostgreSQL 17.5 (prisma-drift-guard offline datamodel diff)', 170005]],
       });
     }
-    return Promise.reject(toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }));
+    return Promise.reject(
+      toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }),
+    );
   }
 
   executeRaw(): Promise<number> {
-    return Promise.reject(toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }));
+    return Promise.reject(
+      toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }),
+    );
   }
 
   executeScript(): Promise<void> {
-    return Promise.reject(toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }));
+    return Promise.reject(
+      toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }),
+    );
   }
 
   startTransaction(): Promise<Transaction> {
-    return Promise.reject(toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }));
+    return Promise.reject(
+      toAdapterError({ code: '08003', message: 'No database: this engine only diffs datamodels.' }),
+    );
   }
 
   getConnectionInfo(): ConnectionInfo {

@@ -211,7 +211,10 @@ export class PgliteServer {
           this.fatal(
             owner,
             '25P03',
-            l10n.t("terminating connection: it held the embedded database's only session for {0} s without sending anything while other connections waited", Math.round(timeout / 1000)),
+            l10n.t(
+              "terminating connection: it held the embedded database's only session for {0} s without sending anything while other connections waited",
+              Math.round(timeout / 1000),
+            ),
           );
         }, timeout);
       }
@@ -278,7 +281,9 @@ export class PgliteServer {
           await this.db.runExclusive(async () => {
             await this.db.execProtocolRaw(new Uint8Array(frame('S', Buffer.alloc(0))));
             // Not db.exec: it takes the same lock as runExclusive.
-            if (this.db.isInTransaction()) await this.db.execProtocolRaw(new Uint8Array(frame('Q', cstring('ROLLBACK'))));
+            if (this.db.isInTransaction()) {
+              await this.db.execProtocolRaw(new Uint8Array(frame('Q', cstring('ROLLBACK'))));
+            }
           });
         } catch (error) {
           this.log(`connection ${connection.id}: rolling back after close failed: ${(error as Error).message}`);

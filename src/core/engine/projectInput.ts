@@ -3,7 +3,10 @@ import * as l10n from '@vscode/l10n';
 import { compareMigrationNames } from '../project/migrationOrder';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { MigrationList, SchemaContainer } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
+import type {
+  MigrationList,
+  SchemaContainer,
+} from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
 import { type LocalMigration, type PrismaProject, type SchemaFile, type SourcePosition } from '../project/types';
 import { EngineError } from './engineError';
 import { schemaBlockSpans, scanSchema } from '../project/schemaScanner';
@@ -64,12 +67,21 @@ export function prepareSchema(schemaFiles: readonly SchemaFile[]): EngineSchema 
     return { path: file.path, content: stripped.content };
   });
   if (!datasourceFound) {
-    throw new EngineError({ code: 'no-datasource', message: l10n.t('The Prisma schema has no datasource block: add {0}.', '`datasource db { provider = "postgresql" }`') });
+    throw new EngineError({
+      code: 'no-datasource',
+      message: l10n.t(
+        'The Prisma schema has no datasource block: add {0}.',
+        '`datasource db { provider = "postgresql" }`',
+      ),
+    });
   }
   if (provider !== 'postgresql' && provider !== 'postgres') {
     throw new EngineError({
       code: 'unsupported-provider',
-      message: l10n.t('The datasource provider is "{0}": only PostgreSQL is supported yet.', provider ?? l10n.t('(none)')),
+      message: l10n.t(
+        'The datasource provider is "{0}": only PostgreSQL is supported yet.',
+        provider ?? l10n.t('(none)'),
+      ),
       location: providerLocation,
     });
   }
@@ -119,7 +131,10 @@ export function withoutViewKeys(content: string): string {
 
 /** The note said for each ignored preview feature. */
 export function ignoredPreviewFeatureNote(feature: IgnoredPreviewFeature): string {
-  return l10n.t('preview feature "{0}" is ignored by the analysis (the bundled Prisma 7 engine does not know it; it does not change the SQL of migrations)', feature.name);
+  return l10n.t(
+    'preview feature "{0}" is ignored by the analysis (the bundled Prisma 7 engine does not know it; it does not change the SQL of migrations)',
+    feature.name,
+  );
 }
 
 /**
@@ -127,7 +142,10 @@ export function ignoredPreviewFeatureNote(feature: IgnoredPreviewFeature): strin
  * block. Only the characters of the removed names and their commas are taken out: newlines stay, so every line
  * number the engine reports is still a line number of the user's file.
  */
-export function withoutUnknownPreviewFeatures(content: string, file: string): { content: string; ignored: IgnoredPreviewFeature[] } {
+export function withoutUnknownPreviewFeatures(
+  content: string,
+  file: string,
+): { content: string; ignored: IgnoredPreviewFeature[] } {
   const unknown = new Set(PREVIEW_FEATURES_UNKNOWN_TO_ENGINE.map((f) => f.toLowerCase()));
   const ignored: IgnoredPreviewFeature[] = [];
   const cut = new Uint8Array(content.length);
@@ -156,7 +174,10 @@ export function withoutUnknownPreviewFeatures(content: string, file: string): { 
       const [from, to] = next ? [e.start, next.start] : [previousKept ? previousKept.end : e.start, e.end];
       cut.fill(1, from, to);
       const line = content.slice(0, e.start).split('\n').length;
-      ignored.push({ name: e.name, location: { file, line, character: e.start - content.lastIndexOf('\n', e.start - 1) } });
+      ignored.push({
+        name: e.name,
+        location: { file, line, character: e.start - content.lastIndexOf('\n', e.start - 1) },
+      });
     });
   }
   if (ignored.length === 0) return { content, ignored };
@@ -169,12 +190,18 @@ export function withoutUnknownPreviewFeatures(content: string, file: string): { 
 /** Lock file check: present and for PostgreSQL. */
 export function requireLockFile(project: PrismaProject): { path: string; content: string } {
   if (!project.migrationsDirExists) {
-    throw new EngineError({ code: 'missing-migrations-folder', message: l10n.t('The migrations folder {0} does not exist.', project.migrationsDir) });
+    throw new EngineError({
+      code: 'missing-migrations-folder',
+      message: l10n.t('The migrations folder {0} does not exist.', project.migrationsDir),
+    });
   }
   if (!project.lockFile) {
     throw new EngineError({
       code: 'missing-lock-file',
-      message: l10n.t('{0} is missing: Prisma Migrate needs it (it records the provider, e.g. provider = "postgresql").', path.join(project.migrationsDir, 'migration_lock.toml')),
+      message: l10n.t(
+        '{0} is missing: Prisma Migrate needs it (it records the provider, e.g. provider = "postgresql").',
+        path.join(project.migrationsDir, 'migration_lock.toml'),
+      ),
     });
   }
   const provider = project.lockFile.provider ?? /provider\s*=\s*"([^"]*)"/.exec(project.lockFile.content)?.[1];
@@ -195,21 +222,37 @@ export async function readLocalMigrations(project: PrismaProject): Promise<Local
   if (withoutSql.length === 1) {
     throw new EngineError({
       code: 'unreadable-migration',
-      message: l10n.t('Migration {0} has no migration.sql: restore the file or delete the folder {1}.', withoutSql[0].name, withoutSql[0].dir),
+      message: l10n.t(
+        'Migration {0} has no migration.sql: restore the file or delete the folder {1}.',
+        withoutSql[0].name,
+        withoutSql[0].dir,
+      ),
       migration: withoutSql[0].name,
     });
   }
   if (withoutSql.length > 1) {
     // Often not a migrations folder at all (seeds, exports next to migrations): say so once, with the count.
     const names = withoutSql.map((m) => m.name);
-    const list = names.length <= 4 ? names.join(', ') : l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
+    const list =
+      names.length <= 4 ? names.join(', ') : l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
     const sql = sorted.length - withoutSql.length;
     throw new EngineError({
       code: 'unreadable-migration',
       message:
         sql > 0
-          ? l10n.t('{0} has {1} folders without migration.sql ({2}) besides {3} migration(s): Prisma cannot apply them either. Is it the migrations folder? Restore each migration.sql or move those folders out.', project.migrationsDir, withoutSql.length, list, sql)
-          : l10n.t('{0} has {1} folders without migration.sql ({2}): Prisma cannot apply them either. Is it the migrations folder? Restore each migration.sql or move those folders out.', project.migrationsDir, withoutSql.length, list),
+          ? l10n.t(
+              '{0} has {1} folders without migration.sql ({2}) besides {3} migration(s): Prisma cannot apply them either. Is it the migrations folder? Restore each migration.sql or move those folders out.',
+              project.migrationsDir,
+              withoutSql.length,
+              list,
+              sql,
+            )
+          : l10n.t(
+              '{0} has {1} folders without migration.sql ({2}): Prisma cannot apply them either. Is it the migrations folder? Restore each migration.sql or move those folders out.',
+              project.migrationsDir,
+              withoutSql.length,
+              list,
+            ),
       migration: withoutSql[0].name,
     });
   }
@@ -220,7 +263,11 @@ export async function readLocalMigrations(project: PrismaProject): Promise<Local
       } catch (error) {
         throw new EngineError({
           code: 'unreadable-migration',
-          message: l10n.t('Cannot read {0}: {1}.', migration.sqlPath, (error as NodeJS.ErrnoException).code ?? String(error)),
+          message: l10n.t(
+            'Cannot read {0}: {1}.',
+            migration.sqlPath,
+            (error as NodeJS.ErrnoException).code ?? String(error),
+          ),
           migration: migration.name,
         });
       }
@@ -229,12 +276,19 @@ export async function readLocalMigrations(project: PrismaProject): Promise<Local
 }
 
 /** The engine's `MigrationList` for the given migrations (already in name order). */
-export function migrationList(migrationsDir: string, lockFile: { path: string; content: string }, migrations: readonly LocalMigration[]): MigrationList {
+export function migrationList(
+  migrationsDir: string,
+  lockFile: { path: string; content: string },
+  migrations: readonly LocalMigration[],
+): MigrationList {
   return {
     baseDir: migrationsDir,
     lockfile: { path: path.relative(migrationsDir, lockFile.path) || 'migration_lock.toml', content: lockFile.content },
     shadowDbInitScript: '',
-    migrationDirectories: migrations.map((m) => ({ path: m.name, migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: m.sql } } })),
+    migrationDirectories: migrations.map((m) => ({
+      path: m.name,
+      migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: m.sql } },
+    })),
   };
 }
 

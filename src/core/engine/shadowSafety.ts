@@ -9,7 +9,15 @@
  *      somebody's database.
  * Prisma refuses a shadow equal to the main database too; it does not look inside.
  */
-import { LOOPBACK, databaseAddress, describeAddress, redactUrl as redactDatabaseUrl, sameDatabase, withHostPort, withoutParams } from '../util/pgUrl';
+import {
+  LOOPBACK,
+  databaseAddress,
+  describeAddress,
+  redactUrl as redactDatabaseUrl,
+  sameDatabase,
+  withHostPort,
+  withoutParams,
+} from '../util/pgUrl';
 import * as l10n from '@vscode/l10n';
 import { EngineError, type ShadowRefusal } from './engineError';
 
@@ -23,7 +31,8 @@ export interface CheckedDatabase {
 
 /** Schema that marks a database as a shadow prepared by Prisma Drift Guard; our reset keeps it. */
 export const SHADOW_MARKER_SCHEMA = 'prisma_drift_guard_shadow';
-const MARKER_COMMENT = 'Prisma Drift Guard shadow database: emptied and migrated by every check that uses it. Do not keep data here.';
+const MARKER_COMMENT =
+  'Prisma Drift Guard shadow database: emptied and migrated by every check that uses it. Do not keep data here.';
 
 /**
  * Empties a database the way the engine expects a shadow database: every non-system schema but `keep` dropped
@@ -126,8 +135,18 @@ export function assertShadowAddressIsSafe(shadowUrl: string, checked: readonly C
   if (!same) return;
   const address = databaseAddress(shadowUrl);
   throw shadowRefused(
-    { rule: 'same-database', shadow: redactDatabaseUrl(shadowUrl), other: `${same.label} (${redactDatabaseUrl(same.url)})` },
-    l10n.t('The shadow database {0} is {1} ({2}): both designate {3}. A shadow database is emptied before use — nothing was run. Point the shadow URL at a database of its own.', redactDatabaseUrl(shadowUrl), same.label, redactDatabaseUrl(same.url), address ? describeAddress(address) : l10n.t('the same database')),
+    {
+      rule: 'same-database',
+      shadow: redactDatabaseUrl(shadowUrl),
+      other: `${same.label} (${redactDatabaseUrl(same.url)})`,
+    },
+    l10n.t(
+      'The shadow database {0} is {1} ({2}): both designate {3}. A shadow database is emptied before use — nothing was run. Point the shadow URL at a database of its own.',
+      redactDatabaseUrl(shadowUrl),
+      same.label,
+      redactDatabaseUrl(same.url),
+      address ? describeAddress(address) : l10n.t('the same database'),
+    ),
   );
 }
 
@@ -145,7 +164,11 @@ export function judgeShadowContents(shadowUrl: string, contents: ShadowContents)
   if (contents.migrationTables) {
     return shadowRefused(
       { rule: 'migrations-table', shadow, objects: contents.migrationTables.split(', ') },
-      l10n.t('The shadow database {0} holds {1}: it is a database Prisma migrates, not a shadow. A shadow database is emptied before use — nothing was run. Point the shadow URL at an empty database of its own.', shadow, contents.migrationTables),
+      l10n.t(
+        'The shadow database {0} holds {1}: it is a database Prisma migrates, not a shadow. A shadow database is emptied before use — nothing was run. Point the shadow URL at an empty database of its own.',
+        shadow,
+        contents.migrationTables,
+      ),
     );
   }
   if (!contents.marked && contents.objectCount > 0) {
@@ -153,14 +176,21 @@ export function judgeShadowContents(shadowUrl: string, contents: ShadowContents)
     const listed = contents.objectCount > 5 ? l10n.t('{0} and {1} more', first, contents.objectCount - 5) : first;
     return shadowRefused(
       { rule: 'foreign-objects', shadow, objects: first.split(', ') },
-      l10n.t('The shadow database {0} holds objects drift-guard did not create ({1}). A shadow database is emptied before use — nothing was run. Point the shadow URL at an empty database of its own.', shadow, listed),
+      l10n.t(
+        'The shadow database {0} holds objects drift-guard did not create ({1}). A shadow database is emptied before use — nothing was run. Point the shadow URL at an empty database of its own.',
+        shadow,
+        listed,
+      ),
     );
   }
   return undefined;
 }
 
 /** Reads the shadow's catalogs through `query` (one SELECT) and throws the refusal of {@link judgeShadowContents}. */
-export async function assertShadowContentIsSafe(shadowUrl: string, query: (sql: string) => Promise<Array<Record<string, unknown>>>): Promise<void> {
+export async function assertShadowContentIsSafe(
+  shadowUrl: string,
+  query: (sql: string) => Promise<Array<Record<string, unknown>>>,
+): Promise<void> {
   const [row] = await query(INSPECT_SHADOW_SQL);
   const contents: ShadowContents = {
     marked: row?.marked === true || row?.marked === 't' || row?.marked === 'true',
@@ -186,11 +216,18 @@ export interface InspectionClient {
  * Both rules before the engine touches the shadow: the address check (no connection), then one read-only
  * SELECT on the catalogs through a connection of our own. Throws `shadow-refused`; runs nothing else.
  */
-export async function assertShadowIsSafe(shadowUrl: string, checked: readonly CheckedDatabase[], open: (url: string) => Promise<InspectionClient>): Promise<void> {
+export async function assertShadowIsSafe(
+  shadowUrl: string,
+  checked: readonly CheckedDatabase[],
+  open: (url: string) => Promise<InspectionClient>,
+): Promise<void> {
   assertShadowAddressIsSafe(shadowUrl, checked);
   const client = await open(shadowUrl);
   try {
-    await assertShadowContentIsSafe(shadowUrl, async (sql) => (await client.query(sql)).rows as Array<Record<string, unknown>>);
+    await assertShadowContentIsSafe(
+      shadowUrl,
+      async (sql) => (await client.query(sql)).rows as Array<Record<string, unknown>>,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

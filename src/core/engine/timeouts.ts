@@ -17,7 +17,12 @@ export interface EngineTimeouts {
   connectMs: number;
 }
 
-export const DEFAULT_ENGINE_TIMEOUTS: EngineTimeouts = { analysisMs: 120_000, historyMs: 30_000, deployMs: 300_000, connectMs: 10_000 };
+export const DEFAULT_ENGINE_TIMEOUTS: EngineTimeouts = {
+  analysisMs: 120_000,
+  historyMs: 30_000,
+  deployMs: 300_000,
+  connectMs: 10_000,
+};
 
 /** How much longer than the operation's own limit the worker client waits (queueing, shadow start, IPC). */
 export const CALL_MARGIN_MS = 30_000;

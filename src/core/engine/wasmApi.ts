@@ -12,7 +12,10 @@ export interface WasmInstance {
 
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
-  instantiate(bytes: Uint8Array, imports: Record<string, Record<string, unknown>>): Promise<{ instance: WasmInstance; module: WasmModule }>;
+  instantiate(
+    bytes: Uint8Array,
+    imports: Record<string, Record<string, unknown>>,
+  ): Promise<{ instance: WasmInstance; module: WasmModule }>;
 }
 
 export const wasm: WasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;

@@ -82,21 +82,44 @@ export function parseEnvironmentSettings(raw: unknown): { environments: Environm
   const environments: EnvironmentSetting[] = [];
   const problems: string[] = [];
   if (raw === undefined || raw === null) return { environments, problems };
-  if (!Array.isArray(raw)) return { environments, problems: [l10n.t('driftGuard.environments must be a list of environments.')] };
+  if (!Array.isArray(raw)) {
+    return { environments, problems: [l10n.t('driftGuard.environments must be a list of environments.')] };
+  }
   const seen = new Set<string>();
   raw.forEach((entry: unknown, index) => {
     const where = `driftGuard.environments[${index}]`;
     const problem = (message: string): void => {
-      problems.push(l10n.t('{0}: {1}', `${where}${isRecord(entry) && typeof entry.name === 'string' ? ` (${entry.name})` : ''}`, message));
+      problems.push(
+        l10n.t(
+          '{0}: {1}',
+          `${where}${isRecord(entry) && typeof entry.name === 'string' ? ` (${entry.name})` : ''}`,
+          message,
+        ),
+      );
     };
     if (!isRecord(entry)) return problem(l10n.t('not an object.'));
     const { name, kind, url, project, ssh } = entry;
-    if (typeof name !== 'string' || !NAME.test(name)) return problem(l10n.t('"name" must be 1–64 letters, digits, "_", "-" or "." (e.g. "production").'));
-    if (name === LOCAL_ENVIRONMENT_NAME) return problem(l10n.t("\"{0}\" is the project's own datasource URL; choose another name.", LOCAL_ENVIRONMENT_NAME));
+    if (typeof name !== 'string' || !NAME.test(name)) {
+      return problem(l10n.t('"name" must be 1–64 letters, digits, "_", "-" or "." (e.g. "production").'));
+    }
+    if (name === LOCAL_ENVIRONMENT_NAME) {
+      return problem(
+        l10n.t('"{0}" is the project\'s own datasource URL; choose another name.', LOCAL_ENVIRONMENT_NAME),
+      );
+    }
     if (seen.has(name)) return problem(l10n.t('another environment is already named "{0}".', name));
-    if (typeof kind !== 'string' || !(ENVIRONMENT_KINDS as readonly string[]).includes(kind)) return problem(l10n.t('"kind" must be "production", "staging" or "development".'));
+    if (typeof kind !== 'string' || !(ENVIRONMENT_KINDS as readonly string[]).includes(kind)) {
+      return problem(l10n.t('"kind" must be "production", "staging" or "development".'));
+    }
     for (const key of ['password', 'passphrase', 'databaseUrl', 'connectionString']) {
-      if (key in entry) return problem(l10n.t('"{0}" does not belong in settings (they are plain text, often committed): keep it in SecretStorage with "Prisma Drift Guard: Set Environment Secret".', key));
+      if (key in entry) {
+        return problem(
+          l10n.t(
+            '"{0}" does not belong in settings (they are plain text, often committed): keep it in SecretStorage with "Prisma Drift Guard: Set Environment Secret".',
+            key,
+          ),
+        );
+      }
     }
     let urlSetting: UrlSetting;
     if (url === undefined) {
@@ -104,20 +127,26 @@ export function parseEnvironmentSettings(raw: unknown): { environments: Environm
     } else if (typeof url === 'string') {
       return problem(
         looksLikeSecret(url)
-          ? l10n.t('"url" holds a connection URL: never put it (nor its password) in settings. Use {"from": "secret"} and "Set Environment Secret", or {"from": "env", "variable": "…"}.')
+          ? l10n.t(
+              '"url" holds a connection URL: never put it (nor its password) in settings. Use {"from": "secret"} and "Set Environment Secret", or {"from": "env", "variable": "…"}.',
+            )
           : l10n.t('"url" must be {"from": "secret"} or {"from": "env", "variable": "NAME"}.'),
       );
     } else if (isRecord(url) && url.from === 'secret') {
       urlSetting = { from: 'secret' };
     } else if (isRecord(url) && url.from === 'env') {
-      if (typeof url.variable !== 'string' || !ENV_VAR.test(url.variable)) return problem(l10n.t('"url.variable" must be an environment variable name, e.g. "PROD_DATABASE_URL".'));
+      if (typeof url.variable !== 'string' || !ENV_VAR.test(url.variable)) {
+        return problem(l10n.t('"url.variable" must be an environment variable name, e.g. "PROD_DATABASE_URL".'));
+      }
       urlSetting = { from: 'env', variable: url.variable };
     } else {
       return problem(l10n.t('"url" must be {"from": "secret"} or {"from": "env", "variable": "NAME"}.'));
     }
     const setting: EnvironmentSetting = { name, kind: kind as EnvironmentKind, url: urlSetting };
     if (project !== undefined) {
-      if (typeof project !== 'string' || project.trim() === '') return problem(l10n.t('"project" must be a folder path relative to the workspace folder.'));
+      if (typeof project !== 'string' || project.trim() === '') {
+        return problem(l10n.t('"project" must be a folder path relative to the workspace folder.'));
+      }
       setting.project = project.trim();
     }
     if (ssh !== undefined) {
@@ -133,21 +162,35 @@ export function parseEnvironmentSettings(raw: unknown): { environments: Environm
 
 function parseSsh(ssh: unknown): SshSetting | string {
   if (!isRecord(ssh)) return l10n.t('"ssh" must be an object with host, user and auth.');
-  if ('password' in ssh || 'passphrase' in ssh) return l10n.t('"ssh.password"/"ssh.passphrase" do not belong in settings: use "Set Environment Secret" (SecretStorage).');
+  if ('password' in ssh || 'passphrase' in ssh) {
+    return l10n.t(
+      '"ssh.password"/"ssh.passphrase" do not belong in settings: use "Set Environment Secret" (SecretStorage).',
+    );
+  }
   const { host, port, user, auth, keyPath, agentSocket, database, connectTimeoutSeconds, rehearseDumpCommand } = ssh;
-  if (typeof host !== 'string' || host.trim() === '' || /\s/.test(host.trim())) return l10n.t('"ssh.host" must be a host name or address.');
-  if (typeof user !== 'string' || user.trim() === '') return l10n.t('"ssh.user" must be the account to log in as (e.g. "root").');
+  if (typeof host !== 'string' || host.trim() === '' || /\s/.test(host.trim())) {
+    return l10n.t('"ssh.host" must be a host name or address.');
+  }
+  if (typeof user !== 'string' || user.trim() === '') {
+    return l10n.t('"ssh.user" must be the account to log in as (e.g. "root").');
+  }
   const out: SshSetting = { host: host.trim(), user: user.trim(), auth: 'agent' };
   if (port !== undefined) {
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) return l10n.t('"ssh.port" must be a TCP port (1–65535).');
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) {
+      return l10n.t('"ssh.port" must be a TCP port (1–65535).');
+    }
     out.port = port;
   }
   if (auth !== undefined) {
-    if (auth !== 'agent' && auth !== 'key' && auth !== 'password') return l10n.t('"ssh.auth" must be "agent", "key" or "password".');
+    if (auth !== 'agent' && auth !== 'key' && auth !== 'password') {
+      return l10n.t('"ssh.auth" must be "agent", "key" or "password".');
+    }
     out.auth = auth;
   }
   if (out.auth === 'key') {
-    if (typeof keyPath !== 'string' || keyPath.trim() === '') return l10n.t('"ssh.keyPath" is needed with "auth": "key" (e.g. "~/.ssh/id_ed25519").');
+    if (typeof keyPath !== 'string' || keyPath.trim() === '') {
+      return l10n.t('"ssh.keyPath" is needed with "auth": "key" (e.g. "~/.ssh/id_ed25519").');
+    }
     out.keyPath = keyPath.trim();
   }
   if (agentSocket !== undefined) {
@@ -155,15 +198,23 @@ function parseSsh(ssh: unknown): SshSetting | string {
     if (agentSocket.trim()) out.agentSocket = agentSocket.trim();
   }
   if (database !== undefined) {
-    if (typeof database !== 'string' || !parseHostPort(database)) return l10n.t('"ssh.database" must be host:port as seen from the SSH server, e.g. "127.0.0.1:5435".');
+    if (typeof database !== 'string' || !parseHostPort(database)) {
+      return l10n.t('"ssh.database" must be host:port as seen from the SSH server, e.g. "127.0.0.1:5435".');
+    }
     out.database = database.trim();
   }
   if (connectTimeoutSeconds !== undefined) {
-    if (typeof connectTimeoutSeconds !== 'number' || !(connectTimeoutSeconds > 0) || connectTimeoutSeconds > 600) return l10n.t('"ssh.connectTimeoutSeconds" must be a number of seconds (1–600).');
+    if (typeof connectTimeoutSeconds !== 'number' || !(connectTimeoutSeconds > 0) || connectTimeoutSeconds > 600) {
+      return l10n.t('"ssh.connectTimeoutSeconds" must be a number of seconds (1–600).');
+    }
     out.connectTimeoutSeconds = connectTimeoutSeconds;
   }
   if (rehearseDumpCommand !== undefined) {
-    if (typeof rehearseDumpCommand !== 'string') return l10n.t('"ssh.rehearseDumpCommand" must be a command line, e.g. "docker exec db pg_dump -U app --schema-only app".');
+    if (typeof rehearseDumpCommand !== 'string') {
+      return l10n.t(
+        '"ssh.rehearseDumpCommand" must be a command line, e.g. "docker exec db pg_dump -U app --schema-only app".',
+      );
+    }
     if (rehearseDumpCommand.trim()) out.rehearseDumpCommand = rehearseDumpCommand.trim();
   }
   return out;
@@ -194,7 +245,9 @@ export function remoteEndpoint(ssh: SshSetting, url: string): { host: string; po
 /** `message` with the tunnel's local `host:port` (from `tunnelUrl`) replaced by `target` (messages must not name a port that changes every time). */
 export function withoutTunnelAddress(message: string, tunnelUrl: string, target: string): string {
   const local = urlHostPort(tunnelUrl);
-  return local ? message.replace(new RegExp(`${local.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\d)`, 'g'), () => target) : message;
+  return local
+    ? message.replace(new RegExp(`${local.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\d)`, 'g'), () => target)
+    : message;
 }
 
 /** The URL pointed at a local tunnel end: same user, password, database and parameters. */
@@ -208,11 +261,17 @@ export function sshTargetOf(ssh: SshSetting, secrets: { password?: string; passp
   let auth: SshAuth;
   switch (ssh.auth) {
     case 'password':
-      if (secrets.password === undefined) throw new Error(l10n.t('No SSH password stored for {0}.', `${ssh.user}@${ssh.host}`));
+      if (secrets.password === undefined) {
+        throw new Error(l10n.t('No SSH password stored for {0}.', `${ssh.user}@${ssh.host}`));
+      }
       auth = { kind: 'password', password: secrets.password };
       break;
     case 'key':
-      auth = { kind: 'key', path: ssh.keyPath ?? '~/.ssh/id_ed25519', ...(secrets.passphrase !== undefined ? { passphrase: secrets.passphrase } : {}) };
+      auth = {
+        kind: 'key',
+        path: ssh.keyPath ?? '~/.ssh/id_ed25519',
+        ...(secrets.passphrase !== undefined ? { passphrase: secrets.passphrase } : {}),
+      };
       break;
     default:
       auth = { kind: 'agent', ...(ssh.agentSocket ? { socket: ssh.agentSocket } : {}) };

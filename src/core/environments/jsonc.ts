@@ -8,7 +8,10 @@ import { parse, type ParseError, printParseErrorCode } from 'jsonc-parser';
 export function parseJsonc(text: string): unknown {
   const errors: ParseError[] = [];
   // jsonc-parser reports a byte-order mark as an invalid symbol; editors on Windows write one.
-  const value = parse(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true, disallowComments: false }) as unknown;
+  const value = parse(text.replace(/^\uFEFF/, ''), errors, {
+    allowTrailingComma: true,
+    disallowComments: false,
+  }) as unknown;
   const first = errors[0];
   if (first) throw new SyntaxError(`${printParseErrorCode(first.error)} at offset ${first.offset}`);
   return value;

@@ -39,18 +39,35 @@ export async function probeDatabase(url: string, limits: ProbeLimits = {}): Prom
   const query = limits.query ?? { statementTimeoutMs: 10_000, lockTimeoutMs: 5_000 };
   return withServerTimeLimit(
     timeoutMs,
-    () => l10n.t('Testing the connection to {0} did not finish within {1} s.', describeUrl(url), Math.round(timeoutMs / 1000)),
+    () =>
+      l10n.t(
+        'Testing the connection to {0} did not finish within {1} s.',
+        describeUrl(url),
+        Math.round(timeoutMs / 1000),
+      ),
     () => probe(url, schema, limits.connectTimeoutMs ?? 10_000, query),
   );
 }
 
-async function probe(url: string, schema: string, connectTimeoutMs: number, limits: QueryLimits): Promise<DatabaseProbe> {
+async function probe(
+  url: string,
+  schema: string,
+  connectTimeoutMs: number,
+  limits: QueryLimits,
+): Promise<DatabaseProbe> {
   const started = Date.now();
   const client = await openPgClient(url, l10n.t('testing the connection'), connectTimeoutMs, limits);
   try {
     const connectMs = Date.now() - started;
-    const info = (await client.query<{ version: string; database: string; user: string }>('SELECT current_setting(\'server_version\') AS version, current_database() AS database, current_user AS "user"')).rows[0];
-    const records = await readMigrationRecords(async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>, schema);
+    const info = (
+      await client.query<{ version: string; database: string; user: string }>(
+        'SELECT current_setting(\'server_version\') AS version, current_database() AS database, current_user AS "user"',
+      )
+    ).rows[0];
+    const records = await readMigrationRecords(
+      async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>,
+      schema,
+    );
     const result: DatabaseProbe = {
       // `15.18 (Debian 15.18-0+deb12u1)`: the number is what matters.
       server: `PostgreSQL ${info?.version.split(' ')[0] ?? '?'}`,
@@ -71,10 +88,24 @@ async function probe(url: string, schema: string, connectTimeoutMs: number, limi
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === '55P03') {
-      throw new EngineError({ code: 'timeout', message: l10n.t('Reading {0} stopped after {1} s waiting for a lock another session holds (lock_timeout); PostgreSQL cancelled the query.', describeUrl(url), String((limits.lockTimeoutMs ?? 0) / 1000)) });
+      throw new EngineError({
+        code: 'timeout',
+        message: l10n.t(
+          'Reading {0} stopped after {1} s waiting for a lock another session holds (lock_timeout); PostgreSQL cancelled the query.',
+          describeUrl(url),
+          String((limits.lockTimeoutMs ?? 0) / 1000),
+        ),
+      });
     }
     if (code === '57014') {
-      throw new EngineError({ code: 'timeout', message: l10n.t('Reading {0} stopped after {1} s (statement_timeout); PostgreSQL cancelled the query.', describeUrl(url), String((limits.statementTimeoutMs ?? 0) / 1000)) });
+      throw new EngineError({
+        code: 'timeout',
+        message: l10n.t(
+          'Reading {0} stopped after {1} s (statement_timeout); PostgreSQL cancelled the query.',
+          describeUrl(url),
+          String((limits.statementTimeoutMs ?? 0) / 1000),
+        ),
+      });
     }
     throw error;
   } finally {

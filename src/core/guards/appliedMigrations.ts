@@ -32,7 +32,8 @@ export function appliedIndex(histories: readonly EnvironmentHistory[]): Map<stri
   const index = new Map<string, AppliedRecord[]>();
   for (const history of histories) {
     for (const m of history.migrations) {
-      const finished = m.state === 'applied' || m.state === 'modified' || (m.state === 'missingLocally' && m.appliedAt !== undefined);
+      const finished =
+        m.state === 'applied' || m.state === 'modified' || (m.state === 'missingLocally' && m.appliedAt !== undefined);
       if (!finished) continue;
       const list = index.get(m.name) ?? [];
       const record: AppliedRecord = { environment: history.environment, kind: history.kind };
@@ -61,7 +62,11 @@ export interface AppliedViolation {
  * Whether `content` (the file on disk or an unsaved buffer) still is what the environments applied.
  * Undefined when it matches every recorded checksum, or when no environment recorded one.
  */
-export function checkAppliedContent(migration: string, content: string | Buffer, records: readonly AppliedRecord[] | undefined): AppliedViolation | undefined {
+export function checkAppliedContent(
+  migration: string,
+  content: string | Buffer,
+  records: readonly AppliedRecord[] | undefined,
+): AppliedViolation | undefined {
   const withChecksum = (records ?? []).filter((r) => r.checksum);
   if (withChecksum.length === 0) return undefined;
   const local = migrationChecksum(content);
@@ -78,9 +83,17 @@ export function checkAppliedContent(migration: string, content: string | Buffer,
 }
 
 /** A migration folder that was applied somewhere and is gone locally. */
-export function deletedViolation(migration: string, records: readonly AppliedRecord[] | undefined): AppliedViolation | undefined {
+export function deletedViolation(
+  migration: string,
+  records: readonly AppliedRecord[] | undefined,
+): AppliedViolation | undefined {
   if (!records || records.length === 0) return undefined;
-  return { kind: 'deleted', migration, environments: records.map((r) => r.environment), production: records.some((r) => r.kind === 'production') };
+  return {
+    kind: 'deleted',
+    migration,
+    environments: records.map((r) => r.environment),
+    production: records.some((r) => r.kind === 'production'),
+  };
 }
 
 /** The violation as a guard finding (the CLI's wording, localised through @vscode/l10n). */

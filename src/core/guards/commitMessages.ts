@@ -55,11 +55,35 @@ function stem(word: string): string {
 }
 
 /** Verbs every migration name starts with: they do not say what it is about. */
-const VERBS = new Set(['add', 'adds', 'added', 'create', 'creates', 'remove', 'removes', 'drop', 'drops', 'delete', 'alter', 'rename', 'set', 'make', 'move', 'use', 'with', 'for', 'from', 'into', 'on']);
+const VERBS = new Set([
+  'add',
+  'adds',
+  'added',
+  'create',
+  'creates',
+  'remove',
+  'removes',
+  'drop',
+  'drops',
+  'delete',
+  'alter',
+  'rename',
+  'set',
+  'make',
+  'move',
+  'use',
+  'with',
+  'for',
+  'from',
+  'into',
+  'on',
+]);
 
 /** The words of a migration's subject: its name after the timestamp, without filler, verbs, numbers and short words. */
 export function subjectWords(name: string): string[] {
-  return tokens(parseMigrationName(name).words).filter((t) => !FILLER_WORDS.has(t) && !VERBS.has(t) && !/^v?\d+$/.test(t) && t.length >= 3);
+  return tokens(parseMigrationName(name).words).filter(
+    (t) => !FILLER_WORDS.has(t) && !VERBS.has(t) && !/^v?\d+$/.test(t) && t.length >= 3,
+  );
 }
 
 /** Why a commit message does not describe migration `name`, or undefined when it does. */
@@ -68,7 +92,9 @@ export function undocumentedReason(name: string, message: string): string | unde
   if (text === '') return l10n.t('its message is empty');
   const words = tokens(text);
   const firstLine = text.split('\n')[0].trim();
-  if (words.every((w) => FILLER_WORDS.has(w) || /^v?\d+$/.test(w))) return l10n.t('its message "{0}" says nothing about what it changes', firstLine);
+  if (words.every((w) => FILLER_WORDS.has(w) || /^v?\d+$/.test(w))) {
+    return l10n.t('its message "{0}" says nothing about what it changes', firstLine);
+  }
   if (text.toLowerCase().includes(name.toLowerCase())) return undefined;
   const subject = subjectWords(name);
   if (subject.length === 0) return undefined;
@@ -78,7 +104,10 @@ export function undocumentedReason(name: string, message: string): string | unde
 }
 
 /** The rule-4 notes for the local migrations, from the commits that added them. */
-export function commitMessageFindings(migrations: ReadonlyArray<{ name: string }>, commits: ReadonlyMap<string, AddingCommit>): GuardFinding[] {
+export function commitMessageFindings(
+  migrations: ReadonlyArray<{ name: string }>,
+  commits: ReadonlyMap<string, AddingCommit>,
+): GuardFinding[] {
   const findings: GuardFinding[] = [];
   for (const m of migrations) {
     const commit = commits.get(m.name);

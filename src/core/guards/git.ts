@@ -19,14 +19,30 @@ interface GitResult {
 
 function git(cwd: string, args: string[], timeoutMs = 15_000): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } }, (error, stdout, stderr) => {
-      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new GitError('no-git', l10n.t('git is not installed (or not on PATH).')));
-        return;
-      }
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout, stderr: stderr.toString('utf8') });
-    });
+    execFile(
+      'git',
+      args,
+      {
+        cwd,
+        encoding: 'buffer',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: timeoutMs,
+        windowsHide: true,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+      },
+      (error, stdout, stderr) => {
+        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(new GitError('no-git', l10n.t('git is not installed (or not on PATH).')));
+          return;
+        }
+        const code = error
+          ? typeof (error as { code?: unknown }).code === 'number'
+            ? (error as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout, stderr: stderr.toString('utf8') });
+      },
+    );
   });
 }
 
@@ -36,10 +52,7 @@ export type GitErrorCode = 'no-git' | 'not-a-repository' | 'no-commit' | 'not-co
 /** Why git could not answer; `message` is one sentence for the user. */
 export class GitError extends DriftGuardError<GitErrorCode> {
   override readonly name = 'GitError';
-  constructor(
-    code: GitErrorCode,
-    message: string,
-  ) {
+  constructor(code: GitErrorCode, message: string) {
     super(code, message);
   }
 }
@@ -73,18 +86,35 @@ export interface CommittedFile {
 export async function committedFolder(dir: string): Promise<CommittedFile[]> {
   const parent = await existingAncestor(dir);
   const root = await repositoryRoot(parent);
-  if (!root) throw new GitError('not-a-repository', l10n.t('{0} is not in a git repository: there is no committed version to restore.', dir));
+  if (!root) {
+    throw new GitError(
+      'not-a-repository',
+      l10n.t('{0} is not in a git repository: there is no committed version to restore.', dir),
+    );
+  }
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
-  if (head.code !== 0) throw new GitError('no-commit', l10n.t('The repository at {0} has no commit yet: there is no committed version to restore.', root));
+  if (head.code !== 0) {
+    throw new GitError(
+      'no-commit',
+      l10n.t('The repository at {0} has no commit yet: there is no committed version to restore.', root),
+    );
+  }
   const rel = repoPath(root, dir);
   const list = await git(root, ['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', `${rel}/`]);
   if (list.code !== 0) throw new GitError('failed', l10n.t('{0} failed: {1}', 'git ls-tree', list.stderr.trim()));
   const files = list.stdout.toString('utf8').split('\0').filter(Boolean);
-  if (files.length === 0) throw new GitError('not-committed', l10n.t('{0} is not in the last commit (HEAD): it was never committed, so git cannot restore it.', rel));
+  if (files.length === 0) {
+    throw new GitError(
+      'not-committed',
+      l10n.t('{0} is not in the last commit (HEAD): it was never committed, so git cannot restore it.', rel),
+    );
+  }
   const out: CommittedFile[] = [];
   for (const file of files) {
     const shown = await git(root, ['show', `HEAD:${file}`]);
-    if (shown.code !== 0) throw new GitError('failed', l10n.t('{0} failed: {1}', `git show HEAD:${file}`, shown.stderr.trim()));
+    if (shown.code !== 0) {
+      throw new GitError('failed', l10n.t('{0} failed: {1}', `git show HEAD:${file}`, shown.stderr.trim()));
+    }
     out.push({ path: path.join(root, ...file.split('/')), content: shown.stdout });
   }
   return out;
@@ -130,7 +160,15 @@ export async function addingCommits(migrationsDir: string): Promise<Map<string, 
   const root = await repositoryRoot(await existingAncestor(migrationsDir));
   if (!root) return undefined;
   const rel = repoPath(root, migrationsDir);
-  const log = await git(root, ['log', '--diff-filter=A', `--max-count=${MAX_COMMITS}`, '--format=%x00%H%x1f%B%x1e', '--name-only', '--', `${rel}/`]);
+  const log = await git(root, [
+    'log',
+    '--diff-filter=A',
+    `--max-count=${MAX_COMMITS}`,
+    '--format=%x00%H%x1f%B%x1e',
+    '--name-only',
+    '--',
+    `${rel}/`,
+  ]);
   if (log.code !== 0) return failedLog(root, log);
   return addingCommitsFromGitLog(log.stdout.toString('utf8'), rel);
 }
@@ -162,7 +200,9 @@ export const MAIN_BRANCHES = ['origin/main', 'main', 'master'] as const;
  * The repository of `dir` and its main branch (the first of {@link MAIN_BRANCHES} that names a commit; undefined
  * when none does). Undefined outside a repository.
  */
-export async function mainBranch(dir: string): Promise<{ root: string; ref: string | undefined; hasHead: boolean } | undefined> {
+export async function mainBranch(
+  dir: string,
+): Promise<{ root: string; ref: string | undefined; hasHead: boolean } | undefined> {
   const root = await repositoryRoot(await existingAncestor(dir));
   if (!root) return undefined;
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
@@ -177,7 +217,9 @@ export async function mainBranch(dir: string): Promise<{ root: string; ref: stri
 export async function migrationFoldersAt(root: string, ref: string, migrationsDir: string): Promise<string[]> {
   const rel = repoPath(root, migrationsDir);
   const list = await git(root, ['ls-tree', '-r', '--name-only', '-z', ref, '--', `${rel}/`]);
-  if (list.code !== 0) throw new GitError('failed', l10n.t('{0} failed: {1}', `git ls-tree ${ref}`, list.stderr.trim()));
+  if (list.code !== 0) {
+    throw new GitError('failed', l10n.t('{0} failed: {1}', `git ls-tree ${ref}`, list.stderr.trim()));
+  }
   const prefix = rel ? `${rel}/` : '';
   return list.stdout
     .toString('utf8')

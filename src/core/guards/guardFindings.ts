@@ -59,5 +59,10 @@ const SEVERITY_RANK: Record<GuardSeverity, number> = { error: 0, warning: 1, inf
 
 /** Errors first, then warnings, then information; by migration name within a severity. */
 export function sortFindings(findings: readonly GuardFinding[]): GuardFinding[] {
-  return [...findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.migration.localeCompare(b.migration) || a.code.localeCompare(b.code));
+  return [...findings].sort(
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      a.migration.localeCompare(b.migration) ||
+      a.code.localeCompare(b.code),
+  );
 }

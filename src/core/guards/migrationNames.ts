@@ -29,7 +29,8 @@ export function parseMigrationName(name: string): ParsedMigrationName {
   if (!match) return { name, words: name };
   const stamp = match[1];
   const words = match[2] ?? '';
-  const precision = stamp.length === 14 ? 'full' : stamp.length === 12 ? 'minutes' : stamp.length === 8 ? 'date' : 'other';
+  const precision =
+    stamp.length === 14 ? 'full' : stamp.length === 12 ? 'minutes' : stamp.length === 8 ? 'date' : 'other';
   const out: ParsedMigrationName = { name, stamp, precision, words };
   if (stamp.length >= 8 && plausibleDay(stamp.slice(0, 8))) out.day = stamp.slice(0, 8);
   return out;
@@ -47,12 +48,86 @@ function plausibleDay(day: string): boolean {
  * versions, dates) is meaningless: `migration`, `new_migration`, `fix2`, `update_schema`, `test`, `wip`.
  */
 export const FILLER_WORDS: ReadonlySet<string> = new Set([
-  'migration', 'migrations', 'migrate', 'new', 'fix', 'fixes', 'fixed', 'update', 'updates', 'updated', 'change', 'changes', 'changed',
-  'test', 'tests', 'testing', 'temp', 'tmp', 'wip', 'misc', 'stuff', 'todo', 'draft', 'untitled', 'unnamed', 'auto', 'automatic',
-  'generated', 'schema', 'db', 'database', 'prisma', 'edit', 'edits', 'patch', 'tweak', 'tweaks', 'modif', 'modifs',
-  'dev', 'local', 'foo', 'bar', 'baz', 'asdf', 'xxx', 'x', 'a', 'an', 'the', 'my', 'some', 'and', 'of', 'to', 'more', 'another', 'again',
-  'final', 'last', 'latest', 'next', 'initial', 'first', 'second', 'third', 'step', 'part', 'version', 'ver', 'copy', 'backup', 'old',
-  'mise', 'jour', 'maj', 'nouveau', 'nouvelle', 'correction', 'corrections',
+  'migration',
+  'migrations',
+  'migrate',
+  'new',
+  'fix',
+  'fixes',
+  'fixed',
+  'update',
+  'updates',
+  'updated',
+  'change',
+  'changes',
+  'changed',
+  'test',
+  'tests',
+  'testing',
+  'temp',
+  'tmp',
+  'wip',
+  'misc',
+  'stuff',
+  'todo',
+  'draft',
+  'untitled',
+  'unnamed',
+  'auto',
+  'automatic',
+  'generated',
+  'schema',
+  'db',
+  'database',
+  'prisma',
+  'edit',
+  'edits',
+  'patch',
+  'tweak',
+  'tweaks',
+  'modif',
+  'modifs',
+  'dev',
+  'local',
+  'foo',
+  'bar',
+  'baz',
+  'asdf',
+  'xxx',
+  'x',
+  'a',
+  'an',
+  'the',
+  'my',
+  'some',
+  'and',
+  'of',
+  'to',
+  'more',
+  'another',
+  'again',
+  'final',
+  'last',
+  'latest',
+  'next',
+  'initial',
+  'first',
+  'second',
+  'third',
+  'step',
+  'part',
+  'version',
+  'ver',
+  'copy',
+  'backup',
+  'old',
+  'mise',
+  'jour',
+  'maj',
+  'nouveau',
+  'nouvelle',
+  'correction',
+  'corrections',
 ]);
 
 /**
@@ -61,13 +136,17 @@ export const FILLER_WORDS: ReadonlySet<string> = new Set([
  */
 export function meaninglessName(parsed: ParsedMigrationName, isFirst: boolean): string | undefined {
   const words = parsed.words.trim();
-  if (words === '') return parsed.stamp ? l10n.t('it is only a timestamp: the name part is empty') : l10n.t('the name is empty');
+  if (words === '') {
+    return parsed.stamp ? l10n.t('it is only a timestamp: the name part is empty') : l10n.t('the name is empty');
+  }
   const tokens = words
     .toLowerCase()
     .split(/[^a-z0-9\u00e0-\u00ff]+/)
     .filter(Boolean);
   if (tokens.length === 0) return l10n.t('the name part has no letters or digits');
-  const meaningful = tokens.filter((t) => !FILLER_WORDS.has(t) && !/^v?\d+$/.test(t) && !/^(?:fix|test|tmp|temp|new|update|migration|wip)\d+$/.test(t));
+  const meaningful = tokens.filter(
+    (t) => !FILLER_WORDS.has(t) && !/^v?\d+$/.test(t) && !/^(?:fix|test|tmp|temp|new|update|migration|wip)\d+$/.test(t),
+  );
   // `init`, `initial_migration`, `init_schema`: what teams name the first migration (documenso, ghostfolio).
   const isInit = tokens.some((t) => t === 'init' || t === 'initial') && meaningful.every((t) => t === 'init');
   if (isInit) return isFirst ? undefined : l10n.t('"init" names the first migration only');
@@ -137,7 +216,10 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
                 m.name,
                 dated[dated.length - 1].name,
               )
-            : l10n.t('{0} has no timestamp prefix: Prisma sorts it by name, whatever its age. Rename it YYYYMMDDHHMMSS_name before it is applied anywhere.', m.name),
+            : l10n.t(
+                '{0} has no timestamp prefix: Prisma sorts it by name, whatever its age. Rename it YYYYMMDDHHMMSS_name before it is applied anywhere.',
+                m.name,
+              ),
       });
     }
   });
@@ -160,7 +242,10 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
         code: 'migration-date-only',
         severity: 'info',
         migration: names[0],
-        message: l10n.t('{0} has a date but no time. A second migration written that day could sort before it: prisma migrate dev names folders YYYYMMDDHHMMSS_name.', names[0]),
+        message: l10n.t(
+          '{0} has a date but no time. A second migration written that day could sort before it: prisma migrate dev names folders YYYYMMDDHHMMSS_name.',
+          names[0],
+        ),
       });
       continue;
     }
@@ -171,10 +256,19 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
         : l10n.t('{0} migrations of {1} ({2}) have a date but no time.', dateOnly.length, day, listNames(dateOnly));
     const extra =
       timed.length === 0
-        ? l10n.t('The {0} migrations of that day run in alphabetical order, not in the order they were written.', names.length)
+        ? l10n.t(
+            'The {0} migrations of that day run in alphabetical order, not in the order they were written.',
+            names.length,
+          )
         : dateOnly.length === 1
-          ? l10n.t('Prisma sorts it before {0} ("_" before digits) whatever the time it was written; byte-order tools (ls, git) list it after.', listNames(timed))
-          : l10n.t('Prisma sorts them before {0} ("_" before digits) whatever the time they were written; byte-order tools (ls, git) list them after.', listNames(timed));
+          ? l10n.t(
+              'Prisma sorts it before {0} ("_" before digits) whatever the time it was written; byte-order tools (ls, git) list it after.',
+              listNames(timed),
+            )
+          : l10n.t(
+              'Prisma sorts them before {0} ("_" before digits) whatever the time they were written; byte-order tools (ls, git) list them after.',
+              listNames(timed),
+            );
     findings.push({
       code: 'migration-date-only',
       severity: 'info',
@@ -213,7 +307,9 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
 
   // Groups whose order is decided by the words: same day with at least one date-only name, or same stamp.
   const groups: string[][] = [];
-  for (const names of byDay.values()) if (names.length > 1 && names.some((n) => parsed.get(n)!.precision === 'date')) groups.push(names);
+  for (const names of byDay.values()) {
+    if (names.length > 1 && names.some((n) => parsed.get(n)!.precision === 'date')) groups.push(names);
+  }
   for (const names of byStamp.values()) if (names.length > 1) groups.push(names);
   const coveredPairs = new Set<string>();
   for (const group of groups) {
@@ -225,13 +321,22 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
       if (seen.length < 2) continue;
       const expected = nameOrder.filter((n) => seen.includes(n));
       if (expected.every((n, i) => n === seen[i])) continue;
-      for (let i = 0; i < seen.length; i++) for (let j = i + 1; j < seen.length; j++) coveredPairs.add(`${seen[j]}\0${seen[i]}`);
+      for (let i = 0; i < seen.length; i++) {
+        for (let j = i + 1; j < seen.length; j++) coveredPairs.add(`${seen[j]}\0${seen[i]}`);
+      }
       const word = (n: string): string => parsed.get(n)!.words || n;
       const first = parsed.get(group[0])!;
-      const label = first.precision === 'date' && first.day ? l10n.t('Same-day migrations of {0}', first.day) : l10n.t('Migrations sharing the timestamp {0}', first.stamp ?? '');
+      const label =
+        first.precision === 'date' && first.day
+          ? l10n.t('Same-day migrations of {0}', first.day)
+          : l10n.t('Migrations sharing the timestamp {0}', first.stamp ?? '');
       const how =
         order.kind === 'applied'
-          ? l10n.t('{0} applied them {1}', (order.environments ?? []).join(', ') || l10n.t('a database'), seen.map(word).join(' → '))
+          ? l10n.t(
+              '{0} applied them {1}',
+              (order.environments ?? []).join(', ') || l10n.t('a database'),
+              seen.map(word).join(' → '),
+            )
           : l10n.t('they were committed {0}', seen.map(word).join(' → '));
       const advice =
         order.kind === 'applied'
@@ -245,7 +350,13 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
         code: 'migration-same-day-order',
         severity: 'warning',
         migration: anchor,
-        message: l10n.t('{0} run in name order on a fresh database ({1}), but {2}. {3}', label, expected.map(word).join(' → '), how, advice),
+        message: l10n.t(
+          '{0} run in name order on a fresh database ({1}), but {2}. {3}',
+          label,
+          expected.map(word).join(' → '),
+          how,
+          advice,
+        ),
         members: expected,
         related: expected.filter((n) => n !== anchor),
         ...(order.kind === 'applied' && order.environments ? { environments: order.environments } : {}),
@@ -283,7 +394,13 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
   const local: LocalMigration[] = withSql.map((m) => ({ name: m.name, sqlPath: m.sqlPath ?? m.name, sql: m.sql }));
   for (const hazard of computeHistoryStatus(local, undefined).hazards) {
     if (hazard.kind !== 'dependsOnLaterMigration') continue;
-    findings.push({ code: 'migration-depends-on-later', severity: 'warning', migration: hazard.migration, message: hazard.message, related: [hazard.other] });
+    findings.push({
+      code: 'migration-depends-on-later',
+      severity: 'warning',
+      migration: hazard.migration,
+      message: hazard.message,
+      related: [hazard.other],
+    });
   }
 
   // A COMMIT midway: PostgreSQL runs the script as one transaction only up to it.
@@ -308,7 +425,9 @@ export function migrationNameFindings(input: NameCheckInput): GuardFinding[] {
 
 /** `a, b, c` — or, for a long list, the first three and how many more. */
 function listNames(names: readonly string[]): string {
-  return names.length <= 4 ? names.join(', ') : l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
+  return names.length <= 4
+    ? names.join(', ')
+    : l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
 }
 
 /**

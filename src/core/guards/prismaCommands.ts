@@ -68,14 +68,26 @@ interface Context {
 
 const MAX_DEPTH = 4;
 
-function visit(commandLine: string, context: Context, options: FindOptions, depth: number, out: RiskyPrismaCommand[]): void {
+function visit(
+  commandLine: string,
+  context: Context,
+  options: FindOptions,
+  depth: number,
+  out: RiskyPrismaCommand[],
+): void {
   if (depth > MAX_DEPTH) return;
   for (const words of splitCommands(commandLine)) {
     examine(words, { ...context, env: { ...context.env }, envFiles: [...context.envFiles] }, options, depth, out);
   }
 }
 
-function examine(input: string[], context: Context, options: FindOptions, depth: number, out: RiskyPrismaCommand[]): void {
+function examine(
+  input: string[],
+  context: Context,
+  options: FindOptions,
+  depth: number,
+  out: RiskyPrismaCommand[],
+): void {
   let words = [...input];
   const takeAssignments = (): void => {
     while (words.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) {
@@ -102,8 +114,9 @@ function examine(input: string[], context: Context, options: FindOptions, depth:
       // dotenv -e .env.production -- prisma db push / dotenvx run -f .env -- prisma …
       let i = head === 'dotenvx' && rest[0] === 'run' ? 1 : 0;
       for (; i < rest.length && rest[i] !== '--'; i++) {
-        if ((rest[i] === '-e' || rest[i] === '-f' || rest[i] === '--env-file') && rest[i + 1]) context.envFiles.push(rest[++i]);
-        else if (/^--env-file=/.test(rest[i])) context.envFiles.push(rest[i].slice('--env-file='.length));
+        if ((rest[i] === '-e' || rest[i] === '-f' || rest[i] === '--env-file') && rest[i + 1]) {
+          context.envFiles.push(rest[++i]);
+        } else if (/^--env-file=/.test(rest[i])) context.envFiles.push(rest[i].slice('--env-file='.length));
         else if (!rest[i].startsWith('-')) break;
       }
       words = rest.slice(rest[i] === '--' ? i + 1 : i);
@@ -122,19 +135,29 @@ function examine(input: string[], context: Context, options: FindOptions, depth:
     }
     if (head === 'ssh') {
       const { host, command } = sshParts(rest);
-      if (host && command.length > 0) visit(command.join(' '), { ...context, env: {}, sshHost: host }, { ...options, scripts: {} }, depth + 1, out);
+      if (host && command.length > 0) {
+        visit(command.join(' '), { ...context, env: {}, sshHost: host }, { ...options, scripts: {} }, depth + 1, out);
+      }
       return;
     }
     if (head === 'docker' || head === 'podman') {
       const inner = containerCommand(rest);
       if (inner) {
-        examine(inner.command, { ...context, env: { ...context.env, ...inner.env }, container: inner.container }, { ...options, scripts: {} }, depth + 1, out);
+        examine(
+          inner.command,
+          { ...context, env: { ...context.env, ...inner.env }, container: inner.container },
+          { ...options, scripts: {} },
+          depth + 1,
+          out,
+        );
       }
       return;
     }
     if (head === 'docker-compose') {
       const inner = containerCommand(['compose', ...rest]);
-      if (inner) examine(inner.command, { ...context, container: inner.container }, { ...options, scripts: {} }, depth + 1, out);
+      if (inner) {
+        examine(inner.command, { ...context, container: inner.container }, { ...options, scripts: {} }, depth + 1, out);
+      }
       return;
     }
     // Package runners.
@@ -150,7 +173,12 @@ function examine(input: string[], context: Context, options: FindOptions, depth:
         if (words[0] === '--') words = words.slice(1);
         continue;
       }
-      const script = sub === 'run' || sub === 'run-script' ? after.find((w) => !w.startsWith('-')) : head !== 'npm' ? sub : undefined;
+      const script =
+        sub === 'run' || sub === 'run-script'
+          ? after.find((w) => !w.startsWith('-'))
+          : head !== 'npm'
+            ? sub
+            : undefined;
       const body = script !== undefined ? options.scripts?.[script] : undefined;
       if (script !== undefined && body !== undefined) {
         visit(body, { ...context, viaScript: context.viaScript ?? script }, options, depth + 1, out);
@@ -181,7 +209,13 @@ function prismaInvocation(args: string[], context: Context): RiskyPrismaCommand 
   for (const [kind, [group, name]] of KINDS) {
     const at = positional.indexOf(group);
     if (at < 0 || positional[at + 1] !== name) continue;
-    const result: RiskyPrismaCommand = { kind, command: `prisma ${group} ${name}`, env: context.env, flags: [], envFiles: context.envFiles };
+    const result: RiskyPrismaCommand = {
+      kind,
+      command: `prisma ${group} ${name}`,
+      env: context.env,
+      flags: [],
+      envFiles: context.envFiles,
+    };
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
       const eq = arg.indexOf('=');
@@ -205,7 +239,29 @@ const VALUE_FLAGS = new Set(['--url', '--schema', '--name', '-n', '--config', '-
 
 /** `ssh [options] [user@]host [command…]`: the host and the remote command words. */
 function sshParts(args: string[]): { host?: string; command: string[] } {
-  const withValue = new Set(['-p', '-l', '-i', '-o', '-F', '-J', '-L', '-R', '-D', '-W', '-b', '-c', '-E', '-e', '-m', '-O', '-Q', '-S', '-w', '-B', '-I']);
+  const withValue = new Set([
+    '-p',
+    '-l',
+    '-i',
+    '-o',
+    '-F',
+    '-J',
+    '-L',
+    '-R',
+    '-D',
+    '-W',
+    '-b',
+    '-c',
+    '-E',
+    '-e',
+    '-m',
+    '-O',
+    '-Q',
+    '-S',
+    '-w',
+    '-B',
+    '-I',
+  ]);
   let i = 0;
   for (; i < args.length; i++) {
     if (args[i] === '--') {
@@ -220,13 +276,32 @@ function sshParts(args: string[]): { host?: string; command: string[] } {
 }
 
 /** `docker exec [opts] CONTAINER cmd…` / `docker compose exec [opts] SERVICE cmd…` / `docker run … IMAGE cmd…`. */
-function containerCommand(args: string[]): { container: string; command: string[]; env: Record<string, string> } | undefined {
+function containerCommand(
+  args: string[],
+): { container: string; command: string[]; env: Record<string, string> } | undefined {
   let rest = args;
-  if (rest[0] === 'compose') rest = skipOptions(rest.slice(1), ['-f', '--file', '-p', '--project-name', '--env-file', '--profile']);
+  if (rest[0] === 'compose') {
+    rest = skipOptions(rest.slice(1), ['-f', '--file', '-p', '--project-name', '--env-file', '--profile']);
+  }
   const sub = rest[0];
   if (sub !== 'exec' && sub !== 'run') return undefined;
   const env: Record<string, string> = {};
-  const withValue = new Set(['-e', '--env', '-u', '--user', '-w', '--workdir', '--env-file', '--name', '-v', '--volume', '--network', '--entrypoint', '-p', '--publish']);
+  const withValue = new Set([
+    '-e',
+    '--env',
+    '-u',
+    '--user',
+    '-w',
+    '--workdir',
+    '--env-file',
+    '--name',
+    '-v',
+    '--volume',
+    '--network',
+    '--entrypoint',
+    '-p',
+    '--publish',
+  ]);
   let i = 1;
   for (; i < rest.length; i++) {
     const arg = rest[i];
@@ -293,7 +368,10 @@ export interface ProductionMatch {
  * The database a risky command would use: an inline assignment of the datasource's variable (or
  * `DATABASE_URL`), `--url`, else the project's datasource URL (as the extension resolved it from `.env`).
  */
-export function commandTarget(command: RiskyPrismaCommand, project: { url?: string; urlVariable?: string }): CommandTarget {
+export function commandTarget(
+  command: RiskyPrismaCommand,
+  project: { url?: string; urlVariable?: string },
+): CommandTarget {
   const variable = project.urlVariable ?? 'DATABASE_URL';
   const inline = command.env[variable] ?? command.env.DATABASE_URL ?? command.env.DIRECT_URL;
   const target: CommandTarget = {};
@@ -312,31 +390,59 @@ export function commandTarget(command: RiskyPrismaCommand, project: { url?: stri
  * (a direct connection), a loopback port equal to production's port with the same database (a hand-made
  * `ssh -L` tunnel), the same variable as production's URL, or `ssh` to production's SSH host.
  */
-export function matchProductionTarget(target: CommandTarget, candidates: readonly ProductionCandidate[]): ProductionMatch | undefined {
+export function matchProductionTarget(
+  target: CommandTarget,
+  candidates: readonly ProductionCandidate[],
+): ProductionMatch | undefined {
   for (const candidate of candidates) {
     if (target.sshHost && candidate.ssh && sameHost(stripUser(target.sshHost), candidate.ssh.host)) {
-      return { environment: candidate.name, reason: l10n.t("runs on {0}'s SSH server {1}", candidate.name, candidate.ssh.host) };
+      return {
+        environment: candidate.name,
+        reason: l10n.t("runs on {0}'s SSH server {1}", candidate.name, candidate.ssh.host),
+      };
     }
   }
   const url = target.url ? parseUrl(target.url) : undefined;
   for (const candidate of candidates) {
     if (!target.explicit && target.urlVariable && candidate.urlVariable === target.urlVariable) {
-      return { environment: candidate.name, reason: l10n.t('its URL comes from the same variable, {0}', target.urlVariable) };
+      return {
+        environment: candidate.name,
+        reason: l10n.t('its URL comes from the same variable, {0}', target.urlVariable),
+      };
     }
     const prod = candidate.url ? parseUrl(candidate.url) : undefined;
     if (!url || !prod || url.database !== prod.database) continue;
     if (candidate.ssh) {
       const remote = candidate.ssh.database ?? { host: prod.host, port: prod.port };
       if (sameHost(url.host, candidate.ssh.host) && url.port === remote.port) {
-        return { environment: candidate.name, reason: l10n.t('the production server {0}, port {1}, database {2}', candidate.ssh.host, remote.port, prod.database) };
+        return {
+          environment: candidate.name,
+          reason: l10n.t(
+            'the production server {0}, port {1}, database {2}',
+            candidate.ssh.host,
+            remote.port,
+            prod.database,
+          ),
+        };
       }
       if (isLoopback(url.host) && (url.port === remote.port || url.port === prod.port)) {
-        return { environment: candidate.name, reason: l10n.t('port {0} on this machine with database {1}, like {2} (a tunnel to it?)', url.port, prod.database, candidate.name) };
+        return {
+          environment: candidate.name,
+          reason: l10n.t(
+            'port {0} on this machine with database {1}, like {2} (a tunnel to it?)',
+            url.port,
+            prod.database,
+            candidate.name,
+          ),
+        };
       }
       continue;
     }
     if (sameHost(url.host, prod.host) && url.port === prod.port) {
-      return { environment: candidate.name, reason: l10n.t('same host, port and database ({0})', `${prod.host}:${prod.port}/${prod.database}`) };
+      return {
+        environment: candidate.name,
+        reason: l10n.t('same host, port and database ({0})', `${prod.host}:${prod.port}/${prod.database}`),
+      };
     }
   }
   return undefined;

@@ -5,7 +5,13 @@
  * and by the extension's diagnostics and Migrations view.
  */
 import { type OrderingHazard } from '../history/status';
-import { appliedIndex, appliedViolationFinding, checkAppliedContent, deletedViolation, type EnvironmentHistory } from './appliedMigrations';
+import {
+  appliedIndex,
+  appliedViolationFinding,
+  checkAppliedContent,
+  deletedViolation,
+  type EnvironmentHistory,
+} from './appliedMigrations';
 import { type AddingCommit, commitMessageFindings } from './commitMessages';
 import { type GuardFinding, sortFindings } from './guardFindings';
 import { appliedOrder, mergeAppliedOrders, migrationNameFindings, type ObservedOrder } from './migrationNames';
@@ -30,12 +36,16 @@ export interface ProjectGuardInput {
 /** Names, ordering and applied-migration findings, errors first. */
 export function projectGuardFindings(input: ProjectGuardInput): GuardFinding[] {
   const histories = input.histories ?? [];
-  const observed: ObservedOrder[] = mergeAppliedOrders(histories.map((h) => ({ environment: h.environment, names: appliedOrder(h.migrations) })));
+  const observed: ObservedOrder[] = mergeAppliedOrders(
+    histories.map((h) => ({ environment: h.environment, names: appliedOrder(h.migrations) })),
+  );
   if (input.written) observed.push(input.written);
   const findings = migrationNameFindings({
     migrations: input.migrations,
     observed,
-    appliedHazards: histories.flatMap((h) => (h.hazards ?? []).map((hazard) => ({ environment: h.environment, hazard }))),
+    appliedHazards: histories.flatMap((h) =>
+      (h.hazards ?? []).map((hazard) => ({ environment: h.environment, hazard })),
+    ),
   });
   const index = appliedIndex(histories);
   for (const m of input.migrations) {

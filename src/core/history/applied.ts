@@ -10,7 +10,9 @@ import { type HistoryStatus } from './status';
  * these, so a migration that is merely pending is not reported as drift.
  */
 export function projectAsApplied(project: PrismaProject, status: HistoryStatus): PrismaProject {
-  const applied = new Set(status.migrations.filter((m) => m.state === 'applied' || m.state === 'modified').map((m) => m.name));
+  const applied = new Set(
+    status.migrations.filter((m) => m.state === 'applied' || m.state === 'modified').map((m) => m.name),
+  );
   return { ...project, migrations: project.migrations.filter((m) => applied.has(m.name)) };
 }
 
@@ -44,7 +46,10 @@ export async function diffDatabaseToHistory(
     return {
       ...report,
       basis: 'all',
-      note: l10n.t('The applied migrations alone do not replay ({0}); compared with every local migration instead, so pending ones count as differences.', error.message),
+      note: l10n.t(
+        'The applied migrations alone do not replay ({0}); compared with every local migration instead, so pending ones count as differences.',
+        error.message,
+      ),
     };
   }
 }

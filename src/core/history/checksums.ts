@@ -23,7 +23,11 @@ export function explainChecksumMismatch(local: string, recorded: string): Checks
   if (endingVariants.some(matches)) return 'lineEndings';
 
   const noBom = (t: string): string => t.replace(/^\uFEFF/, '');
-  const trimLines = (t: string, eol: string): string => t.split(eol).map((l) => l.replace(/[ \t]+$/, '')).join(eol);
+  const trimLines = (t: string, eol: string): string =>
+    t
+      .split(eol)
+      .map((l) => l.replace(/[ \t]+$/, ''))
+      .join(eol);
   const candidates = new Set<string>();
   for (const [base, eol] of [
     [lf, '\n'],

@@ -53,14 +53,21 @@ function sql(i: number): string {
     `CREATE INDEX "table_${i}_name_idx" ON "table_${i}"("name");`,
   ];
   if (i > 0) {
-    lines.push('', '-- AddForeignKey', `ALTER TABLE "table_${i}" ADD CONSTRAINT "table_${i}_parent_id_fkey" FOREIGN KEY ("parent_id") REFERENCES "table_${i - 1}"("id") ON DELETE SET NULL ON UPDATE CASCADE;`);
+    lines.push(
+      '',
+      '-- AddForeignKey',
+      `ALTER TABLE "table_${i}" ADD CONSTRAINT "table_${i}_parent_id_fkey" FOREIGN KEY ("parent_id") REFERENCES "table_${i - 1}"("id") ON DELETE SET NULL ON UPDATE CASCADE;`,
+    );
     lines.push('', '-- AlterTable', `ALTER TABLE "table_${i - 1}" ADD COLUMN "note_${i}" TEXT;`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** Writes the synthetic migrations and the matching records (every state represented). */
-async function prepare(dir: string, count: number): Promise<{ folders: { name: string; sqlPath: string }[]; records: MigrationRecord[] }> {
+async function prepare(
+  dir: string,
+  count: number,
+): Promise<{ folders: { name: string; sqlPath: string }[]; records: MigrationRecord[] }> {
   const folders: { name: string; sqlPath: string }[] = [];
   const records: MigrationRecord[] = [];
   const base = Date.UTC(2024, 0, 1);
@@ -74,23 +81,51 @@ async function prepare(dir: string, count: number): Promise<{ folders: { name: s
     folders.push({ name: n, sqlPath });
     const started = new Date(base + i * 60_000).toISOString();
     const finished = new Date(base + i * 60_000 + 40).toISOString();
-    const record: MigrationRecord = { id: `id-${i}`, checksum: migrationChecksum(text), migrationName: n, logs: null, startedAt: started, finishedAt: finished, rolledBackAt: null, appliedStepsCount: 1 };
+    const record: MigrationRecord = {
+      id: `id-${i}`,
+      checksum: migrationChecksum(text),
+      migrationName: n,
+      logs: null,
+      startedAt: started,
+      finishedAt: finished,
+      rolledBackAt: null,
+      appliedStepsCount: 1,
+    };
     const tail = count - i;
     if (tail <= 5) continue; // the last five are pending
-    if (tail <= 7) records.push({ ...record, finishedAt: null, logs: 'ERROR: relation already exists', appliedStepsCount: 0 }); // failed
-    else if (tail <= 9) records.push({ ...record, rolledBackAt: finished, finishedAt: null }); // rolled back
-    else if (i % 97 === 3) records.push({ ...record, checksum: migrationChecksum(text.replace(/\n/g, '\r\n')) }); // modified (line endings)
-    else if (i % 89 === 5) records.push({ ...record, checksum: migrationChecksum(`${text}-- edited\n`) }); // modified (content)
+    if (tail <= 7) {
+      records.push({ ...record, finishedAt: null, logs: 'ERROR: relation already exists', appliedStepsCount: 0 });
+    } // failed
+    else if (tail <= 9) {
+      records.push({ ...record, rolledBackAt: finished, finishedAt: null });
+    } // rolled back
+    else if (i % 97 === 3) {
+      records.push({ ...record, checksum: migrationChecksum(text.replace(/\n/g, '\r\n')) });
+    } // modified (line endings)
+    else if (i % 89 === 5) {
+      records.push({ ...record, checksum: migrationChecksum(`${text}-- edited\n`) });
+    } // modified (content)
     else records.push(record);
   }
   for (let i = 0; i < 3; i++) {
-    records.push({ id: `gone-${i}`, checksum: 'f'.repeat(64), migrationName: `${name(i)}_removed`, logs: null, startedAt: new Date(base).toISOString(), finishedAt: new Date(base + 10).toISOString(), rolledBackAt: null, appliedStepsCount: 1 });
+    records.push({
+      id: `gone-${i}`,
+      checksum: 'f'.repeat(64),
+      migrationName: `${name(i)}_removed`,
+      logs: null,
+      startedAt: new Date(base).toISOString(),
+      finishedAt: new Date(base + 10).toISOString(),
+      rolledBackAt: null,
+      appliedStepsCount: 1,
+    });
   }
   return { folders, records };
 }
 
 /** Runs the bench on a temporary folder (removed afterwards). */
-export async function benchHistoryStatus(options: { migrations?: number; runs?: number } = {}): Promise<HistoryBenchResult> {
+export async function benchHistoryStatus(
+  options: { migrations?: number; runs?: number } = {},
+): Promise<HistoryBenchResult> {
   const count = options.migrations ?? 500;
   const runs = options.runs ?? 7;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'drift-guard-history-bench-'));
@@ -102,7 +137,9 @@ export async function benchHistoryStatus(options: { migrations?: number; runs?: 
     // One unmeasured run warms the file cache and the JIT, as the second analysis of a session would be.
     for (let run = -1; run < runs; run++) {
       const started = performance.now();
-      const local: LocalMigration[] = await Promise.all(folders.map(async (f) => ({ name: f.name, sqlPath: f.sqlPath, sql: await readFile(f.sqlPath, 'utf8') })));
+      const local: LocalMigration[] = await Promise.all(
+        folders.map(async (f) => ({ name: f.name, sqlPath: f.sqlPath, sql: await readFile(f.sqlPath, 'utf8') })),
+      );
       const computeStarted = performance.now();
       last = computeHistoryStatus(local, records);
       const ended = performance.now();
@@ -112,7 +149,15 @@ export async function benchHistoryStatus(options: { migrations?: number; runs?: 
     }
     const states: Record<string, number> = {};
     for (const m of last?.migrations ?? []) states[m.state] = (states[m.state] ?? 0) + 1;
-    return { migrations: count, runs, medianMs: median(total), maxMs: Math.max(...total), computeMedianMs: median(compute), runsMs: total, states };
+    return {
+      migrations: count,
+      runs,
+      medianMs: median(total),
+      maxMs: Math.max(...total),
+      computeMedianMs: median(compute),
+      runsMs: total,
+      states,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

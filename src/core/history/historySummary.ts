@@ -5,7 +5,16 @@ export type HistoryCounts = Record<MigrationState, number> & { total: number; ha
 
 /** Counts the states of a history status (for summaries such as "2 pending · 1 failed"). */
 export function countStates(status: HistoryStatus): HistoryCounts {
-  const counts: HistoryCounts = { applied: 0, pending: 0, failed: 0, rolledBack: 0, modified: 0, missingLocally: 0, total: status.migrations.length, hazards: status.hazards.length };
+  const counts: HistoryCounts = {
+    applied: 0,
+    pending: 0,
+    failed: 0,
+    rolledBack: 0,
+    modified: 0,
+    missingLocally: 0,
+    total: status.migrations.length,
+    hazards: status.hazards.length,
+  };
   for (const m of status.migrations) counts[m.state]++;
   return counts;
 }

@@ -74,10 +74,17 @@ export type { LocalMigration } from '../project/types';
  * Computes the state of every migration from the local folders and the rows of
  * `_prisma_migrations` (`records` undefined: the table does not exist).
  */
-export function computeHistoryStatus(local: readonly LocalMigration[], records: readonly MigrationRecord[] | undefined): HistoryStatus {
+export function computeHistoryStatus(
+  local: readonly LocalMigration[],
+  records: readonly MigrationRecord[] | undefined,
+): HistoryStatus {
   const notes: string[] = [];
   if (records === undefined) {
-    notes.push(l10n.t('The database has no _prisma_migrations table: no migration was ever applied with Prisma Migrate, so every migration is pending.'));
+    notes.push(
+      l10n.t(
+        'The database has no _prisma_migrations table: no migration was ever applied with Prisma Migrate, so every migration is pending.',
+      ),
+    );
   }
   const byName = new Map<string, MigrationRecord[]>();
   for (const record of records ?? []) {
@@ -114,10 +121,17 @@ export function computeHistoryStatus(local: readonly LocalMigration[], records: 
         state: 'rolledBack',
         missingLocally: true,
         appliedAt: latest.startedAt,
-        note: l10n.t('Marked rolled back at {0}; its folder is not in the migrations directory, so migrate deploy ignores it.', latest.rolledBackAt),
+        note: l10n.t(
+          'Marked rolled back at {0}; its folder is not in the migrations directory, so migrate deploy ignores it.',
+          latest.rolledBackAt,
+        ),
       };
     } else {
-      status = { name, state: 'missingLocally', note: l10n.t('Recorded in _prisma_migrations but its folder is not in the migrations directory.') };
+      status = {
+        name,
+        state: 'missingLocally',
+        note: l10n.t('Recorded in _prisma_migrations but its folder is not in the migrations directory.'),
+      };
       if (latest.finishedAt) status.appliedAt = latest.finishedAt;
     }
     if (latest.checksum) status.checksum = latest.checksum.toLowerCase();
@@ -129,15 +143,28 @@ export function computeHistoryStatus(local: readonly LocalMigration[], records: 
 }
 
 function stateOf(migration: LocalMigration, rows: readonly MigrationRecord[]): MigrationStatus {
-  const base: Pick<MigrationStatus, 'name' | 'sqlPath' | 'checksum'> = { name: migration.name, sqlPath: migration.sqlPath };
+  const base: Pick<MigrationStatus, 'name' | 'sqlPath' | 'checksum'> = {
+    name: migration.name,
+    sqlPath: migration.sqlPath,
+  };
   if (rows.length === 0) return { ...base, state: 'pending' };
   const latest = rows[rows.length - 1];
   if (latest.checksum) base.checksum = latest.checksum.toLowerCase();
   if (latest.rolledBackAt) {
-    return { ...base, state: 'rolledBack', appliedAt: latest.startedAt, note: l10n.t('Marked rolled back at {0}; `migrate deploy` will apply it again.', latest.rolledBackAt) };
+    return {
+      ...base,
+      state: 'rolledBack',
+      appliedAt: latest.startedAt,
+      note: l10n.t('Marked rolled back at {0}; `migrate deploy` will apply it again.', latest.rolledBackAt),
+    };
   }
   if (!latest.finishedAt) {
-    const status: MigrationStatus = { ...base, state: 'failed', appliedAt: latest.startedAt, note: l10n.t('Started but did not finish: resolve it (rolled back or applied) before deploying.') };
+    const status: MigrationStatus = {
+      ...base,
+      state: 'failed',
+      appliedAt: latest.startedAt,
+      note: l10n.t('Started but did not finish: resolve it (rolled back or applied) before deploying.'),
+    };
     if (latest.logs) status.logs = latest.logs;
     return status;
   }
@@ -162,7 +189,9 @@ export const compareNames = compareMigrationNames;
 
 function appliedOutOfOrder(records: readonly MigrationRecord[]): OrderingHazard[] {
   const applied = records.filter((r) => r.finishedAt && !r.rolledBackAt);
-  const byTime = [...applied].sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? '') || a.startedAt.localeCompare(b.startedAt));
+  const byTime = [...applied].sort(
+    (a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? '') || a.startedAt.localeCompare(b.startedAt),
+  );
   const hazards: OrderingHazard[] = [];
   let latestName: string | undefined;
   for (const record of byTime) {
@@ -171,7 +200,11 @@ function appliedOutOfOrder(records: readonly MigrationRecord[]): OrderingHazard[
         kind: 'appliedOutOfOrder',
         migration: record.migrationName,
         other: latestName,
-        message: l10n.t('{0} was applied after {1} although its name sorts before it: a fresh database applies them in the other order.', record.migrationName, latestName),
+        message: l10n.t(
+          '{0} was applied after {1} although its name sorts before it: a fresh database applies them in the other order.',
+          record.migrationName,
+          latestName,
+        ),
       });
     } else {
       latestName = record.migrationName;
@@ -189,7 +222,12 @@ function dependsOnLaterMigration(local: readonly LocalMigration[]): OrderingHaza
   const creators = new Map<string, number>(); // first migration index creating a table/type
   sorted.forEach((migration, index) => {
     for (const created of createdObjects(migration)) {
-      const key = created.object === 'table' ? `table:${created.table}` : created.object === 'enum' ? `type:${created.enum}` : undefined;
+      const key =
+        created.object === 'table'
+          ? `table:${created.table}`
+          : created.object === 'enum'
+            ? `type:${created.enum}`
+            : undefined;
       if (key && !creators.has(key)) creators.set(key, index);
     }
   });
@@ -208,8 +246,18 @@ function dependsOnLaterMigration(local: readonly LocalMigration[]): OrderingHaza
         other,
         object,
         message: ref.startsWith('type:')
-          ? l10n.t('{0} uses type "{1}", which is created by {2} — a later name: a fresh database applies {0} first and fails.', migration.name, object, other)
-          : l10n.t('{0} uses table "{1}", which is created by {2} — a later name: a fresh database applies {0} first and fails.', migration.name, object, other),
+          ? l10n.t(
+              '{0} uses type "{1}", which is created by {2} — a later name: a fresh database applies {0} first and fails.',
+              migration.name,
+              object,
+              other,
+            )
+          : l10n.t(
+              '{0} uses table "{1}", which is created by {2} — a later name: a fresh database applies {0} first and fails.',
+              migration.name,
+              object,
+              other,
+            ),
       });
     }
   });
@@ -223,7 +271,13 @@ function references(sql: string): string[] {
   const patterns: Array<[RegExp, 'table' | 'type']> = [
     [new RegExp(String.raw`\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}`, 'gi'), 'table'],
     [new RegExp(String.raw`\bREFERENCES\s+${Q}`, 'gi'), 'table'],
-    [new RegExp(String.raw`\bINDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${IDENT}\s+ON\s+(?:ONLY\s+)?${Q}`, 'gi'), 'table'],
+    [
+      new RegExp(
+        String.raw`\bINDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${IDENT}\s+ON\s+(?:ONLY\s+)?${Q}`,
+        'gi',
+      ),
+      'table',
+    ],
     [new RegExp(String.raw`\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+${Q}`, 'gi'), 'table'],
     [new RegExp(String.raw`\bALTER\s+TYPE\s+${Q}`, 'gi'), 'type'],
   ];

@@ -7,7 +7,11 @@ import { type PrismaProject } from './types';
  * differs from `previous` (root → JSON), and the owners of each changed file (a `migration.sql` edit
  * changes no discovered data).
  */
-export function changedProjects(projects: readonly PrismaProject[], previous: ReadonlyMap<string, string>, files: readonly string[]): PrismaProject[] {
+export function changedProjects(
+  projects: readonly PrismaProject[],
+  previous: ReadonlyMap<string, string>,
+  files: readonly string[],
+): PrismaProject[] {
   if (files.includes('*')) return [...projects];
   const owners = new Set<PrismaProject>();
   for (const file of new Set(files)) for (const owner of ownersOf(file, projects)) owners.add(owner);

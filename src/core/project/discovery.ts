@@ -28,7 +28,22 @@ export interface LoadProjectOptions {
   env?: Record<string, string | undefined>;
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', 'build', '.next', '.nuxt', '.turbo', '.cache', 'coverage', '.vscode-test', 'test-results']);
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  'dist',
+  'out',
+  'build',
+  '.next',
+  '.nuxt',
+  '.turbo',
+  '.cache',
+  'coverage',
+  '.vscode-test',
+  'test-results',
+]);
 const SUPPORTED_PROVIDERS = new Set(['postgresql', 'postgres']);
 
 async function readText(file: string): Promise<string | undefined> {
@@ -56,7 +71,11 @@ async function statError(p: string): Promise<string | undefined> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return code === 'ELOOP' ? l10n.t('ELOOP (symbolic link loop)') : code === 'EACCES' ? l10n.t('EACCES (permission denied)') : (code ?? String(err));
+    return code === 'ELOOP'
+      ? l10n.t('ELOOP (symbolic link loop)')
+      : code === 'EACCES'
+        ? l10n.t('EACCES (permission denied)')
+        : (code ?? String(err));
   }
 }
 
@@ -73,7 +92,7 @@ async function readPackageJson(dir: string): Promise<PackageJson | undefined> {
   if (text === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null ? (parsed) : undefined;
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
     return undefined;
   }
@@ -183,18 +202,45 @@ function urlFromConfig(
 ): UrlSource {
   const p = config.positionOf(value.offset);
   const declaredIn: SourcePosition = { file: config.file, line: p.line, character: p.character };
-  if (value.kind === 'string') return { kind: 'config', declaredIn, value: value.value, expression: JSON.stringify(value.value) };
+  if (value.kind === 'string') {
+    return { kind: 'config', declaredIn, value: value.value, expression: JSON.stringify(value.value) };
+  }
   if (value.kind === 'env') {
     const v = env.values[value.variable] ?? value.fallback;
-    const from = env.values[value.variable] !== undefined ? (env.origin[value.variable] ?? 'environment') : value.fallback !== undefined ? 'default in config' : undefined;
+    const from =
+      env.values[value.variable] !== undefined
+        ? (env.origin[value.variable] ?? 'environment')
+        : value.fallback !== undefined
+          ? 'default in config'
+          : undefined;
     return v !== undefined
-      ? { kind: 'config', variable: value.variable, declaredIn, value: v, valueFrom: from ?? 'environment', expression: value.expression }
+      ? {
+          kind: 'config',
+          variable: value.variable,
+          declaredIn,
+          value: v,
+          valueFrom: from ?? 'environment',
+          expression: value.expression,
+        }
       : { kind: 'config', variable: value.variable, declaredIn, expression: value.expression };
   }
-  return { kind: 'unresolved', declaredIn, reason: l10n.t('{0} computes the URL ({1}); set it in an environment variable instead', path.basename(config.file), value.expression) };
+  return {
+    kind: 'unresolved',
+    declaredIn,
+    reason: l10n.t(
+      '{0} computes the URL ({1}); set it in an environment variable instead',
+      path.basename(config.file),
+      value.expression,
+    ),
+  };
 }
 
-function problem(severity: ProjectProblem['severity'], code: string, message: string, location?: SourcePosition): ProjectProblem {
+function problem(
+  severity: ProjectProblem['severity'],
+  code: string,
+  message: string,
+  location?: SourcePosition,
+): ProjectProblem {
   return location ? { severity, code, message, location } : { severity, code, message };
 }
 
@@ -205,7 +251,11 @@ function problem(severity: ProjectProblem['severity'], code: string, message: st
  * a monorepo with Prisma at its root), and the version installed in
  * node_modules here or in a parent folder (hoisted installs). The installed version wins.
  */
-async function prismaVersion(root: string, pkg: PackageJson | undefined, schemaPath?: string): Promise<PrismaVersionInfo> {
+async function prismaVersion(
+  root: string,
+  pkg: PackageJson | undefined,
+  schemaPath?: string,
+): Promise<PrismaVersionInfo> {
   const info: PrismaVersionInfo = {};
   let dir = root;
   let manifest = pkg;
@@ -285,7 +335,11 @@ function declaredPrisma(pkg: PackageJson | undefined): { name: string; range: st
  * (`catalog`, `catalogs`, or the same under `workspaces`, as Bun reads them) at or above `dir` that lists `name`.
  * pnpm-workspace.yaml is read with a small line scanner for these two maps only (no YAML dependency for that).
  */
-async function catalogEntry(dir: string, name: string, catalog: string): Promise<{ range: string; file: string } | undefined> {
+async function catalogEntry(
+  dir: string,
+  name: string,
+  catalog: string,
+): Promise<{ range: string; file: string } | undefined> {
   for (let at = dir; ; ) {
     const yamlFile = path.join(at, 'pnpm-workspace.yaml');
     const yaml = await readText(yamlFile);
@@ -296,8 +350,12 @@ async function catalogEntry(dir: string, name: string, catalog: string): Promise
     const pkg = (await readPackageJson(at)) as (PackageJson & Record<string, unknown>) | undefined;
     for (const holder of [pkg, pkg?.workspaces]) {
       if (typeof holder !== 'object' || holder === null) continue;
-      const h = holder as { catalog?: Record<string, unknown>; catalogs?: Record<string, Record<string, unknown> | undefined> };
-      const v = catalog === 'default' ? (h.catalog?.[name] ?? h.catalogs?.default?.[name]) : h.catalogs?.[catalog]?.[name];
+      const h = holder as {
+        catalog?: Record<string, unknown>;
+        catalogs?: Record<string, Record<string, unknown> | undefined>;
+      };
+      const v =
+        catalog === 'default' ? (h.catalog?.[name] ?? h.catalogs?.default?.[name]) : h.catalogs?.[catalog]?.[name];
       if (typeof v === 'string') return { range: v, file: path.join(at, 'package.json') };
     }
     const parent = path.dirname(at);
@@ -323,7 +381,11 @@ export function pnpmCatalogEntry(yaml: string, name: string, catalog: string): s
     if (!entry) continue;
     while (stack.length > 0 && stack[stack.length - 1].indent >= entry.indent) stack.pop();
     const parents = stack.map((s) => s.key);
-    if (entry.key === name && entry.value !== '' && wanted.some((w) => w.length === parents.length && w.every((k, i) => k === parents[i]))) {
+    if (
+      entry.key === name &&
+      entry.value !== '' &&
+      wanted.some((w) => w.length === parents.length && w.every((k, i) => k === parents[i]))
+    ) {
       return unquote(entry.value);
     }
     if (entry.value === '') stack.push({ indent: entry.indent, key: entry.key });
@@ -353,7 +415,12 @@ async function listMigrations(dir: string): Promise<MigrationFolder[]> {
   return out;
 }
 
-function resolveConfigPath(config: PrismaConfigFile, value: ConfigValue | undefined, what: string, problems: ProjectProblem[]): string | undefined {
+function resolveConfigPath(
+  config: PrismaConfigFile,
+  value: ConfigValue | undefined,
+  what: string,
+  problems: ProjectProblem[],
+): string | undefined {
   if (!value) return undefined;
   if (value.kind === 'string') return path.resolve(path.dirname(config.file), value.value);
   const p = config.positionOf(value.offset);
@@ -362,8 +429,18 @@ function resolveConfigPath(config: PrismaConfigFile, value: ConfigValue | undefi
       'warning',
       'config-not-static',
       what === 'schema'
-        ? l10n.t('{0} computes schema ({1}); Drift Guard cannot run the file — using the default instead, or set driftGuard.{2}', path.basename(config.file), value.expression, 'schemaPath')
-        : l10n.t('{0} computes migrations ({1}); Drift Guard cannot run the file — using the default instead, or set driftGuard.{2}', path.basename(config.file), value.expression, 'migrationsPath'),
+        ? l10n.t(
+            '{0} computes schema ({1}); Drift Guard cannot run the file — using the default instead, or set driftGuard.{2}',
+            path.basename(config.file),
+            value.expression,
+            'schemaPath',
+          )
+        : l10n.t(
+            '{0} computes migrations ({1}); Drift Guard cannot run the file — using the default instead, or set driftGuard.{2}',
+            path.basename(config.file),
+            value.expression,
+            'migrationsPath',
+          ),
       {
         file: config.file,
         line: p.line,
@@ -387,10 +464,20 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   if (configFile) {
     const text = await readText(configFile);
     if (text === undefined) {
-      problems.push(problem('error', 'unreadable-config', l10n.t('Cannot read {0}', relative(root, configFile)), { file: configFile, line: 1, character: 1 }));
+      problems.push(
+        problem('error', 'unreadable-config', l10n.t('Cannot read {0}', relative(root, configFile)), {
+          file: configFile,
+          line: 1,
+          character: 1,
+        }),
+      );
     } else {
       config = parsePrismaConfig(configFile, text);
-      if (config.problem) problems.push(problem('warning', 'config-not-static', config.problem, { file: configFile, line: 1, character: 1 }));
+      if (config.problem) {
+        problems.push(
+          problem('warning', 'config-not-static', config.problem, { file: configFile, line: 1, character: 1 }),
+        );
+      }
     }
   }
 
@@ -409,7 +496,10 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
     for (const candidate of ['prisma/schema.prisma', 'schema.prisma', 'prisma/schema']) {
       const full = path.join(root, candidate);
       const kind = await statKind(full);
-      if ((kind === 'file' && candidate.endsWith('.prisma')) || (kind === 'dir' && (await listSchemaFolder(full)).length > 0)) {
+      if (
+        (kind === 'file' && candidate.endsWith('.prisma')) ||
+        (kind === 'dir' && (await listSchemaFolder(full)).length > 0)
+      ) {
         schemaPath = full;
         break;
       }
@@ -421,7 +511,14 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   const schemaKind: PrismaProject['schemaKind'] = kind === 'dir' ? 'folder' : 'file';
   const schemaFiles: SchemaFile[] = [];
   if (statFailure !== undefined) {
-    problems.push(problem('error', 'unreadable-schema', l10n.t('Cannot read schema {0}: {1}', relative(root, fallbackSchema), statFailure), { file: fallbackSchema, line: 1, character: 1 }));
+    problems.push(
+      problem(
+        'error',
+        'unreadable-schema',
+        l10n.t('Cannot read schema {0}: {1}', relative(root, fallbackSchema), statFailure),
+        { file: fallbackSchema, line: 1, character: 1 },
+      ),
+    );
   } else if (kind === undefined) {
     problems.push(
       problem(
@@ -429,17 +526,39 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
         'no-schema',
         schemaPath
           ? l10n.t('Schema not found: {0} (from {1})', relative(root, fallbackSchema), schemaSource)
-          : l10n.t('No Prisma schema in {0} (looked for prisma/schema.prisma, schema.prisma and a prisma/schema folder)', root),
+          : l10n.t(
+              'No Prisma schema in {0} (looked for prisma/schema.prisma, schema.prisma and a prisma/schema folder)',
+              root,
+            ),
       ),
     );
   } else {
     const files = kind === 'dir' ? await listSchemaFolder(fallbackSchema) : [fallbackSchema];
-    if (files.length === 0) problems.push(problem('error', 'no-schema', l10n.t('The schema folder {0} has no .prisma files', relative(root, fallbackSchema))));
+    if (files.length === 0) {
+      problems.push(
+        problem(
+          'error',
+          'no-schema',
+          l10n.t('The schema folder {0} has no .prisma files', relative(root, fallbackSchema)),
+        ),
+      );
+    }
     for (const file of files) {
       try {
         schemaFiles.push({ path: file, content: await fs.readFile(file, 'utf8') });
       } catch (err) {
-        problems.push(problem('error', 'unreadable-schema', l10n.t('Cannot read schema {0}: {1}', relative(root, file), (err as NodeJS.ErrnoException).code ?? String(err)), { file, line: 1, character: 1 }));
+        problems.push(
+          problem(
+            'error',
+            'unreadable-schema',
+            l10n.t(
+              'Cannot read schema {0}: {1}',
+              relative(root, file),
+              (err as NodeJS.ErrnoException).code ?? String(err),
+            ),
+            { file, line: 1, character: 1 },
+          ),
+        );
       }
     }
   }
@@ -451,11 +570,24 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
   const blocks = schemaFiles.flatMap((f) => scanSchema(f.path, f.content).blocks);
   const datasources = blocks.filter((b) => b.kind === 'datasource');
   if (schemaFiles.length > 0 && datasources.length === 0) {
-    problems.push(problem('error', 'no-datasource', l10n.t('No datasource block in {0}', schemaFiles.map((f) => relative(root, f.path)).join(', '))));
+    problems.push(
+      problem(
+        'error',
+        'no-datasource',
+        l10n.t('No datasource block in {0}', schemaFiles.map((f) => relative(root, f.path)).join(', ')),
+      ),
+    );
   }
   if (datasources.length > 1) {
     const second = datasources[1];
-    problems.push(problem('error', 'several-datasources', l10n.t('Prisma allows one datasource; found {0} (second: {1})', datasources.length, second.name), second.location));
+    problems.push(
+      problem(
+        'error',
+        'several-datasources',
+        l10n.t('Prisma allows one datasource; found {0} (second: {1})', datasources.length, second.name),
+        second.location,
+      ),
+    );
   }
   const ds = datasources[0];
   if (ds) {
@@ -475,7 +607,12 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
       problems.push(problem('error', 'no-provider', l10n.t('datasource {0} has no provider', ds.name), ds.location));
     } else if (!SUPPORTED_PROVIDERS.has(provider)) {
       problems.push(
-        problem('error', 'unsupported-provider', l10n.t('Provider "{0}" is not supported yet: Prisma Drift Guard works with PostgreSQL only', provider), providerAssignment.valueLocation),
+        problem(
+          'error',
+          'unsupported-provider',
+          l10n.t('Provider "{0}" is not supported yet: Prisma Drift Guard works with PostgreSQL only', provider),
+          providerAssignment.valueLocation,
+        ),
       );
     }
     for (const key of ['url', 'directUrl', 'shadowDatabaseUrl'] as const) {
@@ -510,24 +647,48 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
         'error',
         'no-migrations-folder',
         migrationsDirSource === 'default'
-          ? l10n.t('No migrations folder at {0}: this project has no migration history yet', relative(root, migrationsDir))
-          : l10n.t('No migrations folder at {0} (from {1}): this project has no migration history yet', relative(root, migrationsDir), migrationsDirSource),
+          ? l10n.t(
+              'No migrations folder at {0}: this project has no migration history yet',
+              relative(root, migrationsDir),
+            )
+          : l10n.t(
+              'No migrations folder at {0} (from {1}): this project has no migration history yet',
+              relative(root, migrationsDir),
+              migrationsDirSource,
+            ),
       ),
     );
   }
   // One warning for every folder without migration.sql (a folder of seeds or exports holds dozens of them).
   const withoutSql = migrations.filter((m) => !m.hasSql);
   if (withoutSql.length === 1) {
-    problems.push(problem('warning', 'migration-without-sql', l10n.t('Migration {0} has no migration.sql', withoutSql[0].name), { file: withoutSql[0].dir, line: 1, character: 1 }));
-  } else if (withoutSql.length > 1) {
-    const names = withoutSql.map((m) => m.name);
-    const list = names.length <= 4 ? names.join(', ') : l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
     problems.push(
-      problem('warning', 'migration-without-sql', l10n.t('{0} folders of {1} have no migration.sql ({2})', withoutSql.length, relative(root, migrationsDir), list), {
+      problem('warning', 'migration-without-sql', l10n.t('Migration {0} has no migration.sql', withoutSql[0].name), {
         file: withoutSql[0].dir,
         line: 1,
         character: 1,
       }),
+    );
+  } else if (withoutSql.length > 1) {
+    const names = withoutSql.map((m) => m.name);
+    const list =
+      names.length <= 4 ? names.join(', ') : l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
+    problems.push(
+      problem(
+        'warning',
+        'migration-without-sql',
+        l10n.t(
+          '{0} folders of {1} have no migration.sql ({2})',
+          withoutSql.length,
+          relative(root, migrationsDir),
+          list,
+        ),
+        {
+          file: withoutSql[0].dir,
+          line: 1,
+          character: 1,
+        },
+      ),
     );
   }
 
@@ -538,20 +699,43 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
     const content = await readText(lockPath);
     if (content === undefined) {
       if (migrations.length > 0) {
-        problems.push(problem('error', 'no-lock-file', l10n.t("No migration_lock.toml in {0}: Prisma needs it to know the migrations' provider", relative(root, migrationsDir))));
+        problems.push(
+          problem(
+            'error',
+            'no-lock-file',
+            l10n.t(
+              "No migration_lock.toml in {0}: Prisma needs it to know the migrations' provider",
+              relative(root, migrationsDir),
+            ),
+          ),
+        );
       }
     } else {
       const match = /^\s*provider\s*=\s*"([^"]*)"/m.exec(content);
       lockFile = match ? { path: lockPath, provider: match[1], content } : { path: lockPath, content };
       if (!match) {
-        problems.push(problem('error', 'bad-lock-file', l10n.t('{0} has no provider line', relative(root, lockPath)), { file: lockPath, line: 1, character: 1 }));
-      } else if (datasource && datasource.provider && normaliseProvider(match[1]) !== normaliseProvider(datasource.provider)) {
+        problems.push(
+          problem('error', 'bad-lock-file', l10n.t('{0} has no provider line', relative(root, lockPath)), {
+            file: lockPath,
+            line: 1,
+            character: 1,
+          }),
+        );
+      } else if (
+        datasource &&
+        datasource.provider &&
+        normaliseProvider(match[1]) !== normaliseProvider(datasource.provider)
+      ) {
         const line = content.slice(0, match.index + match[0].indexOf('provider')).split('\n').length;
         problems.push(
           problem(
             'error',
             'lock-provider-mismatch',
-            l10n.t('migration_lock.toml says provider "{0}" but the schema\'s datasource uses "{1}": these migrations were written for another database', match[1], datasource.provider),
+            l10n.t(
+              'migration_lock.toml says provider "{0}" but the schema\'s datasource uses "{1}": these migrations were written for another database',
+              match[1],
+              datasource.provider,
+            ),
             { file: lockPath, line, character: 1 },
           ),
         );
@@ -587,7 +771,11 @@ export async function loadProject(root: string, options: LoadProjectOptions = {}
  * (`prisma/schema/` → `prisma/migrations/`). When the version is unknown or only a range is declared, the folder
  * that exists wins, the version's own first.
  */
-async function folderSchemaMigrations(folder: string, datasourceFile: string | undefined, version: PrismaVersionInfo): Promise<string> {
+async function folderSchemaMigrations(
+  folder: string,
+  datasourceFile: string | undefined,
+  version: PrismaVersionInfo,
+): Promise<string> {
   const modern = path.join(datasourceFile ? path.dirname(datasourceFile) : folder, 'migrations');
   const legacy = path.join(path.dirname(folder), 'migrations');
   const m = /(\d+)\.(\d+)/.exec(version.installed ?? version.declared ?? '');
@@ -619,7 +807,9 @@ export async function findProjectMarkers(root: string, maxDepth = 6): Promise<st
     for (const e of entries) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
-        if (depth < maxDepth && !SKIP_DIRS.has(e.name) && !(e.name.startsWith('.') && e.name !== '.config')) await walk(full, depth + 1);
+        if (depth < maxDepth && !SKIP_DIRS.has(e.name) && !(e.name.startsWith('.') && e.name !== '.config')) {
+          await walk(full, depth + 1);
+        }
       } else if (e.isFile() && isMarkerName(e.name, dir)) {
         out.push(full);
       }
@@ -655,7 +845,11 @@ export async function discoverProjects(markers: string[], options: LoadProjectOp
   }
   const projects: PrismaProject[] = [];
   const claimed = (file: string): boolean =>
-    projects.some((p) => p.schemaFiles.some((f) => f.path === file) || (p.schemaKind === 'folder' && file.startsWith(p.schemaPath + path.sep)));
+    projects.some(
+      (p) =>
+        p.schemaFiles.some((f) => f.path === file) ||
+        (p.schemaKind === 'folder' && file.startsWith(p.schemaPath + path.sep)),
+    );
   for (const root of [...roots].sort()) {
     projects.push(await loadProject(root, options));
   }
@@ -675,8 +869,14 @@ export async function discoverProjects(markers: string[], options: LoadProjectOp
       root = dir;
       if (path.basename(marker) !== 'schema.prisma') schemaPath = dir;
     }
-    const project = await loadProject(root, schemaPath ? { ...options, schemaPath, schemaSource: options.schemaSource ?? 'argument' } : options);
-    if (project.schemaFiles.some((f) => f.path === marker) || (project.schemaKind === 'folder' && marker.startsWith(project.schemaPath + path.sep))) {
+    const project = await loadProject(
+      root,
+      schemaPath ? { ...options, schemaPath, schemaSource: options.schemaSource ?? 'argument' } : options,
+    );
+    if (
+      project.schemaFiles.some((f) => f.path === marker) ||
+      (project.schemaKind === 'folder' && marker.startsWith(project.schemaPath + path.sep))
+    ) {
       projects.push(project);
     } else {
       // The root's default schema is another file: load this one explicitly.

@@ -35,7 +35,10 @@ export function parseEnvFile(text: string): EnvEntry[] {
  * Expands `${VAR}` and `$VAR` references with dotenv-expand: a variable already set in `base` (the process
  * environment) wins over the file, as in Prisma. `base` is not modified.
  */
-export function expandEnv(values: Record<string, string>, base: Record<string, string | undefined>): Record<string, string> {
+export function expandEnv(
+  values: Record<string, string>,
+  base: Record<string, string | undefined>,
+): Record<string, string> {
   const processEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined) processEnv[k] = v;
   return expand({ parsed: { ...values }, processEnv }).parsed ?? {};
@@ -46,7 +49,11 @@ export function expandEnv(values: Record<string, string>, base: Record<string, s
  * (the project's `.env` files, Prisma's order) that gives it a non-empty value after expansion. An unreadable
  * or missing file is skipped, as Prisma skips it.
  */
-export async function lookupEnvVariable(envFiles: readonly string[], name: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+export async function lookupEnvVariable(
+  envFiles: readonly string[],
+  name: string,
+  env: Record<string, string | undefined>,
+): Promise<string | undefined> {
   if (env[name]) return env[name];
   for (const file of envFiles) {
     let text: string;

@@ -32,7 +32,15 @@ export interface PrismaConfigFile {
   positionOf(offset: number): { line: number; character: number };
 }
 
-export const CONFIG_FILE_NAMES = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.cts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs', '.config/prisma.ts'];
+export const CONFIG_FILE_NAMES = [
+  'prisma.config.ts',
+  'prisma.config.mts',
+  'prisma.config.cts',
+  'prisma.config.js',
+  'prisma.config.mjs',
+  'prisma.config.cjs',
+  '.config/prisma.ts',
+];
 
 /** Replaces comments with spaces (newlines kept) so offsets stay valid. */
 function blankComments(src: string): string {
@@ -163,14 +171,18 @@ function stringLiteral(raw: string): string | undefined {
 
 /** Interprets a property's raw value text. */
 function interpret(prop: RawProperty, identifiers: Map<string, RawProperty>, depth = 0): ConfigValue {
-  const raw = prop.raw.replace(/\s+as\s+[\w.<>[\]| ]+$/, '').replace(/!$/, '').trim();
+  const raw = prop.raw
+    .replace(/\s+as\s+[\w.<>[\]| ]+$/, '')
+    .replace(/!$/, '')
+    .trim();
   const literal = stringLiteral(raw);
   if (literal !== undefined) return { kind: 'string', value: literal, offset: prop.offset };
 
   const envCall = /^env\s*(?:<[^>]*>)?\(\s*(['"`])([\w.-]+)\1\s*\)$/.exec(raw);
   if (envCall) return { kind: 'env', variable: envCall[2], offset: prop.offset, expression: raw };
 
-  const processEnv = /^process\.env(?:\.([A-Za-z_]\w*)|\[\s*(['"])([\w.-]+)\2\s*\])\s*!?\s*(?:(?:\?\?|\|\|)\s*(.+))?$/.exec(raw);
+  const processEnv =
+    /^process\.env(?:\.([A-Za-z_]\w*)|\[\s*(['"])([\w.-]+)\2\s*\])\s*!?\s*(?:(?:\?\?|\|\|)\s*(.+))?$/.exec(raw);
   if (processEnv) {
     const fallback = processEnv[4] !== undefined ? stringLiteral(processEnv[4].trim()) : undefined;
     return fallback !== undefined
@@ -180,7 +192,10 @@ function interpret(prop: RawProperty, identifiers: Map<string, RawProperty>, dep
 
   const join = /^(?:path\.)?(join|resolve)\s*\(([\s\S]*)\)$/.exec(raw);
   if (join) {
-    const parts = join[2].split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+    const parts = join[2]
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
     const strings: string[] = [];
     for (const part of parts) {
       if (part === '__dirname' || part === 'import.meta.dirname' || part === 'process.cwd()') continue;
@@ -218,7 +233,8 @@ function nextStatementEnd(src: string, from: number): number {
 function findConfigObject(src: string, consts: Map<string, RawProperty>): number | undefined {
   const define = /defineConfig\s*(?:<[^>]*>)?\(\s*\{/.exec(src);
   if (define) return define.index + define[0].length - 1;
-  const exported = /export\s+default\s+(\{|[A-Za-z_$][\w$]*)/.exec(src) ?? /module\.exports\s*=\s*(\{|[A-Za-z_$][\w$]*)/.exec(src);
+  const exported =
+    /export\s+default\s+(\{|[A-Za-z_$][\w$]*)/.exec(src) ?? /module\.exports\s*=\s*(\{|[A-Za-z_$][\w$]*)/.exec(src);
   if (!exported) return undefined;
   if (exported[1] === '{') return exported.index + exported[0].length - 1;
   const decl = consts.get(exported[1]);
@@ -246,13 +262,20 @@ export function parsePrismaConfig(file: string, text: string): PrismaConfigFile 
   };
   const result: PrismaConfigFile = {
     file,
-    loadsDotenv: /import\s+['"]dotenv\/config['"]|require\(\s*['"]dotenv\/config['"]\s*\)|dotenv\.config\s*\(|loadEnvFile\s*\(/.test(src),
+    loadsDotenv:
+      /import\s+['"]dotenv\/config['"]|require\(\s*['"]dotenv\/config['"]\s*\)|dotenv\.config\s*\(|loadEnvFile\s*\(/.test(
+        src,
+      ),
     positionOf,
   };
   const consts = constDeclarations(src);
   const open = findConfigObject(src, consts);
   if (open === undefined) {
-    result.problem = l10n.t('{0} has no static config object (expected {1})', path.basename(file), '`export default defineConfig({ … })`');
+    result.problem = l10n.t(
+      '{0} has no static config object (expected {1})',
+      path.basename(file),
+      '`export default defineConfig({ … })`',
+    );
     return result;
   }
   const props = objectProperties(src, open);

@@ -51,20 +51,47 @@ export function judgePrismaVersion(info: PrismaVersionInfo): PrismaJudgement {
   const installedMajor = info.installed !== undefined ? majorOfVersion(info.installed) : undefined;
   const declaredMajor = info.declared !== undefined ? majorOfVersion(info.declared) : undefined;
   let found: { major: number; source: string } | undefined;
-  if (installedMajor !== undefined) found = { major: installedMajor, source: `${info.installedIn ?? 'node_modules/prisma'} ${info.installed ?? ''}`.trim() };
-  else if (declaredMajor !== undefined) found = { major: declaredMajor, source: `${info.declaredIn ?? 'package.json'} ${info.declared ?? ''}`.trim() };
+  if (installedMajor !== undefined) {
+    found = {
+      major: installedMajor,
+      source: `${info.installedIn ?? 'node_modules/prisma'} ${info.installed ?? ''}`.trim(),
+    };
+  } else if (declaredMajor !== undefined) {
+    found = { major: declaredMajor, source: `${info.declaredIn ?? 'package.json'} ${info.declared ?? ''}`.trim() };
+  }
   if (!found) {
     return {
       major: BUNDLED_PRISMA_MAJOR,
       source: l10n.t('the bundled engine'),
       note: info.declared
-        ? l10n.t('no Prisma version found (no prisma or @prisma/client in package.json with a version: "{0}"): judged as Prisma {1}', info.declared, BUNDLED_PRISMA_MAJOR)
-        : l10n.t('no Prisma version found (no prisma or @prisma/client in package.json): judged as Prisma {0}', BUNDLED_PRISMA_MAJOR),
+        ? l10n.t(
+            'no Prisma version found (no prisma or @prisma/client in package.json with a version: "{0}"): judged as Prisma {1}',
+            info.declared,
+            BUNDLED_PRISMA_MAJOR,
+          )
+        : l10n.t(
+            'no Prisma version found (no prisma or @prisma/client in package.json): judged as Prisma {0}',
+            BUNDLED_PRISMA_MAJOR,
+          ),
     };
   }
-  if (found.major < 5) return { major: 5, source: found.source, note: l10n.t('Prisma {0} is judged as Prisma 5 (the same PostgreSQL layout)', found.major) };
+  if (found.major < 5) {
+    return {
+      major: 5,
+      source: found.source,
+      note: l10n.t('Prisma {0} is judged as Prisma 5 (the same PostgreSQL layout)', found.major),
+    };
+  }
   if (found.major > BUNDLED_PRISMA_MAJOR) {
-    return { major: BUNDLED_PRISMA_MAJOR, source: found.source, note: l10n.t('Prisma {0} is newer than the bundled engine: judged as Prisma {1}', found.major, BUNDLED_PRISMA_MAJOR) };
+    return {
+      major: BUNDLED_PRISMA_MAJOR,
+      source: found.source,
+      note: l10n.t(
+        'Prisma {0} is newer than the bundled engine: judged as Prisma {1}',
+        found.major,
+        BUNDLED_PRISMA_MAJOR,
+      ),
+    };
   }
   return { major: found.major as 5 | 6 | 7, source: found.source };
 }
@@ -109,7 +136,8 @@ export const PRISMA_VERSION_DIFFERENCES: readonly PrismaVersionDifference[] = [
   {
     id: 'datasource-urls',
     since: '7.0.0',
-    change: 'The datasource `url`, `directUrl` and `shadowDatabaseUrl` moved to prisma.config.ts; the 7.x engine rejects them in the schema (P1012).',
+    change:
+      'The datasource `url`, `directUrl` and `shadowDatabaseUrl` moved to prisma.config.ts; the 7.x engine rejects them in the schema (P1012).',
     handling: 'Read for the database URL, then blanked in the schema the engine sees (line numbers kept).',
   },
   {
@@ -117,18 +145,21 @@ export const PRISMA_VERSION_DIFFERENCES: readonly PrismaVersionDifference[] = [
     since: '6.13.0',
     change:
       'Views can no longer declare `@id`, `@@id` or indexes (6.13.0 release notes, "views"; the engine says "Views cannot have primary keys" / "Views cannot have indexes", P1012); 6.14.0 brought back `@unique` and `@@unique` only. Prisma 5 schemas with the `views` preview feature often have `id … @id` in their views (langfuse).',
-    handling: 'Blanked in the schema the engine sees (lines and columns kept); views give no SQL to migrations, so the comparison is the same.',
+    handling:
+      'Blanked in the schema the engine sees (lines and columns kept); views give no SQL to migrations, so the comparison is the same.',
   },
   {
     id: 'full-text-search-renamed',
     since: '6.0.0',
-    change: 'The PostgreSQL full-text search preview feature `fullTextSearch` was renamed `fullTextSearchPostgres` (6.0.0 release notes). It is a query feature: no SQL of its own.',
+    change:
+      'The PostgreSQL full-text search preview feature `fullTextSearch` was renamed `fullTextSearchPostgres` (6.0.0 release notes). It is a query feature: no SQL of its own.',
     handling: 'Both names are accepted by the bundled engine; nothing to adapt.',
   },
   {
     id: 'multi-schema-ga',
     since: '6.13.0',
-    change: '`multiSchema` became generally available (6.13.0 release notes): `schemas = [...]` and `@@schema` no longer need the preview feature. The SQL is the same.',
+    change:
+      '`multiSchema` became generally available (6.13.0 release notes): `schemas = [...]` and `@@schema` no longer need the preview feature. The SQL is the same.',
     handling: 'The bundled engine accepts the schema with or without the preview feature; nothing to adapt.',
   },
   {
@@ -136,7 +167,8 @@ export const PRISMA_VERSION_DIFFERENCES: readonly PrismaVersionDifference[] = [
     since: '7.4.0',
     change:
       'Partial indexes became declarable (`where:` on `@@index`/`@@unique`, preview feature `partialIndexes`). 7.4 read the predicates of indexes written in raw SQL even without the feature and dropped them (prisma/prisma-engines#5781, #5789); fixed later: without the feature, raw partial indexes are left alone, as Prisma 5 and 6 do.',
-    handling: 'The bundled engine already leaves raw partial and expression indexes alone without the feature; with it, they are compared as the project declares them.',
+    handling:
+      'The bundled engine already leaves raw partial and expression indexes alone without the feature; with it, they are compared as the project declares them.',
   },
 ];
 
@@ -189,13 +221,21 @@ export function adaptScriptToPrismaMajor(script: string, major: number): string 
   blocks.forEach((block, i) => {
     const statement = statementOf(block);
     let m = addPkey.exec(statement);
-    if (m && isRelationTable(bareName(m[1])) && bareName(m[2]) === `${bareName(m[1])}_AB_pkey`) pkeyAdded.set(bareName(m[1]), i);
+    if (m && isRelationTable(bareName(m[1])) && bareName(m[2]) === `${bareName(m[1])}_AB_pkey`) {
+      pkeyAdded.set(bareName(m[1]), i);
+    }
     m = dropPkey.exec(statement);
-    if (m && isRelationTable(bareName(m[1])) && bareName(m[2]) === `${bareName(m[1])}_AB_pkey`) pkeyDropped.set(bareName(m[1]), i);
+    if (m && isRelationTable(bareName(m[1])) && bareName(m[2]) === `${bareName(m[1])}_AB_pkey`) {
+      pkeyDropped.set(bareName(m[1]), i);
+    }
     m = dropIndex.exec(statement);
-    if (m && isRelationTable(bareName(m[1])) && bareName(m[1]).endsWith('_AB_unique')) uniqueDropped.set(bareName(m[1]).slice(0, -'_AB_unique'.length), i);
+    if (m && isRelationTable(bareName(m[1])) && bareName(m[1]).endsWith('_AB_unique')) {
+      uniqueDropped.set(bareName(m[1]).slice(0, -'_AB_unique'.length), i);
+    }
     m = createUnique.exec(statement);
-    if (m && isRelationTable(bareName(m[2])) && bareName(m[1]) === `${bareName(m[2])}_AB_unique`) uniqueCreated.set(bareName(m[2]), i);
+    if (m && isRelationTable(bareName(m[2])) && bareName(m[1]) === `${bareName(m[2])}_AB_unique`) {
+      uniqueCreated.set(bareName(m[2]), i);
+    }
   });
   const removed = new Set<number>();
   for (const [table, i] of pkeyAdded) {
@@ -213,11 +253,16 @@ export function adaptScriptToPrismaMajor(script: string, major: number): string 
   for (const block of kept) {
     const m = createTable.exec(block);
     const table = m ? bareName(m[1]) : '';
-    const pkeyLine = new RegExp(String.raw`,\s*\n\s*CONSTRAINT "${escapeRegExp(table.replace(/"/g, '""'))}_AB_pkey" PRIMARY KEY ${AB}\n`);
+    const pkeyLine = new RegExp(
+      String.raw`,\s*\n\s*CONSTRAINT "${escapeRegExp(table.replace(/"/g, '""'))}_AB_pkey" PRIMARY KEY ${AB}\n`,
+    );
     if (m && isRelationTable(table) && pkeyLine.test(block)) {
       out.push(block.replace(pkeyLine, '\n'));
       const quoted = table.replace(/"/g, '""');
-      pendingUnique.set(table, `-- CreateIndex\nCREATE UNIQUE INDEX "${quoted}_AB_unique" ON ${qualifierOf(m[1])}"${quoted}"("A", "B");`);
+      pendingUnique.set(
+        table,
+        `-- CreateIndex\nCREATE UNIQUE INDEX "${quoted}_AB_unique" ON ${qualifierOf(m[1])}"${quoted}"("A", "B");`,
+      );
       continue;
     }
     // Prisma 5 writes the unique index just before the relation table's `_B_index`.

@@ -25,14 +25,24 @@ export function describeUrlSource(project: PrismaProject, source: UrlSource | un
   switch (source.kind) {
     case 'env':
       return source.value !== undefined
-        ? l10n.t('{0} = {1} from {2}', `env("${source.variable}")${at}`, redactUrl(source.value), describeValueFrom(source.valueFrom ?? 'environment'))
+        ? l10n.t(
+            '{0} = {1} from {2}',
+            `env("${source.variable}")${at}`,
+            redactUrl(source.value),
+            describeValueFrom(source.valueFrom ?? 'environment'),
+          )
         : l10n.t('{0} — not set in the environment or .env files', `env("${source.variable}")${at}`);
     case 'literal':
       return l10n.t('literal URL in the schema{0}: {1}', at, redactUrl(source.value));
     case 'config':
       if (source.value !== undefined) {
         return source.valueFrom
-          ? l10n.t('{0} = {1} from {2}', `${source.expression}${at}`, redactUrl(source.value), describeValueFrom(source.valueFrom))
+          ? l10n.t(
+              '{0} = {1} from {2}',
+              `${source.expression}${at}`,
+              redactUrl(source.value),
+              describeValueFrom(source.valueFrom),
+            )
           : `${source.expression}${at} = ${redactUrl(source.value)}`;
       }
       return `${source.expression}${at} — ${source.variable ? l10n.t('{0} is not set', source.variable) : l10n.t('no value')}`;
@@ -49,7 +59,11 @@ function redactedSource(source: UrlSource | undefined): UrlSource | undefined {
     case 'literal':
       return { ...source, value: redactUrl(source.value) };
     case 'config':
-      return { ...source, expression: redactSecrets(source.expression), ...(source.value !== undefined ? { value: redactUrl(source.value) } : {}) };
+      return {
+        ...source,
+        expression: redactSecrets(source.expression),
+        ...(source.value !== undefined ? { value: redactUrl(source.value) } : {}),
+      };
     case 'unresolved':
       return { ...source, reason: redactSecrets(source.reason) };
   }
@@ -76,7 +90,11 @@ export function redactedProject(project: PrismaProject): PrismaProject {
 
 function versionLine(project: PrismaProject): string {
   const v = project.prismaVersion;
-  if (v.installed) return v.declared ? l10n.t('{0} installed (declared {1})', v.installed, v.declared) : l10n.t('{0} installed', v.installed);
+  if (v.installed) {
+    return v.declared
+      ? l10n.t('{0} installed (declared {1})', v.installed, v.declared)
+      : l10n.t('{0} installed', v.installed);
+  }
   if (v.declared) return l10n.t('declared {0} in {1}, not installed', v.declared, v.declaredIn ?? 'package.json');
   return l10n.t('unknown (no prisma in package.json)');
 }
@@ -109,23 +127,47 @@ export function formatProjectSummary(project: PrismaProject): string {
   lines.push(row(labels.schema, `${schemaDesc}${from(project.schemaSource)}`));
   if (project.configFile) lines.push(row(labels.config, rel(project, project.configFile)));
   const pending = project.migrations.filter((m) => !m.hasSql).length;
-  const count = project.migrations.length === 1 ? l10n.t('1 migration') : l10n.t('{0} migrations', project.migrations.length);
+  const count =
+    project.migrations.length === 1 ? l10n.t('1 migration') : l10n.t('{0} migrations', project.migrations.length);
   lines.push(
     row(
       labels.migrations,
       `${rel(project, project.migrationsDir)}${from(project.migrationsDirSource)} — ${
-        project.migrationsDirExists ? (pending ? l10n.t('{0}, {1} without migration.sql', count, pending) : count) : l10n.t('missing')
+        project.migrationsDirExists
+          ? pending
+            ? l10n.t('{0}, {1} without migration.sql', count, pending)
+            : count
+          : l10n.t('missing')
       }`,
     ),
   );
   if (project.migrations.length > 0) {
-    lines.push(row('', l10n.t('first {0}, last {1}', project.migrations[0].name, project.migrations[project.migrations.length - 1].name)));
+    lines.push(
+      row(
+        '',
+        l10n.t(
+          'first {0}, last {1}',
+          project.migrations[0].name,
+          project.migrations[project.migrations.length - 1].name,
+        ),
+      ),
+    );
   }
-  lines.push(row(labels.lockFile, project.lockFile ? l10n.t('provider "{0}"', project.lockFile.provider ?? '?') : l10n.t('missing')));
+  lines.push(
+    row(
+      labels.lockFile,
+      project.lockFile ? l10n.t('provider "{0}"', project.lockFile.provider ?? '?') : l10n.t('missing'),
+    ),
+  );
   const ds = project.datasource;
   if (ds) {
     lines.push(
-      row(labels.datasource, ds.schemas ? l10n.t('{0}, provider "{1}", schemas {2}', ds.name, ds.provider, ds.schemas.join(', ')) : l10n.t('{0}, provider "{1}"', ds.name, ds.provider)),
+      row(
+        labels.datasource,
+        ds.schemas
+          ? l10n.t('{0}, provider "{1}", schemas {2}', ds.name, ds.provider, ds.schemas.join(', '))
+          : l10n.t('{0}, provider "{1}"', ds.name, ds.provider),
+      ),
     );
     lines.push(row(labels.url, describeUrlSource(project, ds.url)));
     if (ds.directUrl) lines.push(row(labels.directUrl, describeUrlSource(project, ds.directUrl)));
@@ -133,14 +175,20 @@ export function formatProjectSummary(project: PrismaProject): string {
   } else {
     lines.push(row(labels.datasource, l10n.t('none found')));
   }
-  if (project.envFiles.length > 0) lines.push(row(labels.envFiles, project.envFiles.map((f) => rel(project, f)).join(', ')));
+  if (project.envFiles.length > 0) {
+    lines.push(row(labels.envFiles, project.envFiles.map((f) => rel(project, f)).join(', ')));
+  }
   lines.push(row(labels.prisma, versionLine(project)));
   const judgement = judgePrismaVersion(project.prismaVersion);
   lines.push(row(labels.judgedAs, `${describeJudgement(judgement)}${judgement.note ? ` — ${judgement.note}` : ''}`));
   for (const p of project.problems) {
-    const at = p.location ? ` (${rel(project, p.location.file)}${p.location.line > 1 ? `:${p.location.line}` : ''})` : '';
+    const at = p.location
+      ? ` (${rel(project, p.location.file)}${p.location.line > 1 ? `:${p.location.line}` : ''})`
+      : '';
     const text = `${p.message}${at}`;
-    lines.push(`  ${p.severity === 'error' ? l10n.t('Error: {0}', text) : p.severity === 'warning' ? l10n.t('Warning: {0}', text) : l10n.t('Note: {0}', text)}`);
+    lines.push(
+      `  ${p.severity === 'error' ? l10n.t('Error: {0}', text) : p.severity === 'warning' ? l10n.t('Warning: {0}', text) : l10n.t('Note: {0}', text)}`,
+    );
   }
   return lines.join('\n');
 }

@@ -168,7 +168,10 @@ export function parseAttributes(text: string, prefix: '@' | '@@'): SchemaAttribu
   return attributesWithOffsets(text, prefix).map((a) => a.attribute);
 }
 
-function attributesWithOffsets(text: string, prefix: '@' | '@@'): Array<{ attribute: SchemaAttribute; offset: number }> {
+function attributesWithOffsets(
+  text: string,
+  prefix: '@' | '@@',
+): Array<{ attribute: SchemaAttribute; offset: number }> {
   const attrs: Array<{ attribute: SchemaAttribute; offset: number }> = [];
   let i = 0;
   while (i < text.length) {
@@ -249,7 +252,12 @@ export function scanSchema(file: string, text: string): ScannedSchema {
       }
       const m = /^([A-Za-z]+)\s+([A-Za-z_][\w]*)\s*$/.exec(l.text);
       if (m && BLOCK_KEYWORDS.has(m[1] as SchemaBlockKind)) {
-        pendingHeader = { kind: m[1] as SchemaBlockKind, name: m[2], line: l, nameIndex: l.text.indexOf(m[2], m[1].length) };
+        pendingHeader = {
+          kind: m[1] as SchemaBlockKind,
+          name: m[2],
+          line: l,
+          nameIndex: l.text.indexOf(m[2], m[1].length),
+        };
         continue;
       }
       if (l.text !== '}') {
@@ -298,7 +306,11 @@ export function schemaBlockSpans(text: string, kinds?: readonly SchemaBlockKind[
   const offset = (p: SourcePosition): number => (lineStarts[p.line - 1] ?? text.length) + p.character - 1;
   return scanSchema('', text)
     .blocks.filter((block) => !kinds || kinds.includes(block.kind))
-    .map((block) => ({ block, start: offset(block.start), end: block.closeBrace ? offset(block.closeBrace) + 1 : text.length }));
+    .map((block) => ({
+      block,
+      start: offset(block.start),
+      end: block.closeBrace ? offset(block.closeBrace) + 1 : text.length,
+    }));
 }
 
 /** The text of the `datasource` and `generator` blocks of a schema: what configures the engine, models aside. */
@@ -325,23 +337,39 @@ function newBlock(file: string, kind: SchemaBlockKind, name: string, l: LogicalL
 
 function addStatement(file: string, block: SchemaBlock, l: LogicalLine, warnings: ScannedSchema['warnings']): void {
   if (l.text.startsWith('@@')) {
-    block.blockAttributes.push(...attributesWithOffsets(l.text, '@@').map(({ attribute, offset }) => ({ ...attribute, location: pos(file, l, offset) })));
+    block.blockAttributes.push(
+      ...attributesWithOffsets(l.text, '@@').map(({ attribute, offset }) => ({
+        ...attribute,
+        location: pos(file, l, offset),
+      })),
+    );
     return;
   }
   if (block.kind === 'datasource' || block.kind === 'generator') {
     const m = /^([A-Za-z_]\w*)\s*=\s*(.*)$/.exec(l.text);
     if (m) {
       const valueIndex = l.text.length - m[2].length;
-      block.assignments.push({ key: m[1], value: m[2].trim(), location: pos(file, l, 0), valueLocation: pos(file, l, valueIndex) });
+      block.assignments.push({
+        key: m[1],
+        value: m[2].trim(),
+        location: pos(file, l, 0),
+        valueLocation: pos(file, l, valueIndex),
+      });
     } else {
-      warnings.push({ message: `Unexpected text in ${block.kind} ${block.name}: ${truncate(l.text)}`, location: pos(file, l, 0) });
+      warnings.push({
+        message: `Unexpected text in ${block.kind} ${block.name}: ${truncate(l.text)}`,
+        location: pos(file, l, 0),
+      });
     }
     return;
   }
   if (block.kind === 'enum') {
     const m = /^([A-Za-z_][\w]*)(.*)$/.exec(l.text);
     if (!m) {
-      warnings.push({ message: `Unexpected text in enum ${block.name}: ${truncate(l.text)}`, location: pos(file, l, 0) });
+      warnings.push({
+        message: `Unexpected text in enum ${block.name}: ${truncate(l.text)}`,
+        location: pos(file, l, 0),
+      });
       return;
     }
     const attributes = parseAttributes(m[2], '@');
@@ -356,9 +384,15 @@ function addStatement(file: string, block: SchemaBlock, l: LogicalLine, warnings
     });
     return;
   }
-  const m = /^([A-Za-z_][\w]*)\s+((?:Unsupported\s*\((?:[^()"]|"(?:[^"\\]|\\.)*")*\))|[A-Za-z_][\w.]*)(\[\])?(\?)?(.*)$/.exec(l.text);
+  const m =
+    /^([A-Za-z_][\w]*)\s+((?:Unsupported\s*\((?:[^()"]|"(?:[^"\\]|\\.)*")*\))|[A-Za-z_][\w.]*)(\[\])?(\?)?(.*)$/.exec(
+      l.text,
+    );
   if (!m) {
-    warnings.push({ message: `Unexpected text in ${block.kind} ${block.name}: ${truncate(l.text)}`, location: pos(file, l, 0) });
+    warnings.push({
+      message: `Unexpected text in ${block.kind} ${block.name}: ${truncate(l.text)}`,
+      location: pos(file, l, 0),
+    });
     return;
   }
   const attributes = parseAttributes(m[5], '@');
@@ -433,7 +467,12 @@ export class SchemaIndex {
    * known): the `@@index`/`@@unique`/`@@id` attribute, or the field's `@unique`/`@id`, matched by `map:`,
    * by the name Prisma derives (`User_email_key`, `User_a_b_idx`, `User_pkey`), else by the columns.
    */
-  keyLocation(model: SchemaBlock, kind: 'index' | 'primaryKey', name: string | undefined, columns?: readonly string[]): SourcePosition | undefined {
+  keyLocation(
+    model: SchemaBlock,
+    kind: 'index' | 'primaryKey',
+    name: string | undefined,
+    columns?: readonly string[],
+  ): SourcePosition | undefined {
     const table = model.dbName;
     const columnOf = (field: string): string => model.members.find((m) => m.name === field)?.dbName ?? field;
     const blockKinds = kind === 'primaryKey' ? ['id'] : ['index', 'unique', 'fulltext'];
@@ -446,11 +485,17 @@ export class SchemaIndex {
         .filter(Boolean)
         .map(columnOf);
     };
-    const derived = (a: SchemaAttribute): string => `${table}_${fieldsOf(a).join('_')}_${a.name === 'id' ? 'pkey' : a.name === 'unique' ? 'key' : 'idx'}`.slice(0, 63);
+    const derived = (a: SchemaAttribute): string =>
+      `${table}_${fieldsOf(a).join('_')}_${a.name === 'id' ? 'pkey' : a.name === 'unique' ? 'key' : 'idx'}`.slice(
+        0,
+        63,
+      );
     if (name !== undefined) {
       const byMap = candidates.find((a) => /\bmap\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(a.args ?? '')?.[1] === name);
       if (byMap) return byMap.location;
-      const byDerived = candidates.find((a) => (kind === 'primaryKey' ? `${table}_pkey`.slice(0, 63) : derived(a)) === name);
+      const byDerived = candidates.find(
+        (a) => (kind === 'primaryKey' ? `${table}_pkey`.slice(0, 63) : derived(a)) === name,
+      );
       if (byDerived) return byDerived.location;
     }
     const fieldAttribute = kind === 'primaryKey' ? 'id' : 'unique';
@@ -458,7 +503,8 @@ export class SchemaIndex {
       const attribute = member.attributes.find((a) => a.name === fieldAttribute);
       if (!attribute) continue;
       const mapped = /\bmap\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(attribute.args ?? '')?.[1];
-      const expected = mapped ?? (kind === 'primaryKey' ? `${table}_pkey` : `${table}_${member.dbName}_key`).slice(0, 63);
+      const expected =
+        mapped ?? (kind === 'primaryKey' ? `${table}_pkey` : `${table}_${member.dbName}_key`).slice(0, 63);
       if (name !== undefined && expected === name) return member.location;
       if (name === undefined && columns?.length === 1 && columns[0] === member.dbName) return member.location;
     }

@@ -23,7 +23,14 @@ export interface ProjectProblem {
 export type UrlSource =
   | { kind: 'env'; variable: string; declaredIn: SourcePosition; value?: string; valueFrom?: string }
   | { kind: 'literal'; declaredIn: SourcePosition; value: string }
-  | { kind: 'config'; variable?: string; declaredIn: SourcePosition; value?: string; valueFrom?: string; expression: string }
+  | {
+      kind: 'config';
+      variable?: string;
+      declaredIn: SourcePosition;
+      value?: string;
+      valueFrom?: string;
+      expression: string;
+    }
   | { kind: 'unresolved'; declaredIn?: SourcePosition; reason: string };
 
 export interface DatasourceInfo {

@@ -42,10 +42,18 @@ export async function readCatalog(read: CatalogReader): Promise<CatalogSnapshot>
       snapshot.tables.push(table);
       snapshot.columns[table] = {};
     }
-    if (typeof row.c === 'string') snapshot.columns[table][row.c] = { type: String(row.type), notNull: row.nn === true, hasDefault: row.def === true };
+    if (typeof row.c === 'string') {
+      snapshot.columns[table][row.c] = {
+        type: String(row.type),
+        notNull: row.nn === true,
+        hasDefault: row.def === true,
+      };
+    }
   }
   for (const row of enums) (snapshot.enums[`${String(row.s)}.${String(row.t)}`] ??= []).push(String(row.v));
-  for (const row of indexes) snapshot.uniqueIndexes[`${String(row.s)}.${String(row.i)}`] = `${String(row.s)}.${String(row.t)}`;
+  for (const row of indexes) {
+    snapshot.uniqueIndexes[`${String(row.s)}.${String(row.i)}`] = `${String(row.s)}.${String(row.t)}`;
+  }
   return snapshot;
 }
 
@@ -82,14 +90,25 @@ export type RowEstimates = Record<string, number | undefined>;
  * The warnings for one migration, from the catalog before and after it and its SQL (for renames,
  * deletes and line numbers). `rows` says how many rows the real tables hold, when known.
  */
-export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapshot, sql: string, rows: RowEstimates = {}): RehearsalWarning[] {
+export function destructiveChanges(
+  before: CatalogSnapshot,
+  after: CatalogSnapshot,
+  sql: string,
+  rows: RowEstimates = {},
+): RehearsalWarning[] {
   const code = stripSqlComments(sql);
   const line = (pattern: RegExp): number | undefined => {
     const m = pattern.exec(code);
     return m ? positionAt(sql, m.index).line : undefined;
   };
-  const renamedTables = renames(code, String.raw`ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(${Q})\s+RENAME\s+TO\s+(${IDENT})`);
-  const renamedColumns = renames(code, String.raw`ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}\s+RENAME\s+(?:COLUMN\s+)?(${IDENT})\s+TO\s+(${IDENT})`);
+  const renamedTables = renames(
+    code,
+    String.raw`ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(${Q})\s+RENAME\s+TO\s+(${IDENT})`,
+  );
+  const renamedColumns = renames(
+    code,
+    String.raw`ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${Q}\s+RENAME\s+(?:COLUMN\s+)?(${IDENT})\s+TO\s+(${IDENT})`,
+  );
   const renamedTypes = renames(code, String.raw`ALTER\s+TYPE\s+(${Q})\s+RENAME\s+TO\s+(${IDENT})`);
   const warnings: RehearsalWarning[] = [];
   const rowsOf = (table: string): { rows?: number; text: string } => {
@@ -104,7 +123,13 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     const name = short(table);
     if (renamedTables.has(name.replace(/^.*\./, ''))) continue;
     const r = rowsOf(table);
-    warnings.push({ kind: 'dropTable', object: table, message: l10n.t('Drops table {0}: its rows are lost{1}.', name, r.text), line: line(re(String.raw`DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[^;]*?${identPattern(name)}`)), ...(r.rows !== undefined ? { rows: r.rows } : {}) });
+    warnings.push({
+      kind: 'dropTable',
+      object: table,
+      message: l10n.t('Drops table {0}: its rows are lost{1}.', name, r.text),
+      line: line(re(String.raw`DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[^;]*?${identPattern(name)}`)),
+      ...(r.rows !== undefined ? { rows: r.rows } : {}),
+    });
   }
 
   for (const table of before.tables) {
@@ -118,7 +143,14 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
       const current = now[column];
       if (!current) {
         if (renamedColumns.has(column)) continue;
-        warnings.push({ kind: 'dropColumn', object: table, column, message: l10n.t('Drops column {0}: its values are lost{1}.', `${name}.${column}`, r.text), line: line(re(String.raw`DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?${identPattern(column)}`)), ...rowsPart });
+        warnings.push({
+          kind: 'dropColumn',
+          object: table,
+          column,
+          message: l10n.t('Drops column {0}: its values are lost{1}.', `${name}.${column}`, r.text),
+          line: line(re(String.raw`DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?${identPattern(column)}`)),
+          ...rowsPart,
+        });
         continue;
       }
       if (current.type !== shape.type && !sameEnumSwap(shape.type, current.type)) {
@@ -126,7 +158,13 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
           kind: 'typeChange',
           object: table,
           column,
-          message: l10n.t('Changes {0} from {1} to {2}: fails if an existing value does not convert, and rewrites the table while holding a lock{3}.', `${name}.${column}`, shape.type, current.type, r.text),
+          message: l10n.t(
+            'Changes {0} from {1} to {2}: fails if an existing value does not convert, and rewrites the table while holding a lock{3}.',
+            `${name}.${column}`,
+            shape.type,
+            current.type,
+            r.text,
+          ),
           line: line(re(String.raw`ALTER\s+COLUMN\s+${identPattern(column)}\s+(?:SET\s+DATA\s+)?TYPE`)),
           ...rowsPart,
         });
@@ -136,7 +174,11 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
           kind: 'notNullAdded',
           object: table,
           column,
-          message: l10n.t('Makes {0} required (NOT NULL): fails if a row has no value in it{1}.', `${name}.${column}`, r.text),
+          message: l10n.t(
+            'Makes {0} required (NOT NULL): fails if a row has no value in it{1}.',
+            `${name}.${column}`,
+            r.text,
+          ),
           line: line(re(String.raw`ALTER\s+COLUMN\s+${identPattern(column)}\s+SET\s+NOT\s+NULL`)),
           ...rowsPart,
         });
@@ -149,7 +191,12 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
         kind: 'requiredColumnAdded',
         object: table,
         column,
-        message: l10n.t('Adds the required column {0} without a default: fails if {1} has any row{2}.', `${name}.${column}`, name, r.text),
+        message: l10n.t(
+          'Adds the required column {0} without a default: fails if {1} has any row{2}.',
+          `${name}.${column}`,
+          name,
+          r.text,
+        ),
         line: line(re(String.raw`ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${identPattern(column)}`)),
         ...rowsPart,
       });
@@ -161,7 +208,12 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     const name = short(type);
     if (!current) {
       if (renamedTypes.has(name.replace(/^.*\./, ''))) continue;
-      warnings.push({ kind: 'dropEnum', object: type, message: l10n.t('Drops the enum {0}.', name), line: line(re(String.raw`DROP\s+TYPE\s+(?:IF\s+EXISTS\s+)?[^;]*?${identPattern(name)}`)) });
+      warnings.push({
+        kind: 'dropEnum',
+        object: type,
+        message: l10n.t('Drops the enum {0}.', name),
+        line: line(re(String.raw`DROP\s+TYPE\s+(?:IF\s+EXISTS\s+)?[^;]*?${identPattern(name)}`)),
+      });
       continue;
     }
     const removed = labels.filter((l) => !current.includes(l));
@@ -169,10 +221,19 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     warnings.push({
       kind: 'enumValueRemoved',
       object: type,
-      message: removed.length === 1
-        ? l10n.t('Removes {0} from the enum {1}: fails if a row still uses it.', `'${removed[0]}'`, name)
-        : l10n.t('Removes {0} from the enum {1}: fails if a row still uses them.', removed.map((v) => `'${v}'`).join(', '), name),
-      line: line(re(String.raw`CREATE\s+TYPE\s+${identPattern(`${name}_new`)}|ALTER\s+TYPE\s+${identPattern(name)}|CREATE\s+TYPE\s+${identPattern(name)}`)),
+      message:
+        removed.length === 1
+          ? l10n.t('Removes {0} from the enum {1}: fails if a row still uses it.', `'${removed[0]}'`, name)
+          : l10n.t(
+              'Removes {0} from the enum {1}: fails if a row still uses them.',
+              removed.map((v) => `'${v}'`).join(', '),
+              name,
+            ),
+      line: line(
+        re(
+          String.raw`CREATE\s+TYPE\s+${identPattern(`${name}_new`)}|ALTER\s+TYPE\s+${identPattern(name)}|CREATE\s+TYPE\s+${identPattern(name)}`,
+        ),
+      ),
     });
   }
 
@@ -183,18 +244,37 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
     warnings.push({
       kind: 'uniqueAdded',
       object: table,
-      message: l10n.t('Adds the unique index {0} on {1}: fails if existing rows have duplicates{2}.', indexName, short(table), r.text),
-      line: line(re(String.raw`UNIQUE\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${identPattern(indexName)}|CONSTRAINT\s+${identPattern(indexName)}\s+(?:UNIQUE|PRIMARY)`)),
+      message: l10n.t(
+        'Adds the unique index {0} on {1}: fails if existing rows have duplicates{2}.',
+        indexName,
+        short(table),
+        r.text,
+      ),
+      line: line(
+        re(
+          String.raw`UNIQUE\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${identPattern(indexName)}|CONSTRAINT\s+${identPattern(indexName)}\s+(?:UNIQUE|PRIMARY)`,
+        ),
+      ),
       ...(r.rows !== undefined ? { rows: r.rows } : {}),
     });
   }
 
-  for (const m of code.matchAll(re(String.raw`\b(TRUNCATE)\s+(?:TABLE\s+)?(?:ONLY\s+)?(${Q})|\b(DELETE)\s+FROM\s+(?:ONLY\s+)?(${Q})([^;]*)`))) {
+  for (const m of code.matchAll(
+    re(String.raw`\b(TRUNCATE)\s+(?:TABLE\s+)?(?:ONLY\s+)?(${Q})|\b(DELETE)\s+FROM\s+(?:ONLY\s+)?(${Q})([^;]*)`),
+  )) {
     const target = m[2] ?? m[4];
     if (m[3] && /\bWHERE\b/i.test(m[5] ?? '')) continue;
     const table = qualify(target, after);
     const r = rowsOf(table);
-    warnings.push({ kind: 'rowsDeleted', object: table, message: m[1] ? l10n.t('Truncates {0}{1}.', short(table), r.text) : l10n.t('Deletes every row of {0}{1}.', short(table), r.text), line: positionAt(sql, m.index).line, ...(r.rows !== undefined ? { rows: r.rows } : {}) });
+    warnings.push({
+      kind: 'rowsDeleted',
+      object: table,
+      message: m[1]
+        ? l10n.t('Truncates {0}{1}.', short(table), r.text)
+        : l10n.t('Deletes every row of {0}{1}.', short(table), r.text),
+      line: positionAt(sql, m.index).line,
+      ...(r.rows !== undefined ? { rows: r.rows } : {}),
+    });
   }
   return warnings;
 }
@@ -205,7 +285,11 @@ export function destructiveChanges(before: CatalogSnapshot, after: CatalogSnapsh
  */
 export function rowEstimateText(table: string, n: number | undefined): string {
   if (n === undefined) return '';
-  return n <= 0 ? l10n.t(' ({0} looks empty on the real database)', short(table)) : n === 1 ? l10n.t(' ({0} has about 1 row on the real database)', short(table)) : l10n.t(' ({0} has about {1} rows on the real database)', short(table), formatCount(n));
+  return n <= 0
+    ? l10n.t(' ({0} looks empty on the real database)', short(table))
+    : n === 1
+      ? l10n.t(' ({0} has about 1 row on the real database)', short(table))
+      : l10n.t(' ({0} has about {1} rows on the real database)', short(table), formatCount(n));
 }
 
 const Q = String.raw`${IDENT}(?:\s*\.\s*${IDENT})?`;

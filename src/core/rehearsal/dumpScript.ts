@@ -13,7 +13,15 @@ export type DumpStep =
   | { kind: 'copy'; table: string; columns?: string; data: string; rows: number; line: number };
 
 /** Why statements of the dump were not run on the copy. */
-export type SkipReason = 'ownership' | 'privileges' | 'roles' | 'replication' | 'database' | 'tablespace' | 'security-label' | 'transaction';
+export type SkipReason =
+  | 'ownership'
+  | 'privileges'
+  | 'roles'
+  | 'replication'
+  | 'database'
+  | 'tablespace'
+  | 'security-label'
+  | 'transaction';
 
 export interface ParsedDump {
   steps: DumpStep[];
@@ -70,7 +78,11 @@ export function parseDump(text: string): ParsedDump {
       }
       statements++;
       // initdb (and our empty copy) already has `public`: pg_dump writes CREATE SCHEMA public when it was recreated.
-      steps.push({ kind: 'sql', sql: text.replace(/^CREATE\s+SCHEMA\s+(?!IF\s+NOT\s+EXISTS)/i, 'CREATE SCHEMA IF NOT EXISTS '), line });
+      steps.push({
+        kind: 'sql',
+        sql: text.replace(/^CREATE\s+SCHEMA\s+(?!IF\s+NOT\s+EXISTS)/i, 'CREATE SCHEMA IF NOT EXISTS '),
+        line,
+      });
     }
     chunk = [];
   };
@@ -87,7 +99,14 @@ export function parseDump(text: string): ParsedDump {
         if (row === '\\.') break;
         data.push(row);
       }
-      steps.push({ kind: 'copy', table: copy[1], ...(copy[2] ? { columns: copy[2] } : {}), data: data.length > 0 ? `${data.join('\n')}\n` : '', rows: data.length, line: start });
+      steps.push({
+        kind: 'copy',
+        table: copy[1],
+        ...(copy[2] ? { columns: copy[2] } : {}),
+        data: data.length > 0 ? `${data.join('\n')}\n` : '',
+        rows: data.length,
+        line: start,
+      });
       if (data.length > 0) dataTables++;
       chunkStart = i + 2;
       continue;

@@ -18,15 +18,18 @@ export interface DumpResult {
 }
 
 /** The codes of {@link DumpError}. */
-export type DumpErrorCode = 'pg-dump-missing' | 'version-mismatch' | 'dump-failed' | 'not-a-dump' | 'too-large' | 'cancelled';
+export type DumpErrorCode =
+  | 'pg-dump-missing'
+  | 'version-mismatch'
+  | 'dump-failed'
+  | 'not-a-dump'
+  | 'too-large'
+  | 'cancelled';
 
 /** Why a dump could not be taken; `message` is one clear sentence for the user. */
 export class DumpError extends DriftGuardError<DumpErrorCode> {
   override readonly name = 'DumpError';
-  constructor(
-    code: DumpErrorCode,
-    message: string,
-  ) {
+  constructor(code: DumpErrorCode, message: string) {
     super(code, message);
   }
 }
@@ -55,19 +58,41 @@ export function libpqEnvironment(url: string): Record<string, string> {
   const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (database) env.PGDATABASE = database;
   const sslmode = u.searchParams.get('sslmode');
-  if (sslmode) env.PGSSLMODE = sslmode === 'prefer' || sslmode === 'require' || sslmode === 'disable' || sslmode === 'verify-full' || sslmode === 'verify-ca' || sslmode === 'allow' ? sslmode : 'prefer';
+  if (sslmode) {
+    env.PGSSLMODE =
+      sslmode === 'prefer' ||
+      sslmode === 'require' ||
+      sslmode === 'disable' ||
+      sslmode === 'verify-full' ||
+      sslmode === 'verify-ca' ||
+      sslmode === 'allow'
+        ? sslmode
+        : 'prefer';
+  }
   const timeout = u.searchParams.get('connect_timeout');
   env.PGCONNECT_TIMEOUT = timeout && /^\d+$/.test(timeout) ? timeout : '15';
   env.PGAPPNAME = 'prisma-drift-guard rehearsal (read-only)';
   return env;
 }
 
-function run(file: string, args: string[], env: Record<string, string>, options: { signal?: AbortSignal; timeoutMs: number }): Promise<{ stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { signal?: AbortSignal; timeoutMs: number },
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
       args,
-      { env: { ...process.env, ...env }, maxBuffer: MAX_DUMP_BYTES, timeout: options.timeoutMs, windowsHide: true, encoding: 'utf8', ...(options.signal ? { signal: options.signal } : {}) },
+      {
+        env: { ...process.env, ...env },
+        maxBuffer: MAX_DUMP_BYTES,
+        timeout: options.timeoutMs,
+        windowsHide: true,
+        encoding: 'utf8',
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       (error, stdout, stderr) => {
         if (error) reject(Object.assign(error as Error, { stdout, stderr }));
         else resolve({ stdout, stderr });
@@ -97,33 +122,61 @@ export async function dumpWithPgDump(url: string, options: PgDumpOptions = {}): 
   if (!version) {
     throw new DumpError(
       'pg-dump-missing',
-      l10n.t('pg_dump was not found (tried "{0}"): install the PostgreSQL client tools, point driftGuard.pgDumpPath (or --pg-dump) at it, or give the environment an ssh.rehearseDumpCommand that dumps on the server.', pgDump),
+      l10n.t(
+        'pg_dump was not found (tried "{0}"): install the PostgreSQL client tools, point driftGuard.pgDumpPath (or --pg-dump) at it, or give the environment an ssh.rehearseDumpCommand that dumps on the server.',
+        pgDump,
+      ),
     );
   }
   let result: { stdout: string; stderr: string };
   try {
-    result = await run(pgDump, ['--schema-only', '--no-owner', '--no-privileges'], libpqEnvironment(url), { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 120_000 });
+    result = await run(pgDump, ['--schema-only', '--no-owner', '--no-privileges'], libpqEnvironment(url), {
+      ...(options.signal ? { signal: options.signal } : {}),
+      timeoutMs: options.timeoutMs ?? 120_000,
+    });
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };
-    if (e.name === 'AbortError' || options.signal?.aborted) throw new DumpError('cancelled', l10n.t('The dump was cancelled.'));
+    if (e.name === 'AbortError' || options.signal?.aborted) {
+      throw new DumpError('cancelled', l10n.t('The dump was cancelled.'));
+    }
     const stderr = (e.stderr ?? '').trim();
     if (/server version mismatch/i.test(stderr)) {
       const server = /server version:\s*([\d.]+)/i.exec(stderr)?.[1];
       throw new DumpError(
         'version-mismatch',
         server
-          ? l10n.t('pg_dump {0} cannot dump a PostgreSQL {1} server: install pg_dump {2} or newer (driftGuard.pgDumpPath / --pg-dump), or dump on the server with ssh.rehearseDumpCommand.', version, server, server.split('.')[0])
-          : l10n.t('pg_dump {0} cannot dump a newer PostgreSQL server: install pg_dump of the server version or newer (driftGuard.pgDumpPath / --pg-dump), or dump on the server with ssh.rehearseDumpCommand.', version),
+          ? l10n.t(
+              'pg_dump {0} cannot dump a PostgreSQL {1} server: install pg_dump {2} or newer (driftGuard.pgDumpPath / --pg-dump), or dump on the server with ssh.rehearseDumpCommand.',
+              version,
+              server,
+              server.split('.')[0],
+            )
+          : l10n.t(
+              'pg_dump {0} cannot dump a newer PostgreSQL server: install pg_dump of the server version or newer (driftGuard.pgDumpPath / --pg-dump), or dump on the server with ssh.rehearseDumpCommand.',
+              version,
+            ),
       );
     }
-    if (e.killed) throw new DumpError('dump-failed', l10n.t('pg_dump did not finish within {0} s.', Math.round((options.timeoutMs ?? 120_000) / 1000)));
-    if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') throw new DumpError('too-large', l10n.t('The dump is larger than {0} MB.', MAX_DUMP_BYTES / 1024 / 1024));
+    if (e.killed) {
+      throw new DumpError(
+        'dump-failed',
+        l10n.t('pg_dump did not finish within {0} s.', Math.round((options.timeoutMs ?? 120_000) / 1000)),
+      );
+    }
+    if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+      throw new DumpError('too-large', l10n.t('The dump is larger than {0} MB.', MAX_DUMP_BYTES / 1024 / 1024));
+    }
     throw new DumpError('dump-failed', l10n.t('{0} failed: {1}', 'pg_dump', lastLines(stderr) || e.message));
   }
   checkPlainDump(result.stdout, 'pg_dump');
   return {
     sql: result.stdout,
-    source: { kind: 'pg_dump', description: l10n.t('{0} (run here)', `pg_dump ${version} --schema-only`), bytes: Buffer.byteLength(result.stdout), ms: performance.now() - started },
+    source: {
+      kind: 'pg_dump',
+      description: l10n.t('{0} (run here)', `pg_dump ${version} --schema-only`),
+      bytes: Buffer.byteLength(result.stdout),
+      ms: performance.now() - started,
+    },
   };
 }
 
@@ -136,7 +189,11 @@ export interface RemoteExec {
  * Runs the environment's dump command on its SSH server and keeps its output. The command comes from
  * the user's settings and runs in their login shell, as they would type it after `ssh`.
  */
-export async function dumpOverSsh(session: RemoteExec, command: string, options: { signal?: AbortSignal; host?: string } = {}): Promise<DumpResult> {
+export async function dumpOverSsh(
+  session: RemoteExec,
+  command: string,
+  options: { signal?: AbortSignal; host?: string } = {},
+): Promise<DumpResult> {
   const started = performance.now();
   const chunks: string[] = [];
   let bytes = 0;
@@ -166,23 +223,61 @@ export async function dumpOverSsh(session: RemoteExec, command: string, options:
     options.signal?.removeEventListener('abort', onAbort);
   }
   const what = options.host ? l10n.t('The dump command on {0}', options.host) : l10n.t('The dump command');
-  if (tooLarge) throw new DumpError('too-large', l10n.t('{0} printed more than {1} MB: dump the schema only (--schema-only).', what, MAX_DUMP_BYTES / 1024 / 1024));
+  if (tooLarge) {
+    throw new DumpError(
+      'too-large',
+      l10n.t('{0} printed more than {1} MB: dump the schema only (--schema-only).', what, MAX_DUMP_BYTES / 1024 / 1024),
+    );
+  }
   if (result.cancelled) throw new DumpError('cancelled', l10n.t('The dump was cancelled.'));
   if (result.exitCode !== 0) {
-    throw new DumpError('dump-failed', result.exitCode === null
-        ? l10n.t('{0} exited with signal {1}: {2} (command: {3})', what, result.signal ?? '?', lastLines(stderr) || l10n.t('no error output'), command)
-        : l10n.t('{0} exited with code {1}: {2} (command: {3})', what, result.exitCode, lastLines(stderr) || l10n.t('no error output'), command));
+    throw new DumpError(
+      'dump-failed',
+      result.exitCode === null
+        ? l10n.t(
+            '{0} exited with signal {1}: {2} (command: {3})',
+            what,
+            result.signal ?? '?',
+            lastLines(stderr) || l10n.t('no error output'),
+            command,
+          )
+        : l10n.t(
+            '{0} exited with code {1}: {2} (command: {3})',
+            what,
+            result.exitCode,
+            lastLines(stderr) || l10n.t('no error output'),
+            command,
+          ),
+    );
   }
   const sql = chunks.join('');
   checkPlainDump(sql, what);
-  return { sql, source: { kind: 'command', description: options.host ? l10n.t('`{0}` on {1}', command, options.host) : `\`${command}\``, bytes, ms: performance.now() - started } };
+  return {
+    sql,
+    source: {
+      kind: 'command',
+      description: options.host ? l10n.t('`{0}` on {1}', command, options.host) : `\`${command}\``,
+      bytes,
+      ms: performance.now() - started,
+    },
+  };
 }
 
 /** Refuses output that is not a plain SQL dump (custom format, an error page, nothing). */
 export function checkPlainDump(text: string, what: string): void {
-  if (text.startsWith('PGDMP')) throw new DumpError('not-a-dump', l10n.t('{0} produced a custom-format archive (pg_dump -Fc): use the plain format (the default, or -Fp).', what));
+  if (text.startsWith('PGDMP')) {
+    throw new DumpError(
+      'not-a-dump',
+      l10n.t('{0} produced a custom-format archive (pg_dump -Fc): use the plain format (the default, or -Fp).', what),
+    );
+  }
   if (!/\bCREATE\s+|PostgreSQL database dump/i.test(text.slice(0, 1_000_000))) {
-    throw new DumpError('not-a-dump', text.trim() ? l10n.t('{0} printed no SQL dump (it printed: {1}).', what, text.trim().slice(0, 200)) : l10n.t('{0} printed no SQL dump (no output).', what));
+    throw new DumpError(
+      'not-a-dump',
+      text.trim()
+        ? l10n.t('{0} printed no SQL dump (it printed: {1}).', what, text.trim().slice(0, 200))
+        : l10n.t('{0} printed no SQL dump (no output).', what),
+    );
   }
 }
 

@@ -20,7 +20,13 @@ import { migrationChecksum } from '../history/checksums';
 import { readMigrationRecords, type RowReader } from '../history/records';
 import { computeHistoryStatus, type LocalMigration, type MigrationRecord } from '../history/status';
 import { compareMigrationNames } from '../project/migrationOrder';
-import { type CatalogSnapshot, destructiveChanges, readCatalog, type RehearsalWarning, type RowEstimates } from './catalog';
+import {
+  type CatalogSnapshot,
+  destructiveChanges,
+  readCatalog,
+  type RehearsalWarning,
+  type RowEstimates,
+} from './catalog';
 import { type DumpStep, dumpExtensions, parseDump } from './dumpScript';
 import { type RehearsalReport, type RehearsalSource, type RehearsedMigration } from './report';
 
@@ -53,7 +59,8 @@ export async function readRealDatabase(url: string, connectTimeoutMs: number): P
   try {
     // Belt and braces: this session cannot write, whatever runs in it.
     await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
-    const read: RowReader = async (sql, params) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
+    const read: RowReader = async (sql, params) =>
+      (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
     const records = await readMigrationRecords(read, schema);
     const shown = (await read('SHOW server_version'))[0]?.server_version;
     const version = typeof shown === 'string' && shown ? shown : undefined;
@@ -69,7 +76,10 @@ export async function readRealDatabase(url: string, connectTimeoutMs: number): P
     return { records, ...(version ? { version } : {}), rows, schema };
   } catch (error) {
     if (error instanceof EngineError) throw error;
-    throw new EngineError({ code: 'engine-error', message: l10n.t('Reading {0} for the rehearsal failed: {1}', describeUrl(url), (error as Error).message) });
+    throw new EngineError({
+      code: 'engine-error',
+      message: l10n.t('Reading {0} for the rehearsal failed: {1}', describeUrl(url), (error as Error).message),
+    });
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -110,7 +120,9 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
   });
 
   const db = await copy.instance(usable);
-  const version = String((await db.query<{ server_version?: string }>('SHOW server_version')).rows[0]?.server_version ?? '?');
+  const version = String(
+    (await db.query<{ server_version?: string }>('SHOW server_version')).rows[0]?.server_version ?? '?',
+  );
 
   // Load the dump, statement by statement: a statement that fails is noted, the rest still loads.
   const loadStarted = performance.now();
@@ -165,16 +177,35 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
       for (const r of real.records) {
         await db.query(
           `INSERT INTO ${table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [r.id, r.checksum, r.finishedAt, r.migrationName, r.logs, r.rolledBackAt, r.startedAt || new Date().toISOString(), r.appliedStepsCount],
+          [
+            r.id,
+            r.checksum,
+            r.finishedAt,
+            r.migrationName,
+            r.logs,
+            r.rolledBackAt,
+            r.startedAt || new Date().toISOString(),
+            r.appliedStepsCount,
+          ],
         );
       }
     }
   } else if (inCopy !== undefined) {
     records = inCopy;
     historySource = inCopy.length > 0 ? 'dump' : 'none';
-    if (inCopy.length === 0) notes.push(l10n.t('The dump has a _prisma_migrations table but no rows (schema-only dump without a database to read): every migration counts as pending. Pass the database URL to read its history.'));
+    if (inCopy.length === 0) {
+      notes.push(
+        l10n.t(
+          'The dump has a _prisma_migrations table but no rows (schema-only dump without a database to read): every migration counts as pending. Pass the database URL to read its history.',
+        ),
+      );
+    }
   } else {
-    notes.push(l10n.t('No _prisma_migrations history (no database URL and none in the dump): every migration counts as pending, as on a database Prisma Migrate never touched.'));
+    notes.push(
+      l10n.t(
+        'No _prisma_migrations history (no database URL and none in the dump): every migration counts as pending, as on a database Prisma Migrate never touched.',
+      ),
+    );
   }
   await db.exec(PRISMA_MIGRATIONS_DDL(table));
 
@@ -183,13 +214,33 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
     .filter((m) => m.state === 'failed')
     .map((m) =>
       m.missingLocally
-        ? l10n.t('{0} is recorded as failed on {1} and its folder is not in the migrations directory: migrate deploy refuses to run (P3009) until it is marked rolled back (or its folder restored and it is resolved).', m.name, input.target)
-        : l10n.t('{0} is recorded as failed on {1}: migrate deploy refuses to run (P3009) until it is resolved (marked rolled back or applied).', m.name, input.target),
+        ? l10n.t(
+            '{0} is recorded as failed on {1} and its folder is not in the migrations directory: migrate deploy refuses to run (P3009) until it is marked rolled back (or its folder restored and it is resolved).',
+            m.name,
+            input.target,
+          )
+        : l10n.t(
+            '{0} is recorded as failed on {1}: migrate deploy refuses to run (P3009) until it is resolved (marked rolled back or applied).',
+            m.name,
+            input.target,
+          ),
     );
   const applied = status.migrations.filter((m) => m.state === 'applied' || m.state === 'modified').length;
   for (const m of status.migrations.filter((s) => s.state === 'modified')) {
-    const difference = m.difference === 'lineEndings' ? l10n.t('line endings') : m.difference === 'whitespace' ? l10n.t('whitespace') : l10n.t('content');
-    notes.push(l10n.t('{0} was modified after it was applied on {1} ({2}): migrate deploy does not re-run it.', m.name, input.target, difference));
+    const difference =
+      m.difference === 'lineEndings'
+        ? l10n.t('line endings')
+        : m.difference === 'whitespace'
+          ? l10n.t('whitespace')
+          : l10n.t('content');
+    notes.push(
+      l10n.t(
+        '{0} was modified after it was applied on {1} ({2}): migrate deploy does not re-run it.',
+        m.name,
+        input.target,
+        difference,
+      ),
+    );
   }
   const pending = status.migrations
     .filter((m) => m.state === 'pending' || m.state === 'rolledBack')
@@ -199,7 +250,8 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
 
   // Apply them as migrate deploy does: record the start, run the script whole, record the end; stop at a failure.
   const adapter = new PgliteDriverAdapter(db);
-  const catalogReader = async (sql: string): Promise<Array<Record<string, unknown>>> => (await db.query<Record<string, unknown>>(sql)).rows;
+  const catalogReader = async (sql: string): Promise<Array<Record<string, unknown>>> =>
+    (await db.query<Record<string, unknown>>(sql)).rows;
   const rows = real?.rows ?? (dump.dataTables > 0 ? await countRows(db) : {});
   const results: RehearsedMigration[] = [];
   let failed = false;
@@ -212,17 +264,33 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
     before ??= await readCatalog(catalogReader);
     const commit = midwayCommit(migration.sql);
     const commitWarnings: RehearsalWarning[] = commit
-      ? [{ kind: 'commitsMidway', object: migration.name, line: commit.line, message: commitsMidwayMessage(commit.statement) }]
+      ? [
+          {
+            kind: 'commitsMidway',
+            object: migration.name,
+            line: commit.line,
+            message: commitsMidwayMessage(commit.statement),
+          },
+        ]
       : [];
     const id = randomUUID();
-    await db.query(`INSERT INTO ${table} (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)`, [id, migrationChecksum(migration.sql), migration.name]);
+    await db.query(
+      `INSERT INTO ${table} (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)`,
+      [id, migrationChecksum(migration.sql), migration.name],
+    );
     const t0 = performance.now();
     try {
       await adapter.executeScript(migration.sql);
       const ms = performance.now() - t0;
       await db.query(`UPDATE ${table} SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
       const after = await readCatalog(catalogReader);
-      results.push({ name: migration.name, status: 'passed', ms, warnings: [...commitWarnings, ...destructiveChanges(before, after, migration.sql, rows)], sqlPath: migration.sqlPath });
+      results.push({
+        name: migration.name,
+        status: 'passed',
+        ms,
+        warnings: [...commitWarnings, ...destructiveChanges(before, after, migration.sql, rows)],
+        sqlPath: migration.sqlPath,
+      });
       before = after;
     } catch (error) {
       const ms = performance.now() - t0;
@@ -244,20 +312,36 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
   }
 
   if (dump.dataTables === 0 && results.some((r) => r.status === 'passed')) {
-    notes.push(l10n.t('The copy has the schema without rows: statements that depend on data (NOT NULL, unique indexes, type conversions, enum values in use) passed here and may still fail on the real database — see the warnings.'));
+    notes.push(
+      l10n.t(
+        'The copy has the schema without rows: statements that depend on data (NOT NULL, unique indexes, type conversions, enum values in use) passed here and may still fail on the real database — see the warnings.',
+      ),
+    );
   }
   if (real?.version && !real.version.startsWith(version.split('.')[0] ?? '')) {
-    notes.push(l10n.t('The copy runs PostgreSQL {0} (embedded); the real database runs {1}: behaviour that differs between these versions is not rehearsed.', version, real.version));
+    notes.push(
+      l10n.t(
+        'The copy runs PostgreSQL {0} (embedded); the real database runs {1}: behaviour that differs between these versions is not rehearsed.',
+        version,
+        real.version,
+      ),
+    );
   }
   const warningCount = results.reduce((n, r) => n + r.warnings.length, 0);
-  options.log?.(`rehearsal: ${results.length} pending migration(s) on a copy of ${input.target} in ${Math.round(performance.now() - started)} ms`);
+  options.log?.(
+    `rehearsal: ${results.length} pending migration(s) on a copy of ${input.target} in ${Math.round(performance.now() - started)} ms`,
+  );
   return {
     target: input.target,
     startedAt,
     source: input.source,
     copy: {
       engine: l10n.t('PostgreSQL {0} (PGlite, embedded)', version),
-      ...(real?.version ? { realVersion: real.version } : dump.serverVersion ? { realVersion: dump.serverVersion } : {}),
+      ...(real?.version
+        ? { realVersion: real.version }
+        : dump.serverVersion
+          ? { realVersion: dump.serverVersion }
+          : {}),
       loadMs,
       statements: dump.statements,
       skipped: dump.skipped,
@@ -277,7 +361,10 @@ export async function rehearseOnCopy(copy: EmbeddedPostgres, options: CopyOption
 
 /** The rehearsal warning for a migration with an explicit COMMIT before other statements. */
 export function commitsMidwayMessage(statement: string): string {
-  return l10n.t('Explicit {0} before other statements: what runs before it stays committed if a later statement fails, and migrate deploy then leaves the database half-migrated with the migration recorded as failed.', statement.toUpperCase());
+  return l10n.t(
+    'Explicit {0} before other statements: what runs before it stays committed if a later statement fails, and migrate deploy then leaves the database half-migrated with the migration recorded as failed.',
+    statement.toUpperCase(),
+  );
 }
 
 /** `_prisma_migrations` exactly as Prisma's schema engine creates it on PostgreSQL. */
@@ -294,18 +381,35 @@ function PRISMA_MIGRATIONS_DDL(table: string): string {
 )`;
 }
 
-async function loadStep(db: PGlite, step: DumpStep, missingExtensions: readonly string[]): Promise<RehearsalReport['copy']['problems'][number] | undefined> {
+async function loadStep(
+  db: PGlite,
+  step: DumpStep,
+  missingExtensions: readonly string[],
+): Promise<RehearsalReport['copy']['problems'][number] | undefined> {
   if (step.kind === 'copy') {
     if (step.rows === 0) return undefined;
     try {
       await db.query(`COPY ${step.table} ${step.columns ?? ''} FROM '/dev/blob'`, [], { blob: new Blob([step.data]) });
       return undefined;
     } catch (error) {
-      return { line: step.line, statement: step.rows === 1 ? l10n.t('COPY {0} (1 row)', step.table) : l10n.t('COPY {0} ({1} rows)', step.table, step.rows), message: (error as Error).message };
+      return {
+        line: step.line,
+        statement:
+          step.rows === 1
+            ? l10n.t('COPY {0} (1 row)', step.table)
+            : l10n.t('COPY {0} ({1} rows)', step.table, step.rows),
+        message: (error as Error).message,
+      };
     }
   }
   if (skipsExtension(step.sql, missingExtensions)) {
-    return /^CREATE/i.test(step.sql) ? { line: step.line, statement: firstLine(step.sql), message: l10n.t('the embedded copy does not have this extension') } : undefined;
+    return /^CREATE/i.test(step.sql)
+      ? {
+          line: step.line,
+          statement: firstLine(step.sql),
+          message: l10n.t('the embedded copy does not have this extension'),
+        }
+      : undefined;
   }
   try {
     await db.exec(step.sql);
@@ -330,7 +434,9 @@ async function countRows(db: PGlite): Promise<RowEstimates> {
   );
   const rows: RowEstimates = {};
   for (const { s, t } of tables.rows) {
-    const counted = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quote(s)}.${quote(t)}`).catch(() => undefined);
+    const counted = await db
+      .query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quote(s)}.${quote(t)}`)
+      .catch(() => undefined);
     rows[`${s}.${t}`] = counted?.rows[0]?.n;
   }
   return rows;
@@ -339,8 +445,13 @@ async function countRows(db: PGlite): Promise<RowEstimates> {
 /** The PostgreSQL error behind a driver adapter error (SQLSTATE, message, detail, hint). */
 function postgresError(error: unknown): { message: string; code?: string; detail?: string; hint?: string } {
   const cause = (error as { cause?: Record<string, unknown> }).cause;
-  const source = cause && typeof cause === 'object' && typeof cause.message === 'string' ? cause : (error as Record<string, unknown>);
-  const out: { message: string; code?: string; detail?: string; hint?: string } = { message: String(source.originalMessage ?? source.message ?? error) };
+  const source =
+    cause && typeof cause === 'object' && typeof cause.message === 'string'
+      ? cause
+      : (error as Record<string, unknown>);
+  const out: { message: string; code?: string; detail?: string; hint?: string } = {
+    message: String(source.originalMessage ?? source.message ?? error),
+  };
   const code = source.code ?? source.originalCode;
   if (typeof code === 'string') out.code = code;
   if (typeof source.detail === 'string' && source.detail) out.detail = source.detail;

@@ -92,15 +92,25 @@ function summary(report: RehearsalReport): string {
   const passed = report.migrations.filter((m) => m.status === 'passed').length;
   const failed = report.migrations.filter((m) => m.status === 'failed').length;
   if (report.migrations.length === 0) return l10n.t('No pending migration: migrate deploy would do nothing.');
-  const parts = [report.migrations.length === 1 ? l10n.t('{0} of 1 pending migration passed', passed) : l10n.t('{0} of {1} pending migrations passed', passed, report.migrations.length)];
+  const parts = [
+    report.migrations.length === 1
+      ? l10n.t('{0} of 1 pending migration passed', passed)
+      : l10n.t('{0} of {1} pending migrations passed', passed, report.migrations.length),
+  ];
   if (failed) parts.push(l10n.t('{0} failed', failed));
-  if (report.warningCount) parts.push(report.warningCount === 1 ? l10n.t('1 warning') : l10n.t('{0} warnings', report.warningCount));
+  if (report.warningCount) {
+    parts.push(report.warningCount === 1 ? l10n.t('1 warning') : l10n.t('{0} warnings', report.warningCount));
+  }
   return `${parts.join(', ')}.`;
 }
 
 /** One-line outcome, for notifications and the CLI's first line. */
 export function rehearsalHeadline(report: RehearsalReport): string {
-  const verdict = report.ok ? (report.warningCount > 0 ? l10n.t('passed with warnings') : l10n.t('passed')) : l10n.t('FAILED');
+  const verdict = report.ok
+    ? report.warningCount > 0
+      ? l10n.t('passed with warnings')
+      : l10n.t('passed')
+    : l10n.t('FAILED');
   return l10n.t('Deploy rehearsal on a copy of {0}: {1} — {2}', report.target, verdict, summary(report));
 }
 
@@ -108,14 +118,29 @@ export function rehearsalHeadline(report: RehearsalReport): string {
 export function rehearsalMarkdown(report: RehearsalReport, relative: (file: string) => string = (f) => f): string {
   const out: string[] = [];
   out.push(`# ${l10n.t('Deploy rehearsal on a copy of {0}', escapeMd(report.target))}`, '');
-  out.push(`**${report.ok ? (report.warningCount > 0 ? `⚠ ${l10n.t('Passed with warnings')}` : `✓ ${l10n.t('Passed')}`) : `✗ ${l10n.t('Failed')}`}** — ${escapeMd(summary(report))}`, '');
-  out.push(l10n.t('Nothing was written to {0}: its schema was copied into an embedded PostgreSQL and the migrations ran there.', escapeMd(report.target)), '');
+  out.push(
+    `**${report.ok ? (report.warningCount > 0 ? `⚠ ${l10n.t('Passed with warnings')}` : `✓ ${l10n.t('Passed')}`) : `✗ ${l10n.t('Failed')}`}** — ${escapeMd(summary(report))}`,
+    '',
+  );
+  out.push(
+    l10n.t(
+      'Nothing was written to {0}: its schema was copied into an embedded PostgreSQL and the migrations ran there.',
+      escapeMd(report.target),
+    ),
+    '',
+  );
   for (const blocker of report.blockers) out.push(`> **${l10n.t('Blocked:')}** ${escapeMd(blocker)}`, '');
   if (report.migrations.length > 0) {
     out.push(`| # | ${l10n.t('Migration')} | ${l10n.t('Result')} | ${l10n.t('Time')} |`, '|---|---|---|---|');
     report.migrations.forEach((m, i) => {
-      const passedText = m.warnings.length === 0 ? `✓ ${l10n.t('passed')}` : m.warnings.length === 1 ? `⚠ ${l10n.t('passed, 1 warning')}` : `⚠ ${l10n.t('passed, {0} warnings', m.warnings.length)}`;
-      const result = m.status === 'passed' ? passedText : m.status === 'failed' ? `✗ **${l10n.t('failed')}**` : l10n.t('not run');
+      const passedText =
+        m.warnings.length === 0
+          ? `✓ ${l10n.t('passed')}`
+          : m.warnings.length === 1
+            ? `⚠ ${l10n.t('passed, 1 warning')}`
+            : `⚠ ${l10n.t('passed, {0} warnings', m.warnings.length)}`;
+      const result =
+        m.status === 'passed' ? passedText : m.status === 'failed' ? `✗ **${l10n.t('failed')}**` : l10n.t('not run');
       out.push(`| ${i + 1} | \`${m.name}\` | ${result} | ${ms(m.ms)} |`);
     });
     out.push('');
@@ -126,29 +151,79 @@ export function rehearsalMarkdown(report: RehearsalReport, relative: (file: stri
     const file = m.sqlPath ? relative(m.sqlPath) : undefined;
     if (m.error) {
       const where = m.error.line ? `${file ?? 'migration.sql'}:${m.error.line}` : (file ?? 'migration.sql');
-      out.push(m.error.code ? l10n.t('**PostgreSQL error** {0} at {1}:', `\`${m.error.code}\``, `\`${where}\``) : l10n.t('**PostgreSQL error** at {0}:', `\`${where}\``), '', '```text', m.error.message, ...(m.error.detail ? [`DETAIL: ${m.error.detail}`] : []), ...(m.error.hint ? [`HINT: ${m.error.hint}`] : []), '```', '');
+      out.push(
+        m.error.code
+          ? l10n.t('**PostgreSQL error** {0} at {1}:', `\`${m.error.code}\``, `\`${where}\``)
+          : l10n.t('**PostgreSQL error** at {0}:', `\`${where}\``),
+        '',
+        '```text',
+        m.error.message,
+        ...(m.error.detail ? [`DETAIL: ${m.error.detail}`] : []),
+        ...(m.error.hint ? [`HINT: ${m.error.hint}`] : []),
+        '```',
+        '',
+      );
     }
-    for (const w of m.warnings) out.push(`- ⚠ ${escapeMd(w.message)}${w.line ? ` (\`${file ?? 'migration.sql'}:${w.line}\`)` : ''}`);
+    for (const w of m.warnings) {
+      out.push(`- ⚠ ${escapeMd(w.message)}${w.line ? ` (\`${file ?? 'migration.sql'}:${w.line}\`)` : ''}`);
+    }
     if (m.warnings.length > 0) out.push('');
   }
   out.push(`## ${l10n.t('The copy')}`, '');
   const size = `${formatBytes(report.source.bytes)}${report.source.ms !== undefined ? `, ${ms(report.source.ms)}` : ''}`;
-  const rows = report.copy.dataTables > 0 ? l10n.t(', rows of {0} tables', report.copy.dataTables) : l10n.t(', no rows (schema only)');
-  out.push(`- ${l10n.t('Schema from {0} ({1}), loaded into {2} in {3}: {4} statements{5}.', escapeMd(report.source.description), size, escapeMd(report.copy.engine), ms(report.copy.loadMs), report.copy.statements, rows)}`);
-  if (report.copy.realVersion) out.push(`- ${l10n.t('The real database runs PostgreSQL {0}.', escapeMd(report.copy.realVersion))}`);
+  const rows =
+    report.copy.dataTables > 0
+      ? l10n.t(', rows of {0} tables', report.copy.dataTables)
+      : l10n.t(', no rows (schema only)');
+  out.push(
+    `- ${l10n.t('Schema from {0} ({1}), loaded into {2} in {3}: {4} statements{5}.', escapeMd(report.source.description), size, escapeMd(report.copy.engine), ms(report.copy.loadMs), report.copy.statements, rows)}`,
+  );
+  if (report.copy.realVersion) {
+    out.push(`- ${l10n.t('The real database runs PostgreSQL {0}.', escapeMd(report.copy.realVersion))}`);
+  }
   const skipped = Object.entries(report.copy.skipped).filter(([, n]) => n > 0);
-  if (skipped.length > 0) out.push(`- ${l10n.t('Not reproduced on the copy: {0} statement(s).', skipped.map(([reason, n]) => `${n} ${reason}`).join(', '))}`);
-  const historySource = report.history.source === 'database' ? l10n.t('read from the real database') : report.history.source === 'dump' ? l10n.t('from the dump') : l10n.t('(none)');
+  if (skipped.length > 0) {
+    out.push(
+      `- ${l10n.t('Not reproduced on the copy: {0} statement(s).', skipped.map(([reason, n]) => `${n} ${reason}`).join(', '))}`,
+    );
+  }
+  const historySource =
+    report.history.source === 'database'
+      ? l10n.t('read from the real database')
+      : report.history.source === 'dump'
+        ? l10n.t('from the dump')
+        : l10n.t('(none)');
   out.push(
     `- ${
       report.history.recorded === 1
-        ? l10n.t('History: 1 row of {0} {1}, {2} applied.', '`_prisma_migrations`', historySource, report.history.applied)
-        : l10n.t('History: {0} rows of {1} {2}, {3} applied.', report.history.recorded, '`_prisma_migrations`', historySource, report.history.applied)
+        ? l10n.t(
+            'History: 1 row of {0} {1}, {2} applied.',
+            '`_prisma_migrations`',
+            historySource,
+            report.history.applied,
+          )
+        : l10n.t(
+            'History: {0} rows of {1} {2}, {3} applied.',
+            report.history.recorded,
+            '`_prisma_migrations`',
+            historySource,
+            report.history.applied,
+          )
     }`,
   );
-  if (report.copy.missingExtensions.length > 0) out.push(`- ${l10n.t('Extensions the copy cannot load: {0} — what uses them is missing from the copy.', report.copy.missingExtensions.map((e) => `\`${e}\``).join(', '))}`);
-  for (const p of report.copy.problems.slice(0, 20)) out.push(`- ${l10n.t('Dump line {0} did not load: {1} — {2}', p.line, escapeMd(p.message), `\`${escapeMd(p.statement)}\``)}`);
-  if (report.copy.problems.length > 20) out.push(`- ${l10n.t('… and {0} more dump statement(s) that did not load.', report.copy.problems.length - 20)}`);
+  if (report.copy.missingExtensions.length > 0) {
+    out.push(
+      `- ${l10n.t('Extensions the copy cannot load: {0} — what uses them is missing from the copy.', report.copy.missingExtensions.map((e) => `\`${e}\``).join(', '))}`,
+    );
+  }
+  for (const p of report.copy.problems.slice(0, 20)) {
+    out.push(
+      `- ${l10n.t('Dump line {0} did not load: {1} — {2}', p.line, escapeMd(p.message), `\`${escapeMd(p.statement)}\``)}`,
+    );
+  }
+  if (report.copy.problems.length > 20) {
+    out.push(`- ${l10n.t('… and {0} more dump statement(s) that did not load.', report.copy.problems.length - 20)}`);
+  }
   for (const note of report.notes) out.push(`- ${escapeMd(note)}`);
   out.push('', `_${l10n.t('Rehearsed {0} in {1} by Prisma Drift Guard.', report.startedAt, ms(report.totalMs))}_`, '');
   return out.join('\n');
@@ -162,8 +237,16 @@ export function rehearsalText(report: RehearsalReport, relative: (file: string) 
     const mark = m.status === 'passed' ? (m.warnings.length > 0 ? '⚠' : '✓') : m.status === 'failed' ? '✗' : '·';
     out.push(`${mark} ${m.name}${m.status === 'notRun' ? ` (${l10n.t('not run')})` : `  ${ms(m.ms)}`}`);
     const file = m.sqlPath ? relative(m.sqlPath) : 'migration.sql';
-    if (m.error) out.push(`    ${file}${m.error.line ? `:${m.error.line}` : ''}: ${m.error.message}${m.error.code ? ` [${m.error.code}]` : ''}`);
-    for (const w of m.warnings) out.push(`    ${w.line ? l10n.t('warning {0}: {1}', `${file}:${w.line}`, w.message) : l10n.t('warning: {0}', w.message)}`);
+    if (m.error) {
+      out.push(
+        `    ${file}${m.error.line ? `:${m.error.line}` : ''}: ${m.error.message}${m.error.code ? ` [${m.error.code}]` : ''}`,
+      );
+    }
+    for (const w of m.warnings) {
+      out.push(
+        `    ${w.line ? l10n.t('warning {0}: {1}', `${file}:${w.line}`, w.message) : l10n.t('warning: {0}', w.message)}`,
+      );
+    }
   }
   out.push(
     l10n.t(

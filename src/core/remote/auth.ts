@@ -7,7 +7,16 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
-import { utils as ssh2Utils, type AnyAuthMethod, type AuthenticationType, type ConnectConfig, type KeyboardInteractiveCallback, type NextAuthHandler, type ParsedKey, type Prompt } from 'ssh2';
+import {
+  utils as ssh2Utils,
+  type AnyAuthMethod,
+  type AuthenticationType,
+  type ConnectConfig,
+  type KeyboardInteractiveCallback,
+  type NextAuthHandler,
+  type ParsedKey,
+  type Prompt,
+} from 'ssh2';
 import { SshError } from './sshError';
 import { type ResolvedSshTarget, type SshAuth } from './target';
 
@@ -38,7 +47,13 @@ export function expandHome(file: string): string {
  */
 export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<PreparedAuth> {
   const auth: SshAuth = t.auth;
-  const state: PreparedAuth = { describe: '', handler: () => undefined, tried: [], serverAccepts: undefined, partialSuccess: false };
+  const state: PreparedAuth = {
+    describe: '',
+    handler: () => undefined,
+    tried: [],
+    serverAccepts: undefined,
+    partialSuccess: false,
+  };
   let queue: (() => AnyAuthMethod | undefined)[];
   switch (auth.kind) {
     case 'password': {
@@ -47,7 +62,13 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
       const kbd: AnyAuthMethod = {
         type: 'keyboard-interactive',
         username: t.user,
-        prompt: (_name: string, _instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback) => {
+        prompt: (
+          _name: string,
+          _instructions: string,
+          _lang: string,
+          prompts: Prompt[],
+          finish: KeyboardInteractiveCallback,
+        ) => {
           // Answer hidden prompts ("Password:") with the password; anything else we cannot know.
           finish(prompts.map((p) => (p.echo ? '' : password)));
         },
@@ -66,7 +87,17 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
       try {
         data = await fsp.readFile(file);
       } catch (error) {
-        throw new SshError('key-unusable', l10n.t('Cannot read the private key {0} for {1}: {2}', file, label, (error as NodeJS.ErrnoException).code ?? (error as Error).message), label, { cause: error });
+        throw new SshError(
+          'key-unusable',
+          l10n.t(
+            'Cannot read the private key {0} for {1}: {2}',
+            file,
+            label,
+            (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+          ),
+          label,
+          { cause: error },
+        );
       }
       const parsed = ssh2Utils.parseKey(data, auth.passphrase);
       if (parsed instanceof Error) {
@@ -80,7 +111,11 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
       }
       const key = Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed;
       if (!key || (key as { isPrivateKey?: () => boolean }).isPrivateKey?.() === false) {
-        throw new SshError('key-unusable', l10n.t('{0} holds no private key (is it the .pub file?) — cannot use it for {1}', file, label), label);
+        throw new SshError(
+          'key-unusable',
+          l10n.t('{0} holds no private key (is it the .pub file?) — cannot use it for {1}', file, label),
+          label,
+        );
       }
       // The parsed key, not the file: an encrypted key is decrypted (bcrypt, slow in JS) only once.
       const parsedKey = key as ParsedKey;
@@ -89,13 +124,26 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
     }
     case 'agent': {
       // Windows' OpenSSH agent listens on a fixed named pipe and sets no SSH_AUTH_SOCK.
-      const socket = auth.socket ?? process.env.SSH_AUTH_SOCK ?? (process.platform === 'win32' ? WINDOWS_OPENSSH_AGENT_PIPE : undefined);
-      if (!socket) throw new SshError('agent-unavailable', l10n.t('No SSH agent for {0}: SSH_AUTH_SOCK is not set and no agent socket is configured', label), label);
+      const socket =
+        auth.socket ??
+        process.env.SSH_AUTH_SOCK ??
+        (process.platform === 'win32' ? WINDOWS_OPENSSH_AGENT_PIPE : undefined);
+      if (!socket) {
+        throw new SshError(
+          'agent-unavailable',
+          l10n.t('No SSH agent for {0}: SSH_AUTH_SOCK is not set and no agent socket is configured', label),
+          label,
+        );
+      }
       if (socket !== 'pageant' && !WINDOWS_PIPE.test(socket)) {
         try {
           await fsp.stat(socket);
         } catch {
-          throw new SshError('agent-unavailable', l10n.t('No SSH agent for {0}: the agent socket {1} does not exist (is ssh-agent running?)', label, socket), label);
+          throw new SshError(
+            'agent-unavailable',
+            l10n.t('No SSH agent for {0}: the agent socket {1} does not exist (is ssh-agent running?)', label, socket),
+            label,
+          );
         }
       }
       state.describe = `agent ${socket}`;
@@ -109,7 +157,9 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
     while (queue.length > 0) {
       const method = queue.shift()?.();
       if (!method) continue;
-      if (state.serverAccepts && !state.serverAccepts.includes(method.type === 'agent' ? 'publickey' : method.type)) continue;
+      if (state.serverAccepts && !state.serverAccepts.includes(method.type === 'agent' ? 'publickey' : method.type)) {
+        continue;
+      }
       state.tried.push(method.type === 'agent' ? 'publickey (agent)' : method.type);
       return next(method);
     }
@@ -122,8 +172,16 @@ export async function prepareAuth(t: ResolvedSshTarget, label: string): Promise<
 /** The `auth-failed` error: who, the methods tried and those the server accepts. */
 export function authFailed(label: string, auth: PreparedAuth, serverMessage?: string): SshError {
   const tried = auth.tried.length > 0 ? auth.tried.join(', ') : l10n.t('none');
-  const accepts = auth.serverAccepts ? l10n.t('; the server accepts: {0}', auth.serverAccepts.join(', ') || l10n.t('nothing')) : '';
-  const partial = auth.partialSuccess ? l10n.t('; the server wants an additional method after a partial success (AuthenticationMethods)') : '';
+  const accepts = auth.serverAccepts
+    ? l10n.t('; the server accepts: {0}', auth.serverAccepts.join(', ') || l10n.t('nothing'))
+    : '';
+  const partial = auth.partialSuccess
+    ? l10n.t('; the server wants an additional method after a partial success (AuthenticationMethods)')
+    : '';
   const server = serverMessage ? ` — ${serverMessage}` : '';
-  return new SshError('auth-failed', l10n.t('Authentication failed for {0} (methods tried: {1})', label, `${tried}${accepts}${partial}`) + server, label);
+  return new SshError(
+    'auth-failed',
+    l10n.t('Authentication failed for {0} (methods tried: {1})', label, `${tried}${accepts}${partial}`) + server,
+    label,
+  );
 }

@@ -26,7 +26,13 @@
  */
 export { expandHome } from './auth';
 export { isSshError, SshError, SshHostKeyError, type HostKeyMismatch, type SshErrorCode } from './sshError';
-export { type HostKeyOptions, type OnUnknownHost, type UnknownHostDecision, type UnknownHostInfo, type VerifiedHostKey } from './hostKeys';
+export {
+  type HostKeyOptions,
+  type OnUnknownHost,
+  type UnknownHostDecision,
+  type UnknownHostInfo,
+  type VerifiedHostKey,
+} from './hostKeys';
 export {
   appendKnownHostLine,
   checkHostKey,
@@ -49,7 +55,21 @@ export {
 } from './knownHosts';
 export { SshSessionPool, type PooledLocalForward, type SshLease, type SshSessionPoolOptions } from './pool';
 export { type ExecResult, type PtyOptions, type RemoteProcess, type RemoteProcessOptions } from './remoteProcess';
-export { SshSession, type ExecOptions, type ShellOptions, type SpawnOptions, type SshConnectOptions, type SshSessionState } from './session';
+export {
+  SshSession,
+  type ExecOptions,
+  type ShellOptions,
+  type SpawnOptions,
+  type SshConnectOptions,
+  type SshSessionState,
+} from './session';
 export { quoteShellArg, shellCommand, withEnv } from './shellQuote';
-export { describeTarget, resolveTarget, targetKey, type ResolvedSshTarget, type SshAuth, type SshTarget } from './target';
+export {
+  describeTarget,
+  resolveTarget,
+  targetKey,
+  type ResolvedSshTarget,
+  type SshAuth,
+  type SshTarget,
+} from './target';
 export { type LocalForward, type LocalForwardClosed, type LocalForwardOptions } from './tunnel';

@@ -76,14 +76,24 @@ export function parseKnownHosts(text: string, file = '<known_hosts>'): ParsedKno
     }
     const innerType = keyTypeOfBlob(key);
     if (innerType !== keyType) {
-      problems.push({ file, line: lineNo, message: innerType ? l10n.t('the key says it is {0}, the line says {1}', innerType, keyType) : l10n.t('the key is unreadable, the line says {0}', keyType) });
+      problems.push({
+        file,
+        line: lineNo,
+        message: innerType
+          ? l10n.t('the key says it is {0}, the line says {1}', innerType, keyType)
+          : l10n.t('the key is unreadable, the line says {0}', keyType),
+      });
       continue;
     }
     let hosts: KnownHostEntry['hosts'];
     if (hostField.startsWith('|')) {
       const hashed = parseHashedHost(hostField);
       if (!hashed) {
-        problems.push({ file, line: lineNo, message: l10n.t('unsupported hashed host name {0}…', hostField.slice(0, 8)) });
+        problems.push({
+          file,
+          line: lineNo,
+          message: l10n.t('unsupported hashed host name {0}…', hostField.slice(0, 8)),
+        });
         continue;
       }
       hosts = { kind: 'hashed', ...hashed };
@@ -142,7 +152,11 @@ export function hashHostName(name: string, salt: Buffer = randomBytes(20)): stri
 }
 
 /** A known_hosts line for `name` (see {@link knownHostName}) and `blob`, hashed when asked. */
-export function formatKnownHostsLine(name: string, blob: Buffer, options: { hash?: boolean; comment?: string } = {}): string {
+export function formatKnownHostsLine(
+  name: string,
+  blob: Buffer,
+  options: { hash?: boolean; comment?: string } = {},
+): string {
   const type = keyTypeOfBlob(blob);
   if (!type) throw new Error('formatKnownHostsLine: not an SSH public key blob');
   const hostField = options.hash ? hashHostName(name) : name;
@@ -275,7 +289,9 @@ export async function readKnownHostsFiles(files: readonly string[]): Promise<Par
       text = await fsp.readFile(file, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') result.problems.push({ file, line: 0, message: l10n.t('cannot read: {0}', (error as Error).message) });
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        result.problems.push({ file, line: 0, message: l10n.t('cannot read: {0}', (error as Error).message) });
+      }
       continue;
     }
     const parsed = parseKnownHosts(text, file);
@@ -301,9 +317,11 @@ export function appendKnownHostLine(file: string, line: string): Promise<void> {
   const previous = appendQueue.get(file) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(() => appendNow(file, line));
   appendQueue.set(file, next);
-  void next.finally(() => {
-    if (appendQueue.get(file) === next) appendQueue.delete(file);
-  }).catch(() => undefined);
+  void next
+    .finally(() => {
+      if (appendQueue.get(file) === next) appendQueue.delete(file);
+    })
+    .catch(() => undefined);
   return next;
 }
 
@@ -320,7 +338,9 @@ async function appendNow(file: string, line: string): Promise<void> {
   const handle = await fsp.open(file, 'a', 0o600);
   try {
     const { bytesWritten } = await handle.write(data, 0, data.length);
-    if (bytesWritten !== data.length) throw new Error(l10n.t('Short write to {0} ({1} of {2} bytes)', file, bytesWritten, data.length));
+    if (bytesWritten !== data.length) {
+      throw new Error(l10n.t('Short write to {0} ({1} of {2} bytes)', file, bytesWritten, data.length));
+    }
     await handle.sync();
   } finally {
     await handle.close();

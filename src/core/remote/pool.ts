@@ -61,7 +61,13 @@ export class SshSessionPool {
    * connection attempt). Rejects with the connect {@link SshError}; a failed attempt is not cached.
    */
   async acquire(target: SshTarget): Promise<SshLease> {
-    if (this.disposed) throw new SshError('closed', l10n.t('SSH connections are closed (the extension or command is shutting down): {0}', describeTarget(target)), describeTarget(target));
+    if (this.disposed) {
+      throw new SshError(
+        'closed',
+        l10n.t('SSH connections are closed (the extension or command is shutting down): {0}', describeTarget(target)),
+        describeTarget(target),
+      );
+    }
     const key = targetKey(target);
     let entry = this.entries.get(key);
     if (entry?.session && entry.session.state !== 'open') {
@@ -72,7 +78,11 @@ export class SshSessionPool {
     const session = await holdWhenReady(entry, entry.connecting);
     if (this.disposed) {
       entry.refs--;
-      throw new SshError('closed', l10n.t('SSH connections are closed (the extension or command is shutting down): {0}', session.label), session.label);
+      throw new SshError(
+        'closed',
+        l10n.t('SSH connections are closed (the extension or command is shutting down): {0}', session.label),
+        session.label,
+      );
     }
     session.setKeepsProcessAlive(true);
     const held = entry;
@@ -101,7 +111,12 @@ export class SshSessionPool {
    * A local forward to `remoteHost:remotePort` through the shared session for `target`, holding a lease
    * until it is closed or its session ends.
    */
-  async forwardLocal(target: SshTarget, remoteHost: string, remotePort: number, options?: LocalForwardOptions): Promise<PooledLocalForward> {
+  async forwardLocal(
+    target: SshTarget,
+    remoteHost: string,
+    remotePort: number,
+    options?: LocalForwardOptions,
+  ): Promise<PooledLocalForward> {
     const lease = await this.acquire(target);
     let forward: LocalForward;
     try {

@@ -74,7 +74,14 @@ const CANCEL_CLOSE_WAIT_MS = 1_000;
 /** The handle of a process that was cancelled before its channel opened. */
 export function cancelledBeforeStart(started: number): RemoteProcess {
   const result = Promise.resolve<ExecResult>({ exitCode: null, cancelled: true, durationMs: Date.now() - started });
-  return { result, write: () => undefined, end: () => undefined, resize: () => undefined, kill: () => undefined, cancel: () => undefined };
+  return {
+    result,
+    write: () => undefined,
+    end: () => undefined,
+    resize: () => undefined,
+    kill: () => undefined,
+    cancel: () => undefined,
+  };
 }
 
 /** A remote process on one session channel. */
@@ -99,19 +106,23 @@ export class ChannelProcess implements RemoteProcess {
     sessionEnded: () => SshError | undefined,
   ) {
     this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
-    const capture = options.capture ? { stdout: [] as string[], stderr: [] as string[], bytes: 0, truncated: false } : undefined;
-    const sink = (decoder: StringDecoder, callback: ((text: string) => void) | undefined, key: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      const text = decoder.write(chunk);
-      if (!text) return;
-      callback?.(text);
-      if (capture) {
-        if (capture.bytes + chunk.length > MAX_CAPTURE) capture.truncated = true;
-        else {
-          capture[key].push(text);
-          capture.bytes += chunk.length;
+    const capture = options.capture
+      ? { stdout: [] as string[], stderr: [] as string[], bytes: 0, truncated: false }
+      : undefined;
+    const sink =
+      (decoder: StringDecoder, callback: ((text: string) => void) | undefined, key: 'stdout' | 'stderr') =>
+      (chunk: Buffer) => {
+        const text = decoder.write(chunk);
+        if (!text) return;
+        callback?.(text);
+        if (capture) {
+          if (capture.bytes + chunk.length > MAX_CAPTURE) capture.truncated = true;
+          else {
+            capture[key].push(text);
+            capture.bytes += chunk.length;
+          }
         }
-      }
-    };
+      };
     const outDecoder = new StringDecoder('utf8');
     const errDecoder = new StringDecoder('utf8');
     // Always consume both streams: an unread stream stops the SSH window and stalls the remote process.
@@ -141,7 +152,11 @@ export class ChannelProcess implements RemoteProcess {
         clearTimeout(this.closeTimer);
         options.signal?.removeEventListener('abort', onAbort);
         releaseSlot();
-        const flush = (decoder: StringDecoder, callback: ((text: string) => void) | undefined, key: 'stdout' | 'stderr') => {
+        const flush = (
+          decoder: StringDecoder,
+          callback: ((text: string) => void) | undefined,
+          key: 'stdout' | 'stderr',
+        ) => {
           const rest = decoder.end();
           if (rest) {
             callback?.(rest);
@@ -152,7 +167,11 @@ export class ChannelProcess implements RemoteProcess {
         flush(errDecoder, options.onStderr, 'stderr');
         const lost = sessionEnded();
         if (!this.gotExit && !this.cancelled && lost) return reject(lost);
-        const result: ExecResult = { exitCode: this.exitCode, cancelled: this.cancelled, durationMs: Date.now() - this.started };
+        const result: ExecResult = {
+          exitCode: this.exitCode,
+          cancelled: this.cancelled,
+          durationMs: Date.now() - this.started,
+        };
         if (this.exitSignal) result.signal = this.exitSignal;
         if (capture) {
           result.stdout = capture.stdout.join('');
@@ -209,13 +228,24 @@ function sendSignal(channel: ClientChannel, name: string): void {
     channel.signal(name);
     return;
   }
-  const internal = channel as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal(id: number, name: string): void } } };
+  const internal = channel as unknown as {
+    outgoing?: { id: number; state: string };
+    _client?: { _protocol?: { signal(id: number, name: string): void } };
+  };
   const outgoing = internal.outgoing;
-  if (outgoing && (outgoing.state === 'open' || outgoing.state === 'eof')) internal._client?._protocol?.signal(outgoing.id, name);
+  if (outgoing && (outgoing.state === 'open' || outgoing.state === 'eof')) {
+    internal._client?._protocol?.signal(outgoing.id, name);
+  }
 }
 
 /** ssh2 window settings for a pty (pixel size derived from an 8×16 cell). */
-export function ptyWindow(pty: PtyOptions): { cols: number; rows: number; width: number; height: number; term: string } {
+export function ptyWindow(pty: PtyOptions): {
+  cols: number;
+  rows: number;
+  width: number;
+  height: number;
+  term: string;
+} {
   const cols = Math.max(1, Math.floor(pty.cols ?? 80));
   const rows = Math.max(1, Math.floor(pty.rows ?? 24));
   return { cols, rows, width: cols * 8, height: rows * 16, term: pty.term ?? 'xterm-256color' };

@@ -14,7 +14,14 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import * as l10n from '@vscode/l10n';
 import { authFailed, prepareAuth, type PreparedAuth } from './auth';
 import { SshError, type SshErrorCode } from './sshError';
-import { hostKeyChangedError, hostKeyRejectedError, hostKeyRevokedError, type HostKeyOptions, type UnknownHostDecision, type VerifiedHostKey } from './hostKeys';
+import {
+  hostKeyChangedError,
+  hostKeyRejectedError,
+  hostKeyRevokedError,
+  type HostKeyOptions,
+  type UnknownHostDecision,
+  type VerifiedHostKey,
+} from './hostKeys';
 import {
   appendKnownHostLine,
   checkHostKey,
@@ -27,7 +34,15 @@ import {
   sha256Fingerprint,
   type KnownHostsProblem,
 } from './knownHosts';
-import { cancelledBeforeStart, ChannelProcess, ptyWindow, type ExecResult, type PtyOptions, type RemoteProcess, type RemoteProcessOptions } from './remoteProcess';
+import {
+  cancelledBeforeStart,
+  ChannelProcess,
+  ptyWindow,
+  type ExecResult,
+  type PtyOptions,
+  type RemoteProcess,
+  type RemoteProcessOptions,
+} from './remoteProcess';
 import { withEnv } from './shellQuote';
 import { describeTarget, resolveTarget, type ResolvedSshTarget, type SshTarget } from './target';
 import { startLocalForward, type LocalForward, type LocalForwardOptions } from './tunnel';
@@ -119,10 +134,19 @@ export class SshSession {
       if (this.stateValue !== 'open') return;
       const detail = socketError
         ? /keepalive/i.test(socketError.message)
-          ? l10n.t('no answer to {0} keepalives sent every {1} ms', target.keepaliveCountMax, target.keepaliveIntervalMs)
+          ? l10n.t(
+              'no answer to {0} keepalives sent every {1} ms',
+              target.keepaliveCountMax,
+              target.keepaliveIntervalMs,
+            )
           : socketError.message
         : l10n.t('the server closed the connection');
-      this.finish('lost', new SshError('connection-lost', l10n.t('SSH connection to {0} lost ({1})', this.label, detail), this.label, { cause: socketError }));
+      this.finish(
+        'lost',
+        new SshError('connection-lost', l10n.t('SSH connection to {0} lost ({1})', this.label, detail), this.label, {
+          cause: socketError,
+        }),
+      );
     };
     client.on('end', onEnd);
     client.on('close', onEnd);
@@ -192,9 +216,23 @@ export class SshSession {
       let timer: NodeJS.Timeout | undefined;
       const startTimer = () => {
         timerStarted = Date.now();
-        timer = setTimeout(() => {
-          fail(new SshError('timeout', l10n.t('Timed out after {0} ms connecting to {1} (during {2})', t.connectTimeoutMs, label, PHASE_TEXT[phase]()), label));
-        }, Math.max(0, remaining));
+        timer = setTimeout(
+          () => {
+            fail(
+              new SshError(
+                'timeout',
+                l10n.t(
+                  'Timed out after {0} ms connecting to {1} (during {2})',
+                  t.connectTimeoutMs,
+                  label,
+                  PHASE_TEXT[phase](),
+                ),
+                label,
+              ),
+            );
+          },
+          Math.max(0, remaining),
+        );
       };
       const pauseTimer = () => {
         clearTimeout(timer);
@@ -233,7 +271,10 @@ export class SshSession {
             phase === 'auth'
               ? l10n.t('{0} closed the connection during authentication', label)
               : phase === 'host-key'
-                ? l10n.t('{0} closed the connection during the SSH handshake while we were waiting for the host key decision', label)
+                ? l10n.t(
+                    '{0} closed the connection during the SSH handshake while we were waiting for the host key decision',
+                    label,
+                  )
                 : l10n.t('{0} closed the connection during the SSH handshake', label);
           fail(new SshError(phase === 'auth' ? 'auth-failed' : 'protocol', message, label));
         });
@@ -242,7 +283,9 @@ export class SshSession {
           if (settled || phase === 'auth') return;
           // The key exchange is complete: the server proved it holds the private host key.
           phase = 'auth';
-          log?.(`${label}: host key ${verified?.fingerprint ?? '?'} ${verified?.trust ?? ''}, authenticating as ${t.user} (${auth.describe})`);
+          log?.(
+            `${label}: host key ${verified?.fingerprint ?? '?'} ${verified?.trust ?? ''}, authenticating as ${t.user} (${auth.describe})`,
+          );
           if (pendingSave) {
             const line = pendingSave;
             pendingSave = undefined;
@@ -270,7 +313,9 @@ export class SshSession {
           // A re-key (ssh2 or the server renegotiates keys every GB or hour) must present the same key
           // again: no second prompt, and a different key mid-session is refused, as ssh does.
           if (acceptedKey) {
-            if (!acceptedKey.equals(blob)) log?.(`${label}: the server presented a different host key during a re-key; closing`);
+            if (!acceptedKey.equals(blob)) {
+              log?.(`${label}: the server presented a different host key during a re-key; closing`);
+            }
             return verify(acceptedKey.equals(blob));
           }
           phase = 'host-key';
@@ -307,7 +352,9 @@ export class SshSession {
             }
             switch (decision) {
               case 'accept-and-save':
-                pendingSave = formatKnownHostsLine(hostName, blob, { hash: options.hostKeys?.hashSavedHostNames ?? false });
+                pendingSave = formatKnownHostsLine(hostName, blob, {
+                  hash: options.hostKeys?.hashSavedHostNames ?? false,
+                });
                 verified = { keyType, fingerprint, trust: 'saved' };
                 acceptedKey = blob;
                 return verify(true);
@@ -321,9 +368,27 @@ export class SshSession {
             }
           };
           Promise.resolve()
-            .then(() => ask(fingerprint, keyType, { target: label, host: t.host, port: t.port, hostName, otherKnownTypes: check.otherTypes, saveTo }))
+            .then(() =>
+              ask(fingerprint, keyType, {
+                target: label,
+                host: t.host,
+                port: t.port,
+                hostName,
+                otherKnownTypes: check.otherTypes,
+                saveTo,
+              }),
+            )
             .then(decide, (error: unknown) => decide(error instanceof Error ? error : new Error(String(error))))
-            .catch((error: unknown) => fail(new SshError('protocol', l10n.t('SSH handshake with {0} failed after the host key decision: {1}', label, String(error)), label, { cause: error })));
+            .catch((error: unknown) =>
+              fail(
+                new SshError(
+                  'protocol',
+                  l10n.t('SSH handshake with {0} failed after the host key decision: {1}', label, String(error)),
+                  label,
+                  { cause: error },
+                ),
+              ),
+            );
         };
 
         const config: ConnectConfig = {
@@ -331,7 +396,11 @@ export class SshSession {
           username: t.user,
           hostVerifier,
           authHandler: auth.handler,
-          algorithms: { serverHostKey: preferredHostKeyAlgorithms(known.entries, hostName) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
+          algorithms: {
+            serverHostKey: preferredHostKeyAlgorithms(known.entries, hostName) as NonNullable<
+              ConnectConfig['algorithms']
+            >['serverHostKey'],
+          },
           keepaliveInterval: t.keepaliveIntervalMs,
           keepaliveCountMax: t.keepaliveCountMax,
           // Our deadline covers the handshake; ssh2's would also run during the host key prompt.
@@ -341,7 +410,14 @@ export class SshSession {
         try {
           c.connect(config);
         } catch (error) {
-          fail(new SshError('protocol', l10n.t('Cannot start the SSH connection to {0}: {1}', label, (error as Error).message), label, { cause: error }));
+          fail(
+            new SshError(
+              'protocol',
+              l10n.t('Cannot start the SSH connection to {0}: {1}', label, (error as Error).message),
+              label,
+              { cause: error },
+            ),
+          );
         }
       };
 
@@ -355,7 +431,15 @@ export class SshSession {
           } catch (error) {
             return fail(dnsError(error as NodeJS.ErrnoException, t.host, label));
           }
-          if (addresses.length === 0) return fail(new SshError('dns-failed', l10n.t('Cannot resolve the host name "{0}" of {1}: {2}', t.host, label, l10n.t('no address')), label));
+          if (addresses.length === 0) {
+            return fail(
+              new SshError(
+                'dns-failed',
+                l10n.t('Cannot resolve the host name "{0}" of {1}: {2}', t.host, label, l10n.t('no address')),
+                label,
+              ),
+            );
+          }
         }
         if (settled) return;
         phase = 'tcp';
@@ -422,7 +506,13 @@ export class SshSession {
    */
   async forwardLocal(remoteHost: string, remotePort: number, options: LocalForwardOptions = {}): Promise<LocalForward> {
     this.assertOpen();
-    return startLocalForward(remoteHost, remotePort, (srcIP, srcPort) => this.openForwardChannel(srcIP, srcPort, remoteHost, remotePort), (l) => this.onEnd(l), options);
+    return startLocalForward(
+      remoteHost,
+      remotePort,
+      (srcIP, srcPort) => this.openForwardChannel(srcIP, srcPort, remoteHost, remotePort),
+      (l) => this.onEnd(l),
+      options,
+    );
   }
 
   /**
@@ -521,7 +611,10 @@ export class SshSession {
     if (next) next();
   }
 
-  private async openProcess(options: RemoteProcessOptions, open: (done: (error: Error | undefined, channel: ClientChannel) => void) => void): Promise<RemoteProcess> {
+  private async openProcess(
+    options: RemoteProcessOptions,
+    open: (done: (error: Error | undefined, channel: ClientChannel) => void) => void,
+  ): Promise<RemoteProcess> {
     const started = Date.now();
     if (!(await this.acquireChannelSlot(options.signal))) return cancelledBeforeStart(started);
     try {
@@ -532,7 +625,15 @@ export class SshSession {
             // Wrap the channel right here, synchronously: ssh2 parses a whole TCP read in one go, so a quick
             // command's exit status can be emitted in the same tick as this callback — before an awaiting
             // caller would have attached its listeners.
-            resolve(new ChannelProcess(channel, options, started, () => this.releaseChannelSlot(), () => (this.stateValue === 'open' ? undefined : this.endError)));
+            resolve(
+              new ChannelProcess(
+                channel,
+                options,
+                started,
+                () => this.releaseChannelSlot(),
+                () => (this.stateValue === 'open' ? undefined : this.endError),
+              ),
+            );
           });
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));
@@ -541,7 +642,16 @@ export class SshSession {
     } catch (error) {
       this.releaseChannelSlot();
       if (this.stateValue !== 'open') throw this.endedError();
-      throw new SshError('channel-refused', l10n.t("{0} refused to start a session channel: {1} (too many at once for the server's MaxSessions?)", this.label, (error as Error).message), this.label, { cause: error });
+      throw new SshError(
+        'channel-refused',
+        l10n.t(
+          "{0} refused to start a session channel: {1} (too many at once for the server's MaxSessions?)",
+          this.label,
+          (error as Error).message,
+        ),
+        this.label,
+        { cause: error },
+      );
     }
   }
 
@@ -552,10 +662,35 @@ export class SshSession {
         this.client.forwardOut(srcIP, srcPort, remoteHost, remotePort, (error, channel) => {
           if (!error) return resolve(channel);
           if (this.stateValue !== 'open' && this.endError) return reject(this.endError);
-          reject(new SshError('forward-failed', l10n.t('{0} could not forward to {1}: {2}', this.label, `${remoteHost}:${remotePort}`, describeForwardFailure(error)), this.label, { cause: error }));
+          reject(
+            new SshError(
+              'forward-failed',
+              l10n.t(
+                '{0} could not forward to {1}: {2}',
+                this.label,
+                `${remoteHost}:${remotePort}`,
+                describeForwardFailure(error),
+              ),
+              this.label,
+              { cause: error },
+            ),
+          );
         });
       } catch (error) {
-        reject(this.endError ?? new SshError('forward-failed', l10n.t('{0} could not forward to {1}: {2}', this.label, `${remoteHost}:${remotePort}`, (error as Error).message), this.label, { cause: error }));
+        reject(
+          this.endError ??
+            new SshError(
+              'forward-failed',
+              l10n.t(
+                '{0} could not forward to {1}: {2}',
+                this.label,
+                `${remoteHost}:${remotePort}`,
+                (error as Error).message,
+              ),
+              this.label,
+              { cause: error },
+            ),
+        );
       }
     });
   }
@@ -567,24 +702,66 @@ function describeProblem(problem: KnownHostsProblem): string {
   return `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`;
 }
 
-function mapSshError(error: Error & { level?: string; code?: unknown }, phase: Phase, label: string, auth: PreparedAuth, t: ResolvedSshTarget): SshError {
+function mapSshError(
+  error: Error & { level?: string; code?: unknown },
+  phase: Phase,
+  label: string,
+  auth: PreparedAuth,
+  t: ResolvedSshTarget,
+): SshError {
   const level = error.level;
   if (level === 'client-authentication') return authFailed(label, auth);
-  if (level === 'agent') return new SshError('agent-unavailable', l10n.t('The SSH agent failed while authenticating to {0}: {1}', label, error.message), label, { cause: error });
+  if (level === 'agent') {
+    return new SshError(
+      'agent-unavailable',
+      l10n.t('The SSH agent failed while authenticating to {0}: {1}', label, error.message),
+      label,
+      { cause: error },
+    );
+  }
   if (level === 'client-socket') {
     const code = (error as NodeJS.ErrnoException).code;
-    if (phase === 'auth') return new SshError('auth-failed', l10n.t('{0} dropped the connection during authentication ({1})', label, code ?? error.message), label, { cause: error });
-    return new SshError('protocol', l10n.t('{0} dropped the connection during the SSH handshake ({1}) — is it an SSH server, and does it accept us (MaxStartups, firewall)?', label, code ?? error.message), label, { cause: error });
+    if (phase === 'auth') {
+      return new SshError(
+        'auth-failed',
+        l10n.t('{0} dropped the connection during authentication ({1})', label, code ?? error.message),
+        label,
+        { cause: error },
+      );
+    }
+    return new SshError(
+      'protocol',
+      l10n.t(
+        '{0} dropped the connection during the SSH handshake ({1}) — is it an SSH server, and does it accept us (MaxStartups, firewall)?',
+        label,
+        code ?? error.message,
+      ),
+      label,
+      { cause: error },
+    );
   }
   // A DISCONNECT from the server carries a numeric reason code.
   if (typeof error.code === 'number') {
     if (phase === 'auth') return authFailed(label, auth, l10n.t('the server disconnected: {0}', error.message));
-    return new SshError('protocol', l10n.t('{0} ended the SSH handshake: {1}', label, error.message), label, { cause: error });
+    return new SshError('protocol', l10n.t('{0} ended the SSH handshake: {1}', label, error.message), label, {
+      cause: error,
+    });
   }
   if (/Connection lost before handshake/i.test(error.message)) {
-    return new SshError('protocol', l10n.t('{0} (port {1}) closed the connection before the SSH handshake — is an SSH server listening on that port?', label, t.port), label, { cause: error });
+    return new SshError(
+      'protocol',
+      l10n.t(
+        '{0} (port {1}) closed the connection before the SSH handshake — is an SSH server listening on that port?',
+        label,
+        t.port,
+      ),
+      label,
+      { cause: error },
+    );
   }
-  return new SshError('protocol', l10n.t('SSH handshake with {0} failed: {1}', label, error.message), label, { cause: error });
+  return new SshError('protocol', l10n.t('SSH handshake with {0} failed: {1}', label, error.message), label, {
+    cause: error,
+  });
 }
 
 function dnsError(error: NodeJS.ErrnoException, host: string, label: string): SshError {
@@ -594,25 +771,65 @@ function dnsError(error: NodeJS.ErrnoException, host: string, label: string): Ss
       : error.code === 'EAI_AGAIN'
         ? l10n.t('temporary DNS failure — is the network or the DNS server reachable?')
         : (error.code ?? error.message);
-  return new SshError('dns-failed', l10n.t('Cannot resolve the host name "{0}" of {1}: {2}', host, label, detail), label, { cause: error });
+  return new SshError(
+    'dns-failed',
+    l10n.t('Cannot resolve the host name "{0}" of {1}: {2}', host, label, detail),
+    label,
+    { cause: error },
+  );
 }
 
-function tcpError(error: NodeJS.ErrnoException | undefined, t: ResolvedSshTarget, label: string, attempts: number): SshError {
+function tcpError(
+  error: NodeJS.ErrnoException | undefined,
+  t: ResolvedSshTarget,
+  label: string,
+  attempts: number,
+): SshError {
   const code = error?.code;
   const several = attempts > 1 ? l10n.t(' (tried {0} addresses)', attempts) : '';
   const codeOf = (c: SshErrorCode, m: string) => new SshError(c, m, label, { cause: error });
   switch (code) {
     case 'ECONNREFUSED':
-      return codeOf('connection-refused', l10n.t('Connection refused by {0}{1} — no SSH server is listening on that port (is sshd running, is the port right?)', `${t.host}:${t.port}`, several));
+      return codeOf(
+        'connection-refused',
+        l10n.t(
+          'Connection refused by {0}{1} — no SSH server is listening on that port (is sshd running, is the port right?)',
+          `${t.host}:${t.port}`,
+          several,
+        ),
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EHOSTDOWN':
     case 'ENETDOWN':
-      return codeOf('unreachable', l10n.t('{0} is unreachable{1} ({2}) — check the network, VPN or firewall', `${t.host}:${t.port}`, several, code));
+      return codeOf(
+        'unreachable',
+        l10n.t(
+          '{0} is unreachable{1} ({2}) — check the network, VPN or firewall',
+          `${t.host}:${t.port}`,
+          several,
+          code,
+        ),
+      );
     case 'ETIMEDOUT':
-      return codeOf('timeout', l10n.t('Timed out opening the TCP connection to {0}{1} — the host or a firewall drops the packets', `${t.host}:${t.port}`, several));
+      return codeOf(
+        'timeout',
+        l10n.t(
+          'Timed out opening the TCP connection to {0}{1} — the host or a firewall drops the packets',
+          `${t.host}:${t.port}`,
+          several,
+        ),
+      );
     default:
-      return codeOf('protocol', l10n.t('Cannot connect to {0}{1}: {2}', `${t.host}:${t.port}`, several, code ?? error?.message ?? l10n.t('unknown error')));
+      return codeOf(
+        'protocol',
+        l10n.t(
+          'Cannot connect to {0}{1}: {2}',
+          `${t.host}:${t.port}`,
+          several,
+          code ?? error?.message ?? l10n.t('unknown error'),
+        ),
+      );
   }
 }
 
@@ -620,9 +837,13 @@ function describeForwardFailure(error: Error & { reason?: number }): string {
   // RFC 4254 §5.1 reason codes, with what they usually mean for a `direct-tcpip` channel to sshd.
   switch (error.reason) {
     case 1:
-      return l10n.t('administratively prohibited (the server disallows TCP forwarding: AllowTcpForwarding / PermitOpen)');
+      return l10n.t(
+        'administratively prohibited (the server disallows TCP forwarding: AllowTcpForwarding / PermitOpen)',
+      );
     case 2:
-      return l10n.t('the server could not connect there (nothing listening on that host/port as seen from the server, or the host is unknown there)');
+      return l10n.t(
+        'the server could not connect there (nothing listening on that host/port as seen from the server, or the host is unknown there)',
+      );
     case 3:
       return l10n.t('unknown channel type');
     case 4:

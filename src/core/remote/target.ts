@@ -53,7 +53,9 @@ export function resolveTarget(target: SshTarget): ResolvedSshTarget {
   if (!host) throw new Error(l10n.t('SSH target: host is empty'));
   if (/\s/.test(host)) throw new Error(l10n.t('SSH target: host "{0}" contains whitespace', host));
   const port = target.port ?? DEFAULT_SSH_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(l10n.t('SSH target: port {0} is not a TCP port (1–65535)', String(port)));
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(l10n.t('SSH target: port {0} is not a TCP port (1–65535)', String(port)));
+  }
   const user = target.user.trim();
   if (!user) throw new Error(l10n.t('SSH target {0}: user is empty', host));
   const connectTimeoutMs = target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;

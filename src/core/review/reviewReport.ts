@@ -24,7 +24,10 @@ function counts(findings: readonly ReviewFinding[]): string {
 
 function headline(report: ReviewReport): string {
   if (report.pending.length === 0) return l10n.t('No pending migration ({0}): nothing to review.', report.basis);
-  const n = report.pending.length === 1 ? l10n.t('1 pending migration') : l10n.t('{0} pending migrations', report.pending.length);
+  const n =
+    report.pending.length === 1
+      ? l10n.t('1 pending migration')
+      : l10n.t('{0} pending migrations', report.pending.length);
   return l10n.t('Review of {0} ({1}): {2}.', n, report.basis, counts(report.findings));
 }
 
@@ -36,7 +39,12 @@ function severityWord(severity: ReviewSeverity): string {
 export function reviewText(report: ReviewReport, relative: (file: string) => string = (f) => f): string {
   const lines = [headline(report)];
   for (const f of report.findings) {
-    lines.push('', `${relative(f.file)}:${f.line}:${f.character}  ${severityWord(f.severity)}  ${f.rule}`, `  ${f.message}`, `  ${l10n.t('Safe rewrite: {0}', f.fix)}`);
+    lines.push(
+      '',
+      `${relative(f.file)}:${f.line}:${f.character}  ${severityWord(f.severity)}  ${f.rule}`,
+      `  ${f.message}`,
+      `  ${l10n.t('Safe rewrite: {0}', f.fix)}`,
+    );
   }
   return lines.join('\n');
 }
@@ -62,6 +70,12 @@ export function reviewMarkdown(report: ReviewReport, relative: (file: string) =>
   const found = new Set(report.findings.map((f) => f.rule));
   out.push('', `#### ${l10n.t('Safe rewrites')}`, '');
   for (const rule of reviewRules().filter((r) => found.has(r.id))) out.push(`- **\`${rule.id}\`** — ${rule.rewrite}`);
-  out.push('', l10n.t('To accept a statement as it is, say why in a comment before it: {0}', '`-- drift-guard-ignore <rule>: <reason>`'));
+  out.push(
+    '',
+    l10n.t(
+      'To accept a statement as it is, say why in a comment before it: {0}',
+      '`-- drift-guard-ignore <rule>: <reason>`',
+    ),
+  );
   return out.join('\n');
 }

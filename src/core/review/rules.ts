@@ -9,7 +9,17 @@
  */
 import * as l10n from '@vscode/l10n';
 import { compareMigrationNames } from '../project/migrationOrder';
-import { blankLiterals, IDENT, isTransactionControl, LineIndex, splitStatements, splitTopLevelWithOffsets, splitQualified, stripSqlComments, unquoteIdent } from '../sql/sqlText';
+import {
+  blankLiterals,
+  IDENT,
+  isTransactionControl,
+  LineIndex,
+  splitStatements,
+  splitTopLevelWithOffsets,
+  splitQualified,
+  stripSqlComments,
+  unquoteIdent,
+} from '../sql/sqlText';
 import { type ReviewEdit, type ReviewFinding, type ReviewRuleId, reviewRules } from './reviewFindings';
 import { findWaivers, type Waiver } from './waivers';
 
@@ -62,7 +72,9 @@ export function reviewMigrations(input: ReviewInput): ReviewFinding[] {
   const findings: ReviewFinding[] = [];
   for (const m of pending) {
     const later = new Set<string>();
-    for (const a of applied) if (compareMigrationNames(a.name, m.name) > 0) for (const t of touchedBy.get(a.name) ?? []) later.add(t);
+    for (const a of applied) {
+      if (compareMigrationNames(a.name, m.name) > 0) for (const t of touchedBy.get(a.name) ?? []) later.add(t);
+    }
     findings.push(...new Reviewer(m, tracker, created, later).run().findings);
   }
   return findings;
@@ -117,14 +129,28 @@ class Reviewer {
   private touch(table: string, at: number, length: number): void {
     this.touched.add(table);
     if (this.laterApplied?.has(table)) {
-      this.report('prisma/out-of-order', at, length, l10n.t('{0} sorts before applied migrations that change {1}: deploy applies it after them, a fresh database before them.', this.migration.name, table), table);
+      this.report(
+        'prisma/out-of-order',
+        at,
+        length,
+        l10n.t(
+          '{0} sorts before applied migrations that change {1}: deploy applies it after them, a fresh database before them.',
+          this.migration.name,
+          table,
+        ),
+        table,
+      );
     }
   }
 
   private statement(s: Statement, inTransaction: boolean): void {
     const m = s.masked;
     let match: RegExpExecArray | null;
-    if ((match = re(String.raw`^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${Q})\s*\(`).exec(m))) {
+    if (
+      (match = re(
+        String.raw`^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${Q})\s*\(`,
+      ).exec(m))
+    ) {
       const table = tableName(match[1]);
       this.created.add(table);
       this.touched.add(table);
@@ -141,7 +167,13 @@ class Reviewer {
     if ((match = re(String.raw`^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(${QLIST})`).exec(m))) {
       this.eachName(match, 1, (table, at, length) => {
         if (this.reviewing() && this.existing(table)) {
-          this.report('data-loss/drop-table', at, length, l10n.t('Drops the table {0}: its rows are lost.', table), table);
+          this.report(
+            'data-loss/drop-table',
+            at,
+            length,
+            l10n.t('Drops the table {0}: its rows are lost.', table),
+            table,
+          );
         }
         this.tracker.columns.delete(table);
       });
@@ -159,7 +191,11 @@ class Reviewer {
       }
       return;
     }
-    if ((match = re(String.raw`^CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?:${IDENT}\s+)?ON\s+(?:ONLY\s+)?(${Q})`).exec(m))) {
+    if (
+      (match = re(
+        String.raw`^CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?:${IDENT}\s+)?ON\s+(?:ONLY\s+)?(${Q})`,
+      ).exec(m))
+    ) {
       const table = tableName(match[3]);
       this.touch(table, s.start, match[0].length);
       if (match[2]) {
@@ -167,14 +203,38 @@ class Reviewer {
         return;
       }
       if (!this.reviewing() || !this.existing(table)) return;
-      if (match[1]) this.report('existing-rows/unique-index', s.start, match[0].length, l10n.t('Adds a unique index on {0}: fails if existing rows have duplicates.', table), table);
+      if (match[1]) {
+        this.report(
+          'existing-rows/unique-index',
+          s.start,
+          match[0].length,
+          l10n.t('Adds a unique index on {0}: fails if existing rows have duplicates.', table),
+          table,
+        );
+      }
       const edit: ReviewEdit | undefined = inTransaction
         ? undefined
-        : { offset: s.start + match[0].search(/INDEX/i) + 'INDEX'.length, length: 0, text: ' CONCURRENTLY', title: l10n.t('Build the index CONCURRENTLY') };
-      this.report('lock/create-index', s.start, match[0].length, l10n.t('Builds an index on {0} without CONCURRENTLY: writes to the table wait until it is built.', table), table, edit);
+        : {
+            offset: s.start + match[0].search(/INDEX/i) + 'INDEX'.length,
+            length: 0,
+            text: ' CONCURRENTLY',
+            title: l10n.t('Build the index CONCURRENTLY'),
+          };
+      this.report(
+        'lock/create-index',
+        s.start,
+        match[0].length,
+        l10n.t('Builds an index on {0} without CONCURRENTLY: writes to the table wait until it is built.', table),
+        table,
+        edit,
+      );
       return;
     }
-    if ((match = re(String.raw`^(?:DROP\s+INDEX|REINDEX\s+(?:\(.*?\)\s*)?(?:INDEX|TABLE|SCHEMA|DATABASE))\s+CONCURRENTLY\b`).exec(m))) {
+    if (
+      (match = re(
+        String.raw`^(?:DROP\s+INDEX|REINDEX\s+(?:\(.*?\)\s*)?(?:INDEX|TABLE|SCHEMA|DATABASE))\s+CONCURRENTLY\b`,
+      ).exec(m))
+    ) {
       if (inTransaction) this.concurrently(s);
       return;
     }
@@ -192,8 +252,15 @@ class Reviewer {
           s.start,
           match[0].length - 1,
           removed.length > 0
-            ? l10n.t('Recreates the enum {0} without {1}: fails if a row still uses it.', base, removed.map((l) => `'${l}'`).join(', '))
-            : l10n.t('Recreates the enum {0} (the way Prisma removes values): fails if a row uses a removed value.', base),
+            ? l10n.t(
+                'Recreates the enum {0} without {1}: fails if a row still uses it.',
+                base,
+                removed.map((l) => `'${l}'`).join(', '),
+              )
+            : l10n.t(
+                'Recreates the enum {0} (the way Prisma removes values): fails if a row uses a removed value.',
+                base,
+              ),
         );
       }
       this.tracker.enums.set(name, labels);
@@ -214,14 +281,22 @@ class Reviewer {
     }
     if ((match = re(String.raw`^TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?(${QLIST})`).exec(m))) {
       this.eachName(match, 1, (table, at, length) => {
-        if (this.reviewing() && this.existing(table)) this.report('data-loss/delete-rows', at, length, l10n.t('Truncates {0}: every row is lost.', table), table);
+        if (this.reviewing() && this.existing(table)) {
+          this.report('data-loss/delete-rows', at, length, l10n.t('Truncates {0}: every row is lost.', table), table);
+        }
       });
       return;
     }
     if ((match = re(String.raw`^DELETE\s+FROM\s+(?:ONLY\s+)?(${Q})`).exec(m))) {
       const table = tableName(match[1]);
       if (!/\bWHERE\b/i.test(m) && this.reviewing() && this.existing(table)) {
-        this.report('data-loss/delete-rows', s.start, match[0].length, l10n.t('Deletes every row of {0} (no WHERE).', table), table);
+        this.report(
+          'data-loss/delete-rows',
+          s.start,
+          match[0].length,
+          l10n.t('Deletes every row of {0} (no WHERE).', table),
+          table,
+        );
       }
     }
   }
@@ -247,27 +322,68 @@ class Reviewer {
     }
     if ((match = re(String.raw`^DROP\s+(?!CONSTRAINT\b)(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(${IDENT})`).exec(action))) {
       const column = unquoteIdent(match[1]);
-      if (reviewing) this.report('data-loss/drop-column', at, match[0].length, l10n.t('Drops the column {0}: its values are lost.', `${table}.${column}`), table);
+      if (reviewing) {
+        this.report(
+          'data-loss/drop-column',
+          at,
+          match[0].length,
+          l10n.t('Drops the column {0}: its values are lost.', `${table}.${column}`),
+          table,
+        );
+      }
       columns.delete(column);
       return;
     }
-    if ((match = re(String.raw`^ADD\s+(?!(?:CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|EXCLUDE)\b)(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?`).exec(action))) {
+    if (
+      (match = re(
+        String.raw`^ADD\s+(?!(?:CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|EXCLUDE)\b)(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?`,
+      ).exec(action))
+    ) {
       const col = columnDefinition(action.slice(match[0].length));
       if (!col) return;
       columns.set(col.name, col.type);
       const rest = action.slice(match[0].length);
-      const required = /\bNOT\s+NULL\b|\bPRIMARY\s+KEY\b/i.test(rest) && !/\bDEFAULT\b|\bGENERATED\b/i.test(rest) && !/^(?:small|big)?serial\d?$/i.test(col.type);
+      const required =
+        /\bNOT\s+NULL\b|\bPRIMARY\s+KEY\b/i.test(rest) &&
+        !/\bDEFAULT\b|\bGENERATED\b/i.test(rest) &&
+        !/^(?:small|big)?serial\d?$/i.test(col.type);
       if (reviewing && required) {
-        this.report('existing-rows/required-column', at, action.length, l10n.t('Adds the required column {0} without a default: fails if {1} has any row.', `${table}.${col.name}`, table), table);
+        this.report(
+          'existing-rows/required-column',
+          at,
+          action.length,
+          l10n.t(
+            'Adds the required column {0} without a default: fails if {1} has any row.',
+            `${table}.${col.name}`,
+            table,
+          ),
+          table,
+        );
       }
       if (reviewing && /\bUNIQUE\b|\bPRIMARY\s+KEY\b/i.test(rest)) {
-        this.report('existing-rows/unique-index', at, action.length, l10n.t('Adds a unique index on {0}: fails if existing rows have duplicates.', table), table);
+        this.report(
+          'existing-rows/unique-index',
+          at,
+          action.length,
+          l10n.t('Adds a unique index on {0}: fails if existing rows have duplicates.', table),
+          table,
+        );
       }
       return;
     }
     if ((match = re(String.raw`^ALTER\s+(?:COLUMN\s+)?(${IDENT})\s+SET\s+NOT\s+NULL\b`).exec(action))) {
       if (reviewing) {
-        this.report('existing-rows/set-not-null', at, match[0].length, l10n.t('Makes {0} required (SET NOT NULL): fails if a row has no value, and scans {1} under an exclusive lock.', `${table}.${unquoteIdent(match[1])}`, table), table);
+        this.report(
+          'existing-rows/set-not-null',
+          at,
+          match[0].length,
+          l10n.t(
+            'Makes {0} required (SET NOT NULL): fails if a row has no value, and scans {1} under an exclusive lock.',
+            `${table}.${unquoteIdent(match[1])}`,
+            table,
+          ),
+          table,
+        );
       }
       return;
     }
@@ -280,34 +396,102 @@ class Reviewer {
       if (!reviewing || /_new"?$/.test(type)) return;
       const where = `${table}.${column}`;
       if (before !== undefined && narrows(before, type)) {
-        this.report('data-loss/type-narrowing', at, match[0].length, l10n.t('Changes {0} from {1} to {2}: fails on values that do not fit, or cuts them.', where, before, type), table);
+        this.report(
+          'data-loss/type-narrowing',
+          at,
+          match[0].length,
+          l10n.t('Changes {0} from {1} to {2}: fails on values that do not fit, or cuts them.', where, before, type),
+          table,
+        );
       } else if (before === undefined || rewrites(before, type)) {
-        this.report('lock/alter-type', at, match[0].length, before === undefined ? l10n.t('Changes the type of {0} to {1}: may rewrite {2} while holding an exclusive lock.', where, type, table) : l10n.t('Changes {0} from {1} to {2}: rewrites {3} while holding an exclusive lock.', where, before, type, table), table);
+        this.report(
+          'lock/alter-type',
+          at,
+          match[0].length,
+          before === undefined
+            ? l10n.t(
+                'Changes the type of {0} to {1}: may rewrite {2} while holding an exclusive lock.',
+                where,
+                type,
+                table,
+              )
+            : l10n.t(
+                'Changes {0} from {1} to {2}: rewrites {3} while holding an exclusive lock.',
+                where,
+                before,
+                type,
+                table,
+              ),
+          table,
+        );
       }
       return;
     }
-    if ((match = re(String.raw`^ADD\s+(?:CONSTRAINT\s+(${IDENT})\s+)?(UNIQUE|PRIMARY\s+KEY|FOREIGN\s+KEY)\b`).exec(action))) {
+    if (
+      (match = re(String.raw`^ADD\s+(?:CONSTRAINT\s+(${IDENT})\s+)?(UNIQUE|PRIMARY\s+KEY|FOREIGN\s+KEY)\b`).exec(
+        action,
+      ))
+    ) {
       if (!reviewing) return;
       if (!/^FOREIGN/i.test(match[2])) {
-        this.report('existing-rows/unique-index', at, match[0].length, l10n.t('Adds a unique index on {0}: fails if existing rows have duplicates.', table), table);
+        this.report(
+          'existing-rows/unique-index',
+          at,
+          match[0].length,
+          l10n.t('Adds a unique index on {0}: fails if existing rows have duplicates.', table),
+          table,
+        );
         return;
       }
       if (/\bNOT\s+VALID\b/i.test(action)) return;
       // A mechanical rewrite only when the constraint is the statement's one action.
-      const alone = s.masked.slice(at - s.start + action.length).replace(/;/, '').trim() === '' && s.masked.slice(0, at - s.start).search(/,\s*$/) < 0;
+      const alone =
+        s.masked
+          .slice(at - s.start + action.length)
+          .replace(/;/, '')
+          .trim() === '' && s.masked.slice(0, at - s.start).search(/,\s*$/) < 0;
       const end = at + action.trimEnd().length;
-      const edit: ReviewEdit | undefined = alone ? { offset: end, length: 0, text: ' NOT VALID', title: l10n.t('Add the foreign key NOT VALID (validate it in a later migration)') } : undefined;
-      this.report('lock/foreign-key', at, match[0].length, l10n.t('Adds a foreign key to {0} without NOT VALID: {0} and the referenced table are locked while every row is checked.', table), table, edit);
+      const edit: ReviewEdit | undefined = alone
+        ? {
+            offset: end,
+            length: 0,
+            text: ' NOT VALID',
+            title: l10n.t('Add the foreign key NOT VALID (validate it in a later migration)'),
+          }
+        : undefined;
+      this.report(
+        'lock/foreign-key',
+        at,
+        match[0].length,
+        l10n.t(
+          'Adds a foreign key to {0} without NOT VALID: {0} and the referenced table are locked while every row is checked.',
+          table,
+        ),
+        table,
+        edit,
+      );
     }
   }
 
   private concurrently(s: Statement): void {
     if (!this.reviewing()) return;
-    this.report('prisma/concurrently-in-transaction', s.start, s.masked.search(/CONCURRENTLY/i) + 'CONCURRENTLY'.length, l10n.t('CONCURRENTLY cannot run inside a transaction block: {0} has other statements, so PostgreSQL refuses it.', this.migration.name));
+    this.report(
+      'prisma/concurrently-in-transaction',
+      s.start,
+      s.masked.search(/CONCURRENTLY/i) + 'CONCURRENTLY'.length,
+      l10n.t(
+        'CONCURRENTLY cannot run inside a transaction block: {0} has other statements, so PostgreSQL refuses it.',
+        this.migration.name,
+      ),
+    );
   }
 
   /** Calls `visit` with each table of a name list (group `group` of `match`), its offset and length in the file. */
-  private eachName(match: RegExpExecArray, group: number, visit: (table: string, at: number, length: number) => void): void {
+  private eachName(
+    match: RegExpExecArray,
+    group: number,
+    visit: (table: string, at: number, length: number) => void,
+  ): void {
     const s = this.current!;
     const listAt = s.start + match.index + match[0].lastIndexOf(match[group]);
     for (const part of splitTopLevelWithOffsets(match[group])) {
@@ -320,7 +504,14 @@ class Reviewer {
     }
   }
 
-  private report(rule: ReviewRuleId, offset: number, length: number, message: string, table?: string, edit?: ReviewEdit): void {
+  private report(
+    rule: ReviewRuleId,
+    offset: number,
+    length: number,
+    message: string,
+    table?: string,
+    edit?: ReviewEdit,
+  ): void {
     const meta = reviewRules().find((r) => r.id === rule)!;
     const position = this.lines.positionAt(offset);
     this.findings.push({
@@ -341,11 +532,30 @@ class Reviewer {
 
   /** Drops the findings a waiver with a reason covers; adds the waivers' own findings. */
   private applyWaivers(): ReviewFinding[] {
-    const kept = this.findings.filter((f) => !this.waivers.some((w) => w.reason && w.rules.includes(f.rule) && f.offset >= w.statementStart && f.offset < w.statementEnd));
+    const kept = this.findings.filter(
+      (f) =>
+        !this.waivers.some(
+          (w) => w.reason && w.rules.includes(f.rule) && f.offset >= w.statementStart && f.offset < w.statementEnd,
+        ),
+    );
     for (const w of this.waivers) {
       const unknown = w.unknown;
-      if (unknown.length > 0) this.report('waiver/unknown-rule', w.offset, w.length, l10n.t('drift-guard-ignore names {0}, which is no rule of the review.', unknown.join(', ')));
-      if (!w.reason) this.report('waiver/no-reason', w.offset, w.length, l10n.t('drift-guard-ignore without a reason (write it after a colon): the statement is still reported.'));
+      if (unknown.length > 0) {
+        this.report(
+          'waiver/unknown-rule',
+          w.offset,
+          w.length,
+          l10n.t('drift-guard-ignore names {0}, which is no rule of the review.', unknown.join(', ')),
+        );
+      }
+      if (!w.reason) {
+        this.report(
+          'waiver/no-reason',
+          w.offset,
+          w.length,
+          l10n.t('drift-guard-ignore without a reason (write it after a colon): the statement is still reported.'),
+        );
+      }
     }
     return [...kept, ...this.findings.filter((f) => f.rule.startsWith('waiver/'))];
   }
@@ -380,7 +590,9 @@ function columnDefinition(text: string): { name: string; type: string } | undefi
   if (CONSTRAINT_WORDS.test(trimmed)) return undefined;
   const match = new RegExp(String.raw`^(${IDENT})\s+([\s\S]*)$`).exec(trimmed);
   if (!match) return undefined;
-  const type = match[2].split(/\s+(?:NOT\s+NULL|NULL|DEFAULT|PRIMARY|REFERENCES|UNIQUE|CHECK|CONSTRAINT|COLLATE|GENERATED)\b/i)[0];
+  const type = match[2].split(
+    /\s+(?:NOT\s+NULL|NULL|DEFAULT|PRIMARY|REFERENCES|UNIQUE|CHECK|CONSTRAINT|COLLATE|GENERATED)\b/i,
+  )[0];
   return { name: unquoteIdent(match[1]), type: normaliseType(type) };
 }
 
@@ -391,7 +603,12 @@ function enumLabels(list: string): string[] {
 
 /** A type in one spelling: lower case, aliases folded (`INT4` → `integer`, `VARCHAR(10)` → `varchar(10)`). */
 export function normaliseType(raw: string): string {
-  const t = raw.trim().replace(/\s+/g, ' ').replace(/\s*\(\s*/g, '(').replace(/\s*,\s*/g, ',').replace(/\s*\)/g, ')');
+  const t = raw
+    .trim()
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\(\s*/g, '(')
+    .replace(/\s*,\s*/g, ',')
+    .replace(/\s*\)/g, ')');
   if (/"/.test(t)) return t;
   const lower = t.toLowerCase();
   const aliases: Array<[RegExp, string]> = [

@@ -27,7 +27,11 @@ const KEYWORD = /drift-guard-ignore\b/g;
  * The waivers of a migration: `sql` its text, `code` the same with comments blanked (a keyword blanked there is in
  * a comment; one still there is in a string and ignored), `statements` its statements with their offsets.
  */
-export function findWaivers(sql: string, code: string, statements: ReadonlyArray<{ start: number; end: number }>): Waiver[] {
+export function findWaivers(
+  sql: string,
+  code: string,
+  statements: ReadonlyArray<{ start: number; end: number }>,
+): Waiver[] {
   const out: Waiver[] = [];
   for (const m of sql.matchAll(KEYWORD)) {
     const at = m.index;
@@ -58,7 +62,11 @@ export function findWaivers(sql: string, code: string, statements: ReadonlyArray
 }
 
 /** The statement ending on the comment's line before it, else the first one ending after it. */
-function statementOf<S extends { start: number; end: number }>(sql: string, at: number, statements: readonly S[]): S | undefined {
+function statementOf<S extends { start: number; end: number }>(
+  sql: string,
+  at: number,
+  statements: readonly S[],
+): S | undefined {
   const lineStart = sql.lastIndexOf('\n', at - 1) + 1;
   const sameLine = statements.find((s) => s.end <= at && s.end > lineStart);
   return sameLine ?? statements.find((s) => s.end > at);

@@ -64,7 +64,11 @@ export function classifyCommand(command: string): StepClassification {
     // A redirection is a `>` (or `>>`) starting a word: not `2>`, not the end of a `<placeholder>`.
     const redirect = /(?:^|\s)>>?\s*/.exec(after);
     const fileFlag = /\s(?:-f\s*|--file[=\s]\s*)/.exec(after);
-    const at = redirect ? dump.index + redirect.index + redirect[0].length : fileFlag ? dump.index + fileFlag.index + fileFlag[0].length : -1;
+    const at = redirect
+      ? dump.index + redirect.index + redirect[0].length
+      : fileFlag
+        ? dump.index + fileFlag.index + fileFlag[0].length
+        : -1;
     if (at >= 0) result.backupPath = shellWord(text, at);
   } else if (/\bpg_basebackup\b/.test(text)) {
     kinds.add('backup');
@@ -79,7 +83,9 @@ export function classifyCommand(command: string): StepClassification {
     kinds.add('restore');
     result.restorePath = pgRestore[1].replace(/^['"]|['"]$/g, '');
   }
-  if (/\b(?:DROP\s+(?:TABLE|SCHEMA|DATABASE|TYPE|INDEX|COLUMN)|TRUNCATE\s)/i.test(text) || /\bdropdb\b/.test(text)) kinds.add('sqlDrop');
+  if (/\b(?:DROP\s+(?:TABLE|SCHEMA|DATABASE|TYPE|INDEX|COLUMN)|TRUNCATE\s)/i.test(text) || /\bdropdb\b/.test(text)) {
+    kinds.add('sqlDrop');
+  }
 
   result.kinds = [...kinds];
   const reasons: string[] = [];

@@ -21,7 +21,10 @@ const RUNNERS = new Set(['npx', '--yes', '-y', 'exec', 'dlx', 'yarn', 'bunx', 'x
 function prismaArgs(command: string): string[] | undefined {
   for (const words of splitCommands(command)) {
     // `prisma` run as a command: first word, a path to the binary, or after a runner (npx, pnpm exec, yarn, bunx…).
-    const at = words.findIndex((w, i) => (w === 'prisma' || w.endsWith('/prisma')) && (i === 0 || RUNNERS.has(words[i - 1]) || w.endsWith('/prisma')));
+    const at = words.findIndex(
+      (w, i) =>
+        (w === 'prisma' || w.endsWith('/prisma')) && (i === 0 || RUNNERS.has(words[i - 1]) || w.endsWith('/prisma')),
+    );
     if (at >= 0) return words.slice(at + 1);
   }
   return undefined;

@@ -56,7 +56,13 @@ export interface BackupRecord {
   census?: DatabaseCensus;
 }
 
-export type GateRule = 'backupBeforeDeploy' | 'rehearsalBeforeDeploy' | 'dbPushProduction' | 'resetProduction' | 'migrateDevProduction' | 'deployPlan';
+export type GateRule =
+  | 'backupBeforeDeploy'
+  | 'rehearsalBeforeDeploy'
+  | 'dbPushProduction'
+  | 'resetProduction'
+  | 'migrateDevProduction'
+  | 'deployPlan';
 
 /**
  * The number of the team's rule (strategie-migrations.md, "Règles") each gate enforces: 1 never `db push` in
@@ -103,7 +109,15 @@ export interface GateContext {
   rehearsal?: { ok: boolean; message: string };
 }
 
-const WRITES: readonly StepKind[] = ['deploy', 'dbPush', 'migrateReset', 'migrateDev', 'migrateResolve', 'restore', 'sqlDrop'];
+const WRITES: readonly StepKind[] = [
+  'deploy',
+  'dbPush',
+  'migrateReset',
+  'migrateDev',
+  'migrateResolve',
+  'restore',
+  'sqlDrop',
+];
 
 /** Decides whether `step` may run in `context`, and which confirmation it needs. */
 export function evaluateGates(classification: StepClassification, context: GateContext): GateVerdict {
@@ -120,16 +134,29 @@ export function evaluateGates(classification: StepClassification, context: GateC
       };
     }
     if (kinds.includes('migrateReset')) {
-      return { verdict: 'refuse', rule: 'resetProduction', message: l10n.t('migrate reset is never run against production ({0}): it drops every table and all data.', context.environment) };
+      return {
+        verdict: 'refuse',
+        rule: 'resetProduction',
+        message: l10n.t(
+          'migrate reset is never run against production ({0}): it drops every table and all data.',
+          context.environment,
+        ),
+      };
     }
     if (kinds.includes('migrateDev')) {
       return {
         verdict: 'refuse',
         rule: 'migrateDevProduction',
-        message: l10n.t('migrate dev is never run against production ({0}): it may ask to reset the database. Use migrate deploy.', context.environment),
+        message: l10n.t(
+          'migrate dev is never run against production ({0}): it may ask to reset the database. Use migrate deploy.',
+          context.environment,
+        ),
       };
     }
-    if (kinds.includes('deploy') && !context.backups.some((b) => b.environment === context.environment && b.verification?.status === 'verified')) {
+    if (
+      kinds.includes('deploy') &&
+      !context.backups.some((b) => b.environment === context.environment && b.verification?.status === 'verified')
+    ) {
       const unverified = [...context.backups].reverse().find((b) => b.environment === context.environment);
       return {
         verdict: 'refuse',
@@ -140,7 +167,10 @@ export function evaluateGates(classification: StepClassification, context: GateC
               context.environment,
               unverified.verification?.summary ?? l10n.t('its restore was not checked.'),
             )
-          : l10n.t('No backup of {0} succeeded in this run: run the backup step first (rule: backup before every migrate deploy in production).', context.environment),
+          : l10n.t(
+              'No backup of {0} succeeded in this run: run the backup step first (rule: backup before every migrate deploy in production).',
+              context.environment,
+            ),
       };
     }
     if (kinds.includes('deploy') && context.rehearsal && !context.rehearsal.ok) {
@@ -149,8 +179,18 @@ export function evaluateGates(classification: StepClassification, context: GateC
   }
   const writes = context.kind === 'production' && kinds.some((k) => WRITES.includes(k));
   if (classification.destructive || writes) {
-    const reasons = [classification.destructiveReason, writes ? l10n.t('writes to the production database {0}', context.environment) : undefined].filter((r): r is string => !!r);
-    return { verdict: 'allow', confirmation: { expected: context.environment, reason: reasons.join('; '), destructive: classification.destructive } };
+    const reasons = [
+      classification.destructiveReason,
+      writes ? l10n.t('writes to the production database {0}', context.environment) : undefined,
+    ].filter((r): r is string => !!r);
+    return {
+      verdict: 'allow',
+      confirmation: {
+        expected: context.environment,
+        reason: reasons.join('; '),
+        destructive: classification.destructive,
+      },
+    };
   }
   return { verdict: 'allow' };
 }
@@ -199,9 +239,16 @@ export function formatDate(format: string, date: Date): string {
  * so the path written is known exactly. `backupPath` is undefined when the command names no file (`pg_dump`
  * to stdout) or still expands something (`$HOME`) we cannot know.
  */
-export function pinBackupCommand(command: string, classification: StepClassification, now: Date): { command: string; backupPath?: string; literal: boolean } {
+export function pinBackupCommand(
+  command: string,
+  classification: StepClassification,
+  now: Date,
+): { command: string; backupPath?: string; literal: boolean } {
   if (!classification.kinds.includes('backup')) return { command, literal: false };
-  const pin = (text: string): string => text.replace(DATE_SUBSTITUTION, (_m, _q1, f1: string | undefined, _q3, f3: string | undefined) => formatDate(f1 ?? f3 ?? '', now));
+  const pin = (text: string): string =>
+    text.replace(DATE_SUBSTITUTION, (_m, _q1, f1: string | undefined, _q3, f3: string | undefined) =>
+      formatDate(f1 ?? f3 ?? '', now),
+    );
   const pinned = pin(command);
   if (classification.backupPath === undefined) return { command: pinned, literal: false };
   const backupPath = pin(classification.backupPath);
@@ -237,7 +284,10 @@ export function restoreCommandFor(
     if (!step.classification.kinds.includes('restore') || restorePath === undefined || !accept(step)) continue;
     const bindings = matchPathPattern(restorePath, backupPath, runbook.variables, values);
     if (!bindings) continue;
-    const command = strictRestoreCommand(substituteVariables(step.command, runbook.variables, { ...values, ...bindings }), dumpAllowsSingleTransaction(backupCommand));
+    const command = strictRestoreCommand(
+      substituteVariables(step.command, runbook.variables, { ...values, ...bindings }),
+      dumpAllowsSingleTransaction(backupCommand),
+    );
     return { command, stepId: step.id, bindings };
   }
   const derived = deriveRestoreCommand(backupCommand, backupPath);
@@ -259,7 +309,9 @@ export function matchPathPattern(
       parts = parts.flatMap((p): Part[] => {
         if (!('literal' in p) || !p.literal.includes(token)) return [p];
         const pieces = p.literal.split(token);
-        return pieces.flatMap((piece, i): Part[] => (i === 0 ? [{ literal: piece }] : [{ variable: v }, { literal: piece }]));
+        return pieces.flatMap((piece, i): Part[] =>
+          i === 0 ? [{ literal: piece }] : [{ variable: v }, { literal: piece }],
+        );
       });
     }
   }
@@ -270,7 +322,9 @@ export function matchPathPattern(
       const known = values[p.variable.name];
       if (known !== undefined) return known.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       names.push(p.variable.name);
-      return p.variable.kind === 'date' ? `(${p.variable.token.replace(/[YMDHS]/g, '\\d').replace(/[-_:T]/g, (c) => `\\${c}`)})` : '([^/]+?)';
+      return p.variable.kind === 'date'
+        ? `(${p.variable.token.replace(/[YMDHS]/g, '\\d').replace(/[-_:T]/g, (c) => `\\${c}`)})`
+        : '([^/]+?)';
     })
     .join('');
   const m = new RegExp(`^${source}$`).exec(path);
@@ -308,7 +362,10 @@ export function deriveRestoreCommand(backupCommand: string, backupPath: string):
       database = words[++i];
     } else if (/^--dbname=/.test(w)) {
       database = w.slice('--dbname='.length);
-    } else if (/^-F[ctd]$|^--format=(?:c|custom|t|tar|d|directory)$/.test(w) || (w === '-F' && /^[ctd]/.test(words[i + 1] ?? ''))) {
+    } else if (
+      /^-F[ctd]$|^--format=(?:c|custom|t|tar|d|directory)$/.test(w) ||
+      (w === '-F' && /^[ctd]/.test(words[i + 1] ?? ''))
+    ) {
       custom = true;
       if (w === '-F') i++;
     } else if (/^-Fp$|^--format=(?:p|plain)$/.test(w)) {

@@ -119,7 +119,15 @@ export function parseRunbook(file: string, markdown: string): Runbook {
 
   const ensureSection = (line: number): RunbookSection => {
     if (section) return section;
-    section = { id: slugify('introduction', usedSlugs), title: 'Introduction', level: 1, line, kind: 'other', notes: [], steps: [] };
+    section = {
+      id: slugify('introduction', usedSlugs),
+      title: 'Introduction',
+      level: 1,
+      line,
+      kind: 'other',
+      notes: [],
+      steps: [],
+    };
     sections.push(section);
     return section;
   };
@@ -167,7 +175,12 @@ export function parseRunbook(file: string, markdown: string): Runbook {
   }
 
   for (const s of sections) {
-    s.kind = s.steps.some((st) => !st.manual) ? classifySection(s.title, s.steps.flatMap((st) => st.classification.kinds)) : 'other';
+    s.kind = s.steps.some((st) => !st.manual)
+      ? classifySection(
+          s.title,
+          s.steps.flatMap((st) => st.classification.kinds),
+        )
+      : 'other';
   }
   warnUnboundContainers(sections, warnings);
   // Variables used before their assignment in the file are still variables; mark usage.
@@ -198,7 +211,9 @@ export function dockerExecContainers(command: string): string[] {
 }
 
 function describeStepTarget(target: StepTarget): string {
-  if (target.kind === 'ssh') return `${target.user ? `${target.user}@` : ''}${target.host}${target.port ? `:${target.port}` : ''}`;
+  if (target.kind === 'ssh') {
+    return `${target.user ? `${target.user}@` : ''}${target.host}${target.port ? `:${target.port}` : ''}`;
+  }
   if (target.kind === 'environment') return target.environment;
   return l10n.t('this machine');
 }
@@ -215,7 +230,9 @@ function warnUnboundContainers(sections: RunbookSection[], warnings: Runbook['wa
     const folders = new Map<string, StepTarget>();
     for (const step of section.steps) {
       if (step.target.kind !== 'ssh') continue;
-      for (const name of dockerExecContainers(step.command)) if (!containers.has(name)) containers.set(name, step.target);
+      for (const name of dockerExecContainers(step.command)) {
+        if (!containers.has(name)) containers.set(name, step.target);
+      }
       if (step.cwd?.startsWith('/') && !folders.has(step.cwd)) folders.set(step.cwd, step.target);
     }
     if (containers.size === 0) return;
@@ -223,7 +240,10 @@ function warnUnboundContainers(sections: RunbookSection[], warnings: Runbook['wa
       // The same procedure: sections under the same parent heading (siblings and their subsections).
       if (!isWithin(later, section.parentId, sections)) break;
       // One runbook warning per section and server (the steps' own hints say it step by step).
-      const grouped = new Map<string, { target: StepTarget; lines: number[]; containers: Set<string>; folders: Set<string> }>();
+      const grouped = new Map<
+        string,
+        { target: StepTarget; lines: number[]; containers: Set<string>; folders: Set<string> }
+      >();
       for (const step of later.steps) {
         if (step.target.kind !== 'local' || step.hint) continue;
         const container = dockerExecContainers(step.command).find((n) => containers.has(n));
@@ -232,16 +252,33 @@ function warnUnboundContainers(sections: RunbookSection[], warnings: Runbook['wa
         let target: StepTarget;
         if (container !== undefined) {
           target = containers.get(container)!;
-          message = l10n.t('Runs on {0}, but the container {1} is used on {2} in "{3}".', describeStepTarget(step.target), container, describeStepTarget(target), section.title);
+          message = l10n.t(
+            'Runs on {0}, but the container {1} is used on {2} in "{3}".',
+            describeStepTarget(step.target),
+            container,
+            describeStepTarget(target),
+            section.title,
+          );
         } else if (folder !== undefined && folders.has(folder)) {
           target = folders.get(folder)!;
-          message = l10n.t('Runs on {0}, but {1} is a folder of {2} in "{3}".', describeStepTarget(step.target), folder, describeStepTarget(target), section.title);
+          message = l10n.t(
+            'Runs on {0}, but {1} is a folder of {2} in "{3}".',
+            describeStepTarget(step.target),
+            folder,
+            describeStepTarget(target),
+            section.title,
+          );
         } else {
           continue;
         }
         step.hint = { message: `${message} ${bindAdvice()}`, suggestedTarget: target };
         const key = describeStepTarget(target);
-        const group = grouped.get(key) ?? { target, lines: [], containers: new Set<string>(), folders: new Set<string>() };
+        const group = grouped.get(key) ?? {
+          target,
+          lines: [],
+          containers: new Set<string>(),
+          folders: new Set<string>(),
+        };
         group.lines.push(step.line);
         if (container !== undefined) group.containers.add(container);
         else if (folder !== undefined) group.folders.add(folder);
@@ -251,10 +288,19 @@ function warnUnboundContainers(sections: RunbookSection[], warnings: Runbook['wa
         const containerList = [...group.containers].join(', ');
         const folderList = [...group.folders].join(', ');
         const uses = [
-          ...(group.containers.size > 0 ? [group.containers.size > 1 ? l10n.t('the containers {0}', containerList) : l10n.t('the container {0}', containerList)] : []),
-          ...(group.folders.size > 0 ? [group.folders.size > 1 ? l10n.t('the folders {0}', folderList) : l10n.t('the folder {0}', folderList)] : []),
+          ...(group.containers.size > 0
+            ? [
+                group.containers.size > 1
+                  ? l10n.t('the containers {0}', containerList)
+                  : l10n.t('the container {0}', containerList),
+              ]
+            : []),
+          ...(group.folders.size > 0
+            ? [group.folders.size > 1 ? l10n.t('the folders {0}', folderList) : l10n.t('the folder {0}', folderList)]
+            : []),
         ].reduce((a, b) => l10n.t('{0} and {1}', a, b));
-        const lines = group.lines.length > 1 ? l10n.t('lines {0}', group.lines.join(', ')) : l10n.t('line {0}', group.lines[0]);
+        const lines =
+          group.lines.length > 1 ? l10n.t('lines {0}', group.lines.join(', ')) : l10n.t('line {0}', group.lines[0]);
         warnings.push({
           line: group.lines[0],
           message: `${l10n.t('"{0}" ({1}): runs on this machine, but uses {2} of {3} from "{4}".', later.title, lines, uses, describeStepTarget(group.target), section.title)} ${bindAdvice()}`,
@@ -292,9 +338,17 @@ function addBlockSteps(
 ): void {
   let target = blockTarget;
   const cwdByTarget = new Map<string, string>();
-  const targetKey = (t: StepTarget): string => (t.kind === 'local' ? 'local' : t.kind === 'ssh' ? `ssh:${t.user ?? ''}@${t.host}` : `env:${t.environment}`);
+  const targetKey = (t: StepTarget): string =>
+    t.kind === 'local' ? 'local' : t.kind === 'ssh' ? `ssh:${t.user ?? ''}@${t.host}` : `env:${t.environment}`;
   // Console transcripts: keep only the `$ ` lines.
-  const body = language === 'console' || language === 'shell-session' ? content.split('\n').filter((l) => /^\s*\$\s/.test(l)).map((l) => l.replace(/^\s*\$\s/, '')).join('\n') : content;
+  const body =
+    language === 'console' || language === 'shell-session'
+      ? content
+          .split('\n')
+          .filter((l) => /^\s*\$\s/.test(l))
+          .map((l) => l.replace(/^\s*\$\s/, ''))
+          .join('\n')
+      : content;
   const lines = splitShell(body);
   let pendingNotes: { text: string; line: number }[] = [];
   let lastStep: RunbookStep | undefined;
@@ -317,7 +371,14 @@ function addBlockSteps(
     pendingNotes = pendingNotes.filter((n) => !manual.includes(n));
   };
 
-  const pushStep = (s: { title: string; command: string; line: number; endLine: number; notes: string[]; manual: boolean }): RunbookStep => {
+  const pushStep = (s: {
+    title: string;
+    command: string;
+    line: number;
+    endLine: number;
+    notes: string[];
+    manual: boolean;
+  }): RunbookStep => {
     const cwd = cwdByTarget.get(targetKey(target));
     const step: RunbookStep = {
       id: `${section.id}/${section.steps.length + 1}`,
@@ -375,7 +436,13 @@ function addBlockSteps(
     const assignment = parseAssignment(command);
     if (assignment) {
       if (!variables.has(assignment.name)) {
-        variables.set(assignment.name, { name: assignment.name, kind: 'assignment', defaultValue: assignment.value, line, token: `\${${assignment.name}}` });
+        variables.set(assignment.name, {
+          name: assignment.name,
+          kind: 'assignment',
+          defaultValue: assignment.value,
+          line,
+          token: `\${${assignment.name}}`,
+        });
       }
       // The comment above an assignment describes the command that uses it next.
       sawBlank = false;
@@ -408,9 +475,14 @@ function addBlockSteps(
   }
   flushManual(false);
   if (pendingNotes.length > 0 && lastStep) lastStep.notes.push(...pendingNotes.map((n) => n.text));
-  else if (pendingNotes.length > 0 && section.steps.length === 0) section.notes.push(...pendingNotes.map((n) => n.text));
+  else if (pendingNotes.length > 0 && section.steps.length === 0) {
+    section.notes.push(...pendingNotes.map((n) => n.text));
+  }
   if (target.kind === 'ssh' && section.steps.length === 0) {
-    warnings.push({ line: firstLine, message: l10n.t('An ssh login to {0} with no command after it in "{1}"', target.host, section.title) });
+    warnings.push({
+      line: firstLine,
+      message: l10n.t('An ssh login to {0} with no command after it in "{1}"', target.host, section.title),
+    });
   }
 }
 
@@ -463,7 +535,11 @@ function variableAt(text: string, index: number, v: RunbookVariable): number {
  * lands (see {@link substituteShellValues}): an ordinary value (`prod_20260217.sql`, `/var/backups`) reads as
  * before, and no value can inject a command. Unknown names are left alone.
  */
-export function substituteVariables(command: string, runbookVariables: readonly RunbookVariable[], values: Readonly<Record<string, string>>): string {
+export function substituteVariables(
+  command: string,
+  runbookVariables: readonly RunbookVariable[],
+  values: Readonly<Record<string, string>>,
+): string {
   const known = runbookVariables.filter((v) => values[v.name] !== undefined);
   if (known.length === 0) return command;
   return substituteShellValues(command, (text, index) => {
@@ -476,7 +552,11 @@ export function substituteVariables(command: string, runbookVariables: readonly 
 }
 
 /** Replaces variables in plain text (a step's title, its working folder) with the values as given, unquoted. */
-export function substituteText(text: string, runbookVariables: readonly RunbookVariable[], values: Readonly<Record<string, string>>): string {
+export function substituteText(
+  text: string,
+  runbookVariables: readonly RunbookVariable[],
+  values: Readonly<Record<string, string>>,
+): string {
   let out = '';
   let i = 0;
   outer: while (i < text.length) {

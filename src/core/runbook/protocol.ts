@@ -21,7 +21,11 @@ export interface TargetView {
   kind?: EnvironmentKindView;
   remote: boolean;
   /** Why it cannot run yet, with the action that fixes it. */
-  problem?: { message: string; action?: 'addEnvironment'; /** Said once in the section's banner instead of on the step. */ inSectionBanner?: boolean };
+  problem?: {
+    message: string;
+    action?: 'addEnvironment';
+    /** Said once in the section's banner instead of on the step. */ inSectionBanner?: boolean;
+  };
 }
 
 export interface VerificationView {

@@ -44,7 +44,9 @@ export function restorableBackupCommand(command: string): string | undefined {
   const clean = /(?:^|\s)(?:-c|--clean)(?=\s|$)/.test(dump.args);
   const ifExists = /(?:^|\s)--if-exists(?=\s|$)/.test(dump.args);
   if (clean && ifExists) return undefined;
-  const missing = [clean ? undefined : '--clean', ifExists ? undefined : '--if-exists'].filter((f): f is string => !!f).join(' ');
+  const missing = [clean ? undefined : '--clean', ifExists ? undefined : '--if-exists']
+    .filter((f): f is string => !!f)
+    .join(' ');
   const insertAt = dump.at + 'pg_dump'.length;
   return `${text.slice(0, insertAt)} ${missing}${text.slice(insertAt)}`;
 }
@@ -82,7 +84,10 @@ const ERROR_LINE = /^(?:psql:[^\n]*?:\d+:\s*)?(?:ERROR|FATAL):\s.*$|^pg_restore:
  * Why a restore step failed although it may have exited 0: the first error line of its output (the line as
  * printed, trimmed), or undefined when the output has none or the step is no restore.
  */
-export function restoreFailure(classification: Pick<StepClassification, 'kinds'>, output: string | undefined): string | undefined {
+export function restoreFailure(
+  classification: Pick<StepClassification, 'kinds'>,
+  output: string | undefined,
+): string | undefined {
   if (!classification.kinds.includes('restore') || !output) return undefined;
   const m = ERROR_LINE.exec(output.replace(/\r\n/g, '\n'));
   return m ? m[0].trim() : undefined;
@@ -99,7 +104,9 @@ export function strictRestoreCommand(command: string, singleTransaction = true):
   const args = command.slice(at).split(/[;|&]/)[0];
   const flags: string[] = [];
   if (!/ON_ERROR_STOP/.test(args)) flags.push('-v ON_ERROR_STOP=1');
-  if (singleTransaction && !/(?:^|\s)(?:-1|--single-transaction)(?=\s|$)/.test(args)) flags.push('--single-transaction');
+  if (singleTransaction && !/(?:^|\s)(?:-1|--single-transaction)(?=\s|$)/.test(args)) {
+    flags.push('--single-transaction');
+  }
   return flags.length > 0 ? `${command.slice(0, at)} ${flags.join(' ')}${command.slice(at)}` : command;
 }
 

@@ -59,15 +59,25 @@ export interface RunState {
 export const OUTPUT_TAIL_CHARS = 4_000;
 
 /** Where a step runs in this run: as written, or on its section's chosen target for a local step. */
-export function effectiveTarget(step: { sectionId: string; target: StepTarget }, run: Pick<RunState, 'sectionTargets'>): StepTarget {
+export function effectiveTarget(
+  step: { sectionId: string; target: StepTarget },
+  run: Pick<RunState, 'sectionTargets'>,
+): StepTarget {
   const chosen = run.sectionTargets?.[step.sectionId];
   return chosen && step.target.kind === 'local' ? chosen : step.target;
 }
 
 /** A new run; variable values of `previous` are kept except dates (a new run gets a new timestamp). */
-export function newRun(runbook: string, now: Date, previous?: RunState, dateVariables: readonly string[] = []): RunState {
+export function newRun(
+  runbook: string,
+  now: Date,
+  previous?: RunState,
+  dateVariables: readonly string[] = [],
+): RunState {
   const variables: Record<string, string> = {};
-  for (const [name, value] of Object.entries(previous?.variables ?? {})) if (!dateVariables.includes(name)) variables[name] = value;
+  for (const [name, value] of Object.entries(previous?.variables ?? {})) {
+    if (!dateVariables.includes(name)) variables[name] = value;
+  }
   return {
     id: runId(now),
     runbook,
@@ -81,7 +91,10 @@ export function newRun(runbook: string, now: Date, previous?: RunState, dateVari
 }
 
 function runId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${Math.random().toString(36).slice(2, 6)}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
 /**
@@ -96,11 +109,18 @@ export function reconcileRun(run: RunState, runbook: Runbook): RunState {
     if (commands.get(id) !== state.source) continue;
     steps[id] =
       state.status === 'running'
-        ? { ...state, status: 'failed', exitCode: null, message: l10n.t('Interrupted: the window closed while the step ran; its exit code is unknown.') }
+        ? {
+            ...state,
+            status: 'failed',
+            exitCode: null,
+            message: l10n.t('Interrupted: the window closed while the step ran; its exit code is unknown.'),
+          }
         : state;
   }
   const sections = new Set(runbook.sections.map((s) => s.id));
-  const sectionTargets = Object.fromEntries(Object.entries(run.sectionTargets ?? {}).filter(([id]) => sections.has(id)));
+  const sectionTargets = Object.fromEntries(
+    Object.entries(run.sectionTargets ?? {}).filter(([id]) => sections.has(id)),
+  );
   return { ...run, steps, backups: run.backups.filter((b) => steps[b.stepId]?.status === 'succeeded'), sectionTargets };
 }
 

@@ -18,7 +18,14 @@ export interface ShellLine {
   endLine: number;
 }
 
-const OPENERS: Record<string, string> = { if: 'fi', for: 'done', while: 'done', until: 'done', case: 'esac', select: 'done' };
+const OPENERS: Record<string, string> = {
+  if: 'fi',
+  for: 'done',
+  while: 'done',
+  until: 'done',
+  case: 'esac',
+  select: 'done',
+};
 const CLOSERS = new Set(['fi', 'done', 'esac']);
 
 interface ScanState {
@@ -97,8 +104,9 @@ function scanLine(line: string, state: ScanState): boolean {
     if (atWordStart && commandPosition) {
       const word = /^[^\s;&|()<>]+/.exec(line.slice(i))?.[0] ?? '';
       if (OPENERS[word] !== undefined) state.keywordDepth.push(OPENERS[word]);
-      else if (CLOSERS.has(word) && state.keywordDepth[state.keywordDepth.length - 1] === word) state.keywordDepth.pop();
-      else if (word === '{') state.braceDepth++;
+      else if (CLOSERS.has(word) && state.keywordDepth[state.keywordDepth.length - 1] === word) {
+        state.keywordDepth.pop();
+      } else if (word === '{') state.braceDepth++;
       else if (word === '}' && state.braceDepth > 0) state.braceDepth--;
       // After `then`, `do`, `else`… a new command starts; after a plain word we are in arguments.
       commandPosition = ['then', 'do', 'else', 'elif', '{', '!', 'in'].includes(word) || /^\w+=/.test(word);
@@ -189,7 +197,13 @@ export function parseSshLogin(command: string): { user?: string; host: string; p
   }
   if (!destination) return undefined;
   const uri = /^ssh:\/\/(?:([^@]+)@)?([^:/]+)(?::(\d+))?/.exec(destination);
-  if (uri) return { ...(uri[1] ? { user: uri[1] } : {}), host: uri[2], ...(uri[3] ? { port: Number(uri[3]) } : port ? { port } : {}) };
+  if (uri) {
+    return {
+      ...(uri[1] ? { user: uri[1] } : {}),
+      host: uri[2],
+      ...(uri[3] ? { port: Number(uri[3]) } : port ? { port } : {}),
+    };
+  }
   const at = destination.lastIndexOf('@');
   const user = at >= 0 ? destination.slice(0, at) : undefined;
   const host = at >= 0 ? destination.slice(at + 1) : destination;
@@ -222,7 +236,8 @@ type QuoteContext = 'bare' | 'single' | 'double' | 'backtick' | 'heredoc' | 'her
  * in a heredoc body `\ $ `` ` `` are escaped. A line break cannot be put in a heredoc (it could end it early).
  */
 function quoteFor(context: QuoteContext, value: string): string {
-  const bare = (v: string): string => (v === '~' ? v : v.startsWith('~/') ? `~/${v.length > 2 ? quoteShellArg(v.slice(2)) : ''}` : quoteShellArg(v));
+  const bare = (v: string): string =>
+    v === '~' ? v : v.startsWith('~/') ? `~/${v.length > 2 ? quoteShellArg(v.slice(2)) : ''}` : quoteShellArg(v);
   switch (context) {
     case 'bare':
       return bare(value);
@@ -245,7 +260,10 @@ function quoteFor(context: QuoteContext, value: string): string {
  * the pieces to replace at a position of the command (or none); it is asked at every position the shell would
  * read a character of a word, never inside a `\`-escaped character.
  */
-export function substituteShellValues(command: string, find: (command: string, index: number) => ShellInsertion | undefined): string {
+export function substituteShellValues(
+  command: string,
+  find: (command: string, index: number) => ShellInsertion | undefined,
+): string {
   const stack: QuoteContext[] = ['bare'];
   const heredocs: { delimiter: string; stripTabs: boolean; literal: boolean }[] = [];
   const top = (): QuoteContext => stack[stack.length - 1];
@@ -313,7 +331,9 @@ export function substituteShellValues(command: string, find: (command: string, i
             out += m[0];
             i += m[0].length;
           }
-        } else if (ch === '\n' && heredocs.length > 0 && stack.length === 1) stack.push(heredocs[0].literal ? 'heredoc-literal' : 'heredoc');
+        } else if (ch === '\n' && heredocs.length > 0 && stack.length === 1) {
+          stack.push(heredocs[0].literal ? 'heredoc-literal' : 'heredoc');
+        }
         continue;
     }
   }

@@ -49,7 +49,10 @@ export function resolveTarget(target: StepTarget, environments: readonly Environ
       return {
         kind: 'unmatched',
         message: l10n.t('No environment named "{0}" in driftGuard.environments.', name),
-        suggestion: { name, ...(target.kind === 'ssh' ? { host: target.host, ...(target.user ? { user: target.user } : {}) } : {}) },
+        suggestion: {
+          name,
+          ...(target.kind === 'ssh' ? { host: target.host, ...(target.user ? { user: target.user } : {}) } : {}),
+        },
       };
     }
     return found.ssh ? { kind: 'remote', environment: found } : { kind: 'localAgainst', environment: found };
@@ -67,13 +70,21 @@ export function resolveTarget(target: StepTarget, environments: readonly Environ
   if (matches.length > 1) {
     return {
       kind: 'ambiguous',
-      message: l10n.t('Several environments use {0} ({1}): mark the section with <!-- env: NAME -->.', label, matches.map((m) => m.name).join(', ')),
+      message: l10n.t(
+        'Several environments use {0} ({1}): mark the section with <!-- env: NAME -->.',
+        label,
+        matches.map((m) => m.name).join(', '),
+      ),
       candidates: matches.map((m) => m.name),
     };
   }
   return {
     kind: 'unmatched',
     message: l10n.t('No environment in driftGuard.environments connects to {0}.', label),
-    suggestion: { host: target.host, ...(target.user ? { user: target.user } : {}), ...(target.port ? { port: target.port } : {}) },
+    suggestion: {
+      host: target.host,
+      ...(target.user ? { user: target.user } : {}),
+      ...(target.port ? { port: target.port } : {}),
+    },
   };
 }

@@ -85,9 +85,11 @@ const EN: Texts = {
   ],
   prerequisites: 'Prerequisites',
   sshAccess: (env, target) => `SSH access to \`${target}\` (${env})`,
-  urlAccess: (env, variable) => `${env}: its database URL (the panel sets \`${variable}\` for the steps of this environment)`,
+  urlAccess: (env, variable) =>
+    `${env}: its database URL (the panel sets \`${variable}\` for the steps of this environment)`,
   pgpass: 'On each server, `pg_dump` and `psql` read the database password from `~/.pgpass`',
-  noEnvironment: 'No environment is configured yet: add one with **Prisma Drift Guard: Add Environment** (named `production` below).',
+  noEnvironment:
+    'No environment is configured yet: add one with **Prisma Drift Guard: Add Environment** (named `production` below).',
   procedure: 'Procedure',
   step: (n, title) => `Step ${n} — ${title}`,
   baselineTitle: 'Baseline snapshot',
@@ -116,7 +118,8 @@ const EN: Texts = {
   deployApply: 'Apply the migrations',
   deployStatus: 'Check',
   verifyTitle: (env) => `Verify ${env} (post-deploy)`,
-  verifyNote: 'After the deploy, the panel also checks the history and the live drift of this environment through the engine.',
+  verifyNote:
+    'After the deploy, the panel also checks the history and the live drift of this environment through the engine.',
   verifyExpected: 'Expected: "Database schema is up to date"',
   rollbackTitle: (env) => `Rollback of ${env} (if the deploy failed)`,
   rollbackRestore: 'Restore the backup (everything written since is lost)',
@@ -125,7 +128,10 @@ const EN: Texts = {
 
 const FR: Texts = {
   title: (project) => `Stratégie Migrations — ${project}`,
-  intro: ['> **Objectif** : zéro improvisation le jour du déploiement.', '> Chaque étape est un copier-coller. Pas de décision à prendre en live.'],
+  intro: [
+    '> **Objectif** : zéro improvisation le jour du déploiement.',
+    '> Chaque étape est un copier-coller. Pas de décision à prendre en live.',
+  ],
   rulesTitle: 'Règles',
   rules: [
     '**Jamais `db push` en prod** — uniquement `migrate deploy`',
@@ -136,9 +142,11 @@ const FR: Texts = {
   ],
   prerequisites: 'Pré-requis',
   sshAccess: (env, target) => `Accès SSH au serveur \`${target}\` (${env})`,
-  urlAccess: (env, variable) => `${env} : l'URL de sa base (le panneau définit \`${variable}\` pour les étapes de cet environnement)`,
+  urlAccess: (env, variable) =>
+    `${env} : l'URL de sa base (le panneau définit \`${variable}\` pour les étapes de cet environnement)`,
   pgpass: 'Sur chaque serveur, `pg_dump` et `psql` lisent le mot de passe de la base dans `~/.pgpass`',
-  noEnvironment: "Aucun environnement n'est configuré : ajoutez-en un avec **Prisma Drift Guard: Add Environment** (nommé `production` ci-dessous).",
+  noEnvironment:
+    "Aucun environnement n'est configuré : ajoutez-en un avec **Prisma Drift Guard: Add Environment** (nommé `production` ci-dessous).",
   procedure: 'Procédure',
   step: (n, title) => `Étape ${n} — ${title}`,
   baselineTitle: 'Snapshot du schéma (baseline)',
@@ -167,7 +175,8 @@ const FR: Texts = {
   deployApply: 'Appliquer les migrations',
   deployStatus: 'Vérifier',
   verifyTitle: (env) => `Vérification post-deploy (${env})`,
-  verifyNote: "Après le deploy, le panneau vérifie aussi l'historique et la dérive réelle de cet environnement via le moteur.",
+  verifyNote:
+    "Après le deploy, le panneau vérifie aussi l'historique et la dérive réelle de cet environnement via le moteur.",
   verifyExpected: 'Attendu : "Database schema is up to date"',
   rollbackTitle: (env) => `Rollback de ${env} (si échec)`,
   rollbackRestore: 'Restaurer le backup (tout ce qui a été écrit depuis est perdu)',
@@ -188,7 +197,9 @@ function connectionFlags(database: string | undefined): string {
 export function runbookTemplate(options: TemplateOptions): string {
   const t = options.language === 'fr' ? FR : EN;
   const order: Record<EnvironmentKind, number> = { development: 0, staging: 1, production: 2 };
-  let targets = options.environments.filter((e) => e.kind !== 'development').sort((a, b) => order[a.kind] - order[b.kind]);
+  let targets = options.environments
+    .filter((e) => e.kind !== 'development')
+    .sort((a, b) => order[a.kind] - order[b.kind]);
   const unconfigured = targets.length === 0;
   if (unconfigured) targets = [{ name: 'production', kind: 'production' }];
   const migrations = options.migrationsDir.replace(/\/$/, '');
@@ -196,7 +207,9 @@ export function runbookTemplate(options: TemplateOptions): string {
   out.push(`## ${t.rulesTitle}`, '', ...t.rules.map((r, i) => `${i + 1}. ${r}`), '');
   out.push(`## ${t.prerequisites}`, '');
   for (const env of targets) {
-    out.push(`- ${env.ssh ? t.sshAccess(env.name, `${env.ssh.user}@${env.ssh.host}${env.ssh.port && env.ssh.port !== 22 ? `:${env.ssh.port}` : ''}`) : t.urlAccess(env.name, options.urlVariable)}`);
+    out.push(
+      `- ${env.ssh ? t.sshAccess(env.name, `${env.ssh.user}@${env.ssh.host}${env.ssh.port && env.ssh.port !== 22 ? `:${env.ssh.port}` : ''}`) : t.urlAccess(env.name, options.urlVariable)}`,
+    );
   }
   if (targets.some((e) => e.ssh)) out.push(`- ${t.pgpass}`);
   if (unconfigured) out.push(`- ${t.noEnvironment}`);
@@ -254,7 +267,9 @@ export function runbookTemplate(options: TemplateOptions): string {
     const flags = env.ssh ? connectionFlags(env.ssh.database) : '';
     // A plain dump restorable over the live database (--clean --if-exists), restored by a psql that stops at the
     // first error, in one transaction.
-    const dump = env.ssh ? `pg_dump --clean --if-exists ${flags} -U <db_user> <db_name>` : `pg_dump --clean --if-exists "\${${options.urlVariable}%%\\?*}"`;
+    const dump = env.ssh
+      ? `pg_dump --clean --if-exists ${flags} -U <db_user> <db_name>`
+      : `pg_dump --clean --if-exists "\${${options.urlVariable}%%\\?*}"`;
     const restore = env.ssh
       ? `psql -v ON_ERROR_STOP=1 --single-transaction ${flags} -U <db_user> -d <db_name>`
       : `psql -v ON_ERROR_STOP=1 --single-transaction "\${${options.urlVariable}%%\\?*}"`;
@@ -288,7 +303,9 @@ export function runbookTemplate(options: TemplateOptions): string {
     );
 
     out.push(`### ${t.step(n++, t.verifyTitle(env.name))}`, '', marker, '', t.verifyNote, '');
-    out.push(...fence([...(env.ssh ? ['cd <app_dir>', ''] : []), 'npx prisma migrate status', `# ${t.verifyExpected}`]));
+    out.push(
+      ...fence([...(env.ssh ? ['cd <app_dir>', ''] : []), 'npx prisma migrate status', `# ${t.verifyExpected}`]),
+    );
 
     out.push(`### ${t.rollbackTitle(env.name)}`, '', marker, '');
     out.push(
@@ -299,14 +316,19 @@ export function runbookTemplate(options: TemplateOptions): string {
       ]),
     );
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 /**
  * How much a markdown file looks like a deploy runbook: shell steps that deploy, back up, restore or run
  * Prisma Migrate, and ssh logins. 0 for anything else (a README with prose about `db push`).
  */
-export function runbookScore(steps: ReadonlyArray<{ manual: boolean; classification: { kinds: readonly string[] }; target: { kind: string } }>): number {
+export function runbookScore(
+  steps: ReadonlyArray<{ manual: boolean; classification: { kinds: readonly string[] }; target: { kind: string } }>,
+): number {
   let score = 0;
   for (const step of steps) {
     if (step.manual) continue;

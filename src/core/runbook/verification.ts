@@ -19,19 +19,33 @@ export function summarizeVerification(history: HistoryStatus, findings: readonly
   const applied = count('applied');
   const pending = history.migrations.filter((m) => m.state === 'pending');
   const failed = history.migrations.filter((m) => m.state === 'failed');
-  const others = history.migrations.filter((m) => m.state === 'rolledBack' || m.state === 'modified' || m.state === 'missingLocally');
+  const others = history.migrations.filter(
+    (m) => m.state === 'rolledBack' || m.state === 'modified' || m.state === 'missingLocally',
+  );
   const parts = [l10n.t('{0} applied', applied), l10n.t('{0} pending', pending.length)];
   if (failed.length > 0) parts.push(l10n.t('{0} failed', failed.length));
   if (others.length > 0) parts.push(l10n.t('{0} other', others.length));
   parts.push(findings.length === 0 ? l10n.t('no drift') : driftedObjects(findings.length));
   const lines: string[] = [];
-  for (const m of failed) lines.push(m.note ? l10n.t('failed: {0} — {1}', m.name, m.note) : l10n.t('failed: {0}', m.name));
+  for (const m of failed) {
+    lines.push(m.note ? l10n.t('failed: {0} — {1}', m.name, m.note) : l10n.t('failed: {0}', m.name));
+  }
   for (const m of pending) lines.push(l10n.t('pending: {0}', m.name));
-  for (const m of others) lines.push(m.note ? l10n.t('{0}: {1} — {2}', stateLabel(m.state), m.name, m.note) : l10n.t('{0}: {1}', stateLabel(m.state), m.name));
+  for (const m of others) {
+    lines.push(
+      m.note
+        ? l10n.t('{0}: {1} — {2}', stateLabel(m.state), m.name, m.note)
+        : l10n.t('{0}: {1}', stateLabel(m.state), m.name),
+    );
+  }
   for (const f of findings.slice(0, 10)) lines.push(l10n.t('drift: {0}', f.message));
   if (findings.length > 10) lines.push(l10n.t('drift: … and {0} more', findings.length - 10));
   for (const note of history.notes) lines.push(note);
-  return { ok: pending.length === 0 && failed.length === 0 && findings.length === 0 && history.hasMigrationsTable, summary: parts.join(' · '), lines };
+  return {
+    ok: pending.length === 0 && failed.length === 0 && findings.length === 0 && history.hasMigrationsTable,
+    summary: parts.join(' · '),
+    lines,
+  };
 }
 
 /** The state's name as the summary writes it (English: the state's own identifier, as before). */

@@ -25,7 +25,12 @@ export function targetView(resolution: TargetResolution, step: Pick<RunbookStep,
       };
     }
     case 'localAgainst':
-      return { label: resolution.environment.name, environment: resolution.environment.name, kind: resolution.environment.kind, remote: false };
+      return {
+        label: resolution.environment.name,
+        environment: resolution.environment.name,
+        kind: resolution.environment.kind,
+        remote: false,
+      };
     case 'unmatched': {
       const t = step.target;
       const label = t.kind === 'ssh' ? describeSshTarget(t) : t.kind === 'environment' ? t.environment : 'local';
@@ -33,7 +38,11 @@ export function targetView(resolution: TargetResolution, step: Pick<RunbookStep,
     }
     case 'ambiguous': {
       const t = step.target;
-      return { label: t.kind === 'ssh' ? describeSshTarget(t) : '?', remote: true, problem: { message: resolution.message } };
+      return {
+        label: t.kind === 'ssh' ? describeSshTarget(t) : '?',
+        remote: true,
+        problem: { message: resolution.message },
+      };
     }
   }
 }
@@ -88,7 +97,9 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
         target,
         status: state?.status ?? 'notRun',
       };
-      if (step.classification.destructive && step.classification.destructiveReason) view.destructive = step.classification.destructiveReason;
+      if (step.classification.destructive && step.classification.destructiveReason) {
+        view.destructive = step.classification.destructiveReason;
+      }
       if (step.hint) {
         view.hint = step.hint.message;
         const suggested = step.hint.suggestedTarget;
@@ -102,11 +113,20 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
       const environment = resolutionEnvironmentName(resolution);
       const kind = resolutionKind(resolution);
       if (!step.manual && environment !== undefined && kind !== undefined) {
-        const always = evaluateGates(step.classification, { environment, kind, backups: [{ stepId: '', environment, path: '', at: '', verification: { status: 'verified', summary: '' } }] });
+        const always = evaluateGates(step.classification, {
+          environment,
+          kind,
+          backups: [{ stepId: '', environment, path: '', at: '', verification: { status: 'verified', summary: '' } }],
+        });
         if (always.verdict === 'refuse') view.blocked = always.message;
         else {
           const rehearsal = kind === 'production' ? inputs.rehearsal?.(environment) : undefined;
-          const now = evaluateGates(step.classification, { environment, kind, backups: run.backups, ...(rehearsal ? { rehearsal } : {}) });
+          const now = evaluateGates(step.classification, {
+            environment,
+            kind,
+            backups: run.backups,
+            ...(rehearsal ? { rehearsal } : {}),
+          });
           if (now.verdict === 'refuse') view.gate = now.message;
         }
         const rules = teamRulesOf(step.classification.kinds, kind);
@@ -120,10 +140,23 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
         if (state.startedAt) view.startedAt = state.startedAt;
         if (state.message) view.message = state.message;
         // A refusal whose reason is gone (the backup has run since, the environment was added) is not shown.
-        else if (state.refusal && (view.gate !== undefined || view.blocked !== undefined || target.problem !== undefined)) view.message = state.refusal;
-        if (state.output && (state.status === 'failed' || state.status === 'cancelled')) view.output = lastLines(state.output, 12);
+        else if (
+          state.refusal &&
+          (view.gate !== undefined || view.blocked !== undefined || target.problem !== undefined)
+        ) {
+          view.message = state.refusal;
+        }
+        if (state.output && (state.status === 'failed' || state.status === 'cancelled')) {
+          view.output = lastLines(state.output, 12);
+        }
         if (state.verification) view.verification = state.verification;
-        if (step.classification.kinds.includes('deploy') && (state.status === 'succeeded' || state.status === 'failed') && environment !== undefined) view.verifyOffered = true;
+        if (
+          step.classification.kinds.includes('deploy') &&
+          (state.status === 'succeeded' || state.status === 'failed') &&
+          environment !== undefined
+        ) {
+          view.verifyOffered = true;
+        }
       }
       const backup = [...run.backups].reverse().find((b) => b.stepId === step.id);
       if (backup) {
@@ -132,24 +165,40 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
         if (size) view.backup.size = size;
         if (backup.restoreCommand) view.backup.restoreCommand = backup.restoreCommand;
         if (backup.sha256) view.backup.sha256 = backup.sha256;
-        if (backup.verification) view.backup.verification = { status: backup.verification.status, summary: backup.verification.summary };
+        if (backup.verification) {
+          view.backup.verification = { status: backup.verification.status, summary: backup.verification.summary };
+        }
       }
       steps.push(view);
     }
-    const view: SectionView = { id: section.id, title: section.title, level: section.level, kind: section.kind, line: section.line, notes: section.notes, steps };
+    const view: SectionView = {
+      id: section.id,
+      title: section.title,
+      level: section.level,
+      kind: section.kind,
+      line: section.line,
+      notes: section.notes,
+      steps,
+    };
     if (production.size > 0) view.production = [...production].join(', ');
     // The same "cannot run" reason on several steps is said once, in a banner over the section.
     const problems = new Map<string, { message: string; action?: 'addEnvironment'; steps: number }>();
     for (const step of steps) {
       const problem = step.target.problem;
       if (!problem) continue;
-      const entry = problems.get(problem.message) ?? { message: problem.message, ...(problem.action ? { action: problem.action } : {}), steps: 0 };
+      const entry = problems.get(problem.message) ?? {
+        message: problem.message,
+        ...(problem.action ? { action: problem.action } : {}),
+        steps: 0,
+      };
       entry.steps++;
       problems.set(problem.message, entry);
     }
     if (problems.size > 0) {
       view.problems = [...problems.values()];
-      for (const step of steps) if (step.target.problem) step.target.problem = { ...step.target.problem, inSectionBanner: true };
+      for (const step of steps) {
+        if (step.target.problem) step.target.problem = { ...step.target.problem, inSectionBanner: true };
+      }
     }
     sections.push(view);
   }
@@ -159,7 +208,11 @@ export function buildView(inputs: ViewInputs): RunbookViewState {
     title: runbook.title,
     runId: run.id,
     runStartedAt: run.startedAt,
-    variables: runbook.variables.map((v) => ({ name: v.name, kind: v.kind, ...(run.variables[v.name] !== undefined ? { value: run.variables[v.name] } : {}) })),
+    variables: runbook.variables.map((v) => ({
+      name: v.name,
+      kind: v.kind,
+      ...(run.variables[v.name] !== undefined ? { value: run.variables[v.name] } : {}),
+    })),
     warnings: runbook.warnings,
     sections,
   };

@@ -277,7 +277,8 @@ export function splitStatements(sql: string): Array<{ text: string; offset: numb
   return out;
 }
 
-const TRANSACTION_CONTROL = /^(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT\s+PREPARED|ROLLBACK\s+PREPARED)\b/i;
+const TRANSACTION_CONTROL =
+  /^(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT\s+PREPARED|ROLLBACK\s+PREPARED)\b/i;
 
 /** Whether a statement is transaction control (`BEGIN`, `COMMIT`, `END`…). `BEGIN ATOMIC` (a function body) is not. */
 export function isTransactionControl(statement: string): boolean {
@@ -295,7 +296,9 @@ export function midwayCommit(sql: string): { line: number; statement: string } |
   for (let i = 0; i < statements.length; i++) {
     const code = stripSqlComments(statements[i].text).trim();
     if (!/^(?:COMMIT|END)\b/i.test(code) || /^COMMIT\s+PREPARED\b/i.test(code)) continue;
-    const after = statements.slice(i + 1).some((s) => !isTransactionControl(s.text) && stripSqlComments(s.text).trim() !== '');
+    const after = statements
+      .slice(i + 1)
+      .some((s) => !isTransactionControl(s.text) && stripSqlComments(s.text).trim() !== '');
     if (after) return { line: positionAt(sql, statements[i].offset).line, statement: code.replace(/\s*;$/, '') };
   }
   return undefined;

@@ -7,8 +7,9 @@
 
 // Whole escape sequences first, so nothing of them (`]0;title`) is left printed: OSC … BEL/ST, CSI … final
 // byte, DCS/SOS/PM/APC … ST, then any other two-byte ESC sequence.
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const ESCAPE_SEQUENCES = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -~]?|\x9b[0-?]*[ -/]*[@-~]?|\x9d[^\x07\x9c]*[\x07\x9c]?/g;
+const ESCAPE_SEQUENCES =
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -~]?|\x9b[0-?]*[ -/]*[@-~]?|\x9d[^\x07\x9c]*[\x07\x9c]?/g;
 // C0 controls except tab and line feed, DEL, C1 controls.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;

@@ -9,7 +9,9 @@ export type Language = (typeof LANGUAGES)[number];
 export function pickLanguage(env: Record<string, string | undefined>, flag?: string): Language {
   if (flag !== undefined) {
     const wanted = flag.trim().toLowerCase();
-    if (!(LANGUAGES as readonly string[]).includes(wanted)) throw new RangeError(`--lang ${flag}: use one of ${LANGUAGES.join(', ')}.`);
+    if (!(LANGUAGES as readonly string[]).includes(wanted)) {
+      throw new RangeError(`--lang ${flag}: use one of ${LANGUAGES.join(', ')}.`);
+    }
     return wanted as Language;
   }
   const locale = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v !== undefined && v.trim() !== '') ?? '';

@@ -115,7 +115,9 @@ export function redactUrl(url: string): string {
 /** `host:port/database` of a URL for messages (no user, no password); `(unparseable URL)` when it is not one. */
 export function describePgUrl(url: string): string {
   const parsed = tryParsePostgresUrl(url);
-  return parsed ? `${hostForDisplay(parsed.host)}:${parsed.port}/${parsed.database || '(default database)'}` : '(unparseable URL)';
+  return parsed
+    ? `${hostForDisplay(parsed.host)}:${parsed.port}/${parsed.database || '(default database)'}`
+    : '(unparseable URL)';
 }
 
 /** `host:port` of a URL as written (`[::1]:5433`), for finding it in a message; undefined when it is not a URL. */
@@ -147,7 +149,9 @@ export const LOOPBACK = 'loopback';
 /** Parses `url` into its {@link DatabaseAddress}; undefined when it is not a PostgreSQL URL. */
 export function databaseAddress(url: string): DatabaseAddress | undefined {
   const parsed = tryParsePostgresUrl(url);
-  return parsed && { host: canonicalHost(parsed.host), port: parsed.port, database: parsed.database, user: parsed.user };
+  return (
+    parsed && { host: canonicalHost(parsed.host), port: parsed.port, database: parsed.database, user: parsed.user }
+  );
 }
 
 /** The canonical form of a host name or address (see {@link DatabaseAddress.host}). */
@@ -159,7 +163,15 @@ export function canonicalHost(raw: string): string {
     .toLowerCase();
   // A unix socket (a directory) is a server on this machine; no host means pg's default, localhost.
   if (host === '' || host.startsWith('/') || host === 'localhost' || host.endsWith('.localhost')) return LOOPBACK;
-  if (/^127(\.\d{1,3}){0,3}$/.test(host) || host === '0.0.0.0' || host === '::' || host === '::1' || host === '0:0:0:0:0:0:0:1') return LOOPBACK;
+  if (
+    /^127(\.\d{1,3}){0,3}$/.test(host) ||
+    host === '0.0.0.0' ||
+    host === '::' ||
+    host === '::1' ||
+    host === '0:0:0:0:0:0:0:1'
+  ) {
+    return LOOPBACK;
+  }
   // IPv4-mapped loopback, written `::ffff:127.0.0.1` or (as the WHATWG parser normalises it) `::ffff:7f00:1`.
   if (/^::ffff:(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|7f[0-9a-f]{2}:[0-9a-f]{1,4})$/.test(host)) return LOOPBACK;
   if (host === os.hostname().toLowerCase() || ownAddresses().has(host)) return LOOPBACK;

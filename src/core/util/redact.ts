@@ -10,7 +10,10 @@ const MASK = '****';
 function redactUrlPasswords(text: string): string {
   // The lookbehind starts a scheme only where one can start: without it every position of a long word was tried
   // to its end (quadratic — 0.2 s for a 20 KB command line).
-  return text.replace(/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*):([^\s@]*)@/gi, (_all, head: string) => `${head}:${MASK}@`);
+  return text.replace(
+    /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*):([^\s@]*)@/gi,
+    (_all, head: string) => `${head}:${MASK}@`,
+  );
 }
 
 /** Values of variables and options whose name says they hold a secret. */
@@ -19,7 +22,10 @@ function redactNamedSecrets(text: string): string {
   const value = String.raw`(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)`;
   return text
     .replace(new RegExp(String.raw`\b(${name})=${value}`, 'gi'), (_all, key: string) => `${key}=${MASK}`)
-    .replace(new RegExp(String.raw`(--(?:password|passphrase|secret|token)(?:=|\s+))${value}`, 'gi'), (_all, option: string) => `${option}${MASK}`);
+    .replace(
+      new RegExp(String.raw`(--(?:password|passphrase|secret|token)(?:=|\s+))${value}`, 'gi'),
+      (_all, option: string) => `${option}${MASK}`,
+    );
 }
 
 /** The text with every password, secret or token it shows replaced by `****`. */

@@ -102,4 +102,3 @@ export function shellWord(text: string, start: number): string {
   }
   return out;
 }
-

@@ -12,7 +12,11 @@ import { checkDatabase, checkSchemaDrift } from '../../core/app/driftCheck';
 import { alreadyPresentMigrations } from '../../core/app/deployPlan';
 import { type AbortCause, AnalysisScheduler, databaseKey, unlessAborted } from '../../core/app/analysisScheduler';
 import { type EngineService } from '../engine/engineService';
-import { type AcquiredDatabase, type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
+import {
+  type AcquiredDatabase,
+  type DatabaseEnvironment,
+  type EnvironmentService,
+} from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 import { driftedObjects } from '../../core/drift/counts';
@@ -72,7 +76,15 @@ export interface ProjectAnalysis {
   databasesChecking: readonly string[];
 }
 
-export type AnalysisReason = 'open' | 'save' | 'typing' | 'migrations' | 'command' | 'projects' | 'baseline' | 'resolve';
+export type AnalysisReason =
+  | 'open'
+  | 'save'
+  | 'typing'
+  | 'migrations'
+  | 'command'
+  | 'projects'
+  | 'baseline'
+  | 'resolve';
 
 /** A file's modification time (0 when it cannot be read): a cheap "did it change" for cached proofs. */
 function mtimeOf(file: string): number {
@@ -91,7 +103,10 @@ function inOrder(databases: readonly DatabaseAnalysis[], names: readonly string[
 function toAnalysisError(err: unknown): AnalysisError {
   if (isEngineError(err)) {
     const data: EngineErrorData = err.toData();
-    const out: AnalysisError = { code: data.code, message: data.shadowRefusal ? shadowRefusalMessage(data.shadowRefusal) : data.message };
+    const out: AnalysisError = {
+      code: data.code,
+      message: data.shadowRefusal ? shadowRefusalMessage(data.shadowRefusal) : data.message,
+    };
     if (data.location) out.location = data.location;
     if (data.migration) out.migration = data.migration;
     return out;
@@ -152,7 +167,10 @@ export class AnalysisService extends Disposable {
   private readonly results = new Map<string, ProjectAnalysis>();
   /** When runs start and which results are published (latest wins, per project): see {@link AnalysisScheduler}. */
   private readonly scheduler = new AnalysisScheduler({
-    onError: (lane, key, error) => this.logger.error(`${lane === 'schema' ? 'Schema' : 'Database'} analysis of ${key.replace('\0', ' → ')} failed: ${String(error)}`),
+    onError: (lane, key, error) =>
+      this.logger.error(
+        `${lane === 'schema' ? 'Schema' : 'Database'} analysis of ${key.replace('\0', ' → ')} failed: ${String(error)}`,
+      ),
     onChecking: (root) => void this.update(root, (a) => this.withChecking(a)),
   });
   private readonly changeEmitter = new vscode.EventEmitter<ProjectAnalysis>();
@@ -205,7 +223,9 @@ export class AnalysisService extends Disposable {
 
   /** Analyses every environment of one project (live drift and migration history). */
   analyzeDatabases(project: PrismaProject, reason: AnalysisReason): Promise<void> {
-    return this.scheduler.databases(project.root, (isStale, signal) => this.runDatabases(project.root, reason, isStale, signal));
+    return this.scheduler.databases(project.root, (isStale, signal) =>
+      this.runDatabases(project.root, reason, isStale, signal),
+    );
   }
 
   /**
@@ -215,7 +235,9 @@ export class AnalysisService extends Disposable {
    * project has no such environment.
    */
   analyzeDatabase(project: PrismaProject, environmentName: string, reason: AnalysisReason): Promise<void> {
-    return this.scheduler.database(project.root, environmentName, (isStale, signal) => this.runDatabase(project.root, environmentName, reason, isStale, signal));
+    return this.scheduler.database(project.root, environmentName, (isStale, signal) =>
+      this.runDatabase(project.root, environmentName, reason, isStale, signal),
+    );
   }
 
   /**
@@ -256,7 +278,13 @@ export class AnalysisService extends Disposable {
       this.results.delete(root);
       return undefined;
     }
-    const previous = this.results.get(root) ?? { project, running: false, databases: [], databasesRunning: false, databasesChecking: [] };
+    const previous = this.results.get(root) ?? {
+      project,
+      running: false,
+      databases: [],
+      databasesRunning: false,
+      databasesChecking: [],
+    };
     const next = change({ ...previous, project });
     this.results.set(root, next);
     this.changeEmitter.fire(next);
@@ -291,7 +319,10 @@ export class AnalysisService extends Disposable {
     }
     this.update(root, (a) => ({ ...a, running: true }));
     const { files, dirty } = this.buffers(project);
-    const shadowUrl = vscode.workspace.getConfiguration('driftGuard', vscode.Uri.file(root)).get<string>('shadowDatabaseUrl', '').trim();
+    const shadowUrl = vscode.workspace
+      .getConfiguration('driftGuard', vscode.Uri.file(root))
+      .get<string>('shadowDatabaseUrl', '')
+      .trim();
     // The databases the shadow must not be (read before the engine call: no connection is opened for it).
     const protect = shadowUrl ? await this.environments.protectedDatabases(project) : [];
     const started = Date.now();
@@ -308,12 +339,19 @@ export class AnalysisService extends Disposable {
       this.logger.info(
         `Schema vs migrations for ${project.name}: ${driftedObjects(findings.length)} in ${durationMs} ms (${reason}, shadow ${shadowUrl ? redactUrl(shadowUrl) : report.shadow}${dirty ? ', unsaved changes' : ''})`,
       );
-      this.update(root, (a) => ({ ...a, running: false, schema: { findings, script: report.script, durationMs, fromBuffers: dirty }, schemaError: undefined }));
+      this.update(root, (a) => ({
+        ...a,
+        running: false,
+        schema: { findings, script: report.script, durationMs, fromBuffers: dirty },
+        schemaError: undefined,
+      }));
       this.withdrawStale(root, undefined);
     } catch (err) {
       if (isStale()) return;
       const error = toAnalysisError(err);
-      this.logger.warn(`Schema vs migrations for ${project.name} failed after ${Date.now() - started} ms (${reason}): ${error.message}`);
+      this.logger.warn(
+        `Schema vs migrations for ${project.name} failed after ${Date.now() - started} ms (${reason}): ${error.message}`,
+      );
       this.update(root, (a) => ({ ...a, running: false, schema: undefined, schemaError: error }));
       // A half-written schema is normal while editing — typed, or saved (auto save saves every pause):
       // an error at a line of the schema or of a migration is a diagnostic there and the status bar's
@@ -325,22 +363,41 @@ export class AnalysisService extends Disposable {
     }
   }
 
-  private async runDatabases(root: string, reason: AnalysisReason, isStale: () => boolean, signal: AbortSignal): Promise<void> {
+  private async runDatabases(
+    root: string,
+    reason: AnalysisReason,
+    isStale: () => boolean,
+    signal: AbortSignal,
+  ): Promise<void> {
     const project = this.latestProject(root);
     if (!project) return;
-    const environments = project.problems.some((p) => p.severity === 'error') ? [] : this.environments.environments(project);
+    const environments = project.problems.some((p) => p.severity === 'error')
+      ? []
+      : this.environments.environments(project);
     const names = environments.map((e) => e.name);
     // Databases no longer configured go now; the others keep their last result until their new one is in
     // (the same array when nothing went: consumers compare it to know whether results changed).
     this.update(root, (a) => {
       const kept = inOrder(a.databases, names);
-      return this.withChecking({ ...a, databases: kept.length === a.databases.length && kept.every((d, i) => d === a.databases[i]) ? a.databases : kept });
+      return this.withChecking({
+        ...a,
+        databases:
+          kept.length === a.databases.length && kept.every((d, i) => d === a.databases[i]) ? a.databases : kept,
+      });
     });
-    await Promise.all(environments.map((environment) => this.checkEnvironment(project, environment, reason, isStale, signal)));
+    await Promise.all(
+      environments.map((environment) => this.checkEnvironment(project, environment, reason, isStale, signal)),
+    );
   }
 
   /** {@link analyzeDatabase}'s task: the environment of that name, if the project (still) has one. */
-  private async runDatabase(root: string, name: string, reason: AnalysisReason, isStale: () => boolean, signal: AbortSignal): Promise<void> {
+  private async runDatabase(
+    root: string,
+    name: string,
+    reason: AnalysisReason,
+    isStale: () => boolean,
+    signal: AbortSignal,
+  ): Promise<void> {
     const project = this.latestProject(root);
     if (!project || project.problems.some((p) => p.severity === 'error')) return;
     const environment = this.environments.environments(project).find((e) => e.name === name);
@@ -351,17 +408,28 @@ export class AnalysisService extends Disposable {
    * One check of one database, from either kind of run: counted in `databasesChecking` while it runs, its
    * result published unless its run went stale or a check of this database started later published already.
    */
-  private async checkEnvironment(project: PrismaProject, environment: DatabaseEnvironment, reason: AnalysisReason, isStale: () => boolean, signal: AbortSignal): Promise<void> {
+  private async checkEnvironment(
+    project: PrismaProject,
+    environment: DatabaseEnvironment,
+    reason: AnalysisReason,
+    isStale: () => boolean,
+    signal: AbortSignal,
+  ): Promise<void> {
     const root = project.root;
     await this.scheduler.checkDatabase(
       root,
       environment.name,
       isStale,
-      () => this.analyzeEnvironment(project, environment, reason, isStale, signal, (work) => this.scheduler.oneAtATime(root, work)),
+      () =>
+        this.analyzeEnvironment(project, environment, reason, isStale, signal, (work) =>
+          this.scheduler.oneAtATime(root, work),
+        ),
       (publish) =>
         void this.update(root, (a) => {
           const names = this.environments.environments(a.project).map((e) => e.name);
-          const databases = publish ? inOrder([publish, ...a.databases.filter((d) => d.environment.name !== environment.name)], names) : a.databases;
+          const databases = publish
+            ? inOrder([publish, ...a.databases.filter((d) => d.environment.name !== environment.name)], names)
+            : a.databases;
           return this.withChecking({ ...a, databases });
         }),
     );
@@ -372,7 +440,11 @@ export class AnalysisService extends Disposable {
     const names = this.environments.environments(analysis.project).map((e) => e.name);
     const checking = names.filter((name) => this.scheduler.isChecking(analysis.project.root, name));
     // The same array when nothing changed: consumers compare it.
-    const databasesChecking = checking.length === analysis.databasesChecking.length && checking.every((n, i) => n === analysis.databasesChecking[i]) ? analysis.databasesChecking : checking;
+    const databasesChecking =
+      checking.length === analysis.databasesChecking.length &&
+      checking.every((n, i) => n === analysis.databasesChecking[i])
+        ? analysis.databasesChecking
+        : checking;
     return { ...analysis, databasesChecking, databasesRunning: checking.length > 0 };
   }
 
@@ -391,11 +463,15 @@ export class AnalysisService extends Disposable {
     const started = Date.now();
     const stopped = (): DatabaseAnalysis | undefined => {
       if (isStale() || signal.reason !== 'cancelled') {
-        this.logger.debug(`Database ${environment.name} of ${project.name}: check superseded by a newer one after ${Date.now() - started} ms`);
+        this.logger.debug(
+          `Database ${environment.name} of ${project.name}: check superseded by a newer one after ${Date.now() - started} ms`,
+        );
         return undefined;
       }
       const message = vscode.l10n.t('The check of {0} was cancelled before it finished.', environment.name);
-      this.logger.info(`Database ${environment.name} (${environment.description}) of ${project.name}: cancelled after ${Date.now() - started} ms`);
+      this.logger.info(
+        `Database ${environment.name} (${environment.description}) of ${project.name}: cancelled after ${Date.now() - started} ms`,
+      );
       return { environment, error: { code: 'cancelled', message }, durationMs: Date.now() - started };
     };
     // Every engine call checks first: a superseded or cancelled run starts no new engine work. Cancelled (not merely
@@ -415,16 +491,24 @@ export class AnalysisService extends Disposable {
       if (!acquired) return stopped();
       const url = acquired.url;
       // Against what this database's history says was applied: pending migrations are not drift.
-      const { history, report, findings, blocked } = await oneAtATime(() => checkDatabase(guarded, project, url, environment.name));
+      const { history, report, findings, blocked } = await oneAtATime(() =>
+        checkDatabase(guarded, project, url, environment.name),
+      );
       if (blocked) {
-        this.logger.warn(`Database ${environment.name} (${environment.description}) of ${project.name}: drift not computed, ${blocked.deleted.join(', ')} deleted (${blocked.engineMessage})`);
+        this.logger.warn(
+          `Database ${environment.name} (${environment.description}) of ${project.name}: drift not computed, ${blocked.deleted.join(', ')} deleted (${blocked.engineMessage})`,
+        );
         return { environment, history, blocked, durationMs: Date.now() - started };
       }
       if (report.note) this.logger.info(`Database ${environment.name} of ${project.name}: ${report.note}`);
       // A baseline pending here whose objects the database already has: Mark Applied stays offered (tree, CodeLens).
       // The proofs replay migrations on the shadow: asked again only when what they depend on changed (every save
       // re-checks the databases; the database's extra objects, the pending migrations and their files rarely change).
-      const planKey = JSON.stringify([environment.description, report.items.map((i) => i.sql), history.migrations.map((m) => [m.name, m.state, m.sqlPath ? mtimeOf(m.sqlPath) : 0])]);
+      const planKey = JSON.stringify([
+        environment.description,
+        report.items.map((i) => i.sql),
+        history.migrations.map((m) => [m.name, m.state, m.sqlPath ? mtimeOf(m.sqlPath) : 0]),
+      ]);
       const cached = this.plans.get(databaseKey(project.root, environment.name));
       const markApplicable =
         cached?.key === planKey
@@ -436,7 +520,9 @@ export class AnalysisService extends Disposable {
               },
               (error: unknown) => {
                 if (error instanceof CheckStopped) throw error;
-                this.logger.warn(`Database ${environment.name} of ${project.name}: the deploy plan could not be read (${error instanceof Error ? error.message : String(error)})`);
+                this.logger.warn(
+                  `Database ${environment.name} of ${project.name}: the deploy plan could not be read (${error instanceof Error ? error.message : String(error)})`,
+                );
                 return [];
               },
             );
@@ -447,12 +533,18 @@ export class AnalysisService extends Disposable {
       );
       return { environment, findings, history, ...(markApplicable.length > 0 ? { markApplicable } : {}), durationMs };
     } catch (err) {
-      if (err instanceof CheckStopped || (isEngineError(err) && err.code === 'cancelled' && signal.aborted)) return stopped();
+      if (err instanceof CheckStopped || (isEngineError(err) && err.code === 'cancelled' && signal.aborted)) {
+        return stopped();
+      }
       const error = toAnalysisError(err);
       // Through SSH the engine sees the tunnel's local end (127.0.0.1 and a port that changes every time):
       // messages name the environment's own target instead, so they read right and repeat identically.
-      if (acquired && environment.setting?.ssh) error.message = withoutTunnelAddress(error.message, acquired.url, environment.description);
-      this.logger.warn(`Database ${environment.name} (${environment.description}) of ${project.name}: ${error.message}`);
+      if (acquired && environment.setting?.ssh) {
+        error.message = withoutTunnelAddress(error.message, acquired.url, environment.description);
+      }
+      this.logger.warn(
+        `Database ${environment.name} (${environment.description}) of ${project.name}: ${error.message}`,
+      );
       return { environment, error, durationMs: Date.now() - started };
     } finally {
       acquired?.release();
@@ -469,23 +561,33 @@ export class AnalysisService extends Disposable {
     this.notified.add(message);
     this.notifications.push(message);
     this.onScreen.push(message);
-    void vscode.window.withProgress(
-      // Not a show…Message, so not through notify: the title is made safe here (server errors reach it).
-      { location: vscode.ProgressLocation.Notification, title: safeText(vscode.l10n.t('Prisma Drift Guard: {0}', message)), cancellable: true },
-      (_progress, token) =>
-        new Promise<void>((resolve) => {
-          const entry = { root, message, end: (): void => {
-            this.shownErrors.delete(entry);
-            subscription.dispose();
-            resolve();
-          } };
-          const subscription = token.onCancellationRequested(() => entry.end());
-          this.shownErrors.add(entry);
-        }),
-    ).then(() => {
-      const at = this.onScreen.indexOf(message);
-      if (at >= 0) this.onScreen.splice(at, 1);
-    });
+    void vscode.window
+      .withProgress(
+        // Not a show…Message, so not through notify: the title is made safe here (server errors reach it).
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: safeText(vscode.l10n.t('Prisma Drift Guard: {0}', message)),
+          cancellable: true,
+        },
+        (_progress, token) =>
+          new Promise<void>((resolve) => {
+            const entry = {
+              root,
+              message,
+              end: (): void => {
+                this.shownErrors.delete(entry);
+                subscription.dispose();
+                resolve();
+              },
+            };
+            const subscription = token.onCancellationRequested(() => entry.end());
+            this.shownErrors.add(entry);
+          }),
+      )
+      .then(() => {
+        const at = this.onScreen.indexOf(message);
+        if (at >= 0) this.onScreen.splice(at, 1);
+      });
   }
 
   /** Withdraws the notifications of `root` whose error is no longer the project's (the check passed, or failed otherwise). */

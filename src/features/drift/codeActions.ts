@@ -15,7 +15,11 @@ export class DriftCodeActionProvider implements vscode.CodeActionProvider {
     private readonly rootFor: (uri: vscode.Uri) => string | undefined,
   ) {}
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     const root = this.rootFor(document.uri);
     if (!root) return actions;
@@ -31,9 +35,16 @@ export class DriftCodeActionProvider implements vscode.CodeActionProvider {
         codeAction.isPreferred = preferred;
         actions.push(codeAction);
       };
-      if (action === 'migrate') fix(vscode.l10n.t('Create migration'), 'driftGuard.createMigration', [root, [placed.finding.label]], true);
+      if (action === 'migrate') {
+        fix(vscode.l10n.t('Create migration'), 'driftGuard.createMigration', [root, [placed.finding.label]], true);
+      }
       if (action === 'baseline') {
-        fix(vscode.l10n.t('Create baseline including this change (already in {0})', names(presentIn)), 'driftGuard.createBaseline', [root], true);
+        fix(
+          vscode.l10n.t('Create baseline including this change (already in {0})', names(presentIn)),
+          'driftGuard.createBaseline',
+          [root],
+          true,
+        );
       } else if (unchecked) {
         fix(vscode.l10n.t('Create baseline including this change'), 'driftGuard.createBaseline', [root], false);
       }

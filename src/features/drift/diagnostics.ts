@@ -1,6 +1,17 @@
 import * as vscode from 'vscode';
 import { type AnalysisService, type ProjectAnalysis } from './analysisService';
-import { type DriftCode, type PlacedFinding, README_URL, clearLineCache, errorMessageIn, placeError, placeFindings, replayBlockedText, schemaReplayBlocked, severityFromSetting } from './presentation';
+import {
+  type DriftCode,
+  type PlacedFinding,
+  README_URL,
+  clearLineCache,
+  errorMessageIn,
+  placeError,
+  placeFindings,
+  replayBlockedText,
+  schemaReplayBlocked,
+  severityFromSetting,
+} from './presentation';
 import { Disposable } from '../../core/util/lifecycle';
 
 const SOURCE = 'Prisma Drift Guard';
@@ -66,13 +77,18 @@ export class DriftDiagnostics extends Disposable {
     }
     const errors = [
       ...(analysis.schemaError ? [{ error: analysis.schemaError, prefix: '' }] : []),
-      ...analysis.databases.filter((d) => d.error && d.error.location).map((d) => ({ error: d.error!, prefix: `[${d.environment.name}] ` })),
+      ...analysis.databases
+        .filter((d) => d.error && d.error.location)
+        .map((d) => ({ error: d.error!, prefix: `[${d.environment.name}] ` })),
     ];
     // A migration that fails on the shadow because an applied one it builds on was deleted: the cause, not the symptom.
     const blocked = schemaReplayBlocked(analysis);
     for (const { error, prefix } of errors) {
       const { uri, range } = placeError(analysis, error);
-      const text = blocked && error === analysis.schemaError ? replayBlockedText(blocked) : vscode.l10n.t('Drift check failed: {0}', errorMessageIn(error, uri.fsPath));
+      const text =
+        blocked && error === analysis.schemaError
+          ? replayBlockedText(blocked)
+          : vscode.l10n.t('Drift check failed: {0}', errorMessageIn(error, uri.fsPath));
       const diagnostic = new vscode.Diagnostic(range, `${prefix}${text}`, vscode.DiagnosticSeverity.Error);
       decorate(diagnostic, 'drift-check-failed');
       add(uri, diagnostic);

@@ -53,7 +53,8 @@ export function clearLineCache(): void {
 export function rangeAt(location: SourcePosition, length: number | undefined): vscode.Range {
   const line = Math.max(0, location.line - 1);
   const start = Math.max(0, location.character - 1);
-  const end = length !== undefined ? start + length : Math.max(start + 1, lineLength(location.file, location.line) ?? start + 1);
+  const end =
+    length !== undefined ? start + length : Math.max(start + 1, lineLength(location.file, location.line) ?? start + 1);
   return new vscode.Range(line, start, line, end);
 }
 
@@ -63,7 +64,13 @@ function isSchemaFile(analysis: ProjectAnalysis, file: string): boolean {
 
 /** Where a finding without its own location goes: the datasource block, else the first schema line. */
 function fallbackLocation(analysis: ProjectAnalysis): SourcePosition {
-  return analysis.project.datasource?.blockLocation ?? { file: analysis.project.schemaFiles[0]?.path ?? analysis.project.schemaPath, line: 1, character: 1 };
+  return (
+    analysis.project.datasource?.blockLocation ?? {
+      file: analysis.project.schemaFiles[0]?.path ?? analysis.project.schemaPath,
+      line: 1,
+      character: 1,
+    }
+  );
 }
 
 /**
@@ -73,7 +80,9 @@ function fallbackLocation(analysis: ProjectAnalysis): SourcePosition {
 export function driftPlan(analysis: ProjectAnalysis): DriftActionPlan {
   return planDriftActions(
     analysis.schema?.findings ?? [],
-    analysis.databases.map((d) => (d.error || !d.findings ? { name: d.environment.name } : { name: d.environment.name, findings: d.findings })),
+    analysis.databases.map((d) =>
+      d.error || !d.findings ? { name: d.environment.name } : { name: d.environment.name, findings: d.findings },
+    ),
   );
 }
 
@@ -87,11 +96,19 @@ export function actionPhrase(action: SchemaDriftAction, plan: DriftActionPlan, a
   if (plan.checked.length === 0) {
     return analysis.databasesChecking.length > 0
       ? vscode.l10n.t('databases not checked yet ({0})', names(analysis.databasesChecking))
-      : vscode.l10n.t('no database checked: treated as a new change, create a migration (if a database already has it, check that database first)');
+      : vscode.l10n.t(
+          'no database checked: treated as a new change, create a migration (if a database already has it, check that database first)',
+        );
   }
-  if (action.action === 'migrate') return vscode.l10n.t('in no checked database ({0}): a new change, create a migration', names(plan.checked));
+  if (action.action === 'migrate') {
+    return vscode.l10n.t('in no checked database ({0}): a new change, create a migration', names(plan.checked));
+  }
   return action.absentFrom.length > 0
-    ? vscode.l10n.t('already in {0}, not in {1} (db push): create a baseline including it', names(action.presentIn), names(action.absentFrom))
+    ? vscode.l10n.t(
+        'already in {0}, not in {1} (db push): create a baseline including it',
+        names(action.presentIn),
+        names(action.absentFrom),
+      )
     : vscode.l10n.t('already in {0} (db push): create a baseline including it', names(action.presentIn));
 }
 
@@ -104,13 +121,22 @@ export function placeFindings(analysis: ProjectAnalysis): PlacedFinding[] {
   const place = (finding: DriftFinding, message: string, code: DriftCode): PlacedFinding => {
     const location = finding.location ?? fallbackLocation(analysis);
     const inSchema = isSchemaFile(analysis, location.file);
-    const range = rangeAt(location, inSchema && finding.location ? finding.nameLength : inSchema ? 'datasource'.length : undefined);
+    const range = rangeAt(
+      location,
+      inSchema && finding.location ? finding.nameLength : inSchema ? 'datasource'.length : undefined,
+    );
     const placed: PlacedFinding = { uri: vscode.Uri.file(location.file), range, finding, code, message };
     out.push(placed);
     return placed;
   };
   const plan = driftPlan(analysis);
-  for (const action of plan.schema) place(action.finding, `${action.finding.message} — ${actionPhrase(action, plan, analysis)}`, 'schema-drift').action = action;
+  for (const action of plan.schema) {
+    place(
+      action.finding,
+      `${action.finding.message} — ${actionPhrase(action, plan, analysis)}`,
+      'schema-drift',
+    ).action = action;
+  }
   for (const { finding, databases } of plan.databaseOnly) {
     const placed = place(finding, `[${names(databases)}] ${finding.message}`, 'database-drift');
     placed.environment = databases[0];
@@ -122,7 +148,10 @@ export function placeFindings(analysis: ProjectAnalysis): PlacedFinding[] {
 /** Where an analysis error is shown. */
 export function placeError(analysis: ProjectAnalysis, error: AnalysisError): { uri: vscode.Uri; range: vscode.Range } {
   const location = error.location ?? fallbackLocation(analysis);
-  return { uri: vscode.Uri.file(location.file), range: rangeAt(location, error.location ? undefined : 'datasource'.length) };
+  return {
+    uri: vscode.Uri.file(location.file),
+    range: rangeAt(location, error.location ? undefined : 'datasource'.length),
+  };
 }
 
 export function severityFromSetting(scope: vscode.Uri | undefined): vscode.DiagnosticSeverity {
@@ -149,7 +178,10 @@ export function errorMessageIn(error: AnalysisError, file: string): string {
   if (!location) return error.message;
   const where = ` (${location.file}:${location.line})`;
   if (!error.message.includes(where)) return error.message;
-  const shown = location.file === file ? vscode.l10n.t('line {0}', String(location.line)) : `${vscode.workspace.asRelativePath(location.file)}:${location.line}`;
+  const shown =
+    location.file === file
+      ? vscode.l10n.t('line {0}', String(location.line))
+      : `${vscode.workspace.asRelativePath(location.file)}:${location.line}`;
   return error.message.replace(where, ` (${shown})`);
 }
 
@@ -163,7 +195,11 @@ export function replayBlockedText(blocked: ReplayBlocked): string {
         blocked.environments.join(', '),
         blocked.failedMigration,
       )
-    : vscode.l10n.t('Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded it as applied). Restore it from git.', names, blocked.environments.join(', '));
+    : vscode.l10n.t(
+        'Drift not computed: the migration history cannot be replayed without {0} (deleted here, but {1} recorded it as applied). Restore it from git.',
+        names,
+        blocked.environments.join(', '),
+      );
 }
 
 /**
@@ -173,8 +209,13 @@ export function replayBlockedText(blocked: ReplayBlocked): string {
 export function schemaReplayBlocked(analysis: ProjectAnalysis): ReplayBlocked | undefined {
   const error = analysis.schemaError;
   if (!error) return undefined;
-  const histories = analysis.databases.flatMap((d) => (d.history ? [{ environment: d.environment.name, migrations: d.history.migrations }] : []));
-  return explainReplayFailure({ code: error.code, message: error.message, ...(error.migration ? { migration: error.migration } : {}) }, histories);
+  const histories = analysis.databases.flatMap((d) =>
+    d.history ? [{ environment: d.environment.name, migrations: d.history.migrations }] : [],
+  );
+  return explainReplayFailure(
+    { code: error.code, message: error.message, ...(error.migration ? { migration: error.migration } : {}) },
+    histories,
+  );
 }
 
 /**
@@ -182,10 +223,16 @@ export function schemaReplayBlocked(analysis: ProjectAnalysis): ReplayBlocked | 
  * with its indexes and keys is one object), translated.
  */
 export function driftedObjectsText(n: number): string {
-  return driftedObjects(n, { one: vscode.l10n.t('1 drifted object'), many: (count) => vscode.l10n.t('{0} drifted objects', count) });
+  return driftedObjects(n, {
+    one: vscode.l10n.t('1 drifted object'),
+    many: (count) => vscode.l10n.t('{0} drifted objects', count),
+  });
 }
 
 /** `7 drifted objects not in any migration`, translated. */
 export function notInMigrationsText(n: number): string {
-  return driftedObjects(n, { one: vscode.l10n.t('1 drifted object not in any migration'), many: (count) => vscode.l10n.t('{0} drifted objects not in any migration', count) });
+  return driftedObjects(n, {
+    one: vscode.l10n.t('1 drifted object not in any migration'),
+    many: (count) => vscode.l10n.t('{0} drifted objects not in any migration', count),
+  });
 }

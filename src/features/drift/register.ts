@@ -30,10 +30,17 @@ export function registerDrift(
     lenses,
     sql,
     new DriftStatusBar(projects, analysis),
-    vscode.languages.registerCodeLensProvider([...(SCHEMA_SELECTOR as vscode.DocumentFilter[]), ...(MIGRATION_SELECTOR as vscode.DocumentFilter[])], lenses),
-    vscode.languages.registerCodeActionsProvider(SCHEMA_SELECTOR, new DriftCodeActionProvider(diagnostics, (uri) => projects.projectFor(uri.fsPath)?.root), {
-      providedCodeActionKinds: DriftCodeActionProvider.kinds,
-    }),
+    vscode.languages.registerCodeLensProvider(
+      [...(SCHEMA_SELECTOR as vscode.DocumentFilter[]), ...(MIGRATION_SELECTOR as vscode.DocumentFilter[])],
+      lenses,
+    ),
+    vscode.languages.registerCodeActionsProvider(
+      SCHEMA_SELECTOR,
+      new DriftCodeActionProvider(diagnostics, (uri) => projects.projectFor(uri.fsPath)?.root),
+      {
+        providedCodeActionKinds: DriftCodeActionProvider.kinds,
+      },
+    ),
     vscode.workspace.registerTextDocumentContentProvider(SQL_SCHEME, sql),
   );
   registerDriftCommands(context, { projects, analysis, engines, environments, sql, logger });
@@ -59,10 +66,14 @@ export function registerDrift(
       if (!project || !project.schemaFiles.some((f) => f.path === e.document.uri.fsPath)) return;
       if (e.contentChanges.length === 0) {
         // Only the dirty state changed: a revert (which may not reload the text) brings the file back.
-        if (!e.document.isDirty && analysis.get(project.root)?.schema?.fromBuffers) void analysis.analyzeSchema(project, 'open');
+        if (!e.document.isDirty && analysis.get(project.root)?.schema?.fromBuffers) {
+          void analysis.analyzeSchema(project, 'open');
+        }
         return;
       }
-      if (!vscode.workspace.getConfiguration('driftGuard', e.document.uri).get<boolean>('analyzeWhileTyping', true)) return;
+      if (!vscode.workspace.getConfiguration('driftGuard', e.document.uri).get<boolean>('analyzeWhileTyping', true)) {
+        return;
+      }
       const delay = vscode.workspace.getConfiguration('driftGuard', e.document.uri).get<number>('typingDelayMs', 600);
       clearTimeout(typingTimers.get(project.root));
       typingTimers.set(

@@ -19,7 +19,9 @@ export class DriftSqlProvider extends Disposable implements vscode.TextDocumentC
     analysis.onDidChangeAnalysis(
       (a) => {
         for (const doc of vscode.workspace.textDocuments) {
-          if (doc.uri.scheme === SQL_SCHEME && new URLSearchParams(doc.uri.query).get('root') === a.project.root) this.changeEmitter.fire(doc.uri);
+          if (doc.uri.scheme === SQL_SCHEME && new URLSearchParams(doc.uri.query).get('root') === a.project.root) {
+            this.changeEmitter.fire(doc.uri);
+          }
         }
       },
       this,
@@ -48,7 +50,9 @@ export class DriftSqlProvider extends Disposable implements vscode.TextDocumentC
       '',
     ];
     if (!only) {
-      return result.schema.findings.length === 0 ? `${header.join('\n')}-- Nothing: the migrations produce the schema.\n` : `${header.join('\n')}${result.schema.script.trim()}\n`;
+      return result.schema.findings.length === 0
+        ? `${header.join('\n')}-- Nothing: the migrations produce the schema.\n`
+        : `${header.join('\n')}${result.schema.script.trim()}\n`;
     }
     const findings = result.schema.findings.filter((f) => only.includes(f.label));
     if (findings.length === 0) return `${header.join('\n')}-- ${only.join(', ')}: no difference any more.\n`;

@@ -58,8 +58,12 @@ export class DriftStatusBar extends Disposable {
       tooltip.appendMarkdown(`**${r.project.name}** — ${vscode.l10n.t('schema: {0}', schema)}\n\n`);
       for (const db of r.databases) {
         // Pending (a rolled-back migration is applied again by the next deploy) vs needing a look.
-        const waiting = db.history?.migrations.filter((m) => m.state === 'pending' || m.state === 'rolledBack').length ?? 0;
-        const troubled = db.history?.migrations.filter((m) => m.state === 'failed' || m.state === 'modified' || m.state === 'missingLocally').length ?? 0;
+        const waiting =
+          db.history?.migrations.filter((m) => m.state === 'pending' || m.state === 'rolledBack').length ?? 0;
+        const troubled =
+          db.history?.migrations.filter(
+            (m) => m.state === 'failed' || m.state === 'modified' || m.state === 'missingLocally',
+          ).length ?? 0;
         pending += waiting;
         attention += troubled;
         countDrift(r.project.root, db.findings);
@@ -68,12 +72,21 @@ export class DriftStatusBar extends Disposable {
           `- ${db.environment.name}: ${
             db.error
               ? vscode.l10n.t('unreachable ({0})', db.error.message)
-              : vscode.l10n.t('{0} pending, {1} to check, {2}', String(waiting), String(troubled), driftedObjectsText(db.findings?.length ?? 0))
+              : vscode.l10n.t(
+                  '{0} pending, {1} to check, {2}',
+                  String(waiting),
+                  String(troubled),
+                  driftedObjectsText(db.findings?.length ?? 0),
+                )
           }${r.databasesChecking.includes(db.environment.name) ? ` ${vscode.l10n.t('(checking again…)')}` : ''}\n`,
         );
       }
       // Databases with no result yet: the others are shown as soon as each is done.
-      for (const name of r.databasesChecking) if (!r.databases.some((db) => db.environment.name === name)) tooltip.appendMarkdown(`- ${name}: ${vscode.l10n.t('checking…')}\n`);
+      for (const name of r.databasesChecking) {
+        if (!r.databases.some((db) => db.environment.name === name)) {
+          tooltip.appendMarkdown(`- ${name}: ${vscode.l10n.t('checking…')}\n`);
+        }
+      }
     }
     const parts: string[] = [];
     if (pending > 0) parts.push(vscode.l10n.t('{0} pending', String(pending)));
@@ -83,7 +96,10 @@ export class DriftStatusBar extends Disposable {
     if (unreachable > 0) parts.push(vscode.l10n.t('{0} unreachable', String(unreachable)));
     if (parts.length > 0) {
       this.item.text = `$(database) ${parts.join(' · ')}`;
-      this.item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.errorBackground') : new vscode.ThemeColor('statusBarItem.warningBackground');
+      this.item.backgroundColor =
+        failed > 0
+          ? new vscode.ThemeColor('statusBarItem.errorBackground')
+          : new vscode.ThemeColor('statusBarItem.warningBackground');
     } else if (running) {
       this.item.text = `$(sync~spin) ${vscode.l10n.t('Checking drift…')}`;
       this.item.backgroundColor = undefined;

@@ -12,7 +12,12 @@ import {
   tunnelledUrl,
   withoutTunnelAddress,
 } from '../../core/environments/config';
-import { environmentDatabases, environmentSshTarget, type EnvironmentSources, resolveEnvironmentUrl } from '../../core/app/environments';
+import {
+  environmentDatabases,
+  environmentSshTarget,
+  type EnvironmentSources,
+  resolveEnvironmentUrl,
+} from '../../core/app/environments';
 import { type CheckedDatabase } from '../../core/engine/shadowSafety';
 import { redactUrl } from '../../core/project/discovery';
 import { urlHostPort } from '../../core/util/pgUrl';
@@ -67,7 +72,9 @@ export interface DatabaseEnvironment {
 export function migrationUrl(project: PrismaProject): { url: string; source: UrlSource } | undefined {
   const ds = project.datasource;
   for (const source of [ds?.directUrl, ds?.url]) {
-    if (source && source.kind !== 'unresolved' && source.value !== undefined && source.value.trim() !== '') return { url: source.value, source };
+    if (source && source.kind !== 'unresolved' && source.value !== undefined && source.value.trim() !== '') {
+      return { url: source.value, source };
+    }
   }
   return undefined;
 }
@@ -122,7 +129,9 @@ export class EnvironmentService extends Disposable {
     vscode.workspace.onDidChangeConfiguration(
       (e) => {
         if (e.affectsConfiguration('driftGuard.knownHostsFiles')) this.resetPool();
-        if (e.affectsConfiguration('driftGuard.environments') || e.affectsConfiguration('driftGuard.knownHostsFiles')) this.fireChanged();
+        if (e.affectsConfiguration('driftGuard.environments') || e.affectsConfiguration('driftGuard.knownHostsFiles')) {
+          this.fireChanged();
+        }
       },
       this,
       this.disposables,
@@ -167,11 +176,19 @@ export class EnvironmentService extends Disposable {
    */
   async protectedDatabases(project: PrismaProject): Promise<CheckedDatabase[]> {
     const out: CheckedDatabase[] = [];
-    for (const [name, source] of [['url', project.datasource?.url], ['directUrl', project.datasource?.directUrl]] as const) {
-      if (source && source.kind !== 'unresolved' && source.value) out.push({ label: vscode.l10n.t('the datasource {0}', name), url: source.value });
+    for (const [name, source] of [
+      ['url', project.datasource?.url],
+      ['directUrl', project.datasource?.directUrl],
+    ] as const) {
+      if (source && source.kind !== 'unresolved' && source.value) {
+        out.push({ label: vscode.l10n.t('the datasource {0}', name), url: source.value });
+      }
     }
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project.root));
-    return [...out, ...(await environmentDatabases(project, this.settingsFor(project).environments, this.sources(folder)))];
+    return [
+      ...out,
+      ...(await environmentDatabases(project, this.settingsFor(project).environments, this.sources(folder))),
+    ];
   }
 
   /** The configured environments that apply to `project`, and the problems of the setting (one line each). */
@@ -186,7 +203,12 @@ export class EnvironmentService extends Disposable {
       this.logger.warn(problem);
     }
     const base = folder?.uri.fsPath ?? project.root;
-    return { environments: environments.filter((e) => e.project === undefined || path.resolve(base, e.project) === project.root), problems };
+    return {
+      environments: environments.filter(
+        (e) => e.project === undefined || path.resolve(base, e.project) === project.root,
+      ),
+      problems,
+    };
   }
 
   /** Signals that environments changed (settings, secrets). */
@@ -217,13 +239,19 @@ export class EnvironmentService extends Disposable {
     const id = this.untestedId(folder, name);
     const list = this.untestedList();
     if (!list.includes(id)) return;
-    await this.state?.update(UNTESTED_KEY, list.filter((x) => x !== id));
+    await this.state?.update(
+      UNTESTED_KEY,
+      list.filter((x) => x !== id),
+    );
     this.fireChanged();
   }
 
   /** Whether the environment was added by Add Environment and never tested since. */
   isUntested(environment: Pick<DatabaseEnvironment, 'name' | 'folder' | 'source'>): boolean {
-    return environment.source === 'configured' && this.untestedList().includes(this.untestedId(environment.folder, environment.name));
+    return (
+      environment.source === 'configured' &&
+      this.untestedList().includes(this.untestedId(environment.folder, environment.name))
+    );
   }
 
   // ── Secrets ──────────────────────────────────────────────────────────────────────────────────────
@@ -233,11 +261,20 @@ export class EnvironmentService extends Disposable {
     return secretKey(folder?.uri.toString() ?? 'global', name, kind);
   }
 
-  async getSecret(folder: vscode.WorkspaceFolder | undefined, name: string, kind: SecretKind): Promise<string | undefined> {
+  async getSecret(
+    folder: vscode.WorkspaceFolder | undefined,
+    name: string,
+    kind: SecretKind,
+  ): Promise<string | undefined> {
     return this.secrets.get(this.secretKeyFor(folder, name, kind));
   }
 
-  async storeSecret(folder: vscode.WorkspaceFolder | undefined, name: string, kind: SecretKind, value: string): Promise<void> {
+  async storeSecret(
+    folder: vscode.WorkspaceFolder | undefined,
+    name: string,
+    kind: SecretKind,
+    value: string,
+  ): Promise<void> {
     await this.secrets.store(this.secretKeyFor(folder, name, kind), value);
   }
 
@@ -246,7 +283,9 @@ export class EnvironmentService extends Disposable {
   }
 
   async deleteSecrets(folder: vscode.WorkspaceFolder | undefined, name: string): Promise<void> {
-    for (const kind of ['url', 'sshPassword', 'sshPassphrase'] as const) await this.secrets.delete(this.secretKeyFor(folder, name, kind));
+    for (const kind of ['url', 'sshPassword', 'sshPassphrase'] as const) {
+      await this.secrets.delete(this.secretKeyFor(folder, name, kind));
+    }
   }
 
   // ── Connecting ───────────────────────────────────────────────────────────────────────────────────
@@ -258,7 +297,10 @@ export class EnvironmentService extends Disposable {
   sshPool(): Promise<SshSessionPool> {
     if (this.disposed) return Promise.reject(new Error('Prisma Drift Guard is shutting down.'));
     if (!this.poolInstance) {
-      const files = vscode.workspace.getConfiguration('driftGuard').get<string[]>('knownHostsFiles', []).filter((f) => typeof f === 'string' && f.trim() !== '');
+      const files = vscode.workspace
+        .getConfiguration('driftGuard')
+        .get<string[]>('knownHostsFiles', [])
+        .filter((f) => typeof f === 'string' && f.trim() !== '');
       this.poolInstance = import('../../core/remote/index.js').then(
         ({ SshSessionPool }) =>
           new SshSessionPool({
@@ -278,19 +320,33 @@ export class EnvironmentService extends Disposable {
   private sources(folder: vscode.WorkspaceFolder | undefined): EnvironmentSources {
     return {
       env: process.env,
-      missingVariable: (setting, variable, files) => vscode.l10n.t('{0}: the variable {1} is not set (looked in the environment of VS Code and in {2}).', setting.name, variable, files),
+      missingVariable: (setting, variable, files) =>
+        vscode.l10n.t(
+          '{0}: the variable {1} is not set (looked in the environment of VS Code and in {2}).',
+          setting.name,
+          variable,
+          files,
+        ),
       secrets: {
         get: (setting, kind) => this.getSecret(folder, setting.name, kind),
         missing: (setting, kind) =>
           kind === 'url' || !setting.ssh
             ? vscode.l10n.t('No database URL stored for {0}: run "Set Environment Secret".', setting.name)
-            : vscode.l10n.t('No SSH password stored for {0} ({1}): run "Set Environment Secret".', setting.name, describeSsh(setting.ssh)),
+            : vscode.l10n.t(
+                'No SSH password stored for {0} ({1}): run "Set Environment Secret".',
+                setting.name,
+                describeSsh(setting.ssh),
+              ),
       },
     };
   }
 
   /** The database URL of a configured environment, from SecretStorage or an environment variable. */
-  resolveUrl(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<string> {
+  resolveUrl(
+    project: PrismaProject,
+    setting: EnvironmentSetting,
+    folder: vscode.WorkspaceFolder | undefined,
+  ): Promise<string> {
     return resolveEnvironmentUrl(project, setting, this.sources(folder));
   }
 
@@ -304,7 +360,11 @@ export class EnvironmentService extends Disposable {
     this.hostKeys.forgetRejections();
   }
 
-  private async acquire(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<AcquiredDatabase> {
+  private async acquire(
+    project: PrismaProject,
+    setting: EnvironmentSetting,
+    folder: vscode.WorkspaceFolder | undefined,
+  ): Promise<AcquiredDatabase> {
     try {
       return await this.acquireTunnelled(project, setting, folder);
     } catch (error) {
@@ -324,7 +384,11 @@ export class EnvironmentService extends Disposable {
     void notify.error(error.message.replace(/\s*\n\s*/g, ' '), show).then((c) => c && this.logger.show(false));
   }
 
-  private async acquireTunnelled(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder | undefined): Promise<AcquiredDatabase> {
+  private async acquireTunnelled(
+    project: PrismaProject,
+    setting: EnvironmentSetting,
+    folder: vscode.WorkspaceFolder | undefined,
+  ): Promise<AcquiredDatabase> {
     const url = await this.resolveUrl(project, setting, folder);
     const target = await this.sshTarget(setting, folder);
     if (!target || !setting.ssh) return { url, release: () => undefined };
@@ -378,7 +442,9 @@ export class EnvironmentService extends Disposable {
           if (this.tunnels.get(key) === entry) this.tunnels.delete(key);
           clearTimeout(entry.idleTimer);
           const why = closed.reason === 'closed' ? 'closed' : `lost${closed.error ? `: ${closed.error.message}` : ''}`;
-          (closed.reason === 'closed' ? this.logger.debug.bind(this.logger) : this.logger.warn.bind(this.logger))(`Tunnel ${label} ${why}`);
+          (closed.reason === 'closed' ? this.logger.debug.bind(this.logger) : this.logger.warn.bind(this.logger))(
+            `Tunnel ${label} ${why}`,
+          );
         });
       },
       (error: unknown) => {
@@ -420,14 +486,22 @@ export class EnvironmentService extends Disposable {
    * (the server reaches the database host:port), the database (connect, version), `_prisma_migrations` —
    * reported through `onHop` as it completes. Hops after a failure are skipped. Never throws.
    */
-  async testConnection(project: PrismaProject, environment: DatabaseEnvironment, onHop: (hop: ConnectionHop) => void = () => undefined): Promise<ConnectionHop[]> {
+  async testConnection(
+    project: PrismaProject,
+    environment: DatabaseEnvironment,
+    onHop: (hop: ConnectionHop) => void = () => undefined,
+  ): Promise<ConnectionHop[]> {
     this.hostKeys.forgetRejections();
     const hops: ConnectionHop[] = [];
     const push = (hop: ConnectionHop): void => {
       hops.push(hop);
       onHop(hop);
     };
-    const timed = async <T>(hop: ConnectionHop['hop'], run: () => Promise<T>, ok: (value: T) => { message: string; status?: ConnectionHop['status'] }): Promise<T | undefined> => {
+    const timed = async <T>(
+      hop: ConnectionHop['hop'],
+      run: () => Promise<T>,
+      ok: (value: T) => { message: string; status?: ConnectionHop['status'] },
+    ): Promise<T | undefined> => {
       const started = Date.now();
       try {
         const value = await run();
@@ -435,21 +509,35 @@ export class EnvironmentService extends Disposable {
         push({ hop, status: result.status ?? 'ok', message: result.message, ms: Date.now() - started });
         return value;
       } catch (error) {
-        push({ hop, status: 'failed', message: error instanceof Error ? error.message : String(error), ms: Date.now() - started });
+        push({
+          hop,
+          status: 'failed',
+          message: error instanceof Error ? error.message : String(error),
+          ms: Date.now() - started,
+        });
         return undefined;
       }
     };
     const skip = (...names: ConnectionHop['hop'][]): ConnectionHop[] => {
-      for (const hop of names) push({ hop, status: 'skipped', message: vscode.l10n.t('not tried (an earlier hop failed)'), ms: 0 });
+      for (const hop of names) {
+        push({ hop, status: 'skipped', message: vscode.l10n.t('not tried (an earlier hop failed)'), ms: 0 });
+      }
       return hops;
     };
     const setting = environment.setting;
-    const laterHops: ConnectionHop['hop'][] = setting?.ssh ? ['ssh', 'tunnel', 'database', 'migrationsTable'] : ['database', 'migrationsTable'];
+    const laterHops: ConnectionHop['hop'][] = setting?.ssh
+      ? ['ssh', 'tunnel', 'database', 'migrationsTable']
+      : ['database', 'migrationsTable'];
 
     const url = await timed(
       'url',
-      () => (setting ? this.resolveUrl(project, setting, environment.folder) : environment.acquire().then((a) => (a.release(), a.url))),
-      (u) => ({ message: `${setting?.url.from === 'env' ? `$${setting.url.variable}` : setting ? vscode.l10n.t('SecretStorage') : vscode.l10n.t('datasource')} → ${redactUrl(u)}` }),
+      () =>
+        setting
+          ? this.resolveUrl(project, setting, environment.folder)
+          : environment.acquire().then((a) => (a.release(), a.url)),
+      (u) => ({
+        message: `${setting?.url.from === 'env' ? `$${setting.url.variable}` : setting ? vscode.l10n.t('SecretStorage') : vscode.l10n.t('datasource')} → ${redactUrl(u)}`,
+      }),
     );
     if (url === undefined) return skip(...laterHops);
 
@@ -463,26 +551,46 @@ export class EnvironmentService extends Disposable {
         if (!target) throw new Error('no SSH target');
         lease = await (await this.sshPool()).acquire(target);
       } catch (error) {
-        push({ hop: 'ssh', status: 'failed', message: error instanceof Error ? error.message : String(error), ms: Date.now() - started });
+        push({
+          hop: 'ssh',
+          status: 'failed',
+          message: error instanceof Error ? error.message : String(error),
+          ms: Date.now() - started,
+        });
         return skip('tunnel', 'database', 'migrationsTable');
       }
       const key = lease.session.hostKey;
       push({
         hop: 'ssh',
         status: 'ok',
-        message: vscode.l10n.t('connected to {0} ({1}; host key {2} {3})', lease.session.label, target.auth.kind, key.fingerprint, key.trust),
+        message: vscode.l10n.t(
+          'connected to {0} ({1}; host key {2} {3})',
+          lease.session.label,
+          target.auth.kind,
+          key.fingerprint,
+          key.trust,
+        ),
         ms: Date.now() - started,
       });
       let remote: { host: string; port: number } | undefined;
       try {
         remote = remoteEndpoint(ssh, url);
         const endpoint = remote;
-        const checked = await timed('tunnel', () => lease.session.checkForward(endpoint.host, endpoint.port).then(() => true), () => ({
-          message: vscode.l10n.t('{0} reaches {1}:{2}', describeSsh(ssh), endpoint.host, String(endpoint.port)),
-        }));
+        const checked = await timed(
+          'tunnel',
+          () => lease.session.checkForward(endpoint.host, endpoint.port).then(() => true),
+          () => ({
+            message: vscode.l10n.t('{0} reaches {1}:{2}', describeSsh(ssh), endpoint.host, String(endpoint.port)),
+          }),
+        );
         if (!checked) return skip('database', 'migrationsTable');
       } catch (error) {
-        push({ hop: 'tunnel', status: 'failed', message: error instanceof Error ? error.message : String(error), ms: 0 });
+        push({
+          hop: 'tunnel',
+          status: 'failed',
+          message: error instanceof Error ? error.message : String(error),
+          ms: 0,
+        });
         return skip('database', 'migrationsTable');
       } finally {
         lease.release();
@@ -493,15 +601,30 @@ export class EnvironmentService extends Disposable {
     try {
       acquired = await environment.acquire();
     } catch (error) {
-      push({ hop: setting?.ssh ? 'tunnel' : 'database', status: 'failed', message: error instanceof Error ? error.message : String(error), ms: 0 });
+      push({
+        hop: setting?.ssh ? 'tunnel' : 'database',
+        status: 'failed',
+        message: error instanceof Error ? error.message : String(error),
+        ms: 0,
+      });
       return skip(...(setting?.ssh ? (['database', 'migrationsTable'] as const) : (['migrationsTable'] as const)));
     }
     try {
       const { probeDatabase } = await import('../../core/environments/probe.js');
       const local = acquired.url;
-      const probe = await timed('database', () => probeDatabase(local), (p) => ({
-        message: vscode.l10n.t('{0}, database {1} as {2}{3}', p.server, p.database, p.user, setting?.ssh ? vscode.l10n.t(' (through the tunnel on {0})', urlHostPort(local) ?? '') : ''),
-      }));
+      const probe = await timed(
+        'database',
+        () => probeDatabase(local),
+        (p) => ({
+          message: vscode.l10n.t(
+            '{0}, database {1} as {2}{3}',
+            p.server,
+            p.database,
+            p.user,
+            setting?.ssh ? vscode.l10n.t(' (through the tunnel on {0})', urlHostPort(local) ?? '') : '',
+          ),
+        }),
+      );
       if (!probe) return skip('migrationsTable');
       const m = probe.migrations;
       push(
@@ -509,13 +632,23 @@ export class EnvironmentService extends Disposable {
           ? {
               hop: 'migrationsTable',
               status: m.failed > 0 ? 'warning' : 'ok',
-              message: vscode.l10n.t('{0}._prisma_migrations found: {1} recorded, {2} applied, {3} failed, {4} rolled back', probe.schema, String(m.recorded), String(m.finished), String(m.failed), String(m.rolledBack)),
+              message: vscode.l10n.t(
+                '{0}._prisma_migrations found: {1} recorded, {2} applied, {3} failed, {4} rolled back',
+                probe.schema,
+                String(m.recorded),
+                String(m.finished),
+                String(m.failed),
+                String(m.rolledBack),
+              ),
               ms: 0,
             }
           : {
               hop: 'migrationsTable',
               status: 'warning',
-              message: vscode.l10n.t('{0}._prisma_migrations not found: Prisma Migrate never ran on this database (every migration is pending)', probe.schema),
+              message: vscode.l10n.t(
+                '{0}._prisma_migrations not found: Prisma Migrate never ran on this database (every migration is pending)',
+                probe.schema,
+              ),
               ms: 0,
             },
       );

@@ -45,7 +45,10 @@ export class HostKeyPrompter {
   private async ask(fingerprint: string, keyType: string, info: UnknownHostInfo): Promise<UnknownHostDecision> {
     const once = vscode.l10n.t('Trust Once');
     const save = vscode.l10n.t('Trust and Save');
-    const other = info.otherKnownTypes.length > 0 ? `\n\n${vscode.l10n.t('known_hosts has a key of another type for this host ({0}); the server offered this one instead.', info.otherKnownTypes.join(', '))}` : '';
+    const other =
+      info.otherKnownTypes.length > 0
+        ? `\n\n${vscode.l10n.t('known_hosts has a key of another type for this host ({0}); the server offered this one instead.', info.otherKnownTypes.join(', '))}`
+        : '';
     const choice = await notify.warn(
       vscode.l10n.t("The authenticity of the SSH host {0} can't be established.", info.hostName),
       {

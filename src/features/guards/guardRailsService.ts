@@ -2,10 +2,22 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type AppliedRecord, type AppliedViolation, appliedIndex, appliedViolationFinding, checkAppliedContent, type EnvironmentHistory } from '../../core/guards/appliedMigrations';
+import {
+  type AppliedRecord,
+  type AppliedViolation,
+  appliedIndex,
+  appliedViolationFinding,
+  checkAppliedContent,
+  type EnvironmentHistory,
+} from '../../core/guards/appliedMigrations';
 import { type GuardCode, type GuardFinding } from '../../core/guards/guardFindings';
 import { type AddingCommit } from '../../core/guards/commitMessages';
-import { gatherGuardRailInputs, type GuardRailGit, guardRailFindings, nodeGuardRailGit } from '../../core/app/guardRailInputs';
+import {
+  gatherGuardRailInputs,
+  type GuardRailGit,
+  guardRailFindings,
+  nodeGuardRailGit,
+} from '../../core/app/guardRailInputs';
 import { committedFolder, GitError } from '../../core/guards/git';
 import { type ObservedOrder } from '../../core/guards/migrationNames';
 import { type HistoryStatus, type OrderingHazard } from '../../core/history/status';
@@ -90,9 +102,17 @@ export class GuardRailsService extends Disposable {
       this,
       this.disposables,
     );
-    vscode.workspace.onDidChangeTextDocument((e) => e.contentChanges.length > 0 && this.onEdit(e.document, true), this, this.disposables);
+    vscode.workspace.onDidChangeTextDocument(
+      (e) => e.contentChanges.length > 0 && this.onEdit(e.document, true),
+      this,
+      this.disposables,
+    );
     // Saving, reverting or closing changes which text counts (the buffer or the file).
-    vscode.workspace.onDidChangeTextDocument((e) => e.contentChanges.length === 0 && this.onEdit(e.document, false), this, this.disposables);
+    vscode.workspace.onDidChangeTextDocument(
+      (e) => e.contentChanges.length === 0 && this.onEdit(e.document, false),
+      this,
+      this.disposables,
+    );
     vscode.workspace.onDidSaveTextDocument((doc) => this.onEdit(doc, false), this, this.disposables);
     vscode.workspace.onDidCloseTextDocument((doc) => this.onEdit(doc, false), this, this.disposables);
   }
@@ -132,7 +152,9 @@ export class GuardRailsService extends Disposable {
   }
 
   private schedule(project: PrismaProject): void {
-    void this.recompute(project).catch((error: unknown) => this.logger.warn(`Guard rails of ${project.name}: ${error instanceof Error ? error.message : String(error)}`));
+    void this.recompute(project).catch((error: unknown) =>
+      this.logger.warn(`Guard rails of ${project.name}: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   /**
@@ -146,7 +168,14 @@ export class GuardRailsService extends Disposable {
       const key = `${root}\0${d.environment.name}`;
       if (d.history) this.lastHistories.set(key, d.history);
       const history = d.history ?? (d.error ? this.lastHistories.get(key) : undefined);
-      if (history) out.push({ environment: d.environment.name, kind: d.environment.kind, migrations: history.migrations, hazards: history.hazards });
+      if (history) {
+        out.push({
+          environment: d.environment.name,
+          kind: d.environment.kind,
+          migrations: history.migrations,
+          hazards: history.hazards,
+        });
+      }
     }
     return out;
   }
@@ -214,10 +243,12 @@ export class GuardRailsService extends Disposable {
   private effectiveFindings(project: PrismaProject): GuardFinding[] {
     const state = this.state.get(project.root);
     if (!state) return [];
-    const open = new Map(project.migrations.flatMap((m) => {
-      const doc = m.hasSql ? this.openDocument(project, m.name) : undefined;
-      return doc ? [[m.name, doc] as const] : [];
-    }));
+    const open = new Map(
+      project.migrations.flatMap((m) => {
+        const doc = m.hasSql ? this.openDocument(project, m.name) : undefined;
+        return doc ? [[m.name, doc] as const] : [];
+      }),
+    );
     const out = state.findings.filter((f) => f.code !== 'applied-migration-edited' || !open.has(f.migration));
     for (const [name, doc] of open) {
       let content: string | Buffer;
@@ -260,7 +291,9 @@ export class GuardRailsService extends Disposable {
       entry.diagnostics.push(diagnostic);
       byUri.set(uri.toString(), entry);
     }
-    for (const uri of this.urisByProject.get(root) ?? []) if (!byUri.has(uri)) this.collection.delete(vscode.Uri.parse(uri));
+    for (const uri of this.urisByProject.get(root) ?? []) {
+      if (!byUri.has(uri)) this.collection.delete(vscode.Uri.parse(uri));
+    }
     for (const { uri, diagnostics } of byUri.values()) this.collection.set(uri, diagnostics);
     this.urisByProject.set(root, [...byUri.keys()]);
 
@@ -274,14 +307,19 @@ export class GuardRailsService extends Disposable {
       this.notifiedKeys.add(key);
       this.notify(project, toViolation(finding));
     }
-    for (const key of [...this.notifiedKeys]) if (key.startsWith(`${root}\0`) && !current.has(key)) this.notifiedKeys.delete(key);
+    for (const key of [...this.notifiedKeys]) {
+      if (key.startsWith(`${root}\0`) && !current.has(key)) this.notifiedKeys.delete(key);
+    }
   }
 
   private place(project: PrismaProject, finding: GuardFinding): { uri: vscode.Uri; range: vscode.Range } {
     const folder = project.migrations.find((m) => m.name === finding.migration);
     if (folder?.hasSql) {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === folder.sqlPath);
-      const line = finding.line !== undefined && doc ? Math.min(finding.line - 1, doc.lineCount - 1) : (finding.line ?? 1) - 1;
+      const doc = vscode.workspace.textDocuments.find(
+        (d) => d.uri.scheme === 'file' && d.uri.fsPath === folder.sqlPath,
+      );
+      const line =
+        finding.line !== undefined && doc ? Math.min(finding.line - 1, doc.lineCount - 1) : (finding.line ?? 1) - 1;
       const length = doc && doc.lineCount > line ? doc.lineAt(line).text.length : 1;
       return { uri: vscode.Uri.file(folder.sqlPath), range: new vscode.Range(line, 0, line, Math.max(1, length)) };
     }
@@ -292,12 +330,19 @@ export class GuardRailsService extends Disposable {
 
   private notify(project: PrismaProject, violation: AppliedViolation): void {
     const message = violationMessage(violation);
-    this.notifications.push({ kind: violation.kind, migration: violation.migration, environments: violation.environments, message });
+    this.notifications.push({
+      kind: violation.kind,
+      migration: violation.migration,
+      environments: violation.environments,
+      message,
+    });
     this.logger.warn(`${project.name}: ${message}`);
     const restore = vscode.l10n.t('Restore from git');
     const show = violation.kind === 'deleted' || violation.difference === 'content' ? notify.error : notify.warn;
     void show(message, restore).then((choice) => {
-      if (choice === restore) void vscode.commands.executeCommand('driftGuard.restoreMigrationFromGit', project.root, violation.migration);
+      if (choice === restore) {
+        void vscode.commands.executeCommand('driftGuard.restoreMigrationFromGit', project.root, violation.migration);
+      }
     });
   }
 
@@ -309,7 +354,9 @@ export class GuardRailsService extends Disposable {
   async restoreFromGit(root: string, migration: string): Promise<string> {
     const project = this.projects.all.find((p) => p.root === root);
     if (!project) throw new Error(vscode.l10n.t('No Prisma project at {0}.', root));
-    if (!/^[^/\\]+$/.test(migration) || migration === '.' || migration === '..') throw new Error(vscode.l10n.t('"{0}" is not a migration folder name.', migration));
+    if (!/^[^/\\]+$/.test(migration) || migration === '.' || migration === '..') {
+      throw new Error(vscode.l10n.t('"{0}" is not a migration folder name.', migration));
+    }
     const dir = path.join(project.migrationsDir, migration);
     let files;
     try {
@@ -318,9 +365,16 @@ export class GuardRailsService extends Disposable {
       if (error instanceof GitError) {
         switch (error.code) {
           case 'not-a-repository':
-            throw new Error(vscode.l10n.t('{0} is not in a git repository: there is no committed version to restore.', migration));
+            throw new Error(
+              vscode.l10n.t('{0} is not in a git repository: there is no committed version to restore.', migration),
+            );
           case 'no-commit':
-            throw new Error(vscode.l10n.t('The repository has no commit yet: there is no committed version of {0} to restore.', migration));
+            throw new Error(
+              vscode.l10n.t(
+                'The repository has no commit yet: there is no committed version of {0} to restore.',
+                migration,
+              ),
+            );
           case 'not-committed':
             throw new Error(vscode.l10n.t('{0} was never committed: git has no version of it to restore.', migration));
           default:
@@ -339,7 +393,9 @@ export class GuardRailsService extends Disposable {
         await vscode.commands.executeCommand('workbench.action.files.revert');
       }
     }
-    this.logger.info(`Restored ${migration} from git (HEAD): ${files.map((f) => path.relative(project.root, f.path)).join(', ')}`);
+    this.logger.info(
+      `Restored ${migration} from git (HEAD): ${files.map((f) => path.relative(project.root, f.path)).join(', ')}`,
+    );
     await this.projects.refresh();
     await this.recompute(this.projects.all.find((p) => p.root === root) ?? project);
     return vscode.l10n.t('Restored {0} from git (HEAD).', migration);
@@ -371,15 +427,31 @@ function toViolation(finding: GuardFinding): AppliedViolation {
 function violationMessage(violation: AppliedViolation): string {
   const where = violation.environments.join(', ');
   if (violation.kind === 'deleted') {
-    return vscode.l10n.t('{0} was deleted, but {1} recorded it as applied: never delete an applied migration. Restore it from git.', violation.migration, where);
+    return vscode.l10n.t(
+      '{0} was deleted, but {1} recorded it as applied: never delete an applied migration. Restore it from git.',
+      violation.migration,
+      where,
+    );
   }
   if (violation.difference === 'lineEndings') {
-    return vscode.l10n.t('{0} was applied on {1}: it is read-only. Only its line endings changed, but Prisma compares checksums (migrate dev will call it modified). Restore it from git.', violation.migration, where);
+    return vscode.l10n.t(
+      '{0} was applied on {1}: it is read-only. Only its line endings changed, but Prisma compares checksums (migrate dev will call it modified). Restore it from git.',
+      violation.migration,
+      where,
+    );
   }
   if (violation.difference === 'whitespace') {
-    return vscode.l10n.t('{0} was applied on {1}: it is read-only. Only whitespace changed, but Prisma compares checksums (migrate dev will call it modified). Restore it from git.', violation.migration, where);
+    return vscode.l10n.t(
+      '{0} was applied on {1}: it is read-only. Only whitespace changed, but Prisma compares checksums (migrate dev will call it modified). Restore it from git.',
+      violation.migration,
+      where,
+    );
   }
-  return vscode.l10n.t('{0} was applied on {1}: it is read-only. Its content no longer matches what was applied — restore it from git and put the change in a new migration.', violation.migration, where);
+  return vscode.l10n.t(
+    '{0} was applied on {1}: it is read-only. Its content no longer matches what was applied — restore it from git and put the change in a new migration.',
+    violation.migration,
+    where,
+  );
 }
 
 /** Short label of each code, for the Migrations view. */

@@ -20,7 +20,10 @@ export class RehearsalReportProvider implements vscode.TextDocumentContentProvid
 
   /** Keeps a report and returns the URI that shows it. */
   add(title: string, markdown: string): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: REHEARSAL_SCHEME, path: `/${this.next++}/${title.replace(/[/\\?#]/g, '_')}.md` });
+    const uri = vscode.Uri.from({
+      scheme: REHEARSAL_SCHEME,
+      path: `/${this.next++}/${title.replace(/[/\\?#]/g, '_')}.md`,
+    });
     this.reports.set(uri.toString(), markdown);
     return uri;
   }
@@ -56,7 +59,12 @@ export interface RehearsalOutcome {
  * and apply the pending migrations there one by one, then opens the report. The real database is only
  * read. Cancellable while dumping and while the engine applies the migrations to the copy.
  */
-export async function rehearseDeploy(services: RehearsalServices, ref: EnvironmentRef, token?: vscode.CancellationToken, report?: (message: string) => void): Promise<RehearsalOutcome> {
+export async function rehearseDeploy(
+  services: RehearsalServices,
+  ref: EnvironmentRef,
+  token?: vscode.CancellationToken,
+  report?: (message: string) => void,
+): Promise<RehearsalOutcome> {
   const { project, environment } = ref;
   const controller = new AbortController();
   const onCancel = token?.onCancellationRequested(() => controller.abort());
@@ -84,12 +92,19 @@ export async function rehearseDeploy(services: RehearsalServices, ref: Environme
     }
     if (token?.isCancellationRequested) throw new vscode.CancellationError();
     report?.(vscode.l10n.t('Applying the pending migrations on a copy of {0}…', environment.name));
-    const result = await cancellableBy(services.engines.engine, controller.signal).rehearse(project, { dump: dump.sql, source: dump.source, target: environment.name, url: acquired.url });
+    const result = await cancellableBy(services.engines.engine, controller.signal).rehearse(project, {
+      dump: dump.sql,
+      source: dump.source,
+      target: environment.name,
+      url: acquired.url,
+    });
     // Rule 3: a production deploy opens on this record (same pending migrations, same checksums, recent).
     try {
       await saveRehearsal(project.root, await rehearsalRecord(result, 'extension'));
     } catch (error) {
-      services.logger.warn(`Could not record the rehearsal of ${environment.name} in ${REHEARSALS_FILE}: ${error instanceof Error ? error.message : String(error)}`);
+      services.logger.warn(
+        `Could not record the rehearsal of ${environment.name} in ${REHEARSALS_FILE}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const markdown = rehearsalMarkdown(result, (file) => path.relative(project.root, file).split(path.sep).join('/'));
     const uri = services.reports.add(vscode.l10n.t('Rehearsal on a copy of {0}', environment.name), markdown);
@@ -120,14 +135,37 @@ export function notifyRehearsal(outcome: RehearsalOutcome): void {
   const passed = report.migrations.filter((m) => m.status === 'passed').length;
   const message =
     report.migrations.length === 0
-      ? vscode.l10n.t('Rehearsal on a copy of {0}: no pending migration, migrate deploy would do nothing.', report.target)
+      ? vscode.l10n.t(
+          'Rehearsal on a copy of {0}: no pending migration, migrate deploy would do nothing.',
+          report.target,
+        )
       : failed
-        ? vscode.l10n.t('Rehearsal on a copy of {0}: {1} failed — {2}. {3} of {4} pending migration(s) passed before it.', report.target, failed.name, failed.error?.message ?? '', String(passed), String(report.migrations.length))
+        ? vscode.l10n.t(
+            'Rehearsal on a copy of {0}: {1} failed — {2}. {3} of {4} pending migration(s) passed before it.',
+            report.target,
+            failed.name,
+            failed.error?.message ?? '',
+            String(passed),
+            String(report.migrations.length),
+          )
         : report.blockers.length > 0
-          ? vscode.l10n.t('Rehearsal on a copy of {0}: migrate deploy would refuse to run — {1}', report.target, report.blockers[0])
+          ? vscode.l10n.t(
+              'Rehearsal on a copy of {0}: migrate deploy would refuse to run — {1}',
+              report.target,
+              report.blockers[0],
+            )
           : report.warningCount > 0
-            ? vscode.l10n.t('Rehearsal on a copy of {0}: all {1} pending migration(s) passed, with {2} warning(s) about existing data.', report.target, String(report.migrations.length), String(report.warningCount))
-            : vscode.l10n.t('Rehearsal on a copy of {0}: all {1} pending migration(s) passed.', report.target, String(report.migrations.length));
+            ? vscode.l10n.t(
+                'Rehearsal on a copy of {0}: all {1} pending migration(s) passed, with {2} warning(s) about existing data.',
+                report.target,
+                String(report.migrations.length),
+                String(report.warningCount),
+              )
+            : vscode.l10n.t(
+                'Rehearsal on a copy of {0}: all {1} pending migration(s) passed.',
+                report.target,
+                String(report.migrations.length),
+              );
   const open = vscode.l10n.t('Show Report');
   const show = !report.ok ? notify.error : report.warningCount > 0 ? notify.warn : notify.info;
   void show(message, open).then((choice) => {

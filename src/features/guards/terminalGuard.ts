@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { remoteEndpoint } from '../../core/environments/config';
-import { commandTarget, findRiskyPrismaCommands, matchProductionTarget, type ProductionCandidate, type RiskyPrismaCommand } from '../../core/guards/prismaCommands';
+import {
+  commandTarget,
+  findRiskyPrismaCommands,
+  matchProductionTarget,
+  type ProductionCandidate,
+  type RiskyPrismaCommand,
+} from '../../core/guards/prismaCommands';
 import { type PrismaProject } from '../../core/project/types';
 import { redactSecrets } from '../../core/util/redact';
 import { type EnvironmentService, migrationUrl } from '../environments/environmentService';
@@ -45,7 +51,16 @@ export class TerminalGuard extends Disposable {
     this.disposables.push(this.warnEmitter);
     // Older hosts without the API simply get no guard.
     const start = (vscode.window as Partial<typeof vscode.window>).onDidStartTerminalShellExecution;
-    if (start) start((e) => void this.check(e.terminal, e.execution).catch((error: unknown) => this.logger.warn(`Terminal guard: ${String(error)}`)), this, this.disposables);
+    if (start) {
+      start(
+        (e) =>
+          void this.check(e.terminal, e.execution).catch((error: unknown) =>
+            this.logger.warn(`Terminal guard: ${String(error)}`),
+          ),
+        this,
+        this.disposables,
+      );
+    }
   }
 
   private async check(terminal: vscode.Terminal, execution: vscode.TerminalShellExecution): Promise<void> {
@@ -53,7 +68,12 @@ export class TerminalGuard extends Disposable {
     if (!/prisma|db:|migrate|reset|push|npm|yarn|pnpm|bun/i.test(commandLine)) return;
     if (!vscode.workspace.getConfiguration('driftGuard').get<boolean>('terminalGuard', true)) return;
     const projects = await this.projects.ready();
-    const cwd = execution.cwd?.scheme === 'file' ? execution.cwd.fsPath : terminal.shellIntegration?.cwd?.scheme === 'file' ? terminal.shellIntegration.cwd.fsPath : undefined;
+    const cwd =
+      execution.cwd?.scheme === 'file'
+        ? execution.cwd.fsPath
+        : terminal.shellIntegration?.cwd?.scheme === 'file'
+          ? terminal.shellIntegration.cwd.fsPath
+          : undefined;
     const project = projectAt(projects, cwd);
     if (!project) return;
     const scripts = await packageScripts(project.root);
@@ -62,9 +82,17 @@ export class TerminalGuard extends Disposable {
     const candidates = await this.productionCandidates(project);
     if (candidates.length === 0) return;
     const local = migrationUrl(project);
-    const urlVariable = local?.source.kind === 'env' ? local.source.variable : local?.source.kind === 'config' ? local.source.variable : undefined;
+    const urlVariable =
+      local?.source.kind === 'env'
+        ? local.source.variable
+        : local?.source.kind === 'config'
+          ? local.source.variable
+          : undefined;
     for (const command of risky) {
-      const match = matchProductionTarget(commandTarget(command, { ...(local ? { url: local.url } : {}), ...(urlVariable ? { urlVariable } : {}) }), candidates);
+      const match = matchProductionTarget(
+        commandTarget(command, { ...(local ? { url: local.url } : {}), ...(urlVariable ? { urlVariable } : {}) }),
+        candidates,
+      );
       if (!match) continue;
       this.warn(terminal, command, commandLine, match.environment, match.reason);
       return;
@@ -99,20 +127,45 @@ export class TerminalGuard extends Disposable {
     return out;
   }
 
-  private warn(terminal: vscode.Terminal, command: RiskyPrismaCommand, commandLine: string, environment: string, reason: string): void {
+  private warn(
+    terminal: vscode.Terminal,
+    command: RiskyPrismaCommand,
+    commandLine: string,
+    environment: string,
+    reason: string,
+  ): void {
     const what =
       command.kind === 'dbPush'
-        ? vscode.l10n.t('changes its schema without a migration (team rule: never db push in production — create a migration and deploy it with migrate deploy)')
+        ? vscode.l10n.t(
+            'changes its schema without a migration (team rule: never db push in production — create a migration and deploy it with migrate deploy)',
+          )
         : command.kind === 'migrateReset'
           ? vscode.l10n.t('drops every table and all the data')
           : vscode.l10n.t('may reset it and writes migrations from it (use migrate deploy in production)');
     const via = command.viaScript ? vscode.l10n.t(' (through the script "{0}")', command.viaScript) : '';
-    const message = vscode.l10n.t('⚠ "{0}"{1} is running against the PRODUCTION database {2} ({3}): it {4}.', command.command, via, environment, reason, what);
+    const message = vscode.l10n.t(
+      '⚠ "{0}"{1} is running against the PRODUCTION database {2} ({3}): it {4}.',
+      command.command,
+      via,
+      environment,
+      reason,
+      what,
+    );
     // The typed line may carry a URL with its password or a PGPASSWORD=…: never into the log or the warning.
     const shownLine = redactSecrets(commandLine);
-    const warning: TerminalWarning = { command: command.command, kind: command.kind, environment, reason, commandLine: shownLine, terminal: terminal.name, message };
+    const warning: TerminalWarning = {
+      command: command.command,
+      kind: command.kind,
+      environment,
+      reason,
+      commandLine: shownLine,
+      terminal: terminal.name,
+      message,
+    };
     this.warnings.push(warning);
-    this.logger.warn(`Terminal "${terminal.name}": ${command.command} against production ${environment} (${reason}) — ${shownLine}`);
+    this.logger.warn(
+      `Terminal "${terminal.name}": ${command.command} against production ${environment} (${reason}) — ${shownLine}`,
+    );
     this.warnEmitter.fire(warning);
     const stop = vscode.l10n.t('Interrupt It (Ctrl+C)');
     const show = command.kind === 'migrateReset' ? notify.error : notify.warn;
@@ -125,7 +178,9 @@ export class TerminalGuard extends Disposable {
 /** The project a terminal works in: the one whose root holds the cwd (deepest first), else the only one. */
 function projectAt(projects: readonly PrismaProject[], cwd: string | undefined): PrismaProject | undefined {
   if (cwd) {
-    const owners = projects.filter((p) => cwd === p.root || cwd.startsWith(p.root + path.sep) || p.root.startsWith(cwd + path.sep));
+    const owners = projects.filter(
+      (p) => cwd === p.root || cwd.startsWith(p.root + path.sep) || p.root.startsWith(cwd + path.sep),
+    );
     if (owners.length > 0) return owners.sort((a, b) => b.root.length - a.root.length)[0];
   }
   return projects.length === 1 ? projects[0] : undefined;
@@ -133,8 +188,12 @@ function projectAt(projects: readonly PrismaProject[], cwd: string | undefined):
 
 async function packageScripts(root: string): Promise<Record<string, string>> {
   try {
-    const json = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(json.scripts ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const json = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      scripts?: Record<string, unknown>;
+    };
+    return Object.fromEntries(
+      Object.entries(json.scripts ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
   } catch {
     return {};
   }

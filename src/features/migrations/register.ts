@@ -19,7 +19,14 @@ const MIN_INTERVAL_SECONDS = 15;
  */
 export function registerMigrations(
   context: vscode.ExtensionContext,
-  services: { projects: ProjectService; analysis: AnalysisService; engines: EngineService; environments: EnvironmentService; logger: Logger; guards?: GuardRailsService },
+  services: {
+    projects: ProjectService;
+    analysis: AnalysisService;
+    engines: EngineService;
+    environments: EnvironmentService;
+    logger: Logger;
+    guards?: GuardRailsService;
+  },
 ): MigrationsTreeDataProvider {
   const { projects, analysis, environments, logger } = services;
   const tree = new MigrationsTreeDataProvider(projects, analysis, environments, services.guards);
@@ -33,7 +40,13 @@ export function registerMigrations(
   environments.onDidChangeEnvironments(
     () => {
       clearTimeout(pending);
-      pending = setTimeout(() => void refreshMigrations(services).catch((err: unknown) => logger.warn(`Refresh after an environment change failed: ${String(err)}`)), 300);
+      pending = setTimeout(
+        () =>
+          void refreshMigrations(services).catch((err: unknown) =>
+            logger.warn(`Refresh after an environment change failed: ${String(err)}`),
+          ),
+        300,
+      );
     },
     undefined,
     context.subscriptions,
@@ -60,10 +73,17 @@ export function registerMigrations(
     timer = undefined;
     const seconds = vscode.workspace.getConfiguration('driftGuard').get<number>('refreshIntervalSeconds', 0);
     if (!(seconds > 0) || !view.visible) return;
-    timer = setInterval(() => void refreshIdle().catch((err: unknown) => logger.warn(`Periodic refresh failed: ${String(err)}`)), Math.max(MIN_INTERVAL_SECONDS, seconds) * 1000);
+    timer = setInterval(
+      () => void refreshIdle().catch((err: unknown) => logger.warn(`Periodic refresh failed: ${String(err)}`)),
+      Math.max(MIN_INTERVAL_SECONDS, seconds) * 1000,
+    );
   };
   view.onDidChangeVisibility(schedule, undefined, context.subscriptions);
-  vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('driftGuard.refreshIntervalSeconds') && schedule(), undefined, context.subscriptions);
+  vscode.workspace.onDidChangeConfiguration(
+    (e) => e.affectsConfiguration('driftGuard.refreshIntervalSeconds') && schedule(),
+    undefined,
+    context.subscriptions,
+  );
   schedule();
   context.subscriptions.push({
     dispose: () => {

@@ -82,7 +82,8 @@ export const CONTEXT = {
   environmentLocalDeployable: 'driftGuard.environment.localDeployable',
   environmentConfigured: 'driftGuard.environment.configured',
   environmentConfiguredDeployable: 'driftGuard.environment.configuredDeployable',
-  migration: (state: MigrationStatus['state'], deployable: boolean) => `driftGuard.migration.${state}${state === 'pending' && deployable ? 'Deployable' : ''}`,
+  migration: (state: MigrationStatus['state'], deployable: boolean) =>
+    `driftGuard.migration.${state}${state === 'pending' && deployable ? 'Deployable' : ''}`,
   drift: 'driftGuard.drift',
   finding: 'driftGuard.finding',
   error: 'driftGuard.status.error',
@@ -140,7 +141,9 @@ function stateText(m: MigrationStatus): string {
     case 'pending':
       return vscode.l10n.t('pending');
     case 'failed':
-      return m.missingLocally ? vscode.l10n.t('failed {0} · missing locally', formatDate(m.appliedAt)) : vscode.l10n.t('failed {0}', formatDate(m.appliedAt));
+      return m.missingLocally
+        ? vscode.l10n.t('failed {0} · missing locally', formatDate(m.appliedAt))
+        : vscode.l10n.t('failed {0}', formatDate(m.appliedAt));
     case 'rolledBack':
       return m.missingLocally ? vscode.l10n.t('rolled back · missing locally') : vscode.l10n.t('rolled back');
     case 'modified':
@@ -204,8 +207,22 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
       const icon = item.iconPath instanceof vscode.ThemeIcon ? JSON.stringify(item.iconPath) : '';
       const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? '');
       const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-      const data = JSON.stringify(node, (key, value: unknown) => (key === 'project' || key === 'environment' || key === 'result' ? undefined : value));
-      parts.push(JSON.stringify([item.id, label, item.description, item.contextValue, tooltip, icon, item.collapsibleState, item.command?.command, data]));
+      const data = JSON.stringify(node, (key, value: unknown) =>
+        key === 'project' || key === 'environment' || key === 'result' ? undefined : value,
+      );
+      parts.push(
+        JSON.stringify([
+          item.id,
+          label,
+          item.description,
+          item.contextValue,
+          tooltip,
+          icon,
+          item.collapsibleState,
+          item.command?.command,
+          data,
+        ]),
+      );
       for (const child of this.getChildren(node)) visit(child);
     };
     try {
@@ -222,7 +239,13 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
       case 'environment':
         return this.environmentChildren(node);
       case 'drift':
-        return node.findings.map((finding, index) => ({ kind: 'finding', project: node.project, environment: node.environment, finding, index }));
+        return node.findings.map((finding, index) => ({
+          kind: 'finding',
+          project: node.project,
+          environment: node.environment,
+          finding,
+          index,
+        }));
       default:
         return [];
     }
@@ -233,7 +256,9 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
   }
 
   private roots(): MigrationsNode[] {
-    const projects = [...this.projects.all].sort((a, b) => a.name.localeCompare(b.name) || a.root.localeCompare(b.root));
+    const projects = [...this.projects.all].sort(
+      (a, b) => a.name.localeCompare(b.name) || a.root.localeCompare(b.root),
+    );
     const showProject = projects.length > 1;
     // No database anywhere: the view stays empty and shows its welcome content (package.json viewsWelcome,
     // context key driftGuard.noDatabase), with "Create .env from .env.example" when the project has one.
@@ -243,13 +268,21 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
       const analysis = this.analysis.get(project.root);
       const environments = this.environments.environments(project);
       for (const problem of this.environments.settingsFor(project).problems) {
-        out.push({ kind: 'message', variant: 'problem', label: problem, project, key: `${project.root}::problem::${problem}` });
+        out.push({
+          kind: 'message',
+          variant: 'problem',
+          label: problem,
+          project,
+          key: `${project.root}::problem::${problem}`,
+        });
       }
       if (environments.length === 0) {
         out.push({
           kind: 'message',
           variant: 'noEnvironment',
-          label: showProject ? vscode.l10n.t('{0}: no database to show', project.name) : vscode.l10n.t('No database to show'),
+          label: showProject
+            ? vscode.l10n.t('{0}: no database to show', project.name)
+            : vscode.l10n.t('No database to show'),
           detail: vscode.l10n.t('Set the datasource URL (e.g. DATABASE_URL in .env) or add an environment.'),
           project,
           key: `${project.root}::noEnvironment`,
@@ -258,7 +291,14 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
       }
       for (const environment of environments) {
         const result = analysis?.databases.find((d) => d.environment.name === environment.name);
-        out.push({ kind: 'environment', project, environment, ...(result ? { result } : {}), running: analysis?.databasesChecking.includes(environment.name) ?? false, showProject });
+        out.push({
+          kind: 'environment',
+          project,
+          environment,
+          ...(result ? { result } : {}),
+          running: analysis?.databasesChecking.includes(environment.name) ?? false,
+          showProject,
+        });
       }
     }
     return out;
@@ -270,7 +310,17 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
     if (!this.environments.isUntested(environment)) return children;
     // Added with Add Environment and never tested: the step its toast offered stays here until it ran.
     const label = vscode.l10n.t('Test Connection — not tested since it was added');
-    return [{ kind: 'message', variant: 'untested', label, project, environment, key: `${project.root}::${environment.name}::untested` }, ...children];
+    return [
+      {
+        kind: 'message',
+        variant: 'untested',
+        label,
+        project,
+        environment,
+        key: `${project.root}::${environment.name}::untested`,
+      },
+      ...children,
+    ];
   }
 
   private stateChildren(node: EnvironmentNode): MigrationsNode[] {
@@ -278,26 +328,82 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
     const base = { project, environment };
     const id = `${project.root}::${environment.name}`;
     const blocking = project.problems.find((p) => p.severity === 'error');
-    if (blocking) return [{ kind: 'message', variant: 'error', label: blocking.message, code: blocking.code, ...base, key: `${id}::blocking` }];
+    if (blocking) {
+      return [
+        {
+          kind: 'message',
+          variant: 'error',
+          label: blocking.message,
+          code: blocking.code,
+          ...base,
+          key: `${id}::blocking`,
+        },
+      ];
+    }
     if (!result) {
       return node.running || !this.analysis.get(project.root)
-        ? [{ kind: 'message', variant: 'loading', label: vscode.l10n.t('Checking {0}…', environment.name), ...base, key: `${id}::loading` }]
-        : [{ kind: 'message', variant: 'notChecked', label: vscode.l10n.t('Not checked yet — refresh to check'), ...base, key: `${id}::notChecked` }];
+        ? [
+            {
+              kind: 'message',
+              variant: 'loading',
+              label: vscode.l10n.t('Checking {0}…', environment.name),
+              ...base,
+              key: `${id}::loading`,
+            },
+          ]
+        : [
+            {
+              kind: 'message',
+              variant: 'notChecked',
+              label: vscode.l10n.t('Not checked yet — refresh to check'),
+              ...base,
+              key: `${id}::notChecked`,
+            },
+          ];
     }
     if (result.error?.code === 'cancelled') {
-      return [{ kind: 'message', variant: 'notChecked', label: result.error.message, code: result.error.code, ...base, key: `${id}::cancelled` }];
+      return [
+        {
+          kind: 'message',
+          variant: 'notChecked',
+          label: result.error.message,
+          code: result.error.code,
+          ...base,
+          key: `${id}::cancelled`,
+        },
+      ];
     }
     if (result.error) {
-      return [{ kind: 'message', variant: 'error', label: firstLine(result.error.message), detail: result.error.message, code: result.error.code, ...base, key: `${id}::error` }];
+      return [
+        {
+          kind: 'message',
+          variant: 'error',
+          label: firstLine(result.error.message),
+          detail: result.error.message,
+          code: result.error.code,
+          ...base,
+          key: `${id}::error`,
+        },
+      ];
     }
     const out: MigrationsNode[] = [];
     const history = result.history;
     // The database was read: its rows stay, ghost row included; only the drift is missing, and this says why.
     if (result.blocked) {
       const text = replayBlockedText(result.blocked);
-      out.push({ kind: 'message', variant: 'blocked', label: text, detail: text, migration: result.blocked.deleted[0], ...base, key: `${id}::blocked` });
+      out.push({
+        kind: 'message',
+        variant: 'blocked',
+        label: text,
+        detail: text,
+        migration: result.blocked.deleted[0],
+        ...base,
+        key: `${id}::blocked`,
+      });
     }
-    for (const note of history?.notes ?? []) out.push({ kind: 'message', variant: 'note', label: note, ...base, key: `${id}::note::${note}` });
+    for (const note of history?.notes ?? []) {
+      out.push({ kind: 'message', variant: 'note', label: note, ...base, key: `${id}::note::${note}` });
+    }
     if (result.findings && result.findings.length > 0) out.push({ kind: 'drift', ...base, findings: result.findings });
     for (const status of history?.migrations ?? []) {
       const guards = this.guards?.findingsFor(project.root, status.name) ?? [];
@@ -326,10 +432,16 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
       case 'migration':
         return this.migrationItem(node);
       case 'drift': {
-        const item = new vscode.TreeItem(vscode.l10n.t('Drift: {0}', driftedObjectsText(node.findings.length)), vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          vscode.l10n.t('Drift: {0}', driftedObjectsText(node.findings.length)),
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.id = `${node.project.root}::${node.environment.name}::drift`;
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-        item.tooltip = vscode.l10n.t('{0} and the migrations differ: objects in the database that no migration creates (usually `prisma db push`; a baseline migration records them), or objects of migrations that are not in it (pending migrations count until deployed).', node.environment.name);
+        item.tooltip = vscode.l10n.t(
+          '{0} and the migrations differ: objects in the database that no migration creates (usually `prisma db push`; a baseline migration records them), or objects of migrations that are not in it (pending migrations count until deployed).',
+          node.environment.name,
+        );
         item.contextValue = CONTEXT.drift;
         return item;
       }
@@ -337,12 +449,21 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
         const item = new vscode.TreeItem(node.finding.label, vscode.TreeItemCollapsibleState.None);
         item.id = `${node.project.root}::${node.environment.name}::finding::${node.index}::${node.finding.primary.change}:${node.finding.label}`;
         item.description = node.finding.message;
-        item.tooltip = new vscode.MarkdownString().appendText(node.finding.message).appendCodeblock(node.finding.sql, 'sql');
+        item.tooltip = new vscode.MarkdownString()
+          .appendText(node.finding.message)
+          .appendCodeblock(node.finding.sql, 'sql');
         item.iconPath = new vscode.ThemeIcon('symbol-field');
         item.contextValue = CONTEXT.finding;
         if (node.finding.location) {
           const { file, line, character } = node.finding.location;
-          item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [vscode.Uri.file(file), { selection: new vscode.Range(line - 1, character - 1, line - 1, character - 1) }] };
+          item.command = {
+            command: 'vscode.open',
+            title: vscode.l10n.t('Open'),
+            arguments: [
+              vscode.Uri.file(file),
+              { selection: new vscode.Range(line - 1, character - 1, line - 1, character - 1) },
+            ],
+          };
         }
         return item;
       }
@@ -371,16 +492,27 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
       const drift = result.findings?.length ?? 0;
       const trouble = (c?.failed ?? 0) + (c?.modified ?? 0) + (c?.missingLocally ?? 0) + drift;
       const waiting = (c?.pending ?? 0) + (c?.rolledBack ?? 0);
-      item.iconPath = new vscode.ThemeIcon(via, new vscode.ThemeColor(trouble > 0 ? 'list.warningForeground' : waiting > 0 ? 'list.warningForeground' : 'testing.iconPassed'));
+      item.iconPath = new vscode.ThemeIcon(
+        via,
+        new vscode.ThemeColor(
+          trouble > 0 ? 'list.warningForeground' : waiting > 0 ? 'list.warningForeground' : 'testing.iconPassed',
+        ),
+      );
     }
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendMarkdown(`**${escape(environment.name)}** — ${escape(environment.kind)}${environment.kind === 'production' ? ` ${vscode.l10n.t('(read-only: every write asks for the name)')}` : ''}\n\n`);
+    tip.appendMarkdown(
+      `**${escape(environment.name)}** — ${escape(environment.kind)}${environment.kind === 'production' ? ` ${vscode.l10n.t('(read-only: every write asks for the name)')}` : ''}\n\n`,
+    );
     tip.appendMarkdown(`${escape(environment.description)}\n\n`);
     tip.appendMarkdown(`${vscode.l10n.t('Project')}: ${escape(project.name)}\n\n`);
     if (result) {
       tip.appendMarkdown(`${escape(summary)}${result.error ? `\n\n${escape(result.error.message)}` : ''}\n\n`);
       tip.appendMarkdown(vscode.l10n.t('Checked in {0} ms', String(result.durationMs)));
-      if (result.history?.hazards.length) tip.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('{0} ordering hazard(s)', String(result.history.hazards.length))}`);
+      if (result.history?.hazards.length) {
+        tip.appendMarkdown(
+          `\n\n$(warning) ${vscode.l10n.t('{0} ordering hazard(s)', String(result.history.hazards.length))}`,
+        );
+      }
     }
     item.tooltip = tip;
     const deployable = isDeployable(environment, result);
@@ -401,22 +533,39 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
     item.id = `${project.root}::${environment.name}::${status.name}`;
     const parts = [stateText(status)];
     if (node.markApplicable) parts.push(vscode.l10n.t('already in {0}: mark as applied', environment.name));
-    if (node.baseline && (status.state === 'applied' || status.state === 'modified')) parts.unshift(vscode.l10n.t('baseline'));
+    if (node.baseline && (status.state === 'applied' || status.state === 'modified')) {
+      parts.unshift(vscode.l10n.t('baseline'));
+    }
     if (node.hazards.length > 0) parts.push(`⚠ ${vscode.l10n.t('ordering hazard')}`);
     // Guard rails worth a glance that the state and the engine's hazards do not already say (notes such as
     // a date-only name stay in the tooltip).
     const said = (code: GuardFinding['code']): boolean =>
       (code === 'applied-migration-edited' && status.state === 'modified') ||
       (code === 'applied-migration-deleted' && status.state === 'missingLocally') ||
-      (node.hazards.length > 0 && (code === 'migration-same-day-order' || code === 'migration-applied-out-of-order' || code === 'migration-depends-on-later'));
-    const shown = [...new Set((node.guards ?? []).filter((g) => g.severity !== 'info' && !said(g.code)).map((g) => guardLabel(g.code)))];
+      (node.hazards.length > 0 &&
+        (code === 'migration-same-day-order' ||
+          code === 'migration-applied-out-of-order' ||
+          code === 'migration-depends-on-later'));
+    const shown = [
+      ...new Set(
+        (node.guards ?? []).filter((g) => g.severity !== 'info' && !said(g.code)).map((g) => guardLabel(g.code)),
+      ),
+    ];
     if (shown.length > 0) parts.push(`⚠ ${shown.join(', ')}`);
     item.description = parts.join(' · ');
-    const [icon, color] = node.markApplicable ? ['check-all', 'list.warningForeground'] : node.baseline && status.state === 'applied' ? ['milestone', 'testing.iconPassed'] : STATE_ICONS[status.state];
+    const [icon, color] = node.markApplicable
+      ? ['check-all', 'list.warningForeground']
+      : node.baseline && status.state === 'applied'
+        ? ['milestone', 'testing.iconPassed']
+        : STATE_ICONS[status.state];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`**${escape(status.name)}** — ${escape(stateText(status))} (${escape(environment.name)})\n\n`);
-    if (node.baseline) tip.appendMarkdown(`${vscode.l10n.t('Baseline: recorded as applied without running (migrate resolve --applied).')}\n\n`);
+    if (node.baseline) {
+      tip.appendMarkdown(
+        `${vscode.l10n.t('Baseline: recorded as applied without running (migrate resolve --applied).')}\n\n`,
+      );
+    }
     if (status.note) tip.appendMarkdown(`${escape(status.note)}\n\n`);
     if (node.markApplicable) {
       tip.appendMarkdown(
@@ -424,7 +573,11 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
       );
     }
     for (const hazard of node.hazards) tip.appendMarkdown(`$(warning) ${escape(hazard.message)}\n\n`);
-    for (const guard of node.guards ?? []) tip.appendMarkdown(`${guard.severity === 'error' ? '$(error)' : guard.severity === 'warning' ? '$(warning)' : '$(info)'} ${escape(guard.message)}\n\n`);
+    for (const guard of node.guards ?? []) {
+      tip.appendMarkdown(
+        `${guard.severity === 'error' ? '$(error)' : guard.severity === 'warning' ? '$(warning)' : '$(info)'} ${escape(guard.message)}\n\n`,
+      );
+    }
     if (status.state === 'failed') {
       if (status.logs) tip.appendCodeblock(status.logs.split('\n').slice(0, 12).join('\n'), 'log');
       else tip.appendMarkdown(vscode.l10n.t('No logs were recorded.'));
@@ -433,9 +586,15 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
     item.tooltip = tip;
     // Without its folder, a failed migration can only be marked rolled back (or its logs read).
     // Already there: Mark Applied (inline) is the way; Deploy would be refused by the plan.
-    item.contextValue = status.missingLocally ? `${CONTEXT.migration(status.state, false)}MissingLocally` : CONTEXT.migration(status.state, environment.kind !== 'production' && !node.markApplicable);
+    item.contextValue = status.missingLocally
+      ? `${CONTEXT.migration(status.state, false)}MissingLocally`
+      : CONTEXT.migration(status.state, environment.kind !== 'production' && !node.markApplicable);
     if (status.sqlPath) {
-      item.command = { command: 'driftGuard.openMigration', title: vscode.l10n.t('Open migration.sql'), arguments: [node] };
+      item.command = {
+        command: 'driftGuard.openMigration',
+        title: vscode.l10n.t('Open migration.sql'),
+        arguments: [node],
+      };
     }
     return item;
   }
@@ -455,9 +614,14 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
         item.command = { command: 'driftGuard.refreshMigrations', title: vscode.l10n.t('Refresh'), arguments: [node] };
         break;
       case 'error':
-        item.iconPath = new vscode.ThemeIcon(node.code?.startsWith('host-key') ? 'shield' : 'error', new vscode.ThemeColor('errorForeground'));
+        item.iconPath = new vscode.ThemeIcon(
+          node.code?.startsWith('host-key') ? 'shield' : 'error',
+          new vscode.ThemeColor('errorForeground'),
+        );
         item.contextValue = node.environment?.source === 'configured' ? CONTEXT.errorConfigured : CONTEXT.error;
-        item.tooltip = new vscode.MarkdownString().appendText(node.detail ?? node.label).appendMarkdown(node.code ? `\n\n\`${node.code}\`` : '');
+        item.tooltip = new vscode.MarkdownString()
+          .appendText(node.detail ?? node.label)
+          .appendMarkdown(node.code ? `\n\n\`${node.code}\`` : '');
         break;
       case 'note':
         item.iconPath = new vscode.ThemeIcon('info');
@@ -472,21 +636,33 @@ export class MigrationsTreeDataProvider extends Disposable implements vscode.Tre
         item.iconPath = new vscode.ThemeIcon('history', new vscode.ThemeColor('list.warningForeground'));
         item.contextValue = CONTEXT.blocked;
         if (node.project && node.migration) {
-          item.command = { command: 'driftGuard.restoreMigrationFromGit', title: vscode.l10n.t('Restore from git'), arguments: [node.project.root, node.migration] };
+          item.command = {
+            command: 'driftGuard.restoreMigrationFromGit',
+            title: vscode.l10n.t('Restore from git'),
+            arguments: [node.project.root, node.migration],
+          };
         }
         break;
       case 'untested':
         item.iconPath = new vscode.ThemeIcon('plug', new vscode.ThemeColor('list.warningForeground'));
         item.contextValue = CONTEXT.untested;
         if (node.project && node.environment) {
-          item.command = { command: 'driftGuard.testConnection', title: vscode.l10n.t('Test Connection'), arguments: [node.project.root, node.environment.name] };
+          item.command = {
+            command: 'driftGuard.testConnection',
+            title: vscode.l10n.t('Test Connection'),
+            arguments: [node.project.root, node.environment.name],
+          };
         }
         break;
       case 'noEnvironment':
         item.iconPath = new vscode.ThemeIcon('database');
         item.description = node.detail;
         item.contextValue = CONTEXT.noEnvironment;
-        item.command = { command: 'driftGuard.addEnvironment', title: vscode.l10n.t('Add Environment'), arguments: [node.project?.root] };
+        item.command = {
+          command: 'driftGuard.addEnvironment',
+          title: vscode.l10n.t('Add Environment'),
+          arguments: [node.project?.root],
+        };
         break;
     }
     return item;

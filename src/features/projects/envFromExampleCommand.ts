@@ -23,7 +23,10 @@ export const CONTEXT_HAS_PROJECT = 'driftGuard.hasProject';
 export function noDatabaseAnywhere(projects: readonly PrismaProject[], environments: EnvironmentService): boolean {
   return (
     projects.length > 0 &&
-    projects.every((project) => environments.environments(project).length === 0 && environments.settingsFor(project).problems.length === 0)
+    projects.every(
+      (project) =>
+        environments.environments(project).length === 0 && environments.settingsFor(project).problems.length === 0,
+    )
   );
 }
 
@@ -39,7 +42,10 @@ function projectsToSetUp(projects: readonly PrismaProject[]): PrismaProject[] {
  * "Create .env from .env.example": the welcome view's button when no project has a database. Sets the two
  * context keys the welcome content depends on, and keeps them current (projects, `.env` files, settings).
  */
-export function registerEnvFromExample(context: vscode.ExtensionContext, services: { projects: ProjectService; environments: EnvironmentService; logger: Logger }): void {
+export function registerEnvFromExample(
+  context: vscode.ExtensionContext,
+  services: { projects: ProjectService; environments: EnvironmentService; logger: Logger },
+): void {
   const { projects, environments, logger } = services;
   const title = vscode.l10n.t('Create .env from .env.example');
   const last = new Map<string, boolean>();
@@ -71,7 +77,11 @@ export function registerEnvFromExample(context: vscode.ExtensionContext, service
       const list = await projects.ready();
       const candidates = list.filter((project) => existsSync(envExamplePaths(project).examplePath));
       if (candidates.length === 0) {
-        void notify.info(vscode.l10n.t('No .env.example next to a Prisma project: create .env yourself and set the datasource URL in it.'));
+        void notify.info(
+          vscode.l10n.t(
+            'No .env.example next to a Prisma project: create .env yourself and set the datasource URL in it.',
+          ),
+        );
         return;
       }
       const waiting = projectsToSetUp(candidates);
@@ -87,16 +97,26 @@ export function registerEnvFromExample(context: vscode.ExtensionContext, service
       const result = await createEnvFromExample(project);
       const variable = datasourceVariables(project)[0] ?? 'DATABASE_URL';
       if (result.status === 'noExample') {
-        void notify.warn(vscode.l10n.t('{0} is gone: nothing was created.', vscode.workspace.asRelativePath(result.examplePath)));
+        void notify.warn(
+          vscode.l10n.t('{0} is gone: nothing was created.', vscode.workspace.asRelativePath(result.examplePath)),
+        );
         return;
       }
       const editor = await vscode.window.showTextDocument(vscode.Uri.file(result.envPath), { preview: false });
       if (result.status === 'exists') {
         logger.info(`${title}: ${result.envPath} already exists, kept as it is.`);
-        void notify.info(vscode.l10n.t('{0} already exists: it is kept as it is (nothing copied). Set {1} in it to the database to check.', path.basename(result.envPath), variable));
+        void notify.info(
+          vscode.l10n.t(
+            '{0} already exists: it is kept as it is (nothing copied). Set {1} in it to the database to check.',
+            path.basename(result.envPath),
+            variable,
+          ),
+        );
         return;
       }
-      logger.info(`${title}: copied ${result.examplePath} to ${result.envPath} (to fill in: ${result.toFill.map((v) => v.name).join(', ') || 'nothing'}).`);
+      logger.info(
+        `${title}: copied ${result.examplePath} to ${result.envPath} (to fill in: ${result.toFill.map((v) => v.name).join(', ') || 'nothing'}).`,
+      );
       const first = result.toFill.find((v) => v.line > 0);
       if (first) {
         const line = editor.document.lineAt(first.line - 1);
@@ -106,8 +126,15 @@ export function registerEnvFromExample(context: vscode.ExtensionContext, service
       const others = result.toFill.filter((v) => !v.datasource).map((v) => v.name);
       const message =
         others.length > 0
-          ? vscode.l10n.t('Created .env from .env.example. Set {0} to your development database (the schema\'s datasource reads it), then save: the Migrations view checks it. Also fill in: {1}. Keep .env out of git.', variable, others.join(', '))
-          : vscode.l10n.t('Created .env from .env.example. Set {0} to your development database (the schema\'s datasource reads it), then save: the Migrations view checks it. Keep .env out of git.', variable);
+          ? vscode.l10n.t(
+              "Created .env from .env.example. Set {0} to your development database (the schema's datasource reads it), then save: the Migrations view checks it. Also fill in: {1}. Keep .env out of git.",
+              variable,
+              others.join(', '),
+            )
+          : vscode.l10n.t(
+              "Created .env from .env.example. Set {0} to your development database (the schema's datasource reads it), then save: the Migrations view checks it. Keep .env out of git.",
+              variable,
+            );
       void notify.info(message);
       await update();
     }),

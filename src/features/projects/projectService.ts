@@ -6,7 +6,8 @@ import { type PrismaProject } from '../../core/project/types';
 import { type Logger } from '../shared/logger';
 import { Disposable } from '../../core/util/lifecycle';
 
-const MARKER_GLOB = '**/{schema.prisma,prisma.config.ts,prisma.config.mts,prisma.config.cts,prisma.config.js,prisma.config.mjs,prisma.config.cjs,package.json,schema/*.prisma,.config/prisma.ts}';
+const MARKER_GLOB =
+  '**/{schema.prisma,prisma.config.ts,prisma.config.mts,prisma.config.cts,prisma.config.js,prisma.config.mjs,prisma.config.cjs,package.json,schema/*.prisma,.config/prisma.ts}';
 const EXCLUDE_GLOB = '**/{node_modules,.git,dist,out,.next,.turbo,.cache,coverage}/**';
 const WATCH_GLOB = '**/{*.prisma,prisma.config.*,migration_lock.toml,migration.sql,.env,package.json}';
 
@@ -65,7 +66,9 @@ export class ProjectService extends Disposable {
     vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleRefresh('*'), this, this.disposables);
     vscode.workspace.onDidChangeConfiguration(
       (e) => {
-        if (e.affectsConfiguration('driftGuard.schemaPath') || e.affectsConfiguration('driftGuard.migrationsPath')) this.scheduleRefresh('*');
+        if (e.affectsConfiguration('driftGuard.schemaPath') || e.affectsConfiguration('driftGuard.migrationsPath')) {
+          this.scheduleRefresh('*');
+        }
       },
       this,
       this.disposables,
@@ -157,9 +160,16 @@ export class ProjectService extends Disposable {
         continue;
       }
       const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, MARKER_GLOB), EXCLUDE_GLOB);
-      projects.push(...(await discoverProjects(uris.map((u) => u.fsPath), options)));
+      projects.push(
+        ...(await discoverProjects(
+          uris.map((u) => u.fsPath),
+          options,
+        )),
+      );
     }
-    this.logger.info(`Found ${projects.length} Prisma project${projects.length === 1 ? '' : 's'} in ${Date.now() - started} ms`);
+    this.logger.info(
+      `Found ${projects.length} Prisma project${projects.length === 1 ? '' : 's'} in ${Date.now() - started} ms`,
+    );
     return projects;
   }
 
@@ -168,4 +178,3 @@ export class ProjectService extends Disposable {
     super.dispose();
   }
 }
-

@@ -17,7 +17,10 @@ export function registerProjects(context: vscode.ExtensionContext, projects: Pro
       if (errors.length > 0 && !reported.has(key)) {
         reported.add(key);
         void notify
-          .warn(vscode.l10n.t('Prisma Drift Guard: {0} — {1}', project.name, errors[0].message), vscode.l10n.t('Show Project Summary'))
+          .warn(
+            vscode.l10n.t('Prisma Drift Guard: {0} — {1}', project.name, errors[0].message),
+            vscode.l10n.t('Show Project Summary'),
+          )
           .then((choice) => {
             if (choice) logger.show(false);
           });
@@ -30,7 +33,9 @@ export function registerProjects(context: vscode.ExtensionContext, projects: Pro
     registerCommand('driftGuard.showProjectSummary', vscode.l10n.t('Show Project Summary'), logger, async () => {
       const list = await projects.ready();
       if (list.length === 0) {
-        logger.info('No Prisma project in this workspace (looked for schema.prisma, prisma/schema/*.prisma, prisma.config.ts and package.json "prisma.schema").');
+        logger.info(
+          'No Prisma project in this workspace (looked for schema.prisma, prisma/schema/*.prisma, prisma.config.ts and package.json "prisma.schema").',
+        );
         logger.show(false);
         void notify.info(vscode.l10n.t('No Prisma project found in this workspace.'));
         return;

@@ -30,28 +30,47 @@ export { SAFE_VALUE, type TypedConfirmation } from '../../core/app/runbookRunner
 export const defaultPrompts: RunbookPrompts = {
   variable: async (variable, defaultValue) =>
     await vscode.window.showInputBox({
-      title: vscode.l10n.t('Runbook variable {0}', variable.kind === 'assignment' ? `\${${variable.name}}` : variable.token),
+      title: vscode.l10n.t(
+        'Runbook variable {0}',
+        variable.kind === 'assignment' ? `\${${variable.name}}` : variable.token,
+      ),
       prompt: vscode.l10n.t('Value used in every step of this run (asked once).'),
       ...(defaultValue !== undefined ? { value: defaultValue } : {}),
       ignoreFocusOut: true,
       validateInput: (value) =>
-        value === '' ? vscode.l10n.t('A value is needed.') : SAFE_VALUE.test(value) ? undefined : vscode.l10n.t('Letters, digits and . _ - / : @ % + = , ~ only: the value goes into shell commands as typed.'),
+        value === ''
+          ? vscode.l10n.t('A value is needed.')
+          : SAFE_VALUE.test(value)
+            ? undefined
+            : vscode.l10n.t(
+                'Letters, digits and . _ - / : @ % + = , ~ only: the value goes into shell commands as typed.',
+              ),
     }),
   confirmTyped: (request) =>
     askTyped({
-      title: request.production ? vscode.l10n.t('{0} — PRODUCTION ({1})', request.step, request.expected) : vscode.l10n.t('{0} on {1}', request.step, request.expected),
+      title: request.production
+        ? vscode.l10n.t('{0} — PRODUCTION ({1})', request.step, request.expected)
+        : vscode.l10n.t('{0} on {1}', request.step, request.expected),
       prompt: vscode.l10n.t('This step {0}. Type "{1}" to run it.', request.reason, request.expected),
       expected: request.expected,
     }),
   confirmWrite: (environment, action) => confirmWrite(environment, action),
   manualStep: async (title) => {
     const done = vscode.l10n.t('Done, Continue');
-    const choice = await notify.info(vscode.l10n.t('Manual step: {0}', title), { modal: true, detail: vscode.l10n.t('Do it, then continue the section.') }, done);
+    const choice = await notify.info(
+      vscode.l10n.t('Manual step: {0}', title),
+      { modal: true, detail: vscode.l10n.t('Do it, then continue the section.') },
+      done,
+    );
     return choice === done;
   },
   offerRehearsal: async (environment, reason) => {
     const rehearse = vscode.l10n.t('Rehearse on a Copy of {0}', environment);
-    const choice = await notify.warn(vscode.l10n.t('Rule 3: test the migration on a copy of the prod database before deploying.'), { modal: true, detail: reason }, rehearse);
+    const choice = await notify.warn(
+      vscode.l10n.t('Rule 3: test the migration on a copy of the prod database before deploying.'),
+      { modal: true, detail: reason },
+      rehearse,
+    );
     return choice === rehearse;
   },
   skipReason: async (title) =>

@@ -24,7 +24,13 @@ export interface RunbookApi {
  */
 export function registerRunbook(
   context: vscode.ExtensionContext,
-  services: { projects: ProjectService; environments: EnvironmentService; analysis: AnalysisService; engines: EngineService; logger: Logger },
+  services: {
+    projects: ProjectService;
+    environments: EnvironmentService;
+    analysis: AnalysisService;
+    engines: EngineService;
+    logger: Logger;
+  },
 ): RunbookApi {
   const { logger } = services;
   let instance: Promise<RunbookService> | undefined;
@@ -36,20 +42,39 @@ export function registerRunbook(
     }));
   context.subscriptions.push(
     // From the palette: the workspace's runbook; from a markdown file's menu: that file.
-    registerCommand('driftGuard.openRunbook', vscode.l10n.t('Open Runbook'), logger, async (uri?: unknown) => (await service()).open(uri instanceof vscode.Uri ? uri : undefined)),
-    registerCommand('driftGuard.createRunbookFromTemplate', vscode.l10n.t('Create Runbook from Template'), logger, async (target?: unknown) => {
-      const projects = await services.projects.ready();
-      const project = projects.length > 0 ? await pickProject(services) : undefined;
-      if (projects.length > 0 && !project) return undefined;
-      const uri = await (await service()).createFromTemplate(project, target instanceof vscode.Uri ? target : undefined);
-      if (!uri) return undefined;
-      const open = vscode.l10n.t('Open Runbook');
-      void notify.info(vscode.l10n.t('Runbook written to {0}: fill in the <placeholders>, then open it as a runbook.', vscode.workspace.asRelativePath(uri)), open).then((choice) => {
-        if (choice === open) void vscode.commands.executeCommand('driftGuard.openRunbook', uri);
-      });
-      return uri;
-    }),
-    registerCommand('driftGuard.exportRunLog', vscode.l10n.t('Export Run Log'), logger, async () => (await service()).exportRunLog()),
+    registerCommand('driftGuard.openRunbook', vscode.l10n.t('Open Runbook'), logger, async (uri?: unknown) =>
+      (await service()).open(uri instanceof vscode.Uri ? uri : undefined),
+    ),
+    registerCommand(
+      'driftGuard.createRunbookFromTemplate',
+      vscode.l10n.t('Create Runbook from Template'),
+      logger,
+      async (target?: unknown) => {
+        const projects = await services.projects.ready();
+        const project = projects.length > 0 ? await pickProject(services) : undefined;
+        if (projects.length > 0 && !project) return undefined;
+        const uri = await (
+          await service()
+        ).createFromTemplate(project, target instanceof vscode.Uri ? target : undefined);
+        if (!uri) return undefined;
+        const open = vscode.l10n.t('Open Runbook');
+        void notify
+          .info(
+            vscode.l10n.t(
+              'Runbook written to {0}: fill in the <placeholders>, then open it as a runbook.',
+              vscode.workspace.asRelativePath(uri),
+            ),
+            open,
+          )
+          .then((choice) => {
+            if (choice === open) void vscode.commands.executeCommand('driftGuard.openRunbook', uri);
+          });
+        return uri;
+      },
+    ),
+    registerCommand('driftGuard.exportRunLog', vscode.l10n.t('Export Run Log'), logger, async () =>
+      (await service()).exportRunLog(),
+    ),
     vscode.window.registerWebviewPanelSerializer(RUNBOOK_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => (await service()).restore(panel, state),
     }),

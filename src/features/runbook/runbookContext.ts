@@ -15,7 +15,15 @@ import { type ProjectService } from '../projects/projectService';
 import { type Logger } from '../shared/logger';
 import { type WorkspaceRunLog } from '../shared/workspaceRunLog';
 import { type RunbookPrompts } from './prompts';
-import { ProcessStepTerminal, type RunRequest, ShellIntegrationUnavailable, ShellStepTerminal, SshStepTerminal, type StepOutcome, type StepTerminal } from './terminals';
+import {
+  ProcessStepTerminal,
+  type RunRequest,
+  ShellIntegrationUnavailable,
+  ShellStepTerminal,
+  SshStepTerminal,
+  type StepOutcome,
+  type StepTerminal,
+} from './terminals';
 import { Disposable } from '../../core/util/lifecycle';
 
 /** What a runbook session needs from the rest of the extension. */
@@ -72,16 +80,27 @@ export class RunbookTerminals extends Disposable {
   }
 
   /** Runs a step's command where `resolution` says. */
-  async run(resolution: TargetResolution, project: PrismaProject | undefined, runbook: vscode.Uri, request: RunRequest): Promise<StepOutcome> {
+  async run(
+    resolution: TargetResolution,
+    project: PrismaProject | undefined,
+    runbook: vscode.Uri,
+    request: RunRequest,
+  ): Promise<StepOutcome> {
     if (resolution.kind === 'remote') return this.remote(resolution.environment, runbook).run(request);
-    if (resolution.kind !== 'local' && resolution.kind !== 'localAgainst') throw new Error(vscode.l10n.t('This step has no environment to run on.'));
+    if (resolution.kind !== 'local' && resolution.kind !== 'localAgainst') {
+      throw new Error(vscode.l10n.t('This step has no environment to run on.'));
+    }
     const cwd = project?.root ?? vscode.workspace.getWorkspaceFolder(runbook)?.uri.fsPath;
     let env: Record<string, string> | undefined;
     let name = vscode.l10n.t('Runbook: local');
     let key = 'local';
     if (resolution.kind === 'localAgainst') {
-      const database = project ? this.environments.environments(project).find((e) => e.name === resolution.environment.name) : undefined;
-      if (!database) throw new Error(vscode.l10n.t('{0} is not an environment of this project.', resolution.environment.name));
+      const database = project
+        ? this.environments.environments(project).find((e) => e.name === resolution.environment.name)
+        : undefined;
+      if (!database) {
+        throw new Error(vscode.l10n.t('{0} is not an environment of this project.', resolution.environment.name));
+      }
       const acquired = await database.acquire();
       const url = acquired.url;
       acquired.release();
@@ -96,11 +115,17 @@ export class RunbookTerminals extends Disposable {
         }
       }
     }
-    const request2 = { ...request, ...(request.cwd !== undefined && cwd ? { cwd: path.resolve(cwd, request.cwd) } : {}) };
+    const request2 = {
+      ...request,
+      ...(request.cwd !== undefined && cwd ? { cwd: path.resolve(cwd, request.cwd) } : {}),
+    };
     const mode = vscode.workspace.getConfiguration('driftGuard', runbook).get<string>('runbookLocalSteps', 'terminal');
     if (mode !== 'process' && !this.shellIntegrationMissing) {
       const existing = this.terminals.get(key);
-      const shell = existing instanceof ShellStepTerminal ? existing : new ShellStepTerminal(name, cwd, env, SHELL_INTEGRATION_WAIT_MS);
+      const shell =
+        existing instanceof ShellStepTerminal
+          ? existing
+          : new ShellStepTerminal(name, cwd, env, SHELL_INTEGRATION_WAIT_MS);
       this.terminals.set(key, shell);
       try {
         return await shell.run(request2);
@@ -115,7 +140,9 @@ export class RunbookTerminals extends Disposable {
     const processKey = `${key}:process`;
     let fallback = this.terminals.get(processKey);
     if (!(fallback instanceof ProcessStepTerminal)) {
-      const created: ProcessStepTerminal = new ProcessStepTerminal(name, cwd, env, () => this.forget(processKey, created));
+      const created: ProcessStepTerminal = new ProcessStepTerminal(name, cwd, env, () =>
+        this.forget(processKey, created),
+      );
       fallback = created;
       this.terminals.set(processKey, created);
     }
@@ -158,7 +185,11 @@ export class RunbookTerminals extends Disposable {
    * A runner of short commands where `resolution` runs its steps (the environment's SSH server, or this machine
    * with the environment's URL variables), outside the terminal: backup verification and restore checks.
    */
-  async runner(resolution: TargetResolution, project: PrismaProject | undefined, runbook: vscode.Uri): Promise<ShellRunner> {
+  async runner(
+    resolution: TargetResolution,
+    project: PrismaProject | undefined,
+    runbook: vscode.Uri,
+  ): Promise<ShellRunner> {
     const folder = vscode.workspace.getWorkspaceFolder(runbook);
     if (resolution.kind === 'remote') {
       const target = await this.environments.sshTarget(resolution.environment, folder);
@@ -166,14 +197,18 @@ export class RunbookTerminals extends Disposable {
       const pool = await this.environments.sshPool();
       return {
         run: async (command, options) => {
-          const result = await pool.use(target, (session) => session.exec(`${options?.cwd ? `cd ${shellPath(options.cwd)} && ` : ''}${command}`, { capture: true }));
+          const result = await pool.use(target, (session) =>
+            session.exec(`${options?.cwd ? `cd ${shellPath(options.cwd)} && ` : ''}${command}`, { capture: true }),
+          );
           return { exitCode: result.exitCode, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
         },
       };
     }
     let env: Record<string, string> | undefined;
     if (resolution.kind === 'localAgainst') {
-      const database = project ? this.environments.environments(project).find((e) => e.name === resolution.environment.name) : undefined;
+      const database = project
+        ? this.environments.environments(project).find((e) => e.name === resolution.environment.name)
+        : undefined;
       if (database) {
         const acquired = await database.acquire();
         env = Object.fromEntries(urlVariables(project).map((v) => [v, acquired.url]));
@@ -184,17 +219,46 @@ export class RunbookTerminals extends Disposable {
     return {
       run: (command, options) =>
         new Promise((resolve) => {
-          const cwd = options?.cwd ? path.resolve(base ?? '', options.cwd.startsWith('~/') ? path.join(process.env.HOME ?? '', options.cwd.slice(2)) : options.cwd) : base;
-          execFile('/bin/sh', ['-c', command], { ...(cwd ? { cwd } : {}), env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
-            const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null) : 0;
-            resolve({ exitCode: code, stdout: String(stdout), stderr: String(stderr || (error && code === null ? error.message : '')) });
-          });
+          const cwd = options?.cwd
+            ? path.resolve(
+                base ?? '',
+                options.cwd.startsWith('~/') ? path.join(process.env.HOME ?? '', options.cwd.slice(2)) : options.cwd,
+              )
+            : base;
+          execFile(
+            '/bin/sh',
+            ['-c', command],
+            {
+              ...(cwd ? { cwd } : {}),
+              env: { ...process.env, ...env },
+              maxBuffer: 16 * 1024 * 1024,
+              windowsHide: true,
+            },
+            (error, stdout, stderr) => {
+              const code = error
+                ? typeof (error as { code?: unknown }).code === 'number'
+                  ? (error as { code: number }).code
+                  : null
+                : 0;
+              resolve({
+                exitCode: code,
+                stdout: String(stdout),
+                stderr: String(stderr || (error && code === null ? error.message : '')),
+              });
+            },
+          );
         }),
     };
   }
 
   /** Size of a file a step wrote (a backup), where the step ran. */
-  async fileSize(resolution: TargetResolution, project: PrismaProject | undefined, runbook: vscode.Uri, file: string, cwd: string | undefined): Promise<number | undefined> {
+  async fileSize(
+    resolution: TargetResolution,
+    project: PrismaProject | undefined,
+    runbook: vscode.Uri,
+    file: string,
+    cwd: string | undefined,
+  ): Promise<number | undefined> {
     if (resolution.kind === 'remote') {
       const environment = resolution.environment;
       const target = await this.environments.sshTarget(environment, vscode.workspace.getWorkspaceFolder(runbook));
@@ -205,7 +269,9 @@ export class RunbookTerminals extends Disposable {
       const size = Number(result.stdout?.trim());
       return result.exitCode === 0 && Number.isFinite(size) ? size : undefined;
     }
-    const base = cwd ? path.resolve(project?.root ?? '', cwd) : (project?.root ?? vscode.workspace.getWorkspaceFolder(runbook)?.uri.fsPath ?? '');
+    const base = cwd
+      ? path.resolve(project?.root ?? '', cwd)
+      : (project?.root ?? vscode.workspace.getWorkspaceFolder(runbook)?.uri.fsPath ?? '');
     const expanded = file.startsWith('~/') ? path.join(process.env.HOME ?? '', file.slice(2)) : file;
     return (await fs.stat(path.resolve(base, expanded))).size;
   }

@@ -3,10 +3,10 @@ import * as vscode from 'vscode';
 import { type HostMessage, isWebviewMessage, type Labels, type WebviewMessage } from '../../core/runbook/protocol';
 import { errorMessage } from '../shared/commands';
 import { type Logger } from '../shared/logger';
-import { type RunbookSession } from './runbookSession';import { safeText } from '../../core/util/controlChars';
+import { type RunbookSession } from './runbookSession';
+import { safeText } from '../../core/util/controlChars';
 import { notify } from '../shared/notify';
 import { Disposable } from '../../core/util/lifecycle';
-
 
 /** The panel's texts, localised here (the webview has no access to vscode.l10n). */
 export function runbookLabels(): Labels {
@@ -58,7 +58,9 @@ export function runbookLabels(): Labels {
     equivalentCreateBaseline: vscode.l10n.t('Create Baseline Instead'),
     equivalentMarkApplied: vscode.l10n.t('Mark Applied with Proof Instead'),
     equivalentStatus: vscode.l10n.t('Engine Status Instead'),
-    equivalentHint: vscode.l10n.t('The same result without the Prisma CLI (where it cannot run): done by the extension, recorded in the run log as this equivalent'),
+    equivalentHint: vscode.l10n.t(
+      'The same result without the Prisma CLI (where it cannot run): done by the extension, recorded in the run log as this equivalent',
+    ),
   };
 }
 
@@ -109,8 +111,15 @@ export class RunbookPanel extends Disposable {
   private html(): string {
     const webview = this.panel.webview;
     const nonce = randomBytes(16).toString('base64');
-    const asset = (...parts: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...parts)).toString();
-    const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+    const asset = (...parts: string[]): string =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...parts)).toString();
+    const csp = [
+      `default-src 'none'`,
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
     return `<!DOCTYPE html>
 <html lang="${escapeAttribute(vscode.env.language)}">
 <head>
@@ -131,7 +140,9 @@ export class RunbookPanel extends Disposable {
   private post(message: HostMessage): void {
     if (this.disposed) return;
     // Step output and database messages are shown as text: no control character gets in.
-    const clean: unknown = JSON.parse(JSON.stringify(message, (_key, value: unknown) => (typeof value === 'string' ? safeText(value) : value)));
+    const clean: unknown = JSON.parse(
+      JSON.stringify(message, (_key, value: unknown) => (typeof value === 'string' ? safeText(value) : value)),
+    );
     void this.panel.webview.postMessage(clean).then(undefined, () => undefined);
   }
 
@@ -202,7 +213,12 @@ export class RunbookPanel extends Disposable {
         const start = vscode.l10n.t('Start New Run');
         const choice = await notify.warn(
           vscode.l10n.t('Start a new run of {0}?', session.relativePath),
-          { modal: true, detail: vscode.l10n.t('Every step goes back to "not run" and the backups of this run no longer count for the deploy gate. The run log keeps everything.') },
+          {
+            modal: true,
+            detail: vscode.l10n.t(
+              'Every step goes back to "not run" and the backups of this run no longer count for the deploy gate. The run log keeps everything.',
+            ),
+          },
           start,
         );
         if (choice === start) session.newRun();
@@ -214,7 +230,11 @@ export class RunbookPanel extends Disposable {
       case 'openSource': {
         const doc = await vscode.workspace.openTextDocument(session.uri);
         const line = Math.max(0, Math.min(doc.lineCount - 1, message.line - 1));
-        await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(line, 0, line, 0), preview: false });
+        await vscode.window.showTextDocument(doc, {
+          viewColumn: vscode.ViewColumn.One,
+          selection: new vscode.Range(line, 0, line, 0),
+          preview: false,
+        });
         return;
       }
       case 'addEnvironment':

@@ -41,7 +41,13 @@ export class RunbookService implements vscode.Disposable {
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly services: { projects: ProjectService; environments: EnvironmentService; analysis: AnalysisService; engines: EngineService; logger: Logger },
+    private readonly services: {
+      projects: ProjectService;
+      environments: EnvironmentService;
+      analysis: AnalysisService;
+      engines: EngineService;
+      logger: Logger;
+    },
   ) {
     this.terminals = new RunbookTerminals(services.environments, services.logger);
     this.history = workspaceRunLog(context);
@@ -76,7 +82,9 @@ export class RunbookService implements vscode.Disposable {
       const candidate = vscode.Uri.file(path.resolve(folder.uri.fsPath, setting));
       if (await exists(candidate.fsPath)) return candidate;
       const inspected = config.inspect<string>('runbook');
-      const explicit = [inspected?.workspaceFolderValue, inspected?.workspaceValue, inspected?.globalValue].some((v) => typeof v === 'string' && v.trim() !== '' && v.trim() !== DEFAULT_RUNBOOK);
+      const explicit = [inspected?.workspaceFolderValue, inspected?.workspaceValue, inspected?.globalValue].some(
+        (v) => typeof v === 'string' && v.trim() !== '' && v.trim() !== DEFAULT_RUNBOOK,
+      );
       if (explicit) throw new Error(vscode.l10n.t('driftGuard.runbook points to {0}, which does not exist.', setting));
     }
     const files = await vscode.workspace.findFiles('**/*.{md,markdown}', SEARCH_EXCLUDE, MAX_SCANNED);
@@ -87,7 +95,12 @@ export class RunbookService implements vscode.Disposable {
         if (stat.size > MAX_RUNBOOK_BYTES) continue;
         const runbook = parseRunbook(uri.fsPath, await fs.readFile(uri.fsPath, 'utf8'));
         const score = runbookScore(runbook.sections.flatMap((s) => s.steps));
-        if (score > 0 && (!best || score > best.score || (score === best.score && uri.fsPath.length < best.uri.fsPath.length))) best = { uri, score };
+        if (
+          score > 0 &&
+          (!best || score > best.score || (score === best.score && uri.fsPath.length < best.uri.fsPath.length))
+        ) {
+          best = { uri, score };
+        }
       } catch {
         // Unreadable: not a runbook.
       }
@@ -101,7 +114,10 @@ export class RunbookService implements vscode.Disposable {
     if (!target) {
       const create = vscode.l10n.t('Create Runbook from Template');
       const choice = await notify.info(
-        vscode.l10n.t('No runbook found: looked for {0} and for markdown files with deploy, backup or migrate steps.', DEFAULT_RUNBOOK),
+        vscode.l10n.t(
+          'No runbook found: looked for {0} and for markdown files with deploy, backup or migrate steps.',
+          DEFAULT_RUNBOOK,
+        ),
         create,
       );
       if (choice === create) await vscode.commands.executeCommand('driftGuard.createRunbookFromTemplate');
@@ -123,7 +139,8 @@ export class RunbookService implements vscode.Disposable {
 
   /** The serializer's part: a panel VS Code restored after a reload gets its session back. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    const file = typeof state === 'object' && state !== null ? (state as Partial<WebviewPersistedState>).file : undefined;
+    const file =
+      typeof state === 'object' && state !== null ? (state as Partial<WebviewPersistedState>).file : undefined;
     if (typeof file !== 'string' || !(await exists(file))) {
       panel.dispose();
       return;
@@ -163,11 +180,15 @@ export class RunbookService implements vscode.Disposable {
 
   /** "Create Runbook from Template": writes the seed's shape for the project's environments and opens it. */
   async createFromTemplate(project: PrismaProject | undefined, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
-    const folder = project ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project.root)) : vscode.workspace.workspaceFolders?.[0];
+    const folder = project
+      ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project.root))
+      : vscode.workspace.workspaceFolders?.[0];
     if (!folder) throw new Error(vscode.l10n.t('Open a folder first: the runbook is written into the workspace.'));
     let uri = target;
     if (!uri) {
-      const setting = vscode.workspace.getConfiguration('driftGuard', folder.uri).get<string>('runbook', DEFAULT_RUNBOOK).trim() || DEFAULT_RUNBOOK;
+      const setting =
+        vscode.workspace.getConfiguration('driftGuard', folder.uri).get<string>('runbook', DEFAULT_RUNBOOK).trim() ||
+        DEFAULT_RUNBOOK;
       uri = vscode.Uri.file(path.resolve(folder.uri.fsPath, setting));
       if (await exists(uri.fsPath)) {
         uri = await vscode.window.showSaveDialog({
@@ -183,13 +204,26 @@ export class RunbookService implements vscode.Disposable {
           this.services.environments.settingsFor(project).environments.map(async (e) => ({
             name: e.name,
             kind: e.kind,
-            ...(e.ssh ? { ssh: { host: e.ssh.host, user: e.ssh.user, ...(e.ssh.port !== undefined ? { port: e.ssh.port } : {}), ...(await this.serverSideDatabase(project, e, folder)) } } : {}),
+            ...(e.ssh
+              ? {
+                  ssh: {
+                    host: e.ssh.host,
+                    user: e.ssh.user,
+                    ...(e.ssh.port !== undefined ? { port: e.ssh.port } : {}),
+                    ...(await this.serverSideDatabase(project, e, folder)),
+                  },
+                }
+              : {}),
           })),
         )
       : [];
     const root = project?.root ?? folder.uri.fsPath;
-    const relative = (p: string | undefined, fallback: string): string => (p ? path.relative(root, p).split(path.sep).join('/') || fallback : fallback);
-    const urlVariable = project?.datasource?.url && (project.datasource.url.kind === 'env' || project.datasource.url.kind === 'config') ? project.datasource.url.variable : undefined;
+    const relative = (p: string | undefined, fallback: string): string =>
+      p ? path.relative(root, p).split(path.sep).join('/') || fallback : fallback;
+    const urlVariable =
+      project?.datasource?.url && (project.datasource.url.kind === 'env' || project.datasource.url.kind === 'config')
+        ? project.datasource.url.variable
+        : undefined;
     const text = runbookTemplate({
       project: project?.name ?? folder.name,
       environments,
@@ -210,11 +244,18 @@ export class RunbookService implements vscode.Disposable {
    * PostgreSQL's `host:port` as the SSH server sees it: `ssh.database`, else the host and port of the environment's
    * URL (the tunnel leads there too). Nothing when the URL is not available yet (the template then says 127.0.0.1:5432).
    */
-  private async serverSideDatabase(project: PrismaProject, setting: EnvironmentSetting, folder: vscode.WorkspaceFolder): Promise<{ database?: string }> {
+  private async serverSideDatabase(
+    project: PrismaProject,
+    setting: EnvironmentSetting,
+    folder: vscode.WorkspaceFolder,
+  ): Promise<{ database?: string }> {
     if (!setting.ssh) return {};
     if (setting.ssh.database) return { database: setting.ssh.database };
     try {
-      const endpoint = remoteEndpoint(setting.ssh, await this.services.environments.resolveUrl(project, setting, folder));
+      const endpoint = remoteEndpoint(
+        setting.ssh,
+        await this.services.environments.resolveUrl(project, setting, folder),
+      );
       return { database: `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}` };
     } catch {
       return {};
@@ -227,7 +268,9 @@ export class RunbookService implements vscode.Disposable {
    */
   async exportRunLog(): Promise<vscode.TextDocument> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.name;
-    const content = formatRunLog(await this.history.records(), { title: vscode.l10n.t('Runbook run log{0}', folder ? ` — ${folder}` : '') });
+    const content = formatRunLog(await this.history.records(), {
+      title: vscode.l10n.t('Runbook run log{0}', folder ? ` — ${folder}` : ''),
+    });
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
     await vscode.window.showTextDocument(doc, { preview: false });
     return doc;
@@ -241,7 +284,12 @@ export class RunbookService implements vscode.Disposable {
   dispose(): void {
     for (const panel of [...this.panels.values()]) panel.dispose();
     this.panels.clear();
-    for (const session of this.sessions.values()) void session.then((s) => s.dispose(), () => undefined);
+    for (const session of this.sessions.values()) {
+      void session.then(
+        (s) => s.dispose(),
+        () => undefined,
+      );
+    }
     this.sessions.clear();
     this.terminals.dispose();
   }

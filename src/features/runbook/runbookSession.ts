@@ -55,13 +55,23 @@ export class RunbookSession extends Disposable {
     const stored = ctx.context.workspaceState.get<RunState>(this.runKey);
     this.runValue = stored ? reconcileRun(stored, this.runbookValue) : newRun(this.relativePath, new Date());
     this.runner = this.createRunner();
-    vscode.workspace.onDidChangeTextDocument((e) => e.document.uri.toString() === uri.toString() && this.scheduleReparse(), undefined, this.disposables);
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)));
+    vscode.workspace.onDidChangeTextDocument(
+      (e) => e.document.uri.toString() === uri.toString() && this.scheduleReparse(),
+      undefined,
+      this.disposables,
+    );
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)),
+    );
     this.disposables.push(watcher);
     watcher.onDidChange(() => this.scheduleReparse(), undefined, this.disposables);
     watcher.onDidCreate(() => this.scheduleReparse(), undefined, this.disposables);
     ctx.environments.onDidChangeEnvironments(() => this.changeEmitter.fire(), undefined, this.disposables);
-    ctx.projects.onDidChangeProjects(() => void this.findProject().then(() => this.changeEmitter.fire()), undefined, this.disposables);
+    ctx.projects.onDidChangeProjects(
+      () => void this.findProject().then(() => this.changeEmitter.fire()),
+      undefined,
+      this.disposables,
+    );
   }
 
   /** The runner's ports in the editor: VS Code's prompts, the environments' terminals, the workspace state and run log. */
@@ -72,10 +82,19 @@ export class RunbookSession extends Disposable {
         confirmTyped: (request) => this.prompts.confirmTyped(request),
         confirmDatabaseWrite: async (environment, action) => {
           const database = this.database(environment);
-          if (!database) throw new Error(vscode.l10n.t('{0} is not a database of {1}: add it as an environment to verify it.', environment, this.project?.name ?? ''));
+          if (!database) {
+            throw new Error(
+              vscode.l10n.t(
+                '{0} is not a database of {1}: add it as an environment to verify it.',
+                environment,
+                this.project?.name ?? '',
+              ),
+            );
+          }
           return this.prompts.confirmWrite(database, action);
         },
-        offerRehearsal: async (environment, reason) => (await this.prompts.offerRehearsal?.(environment, reason)) ?? false,
+        offerRehearsal: async (environment, reason) =>
+          (await this.prompts.offerRehearsal?.(environment, reason)) ?? false,
       },
       executor: {
         run: (resolution, request) => this.ctx.terminals.run(resolution, this.project, this.uri, request),
@@ -104,7 +123,9 @@ export class RunbookSession extends Disposable {
         },
         rehearsalVerdict: (environment) => this.rehearsalVerdict(environment),
         rehearse: async (environment) => {
-          if (this.project) await vscode.commands.executeCommand('driftGuard.rehearseDeploy', this.project.root, environment);
+          if (this.project) {
+            await vscode.commands.executeCommand('driftGuard.rehearseDeploy', this.project.root, environment);
+          }
         },
         isProductionDatabase: (environment) => this.database(environment)?.kind === 'production',
       },
@@ -154,9 +175,18 @@ export class RunbookSession extends Disposable {
   private async findProject(): Promise<void> {
     const projects = await this.ctx.projects.ready();
     const file = this.uri.fsPath;
-    const owning = projects.filter((p) => file.startsWith(p.root + path.sep)).sort((a, b) => b.root.length - a.root.length)[0];
+    const owning = projects
+      .filter((p) => file.startsWith(p.root + path.sep))
+      .sort((a, b) => b.root.length - a.root.length)[0];
     const folder = vscode.workspace.getWorkspaceFolder(this.uri);
-    this.project = owning ?? projects.find((p) => folder && vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p.root))?.uri.toString() === folder.uri.toString()) ?? projects[0];
+    this.project =
+      owning ??
+      projects.find(
+        (p) =>
+          folder &&
+          vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p.root))?.uri.toString() === folder.uri.toString(),
+      ) ??
+      projects[0];
   }
 
   private scheduleReparse(): void {
@@ -179,7 +209,9 @@ export class RunbookSession extends Disposable {
 
   private environmentSettings(): EnvironmentSetting[] {
     if (this.project) return this.ctx.environments.settingsFor(this.project).environments;
-    return parseEnvironmentSettings(vscode.workspace.getConfiguration('driftGuard', this.uri).get<unknown>('environments')).environments;
+    return parseEnvironmentSettings(
+      vscode.workspace.getConfiguration('driftGuard', this.uri).get<unknown>('environments'),
+    ).environments;
   }
 
   /** Where a step runs, given the configured environments. */
@@ -236,7 +268,9 @@ export class RunbookSession extends Disposable {
     const cwd = this.project?.root ?? vscode.workspace.getWorkspaceFolder(this.uri)?.uri.fsPath;
     void this.ctx.history
       .record({ ...record, ...(cwd ? { cwd } : {}) })
-      .catch((error: unknown) => this.ctx.logger.error(vscode.l10n.t('Runbook: the run log could not be written: {0}', errorMessage(error))));
+      .catch((error: unknown) =>
+        this.ctx.logger.error(vscode.l10n.t('Runbook: the run log could not be written: {0}', errorMessage(error))),
+      );
   }
 
   private record(step: RunbookStep, fields: Parameters<RunbookRunner['record']>[1]): void {
@@ -255,7 +289,10 @@ export class RunbookSession extends Disposable {
   async editVariable(name: string): Promise<void> {
     const variable = this.runbookValue.variables.find((v) => v.name === name);
     if (!variable) return;
-    const value = await this.prompts.variable(variable, this.runValue.variables[name] ?? variableDefault(variable, new Date()));
+    const value = await this.prompts.variable(
+      variable,
+      this.runValue.variables[name] ?? variableDefault(variable, new Date()),
+    );
     if (value === undefined) return;
     this.setVariable(name, value);
   }
@@ -273,8 +310,18 @@ export class RunbookSession extends Disposable {
    */
   async runStep(stepId: string): Promise<StepResult> {
     const step = this.findStep(stepId);
-    if (!step) throw new Error(vscode.l10n.t('No step {0} in {1} (was the runbook edited?).', stepId, this.relativePath));
-    if (this.running) return { status: 'busy', message: vscode.l10n.t('"{0}" is running: wait for it or cancel it.', this.findStep(this.running.stepId)?.title ?? this.running.stepId) };
+    if (!step) {
+      throw new Error(vscode.l10n.t('No step {0} in {1} (was the runbook edited?).', stepId, this.relativePath));
+    }
+    if (this.running) {
+      return {
+        status: 'busy',
+        message: vscode.l10n.t(
+          '"{0}" is running: wait for it or cancel it.',
+          this.findStep(this.running.stepId)?.title ?? this.running.stepId,
+        ),
+      };
+    }
     if (step.manual) return this.markDone(stepId);
     const abort = new AbortController();
     // Claimed before the first question, so two clicks cannot start two steps.
@@ -299,7 +346,9 @@ export class RunbookSession extends Disposable {
       const state = this.runValue.steps[step.id];
       if (state?.status === 'succeeded' || state?.status === 'skipped') continue;
       if (step.manual) {
-        if (!(await this.prompts.manualStep(step.title))) return { ran, stoppedAt: step.id, result: { status: 'declined' } };
+        if (!(await this.prompts.manualStep(step.title))) {
+          return { ran, stoppedAt: step.id, result: { status: 'declined' } };
+        }
         this.markDone(step.id);
         continue;
       }
@@ -320,14 +369,26 @@ export class RunbookSession extends Disposable {
     this.setState(stepId, { status: 'skipped', source: step.command, message, startedAt: new Date().toISOString() });
     const resolution = this.resolve(step);
     const target = this.targetLabel(resolution, step);
-    this.record(step, { command: step.command, environment: resolutionEnvironmentName(resolution) ?? target, target, startedAt: new Date().toISOString(), status: 'skipped', message });
+    this.record(step, {
+      command: step.command,
+      environment: resolutionEnvironmentName(resolution) ?? target,
+      target,
+      startedAt: new Date().toISOString(),
+      status: 'skipped',
+      message,
+    });
   }
 
   /** A manual step done by hand. */
   markDone(stepId: string): StepResult {
     const step = this.findStep(stepId);
     if (!step) return { status: 'declined' };
-    const state: StepRunState = { status: 'succeeded', source: step.command, startedAt: new Date().toISOString(), message: vscode.l10n.t('Done by hand') };
+    const state: StepRunState = {
+      status: 'succeeded',
+      source: step.command,
+      startedAt: new Date().toISOString(),
+      message: vscode.l10n.t('Done by hand'),
+    };
     this.setState(stepId, state);
     return { status: 'succeeded', state };
   }
@@ -349,8 +410,13 @@ export class RunbookSession extends Disposable {
   commandText(stepId: string, what: 'command' | 'restore'): string | undefined {
     const step = this.findStep(stepId);
     if (!step) return undefined;
-    if (what === 'restore') return [...this.runValue.backups].reverse().find((b) => b.stepId === stepId)?.restoreCommand;
-    return this.runValue.steps[stepId]?.command ?? substituteVariables(step.command, this.runbookValue.variables, this.runValue.variables);
+    if (what === 'restore') {
+      return [...this.runValue.backups].reverse().find((b) => b.stepId === stepId)?.restoreCommand;
+    }
+    return (
+      this.runValue.steps[stepId]?.command ??
+      substituteVariables(step.command, this.runbookValue.variables, this.runValue.variables)
+    );
   }
 
   /**
@@ -364,9 +430,14 @@ export class RunbookSession extends Disposable {
     const environment = resolutionEnvironmentName(this.resolve(step));
     const current = this.runValue.steps[stepId];
     if (!environment || !current) return;
-    const update = (verification: NonNullable<StepRunState['verification']>): void => this.setState(stepId, { ...(this.runValue.steps[stepId] ?? current), verification });
+    const update = (verification: NonNullable<StepRunState['verification']>): void =>
+      this.setState(stepId, { ...(this.runValue.steps[stepId] ?? current), verification });
     if (!this.project) {
-      update({ status: 'failed', environment, summary: vscode.l10n.t('No Prisma project found for this runbook: nothing to verify against.') });
+      update({
+        status: 'failed',
+        environment,
+        summary: vscode.l10n.t('No Prisma project found for this runbook: nothing to verify against.'),
+      });
       return;
     }
     update({ status: 'running', environment });
@@ -374,14 +445,32 @@ export class RunbookSession extends Disposable {
     await this.ctx.analysis.analyzeDatabase(project, environment, 'command');
     const result = this.ctx.analysis.get(project.root)?.databases.find((d) => d.environment.name === environment);
     if (!result) {
-      update({ status: 'failed', environment, summary: vscode.l10n.t('{0} is not a database of {1}: add it as an environment to verify it.', environment, project.name) });
+      update({
+        status: 'failed',
+        environment,
+        summary: vscode.l10n.t(
+          '{0} is not a database of {1}: add it as an environment to verify it.',
+          environment,
+          project.name,
+        ),
+      });
     } else if (result.error || !result.history) {
-      update({ status: 'failed', environment, summary: result.error?.message ?? vscode.l10n.t('No history was read.') });
+      update({
+        status: 'failed',
+        environment,
+        summary: result.error?.message ?? vscode.l10n.t('No history was read.'),
+      });
     } else {
       const summary = summarizeVerification(result.history, result.findings ?? []);
       update({ status: 'done', environment, summary: summary.summary, lines: summary.lines, ok: summary.ok });
     }
-    this.ctx.logger.info(vscode.l10n.t('Runbook: verification of {0}: {1}', environment, this.runValue.steps[stepId]?.verification?.summary ?? ''));
+    this.ctx.logger.info(
+      vscode.l10n.t(
+        'Runbook: verification of {0}: {1}',
+        environment,
+        this.runValue.steps[stepId]?.verification?.summary ?? '',
+      ),
+    );
   }
 
   /**
@@ -391,17 +480,41 @@ export class RunbookSession extends Disposable {
    */
   async runEquivalent(stepId: string): Promise<StepResult> {
     const step = this.findStep(stepId);
-    if (!step) throw new Error(vscode.l10n.t('No step {0} in {1} (was the runbook edited?).', stepId, this.relativePath));
-    if (this.running) return { status: 'busy', message: vscode.l10n.t('"{0}" is running: wait for it or cancel it.', this.findStep(this.running.stepId)?.title ?? this.running.stepId) };
+    if (!step) {
+      throw new Error(vscode.l10n.t('No step {0} in {1} (was the runbook edited?).', stepId, this.relativePath));
+    }
+    if (this.running) {
+      return {
+        status: 'busy',
+        message: vscode.l10n.t(
+          '"{0}" is running: wait for it or cancel it.',
+          this.findStep(this.running.stepId)?.title ?? this.running.stepId,
+        ),
+      };
+    }
     const source = substituteVariables(step.command, this.runbookValue.variables, this.runValue.variables);
     const equivalent = stepEquivalent(source);
-    if (!equivalent) return { status: 'declined', message: vscode.l10n.t('"{0}" has no equivalent in the extension.', step.title) };
+    if (!equivalent) {
+      return { status: 'declined', message: vscode.l10n.t('"{0}" has no equivalent in the extension.', step.title) };
+    }
     const resolution = this.resolve(step);
     const environment = resolutionEnvironmentName(resolution);
     const targetLabel = this.targetLabel(resolution, step);
-    if (environment === undefined) return this.refuse(step, resolution.kind === 'unmatched' || resolution.kind === 'ambiguous' ? resolution.message : vscode.l10n.t('unknown target'), targetLabel, targetLabel);
-    const project = this.project && ((await this.ctx.projects.ready()).find((p) => p.root === this.project?.root) ?? this.project);
-    if (!project) return this.refuse(step, vscode.l10n.t('No Prisma project found for this runbook.'), environment, targetLabel);
+    if (environment === undefined) {
+      return this.refuse(
+        step,
+        resolution.kind === 'unmatched' || resolution.kind === 'ambiguous'
+          ? resolution.message
+          : vscode.l10n.t('unknown target'),
+        targetLabel,
+        targetLabel,
+      );
+    }
+    const project =
+      this.project && ((await this.ctx.projects.ready()).find((p) => p.root === this.project?.root) ?? this.project);
+    if (!project) {
+      return this.refuse(step, vscode.l10n.t('No Prisma project found for this runbook.'), environment, targetLabel);
+    }
     const abort = new AbortController();
     this.running = { stepId, abort };
     const startedAt = new Date();
@@ -411,7 +524,14 @@ export class RunbookSession extends Disposable {
         : equivalent.kind === 'markApplied'
           ? vscode.l10n.t('Prisma Drift Guard: Mark Applied {0} on {1} (with proof)', equivalent.migration, environment)
           : vscode.l10n.t('Prisma Drift Guard: Create Baseline of {0}', project.name);
-    this.setState(step.id, { status: 'running', source: step.command, command, environment, target: targetLabel, startedAt: startedAt.toISOString() });
+    this.setState(step.id, {
+      status: 'running',
+      source: step.command,
+      command,
+      environment,
+      target: targetLabel,
+      startedAt: startedAt.toISOString(),
+    });
     let status: StepRunState['status'] = 'failed';
     let message: string;
     let output: string | undefined;
@@ -419,9 +539,15 @@ export class RunbookSession extends Disposable {
       if (equivalent.kind === 'status') {
         await this.ctx.analysis.analyzeDatabase(project, environment, 'command');
         const result = this.ctx.analysis.get(project.root)?.databases.find((d) => d.environment.name === environment);
-        if (!result) message = vscode.l10n.t('{0} is not a database of {1}: add it as an environment to verify it.', environment, project.name);
-        else if (result.error || !result.history) message = result.error?.message ?? vscode.l10n.t('No history was read.');
-        else {
+        if (!result) {
+          message = vscode.l10n.t(
+            '{0} is not a database of {1}: add it as an environment to verify it.',
+            environment,
+            project.name,
+          );
+        } else if (result.error || !result.history) {
+          message = result.error?.message ?? vscode.l10n.t('No history was read.');
+        } else {
           const summary = summarizeVerification(result.history, result.findings ?? []);
           // As `migrate status`, which exits 1 unless the database is up to date.
           status = summary.ok ? 'succeeded' : 'failed';
@@ -433,26 +559,45 @@ export class RunbookSession extends Disposable {
         // the step rather than in a notification. The step's record below is its entry in the run log.
         const database = this.ctx.environments.environments(project).find((e) => e.name === environment);
         if (!database) {
-          message = vscode.l10n.t('{0} is not a database of {1}: add it as an environment to verify it.', environment, project.name);
+          message = vscode.l10n.t(
+            '{0} is not a database of {1}: add it as an environment to verify it.',
+            environment,
+            project.name,
+          );
         } else {
-          const outcome = await resolveOn({ ...this.ctx, runLog: undefined }, project, equivalent.migration, database, 'applied', {
-            source: 'runbook',
-            confirm: (e, action) => this.prompts.confirmWrite(e, action),
-            quiet: true,
-          });
+          const outcome = await resolveOn(
+            { ...this.ctx, runLog: undefined },
+            project,
+            equivalent.migration,
+            database,
+            'applied',
+            {
+              source: 'runbook',
+              confirm: (e, action) => this.prompts.confirmWrite(e, action),
+              quiet: true,
+            },
+          );
           if (outcome.status === 'declined') {
             status = 'notRun';
             message = outcome.message;
           } else {
             await this.ctx.analysis.analyzeDatabase(project, environment, 'command');
-            const state = this.ctx.analysis.get(project.root)?.databases.find((d) => d.environment.name === environment)?.history?.migrations.find((m) => m.name === equivalent.migration)?.state;
+            const state = this.ctx.analysis
+              .get(project.root)
+              ?.databases.find((d) => d.environment.name === environment)
+              ?.history?.migrations.find((m) => m.name === equivalent.migration)?.state;
             status = state === 'applied' ? 'succeeded' : 'failed';
             message =
               state === 'applied'
                 ? vscode.l10n.t('{0} is recorded as applied on {1}.', equivalent.migration, environment)
                 : outcome.status === 'refused'
                   ? outcome.message
-                  : vscode.l10n.t('{0} is not recorded as applied on {1} (state: {2}).', equivalent.migration, environment, state ?? '?');
+                  : vscode.l10n.t(
+                      '{0} is not recorded as applied on {1} (state: {2}).',
+                      equivalent.migration,
+                      environment,
+                      state ?? '?',
+                    );
           }
         }
       } else {
@@ -461,7 +606,9 @@ export class RunbookSession extends Disposable {
         const after = (await this.ctx.projects.ready()).find((p) => p.root === project.root);
         const created = after?.migrations.find((m) => !before.has(m.name));
         status = created ? 'succeeded' : 'failed';
-        message = created ? vscode.l10n.t('Baseline {0} created.', created.name) : vscode.l10n.t('No baseline was created.');
+        message = created
+          ? vscode.l10n.t('Baseline {0} created.', created.name)
+          : vscode.l10n.t('No baseline was created.');
       }
     } catch (error) {
       message = errorMessage(error);
@@ -469,10 +616,39 @@ export class RunbookSession extends Disposable {
       if (this.running?.stepId === stepId) this.running = undefined;
     }
     const durationMs = Date.now() - startedAt.getTime();
-    const state: StepRunState = { status, source: step.command, command, environment, target: targetLabel, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), durationMs, message, ...(output ? { output } : {}) };
+    const state: StepRunState = {
+      status,
+      source: step.command,
+      command,
+      environment,
+      target: targetLabel,
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      durationMs,
+      message,
+      ...(output ? { output } : {}),
+    };
     this.setState(step.id, state);
-    this.record(step, { command, equivalentOf: source, environment, target: targetLabel, startedAt: startedAt.toISOString(), durationMs, status, message });
-    this.ctx.logger.info(vscode.l10n.t('Runbook {0}: "{1}" ran its equivalent ({2}): {3}: {4}', this.relativePath, step.title, command, status, message));
+    this.record(step, {
+      command,
+      equivalentOf: source,
+      environment,
+      target: targetLabel,
+      startedAt: startedAt.toISOString(),
+      durationMs,
+      status,
+      message,
+    });
+    this.ctx.logger.info(
+      vscode.l10n.t(
+        'Runbook {0}: "{1}" ran its equivalent ({2}): {3}: {4}',
+        this.relativePath,
+        step.title,
+        command,
+        status,
+        message,
+      ),
+    );
     return { status, state, message };
   }
 
@@ -487,20 +663,52 @@ export class RunbookSession extends Disposable {
     return verdict;
   }
 
-  private async computeRehearsalVerdict(environment: string): Promise<{ ok: boolean; message: string; canRehearse: boolean }> {
+  private async computeRehearsalVerdict(
+    environment: string,
+  ): Promise<{ ok: boolean; message: string; canRehearse: boolean }> {
     const cannot = (why: string): { ok: boolean; message: string; canRehearse: boolean } => ({
       ok: false,
       canRehearse: false,
-      message: vscode.l10n.t('{0}: rule 3 (test the migration on a copy of the prod database before deploying) cannot be checked, so the deploy does not run.', why),
+      message: vscode.l10n.t(
+        '{0}: rule 3 (test the migration on a copy of the prod database before deploying) cannot be checked, so the deploy does not run.',
+        why,
+      ),
     });
-    if (!this.project) return cannot(vscode.l10n.t('No Prisma project found for this runbook, so the migrations pending on {0} are unknown', environment));
+    if (!this.project) {
+      return cannot(
+        vscode.l10n.t(
+          'No Prisma project found for this runbook, so the migrations pending on {0} are unknown',
+          environment,
+        ),
+      );
+    }
     const project = (await this.ctx.projects.ready()).find((p) => p.root === this.project?.root) ?? this.project;
     await this.ctx.analysis.analyzeDatabase(project, environment, 'command');
     const result = this.ctx.analysis.get(project.root)?.databases.find((d) => d.environment.name === environment);
-    if (!result) return cannot(vscode.l10n.t('{0} is not a database environment of {1} (no URL), so the migrations pending there are unknown', environment, project.name));
-    if (result.error || !result.history) return cannot(vscode.l10n.t('The migrations pending on {0} could not be read ({1})', environment, result.error?.message ?? vscode.l10n.t('no history')));
-    const pending = result.history.migrations.filter((m) => (m.state === 'pending' || m.state === 'rolledBack') && m.sqlPath !== undefined);
-    const maxAge = vscode.workspace.getConfiguration('driftGuard', this.uri).get<number>('rehearsalMaxAgeHours', DEFAULT_REHEARSAL_MAX_AGE_HOURS);
+    if (!result) {
+      return cannot(
+        vscode.l10n.t(
+          '{0} is not a database environment of {1} (no URL), so the migrations pending there are unknown',
+          environment,
+          project.name,
+        ),
+      );
+    }
+    if (result.error || !result.history) {
+      return cannot(
+        vscode.l10n.t(
+          'The migrations pending on {0} could not be read ({1})',
+          environment,
+          result.error?.message ?? vscode.l10n.t('no history'),
+        ),
+      );
+    }
+    const pending = result.history.migrations.filter(
+      (m) => (m.state === 'pending' || m.state === 'rolledBack') && m.sqlPath !== undefined,
+    );
+    const maxAge = vscode.workspace
+      .getConfiguration('driftGuard', this.uri)
+      .get<number>('rehearsalMaxAgeHours', DEFAULT_REHEARSAL_MAX_AGE_HOURS);
     const verdict = await checkRehearsalGate(project.root, environment, pending, maxAge);
     return { ok: verdict.ok, message: verdict.message, canRehearse: true };
   }

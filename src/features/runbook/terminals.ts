@@ -174,7 +174,13 @@ export class SshStepTerminal extends StepPseudoterminal implements StepTerminal 
       });
       this.current = process;
       const result = await process.result;
-      const outcome: StepOutcome = { exitCode: result.exitCode, cancelled: result.cancelled, durationMs: Date.now() - started, output, hostKey: lease.session.hostKey.fingerprint };
+      const outcome: StepOutcome = {
+        exitCode: result.exitCode,
+        cancelled: result.cancelled,
+        durationMs: Date.now() - started,
+        output,
+        hostKey: lease.session.hostKey.fingerprint,
+      };
       if (result.signal) outcome.signal = result.signal;
       this.writeEnd(outcome);
       return outcome;
@@ -238,7 +244,11 @@ export class ShellStepTerminal implements StepTerminal {
   async run(request: RunRequest): Promise<StepOutcome> {
     this.terminal.show(true);
     const integration = await this.shellIntegration();
-    if (!integration) throw new ShellIntegrationUnavailable(`Shell integration did not start in "${this.terminal.name}" within ${Math.round(this.waitMs / 1000)} s.`);
+    if (!integration) {
+      throw new ShellIntegrationUnavailable(
+        `Shell integration did not start in "${this.terminal.name}" within ${Math.round(this.waitMs / 1000)} s.`,
+      );
+    }
     const started = Date.now();
     let output = '';
     return new Promise<StepOutcome>((resolve) => {
@@ -250,7 +260,10 @@ export class ShellStepTerminal implements StepTerminal {
         for (const d of disposables) d.dispose();
         request.signal.removeEventListener('abort', onAbort);
         // The end event can overtake the last chunk of output: give the reader a moment.
-        setTimeout(() => resolve({ ...outcome, cancelled: request.signal.aborted, durationMs: Date.now() - started, output }), 150);
+        setTimeout(
+          () => resolve({ ...outcome, cancelled: request.signal.aborted, durationMs: Date.now() - started, output }),
+          150,
+        );
       };
       const onAbort = (): void => this.terminal.sendText('\x03', false);
       request.signal.addEventListener('abort', onAbort, { once: true });
@@ -260,14 +273,20 @@ export class ShellStepTerminal implements StepTerminal {
         (e) => {
           if (e.terminal !== this.terminal) return;
           if (e.execution !== execution && e.execution.commandLine.value.trim() !== line.trim()) return;
-          finish(e.exitCode === undefined ? { exitCode: null, error: vscode.l10n.t('The shell did not report an exit code.') } : { exitCode: e.exitCode });
+          finish(
+            e.exitCode === undefined
+              ? { exitCode: null, error: vscode.l10n.t('The shell did not report an exit code.') }
+              : { exitCode: e.exitCode },
+          );
         },
         undefined,
         disposables,
       );
       vscode.window.onDidCloseTerminal(
         (t) => {
-          if (t === this.terminal) finish({ exitCode: null, error: vscode.l10n.t('The terminal was closed while the step ran.') });
+          if (t === this.terminal) {
+            finish({ exitCode: null, error: vscode.l10n.t('The terminal was closed while the step ran.') });
+          }
         },
         undefined,
         disposables,
@@ -355,7 +374,13 @@ export class ProcessStepTerminal extends StepPseudoterminal implements StepTermi
           stdio: ['pipe', 'pipe', 'pipe'],
         });
       } catch (error) {
-        const outcome: StepOutcome = { exitCode: null, cancelled: false, durationMs: 0, output, error: error instanceof Error ? error.message : String(error) };
+        const outcome: StepOutcome = {
+          exitCode: null,
+          cancelled: false,
+          durationMs: 0,
+          output,
+          error: error instanceof Error ? error.message : String(error),
+        };
         this.writeEnd(outcome);
         resolve(outcome);
         return;
@@ -383,7 +408,12 @@ export class ProcessStepTerminal extends StepPseudoterminal implements StepTermi
         clearTimeout(killTimer);
         request.signal.removeEventListener('abort', onAbort);
         this.child = undefined;
-        const outcome: StepOutcome = { exitCode: code, cancelled: request.signal.aborted, durationMs: Date.now() - started, output };
+        const outcome: StepOutcome = {
+          exitCode: code,
+          cancelled: request.signal.aborted,
+          durationMs: Date.now() - started,
+          output,
+        };
         if (signal) outcome.signal = signal;
         if (spawnError) outcome.error = spawnError.message;
         this.writeEnd(outcome);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { type Logger } from './logger';import { safeText } from '../../core/util/controlChars';
+import { type Logger } from './logger';
+import { safeText } from '../../core/util/controlChars';
 import { notify } from './notify';
-
 
 /**
  * Registers a command whose failures become one clear message naming the command, never an

@@ -6,7 +6,11 @@ export interface Notification {
   <T extends string>(message: string, ...items: T[]): Thenable<T | undefined>;
   <T extends string>(message: string, options: vscode.MessageOptions, ...items: T[]): Thenable<T | undefined>;
   <T extends vscode.MessageItem>(message: string, ...items: T[]): Thenable<T | undefined>;
-  <T extends vscode.MessageItem>(message: string, options: vscode.MessageOptions, ...items: T[]): Thenable<T | undefined>;
+  <T extends vscode.MessageItem>(
+    message: string,
+    options: vscode.MessageOptions,
+    ...items: T[]
+  ): Thenable<T | undefined>;
 }
 
 type Show = (message: string, ...rest: unknown[]) => Thenable<unknown>;

@@ -4,7 +4,10 @@ import { type ProjectService } from '../projects/projectService';
 import { notify } from './notify';
 
 /** The project a command acts on: the one given, the active editor's, the only one, or the user's pick. */
-export async function pickProject(services: { projects: ProjectService }, root?: unknown): Promise<PrismaProject | undefined> {
+export async function pickProject(
+  services: { projects: ProjectService },
+  root?: unknown,
+): Promise<PrismaProject | undefined> {
   const projects = await services.projects.ready();
   if (typeof root === 'string') {
     const found = projects.find((p) => p.root === root);

@@ -21,11 +21,14 @@ export function askTyped({ title, prompt, expected }: TypedConfirmationBox): Pro
     let accepted = false;
     const subscriptions = [
       box.onDidChangeValue((value) => {
-        box.validationMessage = value === expected || value === '' ? undefined : vscode.l10n.t('Type "{0}" exactly.', expected);
+        box.validationMessage =
+          value === expected || value === '' ? undefined : vscode.l10n.t('Type "{0}" exactly.', expected);
       }),
       box.onDidAccept(() => {
         // A wrong value keeps its message; an empty box gets one.
-        if (box.value === '') box.validationMessage = vscode.l10n.t('Type "{0}" to confirm, or press Escape to cancel.', expected);
+        if (box.value === '') {
+          box.validationMessage = vscode.l10n.t('Type "{0}" to confirm, or press Escape to cancel.', expected);
+        }
         if (box.value !== expected) return;
         accepted = true;
         box.hide();

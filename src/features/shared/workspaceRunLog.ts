@@ -1,6 +1,14 @@
 import * as vscode from 'vscode';
 import { type EnvironmentSetting } from '../../core/environments/config';
-import { FileRunLogStore, MemoryRunLogStore, recordWrite, type RunLogStore, type RunRecord, runLogPath, type WriteInput } from '../../core/app/runLog';
+import {
+  FileRunLogStore,
+  MemoryRunLogStore,
+  recordWrite,
+  type RunLogStore,
+  type RunRecord,
+  runLogPath,
+  type WriteInput,
+} from '../../core/app/runLog';
 import { type DatabaseEnvironment, type EnvironmentService } from '../environments/environmentService';
 import { errorMessage } from './commands';
 import { type Logger } from './logger';
@@ -24,7 +32,10 @@ export class WorkspaceRunLog {
   get store(): RunLogStore {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const wanted = root ? runLogPath(root) : undefined;
-    if (!this.storeValue || (this.storeValue instanceof FileRunLogStore ? this.storeValue.file !== wanted : wanted !== undefined)) {
+    if (
+      !this.storeValue ||
+      (this.storeValue instanceof FileRunLogStore ? this.storeValue.file !== wanted : wanted !== undefined)
+    ) {
       this.storeValue = wanted ? new FileRunLogStore(wanted) : new MemoryRunLogStore();
     }
     return this.storeValue;
@@ -83,7 +94,11 @@ export function workspaceRunLog(context: Pick<vscode.ExtensionContext, 'workspac
 }
 
 /** The SHA256 fingerprint of the SSH host key an environment's writes go through (undefined without SSH). */
-export async function hostKeyOf(environments: EnvironmentService, setting: EnvironmentSetting | undefined, folder: vscode.WorkspaceFolder | undefined): Promise<string | undefined> {
+export async function hostKeyOf(
+  environments: EnvironmentService,
+  setting: EnvironmentSetting | undefined,
+  folder: vscode.WorkspaceFolder | undefined,
+): Promise<string | undefined> {
   if (!setting?.ssh) return undefined;
   try {
     const target = await environments.sshTarget(setting, folder);

@@ -10,7 +10,15 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { StopPolling, waitFor } from '../../fixtures/util';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const QUICK_INPUT = '.quick-input-widget';
 const QUICK_INPUT_BOX = `${QUICK_INPUT} .quick-input-box input`;
@@ -62,14 +70,23 @@ export class Workbench {
   /** Launches Chromium, opens the workbench URL and waits until the explorer lists the workspace folder. */
   static async open(options: OpenOptions = {}): Promise<Workbench> {
     const url = options.url ?? process.env.DRIFT_GUARD_E2E_URL;
-    if (!url) throw new Error('DRIFT_GUARD_E2E_URL is not set: run the e2e tests through `node test/harness/runE2e.mjs`');
-    const browser = await chromium.launch({ executablePath: process.env.DRIFT_GUARD_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    if (!url) {
+      throw new Error('DRIFT_GUARD_E2E_URL is not set: run the e2e tests through `node test/harness/runE2e.mjs`');
+    }
+    const browser = await chromium.launch({
+      executablePath: process.env.DRIFT_GUARD_CHROMIUM ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+    });
     try {
       const page = await browser.newPage({ viewport: options.viewport ?? { width: 1600, height: 1000 } });
       const started = Date.now();
       await page.goto(url);
       const workbench = new Workbench(browser, page, started);
-      await workbench.waitForSelector('.explorer-folders-view .monaco-list-row', 'the explorer to list the workspace folder', options.timeoutMs ?? 60_000);
+      await workbench.waitForSelector(
+        '.explorer-folders-view .monaco-list-row',
+        'the explorer to list the workspace folder',
+        options.timeoutMs ?? 60_000,
+      );
       workbench.workbenchReadyMs = Date.now() - started;
       return workbench;
     } catch (error) {
@@ -89,21 +106,33 @@ export class Workbench {
 
   /** Waits until an element matching `selector` is visible. */
   async waitForSelector(selector: string, what = selector, timeoutMs = 30_000): Promise<void> {
-    await this.waitFor(what, async () => (await this.page.locator(selector).first().isVisible()) || undefined, timeoutMs);
+    await this.waitFor(
+      what,
+      async () => (await this.page.locator(selector).first().isVisible()) || undefined,
+      timeoutMs,
+    );
   }
 
   /** Waits until the page's visible text contains `text` (or matches it). */
   async waitForText(text: string | RegExp, timeoutMs = 30_000): Promise<void> {
-    await this.waitFor(`page text ${String(text)}`, async () => {
-      const body = await this.page.locator('body').innerText();
-      return (typeof text === 'string' ? body.includes(text) : text.test(body)) || undefined;
-    }, timeoutMs);
+    await this.waitFor(
+      `page text ${String(text)}`,
+      async () => {
+        const body = await this.page.locator('body').innerText();
+        return (typeof text === 'string' ? body.includes(text) : text.test(body)) || undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** Opens the command palette (F1) and waits for its input. */
   async openCommandPalette(): Promise<void> {
     // Focus the workbench first so F1 reaches it rather than the browser chrome.
-    await this.page.locator('.monaco-workbench').first().focus().catch(() => undefined);
+    await this.page
+      .locator('.monaco-workbench')
+      .first()
+      .focus()
+      .catch(() => undefined);
     await this.page.keyboard.press('F1');
     await this.waitForSelector(QUICK_INPUT_BOX, 'the command palette input');
   }
@@ -114,33 +143,69 @@ export class Workbench {
    * still be loading, so when the entry is missing the palette is closed and opened again until `timeoutMs`.
    */
   async runCommand(title: string, options: { timeoutMs?: number; opensQuickPick?: boolean } = {}): Promise<void> {
-    await this.pickFromPalette(`>${title}`, title, `"${title}" in the command palette`, options.timeoutMs ?? 60_000, !options.opensQuickPick);
+    await this.pickFromPalette(
+      `>${title}`,
+      title,
+      `"${title}" in the command palette`,
+      options.timeoutMs ?? 60_000,
+      !options.opensQuickPick,
+    );
   }
 
   /** Opens the palette with `query`, waits for an entry labelled `label` (reopening if needed) and picks it. */
-  private async pickFromPalette(query: string, label: string, what: string, timeoutMs: number, waitForClose: boolean): Promise<void> {
-    await this.waitFor(what, async () => {
-      await this.failOnDialog();
-      await this.openCommandPalette();
-      // Something that opens late (a restored editor, a view revealing itself) can take the focus and close the
-      // palette right after it opened: then open it again rather than wait for an input that is gone.
-      const filled = await this.page.locator(QUICK_INPUT_BOX).fill(query, { timeout: 3_000 }).then(() => true, () => false);
-      if (!filled) {
-        await this.page.keyboard.press('Escape');
-        return undefined;
-      }
-      const found = await waitFor(what, () => this.quickPickHas(label), { timeoutMs: 1_500, intervalMs: 100 }).catch(() => false);
-      if (!found) {
-        await this.page.keyboard.press('Escape');
-        return undefined;
-      }
-      // The palette can still close under the click (same late focus change): then start over.
-      return this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: label }).first().click({ timeout: 3_000 }).then(() => true, async () => {
-        await this.page.keyboard.press('Escape');
-        return undefined;
-      });
-    }, timeoutMs);
-    if (waitForClose) await this.waitFor('the command palette to close', async () => !(await this.page.locator(QUICK_INPUT_BOX).isVisible()) || undefined);
+  private async pickFromPalette(
+    query: string,
+    label: string,
+    what: string,
+    timeoutMs: number,
+    waitForClose: boolean,
+  ): Promise<void> {
+    await this.waitFor(
+      what,
+      async () => {
+        await this.failOnDialog();
+        await this.openCommandPalette();
+        // Something that opens late (a restored editor, a view revealing itself) can take the focus and close the
+        // palette right after it opened: then open it again rather than wait for an input that is gone.
+        const filled = await this.page
+          .locator(QUICK_INPUT_BOX)
+          .fill(query, { timeout: 3_000 })
+          .then(
+            () => true,
+            () => false,
+          );
+        if (!filled) {
+          await this.page.keyboard.press('Escape');
+          return undefined;
+        }
+        const found = await waitFor(what, () => this.quickPickHas(label), { timeoutMs: 1_500, intervalMs: 100 }).catch(
+          () => false,
+        );
+        if (!found) {
+          await this.page.keyboard.press('Escape');
+          return undefined;
+        }
+        // The palette can still close under the click (same late focus change): then start over.
+        return this.page
+          .locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: label })
+          .first()
+          .click({ timeout: 3_000 })
+          .then(
+            () => true,
+            async () => {
+              await this.page.keyboard.press('Escape');
+              return undefined;
+            },
+          );
+      },
+      timeoutMs,
+    );
+    if (waitForClose) {
+      await this.waitFor(
+        'the command palette to close',
+        async () => !(await this.page.locator(QUICK_INPUT_BOX).isVisible()) || undefined,
+      );
+    }
   }
 
   /** True when the open quick pick lists an entry whose label is exactly `label`. */
@@ -172,10 +237,14 @@ export class Workbench {
    * seconds to do so; otherwise the channel is picked through "Output: Show Output Channels...".
    */
   async showOutputChannel(name: string, graceMs = 5_000): Promise<void> {
-    const shown = await this.waitFor(`the Output panel to show "${name}"`, async () => {
-      await this.failOnDialog();
-      return (await this.currentOutputChannel()) === name || undefined;
-    }, graceMs).catch((error: Error) => {
+    const shown = await this.waitFor(
+      `the Output panel to show "${name}"`,
+      async () => {
+        await this.failOnDialog();
+        return (await this.currentOutputChannel()) === name || undefined;
+      },
+      graceMs,
+    ).catch((error: Error) => {
       if (/a dialog appeared/.test(error.message)) throw error;
       return false;
     });
@@ -184,7 +253,11 @@ export class Workbench {
     // That command replaces the palette with a quick pick listing the channels.
     await this.waitFor(`output channel "${name}" in the picker`, () => this.quickPickHas(name), 15_000);
     await this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: name }).first().click();
-    await this.waitFor(`the Output panel to show "${name}"`, async () => (await this.currentOutputChannel()) === name || undefined, 15_000);
+    await this.waitFor(
+      `the Output panel to show "${name}"`,
+      async () => (await this.currentOutputChannel()) === name || undefined,
+      15_000,
+    );
   }
 
   /** The channel selected in the Output panel, or undefined when the panel is not showing it. */
@@ -216,16 +289,27 @@ export class Workbench {
     if (!box) throw new Error('the Output editor is not laid out');
     await this.page.mouse.click(box.x + Math.min(60, box.width / 2), box.y + Math.min(10, box.height / 2));
     await this.page.keyboard.press('Control+Home');
-    await this.waitFor('the Output editor to show its first line', async () => (await rendered()).some(([top]) => top === 0) || undefined, 5_000);
+    await this.waitFor(
+      'the Output editor to show its first line',
+      async () => (await rendered()).some(([top]) => top === 0) || undefined,
+      5_000,
+    );
     for (let page = 0; page < 500; page++) {
       for (const [top, text] of await rendered()) lines.set(top, text);
       const before = await lastTop();
       await this.page.keyboard.press('PageDown');
-      const moved = await waitFor('the Output editor to scroll', async () => ((await lastTop()) > before ? true : undefined), { timeoutMs: 1_000, intervalMs: 50 }).catch(() => false);
+      const moved = await waitFor(
+        'the Output editor to scroll',
+        async () => ((await lastTop()) > before ? true : undefined),
+        { timeoutMs: 1_000, intervalMs: 50 },
+      ).catch(() => false);
       if (!moved) break;
     }
     for (const [top, text] of await rendered()) lines.set(top, text);
-    return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, text]) => text).join('\n');
+    return [...lines.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([, text]) => text)
+      .join('\n');
   }
 
   /** Polls the Output channel `name` until its text satisfies `accept`; the timeout names the last text and toasts. */
@@ -233,55 +317,93 @@ export class Workbench {
     let last = '';
     try {
       await this.showOutputChannel(name);
-      return await this.waitFor(`Output channel "${name}" to show the expected text`, async () => {
-        await this.failOnDialog();
-        last = await this.readOutputChannel(name);
-        return accept(last) ? last : undefined;
-      }, timeoutMs);
+      return await this.waitFor(
+        `Output channel "${name}" to show the expected text`,
+        async () => {
+          await this.failOnDialog();
+          last = await this.readOutputChannel(name);
+          return accept(last) ? last : undefined;
+        },
+        timeoutMs,
+      );
     } catch (error) {
       const toasts = await this.notifications().catch(() => []);
-      throw new Error(`${(error as Error).message}\n--- last text of "${name}":\n${last || '(empty or not shown)'}\n--- notifications: ${toasts.length ? toasts.join(' | ') : 'none'}`);
+      throw new Error(
+        `${(error as Error).message}\n--- last text of "${name}":\n${last || '(empty or not shown)'}\n--- notifications: ${toasts.length ? toasts.join(' | ') : 'none'}`,
+      );
     }
   }
 
   /** Opens a workspace file by its name through Quick Open (Ctrl+P), like a user. */
   async openFile(relativePath: string): Promise<void> {
-    await this.page.locator('.monaco-workbench').first().focus().catch(() => undefined);
+    await this.page
+      .locator('.monaco-workbench')
+      .first()
+      .focus()
+      .catch(() => undefined);
     await this.waitFor('the Quick Open input', async () => {
       await this.failOnDialog();
       await this.page.keyboard.press('Control+P');
       await this.waitForSelector(QUICK_INPUT_BOX, 'the Quick Open input', 5_000).catch(() => undefined);
       // As in pickFromPalette: an input closed by a late focus change is opened again.
-      return this.page.locator(QUICK_INPUT_BOX).fill(relativePath, { timeout: 3_000 }).then(() => true, async () => {
-        await this.page.keyboard.press('Escape');
-        return undefined;
-      });
+      return this.page
+        .locator(QUICK_INPUT_BOX)
+        .fill(relativePath, { timeout: 3_000 })
+        .then(
+          () => true,
+          async () => {
+            await this.page.keyboard.press('Escape');
+            return undefined;
+          },
+        );
     });
     const base = path.basename(relativePath);
     // Quick Open searches the files in the background; on a loaded machine the first search can come back empty
     // before the file index is ready. Type the name again every 10 s (a new search) until the file is listed.
     let typedAt = Date.now();
-    await this.waitFor(`"${relativePath}" in Quick Open`, async () => {
-      if (await this.quickPickHas(base)) return true;
-      if (Date.now() - typedAt > 10_000) {
-        typedAt = Date.now();
-        await this.page.locator(QUICK_INPUT_BOX).fill('', { timeout: 3_000 }).catch(() => undefined);
-        await this.page.locator(QUICK_INPUT_BOX).fill(relativePath, { timeout: 3_000 }).catch(() => undefined);
-      }
-      return undefined;
-    }, 60_000);
+    await this.waitFor(
+      `"${relativePath}" in Quick Open`,
+      async () => {
+        if (await this.quickPickHas(base)) return true;
+        if (Date.now() - typedAt > 10_000) {
+          typedAt = Date.now();
+          await this.page
+            .locator(QUICK_INPUT_BOX)
+            .fill('', { timeout: 3_000 })
+            .catch(() => undefined);
+          await this.page
+            .locator(QUICK_INPUT_BOX)
+            .fill(relativePath, { timeout: 3_000 })
+            .catch(() => undefined);
+        }
+        return undefined;
+      },
+      60_000,
+    );
     await this.page.keyboard.press('Enter');
     await this.waitForSelector(`.tabs-container .tab.active[aria-label^="${base}"]`, `the editor tab of ${base}`);
     // The editor takes the keyboard focus a moment after its tab shows; a palette opened before that would be
     // closed by it (seen under load). Wait for the focus to be in the editor and Quick Open to be gone.
-    await this.waitFor(`the focus in the editor of ${base}`, async () =>
-      (await this.page.evaluate(`!!document.activeElement && !!document.activeElement.closest('.editor-group-container.active .monaco-editor')`)) &&
-      !(await this.page.locator(QUICK_INPUT_BOX).isVisible()) || undefined);
+    await this.waitFor(
+      `the focus in the editor of ${base}`,
+      async () =>
+        ((await this.page.evaluate(
+          `!!document.activeElement && !!document.activeElement.closest('.editor-group-container.active .monaco-editor')`,
+        )) &&
+          !(await this.page.locator(QUICK_INPUT_BOX).isVisible())) ||
+        undefined,
+    );
   }
 
   /** Texts of the CodeLenses currently rendered in the visible editors. */
   async codeLenses(): Promise<string[]> {
-    return (await this.page.locator('.monaco-editor .codelens-decoration a, .monaco-editor .codelens-decoration span').allInnerTexts()).map((t) => t.trim()).filter((t) => t.length > 0);
+    return (
+      await this.page
+        .locator('.monaco-editor .codelens-decoration a, .monaco-editor .codelens-decoration span')
+        .allInnerTexts()
+    )
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0);
   }
 
   /** Clicks the CodeLens whose text is `text` (or contains it). */
@@ -296,21 +418,29 @@ export class Workbench {
     if (!(await this.page.locator('.markers-panel').first().isVisible())) {
       await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
     }
-    return (await this.page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    return (await this.page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) =>
+      t.replace(/\s+/g, ' ').trim(),
+    );
   }
 
   /** Texts of the status bar items. */
   async statusBar(): Promise<string[]> {
-    return (await this.page.locator('.part.statusbar .statusbar-item').allInnerTexts()).map((t) => t.trim()).filter((t) => t.length > 0);
+    return (await this.page.locator('.part.statusbar .statusbar-item').allInnerTexts())
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0);
   }
 
   /** Clicks a button of a notification toast (e.g. "Mark as applied on…"). */
   async clickNotificationButton(label: string, timeoutMs = 60_000): Promise<void> {
     const button = this.page.locator('.notification-toast .monaco-button', { hasText: label }).first();
-    await this.waitFor(`a notification with the button "${label}"`, async () => {
-      await this.failOnDialog();
-      return (await button.isVisible()) || undefined;
-    }, timeoutMs);
+    await this.waitFor(
+      `a notification with the button "${label}"`,
+      async () => {
+        await this.failOnDialog();
+        return (await button.isVisible()) || undefined;
+      },
+      timeoutMs,
+    );
     await button.click();
   }
 
@@ -341,22 +471,40 @@ export class Workbench {
 
   /** The title of the open quick input, e.g. "Add Environment (2)". */
   async quickInputTitle(): Promise<string> {
-    return ((await this.page.locator(`${QUICK_INPUT} .quick-input-title`).first().textContent().catch(() => '')) ?? '').trim();
+    return (
+      (await this.page
+        .locator(`${QUICK_INPUT} .quick-input-title`)
+        .first()
+        .textContent()
+        .catch(() => '')) ?? ''
+    ).trim();
   }
 
   /** Waits until the open quick input's title satisfies `accept` (a wizard step, a confirmation) and returns it. */
   async waitForQuickInputTitle(what: string, accept: (title: string) => boolean, timeoutMs = 30_000): Promise<string> {
-    return this.waitFor(what, async () => {
-      await this.failOnDialog();
-      if (!(await this.quickInputVisible())) return undefined;
-      const title = await this.quickInputTitle();
-      return accept(title) ? title : undefined;
-    }, timeoutMs);
+    return this.waitFor(
+      what,
+      async () => {
+        await this.failOnDialog();
+        if (!(await this.quickInputVisible())) return undefined;
+        const title = await this.quickInputTitle();
+        return accept(title) ? title : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** The message under the open input box: its prompt, or the validation error that replaced it. */
   async quickInputMessage(): Promise<string> {
-    return ((await this.page.locator(`${QUICK_INPUT} .quick-input-message`).first().textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+    return (
+      (await this.page
+        .locator(`${QUICK_INPUT} .quick-input-message`)
+        .first()
+        .textContent()
+        .catch(() => '')) ?? ''
+    )
+      .replace(/\s+/g, ' ')
+      .trim();
   }
 
   /** Types `value` into the open quick input with the keyboard, replacing what it held (Ctrl+A first), without accepting. */
@@ -366,7 +514,11 @@ export class Workbench {
     await this.page.keyboard.press('Control+A');
     if (value === '') await this.page.keyboard.press('Backspace');
     else await this.page.keyboard.type(value);
-    await this.waitFor('the input box to hold what was typed', async () => (await this.page.locator(QUICK_INPUT_BOX).inputValue()) === value || undefined, 5_000);
+    await this.waitFor(
+      'the input box to hold what was typed',
+      async () => (await this.page.locator(QUICK_INPUT_BOX).inputValue()) === value || undefined,
+      5_000,
+    );
   }
 
   /** Types `value` with the keyboard and presses Enter, like a user answering an input box or filtering a quick pick. */
@@ -379,7 +531,9 @@ export class Workbench {
   async treeRows(): Promise<string[]> {
     const parts = await this.page.locator(SIDEBAR_ROWS).evaluateAll((els) =>
       els.map((el) => {
-        const text = (selector: string): string => (el as unknown as { querySelector(s: string): { textContent: string | null } | null }).querySelector(selector)?.textContent ?? '';
+        const text = (selector: string): string =>
+          (el as unknown as { querySelector(s: string): { textContent: string | null } | null }).querySelector(selector)
+            ?.textContent ?? '';
         return `${text('.label-name')} ${text('.label-description')}`;
       }),
     );
@@ -389,17 +543,26 @@ export class Workbench {
   /** Waits until a side bar row matches `pattern` and returns it. */
   /** The text of the side bar's welcome content (a view with no rows: package.json `viewsWelcome`), '' when none shows. */
   async welcomeText(): Promise<string> {
-    const texts = await this.page.locator('.part.sidebar .welcome-view-content').evaluateAll((els) => els.map((el) => (el as unknown as { innerText: string }).innerText));
-    return texts.join('\n').replace(/[ \t]+/g, ' ').trim();
+    const texts = await this.page
+      .locator('.part.sidebar .welcome-view-content')
+      .evaluateAll((els) => els.map((el) => (el as unknown as { innerText: string }).innerText));
+    return texts
+      .join('\n')
+      .replace(/[ \t]+/g, ' ')
+      .trim();
   }
 
   /** Waits until the side bar shows welcome content matching `pattern`; resolves with its text. */
   async waitForWelcome(pattern: RegExp, timeoutMs = 90_000): Promise<string> {
-    return this.waitFor(`welcome content matching ${String(pattern)}`, async () => {
-      await this.failOnDialog();
-      const text = await this.welcomeText();
-      return pattern.test(text) ? text : undefined;
-    }, timeoutMs);
+    return this.waitFor(
+      `welcome content matching ${String(pattern)}`,
+      async () => {
+        await this.failOnDialog();
+        const text = await this.welcomeText();
+        return pattern.test(text) ? text : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** Clicks the button `label` of the side bar's welcome content. */
@@ -408,10 +571,14 @@ export class Workbench {
   }
 
   async waitForTreeRow(pattern: RegExp, timeoutMs = 90_000): Promise<string> {
-    return this.waitFor(`a tree row matching ${String(pattern)}`, async () => {
-      await this.failOnDialog();
-      return (await this.treeRows()).find((r) => pattern.test(r));
-    }, timeoutMs);
+    return this.waitFor(
+      `a tree row matching ${String(pattern)}`,
+      async () => {
+        await this.failOnDialog();
+        return (await this.treeRows()).find((r) => pattern.test(r));
+      },
+      timeoutMs,
+    );
   }
 
   /** Hovers the side bar row whose text contains `text` and clicks its inline action `action`. */
@@ -419,7 +586,10 @@ export class Workbench {
     const row = this.page.locator(SIDEBAR_ROWS, { hasText: text }).first();
     await row.hover();
     const button = row.locator(`.actions .action-label[aria-label="${action}"]`).first();
-    await this.waitFor(`the inline action "${action}" on "${text}"`, async () => (await button.isVisible()) || undefined);
+    await this.waitFor(
+      `the inline action "${action}" on "${text}"`,
+      async () => (await button.isVisible()) || undefined,
+    );
     await button.click();
   }
 
@@ -429,12 +599,25 @@ export class Workbench {
    */
   async clickContextMenu(text: string, item: string): Promise<void> {
     await this.page.locator(SIDEBAR_ROWS, { hasText: text }).first().click({ button: 'right' });
-    const entry = this.page.locator('.monaco-menu .action-item', { has: this.page.locator('.action-label', { hasText: item }) }).first();
-    await this.waitFor(`"${item}" in the context menu of "${text}"`, async () => (await entry.isVisible()) || undefined);
+    const entry = this.page
+      .locator('.monaco-menu .action-item', { has: this.page.locator('.action-label', { hasText: item }) })
+      .first();
+    await this.waitFor(
+      `"${item}" in the context menu of "${text}"`,
+      async () => (await entry.isVisible()) || undefined,
+    );
     await entry.hover();
-    await this.waitFor(`"${item}" to be the focused menu entry`, async () => /\bfocused\b/.test((await entry.getAttribute('class')) ?? '') || undefined, 5_000);
+    await this.waitFor(
+      `"${item}" to be the focused menu entry`,
+      async () => /\bfocused\b/.test((await entry.getAttribute('class')) ?? '') || undefined,
+      5_000,
+    );
     await this.page.keyboard.press('Enter');
-    await this.waitFor('the context menu to close', async () => !(await this.page.locator('.monaco-menu').first().isVisible()) || undefined, 5_000);
+    await this.waitFor(
+      'the context menu to close',
+      async () => !(await this.page.locator('.monaco-menu').first().isVisible()) || undefined,
+      5_000,
+    );
   }
 
   /** Drags the sash at the side bar's right edge so the tree rows show their descriptions whole. */
@@ -444,7 +627,9 @@ export class Workbench {
     const edge = sidebar.x + sidebar.width;
     const sashes = await this.page.locator('.monaco-sash.vertical').evaluateAll((els) =>
       els.map((el) => {
-        const r = (el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect();
+        const r = (
+          el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }
+        ).getBoundingClientRect();
         return { x: r.x + r.width / 2, y: r.y + r.height / 2, height: r.height };
       }),
     );
@@ -467,7 +652,9 @@ export class Workbench {
     const toasts = await this.notifications().catch(() => []);
     const rows = await this.treeRows().catch(() => []);
     const output = await this.readOutputChannel('Prisma Drift Guard').catch((e: Error) => `(unreadable: ${e.message})`);
-    console.log(`    rows: ${rows.join(' | ') || 'none'}\n    notifications: ${toasts.join(' | ') || 'none'}\n    Prisma Drift Guard output:\n${output.replace(/^/gm, '      ')}`);
+    console.log(
+      `    rows: ${rows.join(' | ') || 'none'}\n    notifications: ${toasts.join(' | ') || 'none'}\n    Prisma Drift Guard output:\n${output.replace(/^/gm, '      ')}`,
+    );
   }
 
   /** Saves a PNG of the page under the results folder (test-results/e2e) and returns its path. */

@@ -6,7 +6,11 @@ import { waitFor as pollFor } from '../../fixtures/util';
  * Polls `probe` until it returns a value that is not undefined/false; fails with `what` after `timeoutMs`. The same
  * poll as the unit tests' (test/fixtures/util.ts), with the timeout as a number and a longer default for the UI.
  */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   try {
     return await pollFor(what, probe, { timeoutMs });
   } catch (error) {
@@ -21,7 +25,9 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 export function requireServices(...variables: string[]): void {
   const missing = variables.filter((name) => !process.env[name]);
   if (missing.length > 0) {
-    assert.fail(`This suite needs ${missing.join(' and ')} (real PostgreSQL 15 / sshd): run it through node test/harness/runIntegration.mjs, which starts them.`);
+    assert.fail(
+      `This suite needs ${missing.join(' and ')} (real PostgreSQL 15 / sshd): run it through node test/harness/runIntegration.mjs, which starts them.`,
+    );
   }
 }
 

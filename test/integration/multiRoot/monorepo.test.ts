@@ -18,7 +18,6 @@ import { POSTGRES_ENV, sharedPostgres, type PostgresFixture } from '../../fixtur
 import { extensionApi } from '../helpers/extension';
 import { driftDiagnostics, waitFor, requireServices } from '../helpers/wait';
 
-
 function folder(index: number): string {
   const folders = vscode.workspace.workspaceFolders ?? [];
   assert.equal(folders.length, 2, 'the multi-root workspace has two folders');
@@ -29,7 +28,9 @@ function messages(uri: vscode.Uri): string[] {
   return driftDiagnostics(uri).map((d) => d.message);
 }
 
-function rootItems(api: DriftGuardApi): Array<{ node: EnvironmentNode | MessageNode; label: string; description: string }> {
+function rootItems(
+  api: DriftGuardApi,
+): Array<{ node: EnvironmentNode | MessageNode; label: string; description: string }> {
   return api.migrationsTree.getChildren().flatMap((node) => {
     if (node.kind !== 'environment' && node.kind !== 'message') return [];
     const item = api.migrationsTree.getTreeItem(node);
@@ -80,12 +81,20 @@ describe('multi-root workspace with a monorepo', function () {
       const m = messages(schemaUri('b'));
       return m.length === 2 ? m : undefined;
     });
-    assert.ok(b.some((m) => /^`Author\.email` \(column Author\.email\) is not created by any migration/.test(m)), b.join(' | '));
-    assert.ok(b.some((m) => /^Model `Book` \(table Book\) is not created by any migration/.test(m)), b.join(' | '));
+    assert.ok(
+      b.some((m) => /^`Author\.email` \(column Author\.email\) is not created by any migration/.test(m)),
+      b.join(' | '),
+    );
+    assert.ok(
+      b.some((m) => /^Model `Book` \(table Book\) is not created by any migration/.test(m)),
+      b.join(' | '),
+    );
     // The second folder's project is analysed too, and is in sync.
     const blog = await waitFor('the analysis of the blog project', () => api.analysis.get(blogRoot())?.schema);
     assert.equal(blog.findings.length, 0);
-    for (const file of ['main.prisma', 'blog.prisma']) assert.deepEqual(messages(vscode.Uri.file(path.join(blogRoot(), 'prisma', 'schema', file))), []);
+    for (const file of ['main.prisma', 'blog.prisma']) {
+      assert.deepEqual(messages(vscode.Uri.file(path.join(blogRoot(), 'prisma', 'schema', file))), []);
+    }
 
     // One row per project's database, named after its project, with its own history.
     const rowA = await waitFor('local · app-a checked', () => {
@@ -105,11 +114,17 @@ describe('multi-root workspace with a monorepo', function () {
       api.migrationsTree.getChildren(rowB).flatMap((n) => (n.kind === 'migration' ? [n.status.name] : [])),
       ['20250101000000_init', '20250102000000_author_name'],
     );
-    assert.ok(rows.some((r) => r.node.kind === 'message' && r.label === 'blog-multifile-fixture: no database to show'), rows.map((r) => r.label).join(' | '));
+    assert.ok(
+      rows.some((r) => r.node.kind === 'message' && r.label === 'blog-multifile-fixture: no database to show'),
+      rows.map((r) => r.label).join(' | '),
+    );
   });
 
   it('re-analyses only the project whose migrations changed', async () => {
-    await waitFor('every analysis to be done', () => api.analysis.all.length === 3 && api.analysis.all.every((a) => !a.running && !a.databasesRunning));
+    await waitFor(
+      'every analysis to be done',
+      () => api.analysis.all.length === 3 && api.analysis.all.every((a) => !a.running && !a.databasesRunning),
+    );
     const events: ProjectAnalysis[] = [];
     const listening = api.analysis.onDidChangeAnalysis((a) => events.push(a));
     try {
@@ -118,7 +133,12 @@ describe('multi-root workspace with a monorepo', function () {
       await fs.writeFile(path.join(migration, 'migration.sql'), 'ALTER TABLE "Post" ADD COLUMN "subtitle" TEXT;\n');
       await waitFor('app-a without drift and with its new migration pending', () => {
         const row = rootItems(api).find((r) => r.label === 'local · app-a');
-        return messages(schemaUri('a')).length === 0 && row?.node.kind === 'environment' && !row.node.running && row.description === 'development · 2 pending';
+        return (
+          messages(schemaUri('a')).length === 0 &&
+          row?.node.kind === 'environment' &&
+          !row.node.running &&
+          row.description === 'development · 2 pending'
+        );
       });
       assert.deepEqual([...new Set(events.map((e) => e.project.root))], [root('a')], 'app-a alone was analysed again');
       assert.equal(messages(schemaUri('b')).length, 2, 'app-b keeps its diagnostics');
@@ -131,10 +151,7 @@ describe('multi-root workspace with a monorepo', function () {
     await fs.rm(root('b'), { recursive: true, force: true });
     await waitFor('the row of app-b to go', () => !rootItems(api).some((r) => r.label.endsWith(' · app-b')));
     await waitFor('the diagnostics of app-b to go', () => messages(schemaUri('b')).length === 0);
-    assert.deepEqual(
-      api.analysis.all.map((a) => a.project.name).sort(),
-      ['app-a', 'blog-multifile-fixture'],
-    );
+    assert.deepEqual(api.analysis.all.map((a) => a.project.name).sort(), ['app-a', 'blog-multifile-fixture']);
     assert.ok(environmentRow(api, 'local · app-a')?.result?.history, 'app-a keeps its row');
   });
 });

@@ -3,17 +3,33 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareCensus, dumpRecipe, parseCensus, type ShellRunner, verifyBackup, verifyRestore } from '../../../src/core/app/backupVerification';
+import {
+  compareCensus,
+  dumpRecipe,
+  parseCensus,
+  type ShellRunner,
+  verifyBackup,
+  verifyRestore,
+} from '../../../src/core/app/backupVerification';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 
 /** The shell of this machine, as the runbook's local steps use it. */
 const local: ShellRunner = {
   run: (command, options) =>
     new Promise((resolve) => {
-      execFile('/bin/sh', ['-c', command], { ...(options?.cwd ? { cwd: options.cwd } : {}), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-        resolve({ exitCode: code, stdout, stderr });
-      });
+      execFile(
+        '/bin/sh',
+        ['-c', command],
+        { ...(options?.cwd ? { cwd: options.cwd } : {}), maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const code = error
+            ? typeof (error as { code?: unknown }).code === 'number'
+              ? (error as { code: number }).code
+              : 1
+            : 0;
+          resolve({ exitCode: code, stdout, stderr });
+        },
+      );
     }),
 };
 
@@ -26,10 +42,17 @@ describe('backup verification — dump recipe and census comparison', () => {
       format: 'plain',
       createsDatabase: false,
     });
-    assert.equal(dumpRecipe('cd /srv && pg_dump --clean --if-exists -Fc -h 127.0.0.1 -p 5435 app -f /b/x.dump')?.format, 'custom');
+    assert.equal(
+      dumpRecipe('cd /srv && pg_dump --clean --if-exists -Fc -h 127.0.0.1 -p 5435 app -f /b/x.dump')?.format,
+      'custom',
+    );
     assert.equal(dumpRecipe('cd /srv && pg_dump -h db app > x.sql')?.prefix, '');
     assert.equal(dumpRecipe('pg_dump -C app > x.sql')?.createsDatabase, true);
-    assert.equal(dumpRecipe('pg_dump "$DATABASE_URL" > x.sql'), undefined, 'a URL in a variable: cannot tell the database');
+    assert.equal(
+      dumpRecipe('pg_dump "$DATABASE_URL" > x.sql'),
+      undefined,
+      'a URL in a variable: cannot tell the database',
+    );
     assert.equal(dumpRecipe('pg_dumpall > all.sql'), undefined);
   });
 
@@ -69,7 +92,8 @@ describe('backup verification — against a real PostgreSQL', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const scratchDatabases = async (): Promise<string> => pg.psql("SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE 'drift_guard_verify_%'");
+  const scratchDatabases = async (): Promise<string> =>
+    pg.psql("SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE 'drift_guard_verify_%'");
 
   it('restores a plain dump into a scratch database, compares it with the source, records size and sha256, and drops the scratch database', async () => {
     const file = path.join(dir, 'ok.sql');
@@ -77,7 +101,10 @@ describe('backup verification — against a real PostgreSQL', function () {
     assert.equal((await local.run(command)).exitCode, 0);
     const result = await verifyBackup(local, { backupCommand: command, path: file });
     assert.equal(result.status, 'verified', result.summary);
-    assert.match(result.summary, /^Verified: restored into scratch database drift_guard_verify_\d{14}_\w+ on the server of the backup; 2 tables, 27 rows, 1 applied migration — identical to dg_verify_/);
+    assert.match(
+      result.summary,
+      /^Verified: restored into scratch database drift_guard_verify_\d{14}_\w+ on the server of the backup; 2 tables, 27 rows, 1 applied migration — identical to dg_verify_/,
+    );
     assert.equal(result.census?.tables['public.User'], 25);
     assert.deepEqual(result.census?.migrations, ['20240101_init']);
     const expected = (await local.run(`sha256sum ${file}`)).stdout.slice(0, 64);
@@ -92,8 +119,14 @@ describe('backup verification — against a real PostgreSQL', function () {
     assert.equal((await local.run(command)).exitCode, 0);
     const result = await verifyBackup(local, { backupCommand: command, path: file });
     assert.equal(result.status, 'failed');
-    assert.match(result.summary, /table public\._prisma_migrations \(2 rows in dg_verify_\w+\) is missing in the restored copy/);
-    assert.match(result.summary, /_prisma_migrations: 20240101_init applied in dg_verify_\w+, not in the restored copy/);
+    assert.match(
+      result.summary,
+      /table public\._prisma_migrations \(2 rows in dg_verify_\w+\) is missing in the restored copy/,
+    );
+    assert.match(
+      result.summary,
+      /_prisma_migrations: 20240101_init applied in dg_verify_\w+, not in the restored copy/,
+    );
     assert.equal((await scratchDatabases()).trim(), '');
   });
 

@@ -3,10 +3,21 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { explainReplayFailure, recordedButMissing, replayBlockedMessage } from '../../../src/core/app/deletedMigrations';
+import {
+  explainReplayFailure,
+  recordedButMissing,
+  replayBlockedMessage,
+} from '../../../src/core/app/deletedMigrations';
 import { deletedAppliedMigrations } from '../../../src/core/app/guardRailInputs';
 import { type CliRun, requireCliBundle, runCli } from '../../fixtures/cli';
-import { allAppliedSql, deleteInvoicesMigration, DM_INIT, DM_INVOICES, DM_STATUS, writeDeletedMigrationProject } from '../../fixtures/deletedMigrationProject';
+import {
+  allAppliedSql,
+  deleteInvoicesMigration,
+  DM_INIT,
+  DM_INVOICES,
+  DM_STATUS,
+  writeDeletedMigrationProject,
+} from '../../fixtures/deletedMigrationProject';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 
 const APPLIED = '2026-01-02T00:00:00.000Z';
@@ -22,18 +33,43 @@ const history = {
 describe('deleted applied migrations (core/app)', () => {
   it('the database record: finished rows without a folder', () => {
     assert.deepEqual(recordedButMissing(history), [DM_INVOICES]);
-    assert.deepEqual(recordedButMissing({ migrations: [{ name: 'x', state: 'missingLocally' }] }), [], 'never finished: not applied');
+    assert.deepEqual(
+      recordedButMissing({ migrations: [{ name: 'x', state: 'missingLocally' }] }),
+      [],
+      'never finished: not applied',
+    );
   });
 
   it('blames a shadow failure on a deleted migration that sorts before the failing one, and only then', () => {
-    const failure = { code: 'migration-failed', message: 'Migration 3 failed on the shadow database', migration: DM_STATUS };
+    const failure = {
+      code: 'migration-failed',
+      message: 'Migration 3 failed on the shadow database',
+      migration: DM_STATUS,
+    };
     const blocked = explainReplayFailure(failure, [history]);
     assert.ok(blocked);
-    assert.deepEqual(blocked, { deleted: [DM_INVOICES], environments: ['local'], failedMigration: DM_STATUS, engineMessage: failure.message });
-    assert.match(replayBlockedMessage(blocked, 'prisma/migrations'), /^Drift not computed: the migration history cannot be replayed without 20260102000000_invoices \(deleted here, but local recorded it as applied\): 20260103000000_invoice_status builds on it\. Restore it from git \(git checkout HEAD -- prisma\/migrations\/20260102000000_invoices\)/);
-    assert.equal(explainReplayFailure({ ...failure, migration: DM_INIT }, [history]), undefined, 'a migration before the deleted one fails on its own');
+    assert.deepEqual(blocked, {
+      deleted: [DM_INVOICES],
+      environments: ['local'],
+      failedMigration: DM_STATUS,
+      engineMessage: failure.message,
+    });
+    assert.match(
+      replayBlockedMessage(blocked, 'prisma/migrations'),
+      /^Drift not computed: the migration history cannot be replayed without 20260102000000_invoices \(deleted here, but local recorded it as applied\): 20260103000000_invoice_status builds on it\. Restore it from git \(git checkout HEAD -- prisma\/migrations\/20260102000000_invoices\)/,
+    );
+    assert.equal(
+      explainReplayFailure({ ...failure, migration: DM_INIT }, [history]),
+      undefined,
+      'a migration before the deleted one fails on its own',
+    );
     assert.equal(explainReplayFailure({ code: 'database-unreachable', message: 'down' }, [history]), undefined);
-    assert.equal(explainReplayFailure(failure, [{ environment: 'local', migrations: history.migrations.filter((m) => m.state === 'applied') }]), undefined);
+    assert.equal(
+      explainReplayFailure(failure, [
+        { environment: 'local', migrations: history.migrations.filter((m) => m.state === 'applied') },
+      ]),
+      undefined,
+    );
   });
 
   it('deleted here: on the database record when git does not track the folder, on git HEAD when it does', async () => {
@@ -41,13 +77,26 @@ describe('deleted applied migrations (core/app)', () => {
     try {
       const migrations = path.join(dir, 'prisma', 'migrations');
       deleteInvoicesMigration(dir);
-      assert.deepEqual(await deletedAppliedMigrations(migrations, [history]), { deleted: [DM_INVOICES], problems: [] }, 'outside git');
-      const git = (...args: string[]): void => void execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, stdio: 'ignore' });
+      assert.deepEqual(
+        await deletedAppliedMigrations(migrations, [history]),
+        { deleted: [DM_INVOICES], problems: [] },
+        'outside git',
+      );
+      const git = (...args: string[]): void =>
+        void execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, stdio: 'ignore' });
       git('init', '-q');
       git('add', '-A');
       git('commit', '-qm', 'without invoices');
-      assert.deepEqual(await deletedAppliedMigrations(migrations, [history]), { deleted: [], problems: [] }, 'git tracks the folder and never had it: a colleague’s migration, not a deletion');
-      assert.deepEqual(await deletedAppliedMigrations(migrations, [history], { seen: new Set([DM_INVOICES]) }), { deleted: [DM_INVOICES], problems: [] }, 'seen here before');
+      assert.deepEqual(
+        await deletedAppliedMigrations(migrations, [history]),
+        { deleted: [], problems: [] },
+        'git tracks the folder and never had it: a colleague’s migration, not a deletion',
+      );
+      assert.deepEqual(
+        await deletedAppliedMigrations(migrations, [history], { seen: new Set([DM_INVOICES]) }),
+        { deleted: [DM_INVOICES], problems: [] },
+        'seen here before',
+      );
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -61,7 +110,8 @@ describe('drift-guard status/check: an applied migration deleted that a later on
   let dir = '';
   let cacheDir = '';
   const db = `dg_deleted_${process.pid}`;
-  const cli = (args: string[]): Promise<CliRun> => runCli([...args, '--project', dir], dir, { DRIFT_GUARD_CACHE_DIR: cacheDir });
+  const cli = (args: string[]): Promise<CliRun> =>
+    runCli([...args, '--project', dir], dir, { DRIFT_GUARD_CACHE_DIR: cacheDir });
 
   before(async () => {
     requireCliBundle();
@@ -86,10 +136,26 @@ describe('drift-guard status/check: an applied migration deleted that a later on
     const run = await cli(['status']);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stdout, /\? 20260102000000_invoices +applied, missing locally/);
-    assert.match(run.stdout, /✗ 20260102000000_invoices \[applied-migration-deleted\] 20260102000000_invoices was deleted, but local recorded it as applied/);
-    const json = JSON.parse((await cli(['status', '--json'])).stdout) as { migrations: Array<{ name: string; state: string }>; guardRails: { findings: Array<{ code: string; migration: string }> } };
-    assert.deepEqual(json.migrations.map((m) => [m.name, m.state]), [[DM_INIT, 'applied'], [DM_INVOICES, 'missingLocally'], [DM_STATUS, 'applied']]);
-    assert.deepEqual(json.guardRails.findings.map((f) => [f.code, f.migration]), [['applied-migration-deleted', DM_INVOICES]]);
+    assert.match(
+      run.stdout,
+      /✗ 20260102000000_invoices \[applied-migration-deleted\] 20260102000000_invoices was deleted, but local recorded it as applied/,
+    );
+    const json = JSON.parse((await cli(['status', '--json'])).stdout) as {
+      migrations: Array<{ name: string; state: string }>;
+      guardRails: { findings: Array<{ code: string; migration: string }> };
+    };
+    assert.deepEqual(
+      json.migrations.map((m) => [m.name, m.state]),
+      [
+        [DM_INIT, 'applied'],
+        [DM_INVOICES, 'missingLocally'],
+        [DM_STATUS, 'applied'],
+      ],
+    );
+    assert.deepEqual(
+      json.guardRails.findings.map((f) => [f.code, f.migration]),
+      [['applied-migration-deleted', DM_INVOICES]],
+    );
   });
 
   it('check: applied-migration-deleted first, then why the drift cannot be computed — not a shadow failure (exit 1, not 2)', async () => {
@@ -100,19 +166,30 @@ describe('drift-guard status/check: an applied migration deleted that a later on
     const guard = lines.findIndex((l) => l.includes('[applied-migration-deleted]'));
     const schema = lines.findIndex((l) => l.startsWith('✗ Schema vs migrations'));
     assert.ok(guard >= 0 && guard < schema, run.stdout);
-    assert.match(lines[schema], /Drift not computed: the migration history cannot be replayed without 20260102000000_invoices \(deleted here, but local recorded it as applied\): 20260103000000_invoice_status builds on it\. Restore it from git \(git checkout HEAD -- prisma\/migrations\/20260102000000_invoices\)/);
-    assert.match(run.stdout, /✗ Database vs migrations \(DATABASE_URL → .*\): drift not computed, for the same reason \(20260102000000_invoices deleted\)/);
+    assert.match(
+      lines[schema],
+      /Drift not computed: the migration history cannot be replayed without 20260102000000_invoices \(deleted here, but local recorded it as applied\): 20260103000000_invoice_status builds on it\. Restore it from git \(git checkout HEAD -- prisma\/migrations\/20260102000000_invoices\)/,
+    );
+    assert.match(
+      run.stdout,
+      /✗ Database vs migrations \(DATABASE_URL → .*\): drift not computed, for the same reason \(20260102000000_invoices deleted\)/,
+    );
     const json = JSON.parse((await cli(['check', '--json'])).stdout) as {
       schemaVsMigrations: { blocked?: { reason: string; deleted: string[]; failedMigration: string } };
       databaseVsMigrations: { blocked?: { reason: string } };
       guardRails: { findings: Array<{ code: string; migration: string }> };
     };
-    assert.deepEqual(json.schemaVsMigrations.blocked && [json.schemaVsMigrations.blocked.reason, json.schemaVsMigrations.blocked.deleted, json.schemaVsMigrations.blocked.failedMigration], [
-      'applied-migration-deleted',
-      [DM_INVOICES],
-      DM_STATUS,
-    ]);
+    assert.deepEqual(
+      json.schemaVsMigrations.blocked && [
+        json.schemaVsMigrations.blocked.reason,
+        json.schemaVsMigrations.blocked.deleted,
+        json.schemaVsMigrations.blocked.failedMigration,
+      ],
+      ['applied-migration-deleted', [DM_INVOICES], DM_STATUS],
+    );
     assert.equal(json.databaseVsMigrations.blocked?.reason, 'applied-migration-deleted');
-    assert.ok(json.guardRails.findings.some((f) => f.code === 'applied-migration-deleted' && f.migration === DM_INVOICES));
+    assert.ok(
+      json.guardRails.findings.some((f) => f.code === 'applied-migration-deleted' && f.migration === DM_INVOICES),
+    );
   });
 });

@@ -1,11 +1,25 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { alreadyPresentMigrations, computeDeployPlan, deployPlanJson, deployPlanText, planFromProofs } from '../../../src/core/app/deployPlan';
+import {
+  alreadyPresentMigrations,
+  computeDeployPlan,
+  deployPlanJson,
+  deployPlanText,
+  planFromProofs,
+} from '../../../src/core/app/deployPlan';
 import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
-import { BASELINE, initAppliedSql, INVOICES_SQL, NICKNAME_SQL, REFUNDS, REFUNDS_SQL, writeBaselineProject } from '../../fixtures/baselineProject';
+import {
+  BASELINE,
+  initAppliedSql,
+  INVOICES_SQL,
+  NICKNAME_SQL,
+  REFUNDS,
+  REFUNDS_SQL,
+  writeBaselineProject,
+} from '../../fixtures/baselineProject';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 import { testCacheDir } from '../../fixtures/engineProjects';
 import { type MigrationProof } from '../../../src/core/app/engineApi';
@@ -13,7 +27,12 @@ import { type DriftItem } from '../../../src/core/drift/diffItems';
 import { proofOf } from '../../../src/core/app/resolveProof';
 import { type HistoryStatus, type MigrationStatus } from '../../../src/core/history/status';
 
-const history = (migrations: MigrationStatus[]): HistoryStatus => ({ hasMigrationsTable: true, migrations, hazards: [], notes: [] });
+const history = (migrations: MigrationStatus[]): HistoryStatus => ({
+  hasMigrationsTable: true,
+  migrations,
+  hazards: [],
+  notes: [],
+});
 const none = { before: [], after: [], database: [] };
 const table = (name: string, change: DriftItem['change']): DriftItem => ({
   object: 'table',
@@ -26,7 +45,10 @@ const column = (tableName: string, name: string, change: DriftItem['change']): D
   change,
   table: tableName,
   column: name,
-  sql: change === 'added' ? `ALTER TABLE "${tableName}" ADD COLUMN "${name}" TEXT` : `ALTER TABLE "${tableName}" DROP COLUMN "${name}"`,
+  sql:
+    change === 'added'
+      ? `ALTER TABLE "${tableName}" ADD COLUMN "${name}" TEXT`
+      : `ALTER TABLE "${tableName}" DROP COLUMN "${name}"`,
 });
 /** The proof of a migration as the engine computes it, from the two diffs (database → migrations before it / up to it). */
 const proof = (migration: string, before: DriftItem[], after: DriftItem[]): MigrationProof => {
@@ -37,7 +59,12 @@ const proof = (migration: string, before: DriftItem[], after: DriftItem[]): Migr
 describe('deploy plan (pure)', () => {
   it('the proof says what the database already has, not only what it lacks', () => {
     // The migration creates invoices and users.nickname; the database has invoices (the diff before it would drop it).
-    const p = proofOf({ before: [table('invoices', 'removed')], after: [column('users', 'nickname', 'added')], checks: none, schemaFiles: [] });
+    const p = proofOf({
+      before: [table('invoices', 'removed')],
+      after: [column('users', 'nickname', 'added')],
+      checks: none,
+      schemaFiles: [],
+    });
     assert.deepEqual(
       p.present.map((c) => c.description),
       ['table invoices present'],
@@ -51,7 +78,9 @@ describe('deploy plan (pure)', () => {
   it('a change to an object an earlier pending migration creates is missing, not present', () => {
     // Migration 1 creates invoices (pending, the database lacks it); migration 2 adds a column to it.
     const before = [{ ...table('invoices', 'added') }];
-    const after = [{ ...table('invoices', 'added'), sql: 'CREATE TABLE "invoices" ("id" INTEGER NOT NULL, "total" INTEGER)' }];
+    const after = [
+      { ...table('invoices', 'added'), sql: 'CREATE TABLE "invoices" ("id" INTEGER NOT NULL, "total" INTEGER)' },
+    ];
     const p = proof('2_total', before, after);
     assert.deepEqual(p.present, []);
     assert.deepEqual(
@@ -96,7 +125,10 @@ describe('deploy plan (pure)', () => {
     });
     assert.match(plan.steps[3].reason, /data or empty migration/);
     const text = deployPlanText(plan, 'production').join('\n');
-    assert.match(text, /✗ Deploy plan for production: not every migration can be deployed — 1 to mark applied, 1 blocked, 2 to apply\./);
+    assert.match(
+      text,
+      /✗ Deploy plan for production: not every migration can be deployed — 1 to mark applied, 1 blocked, 2 to apply\./,
+    );
     assert.match(text, /present: table payments\n {6}missing: column users\.nickname/);
   });
 
@@ -165,7 +197,10 @@ describe('deploy plan on PostgreSQL 15 (EngineOperations)', function () {
   };
 
   it('a migration changing what an earlier pending one creates is "apply", not "blocked"; an altered default already there is present', async () => {
-    const { project, url } = await setup('order', initAppliedSql(`ALTER TABLE "users" ALTER COLUMN "email" SET DEFAULT 'none';\n`));
+    const { project, url } = await setup(
+      'order',
+      initAppliedSql(`ALTER TABLE "users" ALTER COLUMN "email" SET DEFAULT 'none';\n`),
+    );
     const plan = await computeDeployPlan(session, project, url);
     assert.deepEqual(
       plan.steps.map((s) => [s.migration, s.action]),
@@ -183,7 +218,10 @@ describe('deploy plan on PostgreSQL 15 (EngineOperations)', function () {
   });
 
   it('after a baseline the database has (markApplied), the next migration is judged on the database as it is', async () => {
-    const { project, url } = await setup('baseline', initAppliedSql(INVOICES_SQL + NICKNAME_SQL + REFUNDS_SQL.replace('"refunds"', '"refunds_unrelated"')));
+    const { project, url } = await setup(
+      'baseline',
+      initAppliedSql(INVOICES_SQL + NICKNAME_SQL + REFUNDS_SQL.replace('"refunds"', '"refunds_unrelated"')),
+    );
     const plan = await computeDeployPlan(session, project, url);
     assert.deepEqual(
       plan.steps.map((s) => [s.migration, s.action]),
@@ -210,7 +248,10 @@ describe('deploy plan: the pending migrations a database already has (the Migrat
     const engine = {
       migrationProofs: (_p: PrismaProject, _url: string, names: string[]): Promise<MigrationProof[]> => {
         asked.push(names);
-        return Promise.resolve([proof(BASELINE, [table('invoices', 'removed')], []), proof(REFUNDS, [], [table('refunds', 'added')])]);
+        return Promise.resolve([
+          proof(BASELINE, [table('invoices', 'removed')], []),
+          proof(REFUNDS, [], [table('refunds', 'added')]),
+        ]);
       },
     };
     assert.deepEqual(await alreadyPresentMigrations(engine, project, 'postgresql://x', h, 2), [BASELINE]);
@@ -220,6 +261,15 @@ describe('deploy plan: the pending migrations a database already has (the Migrat
   it('asks the engine nothing when nothing is pending or the database has nothing extra', async () => {
     const engine = { migrationProofs: (): Promise<MigrationProof[]> => Promise.reject(new Error('not asked')) };
     assert.deepEqual(await alreadyPresentMigrations(engine, project, 'postgresql://x', h, 0), []);
-    assert.deepEqual(await alreadyPresentMigrations(engine, project, 'postgresql://x', history([{ name: '1_init', state: 'applied' }]), 3), []);
+    assert.deepEqual(
+      await alreadyPresentMigrations(
+        engine,
+        project,
+        'postgresql://x',
+        history([{ name: '1_init', state: 'applied' }]),
+        3,
+      ),
+      [],
+    );
   });
 });

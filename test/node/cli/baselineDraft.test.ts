@@ -45,7 +45,10 @@ describe('drift-guard baseline: drafts, verification, --from (bundled CLI, embed
       'INSERT INTO "authors" ("name") VALUES (\'Ada\');\nINSERT INTO "posts" ("title", "author_id") VALUES (\'Hello\', 1), (\'World\', 1);\n',
     );
     const blog = path.join(project, 'prisma', 'schema', 'blog.prisma');
-    await fs.writeFile(blog, (await fs.readFile(blog, 'utf8')).replace('  title    String\n', '  title    String\n  slug     String\n'));
+    await fs.writeFile(
+      blog,
+      (await fs.readFile(blog, 'utf8')).replace('  title    String\n', '  title    String\n  slug     String\n'),
+    );
   });
   after(async () => {
     await fs.rm(project, { recursive: true, force: true });
@@ -64,7 +67,8 @@ describe('drift-guard baseline: drafts, verification, --from (bundled CLI, embed
     assert.deepEqual(drafts.sort(), ['.gitignore', name].sort());
     const draftPath = path.join('.drift-guard', 'drafts', name, 'migration.sql');
     const draft = await fs.readFile(path.join(project, draftPath), 'utf8');
-    const line = draft.split('\n').findIndex((l) => /^ALTER TABLE "posts" ADD COLUMN\s+"slug" TEXT NOT NULL;$/.test(l)) + 1;
+    const line =
+      draft.split('\n').findIndex((l) => /^ALTER TABLE "posts" ADD COLUMN\s+"slug" TEXT NOT NULL;$/.test(l)) + 1;
     assert.ok(line > 0, `the draft holds the baseline:\n${draft}`);
     const statement = draft.split('\n')[line - 1];
     assert.equal(
@@ -75,9 +79,15 @@ describe('drift-guard baseline: drafts, verification, --from (bundled CLI, embed
         `then run: drift-guard baseline --from ${draftPath} (in the editor: Create Baseline from Draft…). (${draftPath}:${line})`,
     );
     assert.deepEqual(await tree(migrations), before, 'the migrations folder is byte-identical');
-    assert.equal(await fs.readFile(path.join(project, '.drift-guard', 'drafts', '.gitignore'), 'utf8'), '# Baseline drafts of Prisma Drift Guard: not verified, never committed.\n*\n');
+    assert.equal(
+      await fs.readFile(path.join(project, '.drift-guard', 'drafts', '.gitignore'), 'utf8'),
+      '# Baseline drafts of Prisma Drift Guard: not verified, never committed.\n*\n',
+    );
     // Keep it under a fixed name for the next steps.
-    await fs.rename(path.join(project, '.drift-guard', 'drafts', name), path.join(project, '.drift-guard', 'drafts', NAME));
+    await fs.rename(
+      path.join(project, '.drift-guard', 'drafts', name),
+      path.join(project, '.drift-guard', 'drafts', NAME),
+    );
   });
 
   it('an edited draft that does not reproduce the schema is refused by --from under the same rule', async () => {
@@ -108,7 +118,11 @@ describe('drift-guard baseline: drafts, verification, --from (bundled CLI, embed
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const result = JSON.parse(run.stdout) as { created: boolean; migrationName: string; verified: boolean };
     assert.deepEqual([result.created, result.migrationName, result.verified], [true, NAME, true]);
-    assert.equal(await fs.readFile(path.join(migrations, NAME, 'migration.sql'), 'utf8'), fixed, 'exactly the verified draft');
+    assert.equal(
+      await fs.readFile(path.join(migrations, NAME, 'migration.sql'), 'utf8'),
+      fixed,
+      'exactly the verified draft',
+    );
     assert.deepEqual(await fs.readdir(path.join(project, '.drift-guard', 'drafts')), ['.gitignore']);
     const check = await cli(['check']);
     assert.equal(check.code, 0, check.stdout + check.stderr);

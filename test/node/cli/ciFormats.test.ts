@@ -14,7 +14,9 @@ interface SarifResult {
   ruleId: string;
   level: string;
   message: { text: string };
-  locations?: Array<{ physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number; startColumn?: number } } }>;
+  locations?: Array<{
+    physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number; startColumn?: number } };
+  }>;
 }
 
 /**
@@ -41,7 +43,15 @@ describe('drift-guard check --format sarif | github (bundled dist/cli.js, real P
     const git = (...args: string[]): void => void execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
     git('init', '-q');
     git('-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'add', '-A');
-    git('-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'Add the api project with its migrations');
+    git(
+      '-c',
+      'user.name=Test',
+      '-c',
+      'user.email=test@example.com',
+      'commit',
+      '-qm',
+      'Add the api project with its migrations',
+    );
     url = await pg.createDatabase(`cli_ci_formats_${Date.now()}`);
     await prepareProdLike(url);
   });
@@ -54,13 +64,19 @@ describe('drift-guard check --format sarif | github (bundled dist/cli.js, real P
     const sarif = await cli(['check', '--url', url, '--format', 'sarif']);
     assert.equal(sarif.code, text.code, sarif.stderr);
     assert.equal(sarif.code, 1);
-    const log = JSON.parse(sarif.stdout) as { version: string; runs: Array<{ tool: { driver: { name: string; rules: Array<{ id: string }> } }; results: SarifResult[] }> };
+    const log = JSON.parse(sarif.stdout) as {
+      version: string;
+      runs: Array<{ tool: { driver: { name: string; rules: Array<{ id: string }> } }; results: SarifResult[] }>;
+    };
     assert.deepEqual(validateSarif(log), []);
     const { results, tool } = log.runs[0];
     const rules = new Set(tool.driver.rules.map((r) => r.id));
     for (const r of results) assert.ok(rules.has(r.ruleId), `${r.ruleId} is a declared rule`);
     const byRule = (id: string): SarifResult[] => results.filter((r) => r.ruleId === id);
-    assert.ok(byRule('schema-drift').length > 0 && byRule('database-drift').length > 0, results.map((r) => r.ruleId).join(', '));
+    assert.ok(
+      byRule('schema-drift').length > 0 && byRule('database-drift').length > 0,
+      results.map((r) => r.ruleId).join(', '),
+    );
 
     const schemaLines = (await fs.readFile(path.join(app, 'prisma', 'schema.prisma'), 'utf8')).split('\n');
     for (const r of [...byRule('schema-drift'), ...byRule('database-drift')]) {
@@ -70,12 +86,19 @@ describe('drift-guard check --format sarif | github (bundled dist/cli.js, real P
       const name = /`([A-Za-z0-9_]+)(?:\.([A-Za-z0-9_]+))?`/.exec(r.message.text);
       assert.ok(name, r.message.text);
       const line = schemaLines[loc.region!.startLine - 1];
-      assert.match(line, name[2] ? new RegExp(`^\\s*${name[2]}\\s`) : new RegExp(`^(model|enum)\\s+${name[1]}\\b`), `${r.message.text} at line ${loc.region!.startLine}: ${line}`);
+      assert.match(
+        line,
+        name[2] ? new RegExp(`^\\s*${name[2]}\\s`) : new RegExp(`^(model|enum)\\s+${name[1]}\\b`),
+        `${r.message.text} at line ${loc.region!.startLine}: ${line}`,
+      );
       assert.equal(line.indexOf(name[2] ?? name[1]) + 1, loc.region!.startColumn, 'the column of the name');
     }
 
     const guards = results.filter((r) => r.ruleId.startsWith('migration-') || r.ruleId.startsWith('applied-'));
-    assert.ok(guards.some((r) => r.ruleId === 'migration-applied-out-of-order' || r.ruleId === 'migration-same-day-order'), guards.map((r) => r.ruleId).join());
+    assert.ok(
+      guards.some((r) => r.ruleId === 'migration-applied-out-of-order' || r.ruleId === 'migration-same-day-order'),
+      guards.map((r) => r.ruleId).join(),
+    );
     for (const r of guards) {
       const uri = r.locations?.[0].physicalLocation.artifactLocation.uri ?? '';
       assert.match(uri, /^apps\/api\/prisma\/migrations\/[^/]+\/migration\.sql$/, r.message.text);
@@ -88,7 +111,9 @@ describe('drift-guard check --format sarif | github (bundled dist/cli.js, real P
   });
 
   it('--format github: one workflow command per finding, the same files and lines as SARIF, no raw newline; same exit code', async () => {
-    const sarif = JSON.parse((await cli(['check', '--url', url, '--format', 'sarif'])).stdout) as { runs: Array<{ results: SarifResult[] }> };
+    const sarif = JSON.parse((await cli(['check', '--url', url, '--format', 'sarif'])).stdout) as {
+      runs: Array<{ results: SarifResult[] }>;
+    };
     const github = await cli(['check', '--url', url, '--format', 'github']);
     assert.equal(github.code, 1, github.stderr);
     const lines = github.stdout.trim().split('\n');
@@ -98,7 +123,12 @@ describe('drift-guard check --format sarif | github (bundled dist/cli.js, real P
       const r = results[i];
       const loc = r.locations?.[0].physicalLocation;
       const command = { error: 'error', warning: 'warning', note: 'notice' }[r.level];
-      assert.ok(line.startsWith(`::${command} file=${loc?.artifactLocation.uri},line=${loc?.region?.startLine},col=${loc?.region?.startColumn},title=`), line);
+      assert.ok(
+        line.startsWith(
+          `::${command} file=${loc?.artifactLocation.uri},line=${loc?.region?.startLine},col=${loc?.region?.startColumn},title=`,
+        ),
+        line,
+      );
       assert.match(line, new RegExp(`\\[${r.ruleId}\\]::`));
       assert.ok(line.endsWith(r.message.text.replace(/%/g, '%25')), line);
     });
@@ -108,7 +138,13 @@ describe('drift-guard check --format sarif | github (bundled dist/cli.js, real P
     const json = await cli(['check', '--url', url, '--json']);
     const viaFormat = await cli(['check', '--url', url, '--format', 'json']);
     assert.equal(json.code, 1);
-    assert.deepEqual(Object.keys(JSON.parse(json.stdout) as object), ['prisma', 'schemaVsMigrations', 'databaseVsMigrations', 'failedMigrations', 'guardRails']);
+    assert.deepEqual(Object.keys(JSON.parse(json.stdout) as object), [
+      'prisma',
+      'schemaVsMigrations',
+      'databaseVsMigrations',
+      'failedMigrations',
+      'guardRails',
+    ]);
     assert.equal(viaFormat.stdout, json.stdout);
     for (const [args, pattern] of [
       [['--format', 'xml'], /--format xml: expected one of text, json, sarif, github\./],

@@ -42,13 +42,26 @@ describe('control characters from the database (bundled CLI, real PostgreSQL)', 
       await session.dispose();
     }
     // psql's E'' strings carry the escapes; the row is a failed migration missing locally (shown with its logs).
-    const e = (s: string): string => `E'${[...s].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) >= 0x7f ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c === "'" ? "''" : c)).join('').replace('\\u0000', '')}'`;
+    const e = (s: string): string =>
+      `E'${[...s]
+        .map((c) =>
+          c.charCodeAt(0) < 0x20 || c.charCodeAt(0) >= 0x7f
+            ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+            : c === "'"
+              ? "''"
+              : c,
+        )
+        .join('')
+        .replace('\\u0000', '')}'`;
     await pg.psql(
       `INSERT INTO _prisma_migrations (id, checksum, migration_name, logs, started_at, applied_steps_count)
        VALUES ('b9c5e1c2-0000-4000-8000-0000000000cc', 'abc', ${e(`20250301000000_evil${HOSTILE}`)}, ${e(`ERROR: boom ${HOSTILE}\nsecond line`)}, now(), 0)`,
       name,
     );
-    const logs = await pg.psql(`SELECT logs FROM _prisma_migrations WHERE id = 'b9c5e1c2-0000-4000-8000-0000000000cc'`, name);
+    const logs = await pg.psql(
+      `SELECT logs FROM _prisma_migrations WHERE id = 'b9c5e1c2-0000-4000-8000-0000000000cc'`,
+      name,
+    );
     assert.ok(logs.includes('\u001b]0;pwned'), 'the row holds the raw escape sequence');
   });
   after(async () => {
@@ -57,7 +70,12 @@ describe('control characters from the database (bundled CLI, real PostgreSQL)', 
   });
 
   it('status and check print the row without a single control character (text and JSON)', async () => {
-    for (const args of [['status', '--url', url], ['status', '--url', url, '--json'], ['check', '--url', url], ['check', '--url', url, '--json']]) {
+    for (const args of [
+      ['status', '--url', url],
+      ['status', '--url', url, '--json'],
+      ['check', '--url', url],
+      ['check', '--url', url, '--json'],
+    ]) {
       const run = await cli(args);
       assert.ok(run.code === 1, `${args.join(' ')}: exit ${run.code}: ${run.stderr}`);
       const output = run.stdout + run.stderr;

@@ -50,7 +50,9 @@ describe('an unfinished migration missing locally is failed everywhere (bundled 
   it('status: failed, with the reason and the logs', async () => {
     const json = await cli(['status', '--url', url, '--json']);
     assert.equal(json.code, 1, json.stderr);
-    const gone = (JSON.parse(json.stdout) as { migrations: Array<{ name: string; state: string; note?: string; logs?: string }> }).migrations.find((m) => m.name === GONE);
+    const gone = (
+      JSON.parse(json.stdout) as { migrations: Array<{ name: string; state: string; note?: string; logs?: string }> }
+    ).migrations.find((m) => m.name === GONE);
     assert.equal(gone?.state, 'failed');
     assert.match(gone?.note ?? '', /not in the migrations directory: migrate deploy stops on it \(P3009\)/);
     assert.match(gone?.logs ?? '', /contains null values/);
@@ -62,7 +64,10 @@ describe('an unfinished migration missing locally is failed everywhere (bundled 
   it('check: a "Database history" section, failedMigrations in JSON, exit 1', async () => {
     const json = await cli(['check', '--url', url, '--json']);
     assert.equal(json.code, 1, json.stdout + json.stderr);
-    const report = JSON.parse(json.stdout) as { failedMigrations: Array<{ name: string; missingLocally: boolean; logs: string | null }>; databaseVsMigrations: { items: unknown[] } };
+    const report = JSON.parse(json.stdout) as {
+      failedMigrations: Array<{ name: string; missingLocally: boolean; logs: string | null }>;
+      databaseVsMigrations: { items: unknown[] };
+    };
     assert.deepEqual(
       report.failedMigrations.map((m) => [m.name, m.missingLocally]),
       [[GONE, true]],
@@ -70,7 +75,12 @@ describe('an unfinished migration missing locally is failed everywhere (bundled 
     assert.match(report.failedMigrations[0].logs ?? '', /contains null values/);
     const text = await cli(['check', '--url', url]);
     assert.equal(text.code, 1);
-    assert.match(text.stdout, new RegExp(`✗ Database history \\(.*\\): 1 failed migration — migrate deploy stops on it \\(P3009\\)\\n  ✗ ${GONE} — `));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `✗ Database history \\(.*\\): 1 failed migration — migrate deploy stops on it \\(P3009\\)\\n  ✗ ${GONE} — `,
+      ),
+    );
   });
 
   it('rehearse: fails with the reason (deploy is blocked), exit 1', async () => {
@@ -79,6 +89,11 @@ describe('an unfinished migration missing locally is failed everywhere (bundled 
     const report = JSON.parse(run.stdout) as { ok: boolean; blockers: string[] };
     assert.equal(report.ok, false);
     assert.equal(report.blockers.length, 1);
-    assert.match(report.blockers[0], new RegExp(`${GONE} is recorded as failed .* its folder is not in the migrations directory: migrate deploy refuses to run \\(P3009\\)`));
+    assert.match(
+      report.blockers[0],
+      new RegExp(
+        `${GONE} is recorded as failed .* its folder is not in the migrations directory: migrate deploy refuses to run \\(P3009\\)`,
+      ),
+    );
   });
 });

@@ -19,7 +19,8 @@ describe('drift-guard check --shadow-url safety (bundled CLI, real PostgreSQL)',
     const name = `cli_shadow_${label}_${process.pid}_${counter++}`;
     return { name, url: await pg.createDatabase(name) };
   };
-  const cli = (args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliRun> => runCli(args, cwd, { DRIFT_GUARD_CACHE_DIR: cacheDir, ...env });
+  const cli = (args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliRun> =>
+    runCli(args, cwd, { DRIFT_GUARD_CACHE_DIR: cacheDir, ...env });
   const sql = async (query: string, database: string): Promise<string> => (await pg.psql(query, database)).trim();
 
   /** A copy of the blog fixture deployed to a new database that then holds a row. */
@@ -59,8 +60,14 @@ describe('drift-guard check --shadow-url safety (bundled CLI, real PostgreSQL)',
     const { dir, db } = await deployedBlog();
     const withPassword = pg.url({ database: db.name, user: 'password' });
     await pg.psql(`GRANT ALL ON DATABASE "${db.name}" TO ${pg.passwordUser}`);
-    const run = await cli(['check', '--url', db.url, '--shadow-url', withPassword.replace('127.0.0.1', 'localhost')], dir);
-    assertRefused(run, /^drift-guard: The shadow database postgresql:\/\/drift_app:\*\*\*\*@localhost:\d+\/cli_shadow_main_\S+ is the checked database \(postgresql:\/\/postgres@127\.0\.0\.1:\d+\/cli_shadow_main_\S+\)/);
+    const run = await cli(
+      ['check', '--url', db.url, '--shadow-url', withPassword.replace('127.0.0.1', 'localhost')],
+      dir,
+    );
+    assertRefused(
+      run,
+      /^drift-guard: The shadow database postgresql:\/\/drift_app:\*\*\*\*@localhost:\d+\/cli_shadow_main_\S+ is the checked database \(postgresql:\/\/postgres@127\.0\.0\.1:\d+\/cli_shadow_main_\S+\)/,
+    );
     assert.doesNotMatch(run.stderr, new RegExp(pg.password));
     assert.equal(await sql('SELECT count(*) FROM authors', db.name), '1');
     assert.equal(await sql('SELECT count(*) FROM _prisma_migrations', db.name), '1');
@@ -68,7 +75,9 @@ describe('drift-guard check --shadow-url safety (bundled CLI, real PostgreSQL)',
 
   it('a --shadow-url equal to the datasource URL (from DATABASE_URL) is refused too, without --url', async () => {
     const { dir, db } = await deployedBlog();
-    const run = await cli(['check', '--shadow-url', db.url.replace('127.0.0.1', '[::1]')], dir, { DATABASE_URL: db.url });
+    const run = await cli(['check', '--shadow-url', db.url.replace('127.0.0.1', '[::1]')], dir, {
+      DATABASE_URL: db.url,
+    });
     assertRefused(run, /is the checked database|is the datasource url/);
     assert.equal(await sql('SELECT count(*) FROM authors', db.name), '1');
   });
@@ -76,7 +85,14 @@ describe('drift-guard check --shadow-url safety (bundled CLI, real PostgreSQL)',
   it('a --shadow-url equal to a configured environment is refused', async () => {
     const { dir, db } = await deployedBlog();
     await fs.mkdir(path.join(dir, '.vscode'));
-    await fs.writeFile(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'driftGuard.environments': [{ name: 'staging', kind: 'staging', url: { from: 'env', variable: 'STAGING_URL' } }] }));
+    await fs.writeFile(
+      path.join(dir, '.vscode', 'settings.json'),
+      JSON.stringify({
+        'driftGuard.environments': [
+          { name: 'staging', kind: 'staging', url: { from: 'env', variable: 'STAGING_URL' } },
+        ],
+      }),
+    );
     const run = await cli(['check', '--shadow-url', db.url], dir, { STAGING_URL: db.url });
     assertRefused(run, /is environment staging/);
     assert.equal(await sql('SELECT count(*) FROM authors', db.name), '1');
@@ -86,7 +102,10 @@ describe('drift-guard check --shadow-url safety (bundled CLI, real PostgreSQL)',
     const { dir } = await deployedBlog();
     const foreign = await newDatabase('foreign');
     await pg.psql('CREATE TABLE invoices (id int); INSERT INTO invoices VALUES (42);', foreign.name);
-    assertRefused(await cli(['check', '--shadow-url', foreign.url], dir), /holds objects drift-guard did not create \(public\.invoices \(table\)\)/);
+    assertRefused(
+      await cli(['check', '--shadow-url', foreign.url], dir),
+      /holds objects drift-guard did not create \(public\.invoices \(table\)\)/,
+    );
     assert.equal(await sql('SELECT id FROM invoices', foreign.name), '42');
 
     const fresh = await newDatabase('fresh');

@@ -36,7 +36,10 @@ describe('drift-guard status exit code (bundled dist/cli.js, real PostgreSQL)', 
     await prepareHistoryOnly(url);
 
     const json = await cli(['status', '--url', url, '--json']);
-    const report = JSON.parse(json.stdout) as { migrations: Array<{ state: string }>; hazards: Array<{ kind: string; migration: string }> };
+    const report = JSON.parse(json.stdout) as {
+      migrations: Array<{ state: string }>;
+      hazards: Array<{ kind: string; migration: string }>;
+    };
     assert.ok(
       report.migrations.every((m) => m.state === 'applied'),
       json.stdout,

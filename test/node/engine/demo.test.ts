@@ -4,7 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
-import { DEMO_DRIFT, DEMO_DRIFT_SQL, defaultDemoDir, prepareHistoryOnly, prepareProdLike } from '../../fixtures/demoDatabase';
+import {
+  DEMO_DRIFT,
+  DEMO_DRIFT_SQL,
+  defaultDemoDir,
+  prepareHistoryOnly,
+  prepareProdLike,
+} from '../../fixtures/demoDatabase';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 import { rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 
@@ -35,15 +41,39 @@ describe('engine end to end on the demo project', function () {
     const check = await session.diffMigrationsToSchema(project);
     const normalize = (sql: string): string => sql.replace(/\r\n/g, '\n').trim();
     assert.equal(normalize(check.script), normalize(DEMO_DRIFT_SQL));
-    const tables = check.items.filter((i) => i.object === 'table').map((i) => i.table).sort();
+    const tables = check.items
+      .filter((i) => i.object === 'table')
+      .map((i) => i.table)
+      .sort();
     assert.deepEqual(tables, [...DEMO_DRIFT.tables].sort());
-    const columns = check.items.filter((i) => i.object === 'column').map((i) => `${i.table}.${i.column}`).sort();
+    const columns = check.items
+      .filter((i) => i.object === 'column')
+      .map((i) => `${i.table}.${i.column}`)
+      .sort();
     assert.deepEqual(columns, DEMO_DRIFT.columns.map((c) => `${c.table}.${c.column}`).sort());
-    assert.deepEqual(check.items.filter((i) => i.object === 'enum').map((i) => i.enum), DEMO_DRIFT.enums);
-    assert.deepEqual(check.items.filter((i) => i.object === 'index').map((i) => i.name).sort(), [...DEMO_DRIFT.indexes].sort());
-    assert.deepEqual(check.items.filter((i) => i.object === 'foreignKey').map((i) => i.name).sort(), [...DEMO_DRIFT.foreignKeys].sort());
+    assert.deepEqual(
+      check.items.filter((i) => i.object === 'enum').map((i) => i.enum),
+      DEMO_DRIFT.enums,
+    );
+    assert.deepEqual(
+      check.items
+        .filter((i) => i.object === 'index')
+        .map((i) => i.name)
+        .sort(),
+      [...DEMO_DRIFT.indexes].sort(),
+    );
+    assert.deepEqual(
+      check.items
+        .filter((i) => i.object === 'foreignKey')
+        .map((i) => i.name)
+        .sort(),
+      [...DEMO_DRIFT.foreignKeys].sort(),
+    );
 
-    const baseline = await session.createBaseline(project, { name: 'baseline_invoicing_and_drift', now: '2026-02-17T12:00:00Z' });
+    const baseline = await session.createBaseline(project, {
+      name: 'baseline_invoicing_and_drift',
+      now: '2026-02-17T12:00:00Z',
+    });
     assert.equal(baseline.created, true);
     const withBaseline = await loadProject(root);
     assert.equal((await session.diffMigrationsToSchema(withBaseline)).empty, true);
@@ -51,11 +81,20 @@ describe('engine end to end on the demo project', function () {
     const prod = await pg.createDatabase(`demo_prod_${process.pid}`);
     await prepareProdLike(prod);
     const live = await session.diffMigrationsToDatabase(project, prod);
-    assert.deepEqual(live.items.filter((i) => i.object === 'table').map((i) => `${i.change} ${i.table}`).sort(), DEMO_DRIFT.tables.map((t) => `added ${t}`).sort());
+    assert.deepEqual(
+      live.items
+        .filter((i) => i.object === 'table')
+        .map((i) => `${i.change} ${i.table}`)
+        .sort(),
+      DEMO_DRIFT.tables.map((t) => `added ${t}`).sort(),
+    );
     const resolved = await session.resolve(withBaseline, prod, { applied: baseline.migrationName });
     assert.equal(resolved.recorded, true);
     const status = await session.historyStatus(withBaseline, prod);
-    assert.ok(status.migrations.every((m) => m.state === 'applied'), JSON.stringify(status.migrations));
+    assert.ok(
+      status.migrations.every((m) => m.state === 'applied'),
+      JSON.stringify(status.migrations),
+    );
     assert.equal((await session.diffMigrationsToDatabase(withBaseline, prod)).empty, true);
     // Production applied fix → init → add, not their name order.
     assert.ok(status.hazards.some((h) => h.kind === 'appliedOutOfOrder'));

@@ -4,7 +4,13 @@ import { type DriftReport } from '../../../src/core/drift/driftReport';
 import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PrismaProject } from '../../../src/core/project/types';
-import { GENERIC_VARIANTS, TRICKY_HISTORIES, type TrickyHistory, schemaText, writeHistoryProject } from '../../fixtures/histories';
+import {
+  GENERIC_VARIANTS,
+  TRICKY_HISTORIES,
+  type TrickyHistory,
+  schemaText,
+  writeHistoryProject,
+} from '../../fixtures/histories';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 import { testCacheDir } from '../../fixtures/engineProjects';
 
@@ -59,7 +65,17 @@ describe('differential: cached, uncached and real PostgreSQL shadow give the sam
   const itemsOf = (report: DriftReport, unqualified = false): string[] =>
     report.items
       .map((i) =>
-        JSON.stringify({ object: i.object, change: i.change, schema: i.schema, table: i.table, column: i.column, name: i.name, enum: i.enum, value: i.value, sql: normal(i.sql, unqualified) }),
+        JSON.stringify({
+          object: i.object,
+          change: i.change,
+          schema: i.schema,
+          table: i.table,
+          column: i.column,
+          name: i.name,
+          enum: i.enum,
+          value: i.value,
+          sql: normal(i.sql, unqualified),
+        }),
       )
       .sort();
   const scriptOf = (report: DriftReport, unqualified = false): string => normal(report.script, unqualified) ?? '';
@@ -101,18 +117,32 @@ describe('differential: cached, uncached and real PostgreSQL shadow give the sam
           for (const [label, report] of answers) {
             const where = `${history.name} / ${variant} / ${label} (${report.shadow})`;
             const unqualified = report.shadow === 'embedded-datamodel';
-            assert.deepEqual(itemsOf(report, unqualified), itemsOf(reference, unqualified), `${where}: items differ from the PostgreSQL 15 shadow`);
-            assert.equal(scriptOf(report, unqualified), scriptOf(reference, unqualified), `${where}: script differs from the PostgreSQL 15 shadow`);
+            assert.deepEqual(
+              itemsOf(report, unqualified),
+              itemsOf(reference, unqualified),
+              `${where}: items differ from the PostgreSQL 15 shadow`,
+            );
+            assert.equal(
+              scriptOf(report, unqualified),
+              scriptOf(reference, unqualified),
+              `${where}: script differs from the PostgreSQL 15 shadow`,
+            );
           }
           paths.push(answers[2][1].shadow);
           if (variant === 'as migrated') {
             // The fixtures describe their schema as closely as Prisma can: the reference finds only what they expect.
             const expected = (history.expectedDrift ?? []).map((sql) => normal(sql, false)).sort();
             const found = reference.items.map((i) => normal(i.sql, false)).sort();
-            assert.deepEqual(found, expected, `${history.name}: the PostgreSQL 15 shadow's answer for the schema as migrated:\n${reference.script}`);
+            assert.deepEqual(
+              found,
+              expected,
+              `${history.name}: the PostgreSQL 15 shadow's answer for the schema as migrated:\n${reference.script}`,
+            );
           }
         }
-        datamodelUse.push(`${history.name}=${paths.every((p) => p === 'embedded-datamodel') ? 'yes' : paths.join(',')}`);
+        datamodelUse.push(
+          `${history.name}=${paths.every((p) => p === 'embedded-datamodel') ? 'yes' : paths.join(',')}`,
+        );
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }
@@ -120,8 +150,16 @@ describe('differential: cached, uncached and real PostgreSQL shadow give the sam
   }
 
   it('the fast path serves plain histories (so the comparisons above really exercise it)', () => {
-    for (const name of ['table-renamed-cleanly', 'column-types-and-defaults', 'enum-evolution', 'data-statements-and-not-null']) {
-      assert.ok(datamodelUse.includes(`${name}=yes`), `${name} was not answered from the datamodel: ${datamodelUse.join('; ')}`);
+    for (const name of [
+      'table-renamed-cleanly',
+      'column-types-and-defaults',
+      'enum-evolution',
+      'data-statements-and-not-null',
+    ]) {
+      assert.ok(
+        datamodelUse.includes(`${name}=yes`),
+        `${name} was not answered from the datamodel: ${datamodelUse.join('; ')}`,
+      );
     }
     // The history a datamodel cannot represent is answered from the shadow instead.
     assert.ok(!datamodelUse.includes('table-renamed-two-unique-indexes=yes'), datamodelUse.join('; '));

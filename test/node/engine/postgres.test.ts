@@ -6,7 +6,12 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import { EngineOperations } from '../../../src/core/app/engineOperations';
 import { PgAdapterFactory } from '../../../src/core/engine/pgAdapter';
 import { probeDatabase } from '../../../src/core/environments/probe';
-import { migrationList, prepareSchema, readLocalMigrations, requireLockFile } from '../../../src/core/engine/projectInput';
+import {
+  migrationList,
+  prepareSchema,
+  readLocalMigrations,
+  requireLockFile,
+} from '../../../src/core/engine/projectInput';
 import { loadSchemaEngine } from '../../../src/core/engine/wasmLoader';
 import { loadProject } from '../../../src/core/project/discovery';
 import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
@@ -24,7 +29,9 @@ describe('engine on PostgreSQL (pg adapter)', function () {
   };
   const sql = async (query: string, database?: string): Promise<string> => (await pg.psql(query, database)).trim();
   const tables = async (database: string): Promise<string[]> =>
-    (await sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", database)).split('\n').filter(Boolean);
+    (await sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", database))
+      .split('\n')
+      .filter(Boolean);
 
   before(async () => {
     pg = await sharedPostgres();
@@ -46,9 +53,15 @@ describe('engine on PostgreSQL (pg adapter)', function () {
       await locker.query('LOCK TABLE _prisma_migrations IN ACCESS EXCLUSIVE MODE');
       const error = await rejectionOf(limited.historyStatus(project, db.url));
       assert.equal(error.code, 'timeout');
-      assert.match(error.message, /^Reading _prisma_migrations on 127\.0\.0\.1:\d+\/eng_locked_\d+_\d+ stopped after 1\.0 s waiting for a lock another session holds \(lock_timeout\); PostgreSQL cancelled the query/);
+      assert.match(
+        error.message,
+        /^Reading _prisma_migrations on 127\.0\.0\.1:\d+\/eng_locked_\d+_\d+ stopped after 1\.0 s waiting for a lock another session holds \(lock_timeout\); PostgreSQL cancelled the query/,
+      );
       // Still inside the other session's transaction: the server runs nothing of ours, nor waits for anything.
-      const ours = await locker.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state <> 'idle'`, [db.name]);
+      const ours = await locker.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state <> 'idle'`,
+        [db.name],
+      );
       assert.equal(ours.rows[0].n, '0');
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
@@ -65,24 +78,36 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     const shadow = await newDatabase('cancel');
     // A shadow we prepared, then a table in it that another session keeps locked: emptying it waits for that lock.
     // Shadow connections have no statement_timeout/lock_timeout (migrations may take long): only our limit applies.
-    assert.equal((await session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } })).empty, true);
+    assert.equal(
+      (await session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } })).empty,
+      true,
+    );
     await pg.psql('CREATE TABLE held (id int);', shadow.name);
     const limited = new EngineOperations({ cacheDir: testCacheDir(), timeouts: { analysisMs: 4_000 } });
     const locker = new pgDriver.Client({ connectionString: shadow.url });
     await locker.connect();
     const ours = async (): Promise<number> =>
       Number(
-        (await locker.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state = 'active'`, [shadow.name]))
-          .rows[0].n,
+        (
+          await locker.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state = 'active'`,
+            [shadow.name],
+          )
+        ).rows[0].n,
       );
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE held IN ACCESS SHARE MODE');
       const started = Date.now();
-      const error = await rejectionOf(limited.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } }));
+      const error = await rejectionOf(
+        limited.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } }),
+      );
       assert.equal(error.code, 'timeout');
       assert.match(error.message, /did not finish within 4 s/);
-      assert.match(error.message, /Our query still running on 127\.0\.0\.1:\d+\/eng_cancel_\d+_\d+ was cancelled on the server\./);
+      assert.match(
+        error.message,
+        /Our query still running on 127\.0\.0\.1:\d+\/eng_cancel_\d+_\d+ was cancelled on the server\./,
+      );
       // Still inside the other session's transaction: nothing of ours runs or waits there any more (awaited, a few seconds at most).
       while ((await ours()) > 0) {
         assert.ok(Date.now() - started < 15_000, 'our query is still on the server 15 s after the call started');
@@ -103,20 +128,33 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     await locker.connect();
     const ours = async (): Promise<number> =>
       Number(
-        (await locker.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state = 'active'`, [db.name])).rows[0].n,
+        (
+          await locker.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state = 'active'`,
+            [db.name],
+          )
+        ).rows[0].n,
       );
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE _prisma_migrations IN ACCESS EXCLUSIVE MODE');
       // The server's limit first (the default).
-      const byServer = await rejectionOf(probeDatabase(db.url, { query: { lockTimeoutMs: 1_000, statementTimeoutMs: 10_000 } }));
+      const byServer = await rejectionOf(
+        probeDatabase(db.url, { query: { lockTimeoutMs: 1_000, statementTimeoutMs: 10_000 } }),
+      );
       assert.equal(byServer.code, 'timeout');
-      assert.match(byServer.message, /^Reading 127\.0\.0\.1:\d+\/eng_probe_\d+_\d+ stopped after 1 s waiting for a lock another session holds \(lock_timeout\)/);
+      assert.match(
+        byServer.message,
+        /^Reading 127\.0\.0\.1:\d+\/eng_probe_\d+_\d+ stopped after 1 s waiting for a lock another session holds \(lock_timeout\)/,
+      );
       assert.equal(await ours(), 0);
       // Ours first (a connection without server limits, or a slow tunnel): the query is cancelled on the server.
       const byUs = await rejectionOf(probeDatabase(db.url, { timeoutMs: 1_500, query: {} }));
       assert.equal(byUs.code, 'timeout');
-      assert.match(byUs.message, /^Testing the connection to 127\.0\.0\.1:\d+\/eng_probe_\d+_\d+ did not finish within 2 s\. Our query still running on .* was cancelled on the server\.$/);
+      assert.match(
+        byUs.message,
+        /^Testing the connection to 127\.0\.0\.1:\d+\/eng_probe_\d+_\d+ did not finish within 2 s\. Our query still running on .* was cancelled on the server\.$/,
+      );
       assert.equal(await ours(), 0);
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
@@ -144,18 +182,31 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     const project = await loadFixture('shop');
     const main = await newDatabase('main');
     const events: string[] = [];
-    const factory = new PgAdapterFactory({ url: main.url, onShadowEvent: (e) => events.push(`${e.kind}:${e.database}`) });
+    const factory = new PgAdapterFactory({
+      url: main.url,
+      onShadowEvent: (e) => events.push(`${e.kind}:${e.database}`),
+    });
     // The engine's own "migrations" target: every migration goes to connectToShadowDb().
     const { runtime } = await loadSchemaEngine();
     const schema = prepareSchema(project.schemaFiles);
     const list = migrationList(project.migrationsDir, requireLockFile(project), await readLocalMigrations(project));
-    const engine = await runtime.SchemaEngine.new({ datamodels: schema.files.map((f): [string, string] => [f.path, f.content]) }, () => undefined, bindMigrationAwareSqlAdapterFactory(factory));
+    const engine = await runtime.SchemaEngine.new(
+      { datamodels: schema.files.map((f): [string, string] => [f.path, f.content]) },
+      () => undefined,
+      bindMigrationAwareSqlAdapterFactory(factory),
+    );
     try {
       const shadowDb = await factory.connectToShadowDb();
       const current = await shadowDb.queryRaw({ sql: 'SELECT current_database()', args: [], argTypes: [] });
       assert.match(String(current.rows[0][0]), /^prisma_drift_guard_shadow_[0-9a-f]{12}$/);
       await shadowDb.dispose();
-      const result = await engine.diff({ from: { tag: 'migrations', ...list }, to: { tag: 'schemaDatasource', files: schema.files, configDir: project.root }, script: true, exitCode: null, filters: { externalTables: [], externalEnums: [] } });
+      const result = await engine.diff({
+        from: { tag: 'migrations', ...list },
+        to: { tag: 'schemaDatasource', files: schema.files, configDir: project.root },
+        script: true,
+        exitCode: null,
+        filters: { externalTables: [], externalEnums: [] },
+      });
       // The main database is empty: the diff drops what the migrations create, and nothing ran there.
       assert.match(result.stdout ?? '', /DROP TABLE ("public"\.)?"orders"/);
     } finally {
@@ -189,7 +240,10 @@ describe('engine on PostgreSQL (pg adapter)', function () {
   it('empties a configured shadow database it prepared itself before each use', async () => {
     const project = await loadFixture('blog-multifile');
     const shadow = await newDatabase('shadow');
-    assert.equal((await session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } })).empty, true);
+    assert.equal(
+      (await session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } })).empty,
+      true,
+    );
     // Our leftovers (the migrated tables) and anything added after we marked it are emptied next time.
     await pg.psql('CREATE TABLE leftover (id int); CREATE SCHEMA extra;', shadow.name);
     const report = await session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } });
@@ -198,10 +252,20 @@ describe('engine on PostgreSQL (pg adapter)', function () {
   });
 
   it('a migration failing at run time gives its failing statement line on a --shadow-url shadow and on the embedded shadow of a database check', async () => {
-    const sql = ['ALTER TABLE "posts" ADD COLUMN "slug" TEXT;', '', "UPDATE \"posts\" SET \"slug\" = 'x';", '', '-- fails: no such table', 'INSERT INTO "missing_table" VALUES (1);', ''].join('\n');
+    const sql = [
+      'ALTER TABLE "posts" ADD COLUMN "slug" TEXT;',
+      '',
+      'UPDATE "posts" SET "slug" = \'x\';',
+      '',
+      '-- fails: no such table',
+      'INSERT INTO "missing_table" VALUES (1);',
+      '',
+    ].join('\n');
     const project = await addMigration(await loadFixture('blog-multifile', true), '20250302000000_broken_insert', sql);
     const shadow = await newDatabase('shadow_fail');
-    const onShadow = await rejectionOf(session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } }));
+    const onShadow = await rejectionOf(
+      session.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadow.url } }),
+    );
     assert.equal(onShadow.code, 'migration-failed', onShadow.message);
     assert.equal(onShadow.migration, '20250302000000_broken_insert');
     assert.match(onShadow.location?.file ?? '', /20250302000000_broken_insert[\\/]migration\.sql$/);
@@ -220,7 +284,10 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     const db = await newDatabase('live');
     await session.deploy(project, db.url);
     assert.equal((await session.diffMigrationsToDatabase(project, db.url)).empty, true);
-    await pg.psql('ALTER TABLE posts ADD COLUMN views integer; ALTER TABLE authors DROP COLUMN name; CREATE TABLE audit (id serial primary key);', db.name);
+    await pg.psql(
+      'ALTER TABLE posts ADD COLUMN views integer; ALTER TABLE authors DROP COLUMN name; CREATE TABLE audit (id serial primary key);',
+      db.name,
+    );
     const report = await session.diffMigrationsToDatabase(project, db.url);
     const keys = report.items.map((i) => `${i.change} ${i.object} ${i.table}${i.column ? `.${i.column}` : ''}`).sort();
     assert.deepEqual(keys, ['added column posts.views', 'added table audit', 'removed column authors.name']);
@@ -242,7 +309,10 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     // 2nd migration checked out with CRLF; 3rd recorded as failed with logs; 4th rolled back.
     const crlf = path.join(base.migrationsDir, names[1], 'migration.sql');
     fs.writeFileSync(crlf, fs.readFileSync(crlf, 'utf8').replace(/\n/g, '\r\n'));
-    await pg.psql(`UPDATE _prisma_migrations SET finished_at = NULL, logs = 'ERROR: deadlock detected' WHERE migration_name = '${names[2]}'`, db.name);
+    await pg.psql(
+      `UPDATE _prisma_migrations SET finished_at = NULL, logs = 'ERROR: deadlock detected' WHERE migration_name = '${names[2]}'`,
+      db.name,
+    );
     await pg.psql(`UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = '${names[3]}'`, db.name);
     await pg.psql(
       `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES ('x', 'abc', '20231231000000_gone', now(), now(), 1)`,
@@ -279,7 +349,10 @@ describe('engine on PostgreSQL (pg adapter)', function () {
     assert.equal(refusal.code, 'refused');
     assert.match(refusal.message, /does not have every change it makes — .*table invoices/);
     assert.match(refusal.message, /column users\.activated_at/);
-    assert.equal(await sql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${name}'`, lacking.name), '0');
+    assert.equal(
+      await sql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${name}'`, lacking.name),
+      '0',
+    );
 
     // A database where db push created them: the proof passes and the record is written.
     const pushed = await newDatabase('pushed');
@@ -313,7 +386,9 @@ describe('engine on PostgreSQL (pg adapter)', function () {
 
   it('bad connections each give one clear message: wrong password, unreachable server, missing database', async () => {
     const project = await loadFixture('blog-multifile');
-    const wrong = await rejectionOf(session.historyStatus(project, pg.url({ user: 'password', password: 'not-the-password' })));
+    const wrong = await rejectionOf(
+      session.historyStatus(project, pg.url({ user: 'password', password: 'not-the-password' })),
+    );
     assert.equal(wrong.code, 'authentication-failed');
     assert.match(wrong.message, new RegExp(`Authentication failed for user "${pg.passwordUser}"`));
     const unreachable = await rejectionOf(session.diffMigrationsToDatabase(project, 'postgresql://u:p@127.0.0.1:1/db'));

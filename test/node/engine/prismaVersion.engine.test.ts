@@ -18,13 +18,59 @@ import { rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
  * deprecated ones included): a schema of any of these versions may carry them.
  */
 const PREVIEW_FEATURES_OF_PRISMA_5_TO_7 = [
-  'aggregateApi', 'atomicNumberOperations', 'clientExtensions', 'cockroachdb', 'connectOrCreate', 'createMany', 'dataProxy', 'deno', 'distinct',
-  'driverAdapters', 'esm', 'extendedIndexes', 'extendedWhereUnique', 'fieldReference', 'filteredRelationCount', 'filterJson', 'fullTextIndex',
-  'fullTextSearch', 'fullTextSearchPostgres', 'groupBy', 'improvedQueryRaw', 'interactiveTransactions', 'jsonProtocol', 'metrics',
-  'microsoftSqlServer', 'middlewares', 'mongoDb', 'multiSchema', 'namedConstraints', 'nApi', 'nativeDistinct', 'nativeTypes',
-  'orderByAggregateGroup', 'orderByNulls', 'orderByRelation', 'postgresqlExtensions', 'referentialActions', 'referentialIntegrity',
-  'selectRelationCount', 'tracing', 'transactionApi', 'uncheckedScalarInputs', 'views', 'relationJoins', 'reactNative', 'prismaSchemaFolder',
-  'omitApi', 'typedSql', 'strictUndefinedChecks', 'shardKeys', 'partialIndexes', 'queryCompiler', 'schemaEngineDriverAdapters',
+  'aggregateApi',
+  'atomicNumberOperations',
+  'clientExtensions',
+  'cockroachdb',
+  'connectOrCreate',
+  'createMany',
+  'dataProxy',
+  'deno',
+  'distinct',
+  'driverAdapters',
+  'esm',
+  'extendedIndexes',
+  'extendedWhereUnique',
+  'fieldReference',
+  'filteredRelationCount',
+  'filterJson',
+  'fullTextIndex',
+  'fullTextSearch',
+  'fullTextSearchPostgres',
+  'groupBy',
+  'improvedQueryRaw',
+  'interactiveTransactions',
+  'jsonProtocol',
+  'metrics',
+  'microsoftSqlServer',
+  'middlewares',
+  'mongoDb',
+  'multiSchema',
+  'namedConstraints',
+  'nApi',
+  'nativeDistinct',
+  'nativeTypes',
+  'orderByAggregateGroup',
+  'orderByNulls',
+  'orderByRelation',
+  'postgresqlExtensions',
+  'referentialActions',
+  'referentialIntegrity',
+  'selectRelationCount',
+  'tracing',
+  'transactionApi',
+  'uncheckedScalarInputs',
+  'views',
+  'relationJoins',
+  'reactNative',
+  'prismaSchemaFolder',
+  'omitApi',
+  'typedSql',
+  'strictUndefinedChecks',
+  'shardKeys',
+  'partialIndexes',
+  'queryCompiler',
+  'schemaEngineDriverAdapters',
 ];
 
 /** Prisma 5's migration for two models and their implicit many-to-many relation (what `prisma migrate dev` 5.22 writes). */
@@ -123,11 +169,21 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'migration.sql'), `-- ${salt}\n${sql}`);
     });
-    if (spec.prisma) fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'p', devDependencies: { prisma: spec.prisma } }));
+    if (spec.prisma) {
+      fs.writeFileSync(
+        path.join(root, 'package.json'),
+        JSON.stringify({ name: 'p', devDependencies: { prisma: spec.prisma } }),
+      );
+    }
     const generator = spec.previewFeatures
       ? `generator client {\n  provider        = "prisma-client-js"\n  previewFeatures = [${spec.previewFeatures.map((f) => JSON.stringify(f)).join(', ')}]\n}\n\n`
       : '';
-    const datasource = ['datasource db {', '  provider = "postgresql"', ...(spec.datasource ?? []).map((l) => `  ${l}`), '}'].join('\n');
+    const datasource = [
+      'datasource db {',
+      '  provider = "postgresql"',
+      ...(spec.datasource ?? []).map((l) => `  ${l}`),
+      '}',
+    ].join('\n');
     fs.writeFileSync(path.join(root, 'prisma', 'schema.prisma'), `${datasource}\n\n${generator}${spec.models}`);
     return loadProject(root);
   };
@@ -142,7 +198,8 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
       await pg.dropDatabase(name);
     }
   };
-  const describeItems = (report: DriftReport): string[] => report.items.map((i) => `${i.change} ${i.object} ${i.table ?? '?'} ${i.name ?? ''}`.trim()).sort();
+  const describeItems = (report: DriftReport): string[] =>
+    report.items.map((i) => `${i.change} ${i.object} ${i.table ?? '?'} ${i.name ?? ''}`.trim()).sort();
 
   describe('survey: m2m-primary-key', () => {
     it('a Prisma 5 project whose migrations have Prisma 5 layout shows no drift (embedded shadow, datamodel, PostgreSQL 15)', async () => {
@@ -158,18 +215,28 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
     it('a Prisma 6 or 7 project with the Prisma 5 layout in its history shows the drift its Prisma shows, in model terms (never "table ?")', async () => {
       for (const prisma of ['^6.19.0', '7.10.0']) {
         const project = await writeProject({ prisma, models: M2M_MODELS, migrations: [PRISMA5_M2M_INIT] });
-        const expected = ['added primaryKey _PostToTag _PostToTag_AB_pkey', 'removed index _PostToTag _PostToTag_AB_unique'];
+        const expected = [
+          'added primaryKey _PostToTag _PostToTag_AB_pkey',
+          'removed index _PostToTag _PostToTag_AB_unique',
+        ];
         const reference = await onPostgres15(project);
         assert.deepEqual(describeItems(reference), expected, reference.script);
         const embedded = await session.diffMigrationsToSchema(project);
         assert.deepEqual(describeItems(embedded), expected, embedded.script);
         // What Prisma 6's upgrade guide has users generate: add the primary key, drop the unique index.
-        assert.match(embedded.script, /ALTER TABLE "_PostToTag" ADD CONSTRAINT "_PostToTag_AB_pkey" PRIMARY KEY \("A", "B"\);[\s\S]*DROP INDEX "_PostToTag_AB_unique";/);
+        assert.match(
+          embedded.script,
+          /ALTER TABLE "_PostToTag" ADD CONSTRAINT "_PostToTag_AB_pkey" PRIMARY KEY \("A", "B"\);[\s\S]*DROP INDEX "_PostToTag_AB_unique";/,
+        );
       }
     });
 
     it('a Prisma 5 baseline creates relation tables in Prisma 5 layout; it replays on PostgreSQL 15 and checks clean there', async () => {
-      const project = await writeProject({ prisma: '^5.22.0', models: M2M_MORE_MODELS, migrations: [PRISMA5_M2M_INIT] });
+      const project = await writeProject({
+        prisma: '^5.22.0',
+        models: M2M_MORE_MODELS,
+        migrations: [PRISMA5_M2M_INIT],
+      });
       const result = await session.createBaseline(project, { now: '2024-06-01T00:00:00Z' });
       assert.ok(result.created && result.verified && result.sqlPath, result.message);
       const sql = fs.readFileSync(result.sqlPath, 'utf8');
@@ -180,10 +247,18 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
       const name = `prisma5_replay_${process.pid}_${counter++}`;
       await pg.createDatabase(name);
       try {
-        for (const file of [path.join(project.migrations[0].sqlPath), result.sqlPath]) await pg.psql(fs.readFileSync(file, 'utf8'), name);
-        const constraints = await pg.psql(`SELECT conname FROM pg_constraint WHERE conrelid = '"_CatToPet"'::regclass AND contype = 'p'`, name);
+        for (const file of [path.join(project.migrations[0].sqlPath), result.sqlPath]) {
+          await pg.psql(fs.readFileSync(file, 'utf8'), name);
+        }
+        const constraints = await pg.psql(
+          `SELECT conname FROM pg_constraint WHERE conrelid = '"_CatToPet"'::regclass AND contype = 'p'`,
+          name,
+        );
         assert.equal(constraints.trim(), '');
-        const indexes = await pg.psql(`SELECT indexname FROM pg_indexes WHERE tablename = '_CatToPet' ORDER BY 1`, name);
+        const indexes = await pg.psql(
+          `SELECT indexname FROM pg_indexes WHERE tablename = '_CatToPet' ORDER BY 1`,
+          name,
+        );
         assert.deepEqual(indexes.trim().split('\n'), ['_CatToPet_AB_unique', '_CatToPet_B_index']);
       } finally {
         await pg.dropDatabase(name);
@@ -201,10 +276,20 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
       const rejected: string[] = [];
       for (const feature of PREVIEW_FEATURES_OF_PRISMA_5_TO_7) {
         const content = `datasource db {\n  provider = "postgresql"\n}\n\ngenerator client {\n  provider        = "prisma-client-js"\n  previewFeatures = ["${feature}"]\n}\n\nmodel A {\n  id Int @id\n}\n`;
-        const engine = await runtime.SchemaEngine.new({ datamodels: [['schema.prisma', content]] }, () => undefined, bindMigrationAwareSqlAdapterFactory(new ComposedAdapterFactory(offline, offline)));
+        const engine = await runtime.SchemaEngine.new(
+          { datamodels: [['schema.prisma', content]] },
+          () => undefined,
+          bindMigrationAwareSqlAdapterFactory(new ComposedAdapterFactory(offline, offline)),
+        );
         try {
           const files = [{ path: 'schema.prisma', content }];
-          await engine.diff({ from: { tag: 'empty' }, to: { tag: 'schemaDatamodel', files }, script: true, exitCode: null, filters: { externalTables: [], externalEnums: [] } });
+          await engine.diff({
+            from: { tag: 'empty' },
+            to: { tag: 'schemaDatamodel', files },
+            script: true,
+            exitCode: null,
+            filters: { externalTables: [], externalEnums: [] },
+          });
         } catch (error) {
           assert.match(String((error as Error).message), new RegExp(`The preview feature "${feature}" is not known`));
           rejected.push(feature);
@@ -215,18 +300,45 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
       assert.deepEqual(rejected.sort(), [...PREVIEW_FEATURES_UNKNOWN_TO_ENGINE].sort());
       // With all of them in one schema, the prepared schema is accepted.
       const all = prepareSchema([
-        { path: 'schema.prisma', content: `datasource db {\n  provider = "postgresql"\n}\n\ngenerator client {\n  provider = "prisma-client-js"\n  previewFeatures = [${PREVIEW_FEATURES_OF_PRISMA_5_TO_7.filter((f) => f !== 'partialIndexes').map((f) => `"${f}"`).join(', ')}]\n}\n\nmodel A {\n  id Int @id\n}\n` },
+        {
+          path: 'schema.prisma',
+          content: `datasource db {\n  provider = "postgresql"\n}\n\ngenerator client {\n  provider = "prisma-client-js"\n  previewFeatures = [${PREVIEW_FEATURES_OF_PRISMA_5_TO_7.filter(
+            (f) => f !== 'partialIndexes',
+          )
+            .map((f) => `"${f}"`)
+            .join(', ')}]\n}\n\nmodel A {\n  id Int @id\n}\n`,
+        },
       ]);
-      const engine = await runtime.SchemaEngine.new({ datamodels: all.files.map((f): [string, string] => [f.path, f.content]) }, () => undefined, bindMigrationAwareSqlAdapterFactory(new ComposedAdapterFactory(offline, offline)));
+      const engine = await runtime.SchemaEngine.new(
+        { datamodels: all.files.map((f): [string, string] => [f.path, f.content]) },
+        () => undefined,
+        bindMigrationAwareSqlAdapterFactory(new ComposedAdapterFactory(offline, offline)),
+      );
       try {
-        await engine.diff({ from: { tag: 'empty' }, to: { tag: 'schemaDatamodel', files: all.files }, script: true, exitCode: null, filters: { externalTables: [], externalEnums: [] } });
+        await engine.diff({
+          from: { tag: 'empty' },
+          to: { tag: 'schemaDatamodel', files: all.files },
+          script: true,
+          exitCode: null,
+          filters: { externalTables: [], externalEnums: [] },
+        });
       } finally {
         engine.free();
       }
     });
 
     it('a Prisma 6 schema with metrics and driverAdapters is analysed (was exit 2 after migrating the shadow)', async () => {
-      const project = await writeProject({ prisma: '6.14.0', previewFeatures: ['metrics', 'driverAdapters'], models: M2M_MODELS, migrations: [PRISMA5_M2M_INIT.replace(/-- CreateIndex\nCREATE UNIQUE INDEX[^\n]*\n/, '').replace('"B" INTEGER NOT NULL\n', '"B" INTEGER NOT NULL,\n\n    CONSTRAINT "_PostToTag_AB_pkey" PRIMARY KEY ("A","B")\n')] });
+      const project = await writeProject({
+        prisma: '6.14.0',
+        previewFeatures: ['metrics', 'driverAdapters'],
+        models: M2M_MODELS,
+        migrations: [
+          PRISMA5_M2M_INIT.replace(/-- CreateIndex\nCREATE UNIQUE INDEX[^\n]*\n/, '').replace(
+            '"B" INTEGER NOT NULL\n',
+            '"B" INTEGER NOT NULL,\n\n    CONSTRAINT "_PostToTag_AB_pkey" PRIMARY KEY ("A","B")\n',
+          ),
+        ],
+      });
       const report = await session.diffMigrationsToSchema(project);
       assert.deepEqual(describeItems(report), [], report.script);
       assert.deepEqual(describeItems(await onPostgres15(project)), []);
@@ -235,12 +347,21 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
     it('a preview feature no Prisma knows is a schema error, found before any shadow is migrated', async () => {
       const fresh = new EngineOperations({ cacheDir: testCacheDir() });
       try {
-        const project = await writeProject({ prisma: '6.14.0', previewFeatures: ['metrcs'], models: M2M_MODELS, migrations: [PRISMA5_M2M_INIT] });
+        const project = await writeProject({
+          prisma: '6.14.0',
+          previewFeatures: ['metrcs'],
+          models: M2M_MODELS,
+          migrations: [PRISMA5_M2M_INIT],
+        });
         const error = await rejectionOf(fresh.diffMigrationsToSchema(project));
         assert.equal(error.code, 'invalid-schema');
         assert.match(error.message, /The preview feature "metrcs" is not known/);
         assert.equal(error.location?.line, 7);
-        assert.equal((await fresh.stats()).embeddedShadowRunning, false, 'the embedded shadow was started for a schema that cannot be analysed');
+        assert.equal(
+          (await fresh.stats()).embeddedShadowRunning,
+          false,
+          'the embedded shadow was started for a schema that cannot be analysed',
+        );
       } finally {
         await fresh.dispose();
       }
@@ -250,7 +371,11 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
   it('survey: datasource-urls — a Prisma 5 schema with url, directUrl and shadowDatabaseUrl is analysed', async () => {
     const project = await writeProject({
       prisma: '5.22.0',
-      datasource: ['url = env("DATABASE_URL")', 'directUrl = env("DIRECT_URL")', 'shadowDatabaseUrl = env("SHADOW_URL")'],
+      datasource: [
+        'url = env("DATABASE_URL")',
+        'directUrl = env("DIRECT_URL")',
+        'shadowDatabaseUrl = env("SHADOW_URL")',
+      ],
       models: M2M_MODELS,
       migrations: [PRISMA5_M2M_INIT],
     });
@@ -262,7 +387,10 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
       prisma: '5.22.0',
       previewFeatures: ['views'],
       models: `${M2M_MODELS}\nview PostView {\n  id    Int      @id\n  tags  String[]\n\n  @@index([tags(ops: ArrayOps)], type: Gin)\n}\n\nview PairView {\n  a Int\n  b Int\n\n  @@id([a, b])\n}\n`,
-      migrations: [PRISMA5_M2M_INIT, 'CREATE VIEW "PostView" AS SELECT "id", ARRAY[]::TEXT[] AS "tags" FROM "Post";\nCREATE VIEW "PairView" AS SELECT "A" AS "a", "B" AS "b" FROM "_PostToTag";'],
+      migrations: [
+        PRISMA5_M2M_INIT,
+        'CREATE VIEW "PostView" AS SELECT "id", ARRAY[]::TEXT[] AS "tags" FROM "Post";\nCREATE VIEW "PairView" AS SELECT "A" AS "a", "B" AS "b" FROM "_PostToTag";',
+      ],
     });
     assert.deepEqual(describeItems(await session.diffMigrationsToSchema(project)), []);
     assert.deepEqual(describeItems(await onPostgres15(project)), []);
@@ -273,16 +401,28 @@ describe('Prisma version fidelity with the bundled engine (real engine, PGlite, 
       ['5.22.0', 'fullTextSearch'],
       ['6.19.0', 'fullTextSearchPostgres'],
     ]) {
-      const project = await writeProject({ prisma, previewFeatures: [feature], models: 'model A {\n  id Int @id\n}\n', migrations: ['CREATE TABLE "A" ("id" INTEGER NOT NULL, CONSTRAINT "A_pkey" PRIMARY KEY ("id"));\n'] });
+      const project = await writeProject({
+        prisma,
+        previewFeatures: [feature],
+        models: 'model A {\n  id Int @id\n}\n',
+        migrations: ['CREATE TABLE "A" ("id" INTEGER NOT NULL, CONSTRAINT "A_pkey" PRIMARY KEY ("id"));\n'],
+      });
       assert.deepEqual(describeItems(await session.diffMigrationsToSchema(project)), [], feature);
     }
   });
 
   it('survey: multi-schema-ga — schemas with the multiSchema preview feature (Prisma 5/6) and without it (6.13+) give the same answer as PostgreSQL 15', async () => {
     const models = 'model A {\n  id Int @id\n\n  @@schema("blog")\n}\n';
-    const migration = 'CREATE SCHEMA IF NOT EXISTS "blog";\nCREATE TABLE "blog"."A" ("id" INTEGER NOT NULL, CONSTRAINT "A_pkey" PRIMARY KEY ("id"));\n';
+    const migration =
+      'CREATE SCHEMA IF NOT EXISTS "blog";\nCREATE TABLE "blog"."A" ("id" INTEGER NOT NULL, CONSTRAINT "A_pkey" PRIMARY KEY ("id"));\n';
     for (const previewFeatures of [['multiSchema'], undefined]) {
-      const project = await writeProject({ prisma: '6.19.0', datasource: ['schemas = ["public", "blog"]'], ...(previewFeatures ? { previewFeatures } : {}), models, migrations: [migration] });
+      const project = await writeProject({
+        prisma: '6.19.0',
+        datasource: ['schemas = ["public", "blog"]'],
+        ...(previewFeatures ? { previewFeatures } : {}),
+        models,
+        migrations: [migration],
+      });
       assert.deepEqual(describeItems(await session.diffMigrationsToSchema(project)), []);
       assert.deepEqual(describeItems(await onPostgres15(project)), []);
     }
@@ -307,7 +447,11 @@ CREATE INDEX "Post_title_live_idx" ON "Post"("title") WHERE "deletedAt" IS NULL;
 
     it('raw partial and expression indexes: baseline writes only what the schema adds, replays, and checks clean (embedded and PostgreSQL 15)', async () => {
       for (const prisma of ['5.22.0', '6.19.0', '7.10.0']) {
-        const project = await writeProject({ prisma, models: POST('\n  views     Int       @default(0)'), migrations: [RAW_INDEXES] });
+        const project = await writeProject({
+          prisma,
+          models: POST('\n  views     Int       @default(0)'),
+          migrations: [RAW_INDEXES],
+        });
         const reference = await onPostgres15(project);
         assert.deepEqual(describeItems(reference), ['added column Post'], reference.script);
         const result = await session.createBaseline(project, { now: '2024-06-01T00:00:00Z' });
@@ -322,14 +466,29 @@ CREATE INDEX "Post_title_live_idx" ON "Post"("title") WHERE "deletedAt" IS NULL;
     });
 
     it('with partialIndexes enabled, declared partial indexes are compared as declared; an undeclared raw one is drift, as Prisma 7 says', async () => {
-      const declared = POST('\n\n  @@unique([slug], map: "Post_slug_live_key", where: raw("\\"deletedAt\\" IS NULL"))\n  @@index([title], map: "Post_title_live_idx", where: raw("\\"deletedAt\\" IS NULL"))');
-      const project = await writeProject({ prisma: '7.10.0', previewFeatures: ['partialIndexes'], models: declared, migrations: [RAW_INDEXES] });
+      const declared = POST(
+        '\n\n  @@unique([slug], map: "Post_slug_live_key", where: raw("\\"deletedAt\\" IS NULL"))\n  @@index([title], map: "Post_title_live_idx", where: raw("\\"deletedAt\\" IS NULL"))',
+      );
+      const project = await writeProject({
+        prisma: '7.10.0',
+        previewFeatures: ['partialIndexes'],
+        models: declared,
+        migrations: [RAW_INDEXES],
+      });
       const reference = await onPostgres15(project);
       assert.deepEqual(describeItems(reference), [], reference.script);
       assert.deepEqual(describeItems(await session.diffMigrationsToSchema(project)), []);
-      const undeclared = await writeProject({ prisma: '7.10.0', previewFeatures: ['partialIndexes'], models: POST(''), migrations: [RAW_INDEXES] });
+      const undeclared = await writeProject({
+        prisma: '7.10.0',
+        previewFeatures: ['partialIndexes'],
+        models: POST(''),
+        migrations: [RAW_INDEXES],
+      });
       const expected = describeItems(await onPostgres15(undeclared));
-      assert.ok(expected.some((i) => /^removed index Post Post_slug_live_key$/.test(i)), expected.join(', '));
+      assert.ok(
+        expected.some((i) => /^removed index Post Post_slug_live_key$/.test(i)),
+        expected.join(', '),
+      );
       assert.deepEqual(describeItems(await session.diffMigrationsToSchema(undeclared)), expected);
     });
   });

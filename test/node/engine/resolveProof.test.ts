@@ -9,28 +9,57 @@ import { type PostgresFixture, sharedPostgres } from '../../fixtures/postgres';
 import { addMigration, copyFixture, rejectionOf, testCacheDir } from '../../fixtures/engineProjects';
 
 describe('resolve --applied proof: every change, not only what is created (pure)', () => {
-  const column = (sql: string, over: Partial<DriftItem> = {}): DriftItem => ({ object: 'column', change: 'altered', table: 'posts', column: 'title', sql, ...over });
+  const column = (sql: string, over: Partial<DriftItem> = {}): DriftItem => ({
+    object: 'column',
+    change: 'altered',
+    table: 'posts',
+    column: 'title',
+    sql,
+    ...over,
+  });
   const none = { before: [], after: [], database: [] };
 
   it('an item only in the diff up to the migration is missing; the same item on both sides is other drift', () => {
-    const drift = column('ALTER TABLE "authors" DROP COLUMN "nickname"', { table: 'authors', column: 'nickname', change: 'removed' });
-    const { changes } = missingChanges({ before: [drift], after: [drift, column(`ALTER TABLE "posts" ALTER COLUMN "title" SET DEFAULT 'untitled'`)], checks: none, schemaFiles: [] });
+    const drift = column('ALTER TABLE "authors" DROP COLUMN "nickname"', {
+      table: 'authors',
+      column: 'nickname',
+      change: 'removed',
+    });
+    const { changes } = missingChanges({
+      before: [drift],
+      after: [drift, column(`ALTER TABLE "posts" ALTER COLUMN "title" SET DEFAULT 'untitled'`)],
+      checks: none,
+      schemaFiles: [],
+    });
     assert.deepEqual(
       changes.map((c) => c.description),
       ['column posts.title: default differs'],
     );
     // The database differs from both states, differently: the migration touches it.
-    const other = missingChanges({ before: [column(`ALTER TABLE "posts" ALTER COLUMN "title" SET DEFAULT 'a'`)], after: [column(`ALTER TABLE "posts" ALTER COLUMN "title" SET DEFAULT 'b'`)], checks: none, schemaFiles: [] });
+    const other = missingChanges({
+      before: [column(`ALTER TABLE "posts" ALTER COLUMN "title" SET DEFAULT 'a'`)],
+      after: [column(`ALTER TABLE "posts" ALTER COLUMN "title" SET DEFAULT 'b'`)],
+      checks: none,
+      schemaFiles: [],
+    });
     assert.equal(other.changes.length, 1);
   });
 
   it('CHECK constraints from the catalogs: added, changed and dropped by the migration', () => {
-    const check = (name: string, definition: string): { table: string; name: string; definition: string } => ({ table: 'posts', name, definition });
+    const check = (name: string, definition: string): { table: string; name: string; definition: string } => ({
+      table: 'posts',
+      name,
+      definition,
+    });
     const { changes } = missingChanges({
       before: [],
       after: [],
       checks: {
-        before: [check('kept', 'CHECK (id > 0)'), check('changed', 'CHECK (id > 1)'), check('dropped', 'CHECK (id < 10)')],
+        before: [
+          check('kept', 'CHECK (id > 0)'),
+          check('changed', 'CHECK (id > 1)'),
+          check('dropped', 'CHECK (id < 10)'),
+        ],
         after: [check('kept', 'CHECK (id > 0)'), check('changed', 'CHECK (id > 2)'), check('added', 'CHECK (id <> 5)')],
         database: [check('changed', 'CHECK (id > 1)'), check('dropped', 'CHECK (id < 10)')],
       },
@@ -61,13 +90,42 @@ describe('resolve --applied proof on PostgreSQL 15', function () {
   });
 
   const CASES: Array<{ kind: string; prep?: string; change: string; expected: RegExp }> = [
-    { kind: 'column default', change: `ALTER TABLE "posts" ALTER COLUMN "title" SET DEFAULT 'untitled';\n`, expected: /column posts\.title \(Post\.title\): default differs/ },
-    { kind: 'column type', change: 'ALTER TABLE "authors" ALTER COLUMN "name" SET DATA TYPE VARCHAR(200);\n', expected: /column authors\.name \(Author\.name\): type differs/ },
-    { kind: 'nullability', change: 'ALTER TABLE "posts" ALTER COLUMN "title" DROP NOT NULL;\n', expected: /column posts\.title \(Post\.title\): nullability differs/ },
-    { kind: 'CHECK constraint', change: 'ALTER TABLE "posts" ADD CONSTRAINT "posts_title_not_blank" CHECK (char_length("title") > 0);\n', expected: /check constraint posts_title_not_blank on posts \(CHECK \(\(char_length\(title\) > 0\)\)\) missing/ },
-    { kind: 'enum value set', change: `ALTER TYPE "PostStatus" ADD VALUE 'ARCHIVED';\n`, expected: /enum value PostStatus\.ARCHIVED .*missing/ },
-    { kind: 'dropped column', change: 'ALTER TABLE "posts" DROP COLUMN "title";\n', expected: /column posts\.title \(Post\.title\): still present, the migration drops it/ },
-    { kind: 'dropped index', prep: 'CREATE INDEX "posts_title_idx" ON "posts"("title");\n', change: 'DROP INDEX "posts_title_idx";\n', expected: /index posts_title_idx: still present, the migration drops it/ },
+    {
+      kind: 'column default',
+      change: `ALTER TABLE "posts" ALTER COLUMN "title" SET DEFAULT 'untitled';\n`,
+      expected: /column posts\.title \(Post\.title\): default differs/,
+    },
+    {
+      kind: 'column type',
+      change: 'ALTER TABLE "authors" ALTER COLUMN "name" SET DATA TYPE VARCHAR(200);\n',
+      expected: /column authors\.name \(Author\.name\): type differs/,
+    },
+    {
+      kind: 'nullability',
+      change: 'ALTER TABLE "posts" ALTER COLUMN "title" DROP NOT NULL;\n',
+      expected: /column posts\.title \(Post\.title\): nullability differs/,
+    },
+    {
+      kind: 'CHECK constraint',
+      change: 'ALTER TABLE "posts" ADD CONSTRAINT "posts_title_not_blank" CHECK (char_length("title") > 0);\n',
+      expected: /check constraint posts_title_not_blank on posts \(CHECK \(\(char_length\(title\) > 0\)\)\) missing/,
+    },
+    {
+      kind: 'enum value set',
+      change: `ALTER TYPE "PostStatus" ADD VALUE 'ARCHIVED';\n`,
+      expected: /enum value PostStatus\.ARCHIVED .*missing/,
+    },
+    {
+      kind: 'dropped column',
+      change: 'ALTER TABLE "posts" DROP COLUMN "title";\n',
+      expected: /column posts\.title \(Post\.title\): still present, the migration drops it/,
+    },
+    {
+      kind: 'dropped index',
+      prep: 'CREATE INDEX "posts_title_idx" ON "posts"("title");\n',
+      change: 'DROP INDEX "posts_title_idx";\n',
+      expected: /index posts_title_idx: still present, the migration drops it/,
+    },
   ];
 
   for (const c of CASES) {
@@ -87,7 +145,10 @@ describe('resolve --applied proof on PostgreSQL 15', function () {
       const refusal = await rejectionOf(session.resolve(project, url, { applied: name }));
       assert.equal(refusal.code, 'refused', refusal.message);
       assert.match(refusal.message, c.expected);
-      assert.equal((await pg.psql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${name}'`, dbName)).trim(), '0');
+      assert.equal(
+        (await pg.psql(`SELECT count(*) FROM _prisma_migrations WHERE migration_name = '${name}'`, dbName)).trim(),
+        '0',
+      );
 
       await pg.psql(fs.readFileSync(path.join(project.migrationsDir, name, 'migration.sql'), 'utf8'), dbName);
       const resolved = await session.resolve(project, url, { applied: name });

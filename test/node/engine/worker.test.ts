@@ -22,7 +22,10 @@ describe('engine worker process', function () {
       const report = await client.diffMigrationsToSchema(project);
       assert.equal(report.items.length, 10);
       assert.notEqual(client.pid, process.pid);
-      const bad = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('model Order {', 'model Order {\n  oops Strin') }));
+      const bad = project.schemaFiles.map((f) => ({
+        ...f,
+        content: f.content.replace('model Order {', 'model Order {\n  oops Strin'),
+      }));
       const error = await rejectionOf(client.diffMigrationsToSchema(project, { schemaFiles: bad }));
       assert.ok(error instanceof EngineError);
       assert.equal(error.code, 'invalid-schema');
@@ -36,10 +39,17 @@ describe('engine worker process', function () {
   });
 
   it('speaks the language of the bundle the extension passes it (vscode.l10n.uri): engine errors in French, codes unchanged', async () => {
-    const client = new EngineWorkerClient({ workerPath: WORKER, cacheDir: testCacheDir(), l10nBundle: path.join(repoRoot(), 'l10n', 'bundle.l10n.fr.json') });
+    const client = new EngineWorkerClient({
+      workerPath: WORKER,
+      cacheDir: testCacheDir(),
+      l10nBundle: path.join(repoRoot(), 'l10n', 'bundle.l10n.fr.json'),
+    });
     try {
       const project = await loadFixture('shop');
-      const bad = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('model Order {', 'model Order {\n  oops Strin') }));
+      const bad = project.schemaFiles.map((f) => ({
+        ...f,
+        content: f.content.replace('model Order {', 'model Order {\n  oops Strin'),
+      }));
       const error = await rejectionOf(client.diffMigrationsToSchema(project, { schemaFiles: bad }));
       assert.equal(error.code, 'invalid-schema');
       assert.match(error.message, /^Schéma Prisma invalide \(.*schema\.prisma:\d+\): Type "Strin"/);
@@ -109,7 +119,11 @@ process.on('message', (m) => {
       try {
         process.env.DEPLOY_MS = '400';
         // Analyses may take 50 ms, deploys 600 ms (+ 100 ms margin): a 400 ms deploy is not killed.
-        const client = new EngineWorkerClient({ workerPath: fake, timeouts: { analysisMs: 50, deployMs: 600 }, marginMs: 100 });
+        const client = new EngineWorkerClient({
+          workerPath: fake,
+          timeouts: { analysisMs: 50, deployMs: 600 },
+          marginMs: 100,
+        });
         try {
           const project = await loadFixture('shop');
           const done = await client.deploy(project, 'postgresql://app:pw@db.example:5433/shop');
@@ -126,7 +140,10 @@ process.on('message', (m) => {
           const error = await rejectionOf(stuck.deploy(project, 'postgresql://app:pw@db.example:5433/shop'));
           assert.ok(Date.now() - started >= 300, 'not before the deploy limit + margin');
           assert.equal(error.code, 'timeout');
-          assert.equal(error.message, 'The deploy to db.example:5433/shop was stopped after 0.3 s: a migration may be partly applied — check the database (_prisma_migrations).');
+          assert.equal(
+            error.message,
+            'The deploy to db.example:5433/shop was stopped after 0.3 s: a migration may be partly applied — check the database (_prisma_migrations).',
+          );
           assert.equal(stuck.pid, undefined, 'the worker was stopped');
         } finally {
           await stuck.dispose();

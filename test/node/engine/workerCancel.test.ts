@@ -72,7 +72,10 @@ process.on('message', (m) => {
       controller.abort();
       const error = await rejectionOf(call);
       assert.equal(error.code, 'cancelled');
-      assert.equal(error.message, 'The deploy to db.example:5433/shop was cancelled: a migration may be partly applied — check the database (_prisma_migrations).');
+      assert.equal(
+        error.message,
+        'The deploy to db.example:5433/shop was cancelled: a migration may be partly applied — check the database (_prisma_migrations).',
+      );
       assert.equal(client.pid, undefined, 'the worker was stopped');
     } finally {
       await client.dispose();
@@ -105,7 +108,12 @@ process.on('message', (m) => {
         // The locker sits in a transaction, where pg_stat_activity is a snapshot taken at its first read.
         await locker.query('SELECT pg_stat_clear_snapshot()');
         return Number(
-          (await locker.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state = 'active' ${only}`, [name])).rows[0].n,
+          (
+            await locker.query<{ n: string }>(
+              `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prisma-drift-guard' AND state = 'active' ${only}`,
+              [name],
+            )
+          ).rows[0].n,
         );
       };
       const waitingForLock = "AND wait_event_type = 'Lock'";
@@ -114,7 +122,10 @@ process.on('message', (m) => {
         // table in it that another session keeps locked: emptying it waits for that lock.
         const preparer = new EngineSession({ cacheDir: testCacheDir() });
         try {
-          assert.equal((await preparer.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadowUrl } })).empty, true);
+          assert.equal(
+            (await preparer.diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadowUrl } })).empty,
+            true,
+          );
         } finally {
           await preparer.dispose();
         }
@@ -123,10 +134,15 @@ process.on('message', (m) => {
         await locker.query('LOCK TABLE held IN ACCESS SHARE MODE');
 
         const running = new AbortController();
-        const blocked = client.withSignal(running.signal).diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadowUrl } });
+        const blocked = client
+          .withSignal(running.signal)
+          .diffMigrationsToSchema(project, { shadow: { kind: 'url', url: shadowUrl } });
         const queued = new AbortController();
         const behind = client.withSignal(queued.signal).historyStatus(project, trapUrl);
-        await waitFor('our query waiting for the lock on the server', async () => (await ours(waitingForLock)) > 0, { timeoutMs: 60_000, intervalMs: 100 });
+        await waitFor('our query waiting for the lock on the server', async () => (await ours(waitingForLock)) > 0, {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+        });
 
         // The queued call: rejected at once, while the one before it still holds the engine.
         let blockedSettled = false;

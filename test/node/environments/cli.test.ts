@@ -31,7 +31,10 @@ describe('drift-guard --env: a configured environment through its SSH tunnel (bu
     await prepareHistoryOnly(await pg.createDatabase(dbName));
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-cli-env-'));
     await fs.cp(path.join(REPO, 'demo'), dir, { recursive: true });
-    await fs.writeFile(path.join(dir, '.env'), `STAGING_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`);
+    await fs.writeFile(
+      path.join(dir, '.env'),
+      `STAGING_URL="postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}"\n`,
+    );
     await fs.mkdir(path.join(dir, '.vscode'));
     const ssh = { host: sshd.host, port: sshd.port, user: sshd.user, auth: 'key', keyPath: sshd.clientKeyPath };
     await fs.writeFile(
@@ -59,25 +62,57 @@ describe('drift-guard --env: a configured environment through its SSH tunnel (bu
     assert.equal(run.stderr, '');
     const status = JSON.parse(run.stdout) as { migrations: { name: string; state: string }[]; hazards: unknown[] };
     assert.equal(status.migrations.length, 10);
-    assert.ok(status.migrations.every((m) => m.state === 'applied'), run.stdout);
+    assert.ok(
+      status.migrations.every((m) => m.state === 'applied'),
+      run.stdout,
+    );
     assert.ok(status.hazards.length > 0, 'the production order of the 20260214 migrations is an ordering hazard');
-    assert.equal(run.code, 0, 'exit 0: every migration is applied, an ordering hazard is a warning (exit 1 only with --strict)');
+    assert.equal(
+      run.code,
+      0,
+      'exit 0: every migration is applied, an ordering hazard is a warning (exit 1 only with --strict)',
+    );
     const text = await cli(['status', '--env', 'staging'], dir, env);
-    assert.match(text.stdout, new RegExp(`staging \\(\\$STAGING_URL → postgresql://postgres@127\\.0\\.0\\.1:${pg.port}/${dbName} via SSH ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} → 127\\.0\\.0\\.1:${pg.port}\\)`));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `staging \\(\\$STAGING_URL → postgresql://postgres@127\\.0\\.0\\.1:${pg.port}/${dbName} via SSH ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} → 127\\.0\\.0\\.1:${pg.port}\\)`,
+      ),
+    );
   });
 
   it('says what is missing: a URL kept in SecretStorage, an unknown host key, an unknown environment', async () => {
     const secret = await cli(['status', '--env', 'production'], dir, env);
     assert.equal(secret.code, 2);
-    assert.match(secret.stderr, /The URL of production is kept in VS Code's SecretStorage, which the CLI cannot read: pass it with --url \(as seen from the SSH server\)/);
-    const withUrl = await cli(['status', '--env', 'production', '--url', `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`, '--json'], dir, env);
+    assert.match(
+      secret.stderr,
+      /The URL of production is kept in VS Code's SecretStorage, which the CLI cannot read: pass it with --url \(as seen from the SSH server\)/,
+    );
+    const withUrl = await cli(
+      [
+        'status',
+        '--env',
+        'production',
+        '--url',
+        `postgresql://${pg.superuser}@127.0.0.1:${pg.port}/${dbName}`,
+        '--json',
+      ],
+      dir,
+      env,
+    );
     assert.equal(withUrl.code, 0, withUrl.stderr);
     assert.ok((JSON.parse(withUrl.stdout) as { migrations: unknown[] }).migrations.length === 10, withUrl.stdout);
 
     await fs.writeFile(path.join(dir, 'empty_known_hosts'), '');
-    const unknown = await cli(['status', '--env', 'staging'], dir, { ...env, DRIFT_GUARD_KNOWN_HOSTS: path.join(dir, 'empty_known_hosts') });
+    const unknown = await cli(['status', '--env', 'staging'], dir, {
+      ...env,
+      DRIFT_GUARD_KNOWN_HOSTS: path.join(dir, 'empty_known_hosts'),
+    });
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /The SSH host key of \[127\.0\.0\.1\]:\d+ \(SHA256:\S+, ssh-ed25519\) is not trusted: it is not in known_hosts/);
+    assert.match(
+      unknown.stderr,
+      /The SSH host key of \[127\.0\.0\.1\]:\d+ \(SHA256:\S+, ssh-ed25519\) is not trusted: it is not in known_hosts/,
+    );
 
     const none = await cli(['status', '--env', 'qa'], dir, env);
     assert.equal(none.code, 2);

@@ -48,33 +48,68 @@ describe('drift-guard check: guard rails (bundled CLI, real PostgreSQL)', functi
     if (dbName) await pg.dropDatabase(dbName).catch(() => undefined);
   });
 
-  const check = (args: string[]): ReturnType<typeof runCli> => runCli(['check', ...args], demo, { DRIFT_GUARD_CACHE_DIR: cacheDir });
+  const check = (args: string[]): ReturnType<typeof runCli> =>
+    runCli(['check', ...args], demo, { DRIFT_GUARD_CACHE_DIR: cacheDir });
 
   it('adds "guardRails" next to the contract keys; the same-day order from the history is a warning (exit unchanged)', async () => {
     const run = await check(['--url', url, '--json']);
-    const report = JSON.parse(run.stdout) as { schemaVsMigrations: unknown; databaseVsMigrations: unknown; guardRails: { findings: GuardItem[] } };
-    assert.deepEqual(Object.keys(report), ['prisma', 'schemaVsMigrations', 'databaseVsMigrations', 'failedMigrations', 'guardRails']);
+    const report = JSON.parse(run.stdout) as {
+      schemaVsMigrations: unknown;
+      databaseVsMigrations: unknown;
+      guardRails: { findings: GuardItem[] };
+    };
+    assert.deepEqual(Object.keys(report), [
+      'prisma',
+      'schemaVsMigrations',
+      'databaseVsMigrations',
+      'failedMigrations',
+      'guardRails',
+    ]);
     assert.equal(run.code, 1, 'exit 1 for the schema drift of the demo, as before');
     const sameDay = report.guardRails.findings.filter((f) => f.code === 'migration-same-day-order');
     assert.equal(sameDay.length, 1, 'one finding for the group');
-    assert.deepEqual(sameDay[0].members, ['20260214_add_diagnostics_v2_columns', '20260214_fix_cascade_constraints', '20260214_init_assessment_module']);
+    assert.deepEqual(sameDay[0].members, [
+      '20260214_add_diagnostics_v2_columns',
+      '20260214_fix_cascade_constraints',
+      '20260214_init_assessment_module',
+    ]);
     assert.equal(sameDay[0].severity, 'warning');
     assert.deepEqual(sameDay[0].environments, ['the database']);
     assert.match(sameDay[0].file ?? '', /^prisma\/migrations\/20260214_\w+\/migration\.sql$/);
     assert.ok(report.guardRails.findings.some((f) => f.code === 'migration-date-only' && f.severity === 'info'));
 
     const text = await check(['--url', url]);
-    assert.match(text.stdout, /⚠ Guard rails: 1 warning, 2 notes\n/, 'the header counts what is listed: a folded group is one note');
-    assert.match(text.stdout, /\n {2}· \[migration-date-only\] 5 migrations have a date but no time\. A second migration written that day could sort before it[^\n]*\n {6}prisma\/migrations\/20260127_init\/migration\.sql\n/, 'notes saying the same of several migrations fold into one line');
+    assert.match(
+      text.stdout,
+      /⚠ Guard rails: 1 warning, 2 notes\n/,
+      'the header counts what is listed: a folded group is one note',
+    );
+    assert.match(
+      text.stdout,
+      /\n {2}· \[migration-date-only\] 5 migrations have a date but no time\. A second migration written that day could sort before it[^\n]*\n {6}prisma\/migrations\/20260127_init\/migration\.sql\n/,
+      'notes saying the same of several migrations fold into one line',
+    );
     assert.doesNotMatch(text.stdout, /20260127_init has a date but no time/);
-    assert.match(text.stdout, /⚠ prisma\/migrations\/20260214_fix_cascade_constraints\/migration\.sql \[migration-same-day-order\] Same-day migrations of 20260214[^\n]*\n {6}20260214_add_diagnostics_v2_columns\n {6}20260214_init_assessment_module\n/, 'the group once, its other members below');
+    assert.match(
+      text.stdout,
+      /⚠ prisma\/migrations\/20260214_fix_cascade_constraints\/migration\.sql \[migration-same-day-order\] Same-day migrations of 20260214[^\n]*\n {6}20260214_add_diagnostics_v2_columns\n {6}20260214_init_assessment_module\n/,
+      'the group once, its other members below',
+    );
   });
 
   it('a git that fails in the repository is a warning where its findings would be, not a rule skipped in silence', async () => {
     // A git that finds a repository with a commit, then fails every question about it (a broken object store).
     const bin = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-guard-cli-git-'));
     try {
-      const script = ['#!/bin/sh', 'case "$1 $2" in', '  "rev-parse --show-toplevel") pwd ;;', '  "rev-parse --verify") echo 0123456789abcdef ;;', '  *) echo "fatal: bad object HEAD" >&2; exit 128 ;;', 'esac', ''].join('\n');
+      const script = [
+        '#!/bin/sh',
+        'case "$1 $2" in',
+        '  "rev-parse --show-toplevel") pwd ;;',
+        '  "rev-parse --verify") echo 0123456789abcdef ;;',
+        '  *) echo "fatal: bad object HEAD" >&2; exit 128 ;;',
+        'esac',
+        '',
+      ].join('\n');
       await fs.writeFile(path.join(bin, 'git'), script, { mode: 0o755 });
       const env = { DRIFT_GUARD_CACHE_DIR: cacheDir, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
       const run = await runCli(['check', '--url', url, '--json'], demo, env);
@@ -83,12 +118,23 @@ describe('drift-guard check: guard rails (bundled CLI, real PostgreSQL)', functi
       assert.deepEqual(
         unavailable.map((f) => [f.severity, f.migration, f.message]),
         [
-          ['warning', '', 'git could not be read (git log failed: fatal: bad object HEAD): the order same-day migrations were committed in could not be checked.'],
-          ['warning', '', 'git could not be read (git log failed: fatal: bad object HEAD): the commit messages that added the migrations (rule 4) could not be checked.'],
+          [
+            'warning',
+            '',
+            'git could not be read (git log failed: fatal: bad object HEAD): the order same-day migrations were committed in could not be checked.',
+          ],
+          [
+            'warning',
+            '',
+            'git could not be read (git log failed: fatal: bad object HEAD): the commit messages that added the migrations (rule 4) could not be checked.',
+          ],
         ],
       );
       const text = await runCli(['check', '--url', url], demo, env);
-      assert.match(text.stdout, /\n {2}⚠ \[guard-input-unavailable\] git could not be read \(git log failed: fatal: bad object HEAD\): the order same-day migrations were committed in could not be checked\.\n/);
+      assert.match(
+        text.stdout,
+        /\n {2}⚠ \[guard-input-unavailable\] git could not be read \(git log failed: fatal: bad object HEAD\): the order same-day migrations were committed in could not be checked\.\n/,
+      );
       assert.match(text.stdout, /⚠ Guard rails: 3 warnings, 2 notes\n/, 'counted with the other warnings');
     } finally {
       await fs.rm(bin, { recursive: true, force: true });

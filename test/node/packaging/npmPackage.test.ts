@@ -84,7 +84,10 @@ describe('npm package (npm pack → install in an empty folder → drift-guard -
   before(async function () {
     requireCliBundle();
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-npm-pack-'));
-    const { stdout } = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: REPO, env: npmEnv(tmp) });
+    const { stdout } = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], {
+      cwd: REPO,
+      env: npmEnv(tmp),
+    });
     [pack] = JSON.parse(stdout) as PackResult[];
     tarball = path.join(tmp, pack.filename);
   });
@@ -95,31 +98,65 @@ describe('npm package (npm pack → install in an empty folder → drift-guard -
 
   it('holds the bundles, their run-time assets, README, LICENSE and package.json — no sources, tests, demo or source maps', function () {
     const files = pack.files.map((f) => f.path).sort();
-    const unwanted = files.filter((f) => /^(src|test|demo|scripts|webview|out|node_modules|\.[^/]+)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts'));
+    const unwanted = files.filter(
+      (f) =>
+        /^(src|test|demo|scripts|webview|out|node_modules|\.[^/]+)\//.test(f) ||
+        f.endsWith('.map') ||
+        f.endsWith('.ts'),
+    );
     assert.deepEqual(unwanted, [], `files that do not belong in the package:\n${unwanted.join('\n')}`);
-    for (const needed of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/extension.js', 'dist/engineWorker.js', 'dist/schema_engine_bg.wasm', 'dist/pglite.wasm', 'dist/webview/runbook.js']) {
+    for (const needed of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/cli.js',
+      'dist/extension.js',
+      'dist/engineWorker.js',
+      'dist/schema_engine_bg.wasm',
+      'dist/pglite.wasm',
+      'dist/webview/runbook.js',
+    ]) {
       assert.ok(files.includes(needed), `${needed} is missing from the package`);
     }
     // Whatever the build puts in dist/ is loaded by something: an asset left out of the `files` allowlist would
     // only fail at run time, in the user's hands.
     const missing = distAssets().filter((asset) => !files.includes(asset));
-    assert.deepEqual(missing, [], `dist/ files missing from the package (add them to "files" in package.json):\n${missing.join('\n')}`);
+    assert.deepEqual(
+      missing,
+      [],
+      `dist/ files missing from the package (add them to "files" in package.json):\n${missing.join('\n')}`,
+    );
     const topLevel = [...new Set(files.map((f) => f.split('/')[0]))].sort();
-    assert.deepEqual(topLevel.filter((f) => !['dist', 'media', 'l10n', 'syntaxes', 'LICENSE', 'README.md', 'package.json'].includes(f) && !/^package\.nls(\.[a-z-]+)?\.json$/.test(f)), []);
+    assert.deepEqual(
+      topLevel.filter(
+        (f) =>
+          !['dist', 'media', 'l10n', 'syntaxes', 'LICENSE', 'README.md', 'package.json'].includes(f) &&
+          !/^package\.nls(\.[a-z-]+)?\.json$/.test(f),
+      ),
+      [],
+    );
   });
 
   it('ships the same files in the .vsix: vsce packages with the one `files` allowlist (no .vscodeignore beside it)', async function () {
     const vsce = path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
     // vsce refuses a `files` list next to a .vscodeignore, and a `files` entry that matches nothing: packaging
     // for real is the check.
-    await run(process.execPath, [vsce, 'package', '--no-dependencies', '--out', path.join(tmp, 'extension.vsix')], { cwd: REPO });
+    await run(process.execPath, [vsce, 'package', '--no-dependencies', '--out', path.join(tmp, 'extension.vsix')], {
+      cwd: REPO,
+    });
     const { stdout } = await run(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: REPO });
-    const vsix = stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+    const vsix = stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .sort();
     assert.deepEqual(vsix, pack.files.map((f) => f.path).sort());
   });
 
   it('declares no run-time dependencies: webpack bundles them, so npx installs nothing but the package', function () {
-    const manifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
     assert.deepEqual(
       Object.keys(manifest.dependencies ?? {}),
       [],
@@ -148,14 +185,20 @@ describe('npm package (npm pack → install in an empty folder → drift-guard -
     const fixture = path.join(tmp, 'extensions-project');
     await fs.cp(path.join(REPO, 'test', 'fixtures', 'projects', 'extensions'), fixture, { recursive: true });
     const env = { ...guardedEnv, DRIFT_GUARD_CACHE_DIR: path.join(tmp, 'drift-guard-cache') };
-    const { stdout } = await run(NPM, ['exec', '--', 'drift-guard', 'check', '--project', fixture], { cwd: project, env });
+    const { stdout } = await run(NPM, ['exec', '--', 'drift-guard', 'check', '--project', fixture], {
+      cwd: project,
+      env,
+    });
     assert.match(stdout, /✓ Schema matches migrations .* vs 2 migrations/);
   });
 
   it('runs straight from the tarball with `npx <tarball> --help` (nothing installed in the folder)', async function () {
     const folder = path.join(tmp, 'npx-folder');
     await fs.mkdir(folder);
-    const { stdout } = await run(NPM, ['exec', '--yes', `--package=${tarball}`, '--', 'drift-guard', '--help'], { cwd: folder, env: npmEnv(tmp) });
+    const { stdout } = await run(NPM, ['exec', '--yes', `--package=${tarball}`, '--', 'drift-guard', '--help'], {
+      cwd: folder,
+      env: npmEnv(tmp),
+    });
     assert.match(stdout, /Usage:\n\s+drift-guard check /);
     assert.deepEqual(readdirSync(folder), [], 'npx writes nothing into the folder');
   });

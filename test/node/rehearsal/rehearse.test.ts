@@ -41,7 +41,10 @@ describe('drift-guard rehearse: deploy rehearsal on a copy of a real database (b
   async function snapshot(): Promise<{ schema: string; history: string }> {
     return {
       schema: await schemaDump(url),
-      history: await pg.psql('SELECT id, checksum, migration_name, started_at, finished_at, rolled_back_at, logs, applied_steps_count FROM _prisma_migrations ORDER BY started_at', dbName),
+      history: await pg.psql(
+        'SELECT id, checksum, migration_name, started_at, finished_at, rolled_back_at, logs, applied_steps_count FROM _prisma_migrations ORDER BY started_at',
+        dbName,
+      ),
     };
   }
 
@@ -82,7 +85,8 @@ describe('drift-guard rehearse: deploy rehearsal on a copy of a real database (b
 
   it('reports the pending migration that fails on the copy with its PostgreSQL error; the ones before pass; the real database is unchanged', async () => {
     const demo = await demoWith({
-      '20260301090000_add_user_nickname': '-- AlterTable\nALTER TABLE "users" ADD COLUMN "nickname" TEXT;\n\n-- CreateIndex\nCREATE INDEX "users_nickname_idx" ON "users"("nickname");\n',
+      '20260301090000_add_user_nickname':
+        '-- AlterTable\nALTER TABLE "users" ADD COLUMN "nickname" TEXT;\n\n-- CreateIndex\nCREATE INDEX "users_nickname_idx" ON "users"("nickname");\n',
       // The seed's trap: deploying the baseline of what db push created, instead of marking it applied.
       '20260302090000_baseline_invoicing_and_drift': DEMO_DRIFT_SQL,
       '20260303090000_add_invoice_notes': 'ALTER TABLE "invoices" ADD COLUMN "internal_notes" TEXT;\n',
@@ -113,15 +117,22 @@ describe('drift-guard rehearse: deploy rehearsal on a copy of a real database (b
 
     const text = await cli(['rehearse', '--url', url], demo);
     assert.equal(text.code, 1);
-    assert.match(text.stdout, /^Deploy rehearsal on a copy of postgresql:\/\/postgres@127\.0\.0\.1:\d+\/dg_rehearse_\w+: FAILED — 1 of 3 pending migrations passed, 1 failed\./);
-    assert.match(text.stdout, /✗ 20260302090000_baseline_invoicing_and_drift .*\n {4}prisma\/migrations\/20260302090000_baseline_invoicing_and_drift\/migration\.sql:2: type "InvoiceStatus" already exists \[42710\]/);
+    assert.match(
+      text.stdout,
+      /^Deploy rehearsal on a copy of postgresql:\/\/postgres@127\.0\.0\.1:\d+\/dg_rehearse_\w+: FAILED — 1 of 3 pending migrations passed, 1 failed\./,
+    );
+    assert.match(
+      text.stdout,
+      /✗ 20260302090000_baseline_invoicing_and_drift .*\n {4}prisma\/migrations\/20260302090000_baseline_invoicing_and_drift\/migration\.sql:2: type "InvoiceStatus" already exists \[42710\]/,
+    );
 
     assert.deepEqual(await snapshot(), before, 'the real database: same schema dump, same _prisma_migrations rows');
   });
 
   it('a migration failing after an explicit COMMIT: the failing line, and a warning that the part before the COMMIT stays committed', async () => {
     const demo = await demoWith({
-      '20260301090000_nickname_then_backfill': '-- AlterTable\nALTER TABLE "users" ADD COLUMN "nickname" TEXT;\nCOMMIT;\n\nINSERT INTO "no_such_table" VALUES (1);\n',
+      '20260301090000_nickname_then_backfill':
+        '-- AlterTable\nALTER TABLE "users" ADD COLUMN "nickname" TEXT;\nCOMMIT;\n\nINSERT INTO "no_such_table" VALUES (1);\n',
     });
     const before = await snapshot();
     const run = await cli(['rehearse', '--url', url, '--json'], demo);
@@ -135,23 +146,37 @@ describe('drift-guard rehearse: deploy rehearsal on a copy of a real database (b
       [['commitsMidway', 3]],
     );
     const text = await cli(['rehearse', '--url', url], demo);
-    assert.match(text.stdout, /\n {4}prisma\/migrations\/20260301090000_nickname_then_backfill\/migration\.sql:5: relation "no_such_table" does not exist/);
-    assert.match(text.stdout, /\n {4}warning prisma\/migrations\/20260301090000_nickname_then_backfill\/migration\.sql:3: Explicit COMMIT before other statements: what runs before it stays committed/);
+    assert.match(
+      text.stdout,
+      /\n {4}prisma\/migrations\/20260301090000_nickname_then_backfill\/migration\.sql:5: relation "no_such_table" does not exist/,
+    );
+    assert.match(
+      text.stdout,
+      /\n {4}warning prisma\/migrations\/20260301090000_nickname_then_backfill\/migration\.sql:3: Explicit COMMIT before other statements: what runs before it stays committed/,
+    );
     assert.deepEqual(await snapshot(), before, 'the real database is unchanged');
   });
 
   it('a clean pending migration passes (exit 0); data-dependent statements are warnings, failing only with --strict', async () => {
     const demo = await demoWith({
-      '20260301090000_require_user_phone': '-- AlterTable\nALTER TABLE "users" ADD COLUMN "locale" TEXT NOT NULL DEFAULT \'fr\';\nALTER TABLE "users" ALTER COLUMN "phone" SET NOT NULL;\n',
+      '20260301090000_require_user_phone':
+        '-- AlterTable\nALTER TABLE "users" ADD COLUMN "locale" TEXT NOT NULL DEFAULT \'fr\';\nALTER TABLE "users" ALTER COLUMN "phone" SET NOT NULL;\n',
     });
     const before = await snapshot();
     const run = await cli(['rehearse', '--url', url, '--json'], demo);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const report = JSON.parse(run.stdout) as RehearsalReport;
     assert.equal(report.ok, true);
-    assert.deepEqual(report.migrations.map((m) => [m.name, m.status]), [['20260301090000_require_user_phone', 'passed']]);
+    assert.deepEqual(
+      report.migrations.map((m) => [m.name, m.status]),
+      [['20260301090000_require_user_phone', 'passed']],
+    );
     const warnings = report.migrations[0].warnings;
-    assert.deepEqual(warnings.map((w) => [w.kind, w.column, w.line]), [['notNullAdded', 'phone', 3]], 'the column with a default is fine; SET NOT NULL is not');
+    assert.deepEqual(
+      warnings.map((w) => [w.kind, w.column, w.line]),
+      [['notNullAdded', 'phone', 3]],
+      'the column with a default is fine; SET NOT NULL is not',
+    );
     assert.match(warnings[0].message, /Makes users\.phone required \(NOT NULL\): fails if a row has no value in it/);
     assert.ok(report.notes.some((n) => /schema without rows/.test(n)));
     const strict = await cli(['rehearse', '--url', url, '--strict'], demo);
@@ -193,8 +218,19 @@ describe('drift-guard rehearse: deploy rehearsal on a copy of a real database (b
       // As the seed's `docker exec nexus-postgres-db pg_dump -U nexus_admin --schema-only nexus_prod`, with the server's own pg_dump.
       rehearseDumpCommand: `pg_dump -h 127.0.0.1 -p ${pg.port} -U ${pg.superuser} --schema-only ${dbName}`,
     };
-    const settings = JSON.stringify({ 'driftGuard.environments': [{ name: 'production', kind: 'production', url: { from: 'env', variable: 'PROD_URL' }, ssh }] }, null, 2);
-    const demo = await demoWith({ '20260301090000_add_user_nickname': 'ALTER TABLE "users" ADD COLUMN "nickname" TEXT;\n' }, settings);
+    const settings = JSON.stringify(
+      {
+        'driftGuard.environments': [
+          { name: 'production', kind: 'production', url: { from: 'env', variable: 'PROD_URL' }, ssh },
+        ],
+      },
+      null,
+      2,
+    );
+    const demo = await demoWith(
+      { '20260301090000_add_user_nickname': 'ALTER TABLE "users" ADD COLUMN "nickname" TEXT;\n' },
+      settings,
+    );
     await fs.writeFile(path.join(demo, 'known_hosts'), `${sshd.knownHostsLine}\n`);
     const before = await snapshot();
     const run = await cli(['rehearse', '--env', 'production', '--json'], demo, {
@@ -205,9 +241,15 @@ describe('drift-guard rehearse: deploy rehearsal on a copy of a real database (b
     const report = JSON.parse(run.stdout) as RehearsalReport;
     assert.equal(report.target, 'production');
     assert.equal(report.source.kind, 'command');
-    assert.match(report.source.description, new RegExp(`pg_dump -h 127\\.0\\.0\\.1 -p ${pg.port} .* on 127\\.0\\.0\\.1`));
+    assert.match(
+      report.source.description,
+      new RegExp(`pg_dump -h 127\\.0\\.0\\.1 -p ${pg.port} .* on 127\\.0\\.0\\.1`),
+    );
     assert.equal(report.history.source, 'database');
-    assert.deepEqual(report.migrations.map((m) => m.status), ['passed']);
+    assert.deepEqual(
+      report.migrations.map((m) => m.status),
+      ['passed'],
+    );
     assert.match(run.stderr, /dumping with pg_dump .* on 127\.0\.0\.1/);
     assert.deepEqual(await snapshot(), before);
   });
@@ -217,13 +259,22 @@ describe('drift-guard rehearse: deploy rehearsal on a copy of a real database (b
     const blockedUrl = await pg.createDatabase(blockedName);
     try {
       await prepareProdLike(blockedUrl, { withData: false });
-      await pg.psql(`UPDATE _prisma_migrations SET finished_at = NULL, logs = 'deadlock' WHERE migration_name = '20260214_add_diagnostics_v2_columns'`, blockedName);
-      const demo = await demoWith({ '20260301090000_add_user_nickname': 'ALTER TABLE "users" ADD COLUMN "nickname" TEXT;\n' });
+      await pg.psql(
+        `UPDATE _prisma_migrations SET finished_at = NULL, logs = 'deadlock' WHERE migration_name = '20260214_add_diagnostics_v2_columns'`,
+        blockedName,
+      );
+      const demo = await demoWith({
+        '20260301090000_add_user_nickname': 'ALTER TABLE "users" ADD COLUMN "nickname" TEXT;\n',
+      });
       const run = await cli(['rehearse', '--url', blockedUrl, '--json'], demo);
       assert.equal(run.code, 1);
       const report = JSON.parse(run.stdout) as RehearsalReport;
       assert.match(report.blockers[0] ?? '', /20260214_add_diagnostics_v2_columns is recorded as failed .*P3009/);
-      assert.deepEqual(report.migrations.map((m) => m.status), ['passed'], 'the pending migration itself still rehearses');
+      assert.deepEqual(
+        report.migrations.map((m) => m.status),
+        ['passed'],
+        'the pending migration itself still rehearses',
+      );
     } finally {
       await pg.dropDatabase(blockedName).catch(() => undefined);
     }

@@ -51,21 +51,43 @@ describe('remote: ssh2 in the webpack node bundle', function () {
       [],
     );
     // Only warnings about the SSH side count here (other modules' warnings are their tests' business).
-    const ours = (info.warnings ?? []).filter((w) => /ssh2|cpu-features|sshcrypto|core[\\/]remote/.test(`${w.message} ${w.moduleName ?? ''} ${w.moduleIdentifier ?? ''}`));
+    const ours = (info.warnings ?? []).filter((w) =>
+      /ssh2|cpu-features|sshcrypto|core[\\/]remote/.test(
+        `${w.message} ${w.moduleName ?? ''} ${w.moduleIdentifier ?? ''}`,
+      ),
+    );
     assert.deepEqual(
       ours.map((w) => w.message),
       [],
     );
     const bundle = path.join(outDir, 'sshcheck.js');
-    assert.match(fs.readFileSync(bundle, 'utf8'), /Cannot find module '\.\/crypto\/build\/Release\/sshcrypto\.node'/, 'the native addon is stubbed out');
+    assert.match(
+      fs.readFileSync(bundle, 'utf8'),
+      /Cannot find module '\.\/crypto\/build\/Release\/sshcrypto\.node'/,
+      'the native addon is stubbed out',
+    );
 
     const [sshd, pg] = await Promise.all([sharedSshd(), sharedPostgres()]);
     const knownHostsFile = tmp.file('known_hosts', `${sshd.knownHostsLine}\n`);
-    const input = { host: sshd.host, port: sshd.port, user: sshd.user, keyPath: sshd.clientKeyPath, knownHostsFile, pgPort: pg.port };
+    const input = {
+      host: sshd.host,
+      port: sshd.port,
+      user: sshd.user,
+      keyPath: sshd.clientKeyPath,
+      knownHostsFile,
+      pgPort: pg.port,
+    };
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [bundle, JSON.stringify(input)], { timeout: 60_000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)));
+      execFile(process.execPath, [bundle, JSON.stringify(input)], { timeout: 60_000 }, (error, out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+      );
     });
-    const result = JSON.parse(stdout) as { stdout: string; exitCode: number; sslAnswer: string; nativeModulesLoaded: string[] };
+    const result = JSON.parse(stdout) as {
+      stdout: string;
+      exitCode: number;
+      sslAnswer: string;
+      nativeModulesLoaded: string[];
+    };
     assert.equal(result.stdout, 'bundled\n');
     assert.equal(result.exitCode, 7);
     // The fixture's PostgreSQL runs without SSL: it answers the SSLRequest with `N`, through the tunnel.

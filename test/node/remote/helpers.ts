@@ -11,7 +11,14 @@ import { run } from '../../fixtures/util';
 
 /** A target for the fixture with the given auth (key auth by default). */
 export function targetFor(sshd: SshdFixture, auth?: SshAuth, extra: Partial<SshTarget> = {}): SshTarget {
-  return { host: sshd.host, port: sshd.port, user: sshd.user, auth: auth ?? { kind: 'key', path: sshd.clientKeyPath }, connectTimeoutMs: 10_000, ...extra };
+  return {
+    host: sshd.host,
+    port: sshd.port,
+    user: sshd.user,
+    auth: auth ?? { kind: 'key', path: sshd.clientKeyPath },
+    connectTimeoutMs: 10_000,
+    ...extra,
+  };
 }
 
 /** A temp dir removed by {@link TempDir.remove}. */

@@ -71,10 +71,16 @@ describe('remote: SshSessionPool', function () {
     first.release();
     first.release(); // idempotent: must not drop the second lease's claim
     control.release();
-    await waitFor('the control session to close when idle', () => control.session.state === 'closed', { timeoutMs: 5_000, intervalMs: 20 });
+    await waitFor('the control session to close when idle', () => control.session.state === 'closed', {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
     assert.equal(first.session.state, 'open', 'still leased by the second');
     second.release();
-    await waitFor('the idle session to close', () => first.session.state === 'closed', { timeoutMs: 5_000, intervalMs: 20 });
+    await waitFor('the idle session to close', () => first.session.state === 'closed', {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
     assert.equal(pool.size, 0);
     const again = await pool.use(targetFor(sshd), async (session) => {
       assert.notEqual(session, first.session);
@@ -114,14 +120,25 @@ describe('remote: SshSessionPool', function () {
     // A control session (other credentials) released now: once it closed as idle, an idle forward session would have too.
     const control = await pool.acquire(targetFor(sshd, { kind: 'password', password: sshd.password }));
     control.release();
-    await waitFor('the control session to close when idle', () => control.session.state === 'closed', { timeoutMs: 5_000, intervalMs: 20 });
+    await waitFor('the control session to close when idle', () => control.session.state === 'closed', {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
     assert.equal(forward.session.state, 'open', 'not idle while the forward is open');
-    const client = new PgClient({ host: '127.0.0.1', port: forward.localPort, user: pg.superuser, database: 'postgres' });
+    const client = new PgClient({
+      host: '127.0.0.1',
+      port: forward.localPort,
+      user: pg.superuser,
+      database: 'postgres',
+    });
     await client.connect();
     assert.deepEqual((await client.query('select 1 as one')).rows, [{ one: 1 }]);
     await client.end();
     await forward.close();
-    await waitFor('the idle session to close', () => forward.session.state === 'closed', { timeoutMs: 5_000, intervalMs: 20 });
+    await waitFor('the idle session to close', () => forward.session.state === 'closed', {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
   });
 
   describe('server stopped mid-session', () => {
@@ -160,11 +177,17 @@ describe('remote: SshSessionPool', function () {
       assert.equal(lease.session.state, 'lost');
       assert.equal(pool.size, 0, 'the pool forgot the lost session');
       assert.equal((await forward.closed).reason, 'session-ended');
-      await assert.rejects(lease.session.exec('true'), (e: unknown) => e instanceof SshError && e.code === 'connection-lost');
+      await assert.rejects(
+        lease.session.exec('true'),
+        (e: unknown) => e instanceof SshError && e.code === 'connection-lost',
+      );
       lease.release();
 
       // While the server is down: a clear refusal, nothing cached.
-      await assert.rejects(pool.acquire(target), (e: unknown) => e instanceof SshError && e.code === 'connection-refused');
+      await assert.rejects(
+        pool.acquire(target),
+        (e: unknown) => e instanceof SshError && e.code === 'connection-refused',
+      );
 
       await own.start();
       const result = await pool.use(target, (session) => session.exec('echo back', { capture: true }));
@@ -173,7 +196,10 @@ describe('remote: SshSessionPool', function () {
     });
 
     it('a server that stops answering (frozen, no FIN) is detected by the keepalives', async () => {
-      const session = await SshSession.connect({ ...target, keepaliveIntervalMs: 200, keepaliveCountMax: 2 }, { hostKeys: trustFixture(own, ownTmp) });
+      const session = await SshSession.connect(
+        { ...target, keepaliveIntervalMs: 200, keepaliveCountMax: 2 },
+        { hostKeys: trustFixture(own, ownTmp) },
+      );
       let out = '';
       const running = session.exec('echo started; sleep 8', { onStdout: (text) => (out += text) });
       await waitFor('the command to start', () => out.includes('started'), { timeoutMs: 10_000, intervalMs: 20 });

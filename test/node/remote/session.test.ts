@@ -6,7 +6,15 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isSshError, quoteShellArg, SshError, SshHostKeyError, SshSession, type OnUnknownHost, type SshConnectOptions } from '../../../src/core/remote';
+import {
+  isSshError,
+  quoteShellArg,
+  SshError,
+  SshHostKeyError,
+  SshSession,
+  type OnUnknownHost,
+  type SshConnectOptions,
+} from '../../../src/core/remote';
 import { sharedSshd, type SshdFixture } from '../../fixtures/sshd';
 import { freePort, run, waitFor } from '../../fixtures/util';
 import { fakeServer, opensshFingerprint, targetFor, TempDir, trustFixture } from './helpers';
@@ -93,17 +101,31 @@ describe('remote: SshSession against a real sshd', function () {
       fs.copyFileSync(sshd.clientKeyPath, encrypted);
       fs.chmodSync(encrypted, 0o600);
       await run('ssh-keygen', ['-q', '-p', '-N', 'correct horse', '-P', '', '-f', encrypted]);
-      const session = await connect(targetFor(sshd, { kind: 'key', path: encrypted, passphrase: 'correct horse' }), trusted);
+      const session = await connect(
+        targetFor(sshd, { kind: 'key', path: encrypted, passphrase: 'correct horse' }),
+        trusted,
+      );
       assert.equal((await session.exec('true')).exitCode, 0);
-      await assert.rejects(SshSession.connect(targetFor(sshd, { kind: 'key', path: encrypted }), trusted), expectSshError('key-unusable', /is encrypted: a passphrase is needed/));
-      await assert.rejects(SshSession.connect(targetFor(sshd, { kind: 'key', path: encrypted, passphrase: 'wrong' }), trusted), expectSshError('key-unusable', /Wrong passphrase/));
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd, { kind: 'key', path: encrypted }), trusted),
+        expectSshError('key-unusable', /is encrypted: a passphrase is needed/),
+      );
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd, { kind: 'key', path: encrypted, passphrase: 'wrong' }), trusted),
+        expectSshError('key-unusable', /Wrong passphrase/),
+      );
     });
 
     it('wrong password → "Authentication failed for user@host:port (methods tried: …)"', async () => {
       const started = Date.now();
       await assert.rejects(
         SshSession.connect(targetFor(sshd, { kind: 'password', password: 'wrong' }), trusted),
-        expectSshError('auth-failed', new RegExp(`^Authentication failed for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(methods tried: password; the server accepts: publickey, password\\)$`)),
+        expectSshError(
+          'auth-failed',
+          new RegExp(
+            `^Authentication failed for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(methods tried: password; the server accepts: publickey, password\\)$`,
+          ),
+        ),
       );
       assert.ok(Date.now() - started < 10_000);
     });
@@ -111,13 +133,25 @@ describe('remote: SshSession against a real sshd', function () {
     it('a key the server does not know → auth-failed naming publickey', async () => {
       const stranger = path.join(tmp.path, 'stranger');
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
-      await assert.rejects(SshSession.connect(targetFor(sshd, { kind: 'key', path: stranger }), trusted), expectSshError('auth-failed', /\(methods tried: publickey; the server accepts: publickey, password\)/));
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd, { kind: 'key', path: stranger }), trusted),
+        expectSshError('auth-failed', /\(methods tried: publickey; the server accepts: publickey, password\)/),
+      );
     });
 
     it('a missing key file or agent socket fails before connecting', async () => {
-      await assert.rejects(SshSession.connect(targetFor(sshd, { kind: 'key', path: path.join(tmp.path, 'nope') }), trusted), expectSshError('key-unusable', /Cannot read the private key .*nope.*ENOENT/));
-      await assert.rejects(SshSession.connect(targetFor(sshd, { kind: 'key', path: `${sshd.clientKeyPath}.pub` }), trusted), expectSshError('key-unusable'));
-      await assert.rejects(SshSession.connect(targetFor(sshd, { kind: 'agent', socket: path.join(tmp.path, 'no.sock') }), trusted), expectSshError('agent-unavailable', /does not exist/));
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd, { kind: 'key', path: path.join(tmp.path, 'nope') }), trusted),
+        expectSshError('key-unusable', /Cannot read the private key .*nope.*ENOENT/),
+      );
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd, { kind: 'key', path: `${sshd.clientKeyPath}.pub` }), trusted),
+        expectSshError('key-unusable'),
+      );
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd, { kind: 'agent', socket: path.join(tmp.path, 'no.sock') }), trusted),
+        expectSshError('agent-unavailable', /does not exist/),
+      );
     });
   });
 
@@ -125,19 +159,34 @@ describe('remote: SshSession against a real sshd', function () {
     it('connection refused on a closed port, at once', async () => {
       const port = await freePort();
       const started = Date.now();
-      await assert.rejects(SshSession.connect(targetFor(sshd, undefined, { port }), trusted), expectSshError('connection-refused', new RegExp(`^Connection refused by 127\\.0\\.0\\.1:${port} — no SSH server is listening`)));
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd, undefined, { port }), trusted),
+        expectSshError(
+          'connection-refused',
+          new RegExp(`^Connection refused by 127\\.0\\.0\\.1:${port} — no SSH server is listening`),
+        ),
+      );
       assert.ok(Date.now() - started < 2_000, 'refused fast');
     });
 
     it('an unresolvable host name → dns-failed', async () => {
-      await assert.rejects(SshSession.connect(targetFor(sshd, undefined, { host: 'no-such-host.invalid' }), trusted), expectSshError('dns-failed', /^Cannot resolve the host name "no-such-host\.invalid" of driftguard@no-such-host\.invalid:\d+: /));
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd, undefined, { host: 'no-such-host.invalid' }), trusted),
+        expectSshError(
+          'dns-failed',
+          /^Cannot resolve the host name "no-such-host\.invalid" of driftguard@no-such-host\.invalid:\d+: /,
+        ),
+      );
     });
 
     it('a server that never speaks SSH → timeout naming the phase, no hang', async () => {
       const tarpit = await fakeServer('silent');
       try {
         const started = Date.now();
-        await assert.rejects(SshSession.connect(targetFor(sshd, undefined, { port: tarpit.port, connectTimeoutMs: 700 }), trusted), expectSshError('timeout', /^Timed out after 700 ms connecting to .* \(during the SSH handshake\)$/));
+        await assert.rejects(
+          SshSession.connect(targetFor(sshd, undefined, { port: tarpit.port, connectTimeoutMs: 700 }), trusted),
+          expectSshError('timeout', /^Timed out after 700 ms connecting to .* \(during the SSH handshake\)$/),
+        );
         const elapsed = Date.now() - started;
         assert.ok(elapsed >= 650 && elapsed < 2_000, `took ${elapsed} ms`);
       } finally {
@@ -148,7 +197,10 @@ describe('remote: SshSession against a real sshd', function () {
     it('a server that is not SSH and hangs up → protocol error', async () => {
       const http = await fakeServer('close');
       try {
-        await assert.rejects(SshSession.connect(targetFor(sshd, undefined, { port: http.port }), trusted), expectSshError('protocol'));
+        await assert.rejects(
+          SshSession.connect(targetFor(sshd, undefined, { port: http.port }), trusted),
+          expectSshError('protocol'),
+        );
       } finally {
         await http.close();
       }
@@ -177,7 +229,12 @@ describe('remote: SshSession against a real sshd', function () {
       await assert.rejects(SshSession.connect(targetFor(sshd), options), (error: unknown) => {
         assert.ok(error instanceof SshHostKeyError);
         assert.equal(error.code, 'host-key-rejected');
-        assert.match(error.message, new RegExp(`The SSH host key of \\[127\\.0\\.0\\.1\\]:${sshd.port} \\(${hostFingerprint.replace(/[+/]/g, '\\$&')}, ssh-ed25519\\) is not trusted`));
+        assert.match(
+          error.message,
+          new RegExp(
+            `The SSH host key of \\[127\\.0\\.0\\.1\\]:${sshd.port} \\(${hostFingerprint.replace(/[+/]/g, '\\$&')}, ssh-ed25519\\) is not trusted`,
+          ),
+        );
         return true;
       });
       assert.equal(calls.length, 1);
@@ -204,19 +261,29 @@ describe('remote: SshSession against a real sshd', function () {
     });
 
     it('without a callback an unknown host is refused', async () => {
-      await assert.rejects(SshSession.connect(targetFor(sshd), { hostKeys: { knownHostsFiles: [tmp.file('kh_empty', '')] } }), expectSshError('host-key-rejected', /not in known_hosts/));
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd), { hostKeys: { knownHostsFiles: [tmp.file('kh_empty', '')] } }),
+        expectSshError('host-key-rejected', /not in known_hosts/),
+      );
     });
 
     it('accept-once connects without saving; accept-and-save appends the line so the next connect trusts it', async () => {
       const knownHosts = tmp.file('kh_accept', `# mine\nother.example ssh-ed25519 ${sshd.hostPublicKey.split(' ')[1]}`);
       const before = fs.readFileSync(knownHosts, 'utf8');
-      const once = await connect(targetFor(sshd), { hostKeys: { knownHostsFiles: [knownHosts], onUnknownHost: () => 'accept-once' } });
+      const once = await connect(targetFor(sshd), {
+        hostKeys: { knownHostsFiles: [knownHosts], onUnknownHost: () => 'accept-once' },
+      });
       assert.equal(once.hostKey.trust, 'accepted-once');
       assert.equal(fs.readFileSync(knownHosts, 'utf8'), before);
 
-      const saved = await connect(targetFor(sshd), { hostKeys: { knownHostsFiles: [knownHosts], onUnknownHost: () => Promise.resolve('accept-and-save' as const) } });
+      const saved = await connect(targetFor(sshd), {
+        hostKeys: { knownHostsFiles: [knownHosts], onUnknownHost: () => Promise.resolve('accept-and-save' as const) },
+      });
       assert.equal(saved.hostKey.trust, 'saved');
-      await waitFor('the saved line', () => fs.readFileSync(knownHosts, 'utf8').includes(sshd.knownHostsLine), { timeoutMs: 5_000, intervalMs: 20 });
+      await waitFor('the saved line', () => fs.readFileSync(knownHosts, 'utf8').includes(sshd.knownHostsLine), {
+        timeoutMs: 5_000,
+        intervalMs: 20,
+      });
       assert.equal(fs.readFileSync(knownHosts, 'utf8'), `${before}\n${sshd.knownHostsLine}\n`);
 
       const again = await connect(targetFor(sshd), { hostKeys: { knownHostsFiles: [knownHosts] } });
@@ -225,8 +292,13 @@ describe('remote: SshSession against a real sshd', function () {
 
     it('accept-and-save can write a hashed host name that ssh-keygen -F finds', async () => {
       const knownHosts = tmp.file('kh_hashed_save', '');
-      await connect(targetFor(sshd), { hostKeys: { knownHostsFiles: [knownHosts], hashSavedHostNames: true, onUnknownHost: () => 'accept-and-save' } });
-      await waitFor('the saved line', () => fs.readFileSync(knownHosts, 'utf8').startsWith('|1|'), { timeoutMs: 5_000, intervalMs: 20 });
+      await connect(targetFor(sshd), {
+        hostKeys: { knownHostsFiles: [knownHosts], hashSavedHostNames: true, onUnknownHost: () => 'accept-and-save' },
+      });
+      await waitFor('the saved line', () => fs.readFileSync(knownHosts, 'utf8').startsWith('|1|'), {
+        timeoutMs: 5_000,
+        intervalMs: 20,
+      });
       const { stdout } = await run('ssh-keygen', ['-F', `[127.0.0.1]:${sshd.port}`, '-f', knownHosts]);
       assert.match(stdout, /ssh-ed25519/);
     });
@@ -250,8 +322,18 @@ describe('remote: SshSession against a real sshd', function () {
       await assert.rejects(SshSession.connect(targetFor(sshd), options), (error: unknown) => {
         assert.ok(error instanceof SshHostKeyError);
         assert.equal(error.code, 'host-key-changed');
-        assert.ok(error.message.startsWith(`WARNING: the SSH host key of [127.0.0.1]:${sshd.port} has CHANGED. Not connecting to ${sshd.user}@127.0.0.1:${sshd.port}.`), error.message);
-        assert.ok(error.message.includes(`Expected ${otherFingerprint} (ssh-ed25519, ${knownHosts}:2); the server presented ${hostFingerprint}.`), error.message);
+        assert.ok(
+          error.message.startsWith(
+            `WARNING: the SSH host key of [127.0.0.1]:${sshd.port} has CHANGED. Not connecting to ${sshd.user}@127.0.0.1:${sshd.port}.`,
+          ),
+          error.message,
+        );
+        assert.ok(
+          error.message.includes(
+            `Expected ${otherFingerprint} (ssh-ed25519, ${knownHosts}:2); the server presented ${hostFingerprint}.`,
+          ),
+          error.message,
+        );
         assert.ok(error.message.includes(`ssh-keygen -R '[127.0.0.1]:${sshd.port}' -f ${knownHosts}`), error.message);
         assert.deepEqual(error.mismatch.expected, [{ fingerprint: otherFingerprint, file: knownHosts, line: 2 }]);
         assert.equal(error.mismatch.presented, hostFingerprint);
@@ -273,7 +355,10 @@ describe('remote: SshSession against a real sshd', function () {
 
     it('a @revoked host key is refused', async () => {
       const knownHosts = tmp.file('kh_revoked', `${sshd.knownHostsLine}\n@revoked * ${sshd.hostPublicKey}\n`);
-      await assert.rejects(SshSession.connect(targetFor(sshd), { hostKeys: { knownHostsFiles: [knownHosts] } }), expectSshError('host-key-revoked', /is marked @revoked in .*kh_revoked:2/));
+      await assert.rejects(
+        SshSession.connect(targetFor(sshd), { hostKeys: { knownHostsFiles: [knownHosts] } }),
+        expectSshError('host-key-revoked', /is marked @revoked in .*kh_revoked:2/),
+      );
     });
 
     it('a re-key keeps the accepted key without asking again', async () => {
@@ -288,7 +373,11 @@ describe('remote: SshSession against a real sshd', function () {
         },
       });
       // Reaching into the ssh2 client: re-keys happen on their own after a GB or an hour, too slow for a test.
-      const client = (session as unknown as { client: { _protocol: { rekey(): void }; once(event: 'handshake', listener: () => void): void } }).client;
+      const client = (
+        session as unknown as {
+          client: { _protocol: { rekey(): void }; once(event: 'handshake', listener: () => void): void };
+        }
+      ).client;
       const rekeyed = new Promise<void>((resolve) => client.once('handshake', resolve));
       client._protocol.rekey();
       await rekeyed;
@@ -316,7 +405,10 @@ describe('remote: SshSession against a real sshd', function () {
     it('streams stdout and stderr and returns the exit code', async () => {
       let out = '';
       let err = '';
-      const result = await session.exec('echo out; echo err >&2; exit 3', { onStdout: (t) => (out += t), onStderr: (t) => (err += t) });
+      const result = await session.exec('echo out; echo err >&2; exit 3', {
+        onStdout: (t) => (out += t),
+        onStderr: (t) => (err += t),
+      });
       assert.equal(out, 'out\n');
       assert.equal(err, 'err\n');
       assert.equal(result.exitCode, 3);
@@ -326,13 +418,20 @@ describe('remote: SshSession against a real sshd', function () {
     });
 
     it('passes env (quoted) and stdin', async () => {
-      const result = await session.exec('printf "%s|" "$GREETING"; cat', { env: { GREETING: "it's \"quoted\" $HOME" }, stdin: 'from stdin', capture: true });
+      const result = await session.exec('printf "%s|" "$GREETING"; cat', {
+        env: { GREETING: 'it\'s "quoted" $HOME' },
+        stdin: 'from stdin',
+        capture: true,
+      });
       assert.equal(result.stdout, `it's "quoted" $HOME|from stdin`);
     });
 
     it('never splits a multi-byte character between output callbacks', async () => {
       const chunks: string[] = [];
-      const result = await session.exec(`for i in $(seq 1 20000); do printf 'é€'; done`, { onStdout: (t) => chunks.push(t), capture: true });
+      const result = await session.exec(`for i in $(seq 1 20000); do printf 'é€'; done`, {
+        onStdout: (t) => chunks.push(t),
+        capture: true,
+      });
       const all = chunks.join('');
       assert.equal(all.length, 40_000);
       assert.ok(!all.includes('\uFFFD'));
@@ -342,7 +441,9 @@ describe('remote: SshSession against a real sshd', function () {
     it('never loses the exit status of instant commands (it can arrive in the same read as the exec reply)', async () => {
       // Before the channel was wrapped synchronously in ssh2's callback, about a third of these came back null.
       for (let round = 0; round < 5; round++) {
-        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => session.exec(i % 2 ? 'exit 7' : 'kill -KILL $$')));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => session.exec(i % 2 ? 'exit 7' : 'kill -KILL $$')),
+        );
         for (const [i, r] of results.entries()) {
           if (i % 2) assert.equal(r.exitCode, 7);
           else assert.equal(r.signal, 'SIGKILL');
@@ -361,7 +462,9 @@ describe('remote: SshSession against a real sshd', function () {
       const sleep = uniqueSleep();
       const running = session.exec(sleep, { signal: controller.signal });
       // Seen running first, so that "no sleep left" below proves the kill.
-      await waitFor('the sleep to start on the server', async () => (await pgrepExit(session, sleep)) === 0, { timeoutMs: 10_000 });
+      await waitFor('the sleep to start on the server', async () => (await pgrepExit(session, sleep)) === 0, {
+        timeoutMs: 10_000,
+      });
       const aborted = Date.now();
       controller.abort();
       const result = await running;
@@ -376,7 +479,9 @@ describe('remote: SshSession against a real sshd', function () {
       const controller = new AbortController();
       const sleep = uniqueSleep();
       const running = session.exec(`${sleep}; echo never`, { signal: controller.signal, capture: true });
-      await waitFor('the sleep to start on the server', async () => (await pgrepExit(session, sleep)) === 0, { timeoutMs: 10_000 });
+      await waitFor('the sleep to start on the server', async () => (await pgrepExit(session, sleep)) === 0, {
+        timeoutMs: 10_000,
+      });
       controller.abort();
       const result = await running;
       assert.equal(result.cancelled, true);
@@ -387,8 +492,14 @@ describe('remote: SshSession against a real sshd', function () {
     it('cancel of a command that ignores SIGTERM still returns after the grace period', async () => {
       const controller = new AbortController();
       const sleep = uniqueSleep();
-      const running = session.exec(`trap '' TERM; ${sleep}`, { signal: controller.signal, cancelGraceMs: 300, pty: true });
-      await waitFor('the sleep to start on the server', async () => (await pgrepExit(session, sleep)) === 0, { timeoutMs: 10_000 });
+      const running = session.exec(`trap '' TERM; ${sleep}`, {
+        signal: controller.signal,
+        cancelGraceMs: 300,
+        pty: true,
+      });
+      await waitFor('the sleep to start on the server', async () => (await pgrepExit(session, sleep)) === 0, {
+        timeoutMs: 10_000,
+      });
       const aborted = Date.now();
       controller.abort();
       const result = await running;
@@ -405,14 +516,19 @@ describe('remote: SshSession against a real sshd', function () {
     });
 
     it('runs on a pty when asked (output merged, exit code kept)', async () => {
-      const result = await session.exec('tty; echo to-stderr >&2; exit 4', { pty: { cols: 120, rows: 40 }, capture: true });
+      const result = await session.exec('tty; echo to-stderr >&2; exit 4', {
+        pty: { cols: 120, rows: 40 },
+        capture: true,
+      });
       assert.match(result.stdout ?? '', /^\/dev\/pts\/\d+\r\nto-stderr\r\n$/);
       assert.equal(result.exitCode, 4);
     });
 
     it('queues channels beyond maxSessionChannels instead of failing', async () => {
       const limited = await connect(targetFor(sshd), { ...trusted, maxSessionChannels: 3 });
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => limited.exec(`sleep 0.1; echo ${i}`, { capture: true })));
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => limited.exec(`sleep 0.1; echo ${i}`, { capture: true })),
+      );
       assert.deepEqual(
         results.map((r) => r.stdout),
         Array.from({ length: 12 }, (_, i) => `${i}\n`),

@@ -12,7 +12,14 @@ import { freePort } from '../../fixtures/util';
 import { targetFor, TempDir, trustFixture } from './helpers';
 
 async function query(port: number, pg: PostgresFixture, sql: string): Promise<unknown[]> {
-  const client = new PgClient({ host: '127.0.0.1', port, user: pg.passwordUser, password: pg.password, database: 'postgres', connectionTimeoutMillis: 5_000 });
+  const client = new PgClient({
+    host: '127.0.0.1',
+    port,
+    user: pg.passwordUser,
+    password: pg.password,
+    database: 'postgres',
+    connectionTimeoutMillis: 5_000,
+  });
   await client.connect();
   try {
     return (await client.query(sql)).rows as unknown[];
@@ -58,7 +65,9 @@ describe('remote: local forwarding (tunnel) to PostgreSQL', function () {
       assert.notEqual(forward.localPort, pg.port);
       assert.deepEqual(await query(forward.localPort, pg, 'select 1 as one'), [{ one: 1 }]);
       // Several clients at once share the tunnel, each on its own channel.
-      const rows = await Promise.all(Array.from({ length: 5 }, (_, i) => query(forward.localPort, pg, `select ${i} as n, pg_sleep(0.05)`)));
+      const rows = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => query(forward.localPort, pg, `select ${i} as n, pg_sleep(0.05)`)),
+      );
       assert.deepEqual(
         rows.map((r) => (r[0] as { n: number }).n),
         [0, 1, 2, 3, 4],
@@ -76,7 +85,10 @@ describe('remote: local forwarding (tunnel) to PostgreSQL', function () {
     await assert.rejects(session.checkForward('127.0.0.1', closed), (error: unknown) => {
       assert.ok(error instanceof SshError);
       assert.equal(error.code, 'forward-failed');
-      assert.match(error.message, new RegExp(`could not forward to 127\\.0\\.0\\.1:${closed}: the server could not connect there`));
+      assert.match(
+        error.message,
+        new RegExp(`could not forward to 127\\.0\\.0\\.1:${closed}: the server could not connect there`),
+      );
       return true;
     });
   });
@@ -100,6 +112,9 @@ describe('remote: local forwarding (tunnel) to PostgreSQL', function () {
     await session.close();
     assert.deepEqual(await forward.closed, { reason: 'session-ended' });
     assert.equal(await canConnect(forward.localPort), false);
-    await assert.rejects(session.forwardLocal('127.0.0.1', pg.port), (e: unknown) => e instanceof SshError && e.code === 'closed');
+    await assert.rejects(
+      session.forwardLocal('127.0.0.1', pg.port),
+      (e: unknown) => e instanceof SshError && e.code === 'closed',
+    );
   });
 });

@@ -34,7 +34,10 @@ describe('npm start: the demo databases on the embedded PostgreSQL', function ()
 
   before(async function () {
     requireCliBundle();
-    assert.ok(fs.existsSync(path.join(REPO, 'dist', 'demoDatabases.js')), 'dist/demoDatabases.js is missing: run npm run build first');
+    assert.ok(
+      fs.existsSync(path.join(REPO, 'dist', 'demoDatabases.js')),
+      'dist/demoDatabases.js is missing: run npm run build first',
+    );
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-guard-start-demo-'));
     child = spawn(process.execPath, [path.join(REPO, 'scripts', 'start-demo.mjs'), '--editor', 'none'], {
       cwd: REPO,
@@ -73,11 +76,14 @@ describe('npm start: the demo databases on the embedded PostgreSQL', function ()
     return match[1];
   }
 
-  it('writes the copy\'s .env and the production environment into its settings', function () {
+  it("writes the copy's .env and the production environment into its settings", function () {
     const env = fs.readFileSync(path.join(workspace(), '.env'), 'utf8');
     assert.match(env, new RegExp(`^DATABASE_URL="${url('local').replace(/[?.]/g, '\\$&')}"$`, 'm'));
     assert.match(env, new RegExp(`^PRODUCTION_DATABASE_URL="${url('production').replace(/[?.]/g, '\\$&')}"$`, 'm'));
-    const settings = JSON.parse(fs.readFileSync(path.join(workspace(), '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
+    const settings = JSON.parse(fs.readFileSync(path.join(workspace(), '.vscode', 'settings.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     assert.deepEqual(settings['driftGuard.environments'], [
       { name: 'production', kind: 'production', url: { from: 'env', variable: 'PRODUCTION_DATABASE_URL' } },
     ]);
@@ -92,7 +98,15 @@ describe('npm start: the demo databases on the embedded PostgreSQL', function ()
     const check = await runCli(['check', '--json'], workspace());
     const report = JSON.parse(check.stdout) as { database?: { items?: Array<{ name?: string; object?: string }> } };
     const text = JSON.stringify(report);
-    for (const object of ['invoices', 'invoice_items', 'invoice_sequences', 'InvoiceStatus', 'activationToken', 'activatedAt', 'activationExpiry']) {
+    for (const object of [
+      'invoices',
+      'invoice_items',
+      'invoice_sequences',
+      'InvoiceStatus',
+      'activationToken',
+      'activatedAt',
+      'activationExpiry',
+    ]) {
       assert.ok(text.includes(object), `check --json does not mention ${object}: ${check.stdout.slice(0, 2000)}`);
     }
     assert.equal(check.code, 1, 'drift found: check exits 1');
@@ -117,7 +131,9 @@ describe('npm start: the demo databases on the embedded PostgreSQL', function ()
   it("the team's way out works on them: baseline, Mark Applied on local and production, then nothing to deploy", async function () {
     const baseline = await runCli(['baseline', '--name', 'baseline_invoicing_and_drift'], workspace());
     assert.equal(baseline.code, 0, baseline.stdout + baseline.stderr);
-    const name = fs.readdirSync(path.join(workspace(), 'prisma', 'migrations')).find((n) => n.endsWith('_baseline_invoicing_and_drift'));
+    const name = fs
+      .readdirSync(path.join(workspace(), 'prisma', 'migrations'))
+      .find((n) => n.endsWith('_baseline_invoicing_and_drift'));
     assert.ok(name, baseline.stdout);
     for (const target of [[], ['--env', 'production']]) {
       const resolve = await runCli(['resolve', ...target, '--applied', name], workspace());

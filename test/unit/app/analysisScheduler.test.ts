@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { AnalysisScheduler, type AnalysisLane, type LatestOnlyTask, unlessAborted } from '../../../src/core/app/analysisScheduler';
+import {
+  AnalysisScheduler,
+  type AnalysisLane,
+  type LatestOnlyTask,
+  unlessAborted,
+} from '../../../src/core/app/analysisScheduler';
 
 /** A promise the test settles by hand. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
@@ -24,10 +29,18 @@ class FakeAnalyser {
 }
 
 /** A scheduler whose events are recorded, and what the front end published. */
-function setup(): { scheduler: AnalysisScheduler; published: string[]; errors: Array<[AnalysisLane, string, string]>; checking: string[] } {
+function setup(): {
+  scheduler: AnalysisScheduler;
+  published: string[];
+  errors: Array<[AnalysisLane, string, string]>;
+  checking: string[];
+} {
   const errors: Array<[AnalysisLane, string, string]> = [];
   const checking: string[] = [];
-  const scheduler = new AnalysisScheduler({ onError: (lane, key, error) => errors.push([lane, key, String(error)]), onChecking: (root) => checking.push(root) });
+  const scheduler = new AnalysisScheduler({
+    onError: (lane, key, error) => errors.push([lane, key, String(error)]),
+    onChecking: (root) => checking.push(root),
+  });
   return { scheduler, published: [], errors, checking };
 }
 
@@ -74,7 +87,9 @@ describe('AnalysisScheduler', () => {
       if (!isStale()) results.push(r);
     });
     await new Promise((resolve) => setImmediate(resolve));
-    const newer = scheduler.databases('/p', (isStale) => Promise.resolve(void (isStale() ? undefined : results.push('new'))));
+    const newer = scheduler.databases('/p', (isStale) =>
+      Promise.resolve(void (isStale() ? undefined : results.push('new'))),
+    );
     slow.resolve('old');
     await Promise.all([old, newer]);
     assert.deepEqual(results, ['new']);
@@ -133,8 +148,20 @@ describe('AnalysisScheduler', () => {
     const older = deferred<string>();
     const newer = deferred<string>();
     // Two checks of the same database from different runs (all databases, and that one alone): neither is stale.
-    const first = scheduler.checkDatabase('/p', 'dev', () => false, () => older.promise, (r) => settled.push(r));
-    const second = scheduler.checkDatabase('/p', 'dev', () => false, () => newer.promise, (r) => settled.push(r));
+    const first = scheduler.checkDatabase(
+      '/p',
+      'dev',
+      () => false,
+      () => older.promise,
+      (r) => settled.push(r),
+    );
+    const second = scheduler.checkDatabase(
+      '/p',
+      'dev',
+      () => false,
+      () => newer.promise,
+      (r) => settled.push(r),
+    );
     assert.equal(scheduler.isChecking('/p', 'dev'), true);
     assert.equal(scheduler.isChecking('/p', 'prod'), false);
     assert.deepEqual(checking, ['/p', '/p']);
@@ -151,10 +178,22 @@ describe('AnalysisScheduler', () => {
     const { scheduler } = setup();
     const settled: Array<string | undefined> = [];
     await assert.rejects(
-      scheduler.checkDatabase('/p', 'dev', () => false, () => Promise.reject(new Error('lost')), (r) => settled.push(r)),
+      scheduler.checkDatabase(
+        '/p',
+        'dev',
+        () => false,
+        () => Promise.reject(new Error('lost')),
+        (r) => settled.push(r),
+      ),
       /lost/,
     );
-    await scheduler.checkDatabase('/p', 'dev', () => true, () => Promise.resolve('late'), (r) => settled.push(r));
+    await scheduler.checkDatabase(
+      '/p',
+      'dev',
+      () => true,
+      () => Promise.resolve('late'),
+      (r) => settled.push(r),
+    );
     assert.deepEqual(settled, [undefined, undefined]);
     assert.equal(scheduler.isChecking('/p', 'dev'), false);
   });

@@ -1,6 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { type CiFinding, RULES, escapeData, escapeProperty, levelOf, toGithubCommands, toSarif } from '../../../src/core/app/ciReport';
+import {
+  type CiFinding,
+  RULES,
+  escapeData,
+  escapeProperty,
+  levelOf,
+  toGithubCommands,
+  toSarif,
+} from '../../../src/core/app/ciReport';
 import { validateSarif } from '../../fixtures/sarif';
 
 const ROOT = path.resolve('/repo');
@@ -32,14 +40,41 @@ describe('CI report formats (SARIF 2.1.0, GitHub workflow commands)', () => {
     const log = toSarif(FINDINGS, { root: ROOT, version: '0.1.0' });
     assert.deepEqual(validateSarif(log), []);
     const run = (log as { runs: Array<Record<string, unknown>> }).runs[0] as {
-      tool: { driver: { name: string; version: string; informationUri: string; rules: Array<{ id: string; helpUri: string; shortDescription: { text: string } }> } };
-      results: Array<{ ruleId: string; ruleIndex: number; level: string; message: { text: string }; locations?: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region: { startLine: number; startColumn: number } } }> }>;
+      tool: {
+        driver: {
+          name: string;
+          version: string;
+          informationUri: string;
+          rules: Array<{ id: string; helpUri: string; shortDescription: { text: string } }>;
+        };
+      };
+      results: Array<{
+        ruleId: string;
+        ruleIndex: number;
+        level: string;
+        message: { text: string };
+        locations?: Array<{
+          physicalLocation: {
+            artifactLocation: { uri: string; uriBaseId: string };
+            region: { startLine: number; startColumn: number };
+          };
+        }>;
+      }>;
     };
     assert.equal(run.tool.driver.name, 'drift-guard');
     assert.equal(run.tool.driver.version, '0.1.0');
     assert.match(run.tool.driver.informationUri, /^https:\/\//);
     const ids = run.tool.driver.rules.map((r) => r.id);
-    for (const code of ['schema-drift', 'database-drift', 'drift-check-failed', 'applied-migration-edited', 'migration-same-day-order', 'migration-commit-undocumented']) assert.ok(ids.includes(code), code);
+    for (const code of [
+      'schema-drift',
+      'database-drift',
+      'drift-check-failed',
+      'applied-migration-edited',
+      'migration-same-day-order',
+      'migration-commit-undocumented',
+    ]) {
+      assert.ok(ids.includes(code), code);
+    }
     for (const rule of run.tool.driver.rules) {
       assert.ok(rule.helpUri.endsWith(`#${rule.id}`), rule.helpUri);
       assert.ok(rule.shortDescription.text.length > 10, rule.id);
@@ -47,7 +82,10 @@ describe('CI report formats (SARIF 2.1.0, GitHub workflow commands)', () => {
     assert.equal(run.results.length, 3);
     const [drift, note, deleted] = run.results;
     assert.equal(run.tool.driver.rules[drift.ruleIndex].id, 'schema-drift');
-    assert.deepEqual(drift.locations?.[0].physicalLocation, { artifactLocation: { uri: 'apps/api/prisma/schema.prisma', uriBaseId: '%SRCROOT%' }, region: { startLine: 140, startColumn: 3 } });
+    assert.deepEqual(drift.locations?.[0].physicalLocation, {
+      artifactLocation: { uri: 'apps/api/prisma/schema.prisma', uriBaseId: '%SRCROOT%' },
+      region: { startLine: 140, startColumn: 3 },
+    });
     assert.equal(note.level, 'note');
     assert.equal(note.message.text, '100% sure:\r\nsecond line, third: part');
     assert.equal(deleted.level, 'error');
@@ -55,12 +93,17 @@ describe('CI report formats (SARIF 2.1.0, GitHub workflow commands)', () => {
   });
 
   it('the schema check can fail: a result without a message, a bad level or a column 0 is rejected', () => {
-    const log = toSarif(FINDINGS.slice(0, 1), { root: ROOT, version: '0.1.0' }) as { runs: Array<{ results: Array<Record<string, unknown>> }> };
+    const log = toSarif(FINDINGS.slice(0, 1), { root: ROOT, version: '0.1.0' }) as {
+      runs: Array<{ results: Array<Record<string, unknown>> }>;
+    };
     const result = log.runs[0].results[0];
     const broken = [
       { ...result, message: undefined },
       { ...result, level: 'warn' },
-      { ...result, locations: [{ physicalLocation: { artifactLocation: { uri: 'a' }, region: { startLine: 1, startColumn: 0 } } }] },
+      {
+        ...result,
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'a' }, region: { startLine: 1, startColumn: 0 } } }],
+      },
     ];
     for (const b of broken) {
       const copy = JSON.parse(JSON.stringify(log)) as typeof log;

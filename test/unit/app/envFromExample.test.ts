@@ -8,7 +8,13 @@ import { type DatasourceInfo } from '../../../src/core/project/types';
 const AT = { file: 'schema.prisma', line: 7, character: 9 };
 
 function datasource(variable: string): DatasourceInfo {
-  return { name: 'db', provider: 'postgresql', providerLocation: AT, blockLocation: AT, url: { kind: 'env', variable, declaredIn: AT } };
+  return {
+    name: 'db',
+    provider: 'postgresql',
+    providerLocation: AT,
+    blockLocation: AT,
+    url: { kind: 'env', variable, declaredIn: AT },
+  };
 }
 
 describe('createEnvFromExample (core/app)', function () {
@@ -23,7 +29,8 @@ describe('createEnvFromExample (core/app)', function () {
   });
 
   it('copies .env.example to .env and lists what to fill in: the datasource variable first, then the placeholders', async function () {
-    const example = '# copy to .env\nNEXTAUTH_SECRET="change-me"\nDATABASE_URL="postgresql://app:change-me@127.0.0.1:5432/app"\nPORT=3000\nOPENAI_API_KEY=""\n';
+    const example =
+      '# copy to .env\nNEXTAUTH_SECRET="change-me"\nDATABASE_URL="postgresql://app:change-me@127.0.0.1:5432/app"\nPORT=3000\nOPENAI_API_KEY=""\n';
     await fs.writeFile(path.join(root, '.env.example'), example);
     const result = await createEnvFromExample({ root, datasource: datasource('DATABASE_URL') });
     assert.equal(result.status, 'created');
@@ -61,7 +68,15 @@ describe('createEnvFromExample (core/app)', function () {
   });
 
   it('reads the variables of url and directUrl, from the schema or prisma.config.ts', function () {
-    assert.deepEqual(datasourceVariables({ datasource: { ...datasource('DATABASE_URL'), directUrl: { kind: 'config', variable: 'DIRECT_URL', declaredIn: AT, expression: "env('DIRECT_URL')" } } }), ['DATABASE_URL', 'DIRECT_URL']);
+    assert.deepEqual(
+      datasourceVariables({
+        datasource: {
+          ...datasource('DATABASE_URL'),
+          directUrl: { kind: 'config', variable: 'DIRECT_URL', declaredIn: AT, expression: "env('DIRECT_URL')" },
+        },
+      }),
+      ['DATABASE_URL', 'DIRECT_URL'],
+    );
     assert.deepEqual(datasourceVariables({}), []);
   });
 });

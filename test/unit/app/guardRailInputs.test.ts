@@ -6,7 +6,13 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { deletedAppliedMigrations, gatherGuardRailInputs, type GuardRailGit, guardRailFindings, type GuardRailHistory } from '../../../src/core/app/guardRailInputs';
+import {
+  deletedAppliedMigrations,
+  gatherGuardRailInputs,
+  type GuardRailGit,
+  guardRailFindings,
+  type GuardRailHistory,
+} from '../../../src/core/app/guardRailInputs';
 import { GitError } from '../../../src/core/guards/git';
 
 const DIR = path.join(path.sep, 'p', 'prisma', 'migrations');
@@ -32,7 +38,9 @@ const files = new Map([
 ]);
 const readFile = (file: string): Promise<string> => {
   const content = files.get(file);
-  return content === undefined ? Promise.reject(Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' })) : Promise.resolve(content);
+  return content === undefined
+    ? Promise.reject(Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' }))
+    : Promise.resolve(content);
 };
 
 const histories: GuardRailHistory[] = [
@@ -50,7 +58,10 @@ const histories: GuardRailHistory[] = [
 ];
 
 /** A git that tracks the folder and has ORDERS in HEAD; `fail` makes the named questions reject. */
-function fakeGit(fail: Partial<Record<keyof GuardRailGit, string>> = {}, committed = new Set([path.join(DIR, ORDERS, 'migration.sql')])): GuardRailGit & { asked: string[] } {
+function fakeGit(
+  fail: Partial<Record<keyof GuardRailGit, string>> = {},
+  committed = new Set([path.join(DIR, ORDERS, 'migration.sql')]),
+): GuardRailGit & { asked: string[] } {
   const asked: string[] = [];
   const answer = <T>(question: keyof GuardRailGit, value: T): Promise<T> => {
     asked.push(question);
@@ -58,7 +69,8 @@ function fakeGit(fail: Partial<Record<keyof GuardRailGit, string>> = {}, committ
   };
   return {
     asked,
-    writtenOrder: () => answer('writtenOrder', { kind: 'written' as const, names: [USERS, INIT], times: { [USERS]: 1, [INIT]: 2 } }),
+    writtenOrder: () =>
+      answer('writtenOrder', { kind: 'written' as const, names: [USERS, INIT], times: { [USERS]: 1, [INIT]: 2 } }),
     addingCommits: () => answer('addingCommits', new Map([[USERS, { hash: 'abc', message: 'wip' }]])),
     hasCommittedFiles: () => answer('hasCommittedFiles', true),
     isCommitted: (file) => answer('isCommitted', committed.has(file)),
@@ -81,20 +93,38 @@ describe('guard-rail inputs (core/app)', () => {
     assert.equal(inputs.input.commits?.get(USERS)?.message, 'wip');
     assert.deepEqual(inputs.input.deleted, [ORDERS], 'applied on staging, gone here, in git HEAD: deleted here');
     const findings = guardRailFindings(inputs);
-    assert.ok(findings.some((f) => f.code === 'applied-migration-deleted' && f.migration === ORDERS && f.severity === 'error'));
+    assert.ok(
+      findings.some((f) => f.code === 'applied-migration-deleted' && f.migration === ORDERS && f.severity === 'error'),
+    );
     assert.ok(!findings.some((f) => f.code === 'guard-input-unavailable'));
   });
 
   it('deleted: git HEAD decides when it tracks the folder; the database record when it does not; the session when it saw it', async () => {
     const notInHead = fakeGit({}, new Set());
-    assert.deepEqual((await gatherGuardRailInputs(project, histories, { git: notInHead, readFile })).input.deleted, [], 'a colleague’s migration, never here');
-    assert.deepEqual((await gatherGuardRailInputs(project, histories, { git: notInHead, readFile, seen: new Set([ORDERS]) })).input.deleted, [ORDERS], 'seen in the folder earlier');
+    assert.deepEqual(
+      (await gatherGuardRailInputs(project, histories, { git: notInHead, readFile })).input.deleted,
+      [],
+      'a colleague’s migration, never here',
+    );
+    assert.deepEqual(
+      (await gatherGuardRailInputs(project, histories, { git: notInHead, readFile, seen: new Set([ORDERS]) })).input
+        .deleted,
+      [ORDERS],
+      'seen in the folder earlier',
+    );
     const untracked: GuardRailGit = { ...notInHead, hasCommittedFiles: () => Promise.resolve(false) };
-    assert.deepEqual((await gatherGuardRailInputs(project, histories, { git: untracked, readFile })).input.deleted, [ORDERS], 'outside git: the database record');
+    assert.deepEqual(
+      (await gatherGuardRailInputs(project, histories, { git: untracked, readFile })).input.deleted,
+      [ORDERS],
+      'outside git: the database record',
+    );
   });
 
   it('a failing git is a warning naming the rule it could not run, and the other rules still run', async () => {
-    const git = fakeGit({ writtenOrder: 'git log failed: fatal: bad object HEAD', addingCommits: 'git log failed: fatal: bad object HEAD' });
+    const git = fakeGit({
+      writtenOrder: 'git log failed: fatal: bad object HEAD',
+      addingCommits: 'git log failed: fatal: bad object HEAD',
+    });
     const inputs = await gatherGuardRailInputs(project, histories, { git, readFile });
     assert.deepEqual(
       inputs.problems.map((p) => p.input),
@@ -108,28 +138,59 @@ describe('guard-rail inputs (core/app)', () => {
       assert.equal(w.severity, 'warning');
       assert.equal(w.migration, '', 'about the whole folder');
     }
-    assert.match(warnings.map((w) => w.message).join('\n'), /git could not be read \(git log failed: fatal: bad object HEAD\): the order same-day migrations were committed in could not be checked\./);
-    assert.match(warnings.map((w) => w.message).join('\n'), /the commit messages that added the migrations \(rule 4\) could not be checked\./);
+    assert.match(
+      warnings.map((w) => w.message).join('\n'),
+      /git could not be read \(git log failed: fatal: bad object HEAD\): the order same-day migrations were committed in could not be checked\./,
+    );
+    assert.match(
+      warnings.map((w) => w.message).join('\n'),
+      /the commit messages that added the migrations \(rule 4\) could not be checked\./,
+    );
   });
 
   it('git failing on the deleted rule: the database record stands in for an unanswered folder, an unanswered HEAD copy is said', async () => {
-    const noTree = await deletedAppliedMigrations(DIR, [{ environment: 'staging', migrations: [{ name: ORDERS, state: 'missingLocally', appliedAt: 'x' }] }], { git: fakeGit({ hasCommittedFiles: 'git ls-tree failed: boom' }) });
+    const noTree = await deletedAppliedMigrations(
+      DIR,
+      [{ environment: 'staging', migrations: [{ name: ORDERS, state: 'missingLocally', appliedAt: 'x' }] }],
+      { git: fakeGit({ hasCommittedFiles: 'git ls-tree failed: boom' }) },
+    );
     assert.deepEqual(noTree.deleted, [ORDERS], 'as outside git: the database record');
     assert.equal(noTree.problems.length, 1);
-    assert.match(noTree.problems[0].message, /^git could not be read \(git ls-tree failed: boom\): whether applied migrations were deleted here could not be fully checked\.$/);
-    const noHead = await deletedAppliedMigrations(DIR, [{ environment: 'staging', migrations: [{ name: ORDERS, state: 'missingLocally', appliedAt: 'x' }] }], { git: fakeGit({ isCommitted: 'git cat-file failed' }) });
+    assert.match(
+      noTree.problems[0].message,
+      /^git could not be read \(git ls-tree failed: boom\): whether applied migrations were deleted here could not be fully checked\.$/,
+    );
+    const noHead = await deletedAppliedMigrations(
+      DIR,
+      [{ environment: 'staging', migrations: [{ name: ORDERS, state: 'missingLocally', appliedAt: 'x' }] }],
+      { git: fakeGit({ isCommitted: 'git cat-file failed' }) },
+    );
     assert.deepEqual(noHead.deleted, []);
     assert.equal(noHead.problems.length, 1, 'said, not dropped');
-    const none = await deletedAppliedMigrations(DIR, [{ environment: 'staging', migrations: [{ name: INIT, state: 'applied', appliedAt: 'x' }] }], { git: fakeGit({ hasCommittedFiles: 'never asked' }) });
+    const none = await deletedAppliedMigrations(
+      DIR,
+      [{ environment: 'staging', migrations: [{ name: INIT, state: 'applied', appliedAt: 'x' }] }],
+      { git: fakeGit({ hasCommittedFiles: 'never asked' }) },
+    );
     assert.deepEqual(none, { deleted: [], problems: [] }, 'nothing missing: git is not asked');
   });
 
   it('an unreadable migration.sql is a warning on that migration; one deleted since the listing is not', async () => {
     const denied = (file: string): Promise<string> =>
-      file === folder(INIT).sqlPath ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : readFile(file);
-    const inputs = await gatherGuardRailInputs({ migrationsDir: DIR, migrations: [folder(INIT), folder(USERS), folder('20260105000000_just_deleted')] }, histories, { git: fakeGit(), readFile: denied });
+      file === folder(INIT).sqlPath
+        ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
+        : readFile(file);
+    const inputs = await gatherGuardRailInputs(
+      { migrationsDir: DIR, migrations: [folder(INIT), folder(USERS), folder('20260105000000_just_deleted')] },
+      histories,
+      { git: fakeGit(), readFile: denied },
+    );
     assert.deepEqual(inputs.problems, [
-      { input: 'migration-sql', migration: INIT, message: `${INIT}/migration.sql could not be read (EACCES: permission denied): whether it was edited after being applied could not be checked.` },
+      {
+        input: 'migration-sql',
+        migration: INIT,
+        message: `${INIT}/migration.sql could not be read (EACCES: permission denied): whether it was edited after being applied could not be checked.`,
+      },
     ]);
     assert.equal(inputs.input.migrations[0].sql, undefined);
     const warning = guardRailFindings(inputs).find((f) => f.code === 'guard-input-unavailable');

@@ -6,7 +6,14 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readRehearsals, rehearsalGate, rehearsalRecord, type RehearsalRecord, REHEARSALS_FILE, saveRehearsal } from '../../../src/core/app/rehearsals';
+import {
+  readRehearsals,
+  rehearsalGate,
+  rehearsalRecord,
+  type RehearsalRecord,
+  REHEARSALS_FILE,
+  saveRehearsal,
+} from '../../../src/core/app/rehearsals';
 import { migrationChecksum } from '../../../src/core/history/checksums';
 import { type RehearsalReport } from '../../../src/core/rehearsal/report';
 
@@ -50,15 +57,34 @@ describe('app: rehearsal gate (rule 3)', () => {
   });
 
   it('refuses when a migration changed since the rehearsal, or another one is pending', () => {
-    const changed = rehearsalGate([record()], 'production', [pending[0], { ...pending[1], checksum: 'c'.repeat(64) }], NOW, 24);
+    const changed = rehearsalGate(
+      [record()],
+      'production',
+      [pending[0], { ...pending[1], checksum: 'c'.repeat(64) }],
+      NOW,
+      24,
+    );
     assert.equal(!changed.ok && changed.reason, 'different');
     assert.match(changed.message, /changed since: 20260218_add_invoices_due_date/);
-    const added = rehearsalGate([record()], 'production', [...pending, { name: '20260219_more', checksum: 'd'.repeat(64) }], NOW, 24);
+    const added = rehearsalGate(
+      [record()],
+      'production',
+      [...pending, { name: '20260219_more', checksum: 'd'.repeat(64) }],
+      NOW,
+      24,
+    );
     assert.match(added.message, /not rehearsed: 20260219_more/);
   });
 
   it('refuses when the newest rehearsal of these migrations failed, even after an earlier pass', () => {
-    const failed = record({ at: '2026-02-17T11:00:00Z', ok: false, migrations: [{ ...pending[0], status: 'failed' }, { ...pending[1], status: 'notRun' }] });
+    const failed = record({
+      at: '2026-02-17T11:00:00Z',
+      ok: false,
+      migrations: [
+        { ...pending[0], status: 'failed' },
+        { ...pending[1], status: 'notRun' },
+      ],
+    });
     const verdict = rehearsalGate([record(), failed], 'production', pending, NOW, 24);
     assert.equal(!verdict.ok && verdict.reason, 'failed');
     assert.match(verdict.message, /failed at 20260217_baseline/);
@@ -74,14 +100,29 @@ describe('app: rehearsal gate (rule 3)', () => {
       const sqlPath = path.join(root, 'prisma', 'migrations', '20260217_baseline', 'migration.sql');
       await fs.mkdir(path.dirname(sqlPath), { recursive: true });
       await fs.writeFile(sqlPath, 'CREATE TABLE "invoices" ("id" TEXT);\n');
-      const report = { target: 'production', startedAt: '2026-02-17T11:30:00Z', ok: true, source: { description: 'pg_dump 15' }, migrations: [{ name: '20260217_baseline', status: 'passed', warnings: [], sqlPath }] } as unknown as RehearsalReport;
+      const report = {
+        target: 'production',
+        startedAt: '2026-02-17T11:30:00Z',
+        ok: true,
+        source: { description: 'pg_dump 15' },
+        migrations: [{ name: '20260217_baseline', status: 'passed', warnings: [], sqlPath }],
+      } as unknown as RehearsalReport;
       assert.deepEqual(await readRehearsals(root), []);
       await saveRehearsal(root, await rehearsalRecord(report, 'cli'));
       const records = await readRehearsals(root);
       assert.equal(records.length, 1);
       assert.equal(records[0].migrations[0].checksum, migrationChecksum('CREATE TABLE "invoices" ("id" TEXT);\n'));
       assert.ok((await fs.readFile(path.join(root, REHEARSALS_FILE), 'utf8')).includes('"version": 1'));
-      assert.equal(rehearsalGate(records, 'production', [{ name: '20260217_baseline', checksum: records[0].migrations[0].checksum }], NOW, 24).ok, true);
+      assert.equal(
+        rehearsalGate(
+          records,
+          'production',
+          [{ name: '20260217_baseline', checksum: records[0].migrations[0].checksum }],
+          NOW,
+          24,
+        ).ok,
+        true,
+      );
     } finally {
       await fs.rm(root, { recursive: true, force: true });
     }

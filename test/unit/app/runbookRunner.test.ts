@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { type EnvironmentSetting } from '../../../src/core/environments/config';
-import { evaluateDeployPlan, RunbookRunner, type StepOutcome, type TypedConfirmation } from '../../../src/core/app/runbookRunner';
+import {
+  evaluateDeployPlan,
+  RunbookRunner,
+  type StepOutcome,
+  type TypedConfirmation,
+} from '../../../src/core/app/runbookRunner';
 import { type DeployPlan } from '../../../src/core/app/deployPlan';
 import { type WriteInput } from '../../../src/core/app/runLog';
 import { type BackupRecord } from '../../../src/core/runbook/gates';
@@ -23,7 +28,13 @@ const SETTINGS: EnvironmentSetting[] = [
   { name: 'staging', kind: 'staging', url: { from: 'env', variable: 'STAGING_URL' } },
 ];
 
-const VERIFIED_BACKUP: BackupRecord = { stepId: 'x/1', environment: 'production', path: '/backups/a.sql', at: NOW.toISOString(), verification: { status: 'verified', summary: 'Verified.' } };
+const VERIFIED_BACKUP: BackupRecord = {
+  stepId: 'x/1',
+  environment: 'production',
+  path: '/backups/a.sql',
+  at: NOW.toISOString(),
+  verification: { status: 'verified', summary: 'Verified.' },
+};
 
 /** A runbook of one section bound to `environment`, whose steps are `commands` (each titled by its comment). */
 function runbookOf(environment: string, steps: Record<string, string>): Runbook {
@@ -89,7 +100,13 @@ function fakes(runbook: Runbook, options: Options = {}): Fakes {
     executor: {
       run: (_resolution, request) => {
         ran.push(request.command);
-        return Promise.resolve({ exitCode: 0, cancelled: false, durationMs: 1200, output: 'done\n', ...options.outcome });
+        return Promise.resolve({
+          exitCode: 0,
+          cancelled: false,
+          durationMs: 1200,
+          output: 'done\n',
+          ...options.outcome,
+        });
       },
       fileSize: () => Promise.resolve(1024),
       // No server here: the backup's restore check cannot run, so the backup is not verified.
@@ -141,20 +158,33 @@ describe('runbook step runner (core/app)', () => {
     assert.deepEqual(f.asked, [], 'no question (not even the deploy plan) before the backup gate');
     assert.deepEqual(f.ran, []);
     const id = f.step('Apply the migrations').id;
-    assert.deepEqual(f.run().steps[id], { status: 'notRun', source: 'npx prisma migrate deploy', refusal: result.message });
+    assert.deepEqual(f.run().steps[id], {
+      status: 'notRun',
+      source: 'npx prisma migrate deploy',
+      refusal: result.message,
+    });
     assert.equal(f.records.length, 1);
     assert.equal(f.records[0].status, 'refused');
     assert.equal(f.records[0].source, 'runbook');
     assert.equal(f.records[0].stepId, id);
     assert.equal(f.records[0].section, 'Section');
     assert.equal(f.records[0].exitCode, undefined);
-    assert.ok(f.logs.some((l) => l.startsWith('warn Runbook docs/runbook.md: "Apply the migrations" refused: No backup')), f.logs.join('\n'));
+    assert.ok(
+      f.logs.some((l) => l.startsWith('warn Runbook docs/runbook.md: "Apply the migrations" refused: No backup')),
+      f.logs.join('\n'),
+    );
   });
 
   it('db push, migrate reset and migrate dev are refused on production outright', async () => {
-    const runbook = runbookOf('production', { Push: 'npx prisma db push', Reset: 'npx prisma migrate reset --force', Dev: 'npx prisma migrate dev' });
+    const runbook = runbookOf('production', {
+      Push: 'npx prisma db push',
+      Reset: 'npx prisma migrate reset --force',
+      Dev: 'npx prisma migrate dev',
+    });
     const f = fakes(runbook);
-    for (const title of ['Push', 'Reset', 'Dev']) assert.equal((await f.runner.execute(f.step(title), signal())).status, 'refused', title);
+    for (const title of ['Push', 'Reset', 'Dev']) {
+      assert.equal((await f.runner.execute(f.step(title), signal())).status, 'refused', title);
+    }
     assert.deepEqual(f.ran, []);
     assert.deepEqual(f.asked, []);
   });
@@ -183,7 +213,10 @@ describe('runbook step runner (core/app)', () => {
 
   it('a production deploy without a passing rehearsal is refused (rule 3), after offering one; nothing runs', async () => {
     const runbook = runbookOf('production', { 'Apply the migrations': 'npx prisma migrate deploy' });
-    const f = fakes(runbook, { run: { backups: [VERIFIED_BACKUP] }, rehearsal: { ok: false, message: 'No deploy rehearsal of production was recorded.', canRehearse: true } });
+    const f = fakes(runbook, {
+      run: { backups: [VERIFIED_BACKUP] },
+      rehearsal: { ok: false, message: 'No deploy rehearsal of production was recorded.', canRehearse: true },
+    });
     const result = await f.runner.execute(f.step('Apply the migrations'), signal());
     assert.deepEqual(result, { status: 'refused', message: 'No deploy rehearsal of production was recorded.' });
     assert.deepEqual(f.asked, ['plan production', 'rehearsal production']);
@@ -194,7 +227,10 @@ describe('runbook step runner (core/app)', () => {
 
   it('rule 3: no offer when a rehearsal cannot help; an accepted offer rehearses, then the deploy asks for the production write and runs', async () => {
     const runbook = runbookOf('production', { 'Apply the migrations': 'npx prisma migrate deploy' });
-    const cannot = fakes(runbook, { run: { backups: [VERIFIED_BACKUP] }, rehearsal: { ok: false, message: 'cannot be checked', canRehearse: false } });
+    const cannot = fakes(runbook, {
+      run: { backups: [VERIFIED_BACKUP] },
+      rehearsal: { ok: false, message: 'cannot be checked', canRehearse: false },
+    });
     assert.equal((await cannot.runner.execute(cannot.step('Apply the migrations'), signal())).status, 'refused');
     assert.deepEqual(cannot.asked, ['plan production'], 'no rehearsal offered');
 
@@ -220,25 +256,38 @@ describe('runbook step runner (core/app)', () => {
 
   it('the deploy plan refuses a deploy it cannot apply, and an unreadable plan refuses too', async () => {
     const runbook = runbookOf('staging', { 'Apply the migrations': 'npx prisma migrate deploy' });
-    const plan: DeployPlan = { deployable: false, steps: [{ migration: '20260101_baseline', action: 'markApplied' }] } as unknown as DeployPlan;
+    const plan: DeployPlan = {
+      deployable: false,
+      steps: [{ migration: '20260101_baseline', action: 'markApplied' }],
+    } as unknown as DeployPlan;
     const refused = fakes(runbook, { plan });
     const result = await refused.runner.execute(refused.step('Apply the migrations'), signal());
     assert.equal(result.status, 'refused');
-    assert.equal(result.message, 'Deploy to staging refused: not every pending migration can be deployed there. Nothing was executed.\nthe plan, described');
+    assert.equal(
+      result.message,
+      'Deploy to staging refused: not every pending migration can be deployed there. Nothing was executed.\nthe plan, described',
+    );
     assert.deepEqual(refused.ran, []);
     assert.deepEqual(evaluateDeployPlan(plan, 'staging'), {
       verdict: 'refuse',
       rule: 'deployPlan',
-      message: 'Deploy to staging refused by its plan: 20260101_baseline: mark applied (the database already has it). Nothing was executed.',
+      message:
+        'Deploy to staging refused by its plan: 20260101_baseline: mark applied (the database already has it). Nothing was executed.',
     });
 
     const unreadable = fakes(runbook, { plan: new Error('connection refused') });
     const second = await unreadable.runner.execute(unreadable.step('Apply the migrations'), signal());
-    assert.deepEqual(second, { status: 'refused', message: 'The deploy plan of staging could not be read: connection refused. Nothing was executed.' });
+    assert.deepEqual(second, {
+      status: 'refused',
+      message: 'The deploy plan of staging could not be read: connection refused. Nothing was executed.',
+    });
     assert.deepEqual(unreadable.ran, []);
 
     const deployable = fakes(runbook, { plan: { deployable: true, steps: [] } as unknown as DeployPlan });
-    assert.equal((await deployable.runner.execute(deployable.step('Apply the migrations'), signal())).status, 'succeeded');
+    assert.equal(
+      (await deployable.runner.execute(deployable.step('Apply the migrations'), signal())).status,
+      'succeeded',
+    );
   });
 
   it('the record written after execution carries the exit code; a failing command fails the step', async () => {
@@ -264,7 +313,10 @@ describe('runbook step runner (core/app)', () => {
     assert.equal(succeeded.status, 'succeeded');
     assert.equal(ok.records.at(-1)?.exitCode, 0);
     assert.equal(ok.records.at(-1)?.status, 'succeeded');
-    assert.ok(ok.logs.includes('info Runbook docs/runbook.md: "Status" succeeded (exit 0) in 1200 ms'), ok.logs.join('\n'));
+    assert.ok(
+      ok.logs.includes('info Runbook docs/runbook.md: "Status" succeeded (exit 0) in 1200 ms'),
+      ok.logs.join('\n'),
+    );
   });
 
   it('a cancelled command is recorded as cancelled; an outcome with an error fails the step with it', async () => {
@@ -291,7 +343,24 @@ describe('runbook step runner (core/app)', () => {
   });
 
   it('asks each variable once per run and substitutes it; a cancelled variable runs nothing; an unsafe value is refused', async () => {
-    const runbook = parseRunbook('/ws/docs/runbook.md', ['# R', '', '## Section', '<!-- env: staging -->', '```bash', 'TAG=v1', '# Show', 'echo "$TAG"', '', '# Again', 'echo "${TAG}!"', '```', ''].join('\n'));
+    const runbook = parseRunbook(
+      '/ws/docs/runbook.md',
+      [
+        '# R',
+        '',
+        '## Section',
+        '<!-- env: staging -->',
+        '```bash',
+        'TAG=v1',
+        '# Show',
+        'echo "$TAG"',
+        '',
+        '# Again',
+        'echo "${TAG}!"',
+        '```',
+        '',
+      ].join('\n'),
+    );
     const f = fakes(runbook, { variable: 'v2' });
     const steps = runbook.sections.flatMap((s) => s.steps).filter((s) => !s.manual && s.title !== 'TAG=v1');
     const show = steps.find((s) => s.title === 'Show');
@@ -309,13 +378,19 @@ describe('runbook step runner (core/app)', () => {
     assert.deepEqual(cancelled.records, []);
 
     const unsafe = fakes(runbook, { variable: 'v2; rm -rf /' });
-    await assert.rejects(unsafe.runner.execute(show, signal()), /The value of TAG has characters that are not allowed in a runbook variable\./);
+    await assert.rejects(
+      unsafe.runner.execute(show, signal()),
+      /The value of TAG has characters that are not allowed in a runbook variable\./,
+    );
     assert.deepEqual(unsafe.ran, []);
   });
 
   it('a restore that printed an error fails although it exited 0', async () => {
     const runbook = runbookOf('staging', { Restore: 'psql -h 127.0.0.1 -U app app < /backups/a.sql' });
-    const f = fakes(runbook, { confirm: true, outcome: { exitCode: 0, output: 'ERROR:  relation "User" already exists\n' } });
+    const f = fakes(runbook, {
+      confirm: true,
+      outcome: { exitCode: 0, output: 'ERROR:  relation "User" already exists\n' },
+    });
     const result = await f.runner.execute(f.step('Restore'), signal());
     assert.equal(result.status, 'failed', JSON.stringify(result));
     assert.match(result.message ?? '', /^The restore printed an error, so it did not complete \(exit code 0\): /);
@@ -347,13 +422,18 @@ describe('runbook step runner (core/app)', () => {
   });
 
   it('says its refusals and log lines in French with the French bundle', async () => {
-    const bundle = JSON.parse(readFileSync(path.resolve(__dirname, '../../../../l10n/bundle.l10n.fr.json'), 'utf8')) as Record<string, string>;
+    const bundle = JSON.parse(
+      readFileSync(path.resolve(__dirname, '../../../../l10n/bundle.l10n.fr.json'), 'utf8'),
+    ) as Record<string, string>;
     l10n.config({ contents: bundle });
     try {
       const runbook = runbookOf('production', { 'Apply the migrations': 'npx prisma migrate deploy' });
       const f = fakes(runbook);
       await f.runner.execute(f.step('Apply the migrations'), signal());
-      assert.ok(f.logs.some((l) => l.startsWith('warn Runbook docs/runbook.md : étape « Apply the migrations » refusée : ')), f.logs.join('\n'));
+      assert.ok(
+        f.logs.some((l) => l.startsWith('warn Runbook docs/runbook.md : étape « Apply the migrations » refusée : ')),
+        f.logs.join('\n'),
+      );
     } finally {
       l10n.config({ contents: {} });
     }

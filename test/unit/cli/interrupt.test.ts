@@ -34,11 +34,17 @@ describe('CLI Ctrl-C (runInterruptible)', () => {
     const lines: string[] = [];
     let onStarted = (): void => undefined;
     const started = new Promise<void>((resolve) => (onStarted = resolve));
-    const run = runInterruptible(engineCommand(onStarted), { err: (line) => lines.push(line) }, { exit: () => assert.fail('no exit on the first Ctrl-C') });
+    const run = runInterruptible(
+      engineCommand(onStarted),
+      { err: (line) => lines.push(line) },
+      { exit: () => assert.fail('no exit on the first Ctrl-C') },
+    );
     await started;
     process.emit('SIGINT');
     assert.equal(await run, INTERRUPTED_EXIT_CODE);
-    assert.deepEqual(lines, ['drift-guard: database vs schema was cancelled. Our query still running on db:5432/app was cancelled on the server.']);
+    assert.deepEqual(lines, [
+      'drift-guard: database vs schema was cancelled. Our query still running on db:5432/app was cancelled on the server.',
+    ]);
     assert.equal(process.listenerCount('SIGINT'), 0, 'the handler is removed afterwards');
   });
 

@@ -37,7 +37,10 @@ describe('drift-guard projects (bundled dist/cli.js)', function () {
     // From above, as the corpus runner looks for projects: both listed.
     const run = await runCli(['projects', '--json', '--project', base], base);
     assert.equal(run.code, 1, run.stderr);
-    const projects = JSON.parse(run.stdout) as Array<{ name: string; problems: Array<{ code: string; message: string }> }>;
+    const projects = JSON.parse(run.stdout) as Array<{
+      name: string;
+      problems: Array<{ code: string; message: string }>;
+    }>;
     assert.deepEqual(
       projects.map((p) => [p.name, p.problems.map((x) => `${x.code}: ${x.message}`)]),
       [
@@ -48,7 +51,10 @@ describe('drift-guard projects (bundled dist/cli.js)', function () {
     // In it, as Prisma reads package.json there: that project, and why it cannot be checked.
     const check = await runCli(['check', '--project', root], base);
     assert.equal(check.code, 2);
-    assert.equal(check.stderr.trim(), 'drift-guard: Schema not found: packages/db/prisma/schema.prisma (from package.json)');
+    assert.equal(
+      check.stderr.trim(),
+      'drift-guard: Schema not found: packages/db/prisma/schema.prisma (from package.json)',
+    );
   });
 
   it('never prints a datasource password: --json and text mask it as everywhere else', async () => {
@@ -59,15 +65,24 @@ describe('drift-guard projects (bundled dist/cli.js)', function () {
       path.join(project, 'prisma', 'schema.prisma'),
       'datasource db {\n  provider  = "postgresql"\n  url       = env("DATABASE_URL")\n  directUrl = "postgresql://owner:Lit3ral-Pw@db.internal:5432/app"\n}\n',
     );
-    await fs.writeFile(path.join(project, '.env'), 'DATABASE_URL="postgresql://app:S3cret-Pw@db.internal:5432/app?sslpassword=K3y-Pw"\n');
+    await fs.writeFile(
+      path.join(project, '.env'),
+      'DATABASE_URL="postgresql://app:S3cret-Pw@db.internal:5432/app?sslpassword=K3y-Pw"\n',
+    );
     const json = await runCli(['projects', '--json', '--project', project], base);
     assert.equal(json.code, 0, json.stderr);
-    for (const secret of ['S3cret-Pw', 'Lit3ral-Pw', 'K3y-Pw']) assert.ok(!json.stdout.includes(secret), `${secret} in:\n${json.stdout}`);
-    const [shown] = JSON.parse(json.stdout) as Array<{ datasource: { url: { value: string }; directUrl: { value: string } } }>;
+    for (const secret of ['S3cret-Pw', 'Lit3ral-Pw', 'K3y-Pw']) {
+      assert.ok(!json.stdout.includes(secret), `${secret} in:\n${json.stdout}`);
+    }
+    const [shown] = JSON.parse(json.stdout) as Array<{
+      datasource: { url: { value: string }; directUrl: { value: string } };
+    }>;
     assert.equal(shown.datasource.url.value, 'postgresql://app:****@db.internal:5432/app?sslpassword=****');
     assert.equal(shown.datasource.directUrl.value, 'postgresql://owner:****@db.internal:5432/app');
     const text = await runCli(['projects', '--project', project], base);
-    for (const secret of ['S3cret-Pw', 'Lit3ral-Pw', 'K3y-Pw']) assert.ok(!text.stdout.includes(secret), `${secret} in:\n${text.stdout}`);
+    for (const secret of ['S3cret-Pw', 'Lit3ral-Pw', 'K3y-Pw']) {
+      assert.ok(!text.stdout.includes(secret), `${secret} in:\n${text.stdout}`);
+    }
     assert.match(text.stdout, /postgresql:\/\/app:\*\*\*\*@db\.internal:5432\/app/);
   });
 });

@@ -38,11 +38,23 @@ describe('attributeToSchema', () => {
     const items = attributeToSchema(
       [
         { object: 'table', change: 'added', table: 'invoices', sql: 'CREATE TABLE "invoices" …' },
-        { object: 'column', change: 'added', table: 'users', column: 'activatedAt', sql: 'ALTER TABLE "users" ADD COLUMN "activatedAt" TIMESTAMP(3);' },
+        {
+          object: 'column',
+          change: 'added',
+          table: 'users',
+          column: 'activatedAt',
+          sql: 'ALTER TABLE "users" ADD COLUMN "activatedAt" TIMESTAMP(3);',
+        },
         { object: 'index', change: 'added', table: 'users', column: 'activation_token', sql: 'CREATE UNIQUE INDEX …' },
         { object: 'foreignKey', change: 'added', table: 'invoices', sql: 'ALTER TABLE "invoices" ADD CONSTRAINT …' },
         { object: 'enum', change: 'added', enum: 'invoice_status', sql: 'CREATE TYPE …' },
-        { object: 'enumValue', change: 'added', enum: 'invoice_status', value: 'paid', sql: "ALTER TYPE … ADD VALUE 'paid';" },
+        {
+          object: 'enumValue',
+          change: 'added',
+          enum: 'invoice_status',
+          value: 'paid',
+          sql: "ALTER TYPE … ADD VALUE 'paid';",
+        },
       ] as const,
       [schema],
     );
@@ -83,16 +95,64 @@ describe('attributeToSchema', () => {
     };
     const items = attributeToSchema(
       [
-        { object: 'primaryKey', change: 'added', table: 'memberships', name: 'memberships_pkey', sql: 'ALTER TABLE "memberships" ADD CONSTRAINT "memberships_pkey" PRIMARY KEY ("team_id", "user_id");' },
-        { object: 'index', change: 'added', table: 'memberships', name: 'memberships_role_idx', sql: 'CREATE INDEX "memberships_role_idx" ON "memberships"("role");' },
-        { object: 'index', change: 'added', table: 'memberships', name: 'membership_role_created', sql: 'CREATE UNIQUE INDEX "membership_role_created" ON "memberships"("role", "createdAt");' },
-        { object: 'index', change: 'altered', table: 'memberships', name: 'by_date', sql: 'CREATE INDEX "by_date" ON "memberships"("createdAt" DESC, "role");' },
-        { object: 'index', change: 'added', table: 'memberships', name: 'memberships_email_role_key', sql: 'CREATE UNIQUE INDEX "memberships_email_role_key" ON "memberships"("email", "role");' },
-        { object: 'index', change: 'added', table: 'memberships', name: 'memberships_email_key', sql: 'CREATE UNIQUE INDEX "memberships_email_key" ON "memberships"("email");' },
+        {
+          object: 'primaryKey',
+          change: 'added',
+          table: 'memberships',
+          name: 'memberships_pkey',
+          sql: 'ALTER TABLE "memberships" ADD CONSTRAINT "memberships_pkey" PRIMARY KEY ("team_id", "user_id");',
+        },
+        {
+          object: 'index',
+          change: 'added',
+          table: 'memberships',
+          name: 'memberships_role_idx',
+          sql: 'CREATE INDEX "memberships_role_idx" ON "memberships"("role");',
+        },
+        {
+          object: 'index',
+          change: 'added',
+          table: 'memberships',
+          name: 'membership_role_created',
+          sql: 'CREATE UNIQUE INDEX "membership_role_created" ON "memberships"("role", "createdAt");',
+        },
+        {
+          object: 'index',
+          change: 'altered',
+          table: 'memberships',
+          name: 'by_date',
+          sql: 'CREATE INDEX "by_date" ON "memberships"("createdAt" DESC, "role");',
+        },
+        {
+          object: 'index',
+          change: 'added',
+          table: 'memberships',
+          name: 'memberships_email_role_key',
+          sql: 'CREATE UNIQUE INDEX "memberships_email_role_key" ON "memberships"("email", "role");',
+        },
+        {
+          object: 'index',
+          change: 'added',
+          table: 'memberships',
+          name: 'memberships_email_key',
+          sql: 'CREATE UNIQUE INDEX "memberships_email_key" ON "memberships"("email");',
+        },
         // A name the schema does not derive (renamed by hand): found by its columns.
-        { object: 'index', change: 'added', table: 'memberships', name: 'legacy_name', sql: 'CREATE INDEX "legacy_name" ON "memberships" USING BTREE ("role");' },
+        {
+          object: 'index',
+          change: 'added',
+          table: 'memberships',
+          name: 'legacy_name',
+          sql: 'CREATE INDEX "legacy_name" ON "memberships" USING BTREE ("role");',
+        },
         // Unknown to the schema: the model line.
-        { object: 'index', change: 'added', table: 'memberships', name: 'other', sql: 'CREATE INDEX "other" ON "memberships"("team_id", "role");' },
+        {
+          object: 'index',
+          change: 'added',
+          table: 'memberships',
+          name: 'other',
+          sql: 'CREATE INDEX "other" ON "memberships"("team_id", "role");',
+        },
       ] as const,
       [keys],
     );
@@ -124,8 +184,22 @@ describe('attributeToSchema', () => {
     };
     const items = attributeToSchema(
       [
-        { object: 'index', change: 'altered', table: 'SecretStore', column: 'key', name: 'SecretStore_key_idx', sql: 'CREATE INDEX "SecretStore_key_idx" ON "SecretStore"("key" text_pattern_ops);' },
-        { object: 'index', change: 'added', table: 'SecretStore', column: 'key', name: 'SecretStore_key_key', sql: 'CREATE UNIQUE INDEX "SecretStore_key_key" ON "SecretStore"("key");' },
+        {
+          object: 'index',
+          change: 'altered',
+          table: 'SecretStore',
+          column: 'key',
+          name: 'SecretStore_key_idx',
+          sql: 'CREATE INDEX "SecretStore_key_idx" ON "SecretStore"("key" text_pattern_ops);',
+        },
+        {
+          object: 'index',
+          change: 'added',
+          table: 'SecretStore',
+          column: 'key',
+          name: 'SecretStore_key_key',
+          sql: 'CREATE UNIQUE INDEX "SecretStore_key_key" ON "SecretStore"("key");',
+        },
       ] as const,
       [keys],
     );
@@ -142,8 +216,21 @@ describe('attributeToSchema', () => {
     const created = { file: '/p/prisma/migrations/1_init/migration.sql', line: 12, character: 1 };
     const [table, column] = attributeToSchema(
       [
-        { object: 'table', change: 'removed', table: 'legacy_reports', sql: 'DROP TABLE "legacy_reports";', location: created },
-        { object: 'column', change: 'removed', table: 'users', column: 'old_flag', sql: 'ALTER TABLE "users" DROP COLUMN "old_flag";', location: created },
+        {
+          object: 'table',
+          change: 'removed',
+          table: 'legacy_reports',
+          sql: 'DROP TABLE "legacy_reports";',
+          location: created,
+        },
+        {
+          object: 'column',
+          change: 'removed',
+          table: 'users',
+          column: 'old_flag',
+          sql: 'ALTER TABLE "users" DROP COLUMN "old_flag";',
+          location: created,
+        },
       ],
       [schema],
     );

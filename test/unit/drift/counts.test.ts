@@ -1,8 +1,19 @@
 import * as assert from 'node:assert/strict';
 import { type AttributedItem } from '../../../src/core/drift/driftFindings';
-import { DRIFTED_OBJECTS, countDriftedObjects, driftedObjects, formatCount, sqlStatements } from '../../../src/core/drift/counts';
+import {
+  DRIFTED_OBJECTS,
+  countDriftedObjects,
+  driftedObjects,
+  formatCount,
+  sqlStatements,
+} from '../../../src/core/drift/counts';
 
-const item = (over: Partial<AttributedItem>): AttributedItem => ({ object: 'table', change: 'added', sql: '', ...over });
+const item = (over: Partial<AttributedItem>): AttributedItem => ({
+  object: 'table',
+  change: 'added',
+  sql: '',
+  ...over,
+});
 
 describe('drift counts: one vocabulary (drifted objects; SQL statements only next to SQL)', () => {
   it('words a count of objects and a count of statements, singular and plural', () => {
@@ -24,9 +35,28 @@ describe('drift counts: one vocabulary (drifted objects; SQL statements only nex
     const items = [
       item({ object: 'table', table: 'invoices', model: 'Invoice', sql: 'CREATE TABLE "invoices" ();' }),
       item({ object: 'index', table: 'invoices', name: 'invoices_number_key', sql: 'CREATE UNIQUE INDEX …;' }),
-      item({ object: 'foreignKey', table: 'invoices', column: 'customer_id', name: 'invoices_customer_id_fkey', sql: 'ALTER TABLE … ADD CONSTRAINT …;' }),
-      item({ object: 'column', table: 'users', column: 'activationToken', model: 'User', field: 'activationToken', sql: 'ALTER TABLE "users" ADD COLUMN …;' }),
-      item({ object: 'index', table: 'users', column: 'activationToken', name: 'users_activationToken_key', sql: 'CREATE UNIQUE INDEX …;' }),
+      item({
+        object: 'foreignKey',
+        table: 'invoices',
+        column: 'customer_id',
+        name: 'invoices_customer_id_fkey',
+        sql: 'ALTER TABLE … ADD CONSTRAINT …;',
+      }),
+      item({
+        object: 'column',
+        table: 'users',
+        column: 'activationToken',
+        model: 'User',
+        field: 'activationToken',
+        sql: 'ALTER TABLE "users" ADD COLUMN …;',
+      }),
+      item({
+        object: 'index',
+        table: 'users',
+        column: 'activationToken',
+        name: 'users_activationToken_key',
+        sql: 'CREATE UNIQUE INDEX …;',
+      }),
       item({ object: 'enum', enum: 'InvoiceStatus', model: 'InvoiceStatus', sql: 'CREATE TYPE …;' }),
       // An index on an existing table is an object of its own.
       item({ object: 'index', table: 'sessions', name: 'sessions_starts_at_idx', sql: 'CREATE INDEX …;' }),

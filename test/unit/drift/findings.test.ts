@@ -38,7 +38,10 @@ describe('groupFindings', () => {
       '`User.activationToken` (column users.activationToken, with its index) is not created by any migration',
     );
     const invoice = byLabel.get('Invoice')!;
-    assert.match(invoice.message, /^Model `Invoice` \(table invoices, with 4 indexes and 2 foreign keys\) is not created by any migration/);
+    assert.match(
+      invoice.message,
+      /^Model `Invoice` \(table invoices, with 4 indexes and 2 foreign keys\) is not created by any migration/,
+    );
     assert.match(invoice.sql, /CREATE TABLE "invoices"[\s\S]*invoices_number_key[\s\S]*invoices_customer_id_fkey/);
   });
 
@@ -47,13 +50,23 @@ describe('groupFindings', () => {
     const findings = groupFindings(
       [
         { object: 'table', change: 'added', table: 'audit_log', sql: 'CREATE TABLE "audit_log" ();' },
-        { object: 'table', change: 'removed', table: 'invoices', model: 'Invoice', sql: 'DROP TABLE "invoices";', location: created },
+        {
+          object: 'table',
+          change: 'removed',
+          table: 'invoices',
+          model: 'Invoice',
+          sql: 'DROP TABLE "invoices";',
+          location: created,
+        },
       ],
       'databaseVsMigrations',
     );
     assert.deepEqual(
       findings.map((f) => f.message),
-      ['Table audit_log is in the database but in no applied migration', 'Model `Invoice` (table invoices) is in the applied migrations but not in the database'],
+      [
+        'Table audit_log is in the database but in no applied migration',
+        'Model `Invoice` (table invoices) is in the applied migrations but not in the database',
+      ],
     );
     assert.deepEqual(findings[1].location, created);
   });

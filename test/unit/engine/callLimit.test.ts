@@ -1,5 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { type AbandonReason, EngineCallQueue, cancellableBy, currentCancellation, runEngineCall, withCancellation } from '../../../src/core/engine/callLimit';
+import {
+  type AbandonReason,
+  EngineCallQueue,
+  cancellableBy,
+  currentCancellation,
+  runEngineCall,
+  withCancellation,
+} from '../../../src/core/engine/callLimit';
 import { EngineError } from '../../../src/core/engine/engineError';
 import { rejectionOf } from '../../fixtures/engineProjects';
 
@@ -42,7 +49,10 @@ describe('engine call limits: time limit and cancellation (callLimit)', () => {
     const error = await rejectionOf(call);
     assert.ok(error instanceof EngineError);
     assert.equal(error.code, 'cancelled');
-    assert.equal(error.message, 'schema vs migrations was cancelled. Our query still running on db was cancelled on the server.');
+    assert.equal(
+      error.message,
+      'schema vs migrations was cancelled. Our query still running on db was cancelled on the server.',
+    );
     assert.deepEqual(abandoned, []);
     assert.equal(stopped, 1);
   });
@@ -71,7 +81,15 @@ describe('engine call limits: time limit and cancellation (callLimit)', () => {
 
   it('a call that ends before the abort keeps its result, and a later abort changes nothing', async () => {
     const controller = new AbortController();
-    const value = await withCancellation(controller.signal, () => runEngineCall('stats', 60_000, () => Promise.resolve(42), translate, () => assert.fail('nothing to abandon')));
+    const value = await withCancellation(controller.signal, () =>
+      runEngineCall(
+        'stats',
+        60_000,
+        () => Promise.resolve(42),
+        translate,
+        () => assert.fail('nothing to abandon'),
+      ),
+    );
     controller.abort();
     assert.equal(value, 42);
   });

@@ -91,16 +91,22 @@ describe('drift/diffItems', () => {
   });
 
   it('reports enums, enum values (added and removed from the warning), tables, indexes, keys', () => {
-    assert.deepEqual(find((i) => i.object === 'enumValue').map((i) => [i.enum, i.value, i.change]), [
-      ['Status', 'ARCHIVED', 'added'],
-      ['Role', 'LEGACY', 'removed'],
-    ]);
+    assert.deepEqual(
+      find((i) => i.object === 'enumValue').map((i) => [i.enum, i.value, i.change]),
+      [
+        ['Status', 'ARCHIVED', 'added'],
+        ['Role', 'LEGACY', 'removed'],
+      ],
+    );
     assert.equal(find((i) => i.object === 'enum' && i.enum === 'invoice_status' && i.change === 'added').length, 1);
     const invoices = find((i) => i.object === 'table' && i.table === 'invoices');
     assert.equal(invoices[0].schema, 'billing');
     assert.equal(find((i) => i.object === 'table' && i.table === 'legacy_notes')[0].change, 'removed');
     const unique = find((i) => i.name === 'invoices_number_key')[0];
-    assert.deepEqual([unique.object, unique.table, unique.column, unique.schema], ['index', 'invoices', 'number', 'billing']);
+    assert.deepEqual(
+      [unique.object, unique.table, unique.column, unique.schema],
+      ['index', 'invoices', 'number', 'billing'],
+    );
     assert.equal(find((i) => i.name === 'users_a_b_idx')[0].column, undefined);
     assert.equal(find((i) => i.name === 'orders_user_id_idx')[0].change, 'removed');
     assert.deepEqual(
@@ -131,18 +137,29 @@ describe('drift/creationSites', () => {
   it('finds tables, columns, keys, enums and values a migration creates, with 1-based positions', () => {
     const created = createdObjects(migration);
     const at = (pred: (c: (typeof created)[number]) => boolean) => created.find(pred)?.location;
-    assert.deepEqual(at((c) => c.object === 'table' && c.table === 'legacy_notes'), { file: migration.sqlPath, line: 2, character: 1 });
+    assert.deepEqual(
+      at((c) => c.object === 'table' && c.table === 'legacy_notes'),
+      { file: migration.sqlPath, line: 2, character: 1 },
+    );
     assert.equal(at((c) => c.object === 'column' && c.column === 'body')?.line, 4);
     assert.equal(at((c) => c.object === 'primaryKey')?.line, 5);
     assert.equal(at((c) => c.column === 'coupon_code')?.line, 10);
     assert.equal(at((c) => c.object === 'enumValue' && c.value === 'SAD')?.line, 11);
     assert.equal(at((c) => c.object === 'enumValue' && c.value === 'MEH')?.line, 12);
     // Commented-out SQL creates nothing.
-    assert.equal(created.some((c) => c.column === 'ghost'), false);
+    assert.equal(
+      created.some((c) => c.column === 'ghost'),
+      false,
+    );
   });
 
   it('locates removed items on the creating migration line', () => {
-    const removed: DriftItem = { object: 'table', change: 'removed', table: 'legacy_notes', sql: 'DROP TABLE "legacy_notes";' };
+    const removed: DriftItem = {
+      object: 'table',
+      change: 'removed',
+      table: 'legacy_notes',
+      sql: 'DROP TABLE "legacy_notes";',
+    };
     const items = locateRemovedObjects([removed], [migration]);
     assert.deepEqual(items[0].location, { file: migration.sqlPath, line: 2, character: 1 });
   });
@@ -159,11 +176,23 @@ describe('drift/creationSites', () => {
 
   it('knows the table of every index after renames and drops (DROP INDEX / ALTER INDEX … RENAME do not name it)', () => {
     const history = [
-      { name: '1', sqlPath: '/m/1/migration.sql', sql: 'CREATE TABLE "User" ("id" SERIAL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\nCREATE UNIQUE INDEX "User_email_key" ON "User"("email");\nCREATE INDEX "gone" ON "User"("id");' },
-      { name: '2', sqlPath: '/m/2/migration.sql', sql: 'ALTER TABLE "User" RENAME TO "users";\nALTER TABLE "users" RENAME CONSTRAINT "User_pkey" TO "users_pkey";\nALTER INDEX "User_email_key" RENAME TO "users_email_key";\nDROP INDEX "gone";\nALTER TABLE "audit"."log" ADD CONSTRAINT "log_at_key" UNIQUE ("at");' },
+      {
+        name: '1',
+        sqlPath: '/m/1/migration.sql',
+        sql: 'CREATE TABLE "User" ("id" SERIAL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\nCREATE UNIQUE INDEX "User_email_key" ON "User"("email");\nCREATE INDEX "gone" ON "User"("id");',
+      },
+      {
+        name: '2',
+        sqlPath: '/m/2/migration.sql',
+        sql: 'ALTER TABLE "User" RENAME TO "users";\nALTER TABLE "users" RENAME CONSTRAINT "User_pkey" TO "users_pkey";\nALTER INDEX "User_email_key" RENAME TO "users_email_key";\nDROP INDEX "gone";\nALTER TABLE "audit"."log" ADD CONSTRAINT "log_at_key" UNIQUE ("at");',
+      },
     ];
     const tables = indexTablesAfter(history);
-    assert.deepEqual(Object.fromEntries(tables), { users_pkey: { table: 'users' }, users_email_key: { table: 'users' }, log_at_key: { table: 'log', schema: 'audit' } });
+    assert.deepEqual(Object.fromEntries(tables), {
+      users_pkey: { table: 'users' },
+      users_email_key: { table: 'users' },
+      log_at_key: { table: 'log', schema: 'audit' },
+    });
   });
 
   it('knows indexes by the name PostgreSQL keeps: identifiers longer than 63 bytes are cut', () => {
@@ -179,10 +208,15 @@ describe('drift/creationSites', () => {
         sql: `CREATE TABLE "Feedback" ("id" TEXT NOT NULL);\nCREATE UNIQUE INDEX "${long}" ON "Feedback"("accountId");\nCREATE INDEX ${long.toLowerCase()}_plain ON "Feedback"("id");`,
       },
     ];
-    assert.deepEqual(Object.fromEntries(indexTablesAfter(history)), { [cut]: { table: 'Feedback' }, [long.toLowerCase().slice(0, 63)]: { table: 'Feedback' } });
+    assert.deepEqual(Object.fromEntries(indexTablesAfter(history)), {
+      [cut]: { table: 'Feedback' },
+      [long.toLowerCase().slice(0, 63)]: { table: 'Feedback' },
+    });
     const created = createdObjects(history[0]).find((o) => o.object === 'index' && o.name === cut);
     assert.deepEqual([created?.table, created?.location.line], ['Feedback', 2]);
-    const removed: DriftItem[] = [{ object: 'index', change: 'removed', table: 'Feedback', name: cut, sql: `DROP INDEX "${cut}";` }];
+    const removed: DriftItem[] = [
+      { object: 'index', change: 'removed', table: 'Feedback', name: cut, sql: `DROP INDEX "${cut}";` },
+    ];
     assert.equal(locateRemovedObjects(removed, history)[0].location?.line, 2);
     // Bytes, not characters, and never half a character: 62 ASCII bytes + "é" (2 bytes) keeps 62 bytes.
     assert.equal(truncateIdent(`${'a'.repeat(62)}é_key`), 'a'.repeat(62));

@@ -25,7 +25,12 @@ describe('engine on the embedded shadow (PGlite)', function () {
     const project = await loadFixture('shop');
     const report = await session.diffMigrationsToSchema(project);
     assert.equal(report.empty, false);
-    const keys = report.items.map((i) => `${i.change} ${i.object} ${i.table ?? i.enum ?? ''}${i.column ? `.${i.column}` : ''}${i.value ? `.${i.value}` : ''}`).sort();
+    const keys = report.items
+      .map(
+        (i) =>
+          `${i.change} ${i.object} ${i.table ?? i.enum ?? ''}${i.column ? `.${i.column}` : ''}${i.value ? `.${i.value}` : ''}`,
+      )
+      .sort();
     assert.deepEqual(keys, [
       'added column users.activated_at',
       'added column users.activation_token',
@@ -51,7 +56,10 @@ describe('engine on the embedded shadow (PGlite)', function () {
   it('re-analyses a changed schema from the kept migrated state, identical to a fresh shadow, much faster', async () => {
     const project = await loadFixture('shop');
     await session.diffMigrationsToSchema(project); // migrated shadow kept; fast path prepared after it
-    const changed = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('  note       String?', '  note       String?\n  priority   Int     @default(0)') }));
+    const changed = project.schemaFiles.map((f) => ({
+      ...f,
+      content: f.content.replace('  note       String?', '  note       String?\n  priority   Int     @default(0)'),
+    }));
     const started = performance.now();
     const warm = await session.diffMigrationsToSchema(project, { schemaFiles: changed });
     const warmMs = performance.now() - started;
@@ -64,7 +72,10 @@ describe('engine on the embedded shadow (PGlite)', function () {
 
   it('reports an enum value removed from the schema, and a removed model at its creating line', async () => {
     const project = await loadFixture('shop');
-    const schemaFiles = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('  ADMIN\n  SUPPORT\n', '  SUPPORT\n').replace(/model Booking \{[^}]*\}\n/, '') }));
+    const schemaFiles = project.schemaFiles.map((f) => ({
+      ...f,
+      content: f.content.replace('  ADMIN\n  SUPPORT\n', '  SUPPORT\n').replace(/model Booking \{[^}]*\}\n/, ''),
+    }));
     const report = await session.diffMigrationsToSchema(project, { schemaFiles });
     const admin = report.items.find((i) => i.object === 'enumValue' && i.value === 'ADMIN');
     assert.equal(admin?.change, 'removed');
@@ -91,7 +102,10 @@ describe('engine on the embedded shadow (PGlite)', function () {
     assert.equal(result.migrationName, '20260217093000_baseline_invoicing');
     assert.equal(result.verified, true);
     assert.equal(fs.readFileSync(result.sqlPath ?? '', 'utf8'), result.script);
-    assert.deepEqual(fs.readdirSync(project.migrationsDir).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(
+      fs.readdirSync(project.migrationsDir).filter((n) => n.startsWith('.')),
+      [],
+    );
     const reloaded = await loadProject(project.root);
     const after = await session.diffMigrationsToSchema(reloaded);
     assert.equal(after.empty, true);
@@ -104,11 +118,20 @@ describe('engine on the embedded shadow (PGlite)', function () {
   it('migration for some objects only: verified to apply and to leave exactly the other changes; one that needs an unselected change is refused, nothing written', async () => {
     const project = await loadFixture('shop', true);
     const full = await session.diffMigrationsToSchema(project);
-    const activation = full.items.filter((i) => i.table === 'users' && (i.column === 'activated_at' || i.column === 'activation_token'));
+    const activation = full.items.filter(
+      (i) => i.table === 'users' && (i.column === 'activated_at' || i.column === 'activation_token'),
+    );
     assert.equal(activation.length, 3, 'two columns and the unique index of one');
-    const named = await rejectionOf(session.createBaseline(project, { kind: 'migration', only: activation.map(driftItemKey) }));
+    const named = await rejectionOf(
+      session.createBaseline(project, { kind: 'migration', only: activation.map(driftItemKey) }),
+    );
     assert.equal(named.code, 'invalid-argument');
-    const result = await session.createBaseline(project, { kind: 'migration', name: 'add_user_activation', only: activation.map(driftItemKey), now: '2026-02-17T09:30:00Z' });
+    const result = await session.createBaseline(project, {
+      kind: 'migration',
+      name: 'add_user_activation',
+      only: activation.map(driftItemKey),
+      now: '2026-02-17T09:30:00Z',
+    });
     assert.equal(result.created, true);
     assert.equal(result.migrationName, '20260217093000_add_user_activation');
     assert.deepEqual(result.items.map(driftItemKey).sort(), activation.map(driftItemKey).sort());
@@ -117,17 +140,37 @@ describe('engine on the embedded shadow (PGlite)', function () {
     assert.doesNotMatch(written, /invoices|legacy_notes/);
     assert.match(result.message, /verified on the shadow database; 7 SQL statements stay for another migration/);
     const after = await session.diffMigrationsToSchema(await loadProject(project.root));
-    assert.deepEqual(after.items.map(driftItemKey).sort(), full.items.filter((i) => !activation.includes(i)).map(driftItemKey).sort());
+    assert.deepEqual(
+      after.items.map(driftItemKey).sort(),
+      full.items
+        .filter((i) => !activation.includes(i))
+        .map(driftItemKey)
+        .sort(),
+    );
 
     // The foreign key alone needs its table, which was not selected: refused, and nothing is left behind.
     const reloaded = await loadProject(project.root);
     const fk = after.items.filter((i) => i.object === 'foreignKey');
     const before = fs.readdirSync(reloaded.migrationsDir).sort();
-    const refused = await rejectionOf(session.createBaseline(reloaded, { kind: 'migration', name: 'fk_only', only: fk.map(driftItemKey), now: '2026-02-18T09:30:00Z' }));
+    const refused = await rejectionOf(
+      session.createBaseline(reloaded, {
+        kind: 'migration',
+        name: 'fk_only',
+        only: fk.map(driftItemKey),
+        now: '2026-02-18T09:30:00Z',
+      }),
+    );
     assert.equal(refused.code, 'refused');
-    assert.match(refused.message, /^The migration with only the selected changes failed on the shadow database at line 1 .*relation "invoices" does not exist.*Nothing was written to prisma\/migrations\. It needs a change that was not selected/);
+    assert.match(
+      refused.message,
+      /^The migration with only the selected changes failed on the shadow database at line 1 .*relation "invoices" does not exist.*Nothing was written to prisma\/migrations\. It needs a change that was not selected/,
+    );
     assert.deepEqual(fs.readdirSync(reloaded.migrationsDir).sort(), before);
-    assert.deepEqual(fs.readdirSync(path.join(reloaded.root, '.drift-guard', 'drafts')).filter((n) => !n.startsWith('.')), [], 'the partial draft is removed');
+    assert.deepEqual(
+      fs.readdirSync(path.join(reloaded.root, '.drift-guard', 'drafts')).filter((n) => !n.startsWith('.')),
+      [],
+      'the partial draft is removed',
+    );
   });
 
   it('never overwrites an existing migration folder', async () => {
@@ -138,12 +181,19 @@ describe('engine on the embedded shadow (PGlite)', function () {
   });
 
   it('a migration failing on the shadow names the migration, the line and the PostgreSQL error', async () => {
-    const project = await addMigration(await loadFixture('blog-multifile', true), '20250302000000_broken', 'ALTER TABLE "posts" ADD COLUMN "slug" TEXT;\n\nALTER TABLE "comments" ADD COLUMN "x" INT;\n');
+    const project = await addMigration(
+      await loadFixture('blog-multifile', true),
+      '20250302000000_broken',
+      'ALTER TABLE "posts" ADD COLUMN "slug" TEXT;\n\nALTER TABLE "comments" ADD COLUMN "x" INT;\n',
+    );
     const error = await rejectionOf(session.diffMigrationsToSchema(project));
     assert.equal(error.code, 'migration-failed');
     assert.equal(error.migration, '20250302000000_broken');
     assert.equal(error.location?.line, 3);
-    assert.match(error.message, /20250302000000_broken failed on the shadow database \(line 3\): relation "comments" does not exist/);
+    assert.match(
+      error.message,
+      /20250302000000_broken failed on the shadow database \(line 3\): relation "comments" does not exist/,
+    );
   });
 
   it('a runtime error after an explicit COMMIT, a DO $$ body and a BEGIN ATOMIC function is located at its statement, not at line 1', async () => {
@@ -166,11 +216,18 @@ describe('engine on the embedded shadow (PGlite)', function () {
     const error = await rejectionOf(session.diffMigrationsToSchema(project));
     assert.equal(error.code, 'migration-failed');
     assert.equal(error.location?.line, 12);
-    assert.match(error.message, /20250302000000_commit_midway failed on the shadow database \(line 12\): division by zero/);
+    assert.match(
+      error.message,
+      /20250302000000_commit_midway failed on the shadow database \(line 12\): division by zero/,
+    );
   });
 
   it('an extension PGlite does not ship is named with its migration', async () => {
-    const project = await addMigration(await loadFixture('blog-multifile', true), '20250302000000_postgis', '-- maps\nCREATE EXTENSION IF NOT EXISTS "postgis";\n');
+    const project = await addMigration(
+      await loadFixture('blog-multifile', true),
+      '20250302000000_postgis',
+      '-- maps\nCREATE EXTENSION IF NOT EXISTS "postgis";\n',
+    );
     const error = await rejectionOf(session.diffMigrationsToSchema(project));
     assert.equal(error.code, 'extension-unavailable');
     assert.match(error.message, /^20250302000000_postgis\/migration\.sql:2 creates the extension "postgis"/);
@@ -180,7 +237,9 @@ describe('engine on the embedded shadow (PGlite)', function () {
     const project = await loadFixture('blog-multifile');
     const blog = project.schemaFiles.find((f) => f.path.endsWith('blog.prisma'));
     assert.ok(blog);
-    const invalid = project.schemaFiles.map((f) => (f === blog ? { ...f, content: f.content.replace('  title    String', '  title    Strin') } : f));
+    const invalid = project.schemaFiles.map((f) =>
+      f === blog ? { ...f, content: f.content.replace('  title    String', '  title    Strin') } : f,
+    );
     const schemaError = await rejectionOf(session.diffMigrationsToSchema(project, { schemaFiles: invalid }));
     assert.equal(schemaError.code, 'invalid-schema');
     assert.equal(schemaError.location?.file, blog.path);
@@ -188,7 +247,10 @@ describe('engine on the embedded shadow (PGlite)', function () {
     assert.match(schemaError.message, /blog\.prisma:16\): Type "Strin" is neither a built-in type/);
 
     const mysql = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('"postgresql"', '"mysql"') }));
-    assert.equal((await rejectionOf(session.diffMigrationsToSchema(project, { schemaFiles: mysql }))).code, 'unsupported-provider');
+    assert.equal(
+      (await rejectionOf(session.diffMigrationsToSchema(project, { schemaFiles: mysql }))).code,
+      'unsupported-provider',
+    );
 
     const noLock = await loadFixture('blog-multifile', true);
     fs.rmSync(path.join(noLock.migrationsDir, 'migration_lock.toml'));
@@ -208,7 +270,11 @@ describe('engine on the embedded shadow (PGlite)', function () {
     after(() => own.dispose());
     const base = await loadFixture('blog-multifile', true);
     await own.diffMigrationsToSchema(base);
-    const project = await addMigration(base, '20250303000000_add_slug', 'ALTER TABLE "posts" ADD COLUMN "slug" TEXT;\n');
+    const project = await addMigration(
+      base,
+      '20250303000000_add_slug',
+      'ALTER TABLE "posts" ADD COLUMN "slug" TEXT;\n',
+    );
     const report = await own.diffMigrationsToSchema(project);
     assert.equal(report.shadow, 'embedded-migrated');
     assert.deepEqual(
@@ -226,12 +292,20 @@ describe('engine on the embedded shadow (PGlite)', function () {
     await own.diffMigrationsToSchema(project);
     assert.equal((await own.stats()).embeddedShadowRunning, true);
     const deadline = Date.now() + 10_000;
-    while ((await own.stats()).embeddedShadowRunning && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((await own.stats()).embeddedShadowRunning && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     assert.equal((await own.stats()).embeddedShadowRunning, false);
-    const edited = project.schemaFiles.map((f) => ({ ...f, content: f.content.replace('  name  String', '  name  String\n  bio   String?') }));
+    const edited = project.schemaFiles.map((f) => ({
+      ...f,
+      content: f.content.replace('  name  String', '  name  String\n  bio   String?'),
+    }));
     const report = await own.diffMigrationsToSchema(project, { schemaFiles: edited });
     assert.equal(report.shadow, 'embedded-datamodel');
-    assert.deepEqual(report.items.map((i) => `${i.change} ${i.table}.${i.column}`), ['added authors.bio']);
+    assert.deepEqual(
+      report.items.map((i) => `${i.change} ${i.table}.${i.column}`),
+      ['added authors.bio'],
+    );
     assert.equal((await own.stats()).embeddedShadowRunning, false);
   });
 

@@ -32,12 +32,32 @@ describe('history/status', () => {
     ];
     const records = [
       record('01_applied', sqlA, { startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z' }),
-      record('03_failed', 'SELECT 1;\n', { startedAt: '2026-01-02T00:00:00.000Z', finishedAt: null, logs: 'ERROR: relation "x" does not exist' }),
-      record('04_rolled_back', 'SELECT 2;\n', { startedAt: '2026-01-03T00:00:00.000Z', finishedAt: null, rolledBackAt: '2026-01-03T01:00:00.000Z' }),
-      record('05_crlf', 'SELECT 3;\nSELECT 4;\n', { startedAt: '2026-01-04T00:00:00.000Z', finishedAt: '2026-01-04T00:00:01.000Z' }),
-      record('06_whitespace', 'SELECT 5;\nSELECT 6;\n', { startedAt: '2026-01-05T00:00:00.000Z', finishedAt: '2026-01-05T00:00:01.000Z' }),
-      record('07_content', 'SELECT 7;\n', { startedAt: '2026-01-06T00:00:00.000Z', finishedAt: '2026-01-06T00:00:01.000Z' }),
-      record('00_gone', 'SELECT 0;\n', { startedAt: '2025-12-31T00:00:00.000Z', finishedAt: '2025-12-31T00:00:01.000Z' }),
+      record('03_failed', 'SELECT 1;\n', {
+        startedAt: '2026-01-02T00:00:00.000Z',
+        finishedAt: null,
+        logs: 'ERROR: relation "x" does not exist',
+      }),
+      record('04_rolled_back', 'SELECT 2;\n', {
+        startedAt: '2026-01-03T00:00:00.000Z',
+        finishedAt: null,
+        rolledBackAt: '2026-01-03T01:00:00.000Z',
+      }),
+      record('05_crlf', 'SELECT 3;\nSELECT 4;\n', {
+        startedAt: '2026-01-04T00:00:00.000Z',
+        finishedAt: '2026-01-04T00:00:01.000Z',
+      }),
+      record('06_whitespace', 'SELECT 5;\nSELECT 6;\n', {
+        startedAt: '2026-01-05T00:00:00.000Z',
+        finishedAt: '2026-01-05T00:00:01.000Z',
+      }),
+      record('07_content', 'SELECT 7;\n', {
+        startedAt: '2026-01-06T00:00:00.000Z',
+        finishedAt: '2026-01-06T00:00:01.000Z',
+      }),
+      record('00_gone', 'SELECT 0;\n', {
+        startedAt: '2025-12-31T00:00:00.000Z',
+        finishedAt: '2025-12-31T00:00:01.000Z',
+      }),
     ];
     const status = computeHistoryStatus(migrations, records);
     const byName = new Map(status.migrations.map((m) => [m.name, m]));
@@ -60,13 +80,27 @@ describe('history/status', () => {
   it('a row not local that started and never finished is failed (migrate deploy stops on it), not "applied, missing locally"', () => {
     const records = [
       record('01_applied', sqlA),
-      record('02_gone_unfinished', 'SELECT 1;\n', { startedAt: '2026-01-02T00:00:00.000Z', finishedAt: null, logs: 'ERROR: division by zero' }),
-      record('03_gone_rolled_back', 'SELECT 2;\n', { startedAt: '2026-01-03T00:00:00.000Z', finishedAt: null, rolledBackAt: '2026-01-03T01:00:00.000Z' }),
+      record('02_gone_unfinished', 'SELECT 1;\n', {
+        startedAt: '2026-01-02T00:00:00.000Z',
+        finishedAt: null,
+        logs: 'ERROR: division by zero',
+      }),
+      record('03_gone_rolled_back', 'SELECT 2;\n', {
+        startedAt: '2026-01-03T00:00:00.000Z',
+        finishedAt: null,
+        rolledBackAt: '2026-01-03T01:00:00.000Z',
+      }),
       // A failed attempt, then a successful one: the latest row counts.
       record('04_gone_retried', 'SELECT 3;\n', { id: 'r1', startedAt: '2026-01-04T00:00:00.000Z', finishedAt: null }),
-      record('04_gone_retried', 'SELECT 3;\n', { id: 'r2', startedAt: '2026-01-04T01:00:00.000Z', finishedAt: '2026-01-04T01:00:01.000Z' }),
+      record('04_gone_retried', 'SELECT 3;\n', {
+        id: 'r2',
+        startedAt: '2026-01-04T01:00:00.000Z',
+        finishedAt: '2026-01-04T01:00:01.000Z',
+      }),
     ];
-    const byName = new Map(computeHistoryStatus([local('01_applied', sqlA)], records).migrations.map((m) => [m.name, m]));
+    const byName = new Map(
+      computeHistoryStatus([local('01_applied', sqlA)], records).migrations.map((m) => [m.name, m]),
+    );
     const unfinished = byName.get('02_gone_unfinished');
     assert.equal(unfinished?.state, 'failed');
     assert.equal(unfinished?.missingLocally, true);
@@ -81,7 +115,10 @@ describe('history/status', () => {
     const verify = summarizeVerification(computeHistoryStatus([local('01_applied', sqlA)], records.slice(0, 2)), []);
     assert.equal(verify.ok, false);
     assert.equal(verify.summary, '1 applied · 0 pending · 1 failed · no drift');
-    assert.match(verify.lines[0], /^failed: 02_gone_unfinished — Started but did not finish, and its folder is not in the migrations directory/);
+    assert.match(
+      verify.lines[0],
+      /^failed: 02_gone_unfinished — Started but did not finish, and its folder is not in the migrations directory/,
+    );
   });
 
   it('without _prisma_migrations: everything pending, with a clear note', () => {
@@ -95,7 +132,10 @@ describe('history/status', () => {
     const status = computeHistoryStatus(
       [local('20260214_add', sqlA), local('20260214_init', sqlB)],
       [
-        record('20260214_init', sqlB, { startedAt: '2026-02-14T10:00:00.000Z', finishedAt: '2026-02-14T10:00:01.000Z' }),
+        record('20260214_init', sqlB, {
+          startedAt: '2026-02-14T10:00:00.000Z',
+          finishedAt: '2026-02-14T10:00:01.000Z',
+        }),
         record('20260214_add', sqlA, { startedAt: '2026-02-14T11:00:00.000Z', finishedAt: '2026-02-14T11:00:01.000Z' }),
       ],
     );
@@ -107,7 +147,10 @@ describe('history/status', () => {
   it('flags a migration whose name sorts before the migration creating what it uses', () => {
     const status = computeHistoryStatus(
       [
-        local('20260214_fix_cascade_constraints', 'ALTER TABLE "assessments" DROP CONSTRAINT "assessments_user_id_fkey";\n'),
+        local(
+          '20260214_fix_cascade_constraints',
+          'ALTER TABLE "assessments" DROP CONSTRAINT "assessments_user_id_fkey";\n',
+        ),
         local('20260214_init_assessment_module', 'CREATE TABLE "assessments" ("id" TEXT NOT NULL, "user_id" TEXT);\n'),
       ],
       [],

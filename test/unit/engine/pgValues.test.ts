@@ -1,6 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { ColumnTypeEnum } from '@prisma/driver-adapter-utils';
-import { convertRow, normalizeTimestamptz, parseBytea, parsePgArray, pgTypeMapping } from '../../../src/core/engine/pgValues';
+import {
+  convertRow,
+  normalizeTimestamptz,
+  parseBytea,
+  parsePgArray,
+  pgTypeMapping,
+} from '../../../src/core/engine/pgValues';
 
 describe('engine/pgValues', () => {
   it('maps catalog types the engine reads: internal "char", name, oid, regclass', () => {
@@ -13,13 +19,19 @@ describe('engine/pgValues', () => {
   });
 
   it('converts scalars from PostgreSQL text output', () => {
-    const row = convertRow(['t', '42', '9007199254740993', '1.5', 'r', '{"a":1}', null], [16, 23, 20, 701, 18, 3802, 25].map(pgTypeMapping));
+    const row = convertRow(
+      ['t', '42', '9007199254740993', '1.5', 'r', '{"a":1}', null],
+      [16, 23, 20, 701, 18, 3802, 25].map(pgTypeMapping),
+    );
     assert.deepEqual(row, [true, 42, '9007199254740993', 1.5, 'r', { a: 1 }, null]);
   });
 
   it('parses arrays: quoted, NULL, nested, bounds, and typed elements', () => {
     assert.deepEqual(parsePgArray('{a,"b c",NULL,"x\\"y","NULL"}'), ['a', 'b c', null, 'x"y', 'NULL']);
-    assert.deepEqual(parsePgArray('{{1,2},{3,4}}', Number), [[1, 2], [3, 4]]);
+    assert.deepEqual(parsePgArray('{{1,2},{3,4}}', Number), [
+      [1, 2],
+      [3, 4],
+    ]);
     assert.deepEqual(parsePgArray('[0:1]={7,8}', Number), [7, 8]);
     assert.deepEqual(parsePgArray('{}'), []);
     const names = pgTypeMapping(1003); // name[]

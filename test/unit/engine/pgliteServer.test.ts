@@ -50,12 +50,17 @@ describe('PgliteServer', function () {
     const perConnection = await Promise.all(
       connections.map(async (client, k) => {
         const results: Array<number | undefined> = [];
-        for (let i = k; i < 30; i += 3) results.push((await client.query<{ n: number }>('SELECT $1::int * 2 AS n', [i])).rows[0]?.n);
+        for (let i = k; i < 30; i += 3) {
+          results.push((await client.query<{ n: number }>('SELECT $1::int * 2 AS n', [i])).rows[0]?.n);
+        }
         return results;
       }),
     );
     const all = Array.from({ length: 30 }, (_, i) => perConnection[i % 3]?.[Math.floor(i / 3)]);
-    assert.deepEqual(all, Array.from({ length: 30 }, (_, i) => i * 2));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 30 }, (_, i) => i * 2),
+    );
   });
 
   it("runs another connection's query only after a transaction commits", async function () {

@@ -2,7 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PRISMA_VERSION_DIFFERENCES, adaptScriptToPrismaMajor, judgePrismaVersion, majorOfVersion } from '../../../src/core/project/prismaVersion';
+import {
+  PRISMA_VERSION_DIFFERENCES,
+  adaptScriptToPrismaMajor,
+  judgePrismaVersion,
+  majorOfVersion,
+} from '../../../src/core/project/prismaVersion';
 import { prepareSchema, withoutUnknownPreviewFeatures } from '../../../src/core/engine/projectInput';
 import { loadProject, pnpmCatalogEntry } from '../../../src/core/project/discovery';
 import { formatProjectSummary } from '../../../src/core/project/projectSummary';
@@ -65,11 +70,22 @@ describe('Prisma version: detection and judgement', () => {
   });
 
   it('judges by the installed version first, then the declared range, else as the bundled engine with a note', () => {
-    assert.deepEqual(judgePrismaVersion({ declared: '^6.19.0', declaredIn: 'package.json devDependencies.prisma', installed: '5.22.0', installedIn: 'node_modules/prisma' }), {
-      major: 5,
-      source: 'node_modules/prisma 5.22.0',
+    assert.deepEqual(
+      judgePrismaVersion({
+        declared: '^6.19.0',
+        declaredIn: 'package.json devDependencies.prisma',
+        installed: '5.22.0',
+        installedIn: 'node_modules/prisma',
+      }),
+      {
+        major: 5,
+        source: 'node_modules/prisma 5.22.0',
+      },
+    );
+    assert.deepEqual(judgePrismaVersion({ declared: '^6.19.0', declaredIn: 'package.json devDependencies.prisma' }), {
+      major: 6,
+      source: 'package.json devDependencies.prisma ^6.19.0',
     });
-    assert.deepEqual(judgePrismaVersion({ declared: '^6.19.0', declaredIn: 'package.json devDependencies.prisma' }), { major: 6, source: 'package.json devDependencies.prisma ^6.19.0' });
     const none = judgePrismaVersion({});
     assert.equal(none.major, 7);
     assert.match(none.note ?? '', /no Prisma version found.*judged as Prisma 7/);
@@ -124,12 +140,24 @@ catalogs:
       write('packages/db/prisma/schema.prisma', schema);
       const project = await loadProject(path.join(root, 'packages/db'));
       assert.equal(project.prismaVersion.declared, '^5.22.0');
-      assert.match(project.prismaVersion.declaredIn ?? '', /^\.\.\/\.\.\/pnpm-workspace\.yaml catalog \(package\.json devDependencies\.prisma\)$/);
-      assert.deepEqual(judgePrismaVersion(project.prismaVersion), { major: 5, source: `${project.prismaVersion.declaredIn} ^5.22.0` });
+      assert.match(
+        project.prismaVersion.declaredIn ?? '',
+        /^\.\.\/\.\.\/pnpm-workspace\.yaml catalog \(package\.json devDependencies\.prisma\)$/,
+      );
+      assert.deepEqual(judgePrismaVersion(project.prismaVersion), {
+        major: 5,
+        source: `${project.prismaVersion.declaredIn} ^5.22.0`,
+      });
     });
 
     it('resolves catalog: from package.json catalogs (Bun) and a named catalog', async () => {
-      write('package.json', JSON.stringify({ name: 'root', workspaces: { packages: ['apps/*'], catalogs: { db: { '@prisma/client': '6.5.0' } } } }));
+      write(
+        'package.json',
+        JSON.stringify({
+          name: 'root',
+          workspaces: { packages: ['apps/*'], catalogs: { db: { '@prisma/client': '6.5.0' } } },
+        }),
+      );
       write('apps/web/package.json', JSON.stringify({ name: 'web', dependencies: { '@prisma/client': 'catalog:db' } }));
       write('apps/web/prisma/schema.prisma', schema);
       const project = await loadProject(path.join(root, 'apps/web'));
@@ -148,7 +176,10 @@ catalogs:
 
     it('a root prisma.config pointing into a workspace package takes that package\'s declaration (formbricks; was "no Prisma version found")', async () => {
       write('package.json', JSON.stringify({ name: 'root', private: true, devDependencies: { turbo: '^2' } }));
-      write('prisma.config.ts', 'export default { schema: "packages/database/schema", migrations: { path: "packages/database/migrations" } };\n');
+      write(
+        'prisma.config.ts',
+        'export default { schema: "packages/database/schema", migrations: { path: "packages/database/migrations" } };\n',
+      );
       write('packages/database/package.json', JSON.stringify({ name: 'db', devDependencies: { prisma: '7.8.0' } }));
       write('packages/database/schema/main.prisma', schema);
       const project = await loadProject(root);
@@ -169,14 +200,22 @@ catalogs:
       write('node_modules/prisma/package.json', JSON.stringify({ version: '5.22.0' }));
       project = await loadProject(root);
       assert.deepEqual(judgePrismaVersion(project.prismaVersion), { major: 5, source: 'node_modules/prisma 5.22.0' });
-      assert.match(formatProjectSummary(project), /\n {2}Judged as: {3}Prisma 5 \(from node_modules\/prisma 5\.22\.0\)/);
+      assert.match(
+        formatProjectSummary(project),
+        /\n {2}Judged as: {3}Prisma 5 \(from node_modules\/prisma 5\.22\.0\)/,
+      );
     });
   });
 });
 
 describe('Prisma version: the survey of 5 → 6 → 7 differences', () => {
   it('every row is handled and has its test (by id, in this file or the engine test)', () => {
-    const tests = [path.join(__dirname, 'prismaVersion.test.js'), path.join(__dirname, '..', '..', 'node', 'engine', 'prismaVersion.engine.test.js')].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    const tests = [
+      path.join(__dirname, 'prismaVersion.test.js'),
+      path.join(__dirname, '..', '..', 'node', 'engine', 'prismaVersion.engine.test.js'),
+    ]
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n');
     for (const row of PRISMA_VERSION_DIFFERENCES) {
       assert.ok(row.handling.length > 0 && /^\d+\.\d+\.\d+$/.test(row.since), row.id);
       assert.ok(tests.includes(`survey: ${row.id}`), `no test named "survey: ${row.id}"`);
@@ -187,9 +226,13 @@ describe('Prisma version: the survey of 5 → 6 → 7 differences', () => {
     it('judged as Prisma 5, the two layouts of one relation table are no difference; other changes stay', () => {
       const adapted = adaptScriptToPrismaMajor(UPGRADE_M2M, 5);
       assert.equal(adapted, '-- AlterTable\nALTER TABLE "Post" ADD COLUMN     "title" TEXT;\n');
-      assert.equal(adaptScriptToPrismaMajor(UPGRADE_M2M.replace(/(?:-- \w+\n)?ALTER TABLE "Post"[^\n]*\n\n/, ''), 5), '');
+      assert.equal(
+        adaptScriptToPrismaMajor(UPGRADE_M2M.replace(/(?:-- \w+\n)?ALTER TABLE "Post"[^\n]*\n\n/, ''), 5),
+        '',
+      );
       // The reverse direction (a database in Prisma 6's layout, a schema judged as Prisma 5) is the same table too.
-      const reverse = '-- AlterTable\nALTER TABLE "_PostToTag" DROP CONSTRAINT "_PostToTag_AB_pkey";\n\n-- CreateIndex\nCREATE UNIQUE INDEX "_PostToTag_AB_unique" ON "_PostToTag"("A", "B");\n';
+      const reverse =
+        '-- AlterTable\nALTER TABLE "_PostToTag" DROP CONSTRAINT "_PostToTag_AB_pkey";\n\n-- CreateIndex\nCREATE UNIQUE INDEX "_PostToTag_AB_unique" ON "_PostToTag"("A", "B");\n';
       assert.equal(adaptScriptToPrismaMajor(reverse, 5), '');
     });
 
@@ -207,14 +250,22 @@ describe('Prisma version: the survey of 5 → 6 → 7 differences', () => {
 
     it('a relation table created for a Prisma 5 project gets Prisma 5 layout: no primary key, a unique index before the B index', () => {
       const adapted = adaptScriptToPrismaMajor(CREATE_M2M, 5);
-      assert.ok(adapted.includes('CREATE TABLE "_PostToTag" (\n    "A" INTEGER NOT NULL,\n    "B" INTEGER NOT NULL\n);'), adapted);
+      assert.ok(
+        adapted.includes('CREATE TABLE "_PostToTag" (\n    "A" INTEGER NOT NULL,\n    "B" INTEGER NOT NULL\n);'),
+        adapted,
+      );
       assert.doesNotMatch(adapted, /_AB_pkey/);
       assert.ok(
-        adapted.includes('-- CreateIndex\nCREATE UNIQUE INDEX "_PostToTag_AB_unique" ON "_PostToTag"("A", "B");\n\n-- CreateIndex\nCREATE INDEX "_PostToTag_B_index" ON "_PostToTag"("B");'),
+        adapted.includes(
+          '-- CreateIndex\nCREATE UNIQUE INDEX "_PostToTag_AB_unique" ON "_PostToTag"("A", "B");\n\n-- CreateIndex\nCREATE INDEX "_PostToTag_B_index" ON "_PostToTag"("B");',
+        ),
         adapted,
       );
       assert.ok(adapted.includes('CONSTRAINT "Tag_pkey" PRIMARY KEY ("id")'), 'model tables keep their primary key');
-      const qualified = adaptScriptToPrismaMajor(CREATE_M2M.replace(/"_PostToTag"(?=[ (]|$)/gm, '"blog"."_PostToTag"'), 5);
+      const qualified = adaptScriptToPrismaMajor(
+        CREATE_M2M.replace(/"_PostToTag"(?=[ (]|$)/gm, '"blog"."_PostToTag"'),
+        5,
+      );
       assert.match(qualified, /CREATE UNIQUE INDEX "_PostToTag_AB_unique" ON "blog"\."_PostToTag"\("A", "B"\);/);
     });
   });

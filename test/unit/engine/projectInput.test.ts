@@ -29,7 +29,12 @@ describe('engine/projectInput', () => {
     assert.equal(lines[8].trim(), '');
     assert.equal(lines[9].trim(), '');
     assert.equal(lines[12], '  identifier String @unique');
-    assert.equal(prepareSchema([{ path: 'schema.prisma', content: `datasource db {\n  provider = "postgresql"\n}\n${schema}` }]).files[0].content.split('\n')[8], lines[5]);
+    assert.equal(
+      prepareSchema([
+        { path: 'schema.prisma', content: `datasource db {\n  provider = "postgresql"\n}\n${schema}` },
+      ]).files[0].content.split('\n')[8],
+      lines[5],
+    );
   });
 
   it('blanks url / directUrl / shadowDatabaseUrl lines and keeps every line number', () => {
@@ -59,17 +64,42 @@ describe('engine/projectInput', () => {
 
   it('refuses other providers with the provider location, and schemas without a datasource', () => {
     assert.throws(
-      () => prepareSchema([{ path: '/p/schema.prisma', content: 'datasource db {\n  provider = "mysql"\n  url = env("X")\n}\n' }]),
-      (error: Error & { code?: string; location?: { line: number } }) => error.code === 'unsupported-provider' && /"mysql": only PostgreSQL/.test(error.message) && error.location?.line === 2,
+      () =>
+        prepareSchema([
+          { path: '/p/schema.prisma', content: 'datasource db {\n  provider = "mysql"\n  url = env("X")\n}\n' },
+        ]),
+      (error: Error & { code?: string; location?: { line: number } }) =>
+        error.code === 'unsupported-provider' &&
+        /"mysql": only PostgreSQL/.test(error.message) &&
+        error.location?.line === 2,
     );
-    assert.throws(() => prepareSchema([{ path: '/p/a.prisma', content: 'model A {\n  id Int @id\n}\n' }]), /no datasource block/);
+    assert.throws(
+      () => prepareSchema([{ path: '/p/a.prisma', content: 'model A {\n  id Int @id\n}\n' }]),
+      /no datasource block/,
+    );
   });
 
   it('reads the datasource with the schema scanner: a commented-out one does not count, a url in a model stays', () => {
-    assert.throws(() => prepareSchema([{ path: '/p/a.prisma', content: '// datasource db {\n//   provider = "postgresql"\n// }\nmodel A {\n  id Int @id\n}\n' }]), /no datasource block/);
-    const content = 'model A {\n  id  Int    @id\n  url String\n}\ndatasource db {\n  url      = env("X")\n  provider = "postgresql"\n}\n';
+    assert.throws(
+      () =>
+        prepareSchema([
+          {
+            path: '/p/a.prisma',
+            content: '// datasource db {\n//   provider = "postgresql"\n// }\nmodel A {\n  id Int @id\n}\n',
+          },
+        ]),
+      /no datasource block/,
+    );
+    const content =
+      'model A {\n  id  Int    @id\n  url String\n}\ndatasource db {\n  url      = env("X")\n  provider = "postgresql"\n}\n';
     const { files, providerLocation } = prepareSchema([{ path: '/p/a.prisma', content }]);
-    assert.deepEqual(files[0].content.split('\n').slice(2, 7), ['  url String', '}', 'datasource db {', '', '  provider = "postgresql"']);
+    assert.deepEqual(files[0].content.split('\n').slice(2, 7), [
+      '  url String',
+      '}',
+      'datasource db {',
+      '',
+      '  provider = "postgresql"',
+    ]);
     assert.deepEqual(providerLocation, { file: '/p/a.prisma', line: 7, character: 3 });
   });
 });

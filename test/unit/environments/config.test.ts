@@ -15,9 +15,14 @@ import { countStates, isBaseline } from '../../../src/core/history/historySummar
 import { type HistoryStatus } from '../../../src/core/history/status';
 
 describe('environments: the driftGuard.environments setting', () => {
-  it('reads a production environment behind SSH (the team\'s server) with its defaults', () => {
+  it("reads a production environment behind SSH (the team's server) with its defaults", () => {
     const { environments, problems } = parseEnvironmentSettings([
-      { name: 'production', kind: 'production', url: { from: 'secret' }, ssh: { host: '88.99.254.59', user: 'root', database: '127.0.0.1:5435' } },
+      {
+        name: 'production',
+        kind: 'production',
+        url: { from: 'secret' },
+        ssh: { host: '88.99.254.59', user: 'root', database: '127.0.0.1:5435' },
+      },
       { name: 'staging', kind: 'staging', url: { from: 'env', variable: 'STAGING_DATABASE_URL' } },
       { name: 'dev', kind: 'development' },
     ]);
@@ -30,7 +35,10 @@ describe('environments: the driftGuard.environments setting', () => {
     });
     assert.deepEqual(environments[1].url, { from: 'env', variable: 'STAGING_DATABASE_URL' });
     assert.deepEqual(environments[2].url, { from: 'secret' }, 'the URL is a secret unless said otherwise');
-    assert.equal(describeEnvironmentSetting(environments[0]), 'URL in SecretStorage via SSH root@88.99.254.59:22 → 127.0.0.1:5435');
+    assert.equal(
+      describeEnvironmentSetting(environments[0]),
+      'URL in SecretStorage via SSH root@88.99.254.59:22 → 127.0.0.1:5435',
+    );
     assert.equal(describeEnvironmentSetting(environments[1]), '$STAGING_DATABASE_URL');
     assert.deepEqual(secretsOf(environments[0]), ['url']);
   });
@@ -48,7 +56,10 @@ describe('environments: the driftGuard.environments setting', () => {
       { name: 'p', kind: 'staging', ssh: { host: 'h', user: 'u', database: 'not a host:port:x' } },
       'nope',
     ]);
-    assert.deepEqual(environments.map((e) => e.name), ['dup']);
+    assert.deepEqual(
+      environments.map((e) => e.name),
+      ['dup'],
+    );
     assert.equal(problems.length, 9);
     assert.match(problems[0], /^driftGuard\.environments\[0\] \(prod\): "url" holds a connection URL: never put it/);
     assert.match(problems[1], /\(prod2\): "password" does not belong in settings/);
@@ -60,7 +71,9 @@ describe('environments: the driftGuard.environments setting', () => {
     assert.match(problems[7], /"ssh.database" must be host:port/);
     assert.match(problems[8], /\[9\]: not an object/);
     assert.deepEqual(parseEnvironmentSettings(undefined), { environments: [], problems: [] });
-    assert.deepEqual(parseEnvironmentSettings({}).problems, ['driftGuard.environments must be a list of environments.']);
+    assert.deepEqual(parseEnvironmentSettings({}).problems, [
+      'driftGuard.environments must be a list of environments.',
+    ]);
   });
 
   it('works out the tunnel: remote end from ssh.database or the URL, the URL pointed at the local port', () => {
@@ -70,30 +83,57 @@ describe('environments: the driftGuard.environments setting', () => {
     assert.equal(parseHostPort('db'), undefined);
     assert.equal(parseHostPort('db:99999'), undefined);
     const ssh = { host: 'h', user: 'root', auth: 'agent' as const };
-    assert.deepEqual(remoteEndpoint({ ...ssh, database: '127.0.0.1:5435' }, 'postgresql://u:p@elsewhere:1/db'), { host: '127.0.0.1', port: 5435 });
+    assert.deepEqual(remoteEndpoint({ ...ssh, database: '127.0.0.1:5435' }, 'postgresql://u:p@elsewhere:1/db'), {
+      host: '127.0.0.1',
+      port: 5435,
+    });
     assert.deepEqual(remoteEndpoint(ssh, 'postgresql://u:p@localhost/db'), { host: '127.0.0.1', port: 5432 });
-    assert.deepEqual(remoteEndpoint(ssh, 'postgresql://u:p@nexus-postgres-db:5435/db'), { host: 'nexus-postgres-db', port: 5435 });
-    assert.equal(tunnelledUrl('postgresql://nexus_admin:s%40cret@127.0.0.1:5435/nexus_prod?schema=public&host=/tmp', 40123), 'postgresql://nexus_admin:s%40cret@127.0.0.1:40123/nexus_prod?schema=public');
+    assert.deepEqual(remoteEndpoint(ssh, 'postgresql://u:p@nexus-postgres-db:5435/db'), {
+      host: 'nexus-postgres-db',
+      port: 5435,
+    });
+    assert.equal(
+      tunnelledUrl('postgresql://nexus_admin:s%40cret@127.0.0.1:5435/nexus_prod?schema=public&host=/tmp', 40123),
+      'postgresql://nexus_admin:s%40cret@127.0.0.1:40123/nexus_prod?schema=public',
+    );
     // Messages about a tunnelled database name its real target, not the tunnel's changing local port.
     const tunnel = tunnelledUrl('postgresql://u:pw@127.0.0.1:5435/nexus_prod', 40123);
     assert.equal(
-      withoutTunnelAddress('connect ECONNREFUSED 127.0.0.1:40123; Can\'t reach database server at `127.0.0.1:40123`', tunnel, 'root@88.99.254.59:22 → 127.0.0.1:5435'),
-      'connect ECONNREFUSED root@88.99.254.59:22 → 127.0.0.1:5435; Can\'t reach database server at `root@88.99.254.59:22 → 127.0.0.1:5435`',
+      withoutTunnelAddress(
+        "connect ECONNREFUSED 127.0.0.1:40123; Can't reach database server at `127.0.0.1:40123`",
+        tunnel,
+        'root@88.99.254.59:22 → 127.0.0.1:5435',
+      ),
+      "connect ECONNREFUSED root@88.99.254.59:22 → 127.0.0.1:5435; Can't reach database server at `root@88.99.254.59:22 → 127.0.0.1:5435`",
     );
-    assert.equal(withoutTunnelAddress('timeout on 127.0.0.1:4012 and 127.0.0.1:401234', tunnel, 'x'), 'timeout on 127.0.0.1:4012 and 127.0.0.1:401234', 'another port is left alone');
+    assert.equal(
+      withoutTunnelAddress('timeout on 127.0.0.1:4012 and 127.0.0.1:401234', tunnel, 'x'),
+      'timeout on 127.0.0.1:4012 and 127.0.0.1:401234',
+      'another port is left alone',
+    );
   });
 
   it('builds SSH targets with the secrets passed in', () => {
-    assert.deepEqual(sshTargetOf({ host: 'h', port: 2222, user: 'u', auth: 'password', connectTimeoutSeconds: 5 }, { password: 'pw' }), {
-      host: 'h',
-      port: 2222,
-      user: 'u',
-      auth: { kind: 'password', password: 'pw' },
-      connectTimeoutMs: 5000,
-    });
+    assert.deepEqual(
+      sshTargetOf({ host: 'h', port: 2222, user: 'u', auth: 'password', connectTimeoutSeconds: 5 }, { password: 'pw' }),
+      {
+        host: 'h',
+        port: 2222,
+        user: 'u',
+        auth: { kind: 'password', password: 'pw' },
+        connectTimeoutMs: 5000,
+      },
+    );
     assert.throws(() => sshTargetOf({ host: 'h', user: 'u', auth: 'password' }, {}), /No SSH password stored/);
-    assert.deepEqual(sshTargetOf({ host: 'h', user: 'u', auth: 'key', keyPath: '~/.ssh/k' }, { passphrase: 'pp' }).auth, { kind: 'key', path: '~/.ssh/k', passphrase: 'pp' });
-    assert.notEqual(secretKey('file:///a', 'production', 'url'), secretKey('file:///b', 'production', 'url'), 'two folders may both have a production');
+    assert.deepEqual(
+      sshTargetOf({ host: 'h', user: 'u', auth: 'key', keyPath: '~/.ssh/k' }, { passphrase: 'pp' }).auth,
+      { kind: 'key', path: '~/.ssh/k', passphrase: 'pp' },
+    );
+    assert.notEqual(
+      secretKey('file:///a', 'production', 'url'),
+      secretKey('file:///b', 'production', 'url'),
+      'two folders may both have a production',
+    );
   });
 });
 
@@ -118,7 +158,14 @@ describe('history: summary and bench', () => {
   it('computes the status of 500 migrations within the 150 ms target', async function () {
     this.timeout(60_000);
     const result = await benchHistoryStatus({ migrations: 500, runs: 5 });
-    assert.deepEqual(Object.keys(result.states).sort(), ['applied', 'failed', 'missingLocally', 'modified', 'pending', 'rolledBack']);
+    assert.deepEqual(Object.keys(result.states).sort(), [
+      'applied',
+      'failed',
+      'missingLocally',
+      'modified',
+      'pending',
+      'rolledBack',
+    ]);
     assert.equal(result.states.pending, 5);
     // Generous bound for a loaded CI machine; `drift-guard bench` prints the real figure.
     assert.ok(result.medianMs < 600, `median ${result.medianMs.toFixed(1)} ms`);

@@ -104,16 +104,24 @@ describe('Prisma TextMate grammar (syntaxes/prisma.tmLanguage.json, vscode-textm
     const manifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
       contributes: { grammars: { language: string; scopeName: string; path: string }[] };
     };
-    assert.deepEqual(manifest.contributes.grammars, [{ language: 'prisma', scopeName: 'source.prisma', path: './syntaxes/prisma.tmLanguage.json' }]);
+    assert.deepEqual(manifest.contributes.grammars, [
+      { language: 'prisma', scopeName: 'source.prisma', path: './syntaxes/prisma.tmLanguage.json' },
+    ]);
   });
 
   it("leaves the language to Prisma's own grammar when the Prisma extension is installed: it is loaded after ours", function () {
     // VS Code registers grammars extension by extension, installed ones sorted by folder name
     // (`<publisher>.<name>-<version>`, ExtensionDescriptionRegistry's extensionCmp), and the last one registered for a
     // scope name and a language is the only one used. Ours must sort before Prisma.prisma's (`prisma.prisma-…`).
-    const manifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+    const manifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      publisher: string;
+      name: string;
+      version: string;
+    };
     const ours = `${manifest.publisher}.${manifest.name}-${manifest.version}`.toLowerCase();
-    for (const prisma of ['prisma.prisma-6.19.0', 'prisma.prisma-31.0.0', 'prisma.prisma-insider-31.0.1107']) assert.ok(ours < prisma, `${ours} sorts after ${prisma}`);
+    for (const prisma of ['prisma.prisma-6.19.0', 'prisma.prisma-31.0.0', 'prisma.prisma-insider-31.0.1107']) {
+      assert.ok(ours < prisma, `${ours} sorts after ${prisma}`);
+    }
   });
 
   it('colours block keywords and names: model, enum, datasource, generator, view, type', function () {

@@ -1,6 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appliedIndex, appliedViolationFinding, checkAppliedContent, deletedViolation, type EnvironmentHistory } from '../../../src/core/guards/appliedMigrations';
+import {
+  appliedIndex,
+  appliedViolationFinding,
+  checkAppliedContent,
+  deletedViolation,
+  type EnvironmentHistory,
+} from '../../../src/core/guards/appliedMigrations';
 
 const SQL = '-- CreateTable\nCREATE TABLE "invoices" ("id" TEXT NOT NULL);\n';
 const sha = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
@@ -44,13 +50,27 @@ describe('guard rails: applied migrations are read-only', () => {
     assert.equal(checkAppliedContent('1_invoices', SQL, index.get('1_invoices')), undefined);
     assert.equal(checkAppliedContent('1_invoices', Buffer.from(SQL), index.get('1_invoices')), undefined);
     const edited = checkAppliedContent('1_invoices', SQL.replace('TEXT NOT NULL', 'TEXT'), index.get('1_invoices'));
-    assert.deepEqual(edited, { kind: 'edited', migration: '1_invoices', environments: ['production', 'staging'], production: true, difference: 'content' });
+    assert.deepEqual(edited, {
+      kind: 'edited',
+      migration: '1_invoices',
+      environments: ['production', 'staging'],
+      production: true,
+      difference: 'content',
+    });
     const finding = appliedViolationFinding(edited);
     assert.equal(finding.code, 'applied-migration-edited');
     assert.equal(finding.severity, 'error');
     assert.match(finding.message, /1_invoices was applied on production, staging: it is read-only/);
-    assert.equal(checkAppliedContent('4_pending', 'anything', index.get('4_pending')), undefined, 'a pending migration is editable');
-    assert.equal(checkAppliedContent('2_failed', 'fixed', index.get('2_failed')), undefined, 'a failed one is being fixed: editable');
+    assert.equal(
+      checkAppliedContent('4_pending', 'anything', index.get('4_pending')),
+      undefined,
+      'a pending migration is editable',
+    );
+    assert.equal(
+      checkAppliedContent('2_failed', 'fixed', index.get('2_failed')),
+      undefined,
+      'a failed one is being fixed: editable',
+    );
   });
 
   it('line endings only: a warning that says so', () => {
@@ -65,7 +85,12 @@ describe('guard rails: applied migrations are read-only', () => {
   it('a deleted applied migration is an error; a never-applied one is not', () => {
     const index = appliedIndex(HISTORIES);
     const deleted = deletedViolation('1_invoices', index.get('1_invoices'));
-    assert.deepEqual(deleted, { kind: 'deleted', migration: '1_invoices', environments: ['production', 'staging'], production: true });
+    assert.deepEqual(deleted, {
+      kind: 'deleted',
+      migration: '1_invoices',
+      environments: ['production', 'staging'],
+      production: true,
+    });
     assert.match(appliedViolationFinding(deleted).message, /never delete an applied migration/);
     assert.equal(deletedViolation('4_pending', index.get('4_pending')), undefined);
   });

@@ -18,10 +18,22 @@ describe('guard rails: commit messages (rule 4)', function () {
     assert.deepEqual(subjectWords('20260218093000_add_invoices_due_date'), ['invoices', 'due', 'date']);
     assert.equal(undocumentedReason('20260218093000_add_invoices_due_date', ''), 'its message is empty');
     assert.match(undocumentedReason('20260218093000_add_invoices_due_date', 'wip') ?? '', /"wip" says nothing/);
-    assert.match(undocumentedReason('20260218093000_add_invoices_due_date', 'fix\n\nupdate') ?? '', /"fix" says nothing/);
-    assert.match(undocumentedReason('20260218093000_add_invoices_due_date', 'Refactor the login page') ?? '', /does not name what it changes \(invoices, due, date\)/);
-    assert.equal(undocumentedReason('20260218093000_add_invoices_due_date', 'Invoicing: a due date on each invoice'), undefined);
-    assert.equal(undocumentedReason('20260218093000_add_invoices_due_date', 'feat: 20260218093000_add_invoices_due_date'), undefined);
+    assert.match(
+      undocumentedReason('20260218093000_add_invoices_due_date', 'fix\n\nupdate') ?? '',
+      /"fix" says nothing/,
+    );
+    assert.match(
+      undocumentedReason('20260218093000_add_invoices_due_date', 'Refactor the login page') ?? '',
+      /does not name what it changes \(invoices, due, date\)/,
+    );
+    assert.equal(
+      undocumentedReason('20260218093000_add_invoices_due_date', 'Invoicing: a due date on each invoice'),
+      undefined,
+    );
+    assert.equal(
+      undocumentedReason('20260218093000_add_invoices_due_date', 'feat: 20260218093000_add_invoices_due_date'),
+      undefined,
+    );
     // A name without subject words is the name rail's business: only an empty or filler message is noted.
     assert.equal(undocumentedReason('20260218093000_migration', 'Billing work'), undefined);
   });
@@ -30,7 +42,10 @@ describe('guard rails: commit messages (rule 4)', function () {
     let repo: string;
     let migrations: string;
     const git = (args: string[]): void => {
-      execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, stdio: 'ignore' });
+      execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], {
+        cwd: repo,
+        stdio: 'ignore',
+      });
     };
     const write = async (name: string): Promise<void> => {
       await fs.mkdir(path.join(migrations, name), { recursive: true });
@@ -76,7 +91,10 @@ describe('guard rails: commit messages (rule 4)', function () {
           ['20260217100000_baseline_invoicing', 'info', 'migration-commit-undocumented'],
         ],
       );
-      assert.match(findings[0].message, /^The commit that added 20260214100000_fix_cascade_constraints \([0-9a-f]{7}\) does not document it: its message "wip" says nothing about what it changes\. Team rule 4/);
+      assert.match(
+        findings[0].message,
+        /^The commit that added 20260214100000_fix_cascade_constraints \([0-9a-f]{7}\) does not document it: its message "wip" says nothing about what it changes\. Team rule 4/,
+      );
       assert.match(findings[1].message, /its message is empty/);
       const all = projectGuardFindings({ migrations: names, commits });
       assert.equal(all.filter((f) => f.code === 'migration-commit-undocumented').length, 2);

@@ -18,7 +18,11 @@ describe('guard rails: git', function () {
 
   const git = (args: string[], date?: string): void => {
     const env = { ...process.env, ...(date ? { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date } : {}) };
-    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'core.autocrlf=false', ...args], { cwd: repo, stdio: 'ignore', env });
+    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'core.autocrlf=false', ...args], {
+      cwd: repo,
+      stdio: 'ignore',
+      env,
+    });
   };
   const write = async (name: string, content: string): Promise<void> => {
     await fs.mkdir(path.join(migrations, name), { recursive: true });
@@ -49,7 +53,15 @@ describe('guard rails: git', function () {
     const dir = path.join(migrations, '20260214_fix_cascade_constraints');
     await fs.writeFile(path.join(dir, 'migration.sql'), 'edited\n');
     const files = await committedFolder(dir);
-    assert.deepEqual(files.map((f) => [path.relative(repo, f.path), f.content.toString('utf8')]), [[path.join('prisma', 'migrations', '20260214_fix_cascade_constraints', 'migration.sql'), 'ALTER TABLE "a" DROP CONSTRAINT "x";\r\n']]);
+    assert.deepEqual(
+      files.map((f) => [path.relative(repo, f.path), f.content.toString('utf8')]),
+      [
+        [
+          path.join('prisma', 'migrations', '20260214_fix_cascade_constraints', 'migration.sql'),
+          'ALTER TABLE "a" DROP CONSTRAINT "x";\r\n',
+        ],
+      ],
+    );
     await fs.rm(dir, { recursive: true });
     assert.equal((await committedFolder(dir)).length, 1, 'a deleted folder too');
     assert.equal(await isCommitted(path.join(dir, 'migration.sql')), true);
@@ -58,13 +70,19 @@ describe('guard rails: git', function () {
 
   it('says clearly when there is nothing to restore', async () => {
     await write('20260301090000_add_invoices', 'SELECT 1;\n');
-    await assert.rejects(committedFolder(path.join(migrations, '20260301090000_add_invoices')), (e: unknown) => e instanceof GitError && e.code === 'not-committed' && /never committed/.test(e.message));
+    await assert.rejects(
+      committedFolder(path.join(migrations, '20260301090000_add_invoices')),
+      (e: unknown) => e instanceof GitError && e.code === 'not-committed' && /never committed/.test(e.message),
+    );
     const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'dg-nogit-'));
     // The temp folder may itself be inside a repository (TMPDIR in a clone): git must not look above it.
     const ceiling = process.env.GIT_CEILING_DIRECTORIES;
     process.env.GIT_CEILING_DIRECTORIES = path.dirname(outside);
     try {
-      await assert.rejects(committedFolder(path.join(outside, 'prisma', 'migrations', 'x')), (e: unknown) => e instanceof GitError && e.code === 'not-a-repository');
+      await assert.rejects(
+        committedFolder(path.join(outside, 'prisma', 'migrations', 'x')),
+        (e: unknown) => e instanceof GitError && e.code === 'not-a-repository',
+      );
     } finally {
       if (ceiling === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
       else process.env.GIT_CEILING_DIRECTORIES = ceiling;
@@ -74,13 +92,20 @@ describe('guard rails: git', function () {
 
   it('reads the committed order, which the same-day check compares with the name order', async () => {
     const order = await writtenOrder(migrations);
-    assert.deepEqual(order?.names, ['20260214_fix_cascade_constraints', '20260214_init_assessment_module', '20260214_add_diagnostics_v2_columns']);
+    assert.deepEqual(order?.names, [
+      '20260214_fix_cascade_constraints',
+      '20260214_init_assessment_module',
+      '20260214_add_diagnostics_v2_columns',
+    ]);
     const findings = migrationNameFindings({
       migrations: order.names.map((name) => ({ name })),
       observed: [order],
     });
     const sameDay = findings.filter((f) => f.code === 'migration-same-day-order');
     assert.equal(sameDay.length, 1, 'one finding for the three');
-    assert.match(sameDay[0].message, /they were committed fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/);
+    assert.match(
+      sameDay[0].message,
+      /they were committed fix_cascade_constraints → init_assessment_module → add_diagnostics_v2_columns/,
+    );
   });
 });

@@ -21,11 +21,21 @@ describe('which projects a change concerns (monorepo)', () => {
   });
 
   it('gives a file to the projects that read it, else to the deepest project above it', () => {
-    assert.deepEqual(names(ownersOf(path.join(a.migrationsDir, '20250101000000_init', 'migration.sql'), projects)), ['app-a']);
-    assert.deepEqual(names(ownersOf(path.join(b.migrationsDir, '20250301000000_new'), projects)), ['app-b'], 'a new migration folder');
+    assert.deepEqual(names(ownersOf(path.join(a.migrationsDir, '20250101000000_init', 'migration.sql'), projects)), [
+      'app-a',
+    ]);
+    assert.deepEqual(
+      names(ownersOf(path.join(b.migrationsDir, '20250301000000_new'), projects)),
+      ['app-b'],
+      'a new migration folder',
+    );
     assert.deepEqual(names(ownersOf(b.schemaPath, projects)), ['app-b']);
     assert.deepEqual(names(ownersOf(path.join(b.root, 'package.json'), projects)), ['app-b']);
-    assert.deepEqual(names(ownersOf(path.join(MONOREPO, 'package.json'), projects)), ['app-a', 'app-b'], 'outside every project: all of them');
+    assert.deepEqual(
+      names(ownersOf(path.join(MONOREPO, 'package.json'), projects)),
+      ['app-a', 'app-b'],
+      'outside every project: all of them',
+    );
   });
 
   it('re-analyses only the owners of the changed files, and the projects whose discovered data changed', () => {
@@ -37,6 +47,10 @@ describe('which projects a change concerns (monorepo)', () => {
     assert.deepEqual(names(changedProjects(projects, previous, [])), ['app-b'], 'b had one migration less before');
     previous.delete(a.root);
     assert.deepEqual(names(changedProjects(projects, previous, [])), ['app-a', 'app-b'], 'a is new');
-    assert.deepEqual(names(changedProjects(projects, unchanged(), ['*'])), ['app-a', 'app-b'], '* (settings, workspace folders, an explicit refresh)');
+    assert.deepEqual(
+      names(changedProjects(projects, unchanged(), ['*'])),
+      ['app-a', 'app-b'],
+      '* (settings, workspace folders, an explicit refresh)',
+    );
   });
 });

@@ -38,7 +38,10 @@ describe('envFile', () => {
   });
 
   it('expands ${VAR} from the process env first, then the file, with defaults', () => {
-    const out = expandEnv({ HOST: 'db', URL: 'postgresql://${USER}@${HOST}:${PORT:-5432}/app', LIT: '\\$HOME' }, { USER: 'me' });
+    const out = expandEnv(
+      { HOST: 'db', URL: 'postgresql://${USER}@${HOST}:${PORT:-5432}/app', LIT: '\\$HOME' },
+      { USER: 'me' },
+    );
     assert.equal(out.URL, 'postgresql://me@db:5432/app');
     assert.equal(out.LIT, '$HOME');
   });
@@ -67,11 +70,17 @@ export default defineConfig({
     assert.equal(c.problem, undefined);
     assert.equal(c.loadsDotenv, true);
     assert.deepEqual(c.schema && c.schema.kind === 'string' ? c.schema.value : undefined, 'db/schema.prisma');
-    assert.deepEqual(c.migrationsPath && c.migrationsPath.kind === 'string' ? c.migrationsPath.value : undefined, 'db/migrations');
+    assert.deepEqual(
+      c.migrationsPath && c.migrationsPath.kind === 'string' ? c.migrationsPath.value : undefined,
+      'db/migrations',
+    );
     assert.equal(c.url?.kind, 'env');
     assert.equal(c.url?.kind === 'env' ? c.url.variable : '', 'DATABASE_URL');
     assert.deepEqual(c.positionOf(c.url.offset), { line: 13, character: 10 });
-    assert.equal(c.shadowDatabaseUrl?.kind === 'env' ? c.shadowDatabaseUrl.fallback : '', 'postgresql://localhost/shadow');
+    assert.equal(
+      c.shadowDatabaseUrl?.kind === 'env' ? c.shadowDatabaseUrl.fallback : '',
+      'postgresql://localhost/shadow',
+    );
   });
 
   it('follows a named config object and reports computed values as expressions', () => {

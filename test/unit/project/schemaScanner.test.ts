@@ -1,5 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { SchemaIndex, firstStringArg, parseAttributes, scanSchema, schemaBlockSpans, schemaConfigText } from '../../../src/core/project/schemaScanner';
+import {
+  SchemaIndex,
+  firstStringArg,
+  parseAttributes,
+  scanSchema,
+  schemaBlockSpans,
+  schemaConfigText,
+} from '../../../src/core/project/schemaScanner';
 
 const SCHEMA = `// Nexus schema
 generator client {
@@ -152,8 +159,14 @@ describe('schemaScanner', () => {
         ['enum', 'Role', 'enum Role { A B }'],
       ],
     );
-    assert.deepEqual(schemaBlockSpans(text, ['model']).map((s) => s.block.name), ['Post']);
-    assert.equal(schemaConfigText('datasource db {\n  provider = "postgresql"\n}\nmodel A {\n  id Int @id\n}\n'), 'datasource db {\n  provider = "postgresql"\n}');
+    assert.deepEqual(
+      schemaBlockSpans(text, ['model']).map((s) => s.block.name),
+      ['Post'],
+    );
+    assert.equal(
+      schemaConfigText('datasource db {\n  provider = "postgresql"\n}\nmodel A {\n  id Int @id\n}\n'),
+      'datasource db {\n  provider = "postgresql"\n}',
+    );
     const unclosed = 'model A {\n  id Int @id\n';
     assert.equal(schemaBlockSpans(unclosed)[0].end, unclosed.length);
   });

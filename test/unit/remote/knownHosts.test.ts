@@ -145,7 +145,10 @@ describe('remote: known_hosts parsing and checks', () => {
 
     it('unknown (listing the known types) when only other key types are known', () => {
       const { entries } = parseKnownHosts(`${host} ecdsa-sha2-nistp256 ${ECDSA}\nelsewhere ssh-ed25519 ${ED25519}`);
-      assert.deepEqual(checkHostKey(entries, host, blob(ED25519)), { status: 'unknown', otherTypes: ['ecdsa-sha2-nistp256'] });
+      assert.deepEqual(checkHostKey(entries, host, blob(ED25519)), {
+        status: 'unknown',
+        otherTypes: ['ecdsa-sha2-nistp256'],
+      });
       assert.deepEqual(checkHostKey([], host, blob(ED25519)), { status: 'unknown', otherTypes: [] });
     });
 
@@ -167,7 +170,9 @@ describe('remote: known_hosts parsing and checks', () => {
   });
 
   it('puts the host key algorithms known for the host first', () => {
-    const { entries } = parseKnownHosts(`h ssh-rsa ${RSA}\nh ecdsa-sha2-nistp256 ${ECDSA}\nother ssh-ed25519 ${ED25519}`);
+    const { entries } = parseKnownHosts(
+      `h ssh-rsa ${RSA}\nh ecdsa-sha2-nistp256 ${ECDSA}\nother ssh-ed25519 ${ED25519}`,
+    );
     const algos = preferredHostKeyAlgorithms(entries, 'h');
     assert.deepEqual(algos.slice(0, 4), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ecdsa-sha2-nistp256']);
     assert.deepEqual([...algos].sort(), [...HOST_KEY_ALGORITHMS].sort());
@@ -199,13 +204,18 @@ describe('remote: known_hosts parsing and checks', () => {
       fs.appendFileSync(file, `h2 ssh-ed25519 ${ED25519}`);
       await appendKnownHostLine(file, `h3 ssh-ed25519 ${ED25519}`);
       await appendKnownHostLine(file, `h3 ssh-ed25519 ${ED25519}`);
-      assert.equal(fs.readFileSync(file, 'utf8'), `h1 ssh-ed25519 ${ED25519}\nh2 ssh-ed25519 ${ED25519}\nh3 ssh-ed25519 ${ED25519}\n`);
+      assert.equal(
+        fs.readFileSync(file, 'utf8'),
+        `h1 ssh-ed25519 ${ED25519}\nh2 ssh-ed25519 ${ED25519}\nh3 ssh-ed25519 ${ED25519}\n`,
+      );
       await assert.rejects(appendKnownHostLine(file, 'a\nb'), /line break/);
     });
 
     it('keeps every line when many appends race', async () => {
       const file = path.join(dir, 'known_hosts');
-      await Promise.all(Array.from({ length: 40 }, (_, i) => appendKnownHostLine(file, `host${i} ssh-ed25519 ${ED25519}`)));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => appendKnownHostLine(file, `host${i} ssh-ed25519 ${ED25519}`)),
+      );
       const { entries, problems } = parseKnownHosts(fs.readFileSync(file, 'utf8'));
       assert.deepEqual(problems, []);
       assert.equal(new Set(entries.map((e) => (e.hosts.kind === 'patterns' ? e.hosts.patterns[0] : ''))).size, 40);
@@ -217,7 +227,10 @@ describe('remote: targets and shell quoting', () => {
   it('describes and validates targets', () => {
     assert.equal(describeTarget({ host: '88.99.254.59', user: 'root' }), 'root@88.99.254.59:22');
     assert.equal(describeTarget({ host: '::1', port: 2222, user: 'u' }), 'u@[::1]:2222');
-    assert.throws(() => resolveTarget({ host: 'h', port: 70000, user: 'u', auth: { kind: 'agent' } }), /not a TCP port/);
+    assert.throws(
+      () => resolveTarget({ host: 'h', port: 70000, user: 'u', auth: { kind: 'agent' } }),
+      /not a TCP port/,
+    );
     assert.throws(() => resolveTarget({ host: ' ', user: 'u', auth: { kind: 'agent' } }), /host is empty/);
     assert.equal(resolveTarget({ host: 'h', user: 'u', auth: { kind: 'agent' } }).connectTimeoutMs, 20_000);
   });
@@ -227,14 +240,20 @@ describe('remote: targets and shell quoting', () => {
     const b = targetKey({ host: 'h', user: 'u', auth: { kind: 'password', password: 'other' } });
     assert.notEqual(a, b);
     assert.ok(!a.includes('s3cret-value'));
-    assert.equal(a, targetKey({ host: 'h', port: 22, user: 'u', auth: { kind: 'password', password: 's3cret-value' } }));
+    assert.equal(
+      a,
+      targetKey({ host: 'h', port: 22, user: 'u', auth: { kind: 'password', password: 's3cret-value' } }),
+    );
   });
 
   it('quotes arguments for a POSIX shell', () => {
     assert.equal(quoteShellArg('plain-arg_1.sql'), 'plain-arg_1.sql');
     assert.equal(quoteShellArg(''), "''");
     assert.equal(quoteShellArg("it's $HOME"), `'it'\\''s $HOME'`);
-    assert.equal(shellCommand(['docker', 'exec', 'nexus-postgres-db', 'pg_dump', '-U', 'nexus admin']), "docker exec nexus-postgres-db pg_dump -U 'nexus admin'");
+    assert.equal(
+      shellCommand(['docker', 'exec', 'nexus-postgres-db', 'pg_dump', '-U', 'nexus admin']),
+      "docker exec nexus-postgres-db pg_dump -U 'nexus admin'",
+    );
     assert.equal(withEnv('echo "$A"', { A: "x'y" }), `export A='x'\\''y'; echo "$A"`);
     assert.throws(() => withEnv('true', { 'A-B': '1' }), /invalid environment variable name/);
   });

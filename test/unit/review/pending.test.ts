@@ -15,7 +15,11 @@ class Repo {
     return path.join(this.root, 'prisma', 'migrations');
   }
   git(...args: string[]): string {
-    return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd: this.root, encoding: 'utf8' });
+    return execFileSync(
+      'git',
+      ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args],
+      { cwd: this.root, encoding: 'utf8' },
+    );
   }
   async add(name: string, sql = 'SELECT 1;'): Promise<void> {
     await fs.mkdir(path.join(this.migrations, name), { recursive: true });
@@ -27,7 +31,14 @@ class Repo {
   }
   async local(): Promise<ReviewMigration[]> {
     const names = (await fs.readdir(this.migrations)).sort();
-    return readLocalMigrations(names.map((name) => ({ name, dir: path.join(this.migrations, name), sqlPath: path.join(this.migrations, name, 'migration.sql'), hasSql: true })));
+    return readLocalMigrations(
+      names.map((name) => ({
+        name,
+        dir: path.join(this.migrations, name),
+        sqlPath: path.join(this.migrations, name, 'migration.sql'),
+        hasSql: true,
+      })),
+    );
   }
 }
 
@@ -112,13 +123,23 @@ describe('review: which migrations are pending', function () {
   it('outside git, or with no commit and no main branch: a clear error', async () => {
     const r = await repo(false);
     await r.add('20260101000000_init');
-    await assert.rejects(pendingFromGit(r.migrations, await r.local()), (e: Error & { code?: string }) => e.code === 'not-a-repository' && /--url or --env/.test(e.message));
+    await assert.rejects(
+      pendingFromGit(r.migrations, await r.local()),
+      (e: Error & { code?: string }) => e.code === 'not-a-repository' && /--url or --env/.test(e.message),
+    );
     r.git('init', '-q', '--initial-branch=trunk');
-    await assert.rejects(pendingFromGit(r.migrations, await r.local()), (e: Error & { code?: string }) => e.code === 'no-commit');
+    await assert.rejects(
+      pendingFromGit(r.migrations, await r.local()),
+      (e: Error & { code?: string }) => e.code === 'no-commit',
+    );
   });
 
   it('with a database: not applied by its _prisma_migrations, or rolled back', () => {
-    const local: ReviewMigration[] = ['a_1', 'b_2', 'c_3', 'd_4'].map((name) => ({ name, sqlPath: `/m/${name}/migration.sql`, sql: `-- ${name}` }));
+    const local: ReviewMigration[] = ['a_1', 'b_2', 'c_3', 'd_4'].map((name) => ({
+      name,
+      sqlPath: `/m/${name}/migration.sql`,
+      sql: `-- ${name}`,
+    }));
     const record = (name: string, rolledBack = false): MigrationRecord => ({
       id: name,
       checksum: migrationChecksum(`-- ${name}`),

@@ -40,14 +40,26 @@ describe('runbook parser — the team runbook (strategie-migrations.md)', () => 
     ]);
     const restore = section('rollback')[0].steps[0];
     assert.deepEqual(restore.hint?.suggestedTarget, { kind: 'ssh', user: 'root', host: '88.99.254.59' });
-    assert.match(restore.hint?.message ?? '', /^Runs on this machine, but the container nexus-postgres-db is used on root@88\.99\.254\.59 in "Étape 4 — Déployer en prod"/);
-    assert.match(rb.sections.flatMap((x) => x.steps).find((st) => st.line === 170)?.hint?.message ?? '', /\/opt\/nexus is a folder of root@88\.99\.254\.59/);
+    assert.match(
+      restore.hint?.message ?? '',
+      /^Runs on this machine, but the container nexus-postgres-db is used on root@88\.99\.254\.59 in "Étape 4 — Déployer en prod"/,
+    );
+    assert.match(
+      rb.sections.flatMap((x) => x.steps).find((st) => st.line === 170)?.hint?.message ?? '',
+      /\/opt\/nexus is a folder of root@88\.99\.254\.59/,
+    );
     // One runbook warning per section, not the step hints again word for word.
     assert.deepEqual(
       rb.warnings.map((w) => [w.line, w.message]),
       [
-        [153, '"Étape 5 — Vérification post-deploy" (lines 153, 154, 155, 158): runs on this machine, but uses the containers nexus-postgres-db, nexus-next-app of root@88.99.254.59 from "Étape 4 — Déployer en prod". Add an ssh line or <!-- env: NAME --> to this section if it belongs on the server.'],
-        [166, '"Rollback (si échec)" (lines 166, 170, 171): runs on this machine, but uses the container nexus-postgres-db and the folder /opt/nexus of root@88.99.254.59 from "Étape 4 — Déployer en prod". Add an ssh line or <!-- env: NAME --> to this section if it belongs on the server.'],
+        [
+          153,
+          '"Étape 5 — Vérification post-deploy" (lines 153, 154, 155, 158): runs on this machine, but uses the containers nexus-postgres-db, nexus-next-app of root@88.99.254.59 from "Étape 4 — Déployer en prod". Add an ssh line or <!-- env: NAME --> to this section if it belongs on the server.',
+        ],
+        [
+          166,
+          '"Rollback (si échec)" (lines 166, 170, 171): runs on this machine, but uses the container nexus-postgres-db and the folder /opt/nexus of root@88.99.254.59 from "Étape 4 — Déployer en prod". Add an ssh line or <!-- env: NAME --> to this section if it belongs on the server.',
+        ],
       ],
     );
     // The reset procedure before Étape 4 uses pg_dump on this machine on purpose: no hint there.
@@ -55,7 +67,9 @@ describe('runbook parser — the team runbook (strategie-migrations.md)', () => 
   });
 
   it('recognises every command of every bash block, with its line', () => {
-    const commands = rb.sections.flatMap((s) => s.steps.filter((st) => !st.manual).map((st) => `${st.line} ${st.command.split('\n')[0]}`));
+    const commands = rb.sections.flatMap((s) =>
+      s.steps.filter((st) => !st.manual).map((st) => `${st.line} ${st.command.split('\n')[0]}`),
+    );
     assert.equal(commands.length, 29);
     assert.ok(commands.includes('82 npx prisma migrate diff \\'));
     assert.ok(commands.includes('104 npx prisma migrate resolve --applied ${MIGRATION_NAME}'));
@@ -66,7 +80,11 @@ describe('runbook parser — the team runbook (strategie-migrations.md)', () => 
 
   it('binds the deploy steps to the server after the ssh line, with the cd carried along', () => {
     const [deploy] = section('deploy').filter((s) => s.title.startsWith('Étape 4'));
-    assert.ok(deploy.steps.every((s) => s.target.kind === 'ssh' && s.target.host === '88.99.254.59' && s.target.user === 'root'));
+    assert.ok(
+      deploy.steps.every(
+        (s) => s.target.kind === 'ssh' && s.target.host === '88.99.254.59' && s.target.user === 'root',
+      ),
+    );
     const apply = deploy.steps.find((s) => s.classification.kinds.includes('deploy'))!;
     assert.equal(apply.title, 'Appliquer les migrations');
     assert.equal(apply.cwd, '/opt/nexus');
@@ -74,11 +92,14 @@ describe('runbook parser — the team runbook (strategie-migrations.md)', () => 
     const pull = deploy.steps.find((s) => s.command === 'git pull origin main')!;
     assert.deepEqual([pull.title, pull.cwd], ['Pull et deploy', '/opt/nexus']);
     const [rollback] = section('rollback');
-    assert.deepEqual(rollback.steps.map((s) => [s.title, s.cwd ?? '']), [
-      ['Restaurer le backup', ''],
-      ['Revenir au commit précédent', '/opt/nexus'],
-      ['docker compose up -d --build nexus-next-app', '/opt/nexus'],
-    ]);
+    assert.deepEqual(
+      rollback.steps.map((s) => [s.title, s.cwd ?? '']),
+      [
+        ['Restaurer le backup', ''],
+        ['Revenir au commit précédent', '/opt/nexus'],
+        ['docker compose up -d --build nexus-next-app', '/opt/nexus'],
+      ],
+    );
     const backup = deploy.steps.find((s) => s.classification.kinds.includes('backup'))!;
     assert.equal(backup.title, 'Backup avant migration');
     assert.equal(backup.classification.backupPath, '/root/backups/pre_baseline_$(date +%Y%m%d_%H%M%S).sql');
@@ -175,19 +196,30 @@ describe('runbook parser — edge cases', () => {
     assert.equal(classifyCommand('pnpm prisma db push').destructive, true);
     assert.deepEqual(classifyCommand('pg_dump --schema-only -d x > s.sql').kinds, []);
     assert.equal(classifyCommand('pg_dump -Fc -f "/var/backups/a b.dump" app').backupPath, '/var/backups/a b.dump');
-    assert.deepEqual(parseSshLogin('ssh -p 2222 -i ~/.ssh/k deploy@db.example.com'), { user: 'deploy', host: 'db.example.com', port: 2222 });
+    assert.deepEqual(parseSshLogin('ssh -p 2222 -i ~/.ssh/k deploy@db.example.com'), {
+      user: 'deploy',
+      host: 'db.example.com',
+      port: 2222,
+    });
     assert.equal(parseSshLogin('ssh root@h "uptime"'), undefined);
     assert.deepEqual(parseSshLogin('ssh ssh://ops@h:2200'), { user: 'ops', host: 'h', port: 2200 });
   });
 
   it('reads docker exec container names past its options', () => {
-    assert.deepEqual(dockerExecContainers('docker exec -i -e A=1 --user root -w /app nexus-db psql -c "x"; docker exec -it app sh'), ['nexus-db', 'app']);
+    assert.deepEqual(
+      dockerExecContainers('docker exec -i -e A=1 --user root -w /app nexus-db psql -c "x"; docker exec -it app sh'),
+      ['nexus-db', 'app'],
+    );
     assert.deepEqual(dockerExecContainers('docker compose exec app sh'), []);
   });
 
   it('splits shell text into comments, blanks and commands', () => {
     assert.deepEqual(
-      splitShell('# a\n\nls -la \\\n  /tmp\ncase $x in\n  a) echo a;;\nesac\n').map((l) => [l.kind, l.startLine, l.endLine]),
+      splitShell('# a\n\nls -la \\\n  /tmp\ncase $x in\n  a) echo a;;\nesac\n').map((l) => [
+        l.kind,
+        l.startLine,
+        l.endLine,
+      ]),
       [
         ['comment', 0, 0],
         ['blank', 1, 1],

@@ -17,7 +17,11 @@ const VARIABLES = [NAME, PLACEHOLDER, STAMP];
 
 /** Runs `command` in /bin/sh from `cwd`; returns stdout. */
 function sh(command: string, cwd: string): string {
-  return execFileSync('/bin/sh', ['-c', command], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd } });
+  return execFileSync('/bin/sh', ['-c', command], {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd },
+  });
 }
 
 describe('runbook variables: quoted by the core wherever they land', () => {
@@ -66,7 +70,11 @@ describe('runbook variables: quoted by the core wherever they land', () => {
           assert.fail(`${shown}: ${(error as Error).message}`);
         }
         // Command substitution drops trailing newlines: compare as the shell would give them back.
-        assert.equal(out, template.includes('$(') || template.includes('`') ? expected(value.replace(/\n+$/, '')) : expected(value), shown);
+        assert.equal(
+          out,
+          template.includes('$(') || template.includes('`') ? expected(value.replace(/\n+$/, '')) : expected(value),
+          shown,
+        );
         assert.ok(!existsSync(path.join(dir, 'pwned')), `${shown} ran an injected command`);
       }
     }
@@ -74,16 +82,29 @@ describe('runbook variables: quoted by the core wherever they land', () => {
 
   it('keeps ordinary values as they were written (no quotes added), and a leading ~/ still means home', () => {
     const cases: Array<[string, Record<string, string>, string]> = [
-      ['pg_dump app > /backups/app_${NAME}.sql', { NAME: 'prod_20260217' }, 'pg_dump app > /backups/app_prod_20260217.sql'],
-      ['npx prisma migrate resolve --applied "$NAME"', { NAME: '20260217_baseline' }, 'npx prisma migrate resolve --applied "20260217_baseline"'],
+      [
+        'pg_dump app > /backups/app_${NAME}.sql',
+        { NAME: 'prod_20260217' },
+        'pg_dump app > /backups/app_prod_20260217.sql',
+      ],
+      [
+        'npx prisma migrate resolve --applied "$NAME"',
+        { NAME: '20260217_baseline' },
+        'npx prisma migrate resolve --applied "20260217_baseline"',
+      ],
       ["psql -c 'select <nom>'", { nom: 'user@host:5432/db' }, "psql -c 'select user@host:5432/db'"],
       ['ls $NAME', { NAME: '~/backups' }, 'ls ~/backups'],
       ['echo $NAMED $NAME', { NAME: 'v' }, 'echo $NAMED v'],
       ['echo \\$NAME $OTHER', { NAME: 'v' }, 'echo \\$NAME $OTHER'],
     ];
-    for (const [template, values, expected] of cases) assert.equal(substituteVariables(template, VARIABLES, values), expected, template);
+    for (const [template, values, expected] of cases) {
+      assert.equal(substituteVariables(template, VARIABLES, values), expected, template);
+    }
     assert.equal(sh(substituteVariables('printf %s $NAME', VARIABLES, { NAME: '~/x y' }), dir), `${dir}/x y`);
-    assert.equal(substituteText('Restore <nom> in ${NAME}', VARIABLES, { nom: 'a b', NAME: '~/d' }), 'Restore a b in ~/d');
+    assert.equal(
+      substituteText('Restore <nom> in ${NAME}', VARIABLES, { nom: 'a b', NAME: '~/d' }),
+      'Restore a b in ~/d',
+    );
   });
 
   it('escapes values in a heredoc body and refuses a line break there (it could end the heredoc)', () => {
@@ -93,7 +114,10 @@ describe('runbook variables: quoted by the core wherever they land', () => {
       assert.equal(sh(command, dir), `value: ${value}\n${value}`, command);
       assert.ok(!existsSync(path.join(dir, 'pwned')));
     }
-    assert.throws(() => substituteVariables(template, VARIABLES, { NAME: 'x\nEOF\ntouch pwned' }), /A value with a line break cannot go into a heredoc/);
+    assert.throws(
+      () => substituteVariables(template, VARIABLES, { NAME: 'x\nEOF\ntouch pwned' }),
+      /A value with a line break cannot go into a heredoc/,
+    );
     assert.equal(sh(substituteVariables("cat <<'EOF'\n$NAME\nEOF", VARIABLES, { NAME: '$(x)' }), dir), '$(x)\n');
   });
 });

@@ -28,7 +28,10 @@ describe('sql scanner: one scanner for strings, identifiers, dollar bodies', () 
   });
 
   it('splits at top-level commas, not inside dollar-quoted bodies (nested tags too)', () => {
-    assert.deepEqual(splitTopLevel(`a TEXT DEFAULT $$it's, here$$, b INT`), [`a TEXT DEFAULT $$it's, here$$`, ` b INT`]);
+    assert.deepEqual(splitTopLevel(`a TEXT DEFAULT $$it's, here$$, b INT`), [
+      `a TEXT DEFAULT $$it's, here$$`,
+      ` b INT`,
+    ]);
     assert.deepEqual(splitTopLevel(`$o$ $$x,y$$ , $o$, z`), [`$o$ $$x,y$$ , $o$`, ` z`]);
     assert.deepEqual(splitTopLevelWithOffsets(`f(a, b), "c,d", 'e,f'`), [
       { text: 'f(a, b)', offset: 0 },

@@ -46,7 +46,8 @@ function makeCheckout(layout: Layout): { dir: string; bin: string } {
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
   if (layout.code) {
-    const version = layout.code === 'desktop' ? '1.99.0\\nabc123\\nx64' : '4.139.1 abc123 with Code 1.99.0\\ncode-server';
+    const version =
+      layout.code === 'desktop' ? '1.99.0\\nabc123\\nx64' : '4.139.1 abc123 with Code 1.99.0\\ncode-server';
     fs.writeFileSync(path.join(bin, 'code'), `#!/bin/sh\nprintf '${version}\\n'\n`, { mode: 0o755 });
   }
   for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
@@ -63,7 +64,14 @@ function runStart(layout: Layout): { status: number | null; stdout: string; stde
     const env = { PATH, HOME: dir, DRIFT_GUARD_START_DRY_RUN: '1', LANG: 'C' };
     const command = asRoot ? 'setpriv' : 'bash';
     const args = asRoot
-      ? [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', 'bash', path.join(dir, 'scripts', 'start.sh')]
+      ? [
+          `--reuid=${NOBODY}`,
+          `--regid=${NOBODY}`,
+          '--clear-groups',
+          '--',
+          'bash',
+          path.join(dir, 'scripts', 'start.sh'),
+        ]
       : [path.join(dir, 'scripts', 'start.sh')];
     const result = spawnSync(command, args, { env, encoding: 'utf8', timeout: 30_000 });
     const planned = result.stdout
@@ -103,7 +111,7 @@ describe('npm start (scripts/start.sh) as an ordinary user', function () {
     assert.equal(run.planned[0], 'building the extension');
   });
 
-  it("without a desktop `code` and without code-server: says what to install and what root must run, before anything else", function () {
+  it('without a desktop `code` and without code-server: says what to install and what root must run, before anything else', function () {
     const run = runStart({ nodeModules: true });
     assert.equal(run.status, 1);
     assert.deepEqual(run.planned, []);

@@ -36,7 +36,16 @@ describe('DriftGuardError (the one error base)', () => {
     const errors: [DriftGuardError, string, string][] = [
       [new EngineError({ code: 'timeout', message: 'm' }), 'EngineError', 'timeout'],
       [new SshError('auth-failed', 'm', 'u@h:22'), 'SshError', 'auth-failed'],
-      [new SshHostKeyError('host-key-changed', 'm', 'u@h:22', { hostName: 'h', keyType: 'ssh-ed25519', presented: 'SHA256:x', expected: [] }), 'SshError', 'host-key-changed'],
+      [
+        new SshHostKeyError('host-key-changed', 'm', 'u@h:22', {
+          hostName: 'h',
+          keyType: 'ssh-ed25519',
+          presented: 'SHA256:x',
+          expected: [],
+        }),
+        'SshError',
+        'host-key-changed',
+      ],
       [new GitError('no-git', 'm'), 'GitError', 'no-git'],
       [new DumpError('too-large', 'm'), 'DumpError', 'too-large'],
       [new EnvironmentError('missing-secret', 'm'), 'EnvironmentError', 'missing-secret'],

@@ -47,13 +47,16 @@ describe('LatestOnlyRunner', () => {
     assert.deepEqual(errors, ['a: boom']);
   });
 
-  it('aborts the running task\'s signal when a newer request arrives, so it can stop waiting', async () => {
+  it("aborts the running task's signal when a newer request arrives, so it can stop waiting", async () => {
     const runner = new LatestOnlyRunner();
     const never = new Promise<void>(() => undefined);
     const seen: Array<{ aborted: boolean; reason: unknown; stale: boolean }> = [];
     const first = runner.run('p', async (isStale, signal) => {
       // Waits for something that never comes, unless the signal lets it go.
-      await Promise.race([never, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+      await Promise.race([
+        never,
+        new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+      ]);
       seen.push({ aborted: signal.aborted, reason: signal.reason, stale: isStale() });
     });
     const second = runner.run('p', (isStale, signal) => {
@@ -71,7 +74,8 @@ describe('LatestOnlyRunner', () => {
     const runner = new LatestOnlyRunner();
     const started = gate();
     const seen: string[] = [];
-    const wait = (signal: AbortSignal): Promise<void> => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    const wait = (signal: AbortSignal): Promise<void> =>
+      new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     const cancelled = runner.run('a', async (isStale, signal) => {
       started.open();
       await wait(signal);

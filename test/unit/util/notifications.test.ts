@@ -30,7 +30,10 @@ describe('notifications', () => {
 
   it('lose escape sequences and control characters in the message and the detail; options and items are kept as given', () => {
     const item = { title: 'Open' };
-    const [message, options, ...items] = safeNotificationArgs('Migration \x1b]0;pwned\x07 20240101_init\x1b[2J failed\r\n', [{ modal: true, detail: 'log: \x1b[31mred\x1b[0m\x07' }, item, 'Retry']);
+    const [message, options, ...items] = safeNotificationArgs(
+      'Migration \x1b]0;pwned\x07 20240101_init\x1b[2J failed\r\n',
+      [{ modal: true, detail: 'log: \x1b[31mred\x1b[0m\x07' }, item, 'Retry'],
+    );
     assert.equal(message, 'Migration  20240101_init failed\n');
     assert.deepEqual(options, { modal: true, detail: 'log: red\uFFFD' });
     assert.equal(items[0], item);

@@ -31,7 +31,8 @@ function write(file: string, text: string): void {
   writeFileSync(file, text);
 }
 
-const settings = (name: string, variable: string): string => JSON.stringify({ 'driftGuard.environments': [{ name, kind: 'production', url: { from: 'env', variable } }] });
+const settings = (name: string, variable: string): string =>
+  JSON.stringify({ 'driftGuard.environments': [{ name, kind: 'production', url: { from: 'env', variable } }] });
 const projectAt = (root: string): PrismaProject => ({ root, envFiles: [] }) as unknown as PrismaProject;
 
 describe('repository top: how far up the CLI looks', () => {
@@ -48,8 +49,13 @@ describe('repository top: how far up the CLI looks', () => {
     const project = path.join(shared, 'shop');
     mkdirSync(project);
     assert.equal(await repositoryTop(project), project);
-    await assert.rejects(findEnvironmentSetting(projectAt(project), 'planted'), { message: `No driftGuard.environments in a .vscode/settings.json in ${project}.` });
-    assert.deepEqual(await cliEnvironmentDatabases(projectAt(project), { PLANTED_URL: 'postgresql://u:p@evil/db' }, assert.fail), []);
+    await assert.rejects(findEnvironmentSetting(projectAt(project), 'planted'), {
+      message: `No driftGuard.environments in a .vscode/settings.json in ${project}.`,
+    });
+    assert.deepEqual(
+      await cliEnvironmentDatabases(projectAt(project), { PLANTED_URL: 'postgresql://u:p@evil/db' }, assert.fail),
+      [],
+    );
     assert.equal(await findRunLogRoot(project), project, 'not the planted .drift-guard of the shared parent');
   });
 
@@ -67,7 +73,10 @@ describe('repository top: how far up the CLI looks', () => {
     write(path.join(repo, '.vscode', 'settings.json'), settings('production', 'PROD_URL'));
     const found = await findEnvironmentSetting(projectAt(project), 'production');
     assert.equal(found.file, path.join(repo, '.vscode', 'settings.json'));
-    assert.deepEqual(await cliEnvironmentDatabases(projectAt(project), { PROD_URL: 'postgresql://u:p@prod/db' }, assert.fail), [{ label: 'environment production', url: 'postgresql://u:p@prod/db' }]);
+    assert.deepEqual(
+      await cliEnvironmentDatabases(projectAt(project), { PROD_URL: 'postgresql://u:p@prod/db' }, assert.fail),
+      [{ label: 'environment production', url: 'postgresql://u:p@prod/db' }],
+    );
   });
 
   it('a worktree or submodule (.git is a file) is a top level too', async () => {
