@@ -291,19 +291,27 @@ export async function verifyBackup(
   }
   try {
     const file = input.path.startsWith('~/') ? `~/${quoteShellArg(input.path.slice(2))}` : quoteShellArg(input.path);
+    const pgRestore = tool(recipe, [
+      'pg_restore',
+      '--exit-on-error',
+      '--single-transaction',
+      '--no-owner',
+      ...recipe.conn,
+      '-d',
+      scratch,
+    ]);
     const restore =
       recipe.format === 'plain'
         ? `${tool(recipe, ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', ...recipe.conn, '-d', scratch])} < ${file} > /dev/null`
         : recipe.format === 'custom'
-          ? `${tool(recipe, ['pg_restore', '--exit-on-error', '--single-transaction', '--no-owner', ...recipe.conn, '-d', scratch])} < ${file}`
-          : `${tool(recipe, ['pg_restore', '--exit-on-error', '--single-transaction', '--no-owner', ...recipe.conn, '-d', scratch])} ${file}`;
+          ? `${pgRestore} < ${file}`
+          : `${pgRestore} ${file}`;
+    // What every outcome from here on says: the recipe, the source's census and where the copy was restored.
+    const restoredInto = { ...base, recipe, census, where };
     const restored = await runner.run(restore, opts);
     if (restored.exitCode !== 0) {
       return {
-        ...base,
-        recipe,
-        census,
-        where,
+        ...restoredInto,
         status: 'failed',
         summary: l10n.t(
           'Not verified: the dump did not restore into {0}: {1}',
@@ -316,10 +324,7 @@ export async function verifyBackup(
     const copy = await runner.run(censusCommand(recipe, scratch), opts);
     if (copy.exitCode !== 0) {
       return {
-        ...base,
-        recipe,
-        census,
-        where,
+        ...restoredInto,
         status: 'failed',
         summary: l10n.t('Not verified: the restored copy could not be read: {0}', lastLine(copy.stderr)),
       };
@@ -330,10 +335,7 @@ export async function verifyBackup(
     });
     return differences.length === 0
       ? {
-          ...base,
-          recipe,
-          census,
-          where,
+          ...restoredInto,
           status: 'verified',
           summary: l10n.t(
             'Verified: restored into {0}; {1} — identical to {2}.',
@@ -343,10 +345,7 @@ export async function verifyBackup(
           ),
         }
       : {
-          ...base,
-          recipe,
-          census,
-          where,
+          ...restoredInto,
           differences,
           status: 'failed',
           summary: l10n.t(

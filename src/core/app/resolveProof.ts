@@ -10,7 +10,7 @@
 import { attributeToSchema } from '../drift/attribution';
 import { type DatabaseObjectRef } from '../drift/creationSites';
 import * as l10n from '@vscode/l10n';
-import { type DriftItem } from '../drift/diffItems';
+import { type DriftItem, objectIdentity } from '../drift/diffItems';
 import { type SchemaFile } from '../project/types';
 
 /** What a change of the proof is about, in database and (when known) model terms; `name` may be a CHECK constraint's. */
@@ -135,30 +135,12 @@ export function missingChanges(input: ProofInput): { items: DriftItem[]; changes
 }
 
 function itemKey(item: DriftItem): string {
-  return JSON.stringify([
-    item.object,
-    item.change,
-    item.schema ?? '',
-    item.table ?? '',
-    item.column ?? '',
-    item.enum ?? '',
-    item.value ?? '',
-    item.name ?? '',
-    item.sql.replace(/\s+/g, ' ').trim(),
-  ]);
+  return JSON.stringify([item.change, ...objectIdentity(item), item.sql.replace(/\s+/g, ' ').trim()]);
 }
 
 /** The object an item is about, whatever its SQL says about it. */
 function objectKey(item: DriftItem): string {
-  return JSON.stringify([
-    item.object,
-    item.schema ?? '',
-    item.table ?? '',
-    item.column ?? '',
-    item.enum ?? '',
-    item.value ?? '',
-    item.name ?? '',
-  ]);
+  return JSON.stringify(objectIdentity(item));
 }
 
 function aspectsOf(sql: string): Array<'default' | 'type' | 'nullability'> {
@@ -169,11 +151,17 @@ function aspectsOf(sql: string): Array<'default' | 'type' | 'nullability'> {
   return out;
 }
 
+/** The CHECK constraints before the migration, after it and in the database, each by table and name. */
+function checksByKey(
+  checks: ProofInput['checks'],
+): Record<'before' | 'after' | 'database', Map<string, CheckConstraint>> {
+  const byKey = (list: readonly CheckConstraint[]): Map<string, CheckConstraint> =>
+    new Map(list.map((c) => [`${c.table}\u0000${c.name}`, c]));
+  return { before: byKey(checks.before), after: byKey(checks.after), database: byKey(checks.database) };
+}
+
 function missingChecks(checks: ProofInput['checks']): MissingChange[] {
-  const key = (c: CheckConstraint): string => `${c.table}\u0000${c.name}`;
-  const before = new Map(checks.before.map((c) => [key(c), c]));
-  const after = new Map(checks.after.map((c) => [key(c), c]));
-  const database = new Map(checks.database.map((c) => [key(c), c]));
+  const { before, after, database } = checksByKey(checks);
   const out: MissingChange[] = [];
   for (const [k, wanted] of after) {
     if (before.get(k)?.definition === wanted.definition) continue; // not this migration's change
@@ -216,10 +204,7 @@ function missingChecks(checks: ProofInput['checks']): MissingChange[] {
 
 /** CHECK constraints the migration adds, changes or drops that the database already has as it leaves them. */
 function presentChecks(checks: ProofInput['checks']): PresentChange[] {
-  const key = (c: CheckConstraint): string => `${c.table}\u0000${c.name}`;
-  const before = new Map(checks.before.map((c) => [key(c), c]));
-  const after = new Map(checks.after.map((c) => [key(c), c]));
-  const database = new Map(checks.database.map((c) => [key(c), c]));
+  const { before, after, database } = checksByKey(checks);
   const out: PresentChange[] = [];
   for (const [k, wanted] of after) {
     const previous = before.get(k);

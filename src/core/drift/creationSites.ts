@@ -72,17 +72,9 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
       const text = element.text;
       const lead = text.length - text.trimStart().length;
       const trimmed = text.trim();
-      const constraint = new RegExp(
-        String.raw`^CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`,
-        'i',
-      ).exec(trimmed);
+      const constraint = namedConstraint(trimmed, '');
       if (constraint) {
-        const object = /^PRIMARY/i.test(constraint[2])
-          ? 'primaryKey'
-          : /^FOREIGN/i.test(constraint[2])
-            ? 'foreignKey'
-            : 'index';
-        push({ object, table, schema, name: unquoteIdent(constraint[1]) }, offset + lead);
+        push({ object: constraint.object, table, schema, name: constraint.name }, offset + lead);
       } else if (/^PRIMARY\s+KEY/i.test(trimmed)) {
         push({ object: 'primaryKey', table, schema, name: `${table}_pkey` }, offset + lead);
       } else if (!/^(?:UNIQUE|CHECK|FOREIGN|EXCLUDE|LIKE)\b/i.test(trimmed)) {
@@ -101,17 +93,9 @@ export function createdObjects(migration: MigrationSource): CreatedObject[] {
     for (const element of splitTopLevelWithOffsets(code.slice(bodyStart, end))) {
       const trimmed = element.text.trim();
       const offset = bodyStart + element.offset + (element.text.length - element.text.trimStart().length);
-      const constraint = new RegExp(
-        String.raw`^ADD\s+CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`,
-        'i',
-      ).exec(trimmed);
+      const constraint = namedConstraint(trimmed, String.raw`ADD\s+`);
       if (constraint) {
-        const object = /^PRIMARY/i.test(constraint[2])
-          ? 'primaryKey'
-          : /^FOREIGN/i.test(constraint[2])
-            ? 'foreignKey'
-            : 'index';
-        push({ object, table, schema, name: unquoteIdent(constraint[1]) }, offset);
+        push({ object: constraint.object, table, schema, name: constraint.name }, offset);
         continue;
       }
       const column = new RegExp(
@@ -183,14 +167,20 @@ export function locateRemovedObjects<T extends DriftItem>(
 }
 
 /** What {@link sameObject} compares, schema aside: equal keys for a created object and the item it is. */
-function identityKey(o: {
-  object: DriftItem['object'];
-  table?: string;
-  column?: string;
-  enum?: string;
-  value?: string;
-  name?: string;
-}): string | undefined {
+/** A `[ADD ]CONSTRAINT name PRIMARY KEY | FOREIGN KEY | UNIQUE` element: the object it creates and its name. */
+function namedConstraint(
+  element: string,
+  prefix: string,
+): { object: 'primaryKey' | 'foreignKey' | 'index'; name: string } | undefined {
+  const m = new RegExp(String.raw`^${prefix}CONSTRAINT\s+(${IDENT})\s+(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)`, 'i').exec(
+    element,
+  );
+  if (!m) return undefined;
+  const object = /^PRIMARY/i.test(m[2]) ? 'primaryKey' : /^FOREIGN/i.test(m[2]) ? 'foreignKey' : 'index';
+  return { object, name: unquoteIdent(m[1]) };
+}
+
+function identityKey(o: Omit<DatabaseObjectRef, 'schema'>): string | undefined {
   switch (o.object) {
     case 'table':
       return `table\0${o.table}`;

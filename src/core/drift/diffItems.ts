@@ -17,16 +17,20 @@ export interface DriftItem extends DatabaseDriftFacts {
  * change, and to pick some items of a diff (a migration for some objects only).
  */
 export function driftItemKey(item: DriftItem): string {
-  return JSON.stringify([
+  return JSON.stringify([item.change, ...objectIdentity(item)]);
+}
+
+/** The object a difference is about, whatever the change and its SQL: kind, schema, table, column, enum, value, name. */
+export function objectIdentity(item: Omit<DriftItem, 'change' | 'sql'>): string[] {
+  return [
     item.object,
-    item.change,
     item.schema ?? '',
     item.table ?? '',
     item.column ?? '',
     item.enum ?? '',
     item.value ?? '',
     item.name ?? '',
-  ]);
+  ];
 }
 
 /**

@@ -1,13 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type AnalysisService } from '../drift/analysisService';
 import { MIGRATION_SELECTOR } from '../drift/codeLens';
-import { type EngineService } from '../engine/engineService';
 import { resolveEnvironmentRef } from '../environments/commands';
-import { type EnvironmentService } from '../environments/environmentService';
 import { type ProjectService } from '../projects/projectService';
 import { registerCommand } from '../shared/commands';
-import { type Logger } from '../shared/logger';
 import { GUARD_SOURCE, GuardRailsService } from './guardRailsService';
 import {
   notifyRehearsal,
@@ -19,6 +15,7 @@ import {
 } from './rehearsal';
 import { TerminalGuard } from './terminalGuard';
 import { notify } from '../shared/notify';
+import { type CoreServices } from '../shared/services';
 
 /** The guard rails, as the extension's API exposes them to tests. */
 export interface GuardRailsApi {
@@ -37,16 +34,7 @@ export interface GuardRailsApi {
  * from git"), ordering hazards and meaningless names, the terminal `db push` guard, and "Rehearse Deploy
  * on a Copy…". Nothing here runs at activation beyond registering listeners.
  */
-export function registerGuardRails(
-  context: vscode.ExtensionContext,
-  services: {
-    projects: ProjectService;
-    analysis: AnalysisService;
-    engines: EngineService;
-    environments: EnvironmentService;
-    logger: Logger;
-  },
-): GuardRailsApi {
+export function registerGuardRails(context: vscode.ExtensionContext, services: CoreServices): GuardRailsApi {
   const { projects, analysis, engines, environments, logger } = services;
   const service = new GuardRailsService(projects, analysis, logger);
   const terminal = new TerminalGuard(projects, environments, logger);

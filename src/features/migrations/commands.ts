@@ -99,23 +99,17 @@ export function registerMigrationCommands(context: vscode.ExtensionContext, serv
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
-    registerCommand(
-      'driftGuard.markAppliedOnEnvironment',
-      vscode.l10n.t('Mark Applied'),
-      logger,
-      async (node?: unknown) => {
+    // A tree row's Mark Applied / Mark Rolled Back: the command with its project, migration and environment.
+    ...(
+      [
+        ['driftGuard.markAppliedOnEnvironment', 'driftGuard.markApplied', vscode.l10n.t('Mark Applied')],
+        ['driftGuard.markRolledBackOnEnvironment', 'driftGuard.markRolledBack', vscode.l10n.t('Mark Rolled Back')],
+      ] as const
+    ).map(([id, command, title]) =>
+      registerCommand(id, title, logger, async (node?: unknown) => {
         const { project, status, environment } = requireMigration(node);
-        await vscode.commands.executeCommand('driftGuard.markApplied', project.root, status.name, environment.name);
-      },
-    ),
-    registerCommand(
-      'driftGuard.markRolledBackOnEnvironment',
-      vscode.l10n.t('Mark Rolled Back'),
-      logger,
-      async (node?: unknown) => {
-        const { project, status, environment } = requireMigration(node);
-        await vscode.commands.executeCommand('driftGuard.markRolledBack', project.root, status.name, environment.name);
-      },
+        await vscode.commands.executeCommand(command, project.root, status.name, environment.name);
+      }),
     ),
     registerCommand(
       'driftGuard.baselineEveryEnvironment',

@@ -1,13 +1,9 @@
 import * as vscode from 'vscode';
-import { type AnalysisService } from '../drift/analysisService';
-import { type EngineService } from '../engine/engineService';
-import { type EnvironmentService } from '../environments/environmentService';
 import { type GuardRailsService } from '../guards/guardRailsService';
-import { type ProjectService } from '../projects/projectService';
-import { type Logger } from '../shared/logger';
 import { refreshMigrations, registerMigrationCommands } from './commands';
 import { LOGS_SCHEME, MigrationLogsProvider } from './logsDocument';
 import { MigrationsTreeDataProvider } from './treeDataProvider';
+import { type CoreServices } from '../shared/services';
 
 /** Shortest interval accepted for `driftGuard.refreshIntervalSeconds` (each refresh queries every database). */
 const MIN_INTERVAL_SECONDS = 15;
@@ -19,14 +15,7 @@ const MIN_INTERVAL_SECONDS = 15;
  */
 export function registerMigrations(
   context: vscode.ExtensionContext,
-  services: {
-    projects: ProjectService;
-    analysis: AnalysisService;
-    engines: EngineService;
-    environments: EnvironmentService;
-    logger: Logger;
-    guards?: GuardRailsService;
-  },
+  services: CoreServices & { guards?: GuardRailsService },
 ): MigrationsTreeDataProvider {
   const { projects, analysis, environments, logger } = services;
   const tree = new MigrationsTreeDataProvider(projects, analysis, environments, services.guards);

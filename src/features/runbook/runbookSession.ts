@@ -304,24 +304,30 @@ export class RunbookSession extends Disposable {
     this.persist();
   }
 
+  /** The step `stepId` when nothing else is running, else the "busy" result; throws for a step the runbook lost. */
+  private stepToStart(stepId: string): { step: RunbookStep } | StepResult {
+    const step = this.findStep(stepId);
+    if (!step) {
+      throw new Error(vscode.l10n.t('No step {0} in {1} (was the runbook edited?).', stepId, this.relativePath));
+    }
+    if (!this.running) return { step };
+    return {
+      status: 'busy',
+      message: vscode.l10n.t(
+        '"{0}" is running: wait for it or cancel it.',
+        this.findStep(this.running.stepId)?.title ?? this.running.stepId,
+      ),
+    };
+  }
+
   /**
    * Runs one step (also "Re-run"): target, gates, variables, confirmation, then the terminal of its environment.
    * Resolves when it ended; never throws for a failing command (the state says it).
    */
   async runStep(stepId: string): Promise<StepResult> {
-    const step = this.findStep(stepId);
-    if (!step) {
-      throw new Error(vscode.l10n.t('No step {0} in {1} (was the runbook edited?).', stepId, this.relativePath));
-    }
-    if (this.running) {
-      return {
-        status: 'busy',
-        message: vscode.l10n.t(
-          '"{0}" is running: wait for it or cancel it.',
-          this.findStep(this.running.stepId)?.title ?? this.running.stepId,
-        ),
-      };
-    }
+    const found = this.stepToStart(stepId);
+    if ('status' in found) return found;
+    const { step } = found;
     if (step.manual) return this.markDone(stepId);
     const abort = new AbortController();
     // Claimed before the first question, so two clicks cannot start two steps.
@@ -479,19 +485,9 @@ export class RunbookSession extends Disposable {
    * run log say which equivalent ran.
    */
   async runEquivalent(stepId: string): Promise<StepResult> {
-    const step = this.findStep(stepId);
-    if (!step) {
-      throw new Error(vscode.l10n.t('No step {0} in {1} (was the runbook edited?).', stepId, this.relativePath));
-    }
-    if (this.running) {
-      return {
-        status: 'busy',
-        message: vscode.l10n.t(
-          '"{0}" is running: wait for it or cancel it.',
-          this.findStep(this.running.stepId)?.title ?? this.running.stepId,
-        ),
-      };
-    }
+    const found = this.stepToStart(stepId);
+    if ('status' in found) return found;
+    const { step } = found;
     const source = substituteVariables(step.command, this.runbookValue.variables, this.runValue.variables);
     const equivalent = stepEquivalent(source);
     if (!equivalent) {
