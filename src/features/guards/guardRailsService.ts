@@ -75,6 +75,8 @@ export class GuardRailsService extends Disposable {
    */
   private readonly touched = new Map<string, Set<string>>();
   private readonly generation = new Map<string, number>();
+  /** Input problems already written to the Output channel, per project (the diagnostics show them every time). */
+  private readonly loggedProblems = new Map<string, Set<string>>();
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Every notification shown, oldest first (tests read it through the extension's API). */
   readonly notifications: GuardNotification[] = [];
@@ -140,6 +142,7 @@ export class GuardRailsService extends Disposable {
     for (const root of [...this.state.keys()]) {
       if (list.some((p) => p.root === root)) continue;
       this.state.delete(root);
+      this.loggedProblems.delete(root);
       for (const uri of this.urisByProject.get(root) ?? []) this.collection.delete(vscode.Uri.parse(uri));
       this.urisByProject.delete(root);
     }
@@ -192,7 +195,14 @@ export class GuardRailsService extends Disposable {
     const inputs = await gatherGuardRailInputs(project, histories, { git: this.cachedGit(root), seen });
     for (const name of inputs.input.deleted) if (seen.has(name)) this.touch(root, name);
     if (this.generation.get(root) !== generation || !this.projects.all.some((p) => p.root === root)) return;
-    for (const problem of inputs.problems) this.logger.warn(`Guard rails of ${project.name}: ${problem.message}`);
+    // Recomputed after every analysis (schema edits included): say each unreadable input once, not on every pass.
+    const logged = this.loggedProblems.get(root) ?? new Set<string>();
+    this.loggedProblems.set(root, logged);
+    for (const problem of inputs.problems) {
+      if (logged.has(problem.message)) continue;
+      logged.add(problem.message);
+      this.logger.warn(`Guard rails of ${project.name}: ${problem.message}`);
+    }
     const findings = guardRailFindings(inputs);
     this.state.set(root, { findings, applied });
     this.show(project);
